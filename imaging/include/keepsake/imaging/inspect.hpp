@@ -1,0 +1,36 @@
+// Decodes an image and reports its size. Runs only inside the sandboxed worker, with a pixel
+// limit set before decoding (OpenCV reads CV_IO_MAX_IMAGE_PIXELS from the environment once, so
+// the worker is started with it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/imaging/format.hpp"
+
+namespace keepsake::imaging {
+
+enum class Errc {
+  kUnreadable,  // not decodable (corrupt, truncated, or over OpenCV's pixel limit)
+  kTooLarge,    // more pixels than the limit
+};
+
+struct Error {
+  Errc code;
+  std::string message;
+};
+
+struct ImageInspection {
+  ImageFormat format = ImageFormat::kPng;
+  int width_px = 0;
+  int height_px = 0;
+  int channels = 0;
+  bool has_alpha = false;
+};
+
+tl::expected<ImageInspection, Error> InspectImage(const std::string& path, ImageFormat format,
+                                                  int64_t max_pixels);
+
+}  // namespace keepsake::imaging

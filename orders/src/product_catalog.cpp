@@ -1,0 +1,120 @@
+#include "keepsake/orders/product_catalog.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace keepsake::orders {
+
+using nlohmann::json;
+
+Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
+  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("products") ||
+      !doc["products"].is_array()) {
+    return Fail(Errc::kInvalidArgument, "products.json must be an object with a 'products' array");
+  }
+  ProductCatalog catalog;
+  for (const json& entry : doc["products"]) {
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() ||
+        !entry.contains("kind") || !entry["kind"].is_string()) {
+      return Fail(Errc::kInvalidArgument, "every product needs a string 'id' and 'kind'");
+    }
+    Product product;
+    product.id = entry["id"].get<std::string>();
+    product.title = entry.value("title", product.id);
+    const std::string kind = entry["kind"].get<std::string>();
+    if (kind == "figure") {
+      product.kind = ProductKind::kFigure;
+    } else if (kind == "print2d") {
+      product.kind = ProductKind::kPrint2d;
+    } else {
+      return Fail(Errc::kInvalidArgument,
+                  "product " + product.id + ": kind must be 'figure' or 'print2d'");
+    }
+    if (entry.contains("options")) {
+      if (!entry["options"].is_object()) {
+        return Fail(Errc::kInvalidArgument, "product " + product.id + ": options must be an object");
+      }
+      for (const auto& [name, spec] : entry["options"].items()) {
+        if (!spec.is_object() || !spec.contains("values") || !spec["values"].is_array() ||
+            spec["values"].empty() || !spec.contains("default") ||
+            !spec["default"].is_number_integer()) {
+          return Fail(Errc::kInvalidArgument, "product " + product.id + " option " + name +
+                                                  " needs 'values' (integers) and 'default'");
+        }
+        ProductOption option{name, {}, spec["default"].get<int64_t>()};
+        for (const json& v : spec["values"]) {
+          if (!v.is_number_integer()) {
+            return Fail(Errc::kInvalidArgument,
+                        "product " + product.id + " option " + name + ": values must be integers");
+          }
+          option.values.push_back(v.get<int64_t>());
+        }
+        if (std::find(option.values.begin(), option.values.end(), option.default_value) ==
+            option.values.end()) {
+          return Fail(Errc::kInvalidArgument,
+                      "product " + product.id + " option " + name + ": default is not a value");
+        }
+        product.options.push_back(std::move(option));
+      }
+    }
+    if (catalog.Find(product.id) != nullptr) {
+      return Fail(Errc::kInvalidArgument, "product " + product.id + " is listed twice");
+    }
+    catalog.products_.push_back(std::move(product));
+  }
+  return catalog;
+}
+
+Result<ProductCatalog> ProductCatalog::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(Errc::kNotFound, "cannot read product catalogue " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return Parse(text.str());
+}
+
+const Product* ProductCatalog::Find(const std::string& id) const {
+  for (const Product& p : products_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+Result<std::map<std::string, int64_t>> ProductCatalog::ResolveOptions(
+    const std::string& product_id, const std::map<std::string, int64_t>& options,
+    const std::string& field) const {
+  const Product* product = Find(product_id);
+  if (product == nullptr) {
+    std::vector<std::string> known;
+    for (const Product& p : products_) known.push_back(p.id);
+    return Fail(Errc::kUnknownProduct, "unknown product '" + product_id + "'", field, known);
+  }
+  std::map<std::string, int64_t> resolved;
+  for (const auto& [name, value] : options) {
+    auto it = std::find_if(product->options.begin(), product->options.end(),
+                           [&](const ProductOption& o) { return o.name == name; });
+    if (it == product->options.end()) {
+      std::vector<std::string> known;
+      for (const ProductOption& o : product->options) known.push_back(o.name);
+      return Fail(Errc::kInvalidOption,
+                  "product " + product_id + " has no option '" + name + "'",
+                  field + "." + name, known);
+    }
+    if (std::find(it->values.begin(), it->values.end(), value) == it->values.end()) {
+      std::vector<std::string> allowed;
+      for (int64_t v : it->values) allowed.push_back(std::to_string(v));
+      return Fail(Errc::kInvalidOption,
+                  "option " + name + " of " + product_id + " cannot be " + std::to_string(value),
+                  field + "." + name, allowed);
+    }
+    resolved[name] = value;
+  }
+  for (const ProductOption& o : product->options) resolved.try_emplace(o.name, o.default_value);
+  return resolved;
+}
+
+}  // namespace keepsake::orders

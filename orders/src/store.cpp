@@ -1,0 +1,812 @@
+// The order store: opening, migrations, orders, items, assets, tokens and audit.
+// The job queue is in job_queue.cpp. SQLite pragmas: https://sqlite.org/pragma.html
+#include "keepsake/orders/store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include <SQLiteCpp/Backup.h>
+#include <nlohmann/json.hpp>
+
+#include "keepsake/orders/state_machine.hpp"
+#include "schema.hpp"
+#include "store_impl.hpp"
+#include "store_rows.hpp"
+
+namespace keepsake::orders {
+
+using nlohmann::json;
+
+std::string NowUtcIso() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms.count() % 1000));
+  return buf;
+}
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, bool read_only) {
+  auto db = std::make_unique<SQLite::Database>(
+      path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
+  db->setBusyTimeout(kBusyTimeoutMs);
+  db->exec("PRAGMA journal_mode=WAL");
+  db->exec("PRAGMA synchronous=FULL");
+  db->exec("PRAGMA foreign_keys=ON");
+  db->exec("PRAGMA secure_delete=ON");
+  if (read_only) db->exec("PRAGMA query_only=ON");
+  return db;
+}
+
+int CurrentVersion(SQLite::Database& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "applied_at TEXT NOT NULL)");
+  SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+void Migrate(SQLite::Database& db) {
+  const auto& migrations = schema::Migrations();
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  int version = CurrentVersion(db);
+  if (version > static_cast<int>(migrations.size())) {
+    throw std::runtime_error("database schema version " + std::to_string(version) +
+                             " is newer than this keepsake (" +
+                             std::to_string(migrations.size()) + "); refusing to open");
+  }
+  for (int v = version + 1; v <= static_cast<int>(migrations.size()); ++v) {
+    db.exec(std::string(migrations[static_cast<size_t>(v - 1)]));
+    SQLite::Statement ins(db, "INSERT INTO schema_migrations(version, applied_at) VALUES(?, ?)");
+    ins.bind(1, v);
+    ins.bind(2, NowUtcIso());
+    ins.exec();
+  }
+  tx.commit();
+}
+
+bool ValidText(const std::string& s, size_t max_len) { return !s.empty() && s.size() <= max_len; }
+
+Result<void> ValidateNewOrder(const NewOrder& order) {
+  if (!ValidText(order.channel_ref, 128)) {
+    return Fail(Errc::kInvalidArgument, "channel_ref is required (1-128 characters)",
+                "channel_ref");
+  }
+  if (!ValidText(order.customer.name, 100)) {
+    return Fail(Errc::kInvalidArgument, "customer name is required (1-100 bytes)",
+                "customer.name");
+  }
+  static const std::regex kPhone(R"(^\+?[0-9]{6,20}$)");
+  if (!std::regex_match(order.customer.phone, kPhone)) {
+    return Fail(Errc::kInvalidArgument,
+                "customer phone must be 6-20 digits, optionally starting with +",
+                "customer.phone");
+  }
+  const Address& a = order.customer.address;
+  const std::pair<const std::string*, const char*> required[] = {
+      {&a.province, "customer.address.province"},
+      {&a.city, "customer.address.city"},
+      {&a.detail, "customer.address.detail"},
+  };
+  for (const auto& [value, field] : required) {
+    if (!ValidText(*value, 200)) {
+      return Fail(Errc::kInvalidArgument, std::string(field) + " is required (1-200 bytes)",
+                  field);
+    }
+  }
+  if (a.district.size() > 200 || a.street.size() > 200) {
+    return Fail(Errc::kInvalidArgument, "address fields are at most 200 bytes",
+                a.district.size() > 200 ? "customer.address.district" : "customer.address.street");
+  }
+  if (order.items.empty() || order.items.size() > 50) {
+    return Fail(Errc::kInvalidArgument, "an order has 1 to 50 items", "items");
+  }
+  return {};
+}
+
+std::string JobKindFor(const std::string& asset_kind) {
+  return asset_kind == "mesh" ? "inspect_mesh" : "inspect_image";
+}
+
+Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
+                              const std::string& field) {
+  SQLite::Statement q(db, "SELECT kind FROM assets WHERE id = ?");
+  q.bind(1, asset_id);
+  if (!q.executeStep()) {
+    return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
+  }
+  return q.getColumn(0).getString();
+}
+
+// The asset kind a product needs: figures are printed from meshes, 2D products from images.
+Result<void> CheckAssetFits(const Product& product, const std::string& asset_kind,
+                            const std::string& field) {
+  const std::string needed = product.kind == ProductKind::kFigure ? "mesh" : "image";
+  if (asset_kind != needed) {
+    return Fail(Errc::kInvalidArgument,
+                "product " + product.id + " needs a " + needed + " asset, not " + asset_kind,
+                field);
+  }
+  return {};
+}
+
+}  // namespace
+
+// --- row helpers shared with job_queue.cpp -------------------------------------------------
+
+namespace rows {
+
+void AppendEvent(SQLite::Database& db, const Event& e) {
+  SQLite::Statement ins(db,
+                        "INSERT INTO events(order_id, item_id, at, actor, role, kind, from_state, "
+                        "to_state, reason, detail) VALUES(?,?,?,?,?,?,?,?,?,?)");
+  ins.bind(1, e.order_id);
+  if (e.item_id) {
+    ins.bind(2, *e.item_id);
+  } else {
+    ins.bind(2);
+  }
+  ins.bind(3, e.at.empty() ? NowUtcIso() : e.at);
+  ins.bind(4, e.actor);
+  ins.bind(5, e.role);
+  ins.bind(6, e.kind);
+  ins.bind(7, e.from_state);
+  ins.bind(8, e.to_state);
+  ins.bind(9, e.reason);
+  ins.bind(10, e.detail.empty() ? std::string("{}") : e.detail);
+  ins.exec();
+}
+
+void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
+                const std::string& asset_kind, int max_attempts) {
+  const std::string now = NowUtcIso();
+  SQLite::Statement ins(db,
+                        "INSERT INTO jobs(kind, item_id, asset_id, state, max_attempts, "
+                        "run_after_ms, created_at, updated_at) VALUES(?,?,?,'queued',?,?,?,?)");
+  ins.bind(1, JobKindFor(asset_kind));
+  ins.bind(2, item_id);
+  ins.bind(3, asset_id);
+  ins.bind(4, max_attempts);
+  ins.bind(5, NowUnixMs());
+  ins.bind(6, now);
+  ins.bind(7, now);
+  ins.exec();
+}
+
+std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id) {
+  SQLite::Statement q(db,
+                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
+                      "state, version, created_at, updated_at FROM items WHERE id = ?");
+  q.bind(1, item_id);
+  if (!q.executeStep()) return std::nullopt;
+  return ItemFromRow(q);
+}
+
+Item ItemFromRow(SQLite::Statement& q) {
+  Item item;
+  item.id = q.getColumn(0).getInt64();
+  item.order_id = q.getColumn(1).getInt64();
+  item.position = q.getColumn(2).getInt();
+  item.product = q.getColumn(3).getString();
+  json options = json::parse(q.getColumn(4).getString(), nullptr, false);
+  if (options.is_object()) {
+    for (const auto& [k, v] : options.items()) {
+      if (v.is_number_integer()) item.options[k] = v.get<int64_t>();
+    }
+  }
+  item.asset_id = q.getColumn(5).getString();
+  item.state = q.getColumn(6).getString();
+  item.version = q.getColumn(7).getInt64();
+  item.created_at = q.getColumn(8).getString();
+  item.updated_at = q.getColumn(9).getString();
+  return item;
+}
+
+std::optional<Order> LoadOrder(SQLite::Database& db, const char* where, const std::string& key) {
+  const std::string sql =
+      "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
+      "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail "
+      "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE " +
+      std::string(where);
+  SQLite::Statement q(db, sql);
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  Order order = OrderFromRow(q);
+  LoadItems(db, order);
+  return order;
+}
+
+Order OrderFromRow(SQLite::Statement& q) {
+  Order order;
+  order.id = q.getColumn(0).getInt64();
+  order.number = q.getColumn(1).getString();
+  order.channel_ref = q.getColumn(2).getString();
+  order.state = q.getColumn(3).getString();
+  order.held_from = q.getColumn(4).getString();
+  order.version = q.getColumn(5).getInt64();
+  order.created_at = q.getColumn(6).getString();
+  order.updated_at = q.getColumn(7).getString();
+  if (!q.getColumn(8).isNull()) {
+    Customer c;
+    c.name = q.getColumn(9).getString();
+    c.phone = q.getColumn(10).getString();
+    c.address = Address{q.getColumn(11).getString(), q.getColumn(12).getString(),
+                        q.getColumn(13).getString(), q.getColumn(14).getString(),
+                        q.getColumn(15).getString()};
+    order.customer = std::move(c);
+  }
+  return order;
+}
+
+void LoadItems(SQLite::Database& db, Order& order) {
+  SQLite::Statement q(db,
+                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
+                      "state, version, created_at, updated_at FROM items WHERE order_id = ? "
+                      "ORDER BY position");
+  q.bind(1, order.id);
+  while (q.executeStep()) order.items.push_back(ItemFromRow(q));
+}
+
+// Moves the order along when its items say so (DESIGN: the order follows its items).
+Result<void> FollowItems(SQLite::Database& db, int64_t order_id, const std::string& actor) {
+  auto order = LoadOrder(db, "o.id = ?", std::to_string(order_id));
+  if (!order) return Fail(Errc::kNotFound, "order not found");
+  std::string event;
+  if (order->state == "placed" &&
+      std::any_of(order->items.begin(), order->items.end(),
+                  [](const Item& i) { return i.state == "in_production"; })) {
+    event = "start_production";
+  } else if (order->state == "in_production") {
+    bool any_live = false;
+    bool all_produced = true;
+    for (const Item& i : order->items) {
+      if (i.state == "cancelled") continue;
+      any_live = true;
+      all_produced = all_produced && i.state == "produced";
+    }
+    if (any_live && all_produced) event = "all_produced";
+  }
+  if (event.empty()) return {};
+  auto row = OrderStateMachine().Find(order->state, event, Role::kSystem);
+  if (!row) return tl::unexpected(row.error());
+  SQLite::Statement upd(db,
+                        "UPDATE orders SET state = ?, version = version + 1, updated_at = ? "
+                        "WHERE id = ?");
+  upd.bind(1, std::string((*row)->to));
+  upd.bind(2, NowUtcIso());
+  upd.bind(3, order_id);
+  upd.exec();
+  AppendEvent(db, Event{0, order_id, std::nullopt, "", actor, "system", "order.transition",
+                        order->state, std::string((*row)->to), "follows its items",
+                        json{{"event", event}}.dump()});
+  return {};
+}
+
+// Takes an item transition inside the caller's transaction; shared by the API path and the
+// job queue so that every item change goes through the same table and cascades.
+Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemChange& change,
+                             const Actor& actor, int job_max_attempts) {
+  auto row = ItemStateMachine().Find(item.state, change.event, actor.role);
+  if (!row) return tl::unexpected(row.error());
+  const std::string to((*row)->to);
+  std::string asset_id = item.asset_id;
+  std::string asset_kind;
+  if (change.event == "attach_asset") {
+    if (change.asset_id.empty()) {
+      return Fail(Errc::kInvalidArgument, "attach_asset needs an asset id", "asset");
+    }
+    auto kind = AssetKind(db, change.asset_id, "asset");
+    if (!kind) return tl::unexpected(kind.error());
+    asset_id = change.asset_id;
+    asset_kind = *kind;
+  }
+  if (to == "preparing") {
+    if (asset_id.empty()) {
+      return Fail(Errc::kInvalidArgument, "the item has no asset to prepare", "asset");
+    }
+    if (asset_kind.empty()) {
+      auto kind = AssetKind(db, asset_id, "asset");
+      if (!kind) return tl::unexpected(kind.error());
+      asset_kind = *kind;
+    }
+  }
+  const std::string now = NowUtcIso();
+  SQLite::Statement upd(db,
+                        "UPDATE items SET state = ?, asset_id = NULLIF(?, ''), "
+                        "version = version + 1, updated_at = ? WHERE id = ?");
+  upd.bind(1, to);
+  upd.bind(2, asset_id);
+  upd.bind(3, now);
+  upd.bind(4, item.id);
+  upd.exec();
+  SQLite::Statement bump(db,
+                         "UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ?");
+  bump.bind(1, now);
+  bump.bind(2, item.order_id);
+  bump.exec();
+  json detail{{"event", change.event}};
+  if (change.event == "attach_asset") detail["asset"] = asset_id;
+  AppendEvent(db, Event{0, item.order_id, item.id, now, actor.name,
+                        std::string(RoleName(actor.role)), "item.transition", item.state, to,
+                        change.reason, detail.dump()});
+  if (to == "preparing") EnqueueJob(db, item.id, asset_id, asset_kind, job_max_attempts);
+  if (to == "cancelled") {
+    SQLite::Statement cancel(db,
+                             "UPDATE jobs SET state = 'cancelled', updated_at = ? "
+                             "WHERE item_id = ? AND state IN ('queued', 'leased')");
+    cancel.bind(1, now);
+    cancel.bind(2, item.id);
+    cancel.exec();
+  }
+  if (to == "in_production" || to == "produced") {
+    auto followed = FollowItems(db, item.order_id, "keepsake");
+    if (!followed) return tl::unexpected(followed.error());
+  }
+  auto updated = LoadItem(db, item.id);
+  if (!updated) return Fail(Errc::kNotFound, "item vanished");
+  return *updated;
+}
+
+}  // namespace rows
+
+// --- Store ------------------------------------------------------------------------------------
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  try {
+    impl->writer = OpenConnection(options.path, /*read_only=*/false);
+    Migrate(*impl->writer);
+    for (int i = 0; i < std::max(1, options.read_connections); ++i) {
+      impl->readers.push_back(OpenConnection(options.path, /*read_only=*/true));
+    }
+  } catch (const std::exception& e) {
+    return Fail(Errc::kStorage, "cannot open store " + options.path + ": " + e.what());
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+int Store::SchemaVersion() {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  return CurrentVersion(*impl_->writer);
+}
+
+Result<CreateOrderResult> Store::CreateOrder(
+    const NewOrder& order, const ProductCatalog& catalog, const Actor& actor,
+    const IdempotencyKey& key, const std::function<std::string(const Order&)>& render) {
+  if (auto valid = ValidateNewOrder(order); !valid) return tl::unexpected(valid.error());
+  std::vector<std::map<std::string, int64_t>> resolved;
+  for (size_t i = 0; i < order.items.size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    auto options =
+        catalog.ResolveOptions(order.items[i].product, order.items[i].options, field + ".options");
+    if (!options) {
+      Error e = options.error();
+      if (e.code == Errc::kUnknownProduct) e.field = field + ".product";
+      return tl::unexpected(e);
+    }
+    resolved.push_back(std::move(*options));
+  }
+  const int max_attempts = impl_->options.job_max_attempts;
+  return impl_->Write([&](SQLite::Database& db) -> Result<CreateOrderResult> {
+    {
+      SQLite::Statement q(db,
+                          "SELECT request_hash, response, order_id FROM idempotency "
+                          "WHERE scope = ? AND key = ?");
+      q.bind(1, key.scope);
+      q.bind(2, key.key);
+      if (q.executeStep()) {
+        if (q.getColumn(0).getString() != key.request_hash) {
+          return Fail(Errc::kIdempotencyMismatch,
+                      "this Idempotency-Key was used before with a different request body",
+                      "Idempotency-Key");
+        }
+        auto existing = rows::LoadOrder(db, "o.id = ?", std::to_string(q.getColumn(2).getInt64()));
+        if (!existing) return Fail(Errc::kNotFound, "the order of this key is gone");
+        return CreateOrderResult{*existing, q.getColumn(1).getString(), true};
+      }
+    }
+    const std::string now = NowUtcIso();
+    const Address& a = order.customer.address;
+    SQLite::Statement cust(db,
+                           "INSERT INTO customers(name, phone, province, city, district, street, "
+                           "detail) VALUES(?,?,?,?,?,?,?)");
+    cust.bind(1, order.customer.name);
+    cust.bind(2, order.customer.phone);
+    cust.bind(3, a.province);
+    cust.bind(4, a.city);
+    cust.bind(5, a.district);
+    cust.bind(6, a.street);
+    cust.bind(7, a.detail);
+    cust.exec();
+    const int64_t customer_id = db.getLastInsertRowid();
+    SQLite::Statement ord(db,
+                          "INSERT INTO orders(channel_ref, customer_id, state, created_by, "
+                          "created_at, updated_at) VALUES(?,?,'placed',?,?,?)");
+    ord.bind(1, order.channel_ref);
+    ord.bind(2, customer_id);
+    ord.bind(3, actor.name);
+    ord.bind(4, now);
+    ord.bind(5, now);
+    ord.exec();
+    const int64_t order_id = db.getLastInsertRowid();
+    rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
+                                std::string(RoleName(actor.role)), "order.created", "", "placed",
+                                "", json{{"items", order.items.size()}}.dump()});
+    for (size_t i = 0; i < order.items.size(); ++i) {
+      const NewItem& item = order.items[i];
+      const std::string field = "items[" + std::to_string(i) + "].asset";
+      std::string asset_kind;
+      if (!item.asset_id.empty()) {
+        auto kind = AssetKind(db, item.asset_id, field);
+        if (!kind) return tl::unexpected(kind.error());
+        auto fits = CheckAssetFits(*catalog.Find(item.product), *kind, field);
+        if (!fits) return tl::unexpected(fits.error());
+        asset_kind = *kind;
+      }
+      const std::string state = item.asset_id.empty() ? "awaiting_asset" : "preparing";
+      SQLite::Statement ins(db,
+                            "INSERT INTO items(order_id, position, product, options, asset_id, "
+                            "state, created_at, updated_at) VALUES(?,?,?,?,NULLIF(?, ''),?,?,?)");
+      ins.bind(1, order_id);
+      ins.bind(2, static_cast<int>(i));
+      ins.bind(3, item.product);
+      ins.bind(4, json(resolved[i]).dump());
+      ins.bind(5, item.asset_id);
+      ins.bind(6, state);
+      ins.bind(7, now);
+      ins.bind(8, now);
+      ins.exec();
+      const int64_t item_id = db.getLastInsertRowid();
+      rows::AppendEvent(db, Event{0, order_id, item_id, now, actor.name,
+                                  std::string(RoleName(actor.role)), "item.created", "", state, "",
+                                  json{{"product", item.product}}.dump()});
+      if (!asset_kind.empty()) rows::EnqueueJob(db, item_id, item.asset_id, asset_kind, max_attempts);
+    }
+    auto created = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+    if (!created) return Fail(Errc::kStorage, "the new order could not be read back");
+    std::string response = render(*created);
+    SQLite::Statement idem(db,
+                           "INSERT INTO idempotency(scope, key, request_hash, order_id, response, "
+                           "created_ms) VALUES(?,?,?,?,?,?)");
+    idem.bind(1, key.scope);
+    idem.bind(2, key.key);
+    idem.bind(3, key.request_hash);
+    idem.bind(4, order_id);
+    idem.bind(5, response);
+    idem.bind(6, NowUnixMs());
+    idem.exec();
+    return CreateOrderResult{std::move(*created), std::move(response), false};
+  });
+}
+
+Result<Order> Store::GetOrder(int64_t id) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<Order> {
+    auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(id));
+    if (!order) return Fail(Errc::kNotFound, "order " + std::to_string(id) + " does not exist");
+    return *order;
+  });
+}
+
+Result<Order> Store::GetOrderByNumber(const std::string& number) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<Order> {
+    auto order = rows::LoadOrder(db, "o.number = ?", number);
+    if (!order) return Fail(Errc::kNotFound, "order " + number + " does not exist");
+    return *order;
+  });
+}
+
+Result<OrderPage> Store::ListOrders(const OrderFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 200) {
+    return Fail(Errc::kInvalidArgument, "limit must be 1-200", "limit");
+  }
+  if (filter.state && !OrderStateMachine().HasState(*filter.state)) {
+    std::vector<std::string> states;
+    for (auto s : OrderStateMachine().States()) states.emplace_back(s);
+    return Fail(Errc::kInvalidArgument, "unknown order state '" + *filter.state + "'", "state",
+                states);
+  }
+  return impl_->Read([&](SQLite::Database& db) -> Result<OrderPage> {
+    std::string sql =
+        "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
+        "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail "
+        "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
+    std::vector<std::string> binds;
+    if (filter.state) { sql += " AND o.state = ?"; binds.push_back(*filter.state); }
+    if (filter.channel_ref) { sql += " AND o.channel_ref = ?"; binds.push_back(*filter.channel_ref); }
+    if (filter.created_from) { sql += " AND o.created_at >= ?"; binds.push_back(*filter.created_from); }
+    if (filter.created_to) { sql += " AND o.created_at < ?"; binds.push_back(*filter.created_to); }
+    if (filter.before_id) { sql += " AND o.id < ?"; binds.push_back(std::to_string(*filter.before_id)); }
+    sql += " ORDER BY o.id DESC LIMIT " + std::to_string(filter.limit + 1);
+    SQLite::Statement q(db, sql);
+    for (size_t i = 0; i < binds.size(); ++i) q.bind(static_cast<int>(i + 1), binds[i]);
+    OrderPage page;
+    while (q.executeStep()) page.orders.push_back(rows::OrderFromRow(q));
+    if (static_cast<int>(page.orders.size()) > filter.limit) {
+      page.orders.pop_back();
+      page.next_cursor = page.orders.back().id;
+    }
+    for (Order& o : page.orders) rows::LoadItems(db, o);
+    return page;
+  });
+}
+
+Result<std::vector<Event>> Store::OrderEvents(int64_t order_id) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Event>> {
+    SQLite::Statement exists(db, "SELECT 1 FROM orders WHERE id = ?");
+    exists.bind(1, order_id);
+    if (!exists.executeStep()) {
+      return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
+    }
+    SQLite::Statement q(db,
+                        "SELECT id, order_id, item_id, at, actor, role, kind, from_state, "
+                        "to_state, reason, detail FROM events WHERE order_id = ? ORDER BY id");
+    q.bind(1, order_id);
+    std::vector<Event> events;
+    while (q.executeStep()) {
+      Event e;
+      e.id = q.getColumn(0).getInt64();
+      e.order_id = q.getColumn(1).getInt64();
+      if (!q.getColumn(2).isNull()) e.item_id = q.getColumn(2).getInt64();
+      e.at = q.getColumn(3).getString();
+      e.actor = q.getColumn(4).getString();
+      e.role = q.getColumn(5).getString();
+      e.kind = q.getColumn(6).getString();
+      e.from_state = q.getColumn(7).getString();
+      e.to_state = q.getColumn(8).getString();
+      e.reason = q.getColumn(9).getString();
+      e.detail = q.getColumn(10).getString();
+      events.push_back(std::move(e));
+    }
+    return events;
+  });
+}
+
+Result<Order> Store::TransitionOrder(int64_t order_id, std::string_view event, const Actor& actor,
+                                     const std::string& reason,
+                                     std::optional<int64_t> expected_version) {
+  if ((event == "hold" || event == "resume" || event == "cancel") && !ValidText(reason, 500)) {
+    return Fail(Errc::kInvalidArgument, std::string(event) + " needs a reason (1-500 bytes)",
+                "reason");
+  }
+  if (reason.size() > 500) return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
+  return impl_->Write([&](SQLite::Database& db) -> Result<Order> {
+    auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+    if (!order) {
+      return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
+    }
+    if (expected_version && *expected_version != order->version) {
+      return Fail(Errc::kVersionConflict,
+                  "order " + order->number + " changed since you read it (your version " +
+                      std::to_string(*expected_version) + ", now " +
+                      std::to_string(order->version) + "); reload and try again",
+                  "version");
+    }
+    auto row = OrderStateMachine().Find(order->state, event, actor.role);
+    if (!row) return tl::unexpected(row.error());
+    if (order->state == "on_hold" && event == "cancel" && order->held_from != "placed") {
+      return Fail(Errc::kIllegalTransition,
+                  "order " + order->number + " was held in " + order->held_from +
+                      "; cancel is possible only before production",
+                  "event", OrderStateMachine().AllEvents(order->state));
+    }
+    std::string to((*row)->to);
+    std::string held_from = order->held_from;
+    if (to == kReturnToPrevious) {
+      to = order->held_from;
+      held_from.clear();
+    }
+    if (event == "hold") held_from = order->state;
+    const std::string now = NowUtcIso();
+    SQLite::Statement upd(db,
+                          "UPDATE orders SET state = ?, held_from = ?, version = version + 1, "
+                          "updated_at = ? WHERE id = ?");
+    upd.bind(1, to);
+    upd.bind(2, held_from);
+    upd.bind(3, now);
+    upd.bind(4, order_id);
+    upd.exec();
+    rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
+                                std::string(RoleName(actor.role)), "order.transition",
+                                order->state, to, reason,
+                                json{{"event", std::string(event)}}.dump()});
+    if (to == "cancelled") {
+      const Actor system{"keepsake", Role::kSystem};
+      for (const Item& item : order->items) {
+        auto cancel = ItemStateMachine().Find(item.state, "cancel", Role::kSystem);
+        if (!cancel) continue;  // produced or in production: nothing to cancel
+        auto done = rows::ApplyItemChange(db, item, ItemChange{"cancel", "order cancelled", "", {}},
+                                          system, impl_->options.job_max_attempts);
+        if (!done) return tl::unexpected(done.error());
+      }
+    }
+    auto updated = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+    if (!updated) return Fail(Errc::kStorage, "order vanished");
+    return *updated;
+  });
+}
+
+Result<Item> Store::TransitionItem(int64_t item_id, const ItemChange& change, const Actor& actor) {
+  if (change.reason.size() > 500) {
+    return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
+  }
+  return impl_->Write([&](SQLite::Database& db) -> Result<Item> {
+    auto item = rows::LoadItem(db, item_id);
+    if (!item) return Fail(Errc::kNotFound, "item " + std::to_string(item_id) + " does not exist");
+    if (change.expected_version && *change.expected_version != item->version) {
+      return Fail(Errc::kVersionConflict,
+                  "item " + std::to_string(item_id) + " changed since you read it (your version " +
+                      std::to_string(*change.expected_version) + ", now " +
+                      std::to_string(item->version) + "); reload and try again",
+                  "version");
+    }
+    SQLite::Statement q(db, "SELECT state FROM orders WHERE id = ?");
+    q.bind(1, item->order_id);
+    q.executeStep();
+    const std::string order_state = q.getColumn(0).getString();
+    if (order_state == "on_hold" && actor.role != Role::kSystem) {
+      return Fail(Errc::kIllegalTransition,
+                  "the order is on hold; resume it before changing its items", "event");
+    }
+    return rows::ApplyItemChange(db, *item, change, actor, impl_->options.job_max_attempts);
+  });
+}
+
+Result<Item> Store::GetItem(int64_t item_id) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<Item> {
+    auto item = rows::LoadItem(db, item_id);
+    if (!item) return Fail(Errc::kNotFound, "item " + std::to_string(item_id) + " does not exist");
+    return *item;
+  });
+}
+
+Result<Asset> Store::RecordAsset(const Asset& asset) {
+  return impl_->Write([&](SQLite::Database& db) -> Result<Asset> {
+    SQLite::Statement ins(db,
+                          "INSERT INTO assets(id, kind, format, bytes, created_at) "
+                          "VALUES(?,?,?,?,?) ON CONFLICT(id) DO NOTHING");
+    ins.bind(1, asset.id);
+    ins.bind(2, asset.kind);
+    ins.bind(3, asset.format);
+    ins.bind(4, asset.bytes);
+    ins.bind(5, NowUtcIso());
+    ins.exec();
+    SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
+    q.bind(1, asset.id);
+    q.executeStep();
+    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                 q.getColumn(2).getString(), q.getColumn(3).getInt64(),
+                 q.getColumn(4).getString()};
+  });
+}
+
+Result<Asset> Store::GetAsset(const std::string& id) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<Asset> {
+    SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return Fail(Errc::kNotFound, "asset " + id + " does not exist");
+    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                 q.getColumn(2).getString(), q.getColumn(3).getInt64(),
+                 q.getColumn(4).getString()};
+  });
+}
+
+Result<int64_t> Store::CreateToken(const std::string& token_hash, Role role,
+                                   const std::string& name) {
+  if (!ValidText(name, 100)) return Fail(Errc::kInvalidArgument, "token name is 1-100 bytes", "name");
+  return impl_->Write([&](SQLite::Database& db) -> Result<int64_t> {
+    SQLite::Statement ins(db,
+                          "INSERT INTO api_tokens(token_hash, role, name, created_at) "
+                          "VALUES(?,?,?,?)");
+    ins.bind(1, token_hash);
+    ins.bind(2, std::string(RoleName(role)));
+    ins.bind(3, name);
+    ins.bind(4, NowUtcIso());
+    ins.exec();
+    const int64_t id = db.getLastInsertRowid();
+    SQLite::Statement audit(db,
+                            "INSERT INTO audit(at, actor, role, action, detail) "
+                            "VALUES(?, 'keepsake', 'admin', 'token.create', ?)");
+    audit.bind(1, NowUtcIso());
+    audit.bind(2, json{{"token_id", id}, {"role", RoleName(role)}, {"name", name}}.dump());
+    audit.exec();
+    return id;
+  });
+}
+
+Result<TokenInfo> Store::FindToken(const std::string& token_hash) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<TokenInfo> {
+    SQLite::Statement q(db,
+                        "SELECT id, name, role FROM api_tokens WHERE token_hash = ? "
+                        "AND revoked_at IS NULL");
+    q.bind(1, token_hash);
+    if (!q.executeStep()) return Fail(Errc::kNotFound, "unknown or revoked token");
+    auto role = ParseTokenRole(q.getColumn(2).getString());
+    if (!role) return Fail(Errc::kStorage, "token has an unknown role");
+    return TokenInfo{q.getColumn(0).getInt64(), q.getColumn(1).getString(), *role};
+  });
+}
+
+Result<int> Store::RevokeTokensWithPrefix(const std::string& prefix) {
+  return impl_->Write([&](SQLite::Database& db) -> Result<int> {
+    SQLite::Statement upd(db,
+                          "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL "
+                          "AND substr(name, 1, length(?)) = ?");
+    upd.bind(1, NowUtcIso());
+    upd.bind(2, prefix);
+    upd.bind(3, prefix);
+    return upd.exec();
+  });
+}
+
+Result<void> Store::AppendAudit(const AuditRecord& record) {
+  return impl_->Write([&](SQLite::Database& db) -> Result<void> {
+    SQLite::Statement ins(db,
+                          "INSERT INTO audit(at, actor, role, action, order_id, detail, peer) "
+                          "VALUES(?,?,?,?,?,?,?)");
+    ins.bind(1, NowUtcIso());
+    ins.bind(2, record.actor);
+    ins.bind(3, record.role);
+    ins.bind(4, record.action);
+    if (record.order_id) {
+      ins.bind(5, *record.order_id);
+    } else {
+      ins.bind(5);
+    }
+    ins.bind(6, record.detail);
+    ins.bind(7, record.peer);
+    ins.exec();
+    return {};
+  });
+}
+
+Result<int> Store::PruneIdempotency(int keep_hours) {
+  return impl_->Write([&](SQLite::Database& db) -> Result<int> {
+    SQLite::Statement del(db, "DELETE FROM idempotency WHERE created_ms < ?");
+    del.bind(1, NowUnixMs() - static_cast<int64_t>(keep_hours) * 3600 * 1000);
+    return del.exec();
+  });
+}
+
+Result<void> Store::Backup(const std::string& out_path) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  try {
+    SQLite::Database dest(out_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    SQLite::Backup backup(dest, *impl_->writer);
+    backup.executeStep(-1);
+  } catch (const SQLite::Exception& e) {
+    return Fail(Errc::kStorage, std::string("backup failed: ") + e.what());
+  }
+  return {};
+}
+
+Result<std::string> Store::IntegrityCheck() {
+  return impl_->Read([&](SQLite::Database& db) -> Result<std::string> {
+    SQLite::Statement q(db, "PRAGMA integrity_check");
+    q.executeStep();
+    return q.getColumn(0).getString();
+  });
+}
+
+}  // namespace keepsake::orders

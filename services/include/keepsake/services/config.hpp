@@ -1,0 +1,38 @@
+// Configuration of a running keepsake: where its data lives, how it listens, and the limits it
+// enforces. Every value has a safe default; the command line overrides them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace keepsake::services {
+
+struct WorkerLimits {
+  int64_t memory_mb = 2048;     // RLIMIT_AS of a worker process
+  int64_t cpu_s = 300;          // RLIMIT_CPU
+  int64_t file_size_mb = 1024;  // RLIMIT_FSIZE: largest file a worker may write
+  int64_t wall_s = 600;         // killed with SIGKILL after this long
+  int64_t max_image_pixels = 100'000'000;
+};
+
+struct ServerConfig {
+  std::string data_dir = "./var";
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string assets_dir;  // products.json and static files; found next to the binary if empty
+  int64_t max_upload_bytes = 100ll * 1024 * 1024;
+  int64_t max_json_bytes = 1024 * 1024;
+  int http_threads = 8;           // request handlers; jobs never run on these
+  int http_queue = 256;           // accepted connections waiting for a handler thread
+  int read_timeout_s = 30;
+  int write_timeout_s = 30;
+  int job_workers = 2;            // concurrent sandboxed workers
+  int64_t job_lease_ms = 60'000;  // renewed while the worker reports progress
+  int job_max_attempts = 3;
+  WorkerLimits worker;
+  // Lets tests queue jobs that crash or run away on purpose (kinds fault_segv, fault_spin,
+  // fault_alloc). Off unless KEEPSAKE_ENABLE_FAULT_JOBS=1 is in the environment.
+  bool fault_jobs = false;
+};
+
+}  // namespace keepsake::services

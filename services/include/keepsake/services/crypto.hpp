@@ -1,0 +1,22 @@
+// Hashing and random tokens through OpenSSL (no hand-written cryptography).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace keepsake::services {
+
+// Lowercase hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
+
+// A new API token: "ks_" + 32 random bytes (256 bits) in lowercase hex, from RAND_bytes.
+std::string NewApiToken();
+
+// What the store keeps of a token: its SHA-256. Tokens are 256-bit random, so a fast hash is
+// enough (no password stretching is needed against guessing).
+std::string TokenHash(std::string_view token);
+
+// 16 random hex characters, for request ids.
+std::string NewRequestId();
+
+}  // namespace keepsake::services

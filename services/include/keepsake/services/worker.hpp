@@ -1,0 +1,24 @@
+// The worker side of the sandbox: `keepsake worker --kind KIND --input FILE --format FMT`,
+// started by the job runner in the job directory. It parses the customer's file, writes
+// result.json (temp file + rename) and exits:
+//   0 done, 2 the input is unusable (the reason is the last line on stderr),
+//   3 out of memory (an allocation failed under the memory limit).
+#pragma once
+
+#include <string>
+
+namespace keepsake::services {
+
+struct WorkerArgs {
+  std::string kind;    // inspect_mesh, inspect_image
+  std::string input;   // file name inside the job directory
+  std::string format;  // as decided by the upload sniffing: glb, obj, png, ...
+  long long max_image_pixels = 100'000'000;
+};
+
+inline constexpr int kWorkerExitRejected = 2;
+inline constexpr int kWorkerExitOutOfMemory = 3;
+
+int RunWorker(const WorkerArgs& args);
+
+}  // namespace keepsake::services

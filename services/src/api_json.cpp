@@ -1,0 +1,182 @@
+#include "api_json.hpp"
+
+#include "keepsake/services/masking.hpp"
+
+namespace keepsake::services::api_json {
+
+using orders::Errc;
+using orders::Fail;
+
+bool SeesPersonalData(orders::Role role) { return role == orders::Role::kChannel; }
+
+json ItemJson(const orders::Item& item, orders::Role viewer) {
+  return {{"id", item.id},
+          {"position", item.position},
+          {"product", item.product},
+          {"options", item.options},
+          {"asset", item.asset_id.empty() ? json(nullptr) : json(item.asset_id)},
+          {"state", item.state},
+          {"version", item.version},
+          {"allowed_events", orders::ItemStateMachine().AllowedEvents(item.state, viewer)},
+          {"created_at", item.created_at},
+          {"updated_at", item.updated_at}};
+}
+
+json OrderJson(const orders::Order& order, orders::Role viewer) {
+  json customer = nullptr;
+  if (order.customer) {
+    const bool full = SeesPersonalData(viewer);
+    const orders::Customer& c = *order.customer;
+    const orders::Address a = full ? c.address : MaskAddress(c.address);
+    customer = {{"name", full ? c.name : MaskName(c.name)},
+                {"phone", full ? c.phone : MaskPhone(c.phone)},
+                {"masked", !full},
+                {"address",
+                 {{"province", a.province},
+                  {"city", a.city},
+                  {"district", a.district},
+                  {"street", a.street},
+                  {"detail", a.detail}}}};
+  }
+  json items = json::array();
+  for (const orders::Item& item : order.items) items.push_back(ItemJson(item, viewer));
+  json out = {{"id", order.id},
+              {"number", order.number},
+              {"channel_ref", order.channel_ref},
+              {"state", order.state},
+              {"version", order.version},
+              {"customer", customer},
+              {"items", items},
+              {"allowed_events", orders::OrderStateMachine().AllowedEvents(order.state, viewer)},
+              {"created_at", order.created_at},
+              {"updated_at", order.updated_at}};
+  if (!order.held_from.empty()) out["held_from"] = order.held_from;
+  return out;
+}
+
+json EventJson(const orders::Event& e) {
+  json out = {{"id", e.id},       {"at", e.at},     {"actor", e.actor},
+              {"role", e.role},   {"kind", e.kind}, {"from", e.from_state},
+              {"to", e.to_state}, {"reason", e.reason}};
+  if (e.item_id) out["item"] = *e.item_id;
+  json detail = json::parse(e.detail, nullptr, false);
+  out["detail"] = detail.is_discarded() ? json::object() : detail;
+  return out;
+}
+
+json JobJson(const orders::Job& job) {
+  json result = job.result.empty() ? json(nullptr) : json::parse(job.result, nullptr, false);
+  if (result.is_discarded()) result = nullptr;
+  return {{"id", job.id},
+          {"kind", job.kind},
+          {"item", job.item_id},
+          {"asset", job.asset_id},
+          {"state", job.state},
+          {"attempts", job.attempts},
+          {"max_attempts", job.max_attempts},
+          {"progress", job.progress},
+          {"phase", job.phase},
+          {"error", job.error.empty() ? json(nullptr) : json(job.error)},
+          {"result", result},
+          {"created_at", job.created_at},
+          {"updated_at", job.updated_at}};
+}
+
+json AssetJson(const orders::Asset& asset) {
+  return {{"id", asset.id},         {"sha256", asset.id},   {"kind", asset.kind},
+          {"format", asset.format}, {"bytes", asset.bytes}, {"created_at", asset.created_at}};
+}
+
+json StateMachineJson(const orders::StateMachine& machine) {
+  json transitions = json::array();
+  for (const orders::Transition& t : machine.Transitions()) {
+    json roles = json::array();
+    for (orders::Role r : t.roles) roles.push_back(orders::RoleName(r));
+    transitions.push_back({{"from", t.from}, {"event", t.event}, {"to", t.to}, {"roles", roles}});
+  }
+  json states = json::array();
+  for (auto s : machine.States()) states.push_back(s);
+  return {{"name", machine.Name()}, {"states", states}, {"transitions", transitions}};
+}
+
+namespace {
+
+orders::Result<std::string> RequiredString(const json& obj, const char* key,
+                                           const std::string& path, bool required = true) {
+  const std::string field = path.empty() ? key : path + "." + key;
+  if (!obj.contains(key) || obj[key].is_null()) {
+    if (!required) return std::string();
+    return Fail(Errc::kInvalidArgument, field + " is required", field);
+  }
+  if (!obj[key].is_string()) return Fail(Errc::kInvalidArgument, field + " must be a string", field);
+  return obj[key].get<std::string>();
+}
+
+}  // namespace
+
+orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
+  if (!body.is_object()) return Fail(Errc::kInvalidArgument, "the body must be a JSON object", "");
+  orders::NewOrder order;
+  auto ref = RequiredString(body, "channel_ref", "");
+  if (!ref) return tl::unexpected(ref.error());
+  order.channel_ref = *ref;
+
+  if (!body.contains("customer") || !body["customer"].is_object()) {
+    return Fail(Errc::kInvalidArgument, "customer is required (an object)", "customer");
+  }
+  const json& c = body["customer"];
+  auto name = RequiredString(c, "name", "customer");
+  if (!name) return tl::unexpected(name.error());
+  auto phone = RequiredString(c, "phone", "customer");
+  if (!phone) return tl::unexpected(phone.error());
+  order.customer.name = *name;
+  order.customer.phone = *phone;
+  if (!c.contains("address") || !c["address"].is_object()) {
+    return Fail(Errc::kInvalidArgument, "customer.address is required (an object)",
+                "customer.address");
+  }
+  const json& a = c["address"];
+  std::string* fields[] = {&order.customer.address.province, &order.customer.address.city,
+                           &order.customer.address.district, &order.customer.address.street,
+                           &order.customer.address.detail};
+  const char* names[] = {"province", "city", "district", "street", "detail"};
+  for (int i = 0; i < 5; ++i) {
+    const bool required = i == 0 || i == 1 || i == 4;
+    auto value = RequiredString(a, names[i], "customer.address", required);
+    if (!value) return tl::unexpected(value.error());
+    *fields[i] = *value;
+  }
+
+  if (!body.contains("items") || !body["items"].is_array()) {
+    return Fail(Errc::kInvalidArgument, "items is required (an array)", "items");
+  }
+  const json& items = body["items"];
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string path = "items[" + std::to_string(i) + "]";
+    if (!items[i].is_object()) return Fail(Errc::kInvalidArgument, path + " must be an object", path);
+    orders::NewItem item;
+    auto product = RequiredString(items[i], "product", path);
+    if (!product) return tl::unexpected(product.error());
+    item.product = *product;
+    auto asset = RequiredString(items[i], "asset", path, /*required=*/false);
+    if (!asset) return tl::unexpected(asset.error());
+    item.asset_id = *asset;
+    if (items[i].contains("options") && !items[i]["options"].is_null()) {
+      const json& options = items[i]["options"];
+      if (!options.is_object()) {
+        return Fail(Errc::kInvalidArgument, path + ".options must be an object", path + ".options");
+      }
+      for (const auto& [key, value] : options.items()) {
+        if (!value.is_number_integer()) {
+          return Fail(Errc::kInvalidArgument, path + ".options." + key + " must be an integer",
+                      path + ".options." + key);
+        }
+        item.options[key] = value.get<int64_t>();
+      }
+    }
+    order.items.push_back(std::move(item));
+  }
+  return order;
+}
+
+}  // namespace keepsake::services::api_json

@@ -1,0 +1,28 @@
+// Private: JSON shapes of the API (rendering of orders, items, events, jobs; parsing of a new
+// order). Masking by role happens here, at the edge, through masking.hpp.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/orders/error.hpp"
+#include "keepsake/orders/state_machine.hpp"
+#include "keepsake/orders/types.hpp"
+
+namespace keepsake::services::api_json {
+
+using nlohmann::json;
+
+// Roles that see personal data unmasked: the channel sent it and owns it.
+bool SeesPersonalData(orders::Role role);
+
+json ItemJson(const orders::Item& item, orders::Role viewer);
+json OrderJson(const orders::Order& order, orders::Role viewer);
+json EventJson(const orders::Event& event);
+json JobJson(const orders::Job& job);
+json AssetJson(const orders::Asset& asset);
+json StateMachineJson(const orders::StateMachine& machine);
+
+// Parses the body of POST /api/v1/orders. Errors name the field (kInvalidArgument).
+orders::Result<orders::NewOrder> ParseNewOrder(const json& body);
+
+}  // namespace keepsake::services::api_json

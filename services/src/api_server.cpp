@@ -1,0 +1,730 @@
+// The HTTP API. Routes are one table (kRoutes) naming method, path, roles and handler; the
+// pre-routing guard runs before cpp-httplib reads a body, so an oversize, chunked or compressed
+// upload is refused without being read. RFC 9457 problems come from problem.cpp.
+#include "keepsake/services/api_server.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api_json.hpp"
+#include "keepsake/imaging/format.hpp"
+#include "keepsake/logistics/shipment_state_machine.hpp"
+#include "keepsake/mesh/format.hpp"
+#include "keepsake/services/crypto.hpp"
+#include "keepsake/services/job_runner.hpp"
+#include "keepsake/services/metrics.hpp"
+#include "keepsake/services/paths.hpp"
+#include "keepsake/services/problem.hpp"
+
+namespace keepsake::services {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using orders::Role;
+
+namespace {
+
+// What the guard, the handlers and the logger share about the request on this thread
+// (cpp-httplib runs a request's guard, handler and logger on one thread).
+struct RequestState {
+  std::string request_id;
+  std::chrono::steady_clock::time_point started;
+  std::string route = "(no route)";
+  std::string role = "-";
+};
+thread_local RequestState tl_request;
+
+// cpp-httplib 0.11.4's ThreadPool queue is unbounded; this one blocks the accept loop when
+// `capacity` connections are already waiting, so overload turns into TCP backpressure instead
+// of unbounded memory.
+class BoundedThreadPool : public httplib::TaskQueue {
+ public:
+  BoundedThreadPool(size_t threads, size_t capacity) : capacity_(capacity) {
+    for (size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { Work(); });
+    }
+  }
+  ~BoundedThreadPool() override = default;
+
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    space_.wait(lock, [&] { return queue_.size() < capacity_ || shutdown_; });
+    if (shutdown_) return;
+    queue_.push_back(std::move(fn));
+    work_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      shutdown_ = true;
+    }
+    work_.notify_all();
+    space_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        work_.wait(lock, [&] { return !queue_.empty() || shutdown_; });
+        if (shutdown_ && queue_.empty()) return;
+        fn = std::move(queue_.front());
+        queue_.pop_front();
+        space_.notify_one();
+      }
+      fn();
+    }
+  }
+
+  size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::condition_variable space_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  bool shutdown_ = false;
+};
+
+struct Context {
+  orders::Actor actor;
+  std::string peer;
+};
+
+constexpr Role kChannel = Role::kChannel, kModeler = Role::kModeler, kCs = Role::kCs,
+               kLogistics = Role::kLogistics, kProduction = Role::kProduction,
+               kAdmin = Role::kAdmin;
+
+}  // namespace
+
+struct ApiServer::Impl {
+  using Handler = void (Impl::*)(const Context&, const httplib::Request&, httplib::Response&);
+  struct Route {
+    const char* method;
+    const char* regex;  // cpp-httplib matches the whole path
+    const char* path;   // template shown in logs, metrics and the route table
+    std::vector<Role> roles;
+    Handler handler;
+  };
+  static const std::vector<Route>& Routes();
+
+  Impl(const ServerConfig& c, orders::Store& s, const orders::ProductCatalog& p, JobRunner* r)
+      : config(c), store(s), catalog(p), runner(r), paths(c.data_dir) {}
+
+  ServerConfig config;
+  orders::Store& store;
+  const orders::ProductCatalog& catalog;
+  JobRunner* runner;
+  DataPaths paths;
+  Metrics metrics;
+  httplib::Server server;
+  std::mutex inflight_mutex;
+  std::set<std::string> inflight_keys;
+
+  void Configure();
+  httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);
+  void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
+
+  // replies
+  void Reply(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json");
+  }
+  void ReplyProblem(const httplib::Request& req, httplib::Response& res, const Problem& p) {
+    res.status = p.status;
+    res.set_content(ProblemBody(p, req.path, tl_request.request_id), "application/problem+json");
+    if (p.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  }
+  void ReplyError(const httplib::Request& req, httplib::Response& res, const orders::Error& e) {
+    if (e.code == orders::Errc::kStorage) {
+      spdlog::error("request_id={} event=storage_error error=\"{}\"", tl_request.request_id,
+                    e.message);
+    }
+    ReplyProblem(req, res, ToProblem(e));
+  }
+  std::optional<json> Body(const httplib::Request& req, httplib::Response& res, bool required);
+  std::optional<orders::Order> LoadOrder(const httplib::Request& req, httplib::Response& res);
+
+  // handlers
+  void Healthz(const Context&, const httplib::Request&, httplib::Response&);
+  void MetricsText(const Context&, const httplib::Request&, httplib::Response&);
+  void StateMachines(const Context&, const httplib::Request&, httplib::Response&);
+  void Products(const Context&, const httplib::Request&, httplib::Response&);
+  void UploadAsset(const Context&, const httplib::Request&, httplib::Response&);
+  void GetAsset(const Context&, const httplib::Request&, httplib::Response&);
+  void CreateOrder(const Context&, const httplib::Request&, httplib::Response&);
+  void ListOrders(const Context&, const httplib::Request&, httplib::Response&);
+  void GetOrder(const Context&, const httplib::Request&, httplib::Response&);
+  void OrderEvents(const Context&, const httplib::Request&, httplib::Response&);
+  void CancelOrder(const Context& c, const httplib::Request& q, httplib::Response& r) {
+    OrderEvent(c, q, r, "cancel");
+  }
+  void HoldOrder(const Context& c, const httplib::Request& q, httplib::Response& r) {
+    OrderEvent(c, q, r, "hold");
+  }
+  void ResumeOrder(const Context& c, const httplib::Request& q, httplib::Response& r) {
+    OrderEvent(c, q, r, "resume");
+  }
+  void OrderTransition(const Context& c, const httplib::Request& q, httplib::Response& r) {
+    OrderEvent(c, q, r, "");
+  }
+  void OrderEvent(const Context&, const httplib::Request&, httplib::Response&,
+                  const std::string& fixed_event);
+  void GetItem(const Context&, const httplib::Request&, httplib::Response&);
+  void ItemTransition(const Context&, const httplib::Request&, httplib::Response&);
+  void ItemJobs(const Context&, const httplib::Request&, httplib::Response&);
+  void GetJob(const Context&, const httplib::Request&, httplib::Response&);
+};
+
+const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
+  const std::vector<Role> everyone = {kChannel, kModeler, kCs, kLogistics, kProduction, kAdmin};
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", "/healthz", {}, &Impl::Healthz},
+      {"GET", "/metrics", "/metrics", {kAdmin}, &Impl::MetricsText},
+      {"GET", "/api/v1/state-machines", "/api/v1/state-machines", everyone, &Impl::StateMachines},
+      {"GET", "/api/v1/products", "/api/v1/products", everyone, &Impl::Products},
+      {"POST", "/api/v1/assets", "/api/v1/assets", {kChannel, kCs, kModeler, kAdmin},
+       &Impl::UploadAsset},
+      {"GET", "/api/v1/assets/([0-9a-f]{64})", "/api/v1/assets/{id}", everyone, &Impl::GetAsset},
+      {"POST", "/api/v1/orders", "/api/v1/orders", {kChannel}, &Impl::CreateOrder},
+      {"GET", "/api/v1/orders", "/api/v1/orders", everyone, &Impl::ListOrders},
+      {"GET", "/api/v1/orders/([A-Za-z0-9]+)", "/api/v1/orders/{id}", everyone, &Impl::GetOrder},
+      {"GET", "/api/v1/orders/([A-Za-z0-9]+)/events", "/api/v1/orders/{id}/events", everyone,
+       &Impl::OrderEvents},
+      {"POST", "/api/v1/orders/([A-Za-z0-9]+)/cancel", "/api/v1/orders/{id}/cancel",
+       {kChannel, kCs, kAdmin}, &Impl::CancelOrder},
+      {"POST", "/api/v1/orders/([A-Za-z0-9]+)/hold", "/api/v1/orders/{id}/hold",
+       {kCs, kAdmin, kLogistics}, &Impl::HoldOrder},
+      {"POST", "/api/v1/orders/([A-Za-z0-9]+)/resume", "/api/v1/orders/{id}/resume",
+       {kCs, kAdmin}, &Impl::ResumeOrder},
+      {"POST", "/api/v1/orders/([A-Za-z0-9]+)/transitions", "/api/v1/orders/{id}/transitions",
+       {kCs, kLogistics, kProduction, kAdmin}, &Impl::OrderTransition},
+      {"GET", "/api/v1/items/([0-9]+)", "/api/v1/items/{id}", everyone, &Impl::GetItem},
+      {"POST", "/api/v1/items/([0-9]+)/transitions", "/api/v1/items/{id}/transitions",
+       {kChannel, kModeler, kCs, kProduction, kAdmin}, &Impl::ItemTransition},
+      {"GET", "/api/v1/items/([0-9]+)/jobs", "/api/v1/items/{id}/jobs", everyone, &Impl::ItemJobs},
+      {"GET", "/api/v1/jobs/([0-9]+)", "/api/v1/jobs/{id}", everyone, &Impl::GetJob},
+  };
+  return routes;
+}
+
+std::vector<RouteInfo> ApiRoutes() {
+  std::vector<RouteInfo> out;
+  for (const auto& r : ApiServer::Impl::Routes()) out.push_back({r.method, r.path, r.roles});
+  return out;
+}
+
+// --- guard, auth, dispatch --------------------------------------------------------------------
+
+httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& req,
+                                                        httplib::Response& res) {
+  using HR = httplib::Server::HandlerResponse;
+  tl_request = RequestState{NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-"};
+  res.set_header("X-Request-Id", tl_request.request_id);
+  auto refuse = [&](ApiErrc code, const std::string& detail) {
+    // The body was not read: the connection cannot carry another request after this one.
+    res.set_header("Connection", "close");
+    ReplyProblem(req, res, ToProblem(code, detail));
+    return HR::Handled;
+  };
+  if (req.has_header("Transfer-Encoding")) {
+    return refuse(ApiErrc::kLengthRequired,
+                  "chunked or other transfer encodings are not accepted; send the body with a "
+                  "Content-Length");
+  }
+  if (req.has_header("Content-Encoding")) {
+    return refuse(ApiErrc::kUnsupportedEncoding,
+                  "compressed request bodies are not accepted; send the file as it is");
+  }
+  const size_t lengths = req.get_header_value_count("Content-Length");
+  if (lengths > 1) return refuse(ApiErrc::kBadRequest, "more than one Content-Length header");
+  const bool has_body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  if (lengths == 0) {
+    if (has_body_method) {
+      return refuse(ApiErrc::kLengthRequired, req.method + " needs a Content-Length header");
+    }
+    return HR::Unhandled;
+  }
+  const std::string value = req.get_header_value("Content-Length");
+  if (value.empty() || value.size() > 18 ||
+      value.find_first_not_of("0123456789") != std::string::npos) {
+    return refuse(ApiErrc::kBadRequest, "Content-Length must be a decimal number");
+  }
+  const int64_t length = std::stoll(value);
+  const int64_t limit =
+      req.path == "/api/v1/assets" ? config.max_upload_bytes : config.max_json_bytes;
+  if (length > limit) {
+    return refuse(ApiErrc::kPayloadTooLarge, "the body is " + value + " bytes; the limit here is " +
+                                                 std::to_string(limit) + " bytes");
+  }
+  return HR::Unhandled;
+}
+
+void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
+                               httplib::Response& res) {
+  tl_request.route = route.path;
+  Context ctx{orders::Actor{"anonymous", Role::kSystem}, req.remote_addr};
+  if (route.roles.empty()) return (this->*route.handler)(ctx, req, res);
+
+  const std::string header = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) {
+    return ReplyProblem(req, res,
+                        ToProblem(ApiErrc::kUnauthenticated,
+                                  "send 'Authorization: Bearer <token>'; create a token with "
+                                  "'keepsake token create'"));
+  }
+  auto token = store.FindToken(TokenHash(header.substr(prefix.size())));
+  if (!token) {
+    if (token.error().code == orders::Errc::kNotFound) {
+      return ReplyProblem(req, res,
+                          ToProblem(ApiErrc::kUnauthenticated, "the token is unknown or revoked"));
+    }
+    return ReplyError(req, res, token.error());
+  }
+  tl_request.role = std::string(orders::RoleName(token->role));
+  if (std::find(route.roles.begin(), route.roles.end(), token->role) == route.roles.end()) {
+    std::string allowed;
+    for (Role r : route.roles) allowed += (allowed.empty() ? "" : ", ") + std::string(orders::RoleName(r));
+    return ReplyProblem(req, res,
+                        ToProblem(ApiErrc::kForbidden, route.method + std::string(" ") + route.path +
+                                                           " is for: " + allowed));
+  }
+  ctx.actor = orders::Actor{token->name, token->role};
+  (this->*route.handler)(ctx, req, res);
+}
+
+void ApiServer::Impl::Configure() {
+  server.new_task_queue = [this] {
+    return new BoundedThreadPool(static_cast<size_t>(config.http_threads),
+                                 static_cast<size_t>(config.http_queue));
+  };
+  server.set_read_timeout(config.read_timeout_s, 0);
+  server.set_write_timeout(config.write_timeout_s, 0);
+  server.set_keep_alive_timeout(5);
+  server.set_keep_alive_max_count(1000);
+  server.set_payload_max_length(static_cast<size_t>(config.max_upload_bytes));
+  server.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return Guard(req, res); });
+  server.set_exception_handler(
+      [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("request_id={} event=unhandled_exception route={} error=\"{}\"",
+                      tl_request.request_id, tl_request.route, what);
+        ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
+      });
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    ApiErrc code = ApiErrc::kBadRequest;
+    std::string detail = "the request could not be understood";
+    if (res.status == 404) {
+      code = ApiErrc::kNoRoute;
+      detail = "no such endpoint; see docs/api.md for the routes";
+    } else if (res.status == 413) {
+      code = ApiErrc::kPayloadTooLarge;
+      detail = "the body is larger than the limit";
+    } else if (res.status >= 500) {
+      code = ApiErrc::kInternal;
+    }
+    Problem p = ToProblem(code, detail);
+    p.status = res.status;
+    ReplyProblem(req, res, p);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                         tl_request.started)
+                               .count();
+    metrics.ObserveRequest(req.method, tl_request.route, res.status, seconds);
+    // The raw path and query are not logged: a search could carry personal data.
+    spdlog::info("request_id={} method={} route={} status={} ms={:.2f} role={}",
+                 tl_request.request_id, req.method, tl_request.route, res.status, seconds * 1000,
+                 tl_request.role);
+  });
+  for (const Route& route : Routes()) {
+    auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
+      Dispatch(route, req, res);
+    };
+    if (std::string_view(route.method) == "GET") {
+      server.Get(route.regex, handler);
+    } else {
+      server.Post(route.regex, handler);
+    }
+  }
+}
+
+// --- helpers ---------------------------------------------------------------------------------
+
+std::optional<json> ApiServer::Impl::Body(const httplib::Request& req, httplib::Response& res,
+                                          bool required) {
+  if (req.body.empty()) {
+    if (!required) return json::object();
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "a JSON body is required"));
+    return std::nullopt;
+  }
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "the body is not valid JSON"));
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "the body must be a JSON object"));
+    return std::nullopt;
+  }
+  return body;
+}
+
+std::optional<orders::Order> ApiServer::Impl::LoadOrder(const httplib::Request& req,
+                                                        httplib::Response& res) {
+  const std::string key = req.matches[1];
+  orders::Result<orders::Order> order =
+      key.find_first_not_of("0123456789") == std::string::npos && key.size() < 18
+          ? store.GetOrder(std::stoll(key))
+          : store.GetOrderByNumber(key);
+  if (!order) {
+    ReplyError(req, res, order.error());
+    return std::nullopt;
+  }
+  return *order;
+}
+
+// --- handlers --------------------------------------------------------------------------------
+
+void ApiServer::Impl::Healthz(const Context&, const httplib::Request&, httplib::Response& res) {
+  Reply(res, 200, {{"status", "ok"}});
+}
+
+void ApiServer::Impl::MetricsText(const Context&, const httplib::Request& req,
+                                  httplib::Response& res) {
+  auto jobs = store.CountJobsByState();
+  if (!jobs) return ReplyError(req, res, jobs.error());
+  res.status = 200;
+  res.set_content(metrics.Render(*jobs), "text/plain; version=0.0.4");
+}
+
+void ApiServer::Impl::StateMachines(const Context&, const httplib::Request&,
+                                    httplib::Response& res) {
+  Reply(res, 200,
+        {{"order", api_json::StateMachineJson(orders::OrderStateMachine())},
+         {"item", api_json::StateMachineJson(orders::ItemStateMachine())},
+         {"shipment", api_json::StateMachineJson(logistics::ShipmentStateMachine())}});
+}
+
+void ApiServer::Impl::Products(const Context&, const httplib::Request&, httplib::Response& res) {
+  json products = json::array();
+  for (const orders::Product& p : catalog.Products()) {
+    json options = json::object();
+    for (const orders::ProductOption& o : p.options) {
+      options[o.name] = {{"values", o.values}, {"default", o.default_value}};
+    }
+    products.push_back({{"id", p.id},
+                        {"title", p.title},
+                        {"kind", p.kind == orders::ProductKind::kFigure ? "figure" : "print2d"},
+                        {"options", options}});
+  }
+  Reply(res, 200, {{"products", products}});
+}
+
+void ApiServer::Impl::UploadAsset(const Context&, const httplib::Request& req,
+                                  httplib::Response& res) {
+  if (req.body.empty()) {
+    return ReplyProblem(req, res, ToProblem(ApiErrc::kBadRequest, "the upload is empty"));
+  }
+  std::string kind, format;
+  if (auto image = imaging::SniffImageFormat(req.body)) {
+    kind = "image";
+    format = std::string(imaging::ImageFormatName(*image));
+  } else if (auto mesh = mesh::SniffMeshFormat(req.body)) {
+    kind = "mesh";
+    format = std::string(mesh::MeshFormatName(*mesh));
+  } else {
+    return ReplyProblem(
+        req, res,
+        ToProblem(ApiErrc::kUnsupportedMediaType,
+                  "the file is none of the accepted types (decided by content, not by name): "
+                  "meshes GLB, glTF, OBJ, FBX, PLY, STL, OFF or a ZIP with an OBJ; images PNG, "
+                  "JPEG, WebP"));
+  }
+  const std::string sha = Sha256Hex(req.body);
+  const fs::path target = paths.AssetFile(sha);
+  std::error_code ec;
+  if (!fs::exists(target, ec)) {
+    fs::create_directories(target.parent_path(), ec);
+    const fs::path tmp = paths.Tmp() / ("upload-" + NewRequestId());
+    // write, fsync, then rename: a crash leaves either no file or the whole file
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    size_t written = 0;
+    while (ok && written < req.body.size()) {
+      ssize_t n = ::write(fd, req.body.data() + written, req.body.size() - written);
+      ok = n > 0;
+      if (ok) written += static_cast<size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (ok) {
+      fs::rename(tmp, target, ec);
+      ok = !ec;
+    }
+    if (!ok) {
+      fs::remove(tmp, ec);
+      spdlog::error("request_id={} event=asset_write_failed", tl_request.request_id);
+      return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
+    }
+  }
+  auto asset = store.RecordAsset(orders::Asset{sha, kind, format,
+                                               static_cast<int64_t>(req.body.size()), ""});
+  if (!asset) return ReplyError(req, res, asset.error());
+  Reply(res, 201, api_json::AssetJson(*asset));
+}
+
+void ApiServer::Impl::GetAsset(const Context&, const httplib::Request& req,
+                               httplib::Response& res) {
+  auto asset = store.GetAsset(req.matches[1]);
+  if (!asset) return ReplyError(req, res, asset.error());
+  Reply(res, 200, api_json::AssetJson(*asset));
+}
+
+void ApiServer::Impl::CreateOrder(const Context& ctx, const httplib::Request& req,
+                                  httplib::Response& res) {
+  const std::string key = req.get_header_value("Idempotency-Key");
+  if (key.empty() || key.size() > 255 ||
+      std::any_of(key.begin(), key.end(), [](char c) { return c < 0x21 || c > 0x7e; })) {
+    return ReplyProblem(req, res,
+                        ToProblem(ApiErrc::kMissingHeader,
+                                  "POST /api/v1/orders needs an Idempotency-Key header of 1-255 "
+                                  "visible ASCII characters",
+                                  "Idempotency-Key"));
+  }
+  auto body = Body(req, res, true);
+  if (!body) return;
+  auto order = api_json::ParseNewOrder(*body);
+  if (!order) return ReplyError(req, res, order.error());
+
+  // Requests with the same key running at once: the first proceeds, the others get 409.
+  const std::string scoped = ctx.actor.name + "\n" + key;
+  {
+    std::lock_guard<std::mutex> lock(inflight_mutex);
+    if (!inflight_keys.insert(scoped).second) {
+      return ReplyError(req, res,
+                        orders::Error{orders::Errc::kIdempotencyInFlight,
+                                      "a request with this Idempotency-Key is still being "
+                                      "processed; retry in a moment",
+                                      "Idempotency-Key",
+                                      {}});
+    }
+  }
+  struct Release {
+    Impl* impl;
+    std::string key;
+    ~Release() {
+      std::lock_guard<std::mutex> lock(impl->inflight_mutex);
+      impl->inflight_keys.erase(key);
+    }
+  } release{this, scoped};
+
+  // The hash is of the canonical JSON (sorted keys, no spaces): formatting does not matter.
+  const orders::IdempotencyKey idem{ctx.actor.name, key, Sha256Hex(body->dump())};
+  const Role viewer = ctx.actor.role;
+  auto created = store.CreateOrder(*order, catalog, ctx.actor, idem, [&](const orders::Order& o) {
+    return api_json::OrderJson(o, viewer).dump();
+  });
+  if (!created) return ReplyError(req, res, created.error());
+  if (created->replayed) res.set_header("Idempotent-Replayed", "true");
+  res.set_header("Location", "/api/v1/orders/" + std::to_string(created->order.id));
+  res.status = 201;
+  res.set_content(created->response, "application/json");
+  if (!created->replayed && runner != nullptr) runner->Wake();
+}
+
+void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req,
+                                 httplib::Response& res) {
+  orders::OrderFilter filter;
+  auto text = [&](const char* name) -> std::optional<std::string> {
+    if (!req.has_param(name)) return std::nullopt;
+    return req.get_param_value(name);
+  };
+  filter.state = text("state");
+  filter.channel_ref = text("channel_ref");
+  filter.created_from = text("created_from");
+  filter.created_to = text("created_to");
+  for (const char* name : {"limit", "cursor"}) {
+    auto value = text(name);
+    if (!value) continue;
+    if (value->empty() || value->size() > 18 ||
+        value->find_first_not_of("0123456789") != std::string::npos) {
+      return ReplyError(req, res,
+                        orders::Error{orders::Errc::kInvalidArgument,
+                                      std::string(name) + " must be a positive integer", name, {}});
+    }
+    if (std::string_view(name) == "limit") {
+      filter.limit = static_cast<int>(std::min<long long>(std::stoll(*value), 100000));
+    } else {
+      filter.before_id = std::stoll(*value);
+    }
+  }
+  auto page = store.ListOrders(filter);
+  if (!page) return ReplyError(req, res, page.error());
+  json list = json::array();
+  for (const orders::Order& o : page->orders) list.push_back(api_json::OrderJson(o, ctx.actor.role));
+  json out = {{"orders", list}};
+  out["next_cursor"] = page->next_cursor ? json(std::to_string(*page->next_cursor)) : json(nullptr);
+  Reply(res, 200, out);
+}
+
+void ApiServer::Impl::GetOrder(const Context& ctx, const httplib::Request& req,
+                               httplib::Response& res) {
+  auto order = LoadOrder(req, res);
+  if (!order) return;
+  Reply(res, 200, api_json::OrderJson(*order, ctx.actor.role));
+}
+
+void ApiServer::Impl::OrderEvents(const Context&, const httplib::Request& req,
+                                  httplib::Response& res) {
+  auto order = LoadOrder(req, res);
+  if (!order) return;
+  auto events = store.OrderEvents(order->id);
+  if (!events) return ReplyError(req, res, events.error());
+  json list = json::array();
+  for (const orders::Event& e : *events) list.push_back(api_json::EventJson(e));
+  Reply(res, 200, {{"order", order->number}, {"events", list}});
+}
+
+void ApiServer::Impl::OrderEvent(const Context& ctx, const httplib::Request& req,
+                                 httplib::Response& res, const std::string& fixed_event) {
+  auto body = Body(req, res, false);
+  if (!body) return;
+  std::string event = fixed_event;
+  if (event.empty()) {
+    if (!body->contains("event") || !(*body)["event"].is_string()) {
+      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
+                                                "event is required (a string)", "event", {}});
+    }
+    event = (*body)["event"].get<std::string>();
+  }
+  std::string reason;
+  if (body->contains("reason")) {
+    if (!(*body)["reason"].is_string()) {
+      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
+                                                "reason must be a string", "reason", {}});
+    }
+    reason = (*body)["reason"].get<std::string>();
+  }
+  std::optional<int64_t> version;
+  if (body->contains("version")) {
+    if (!(*body)["version"].is_number_integer()) {
+      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
+                                                "version must be an integer", "version", {}});
+    }
+    version = (*body)["version"].get<int64_t>();
+  }
+  auto order = LoadOrder(req, res);
+  if (!order) return;
+  auto changed = store.TransitionOrder(order->id, event, ctx.actor, reason, version);
+  if (!changed) return ReplyError(req, res, changed.error());
+  Reply(res, 200, api_json::OrderJson(*changed, ctx.actor.role));
+}
+
+void ApiServer::Impl::GetItem(const Context& ctx, const httplib::Request& req,
+                              httplib::Response& res) {
+  auto item = store.GetItem(std::stoll(req.matches[1]));
+  if (!item) return ReplyError(req, res, item.error());
+  Reply(res, 200, api_json::ItemJson(*item, ctx.actor.role));
+}
+
+void ApiServer::Impl::ItemTransition(const Context& ctx, const httplib::Request& req,
+                                     httplib::Response& res) {
+  auto body = Body(req, res, true);
+  if (!body) return;
+  orders::ItemChange change;
+  for (auto [name, target] : {std::pair<const char*, std::string*>{"event", &change.event},
+                              {"reason", &change.reason},
+                              {"asset", &change.asset_id}}) {
+    if (!body->contains(name)) continue;
+    if (!(*body)[name].is_string()) {
+      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
+                                                std::string(name) + " must be a string", name, {}});
+    }
+    *target = (*body)[name].get<std::string>();
+  }
+  if (change.event.empty()) {
+    return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
+                                              "event is required", "event", {}});
+  }
+  if (body->contains("version")) {
+    if (!(*body)["version"].is_number_integer()) {
+      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
+                                                "version must be an integer", "version", {}});
+    }
+    change.expected_version = (*body)["version"].get<int64_t>();
+  }
+  auto item = store.TransitionItem(std::stoll(req.matches[1]), change, ctx.actor);
+  if (!item) return ReplyError(req, res, item.error());
+  if (item->state == "preparing" && runner != nullptr) runner->Wake();
+  Reply(res, 200, api_json::ItemJson(*item, ctx.actor.role));
+}
+
+void ApiServer::Impl::ItemJobs(const Context&, const httplib::Request& req,
+                               httplib::Response& res) {
+  const int64_t item_id = std::stoll(req.matches[1]);
+  auto item = store.GetItem(item_id);
+  if (!item) return ReplyError(req, res, item.error());
+  auto jobs = store.JobsForItem(item_id);
+  if (!jobs) return ReplyError(req, res, jobs.error());
+  json list = json::array();
+  for (const orders::Job& j : *jobs) list.push_back(api_json::JobJson(j));
+  Reply(res, 200, {{"jobs", list}});
+}
+
+void ApiServer::Impl::GetJob(const Context&, const httplib::Request& req,
+                             httplib::Response& res) {
+  auto job = store.GetJob(std::stoll(req.matches[1]));
+  if (!job) return ReplyError(req, res, job.error());
+  Reply(res, 200, api_json::JobJson(*job));
+}
+
+// --- ApiServer ---------------------------------------------------------------------------------
+
+ApiServer::ApiServer(const ServerConfig& config, orders::Store& store,
+                     const orders::ProductCatalog& catalog, JobRunner* runner)
+    : impl_(std::make_unique<Impl>(config, store, catalog, runner)) {
+  impl_->Configure();
+}
+
+ApiServer::~ApiServer() = default;
+
+int ApiServer::Bind() {
+  if (impl_->config.port == 0) return impl_->server.bind_to_any_port(impl_->config.host);
+  return impl_->server.bind_to_port(impl_->config.host, impl_->config.port) ? impl_->config.port
+                                                                            : -1;
+}
+
+bool ApiServer::Listen() { return impl_->server.listen_after_bind(); }
+
+void ApiServer::Stop() { impl_->server.stop(); }
+
+}  // namespace keepsake::services

@@ -1,0 +1,48 @@
+#include "keepsake/services/crypto.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace keepsake::services {
+
+namespace {
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xF];
+  }
+  return out;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::array<unsigned char, 64> buf{};
+  if (bytes > buf.size() || RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("OpenSSL RAND_bytes failed");
+  }
+  return Hex(buf.data(), bytes);
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL EVP_Digest failed");
+  }
+  return Hex(digest.data(), len);
+}
+
+std::string NewApiToken() { return "ks_" + RandomHex(32); }
+
+std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
+
+std::string NewRequestId() { return RandomHex(8); }
+
+}  // namespace keepsake::services

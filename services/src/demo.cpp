@@ -1,0 +1,176 @@
+#include "keepsake/services/demo.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "keepsake/imaging/format.hpp"
+#include "keepsake/mesh/format.hpp"
+#include "keepsake/services/crypto.hpp"
+#include "keepsake/services/paths.hpp"
+
+namespace keepsake::services {
+
+namespace fs = std::filesystem;
+using orders::Actor;
+using orders::Role;
+
+namespace {
+
+orders::Result<std::string> ImportDemoAsset(const ServerConfig& config, orders::Store& store,
+                                            const std::string& name) {
+  const fs::path source = fs::path(config.assets_dir) / "demo" / name;
+  std::ifstream in(source, std::ios::binary);
+  if (!in) return orders::Fail(orders::Errc::kNotFound, "demo asset missing: " + source.string());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string content = buffer.str();
+  std::string kind, format;
+  if (auto image = imaging::SniffImageFormat(content)) {
+    kind = "image";
+    format = std::string(imaging::ImageFormatName(*image));
+  } else if (auto mesh = mesh::SniffMeshFormat(content)) {
+    kind = "mesh";
+    format = std::string(mesh::MeshFormatName(*mesh));
+  } else {
+    return orders::Fail(orders::Errc::kInvalidArgument, "demo asset of unknown type: " + name);
+  }
+  const std::string sha = Sha256Hex(content);
+  const DataPaths paths(config.data_dir);
+  const fs::path target = paths.AssetFile(sha);
+  fs::create_directories(target.parent_path());
+  if (!fs::exists(target)) {
+    const fs::path tmp = paths.Tmp() / ("demo-" + sha);
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out << content;
+    }
+    fs::rename(tmp, target);
+  }
+  auto asset = store.RecordAsset({sha, kind, format, static_cast<int64_t>(content.size()), ""});
+  if (!asset) return tl::unexpected(asset.error());
+  return asset->id;
+}
+
+struct DemoOrder {
+  const char* ref;
+  const char* name;
+  const char* phone;
+  const char* city;
+  const char* product;
+  const char* asset;  // file in assets/demo, or "" for an item still waiting for its asset
+  std::map<std::string, int64_t> options;
+  // order events after the item is inspected, each taken by the role that would take it
+  std::vector<std::pair<std::string, Role>> item_events;
+  std::vector<std::pair<std::string, Role>> order_events;
+};
+
+bool WaitForJobs(orders::Store& store, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto counts = store.CountJobsByState();
+    if (counts && (*counts)["queued"] == 0 && (*counts)["leased"] == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+}  // namespace
+
+orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& store,
+                                   const orders::ProductCatalog& catalog) {
+  orders::OrderFilter existing;
+  existing.channel_ref = "demo-1";
+  auto found = store.ListOrders(existing);
+  if (!found) return tl::unexpected(found.error());
+  if (!found->orders.empty()) return 0;
+
+  const std::vector<DemoOrder> demo = {
+      {"demo-1", "王小明", "13800000001", "杭州市", "figure-colour", "triposr_chair.obj",
+       {{"height_mm", 100}}, {}, {}},
+      {"demo-2", "李娜", "13900000002", "上海市", "figure-white", "triposr_chair.obj",
+       {{"height_mm", 80}}, {{"approve", Role::kModeler}, {"start_production", Role::kProduction}}, {}},
+      {"demo-3", "张伟", "13700000003", "北京市", "keychain-acrylic", "corgi_pixelart.png",
+       {{"size_mm", 60}},
+       {{"approve", Role::kModeler}, {"start_production", Role::kProduction}, {"produced", Role::kProduction}},
+       {}},
+      {"demo-4", "刘洋", "13600000004", "广州市", "postcard-cn", "boxer_portrait.jpg", {},
+       {{"approve", Role::kModeler}, {"start_production", Role::kProduction}, {"produced", Role::kProduction}},
+       {{"pack", Role::kLogistics}, {"ship", Role::kLogistics}}},
+      {"demo-5", "陈静", "13500000005", "成都市", "photo-print-6in", "lowres_portrait.jpg", {},
+       {{"approve", Role::kModeler}, {"start_production", Role::kProduction}, {"produced", Role::kProduction}},
+       {{"pack", Role::kLogistics}, {"ship", Role::kLogistics}, {"deliver", Role::kLogistics}}},
+      {"demo-6", "杨帆", "13400000006", "深圳市", "magnet-round-58", "corgi_pixelart.png", {}, {},
+       {{"hold", Role::kCs}}},
+      {"demo-7", "赵敏", "13300000007", "南京市", "postcard-a6", "", {}, {}, {}},
+      {"demo-8", "黄磊", "13200000008", "武汉市", "magnet-rect", "boxer_portrait.jpg", {}, {},
+       {{"cancel", Role::kCs}}},
+  };
+
+  std::vector<orders::Order> created;
+  for (const DemoOrder& d : demo) {
+    orders::NewOrder order;
+    order.channel_ref = d.ref;
+    order.customer = {d.name, d.phone, {"示例省", d.city, "示例区", "示例路 1 号", "1 栋 101 室"}};
+    orders::NewItem item{d.product, "", d.options};
+    if (*d.asset) {
+      auto asset = ImportDemoAsset(config, store, d.asset);
+      if (!asset) return tl::unexpected(asset.error());
+      item.asset_id = *asset;
+    }
+    order.items.push_back(item);
+    auto result = store.CreateOrder(order, catalog, Actor{"demo-seed", Role::kChannel},
+                                    {"demo-seed", d.ref, d.ref}, [](const orders::Order&) {
+                                      return std::string("{}");
+                                    });
+    if (!result) return tl::unexpected(result.error());
+    created.push_back(result->order);
+  }
+  spdlog::info("event=demo_seed orders={} waiting_for=inspection_jobs", created.size());
+  if (!WaitForJobs(store, std::chrono::seconds(120))) {
+    spdlog::warn("event=demo_seed_incomplete reason=\"inspection jobs still running\"");
+  }
+  for (size_t i = 0; i < demo.size(); ++i) {
+    const DemoOrder& d = demo[i];
+    for (const auto& [event, role] : d.item_events) {
+      auto item = store.TransitionItem(created[i].items.front().id, {event, "demo", "", {}},
+                                       Actor{"demo-" + std::string(orders::RoleName(role)), role});
+      if (!item) {
+        spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
+                     item.error().message);
+        break;
+      }
+    }
+    for (const auto& [event, role] : d.order_events) {
+      auto order = store.TransitionOrder(created[i].id, event,
+                                         Actor{"demo-" + std::string(orders::RoleName(role)), role},
+                                         "demo: " + event, std::nullopt);
+      if (!order) {
+        spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
+                     order.error().message);
+        break;
+      }
+    }
+  }
+  return static_cast<int>(created.size());
+}
+
+orders::Result<std::map<std::string, std::string>> CreateDemoTokens(orders::Store& store) {
+  auto revoked = store.RevokeTokensWithPrefix("demo-");
+  if (!revoked) return tl::unexpected(revoked.error());
+  std::map<std::string, std::string> tokens;
+  for (Role role : orders::kTokenRoles) {
+    const std::string name = "demo-" + std::string(orders::RoleName(role));
+    const std::string token = NewApiToken();
+    auto id = store.CreateToken(TokenHash(token), role, name);
+    if (!id) return tl::unexpected(id.error());
+    tokens[std::string(orders::RoleName(role))] = token;
+  }
+  return tokens;
+}
+
+}  // namespace keepsake::services

@@ -1,0 +1,140 @@
+#include "keepsake/services/job_runner.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "keepsake/services/paths.hpp"
+#include "keepsake/services/sandbox.hpp"
+
+namespace keepsake::services {
+
+namespace fs = std::filesystem;
+
+JobRunner::JobRunner(const ServerConfig& config, orders::Store& store)
+    : config_(config), store_(store) {}
+
+JobRunner::~JobRunner() { Stop(); }
+
+void JobRunner::Start() {
+  stopping_ = false;
+  for (int i = 0; i < config_.job_workers; ++i) threads_.emplace_back([this, i] { Loop(i); });
+}
+
+void JobRunner::Stop() {
+  stopping_ = true;
+  wake_.notify_all();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void JobRunner::Wake() { wake_.notify_all(); }
+
+void JobRunner::Loop(int index) {
+  const std::string owner =
+      "runner-" + std::to_string(getpid()) + "-" + std::to_string(index);
+  // A lease outlives the worker's wall-clock limit, so a live runner never loses its job.
+  const int64_t lease_ms = (config_.worker.wall_s + 60) * 1000;
+  while (!stopping_) {
+    auto leased = store_.LeaseJob(owner, lease_ms);
+    if (!leased) {
+      spdlog::error("event=job_lease_failed error=\"{}\"", leased.error().message);
+    } else if (*leased) {
+      Run(**leased, owner);
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_.load(); });
+  }
+}
+
+void JobRunner::Run(const orders::Job& job, const std::string& owner) {
+  const auto started = std::chrono::steady_clock::now();
+  spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
+  auto fail = [&](const std::string& reason, bool retryable) {
+    auto done = store_.FailJob(job.id, owner, reason, retryable, "prepare_failed");
+    if (!done) spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id, done.error().message);
+    spdlog::warn("event=job_failed job={} retryable={} reason=\"{}\"", job.id, retryable, reason);
+  };
+
+  auto asset = store_.GetAsset(job.asset_id);
+  if (!asset) return fail("the asset of this job is missing", false);
+  const DataPaths paths(config_.data_dir);
+  const fs::path job_dir = paths.JobDir(job.id, job.attempts);
+  std::error_code ec;
+  fs::remove_all(job_dir, ec);
+  fs::create_directories(job_dir, ec);
+  if (ec) return fail("cannot create the job directory", true);
+  fs::permissions(job_dir, fs::perms::owner_all, ec);
+  const std::string input = "input." + asset->format;
+  // A hard link keeps the stored asset read-only to the worker's view and costs no copy.
+  fs::create_hard_link(paths.AssetFile(asset->id), job_dir / input, ec);
+  if (ec) {
+    ec.clear();
+    fs::copy_file(paths.AssetFile(asset->id), job_dir / input, ec);
+  }
+  if (ec) return fail("the stored asset file cannot be read", false);
+
+  std::vector<std::string> args = {"worker",   "--kind",   job.kind, "--input",
+                                   input,      "--format", asset->format,
+                                   "--max-image-pixels", std::to_string(config_.worker.max_image_pixels)};
+  std::vector<std::string> env = {
+      "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
+      // OpenCV reads its decoder pixel limit from the environment once, before any decode
+      "CV_IO_MAX_IMAGE_PIXELS=" + std::to_string(config_.worker.max_image_pixels),
+      "OPENCV_IO_ENABLE_OPENEXR=0"};
+  if (const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT")) {
+    env.push_back(std::string("KEEPSAKE_WORKER_FAULT=") + fault);
+  }
+  SandboxLimits limits{config_.worker.memory_mb, config_.worker.cpu_s,
+                       config_.worker.file_size_mb, config_.worker.wall_s};
+  SandboxResult result = RunSandboxed(
+      SelfExecutable(), args, env, job_dir.string(), limits,
+      [&](int progress, const std::string& phase) {
+        auto reported = store_.ReportProgress(job.id, owner, progress, phase,
+                                              (config_.worker.wall_s + 60) * 1000);
+        (void)reported;  // a lost lease shows when the job ends
+      });
+
+  switch (result.end) {
+    case SandboxEnd::kSucceeded: {
+      std::ifstream in(job_dir / "result.json");
+      std::stringstream text;
+      text << in.rdbuf();
+      auto parsed = nlohmann::json::parse(text.str(), nullptr, false);
+      if (parsed.is_discarded()) {
+        fail("the worker finished without a readable result", true);
+        break;
+      }
+      auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared");
+      if (!done) spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id, done.error().message);
+      break;
+    }
+    case SandboxEnd::kRejected:
+    case SandboxEnd::kOutOfMemory:
+    case SandboxEnd::kCpuLimit:
+      fail(result.message, false);  // the same file would fail the same way again
+      break;
+    case SandboxEnd::kCrashed:
+    case SandboxEnd::kWallClock:
+    case SandboxEnd::kFailed:
+      fail(result.message, true);
+      break;
+  }
+  fs::remove_all(job_dir, ec);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("event=job_end job={} kind={} outcome={} seconds={:.3f}", job.id, job.kind,
+               result.end == SandboxEnd::kSucceeded ? "succeeded" : "failed", seconds);
+}
+
+}  // namespace keepsake::services

@@ -1,0 +1,253 @@
+// keepsake: one binary, subcommands (CLI11). `serve` runs the API and the job runner; `worker`
+// is the sandboxed child the runner starts, not meant to be typed by hand.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "keepsake/orders/product_catalog.hpp"
+#include "keepsake/orders/store.hpp"
+#include "keepsake/services/api_server.hpp"
+#include "keepsake/services/config.hpp"
+#include "keepsake/services/crypto.hpp"
+#include "keepsake/services/demo.hpp"
+#include "keepsake/services/job_runner.hpp"
+#include "keepsake/services/paths.hpp"
+#include "keepsake/services/sandbox.hpp"
+#include "keepsake/services/worker.hpp"
+
+namespace fs = std::filesystem;
+using namespace keepsake;
+using services::DataPaths;
+using services::ServerConfig;
+
+namespace {
+
+void SetUpLogging() {
+  auto logger = spdlog::stderr_logger_mt("keepsake");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+}
+
+int Die(const std::string& message) {
+  std::cerr << "keepsake: " << message << std::endl;
+  return 1;
+}
+
+// assets/ next to the binary (build/keepsake -> ../assets) or in the working directory.
+std::string FindAssetsDir(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("KEEPSAKE_ASSETS")) return env;
+  const fs::path exe = fs::path(services::SelfExecutable()).parent_path();
+  for (const fs::path& candidate : {exe / "../assets", exe / "../../assets", fs::path("assets")}) {
+    if (fs::exists(candidate / "products.json")) return fs::weakly_canonical(candidate).string();
+  }
+  return "assets";
+}
+
+orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& config) {
+  const DataPaths paths(config.data_dir);
+  try {
+    paths.Create();
+  } catch (const std::exception& e) {
+    return orders::Fail(orders::Errc::kStorage,
+                        "cannot create the data directory " + config.data_dir + ": " + e.what());
+  }
+  return orders::Store::Open(orders::StoreOptions{paths.Database().string(),
+                                                  config.http_threads + 2,
+                                                  config.job_max_attempts});
+}
+
+bool ParseListen(const std::string& listen, ServerConfig& config) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  config.host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
+    return false;
+  }
+  config.port = std::stoi(port);
+  return config.port <= 65535 && !config.host.empty();
+}
+
+int Serve(ServerConfig config, bool demo, const std::string& port_file) {
+  // Signals are taken by one thread with sigwait; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = OpenStore(config);
+  if (!store) return Die(store.error().message);
+  // One server per data directory: the lock proves that every leased job belongs to a dead
+  // process, so their leases can be released at once.
+  const std::string lock_path = DataPaths(config.data_dir).Lock().string();
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return Die("another keepsake serve is using " + config.data_dir);
+  }
+  auto released = (*store)->ReleaseAllLeases();
+  if (released && *released > 0) spdlog::info("event=leases_released jobs={}", *released);
+  auto pruned = (*store)->PruneIdempotency(72);
+  (void)pruned;
+
+  auto catalog = orders::ProductCatalog::Load(config.assets_dir + "/products.json");
+  if (!catalog) return Die(catalog.error().message);
+
+  services::JobRunner runner(config, **store);
+  runner.Start();
+  if (demo) {
+    auto seeded = services::SeedDemoOrders(config, **store, *catalog);
+    if (!seeded) return Die("demo data: " + seeded.error().message);
+    auto tokens = services::CreateDemoTokens(**store);
+    if (!tokens) return Die("demo tokens: " + tokens.error().message);
+    std::cout << "Demo tokens (new on every start; earlier demo tokens are revoked):\n";
+    for (const auto& [role, token] : *tokens) std::cout << "  " << role << "\t" << token << "\n";
+  }
+
+  services::ApiServer server(config, **store, *catalog, &runner);
+  const int port = server.Bind();
+  if (port < 0) {
+    return Die("cannot listen on " + config.host + ":" + std::to_string(config.port) +
+               " (in use, or not an address of this machine)");
+  }
+  std::cout << "Keepsake is serving on http://" << config.host << ":" << port
+            << "  (data: " << config.data_dir << ")" << std::endl;
+  if (demo) {
+    std::cout << "Try: curl -H 'Authorization: Bearer <cs token>' http://" << config.host << ":"
+              << port << "/api/v1/orders" << std::endl;
+  }
+  if (!port_file.empty()) {
+    std::ofstream(port_file + ".tmp") << port << "\n";
+    fs::rename(port_file + ".tmp", port_file);
+  }
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("event=shutdown signal={}", sig);
+    server.Stop();
+  });
+  spdlog::info("event=listening host={} port={}", config.host, port);
+  const bool ok = server.Listen();
+  runner.Stop();
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Keepsake: turns a fan's AI creation into a physical keepsake"};
+  app.require_subcommand(1);
+  ServerConfig config;
+  std::string listen = "127.0.0.1:8080";
+  std::string assets, port_file;
+  bool demo = false;
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API and the job runner");
+  serve->add_option("--data", config.data_dir, "Data directory (SQLite file, assets, jobs)")
+      ->capture_default_str();
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks one)")
+      ->capture_default_str();
+  serve->add_flag("--demo", demo, "Seed demo orders and print one demo token per role");
+  serve->add_option("--assets", assets, "Folder with products.json and demo files");
+  serve->add_option("--port-file", port_file, "Write the bound port to this file");
+  serve->add_option("--max-upload-mb", config.max_upload_bytes, "Largest upload in bytes")
+      ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1024 * 1024); })
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--http-threads", config.http_threads, "Request handler threads")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  serve->add_option("--job-workers", config.job_workers, "Concurrent sandboxed workers")
+      ->check(CLI::Range(0, 64))->capture_default_str();
+  serve->add_option("--job-max-attempts", config.job_max_attempts,
+                    "Attempts before a job is dead-lettered")
+      ->check(CLI::Range(1, 20))->capture_default_str();
+  serve->add_option("--worker-memory-mb", config.worker.memory_mb, "Worker memory limit")
+      ->check(CLI::Range(64, 65536))->capture_default_str();
+  serve->add_option("--worker-cpu-s", config.worker.cpu_s, "Worker CPU-time limit")
+      ->check(CLI::Range(1, 86400))->capture_default_str();
+  serve->add_option("--worker-wall-s", config.worker.wall_s, "Worker wall-clock limit")
+      ->check(CLI::Range(1, 86400))->capture_default_str();
+
+  std::string token_role, token_name;
+  auto* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Create a token; prints it alone on stdout");
+  token_create->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  token_create->add_option("--role", token_role, "channel, modeler, cs, logistics, production or admin")
+      ->required();
+  token_create->add_option("--name", token_name, "Who or what holds the token")->required();
+
+  auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
+  migrate->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+
+  std::string backup_out;
+  auto* backup = app.add_subcommand("backup", "Copy the database with SQLite's online backup");
+  backup->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  backup->add_option("--out", backup_out, "The backup file to write (must not exist)")->required();
+
+  services::WorkerArgs worker_args;
+  auto* worker = app.add_subcommand("worker", "Internal: the sandboxed job worker");
+  worker->group("");  // hidden from --help
+  worker->add_option("--kind", worker_args.kind)->required();
+  worker->add_option("--input", worker_args.input)->required();
+  worker->add_option("--format", worker_args.format)->required();
+  worker->add_option("--max-image-pixels", worker_args.max_image_pixels);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (worker->parsed()) return services::RunWorker(worker_args);
+  SetUpLogging();
+
+  if (serve->parsed()) {
+    if (!ParseListen(listen, config)) return Die("--listen must be HOST:PORT, got " + listen);
+    config.assets_dir = FindAssetsDir(assets);
+    return Serve(config, demo, port_file);
+  }
+  if (token_create->parsed()) {
+    auto role = orders::ParseTokenRole(token_role);
+    if (!role) {
+      return Die("unknown role '" + token_role +
+                 "'; use channel, modeler, cs, logistics, production or admin");
+    }
+    auto store = OpenStore(config);
+    if (!store) return Die(store.error().message);
+    const std::string new_token = services::NewApiToken();
+    auto id = (*store)->CreateToken(services::TokenHash(new_token), *role, token_name);
+    if (!id) return Die(id.error().message);
+    std::cout << new_token << std::endl;
+    return 0;
+  }
+  if (migrate->parsed()) {
+    auto store = OpenStore(config);
+    if (!store) return Die(store.error().message);
+    std::cout << "schema version " << (*store)->SchemaVersion() << std::endl;
+    return 0;
+  }
+  if (backup->parsed()) {
+    if (fs::exists(backup_out)) return Die(backup_out + " exists; choose a new file");
+    if (!fs::exists(DataPaths(config.data_dir).Database())) {
+      return Die("no database in " + config.data_dir);
+    }
+    auto store = OpenStore(config);
+    if (!store) return Die(store.error().message);
+    auto done = (*store)->Backup(backup_out);
+    if (!done) return Die(done.error().message);
+    std::cout << "backup written to " << backup_out << std::endl;
+    return 0;
+  }
+  return 0;
+}

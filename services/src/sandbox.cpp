@@ -1,0 +1,208 @@
+// fork + execve with setrlimit (POSIX), PR_SET_PDEATHSIG and PR_SET_NO_NEW_PRIVS (prctl(2)).
+// Between fork and exec the child calls only async-signal-safe functions: the server is
+// multithreaded, so anything else (malloc, locks) could deadlock in the child.
+#include "keepsake/services/sandbox.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace keepsake::services {
+
+namespace {
+
+struct CArgs {
+  std::vector<std::string> storage;
+  std::vector<char*> pointers;
+  explicit CArgs(std::vector<std::string> strings) : storage(std::move(strings)) {
+    for (std::string& s : storage) pointers.push_back(s.data());
+    pointers.push_back(nullptr);
+  }
+};
+
+[[noreturn]] void ChildExec(const char* exe, char* const* argv, char* const* envp,
+                            const char* job_dir, const char* log_path, int stdout_fd,
+                            const SandboxLimits& limits) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  const rlim_t mb = 1024 * 1024;
+  rlimit as{static_cast<rlim_t>(limits.memory_mb) * mb, static_cast<rlim_t>(limits.memory_mb) * mb};
+  rlimit cpu{static_cast<rlim_t>(limits.cpu_s), static_cast<rlim_t>(limits.cpu_s + 5)};
+  rlimit fsize{static_cast<rlim_t>(limits.file_size_mb) * mb,
+               static_cast<rlim_t>(limits.file_size_mb) * mb};
+  rlimit core{0, 0};
+  rlimit nofile{64, 64};
+  setrlimit(RLIMIT_AS, &as);
+  setrlimit(RLIMIT_CPU, &cpu);
+  setrlimit(RLIMIT_FSIZE, &fsize);
+  setrlimit(RLIMIT_CORE, &core);
+  setrlimit(RLIMIT_NOFILE, &nofile);
+  if (chdir(job_dir) != 0) _exit(126);
+  int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (log_fd < 0 || null_fd < 0) _exit(126);
+  dup2(null_fd, 0);
+  dup2(stdout_fd, 1);
+  dup2(log_fd, 2);
+  // every other descriptor (sockets, the SQLite files) is closed before exec
+  syscall(SYS_close_range, 3U, ~0U, 0U);
+  execve(exe, argv, envp);
+  _exit(127);
+}
+
+std::string SignalName(int sig) {
+  const char* name = sigabbrev_np(sig);
+  return name ? std::string("SIG") + name : "signal " + std::to_string(sig);
+}
+
+std::string LastLogLine(const std::string& log_path) {
+  std::ifstream in(log_path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last.substr(0, 500);
+}
+
+}  // namespace
+
+const std::string& SelfExecutable() {
+  static const std::string path = [] {
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  }();
+  return path;
+}
+
+SandboxResult RunSandboxed(const std::string& executable, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env, const std::string& job_dir,
+                           const SandboxLimits& limits, const ProgressFn& on_progress) {
+  std::vector<std::string> argv_strings{executable};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  CArgs argv(argv_strings);
+  CArgs envp(env);
+  const std::string log_path = job_dir + "/worker.log";
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return {SandboxEnd::kFailed, -1, 0, "cannot create a pipe for the worker"};
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return {SandboxEnd::kFailed, -1, 0, "cannot start a worker process"};
+  }
+  if (pid == 0) {
+    ChildExec(executable.c_str(), argv.pointers.data(), envp.pointers.data(), job_dir.c_str(),
+              log_path.c_str(), pipe_fds[1], limits);
+  }
+  close(pipe_fds[1]);
+  setpgid(pid, pid);  // also from the parent, so the group exists before we might kill it
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.wall_s);
+  bool timed_out = false;
+  std::string pending;
+  char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{pipe_fds[0], POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+    if (n <= 0) break;  // EOF: the worker closed stdout (it is exiting)
+    pending.append(buf, static_cast<size_t>(n));
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::istringstream line(pending.substr(0, newline));
+      pending.erase(0, newline + 1);
+      std::string word, phase;
+      int progress = 0;
+      if (line >> word >> progress >> phase && word == "progress" && on_progress) {
+        on_progress(progress, phase);
+      }
+    }
+    if (pending.size() > 65536) pending.clear();  // a worker that floods stdout gets no say
+  }
+  close(pipe_fds[0]);
+
+  int status = 0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      return {SandboxEnd::kFailed, -1, 0, "lost track of the worker process"};
+    }
+    if (!timed_out && std::chrono::steady_clock::now() >= deadline) timed_out = true;
+    if (timed_out) {
+      kill(-pid, SIGKILL);
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(-pid, SIGKILL);  // anything the worker left behind in its group
+
+  SandboxResult result;
+  if (timed_out) {
+    result.end = SandboxEnd::kWallClock;
+    result.signal = SIGKILL;
+    result.message = "the worker ran longer than " + std::to_string(limits.wall_s) +
+                     " s and was stopped";
+    return result;
+  }
+  if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+    if (result.signal == SIGXCPU || result.signal == SIGKILL) {
+      result.end = SandboxEnd::kCpuLimit;
+      result.message = "the worker used more than " + std::to_string(limits.cpu_s) +
+                       " s of CPU time and was stopped";
+    } else {
+      result.end = SandboxEnd::kCrashed;
+      result.message = "the worker crashed (" + SignalName(result.signal) +
+                       ") while reading this file";
+    }
+    return result;
+  }
+  result.exit_code = WEXITSTATUS(status);
+  switch (result.exit_code) {
+    case 0:
+      result.end = SandboxEnd::kSucceeded;
+      break;
+    case 2:
+      result.end = SandboxEnd::kRejected;
+      result.message = LastLogLine(log_path);
+      if (result.message.empty()) result.message = "the worker rejected the file";
+      break;
+    case 3:
+      result.end = SandboxEnd::kOutOfMemory;
+      result.message = "the file needs more than the worker's memory limit of " +
+                       std::to_string(limits.memory_mb) + " MB";
+      break;
+    default:
+      result.end = SandboxEnd::kFailed;
+      result.message = "the worker failed with exit code " + std::to_string(result.exit_code);
+      break;
+  }
+  return result;
+}
+
+}  // namespace keepsake::services

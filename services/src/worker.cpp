@@ -1,0 +1,124 @@
+#include "keepsake/services/worker.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <new>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/imaging/inspect.hpp"
+#include "keepsake/mesh/inspect.hpp"
+
+namespace keepsake::services {
+
+namespace {
+
+using nlohmann::json;
+
+void Progress(int percent, const char* phase) {
+  std::printf("progress %d %s\n", percent, phase);
+  std::fflush(stdout);
+}
+
+int Reject(const std::string& why) {
+  std::cerr << why << std::endl;
+  return kWorkerExitRejected;
+}
+
+bool WriteResult(const json& result) {
+  const char* tmp = "result.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << result.dump(2);
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp, "result.json") == 0;
+}
+
+// Faults on purpose, for the tests of the sandbox only: the server passes
+// KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it.
+void InjectFault() {
+  const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
+  if (fault == nullptr) return;
+  const std::string f(fault);
+  if (f == "segv") std::raise(SIGSEGV);
+  if (f == "alloc") {
+    std::vector<std::vector<char>> hog;
+    for (;;) hog.emplace_back(64 << 20, 'x');  // until the memory limit says no
+  }
+  if (f == "spin") {
+    volatile unsigned long spin = 0;
+    for (;;) spin = spin + 1;
+  }
+}
+
+int InspectMesh(const WorkerArgs& args) {
+  auto format = mesh::ParseMeshFormat(args.format);
+  if (!format) return Reject("unknown mesh format " + args.format);
+  Progress(10, "import");
+  auto inspected = mesh::InspectMesh(std::filesystem::current_path().string(), args.input, *format,
+                                     mesh::InspectLimits{});
+  if (!inspected) return Reject("the 3D file cannot be used: " + inspected.error().message);
+  Progress(90, "report");
+  const mesh::MeshInspection& m = *inspected;
+  json result = {{"kind", "mesh"},
+                 {"format", mesh::MeshFormatName(m.format)},
+                 {"meshes", m.meshes},
+                 {"vertices", m.vertices},
+                 {"faces", m.faces},
+                 {"materials", m.materials},
+                 {"embedded_textures", m.embedded_textures},
+                 {"has_uv", m.has_uv},
+                 {"has_vertex_colors", m.has_vertex_colors},
+                 {"bbox_min", m.bbox_min},
+                 {"bbox_max", m.bbox_max}};
+  if (!WriteResult(result)) return Reject("cannot write the result");
+  return 0;
+}
+
+int InspectImage(const WorkerArgs& args) {
+  auto format = imaging::ParseImageFormat(args.format);
+  if (!format) return Reject("unknown image format " + args.format);
+  Progress(10, "decode");
+  auto inspected = imaging::InspectImage(args.input, *format, args.max_image_pixels);
+  if (!inspected) return Reject("the image cannot be used: " + inspected.error().message);
+  Progress(90, "report");
+  const imaging::ImageInspection& i = *inspected;
+  json result = {{"kind", "image"},
+                 {"format", imaging::ImageFormatName(i.format)},
+                 {"width_px", i.width_px},
+                 {"height_px", i.height_px},
+                 {"channels", i.channels},
+                 {"has_alpha", i.has_alpha}};
+  if (!WriteResult(result)) return Reject("cannot write the result");
+  return 0;
+}
+
+}  // namespace
+
+int RunWorker(const WorkerArgs& args) {
+  std::set_new_handler([] {
+    std::fputs("out of memory\n", stderr);
+    std::_Exit(kWorkerExitOutOfMemory);
+  });
+  try {
+    InjectFault();
+    if (args.kind == "inspect_mesh") return InspectMesh(args);
+    if (args.kind == "inspect_image") return InspectImage(args);
+    return Reject("unknown job kind " + args.kind);
+  } catch (const std::bad_alloc&) {
+    std::fputs("out of memory\n", stderr);
+    return kWorkerExitOutOfMemory;
+  } catch (const std::exception& e) {
+    return Reject(std::string("the file cannot be read: ") + e.what());
+  }
+}
+
+}  // namespace keepsake::services
