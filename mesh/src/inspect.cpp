@@ -29,7 +29,11 @@ class ConfinedIOSystem : public Assimp::DefaultIOSystem {
   explicit ConfinedIOSystem(fs::path folder) : folder_(fs::weakly_canonical(folder)) {}
 
   bool Exists(const char* file) const override {
-    return Allowed(file) && Assimp::DefaultIOSystem::Exists(file);
+    if (!Allowed(file)) {
+      refused_ = true;
+      return false;
+    }
+    return Assimp::DefaultIOSystem::Exists(file);
   }
   Assimp::IOStream* Open(const char* file, const char* mode) override {
     if (!Allowed(file) || std::string_view(mode).find_first_of("wa+") != std::string_view::npos) {

@@ -147,17 +147,15 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
 
   int status = 0;
   for (;;) {
+    if (timed_out) kill(-pid, SIGKILL);
     const pid_t done = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) {
       return {SandboxEnd::kFailed, -1, 0, "lost track of the worker process"};
     }
+    // the worker closed stdout but has not exited yet: wait, within the wall clock
     if (!timed_out && std::chrono::steady_clock::now() >= deadline) timed_out = true;
-    if (timed_out) {
-      kill(-pid, SIGKILL);
-      continue;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!timed_out) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(-pid, SIGKILL);  // anything the worker left behind in its group
 

@@ -1,0 +1,323 @@
+// The order store on a real SQLite file: creation, idempotency, transitions and their
+// cascades, optimistic concurrency, the job queue, backup and integrity.
+#include "keepsake/orders/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "test_support.hpp"
+
+namespace keepsake::orders {
+namespace {
+
+using keepsake::testing::SourceDir;
+using keepsake::testing::TempDir;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto catalog = ProductCatalog::Load(SourceDir() + "/assets/products.json");
+    ASSERT_TRUE(catalog);
+    catalog_ = *catalog;
+    auto store = Store::Open({(dir_.path() / "test.db").string(), 2, 3});
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->RecordAsset({kMesh, "mesh", "glb", 10, ""}));
+    ASSERT_TRUE(store_->RecordAsset({kImage, "image", "png", 10, ""}));
+  }
+
+  NewOrder Figure(const std::string& ref, const std::string& asset = kMesh) {
+    NewOrder order;
+    order.channel_ref = ref;
+    order.customer = {"张三", "13812345678", {"浙江省", "杭州市", "西湖区", "文三路", "1-101"}};
+    order.items.push_back({"figure-white", asset, {{"height_mm", 80}}});
+    return order;
+  }
+
+  Result<CreateOrderResult> Create(const NewOrder& order, const std::string& key,
+                                   const std::string& hash = "h") {
+    return store_->CreateOrder(order, catalog_, channel_, {"channel", key, hash},
+                               [](const Order& o) { return "{\"id\":" + std::to_string(o.id) + "}"; });
+  }
+
+  int64_t CountRows(const std::string& table) {
+    SQLite::Database db((dir_.path() / "test.db").string());
+    return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
+  }
+
+  static inline const std::string kMesh = std::string(64, 'a');
+  static inline const std::string kImage = std::string(64, 'b');
+  TempDir dir_;
+  ProductCatalog catalog_;
+  std::unique_ptr<Store> store_;
+  Actor channel_{"app", Role::kChannel};
+  Actor cs_{"agent", Role::kCs};
+  Actor modeler_{"engineer", Role::kModeler};
+  Actor production_{"printroom", Role::kProduction};
+};
+
+TEST_F(StoreTest, CreatesOrderWithItemJobAndTimeline) {
+  auto created = Create(Figure("ref-1"), "k1");
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_FALSE(created->replayed);
+  const Order& order = created->order;
+  EXPECT_EQ(order.state, "placed");
+  EXPECT_EQ(order.number, "KS00000001");
+  ASSERT_EQ(order.items.size(), 1u);
+  EXPECT_EQ(order.items[0].state, "preparing");
+  EXPECT_EQ(order.items[0].options.at("height_mm"), 80);
+  auto jobs = store_->JobsForItem(order.items[0].id);
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].kind, "inspect_mesh");
+  EXPECT_EQ((*jobs)[0].state, "queued");
+  auto events = store_->OrderEvents(order.id);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].kind, "order.created");
+  EXPECT_EQ((*events)[0].actor, "app");
+  EXPECT_EQ((*events)[0].role, "channel");
+  EXPECT_EQ((*events)[0].at.back(), 'Z');
+}
+
+TEST_F(StoreTest, ItemWithoutAssetWaits) {
+  auto created = Create(Figure("ref-1", ""), "k1");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->order.items[0].state, "awaiting_asset");
+  EXPECT_EQ(CountRows("jobs"), 0);
+}
+
+TEST_F(StoreTest, SameKeySameBodyReplaysTheFirstResponse) {
+  auto first = Create(Figure("ref-1"), "k1");
+  auto second = Create(Figure("ref-1"), "k1");
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(second->replayed);
+  EXPECT_EQ(second->response, first->response);
+  EXPECT_EQ(CountRows("orders"), 1);
+}
+
+TEST_F(StoreTest, SameKeyOtherBodyIsRefused) {
+  ASSERT_TRUE(Create(Figure("ref-1"), "k1", "hash-a"));
+  auto other = Create(Figure("ref-2"), "k1", "hash-b");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, Errc::kIdempotencyMismatch);
+  EXPECT_EQ(CountRows("orders"), 1);
+}
+
+TEST_F(StoreTest, InvalidOrdersLeaveNoRows) {
+  struct Case {
+    std::function<void(NewOrder&)> spoil;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](NewOrder& o) { o.channel_ref.clear(); }, "channel_ref"},
+      {[](NewOrder& o) { o.customer.name.clear(); }, "customer.name"},
+      {[](NewOrder& o) { o.customer.phone = "12ab"; }, "customer.phone"},
+      {[](NewOrder& o) { o.customer.address.city.clear(); }, "customer.address.city"},
+      {[](NewOrder& o) { o.items.clear(); }, "items"},
+      {[](NewOrder& o) { o.items[0].product = "mug"; }, "items[0].product"},
+      {[](NewOrder& o) { o.items[0].options["height_mm"] = 7; }, "items[0].options.height_mm"},
+      {[](NewOrder& o) { o.items[0].asset_id = std::string(64, 'f'); }, "items[0].asset"},
+      {[](NewOrder& o) { o.items[0].asset_id = kImage; }, "items[0].asset"},
+  };
+  for (const Case& c : cases) {
+    NewOrder order = Figure("ref");
+    c.spoil(order);
+    auto created = Create(order, "key-" + c.field);
+    ASSERT_FALSE(created) << c.field;
+    EXPECT_EQ(created.error().field, c.field);
+  }
+  for (const char* table : {"orders", "customers", "items", "events", "jobs", "idempotency"}) {
+    EXPECT_EQ(CountRows(table), 0) << table;
+  }
+}
+
+TEST_F(StoreTest, CancelCascadesToItemsAndJobs) {
+  auto created = Create(Figure("ref-1"), "k1");
+  ASSERT_TRUE(created);
+  auto cancelled = store_->TransitionOrder(created->order.id, "cancel", cs_, "customer asked", {});
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->state, "cancelled");
+  EXPECT_EQ(cancelled->items[0].state, "cancelled");
+  auto jobs = store_->JobsForItem(created->order.items[0].id);
+  EXPECT_EQ((*jobs)[0].state, "cancelled");
+}
+
+TEST_F(StoreTest, HoldAndResumeReturnToTheHeldState) {
+  auto created = Create(Figure("ref-1"), "k1");
+  const int64_t id = created->order.id;
+  auto no_reason = store_->TransitionOrder(id, "hold", cs_, "", {});
+  ASSERT_FALSE(no_reason);
+  EXPECT_EQ(no_reason.error().field, "reason");
+  auto held = store_->TransitionOrder(id, "hold", cs_, "address check", {});
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->state, "on_hold");
+  EXPECT_EQ(held->held_from, "placed");
+  auto item_change = store_->TransitionItem(created->order.items[0].id, {"approve", "", "", {}},
+                                            modeler_);
+  ASSERT_FALSE(item_change);
+  EXPECT_EQ(item_change.error().code, Errc::kIllegalTransition);
+  auto resumed = store_->TransitionOrder(id, "resume", cs_, "checked", {});
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->state, "placed");
+  EXPECT_EQ(resumed->held_from, "");
+}
+
+TEST_F(StoreTest, CancelOnlyBeforeProduction) {
+  auto created = Create(Figure("ref-1"), "k1");
+  const Order& order = created->order;
+  auto job = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(job && *job);
+  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared"));
+  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}}, modeler_));
+  auto started = store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}},
+                                        production_);
+  ASSERT_TRUE(started) << started.error().message;
+  auto now = store_->GetOrder(order.id);
+  EXPECT_EQ(now->state, "in_production");  // the order follows its first item into production
+  auto cancel = store_->TransitionOrder(order.id, "cancel", cs_, "too late", {});
+  ASSERT_FALSE(cancel);
+  EXPECT_EQ(cancel.error().code, Errc::kIllegalTransition);
+  EXPECT_EQ(cancel.error().allowed, (std::vector<std::string>{"all_produced", "hold"}));
+  ASSERT_TRUE(store_->TransitionOrder(order.id, "hold", cs_, "check", {}));
+  auto held_cancel = store_->TransitionOrder(order.id, "cancel", cs_, "still too late", {});
+  ASSERT_FALSE(held_cancel);
+  EXPECT_EQ(held_cancel.error().code, Errc::kIllegalTransition);
+  ASSERT_TRUE(store_->TransitionOrder(order.id, "resume", cs_, "ok", {}));
+  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"produced", "", "", {}}, production_));
+  EXPECT_EQ(store_->GetOrder(order.id)->state, "ready_to_pack");
+}
+
+TEST_F(StoreTest, StaleVersionIsAConflict) {
+  auto created = Create(Figure("ref-1"), "k1");
+  const int64_t version = created->order.version;
+  ASSERT_TRUE(store_->TransitionOrder(created->order.id, "hold", cs_, "first agent", version));
+  auto second = store_->TransitionOrder(created->order.id, "resume", cs_, "second agent", version);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, Errc::kVersionConflict);
+}
+
+TEST_F(StoreTest, RoleMayNotTakeAnotherRolesTransition) {
+  auto created = Create(Figure("ref-1"), "k1");
+  auto pack = store_->TransitionOrder(created->order.id, "hold", channel_, "x", {});
+  ASSERT_FALSE(pack);
+  EXPECT_EQ(pack.error().code, Errc::kForbiddenTransition);
+}
+
+TEST_F(StoreTest, FailedJobRetriesWithBackoffThenDeadLetters) {
+  auto created = Create(Figure("ref-1"), "k1");
+  const int64_t item = created->order.items[0].id;
+  auto job = store_->LeaseJob("r", 60000);
+  ASSERT_TRUE(job && *job);
+  EXPECT_EQ((*job)->attempts, 1);
+  ASSERT_TRUE(store_->FailJob((*job)->id, "r", "worker crashed", true, "prepare_failed"));
+  EXPECT_EQ(store_->GetJob((*job)->id)->state, "queued");
+  auto none = store_->LeaseJob("r", 60000);  // backoff: not due yet
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  EXPECT_EQ(store_->GetItem(item)->state, "preparing");
+  // run the retries now, as if the backoff had passed
+  for (int attempt = 2; attempt <= 3; ++attempt) {
+    SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE jobs SET run_after_ms = 0");
+    auto again = store_->LeaseJob("r", 60000);
+    ASSERT_TRUE(again && *again);
+    EXPECT_EQ((*again)->attempts, attempt);
+    ASSERT_TRUE(store_->FailJob((*again)->id, "r", "worker crashed", true, "prepare_failed"));
+  }
+  auto dead = store_->GetJob((*job)->id);
+  EXPECT_EQ(dead->state, "dead");
+  EXPECT_EQ(dead->error, "worker crashed");
+  EXPECT_EQ(store_->GetItem(item)->state, "failed");
+}
+
+TEST_F(StoreTest, PermanentFailureEndsAtOnce) {
+  auto created = Create(Figure("ref-1"), "k1");
+  auto job = store_->LeaseJob("r", 60000);
+  ASSERT_TRUE(store_->FailJob((*job)->id, "r", "not a mesh", false, "prepare_failed"));
+  EXPECT_EQ(store_->GetJob((*job)->id)->state, "failed");
+  EXPECT_EQ(store_->GetItem(created->order.items[0].id)->state, "failed");
+}
+
+TEST_F(StoreTest, ExpiredLeaseIsTakenOverAndReleasedAtStart) {
+  Create(Figure("ref-1"), "k1");
+  auto job = store_->LeaseJob("dead-runner", 60000);
+  ASSERT_TRUE(job && *job);
+  auto busy = store_->LeaseJob("other", 60000);
+  EXPECT_FALSE(*busy);
+  EXPECT_EQ(*store_->ReleaseAllLeases(), 1);
+  auto taken = store_->LeaseJob("other", 60000);
+  ASSERT_TRUE(taken && *taken);
+  EXPECT_EQ((*taken)->id, (*job)->id);
+  EXPECT_EQ((*taken)->attempts, 2);
+  auto stale = store_->CompleteJob((*job)->id, "dead-runner", "{}", "prepared");
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, Errc::kNotFound);
+}
+
+TEST_F(StoreTest, EventsAreAppendOnly) {
+  Create(Figure("ref-1"), "k1");
+  SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
+  EXPECT_THROW(db.exec("UPDATE events SET actor = 'someone else'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("DELETE FROM events"), SQLite::Exception);
+}
+
+TEST_F(StoreTest, ListsWithFiltersAndCursor) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
+  ASSERT_TRUE(store_->TransitionOrder(2, "hold", cs_, "x", {}));
+  OrderFilter filter;
+  filter.limit = 2;
+  auto page = store_->ListOrders(filter);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->orders.size(), 2u);
+  EXPECT_EQ(page->orders[0].id, 5);
+  ASSERT_TRUE(page->next_cursor);
+  filter.before_id = *page->next_cursor;
+  auto next = store_->ListOrders(filter);
+  EXPECT_EQ(next->orders[0].id, 3);
+  OrderFilter held;
+  held.state = "on_hold";
+  EXPECT_EQ(store_->ListOrders(held)->orders.size(), 1u);
+  held.state = "lost";
+  EXPECT_FALSE(store_->ListOrders(held));
+}
+
+TEST_F(StoreTest, ReopensAtTheSameSchemaAndBacksUp) {
+  Create(Figure("ref-1"), "k1");
+  const int version = store_->SchemaVersion();
+  EXPECT_GE(version, 1);
+  store_.reset();
+  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->SchemaVersion(), version);
+  const std::string copy = (dir_.path() / "backup.db").string();
+  ASSERT_TRUE((*reopened)->Backup(copy));
+  auto restored = Store::Open({copy, 1, 3});
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(*(*restored)->IntegrityCheck(), "ok");
+  EXPECT_EQ((*restored)->GetOrder(1)->channel_ref, "ref-1");
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
+  store_.reset();
+  {
+    SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO schema_migrations(version, applied_at) VALUES(999, 'later')");
+  }
+  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(reopened.error().code, Errc::kStorage);
+}
+
+TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {
+  ASSERT_TRUE(store_->CreateToken("hash-1", Role::kCs, "demo-cs"));
+  auto found = store_->FindToken("hash-1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->role, Role::kCs);
+  EXPECT_EQ(*store_->RevokeTokensWithPrefix("demo-"), 1);
+  EXPECT_FALSE(store_->FindToken("hash-1"));
+}
+
+}  // namespace
+}  // namespace keepsake::orders

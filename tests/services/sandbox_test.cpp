@@ -1,0 +1,72 @@
+// Workers that crash, eat memory or run away: their job fails with a clear reason and the
+// server stays up. The faults are injected with KEEPSAKE_WORKER_FAULT, which the server passes
+// to its workers only when it was itself started with it.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace keepsake::testing {
+namespace {
+
+using nlohmann::json;
+
+struct Outcome {
+  std::string job_state;
+  std::string error;
+  std::string item_state;
+};
+
+Outcome RunFaultyJob(const std::string& fault, std::vector<std::string> args) {
+  TempDir dir;
+  args.insert(args.end(), {"--job-max-attempts", "1"});
+  ServerProcess server(dir.path() / "data", args, {{"KEEPSAKE_WORKER_FAULT", fault}});
+  server.Start();
+  const std::string channel = server.Token("channel");
+  const std::string asset = UploadAsset(
+      server, channel, ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
+  auto res = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "fault"}},
+      OrderBody("fault-" + fault, "postcard-cn", asset).dump(), "application/json");
+  EXPECT_EQ(res->status, 201) << res->body;
+  const std::string item = std::to_string(json::parse(res->body)["items"][0]["id"].get<int64_t>());
+  Outcome out;
+  EXPECT_TRUE(WaitFor([&] {
+    json jobs = json::parse(server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(channel))->body);
+    out.job_state = jobs["jobs"][0]["state"];
+    out.error = jobs["jobs"][0]["error"].is_string() ? jobs["jobs"][0]["error"].get<std::string>() : "";
+    return out.job_state == "failed" || out.job_state == "dead";
+  }, 60000));
+  out.item_state = json::parse(server.Client()->Get("/api/v1/items/" + item, Bearer(channel))->body)["state"];
+  EXPECT_EQ(server.Client()->Get("/healthz")->status, 200);
+  return out;
+}
+
+TEST(Sandbox, SegfaultingWorkerFailsItsJobAndTheServerStaysUp) {
+  Outcome out = RunFaultyJob("segv", {});
+  EXPECT_EQ(out.job_state, "dead");  // crashes are retried; one attempt allowed here
+  EXPECT_NE(out.error.find("crashed (SIGSEGV)"), std::string::npos) << out.error;
+  EXPECT_EQ(out.item_state, "failed");
+}
+
+TEST(Sandbox, WorkerOverItsMemoryLimitFails) {
+  Outcome out = RunFaultyJob("alloc", {"--worker-memory-mb", "256"});
+  EXPECT_EQ(out.job_state, "failed");
+  EXPECT_NE(out.error.find("memory limit of 256 MB"), std::string::npos) << out.error;
+  EXPECT_EQ(out.item_state, "failed");
+}
+
+TEST(Sandbox, RunawayWorkerIsStoppedByTheCpuLimit) {
+  Outcome out = RunFaultyJob("spin", {"--worker-cpu-s", "1", "--worker-wall-s", "30"});
+  EXPECT_EQ(out.job_state, "failed");
+  EXPECT_NE(out.error.find("CPU time"), std::string::npos) << out.error;
+}
+
+TEST(Sandbox, SleepingWorkerIsStoppedByTheWallClock) {
+  // spin under a generous CPU limit and a short wall clock: the wall clock fires first
+  Outcome out = RunFaultyJob("spin", {"--worker-cpu-s", "600", "--worker-wall-s", "2"});
+  EXPECT_EQ(out.job_state, "dead");
+  EXPECT_NE(out.error.find("longer than 2 s"), std::string::npos) << out.error;
+}
+
+}  // namespace
+}  // namespace keepsake::testing

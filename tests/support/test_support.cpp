@@ -1,0 +1,234 @@
+#include "test_support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace keepsake::testing {
+
+namespace fs = std::filesystem;
+
+std::string KeepsakeBinary() { return KEEPSAKE_BINARY; }
+std::string SourceDir() { return KEEPSAKE_SOURCE_DIR; }
+std::string SharedDataDir() { return KEEPSAKE_SOURCE_DIR "/../shared/data"; }
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() /
+          ("keepsake-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string RunCommand(const std::vector<std::string>& argv, int* exit_code) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+ServerProcess::ServerProcess(fs::path data_dir, std::vector<std::string> extra_args,
+                             std::map<std::string, std::string> env)
+    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)), env_(std::move(env)) {}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Kill(SIGKILL);
+}
+
+void ServerProcess::Start() {
+  fs::create_directories(data_dir_);
+  const fs::path port_file = data_dir_ / "port";
+  fs::remove(port_file);
+  std::vector<std::string> argv = {KeepsakeBinary(), "serve", "--data", data_dir_.string(),
+                                   "--listen", "127.0.0.1:0", "--port-file", port_file.string(),
+                                   "--assets", SourceDir() + "/assets"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  const std::string log = log_path().string();
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(fd, 2);
+    int null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, 1);
+    for (const auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  const bool up = WaitFor(
+      [&] {
+        if (!fs::exists(port_file)) return false;
+        port_ = std::stoi(ReadFile(port_file));
+        auto res = Client()->Get("/healthz");
+        return res && res->status == 200;
+      },
+      30000);
+  if (!up) throw std::runtime_error("keepsake serve did not come up; see " + log);
+}
+
+void ServerProcess::Kill(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::unique_ptr<httplib::Client> ServerProcess::Client() const {
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  client->set_connection_timeout(5, 0);
+  client->set_read_timeout(30, 0);
+  client->set_write_timeout(30, 0);
+  return client;
+}
+
+std::string ServerProcess::Token(const std::string& role) {
+  auto it = tokens_.find(role);
+  if (it != tokens_.end()) return it->second;
+  int code = 0;
+  std::string out = RunCommand({KeepsakeBinary(), "token", "create", "--data", data_dir_.string(),
+                                "--role", role, "--name", "test-" + role},
+                               &code);
+  if (code != 0) throw std::runtime_error("token create failed for " + role);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  tokens_[role] = out;
+  return out;
+}
+
+httplib::Headers Bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+std::string RawHttp(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  // Read one response: headers, then Content-Length bytes. (No half-close: cpp-httplib treats
+  // a half-closed peer as gone and would not answer.)
+  std::string response;
+  char buf[4096];
+  size_t header_end = std::string::npos;
+  size_t want = std::string::npos;
+  while (want == std::string::npos || response.size() < want) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    response.append(buf, static_cast<size_t>(n));
+    if (header_end == std::string::npos && (header_end = response.find("\r\n\r\n")) != std::string::npos) {
+      size_t length = 0;
+      const size_t at = response.find("Content-Length: ");
+      if (at != std::string::npos && at < header_end) length = std::stoul(response.substr(at + 16));
+      want = header_end + 4 + length;
+    }
+  }
+  close(fd);
+  return response;
+}
+
+int StatusOf(const std::string& raw) {
+  if (raw.size() < 12 || raw.compare(0, 5, "HTTP/") != 0) return -1;
+  return std::stoi(raw.substr(9, 3));
+}
+
+std::string UploadAsset(const ServerProcess& server, const std::string& token,
+                        const std::string& content) {
+  auto res = server.Client()->Post("/api/v1/assets", Bearer(token), content,
+                                   "application/octet-stream");
+  if (!res || res->status != 201) {
+    throw std::runtime_error("upload failed: " + (res ? res->body : std::string("no response")));
+  }
+  return nlohmann::json::parse(res->body)["id"].get<std::string>();
+}
+
+nlohmann::json OrderBody(const std::string& channel_ref, const std::string& product,
+                         const std::string& asset, nlohmann::json options) {
+  nlohmann::json item = {{"product", product}, {"options", options}};
+  if (!asset.empty()) item["asset"] = asset;
+  return {{"channel_ref", channel_ref},
+          {"customer",
+           {{"name", "测试顾客"},
+            {"phone", "13912345678"},
+            {"address",
+             {{"province", "浙江省"},
+              {"city", "杭州市"},
+              {"district", "西湖区"},
+              {"street", "文三路 90 号"},
+              {"detail", "3 幢 502 室"}}}}},
+          {"items", nlohmann::json::array({item})}};
+}
+
+bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (pred()) return true;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  try {
+    return pred();
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace keepsake::testing

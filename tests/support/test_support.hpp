@@ -1,0 +1,83 @@
+// Shared test helpers: temporary folders, the real keepsake binary started on loopback with a
+// real SQLite file, tokens made by `keepsake token create`, and raw HTTP for the guard tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace keepsake::testing {
+
+// Paths given by CMake.
+std::string KeepsakeBinary();
+std::string SourceDir();
+std::string SharedDataDir();  // ../shared/data beside the repository
+std::string ReadFile(const std::filesystem::path& path);
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs a command, returns its stdout; `exit_code` receives the exit status.
+std::string RunCommand(const std::vector<std::string>& argv, int* exit_code = nullptr);
+
+// `keepsake serve` as a child process on 127.0.0.1 and a free port.
+class ServerProcess {
+ public:
+  // `extra_args` are appended to serve; `env` adds to the environment.
+  ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
+                std::map<std::string, std::string> env = {});
+  ~ServerProcess();
+
+  void Start();                // waits until /healthz answers
+  void Kill(int signal = 9);   // and reaps it
+  void Stop() { Kill(15); }
+  bool Running() const { return pid_ > 0; }
+  int port() const { return port_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  std::filesystem::path log_path() const { return data_dir_ / "server.log"; }
+  std::unique_ptr<httplib::Client> Client() const;
+
+  // A token for `role` created with the CLI on this data directory.
+  std::string Token(const std::string& role);
+
+ private:
+  std::filesystem::path data_dir_;
+  std::vector<std::string> extra_args_;
+  std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> tokens_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+httplib::Headers Bearer(const std::string& token);
+
+// Sends `request` verbatim on a new loopback connection and returns the whole response.
+std::string RawHttp(int port, const std::string& request);
+int StatusOf(const std::string& raw_response);
+
+// Uploads a file as the raw body of POST /api/v1/assets; returns the asset id (sha256).
+std::string UploadAsset(const ServerProcess& server, const std::string& token,
+                        const std::string& content);
+
+// A valid order body with one item.
+nlohmann::json OrderBody(const std::string& channel_ref, const std::string& product,
+                         const std::string& asset, nlohmann::json options = nlohmann::json::object());
+
+// Polls until pred() or the timeout; returns pred().
+bool WaitFor(const std::function<bool()>& pred, int timeout_ms);
+
+}  // namespace keepsake::testing
