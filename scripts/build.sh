@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds Keepsake into ./build (Ninja, ccache when present, -j2 by default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="${KEEPSAKE_JOBS:-2}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build build -j "$jobs"

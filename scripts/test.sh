@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Command 2 of the README: install what Keepsake needs, build it with its tests, and run the
+# whole suite (unit and slow tests) with CTest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh -DKEEPSAKE_BUILD_TESTS=ON
+cd build
+ctest --output-on-failure -j "${KEEPSAKE_JOBS:-2}" --timeout 600
