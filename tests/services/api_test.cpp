@@ -317,6 +317,18 @@ TEST_F(ApiTest, BrokenFileFailsItsItemWithAReasonAndTheServerStaysUp) {
   EXPECT_EQ(server_->Client()->Get("/healthz")->status, 200);
 }
 
+TEST_F(ApiTest, UnknownOrOverlongIdsAreNotFound) {
+  for (const std::string path : {"/api/v1/orders/999999", "/api/v1/orders/KS99999999",
+                                 "/api/v1/items/123456789012345678901234567890",
+                                 "/api/v1/orders/1234567890123456789012345678901234567890",
+                                 "/api/v1/jobs/424242", "/api/v1/assets/" + std::string(64, 'c')}) {
+    auto res = Get(path, "cs");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404) << path;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/problem+json") << path;
+  }
+}
+
 TEST_F(ApiTest, MetricsAreInPrometheusFormat) {
   auto res = Get("/metrics", "admin");
   ASSERT_EQ(res->status, 200);
