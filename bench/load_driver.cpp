@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <httplib.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -19,15 +19,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string OrderBody(int n) {
-  nlohmann::json body = {
-      {"channel_ref", "bench-" + std::to_string(n)},
-      {"customer",
-       {{"name", "压测用户"},
-        {"phone", "13800138000"},
-        {"address",
-         {{"province", "浙江省"}, {"city", "杭州市"}, {"district", "西湖区"},
-          {"street", "文三路"}, {"detail", "1 幢 101 室"}}}}},
-      {"items", {{{"product", "postcard-cn"}}}}};
+  nlohmann::json body = {{"channel_ref", "bench-" + std::to_string(n)},
+                         {"customer",
+                          {{"name", "压测用户"},
+                           {"phone", "13800138000"},
+                           {"address",
+                            {{"province", "浙江省"},
+                             {"city", "杭州市"},
+                             {"district", "西湖区"},
+                             {"street", "文三路"},
+                             {"detail", "1 幢 101 室"}}}}},
+                         {"items", {{{"product", "postcard-cn"}}}}};
   return body.dump();
 }
 
@@ -70,18 +72,19 @@ int main(int argc, char** argv) {
     pool.emplace_back([&, t] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       httplib::Headers auth = {{"Authorization", "Bearer " + token}};
       auto& mine = latencies[static_cast<size_t>(t)];
       for (int n; (n = next++) < requests;) {
         const auto begin = Clock::now();
-        httplib::Result res;
+        httplib::Headers headers = auth;
         if (mode == "create") {
-          httplib::Headers headers = auth;
           headers.emplace("Idempotency-Key", "bench-" + run_id + "-" + std::to_string(n));
-          res = client.Post("/api/v1/orders", headers, OrderBody(n), "application/json");
-        } else {
-          res = client.Get("/api/v1/orders/" + std::to_string(1 + n % max_id), auth);
         }
+        httplib::Result res =
+            mode == "create"
+                ? client.Post("/api/v1/orders", headers, OrderBody(n), "application/json")
+                : client.Get("/api/v1/orders/" + std::to_string(1 + n % max_id), headers);
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
         if (!res || (res->status != 200 && res->status != 201)) ++failures;
       }
@@ -92,10 +95,13 @@ int main(int argc, char** argv) {
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))]; };
-  std::printf("mode=%s threads=%d requests=%d failures=%d seconds=%.2f rps=%.0f p50_ms=%.2f "
-              "p99_ms=%.2f max_ms=%.2f\n",
-              mode.c_str(), threads, requests, failures.load(), seconds,
-              static_cast<double>(requests) / seconds, pct(0.50), pct(0.99), all.back());
+  auto pct = [&](double p) {
+    return all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))];
+  };
+  std::printf(
+      "mode=%s threads=%d requests=%d failures=%d seconds=%.2f rps=%.0f p50_ms=%.2f "
+      "p99_ms=%.2f max_ms=%.2f\n",
+      mode.c_str(), threads, requests, failures.load(), seconds,
+      static_cast<double>(requests) / seconds, pct(0.50), pct(0.99), all.back());
   return failures.load() == 0 ? 0 : 2;
 }

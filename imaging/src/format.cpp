@@ -14,9 +14,12 @@ std::optional<ImageFormat> SniffImageFormat(std::string_view content) {
 
 std::string_view ImageFormatName(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kPng: return "png";
-    case ImageFormat::kJpeg: return "jpeg";
-    case ImageFormat::kWebp: return "webp";
+    case ImageFormat::kPng:
+      return "png";
+    case ImageFormat::kJpeg:
+      return "jpeg";
+    case ImageFormat::kWebp:
+      return "webp";
   }
   return "unknown";
 }

@@ -19,8 +19,8 @@ tl::expected<ImageInspection, Error> InspectImage(const std::string& path, Image
                                 "the pixel limit)"});
   }
   if (static_cast<int64_t>(image.cols) * image.rows > max_pixels) {
-    return tl::unexpected(Error{Errc::kTooLarge, "the image has more than " +
-                                                     std::to_string(max_pixels) + " pixels"});
+    return tl::unexpected(Error{
+        Errc::kTooLarge, "the image has more than " + std::to_string(max_pixels) + " pixels"});
   }
   ImageInspection out;
   out.format = format;

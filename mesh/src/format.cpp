@@ -79,14 +79,22 @@ std::optional<MeshFormat> SniffMeshFormat(std::string_view content) {
 
 std::string_view MeshFormatName(MeshFormat format) {
   switch (format) {
-    case MeshFormat::kGlb: return "glb";
-    case MeshFormat::kGltf: return "gltf";
-    case MeshFormat::kObj: return "obj";
-    case MeshFormat::kFbx: return "fbx";
-    case MeshFormat::kPly: return "ply";
-    case MeshFormat::kStl: return "stl";
-    case MeshFormat::kOff: return "off";
-    case MeshFormat::kZip: return "zip";
+    case MeshFormat::kGlb:
+      return "glb";
+    case MeshFormat::kGltf:
+      return "gltf";
+    case MeshFormat::kObj:
+      return "obj";
+    case MeshFormat::kFbx:
+      return "fbx";
+    case MeshFormat::kPly:
+      return "ply";
+    case MeshFormat::kStl:
+      return "stl";
+    case MeshFormat::kOff:
+      return "off";
+    case MeshFormat::kZip:
+      return "zip";
   }
   return "unknown";
 }

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include <assimp/DefaultIOSystem.h>
-#include <assimp/Importer.hpp>
 #include <assimp/postprocess.h>
 #include <assimp/scene.h>
+#include <assimp/Importer.hpp>
 
 #include "zip_bundle.hpp"
 
@@ -102,7 +102,8 @@ tl::expected<MeshInspection, Error> InspectMesh(const std::string& folder, const
                                                 MeshFormat format, const InspectLimits& limits) {
   Assimp::Importer importer;
   // Points and lines are dropped by SortByPType's removal flag: a print needs triangles.
-  importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
+  importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE,
+                              aiPrimitiveType_POINT | aiPrimitiveType_LINE);
   const MeshFormat reported_format = format;
   std::string import_path = path;
   std::string confine_to = folder;

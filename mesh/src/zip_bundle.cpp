@@ -31,7 +31,8 @@ bool SafeName(const std::string& name) {
 bool EndsWithObj(const std::string& name) {
   if (name.size() < 4) return false;
   std::string ext = name.substr(name.size() - 4);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".obj";
 }
 
@@ -89,7 +90,8 @@ tl::expected<std::string, Error> ExtractBundle(const std::string& zip_path,
       if (n < 0) return Bad("the ZIP bundle is damaged at " + name);
       if (n == 0) break;
       written += n;
-      if (written > limits.max_total_bytes) return Bad("the ZIP bundle unpacks to more than it says");
+      if (written > limits.max_total_bytes)
+        return Bad("the ZIP bundle unpacks to more than it says");
       out.write(buffer.data(), n);
     }
     if (!out) return Bad("cannot write " + name + " from the ZIP bundle");

@@ -118,8 +118,8 @@ Result<void> Store::ReportProgress(int64_t job_id, const std::string& owner, int
   });
 }
 
-Result<void> Store::CompleteJob(int64_t job_id, const std::string& owner,
-                                const std::string& result, const std::string& item_event) {
+Result<void> Store::CompleteJob(int64_t job_id, const std::string& owner, const std::string& result,
+                                const std::string& item_event) {
   return impl_->Write([&](SQLite::Database& db) -> Result<void> {
     auto job = LoadLeasedJob(db, job_id, owner);
     if (!job) return Fail(Errc::kNotFound, "job lease lost");
@@ -154,12 +154,12 @@ Result<void> Store::FailJob(int64_t job_id, const std::string& owner, const std:
     upd.exec();
     auto item = rows::LoadItem(db, job->item_id);
     if (!item) return Fail(Errc::kNotFound, "the job's item is gone");
-    rows::AppendEvent(db, Event{0, item->order_id, item->id, "", "keepsake", "system",
-                                again ? "job.retry" : "job.failed", "", "", reason,
-                                nlohmann::json{{"job", job_id},
-                                               {"attempt", job->attempts},
-                                               {"state", state}}
-                                    .dump()});
+    rows::AppendEvent(
+        db,
+        Event{
+            0, item->order_id, item->id, "", "keepsake", "system",
+            again ? "job.retry" : "job.failed", "", "", reason,
+            nlohmann::json{{"job", job_id}, {"attempt", job->attempts}, {"state", state}}.dump()});
     if (again) return {};
     return EndItem(db, job->item_id, item_event, reason);
   });
@@ -169,15 +169,16 @@ Result<Job> Store::GetJob(int64_t job_id) {
   return impl_->Read([&](SQLite::Database& db) -> Result<Job> {
     SQLite::Statement q(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
     q.bind(1, job_id);
-    if (!q.executeStep()) return Fail(Errc::kNotFound, "job " + std::to_string(job_id) + " does not exist");
+    if (!q.executeStep())
+      return Fail(Errc::kNotFound, "job " + std::to_string(job_id) + " does not exist");
     return JobFromRow(q);
   });
 }
 
 Result<std::vector<Job>> Store::JobsForItem(int64_t item_id) {
   return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Job>> {
-    SQLite::Statement q(db, std::string("SELECT ") + kJobColumns +
-                                " FROM jobs WHERE item_id = ? ORDER BY id");
+    SQLite::Statement q(
+        db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE item_id = ? ORDER BY id");
     q.bind(1, item_id);
     std::vector<Job> jobs;
     while (q.executeStep()) jobs.push_back(JobFromRow(q));
@@ -187,8 +188,7 @@ Result<std::vector<Job>> Store::JobsForItem(int64_t item_id) {
 
 Result<int> Store::ReleaseAllLeases() {
   return impl_->Write([&](SQLite::Database& db) -> Result<int> {
-    SQLite::Statement upd(db,
-                          "UPDATE jobs SET lease_expires_ms = 0 WHERE state = 'leased'");
+    SQLite::Statement upd(db, "UPDATE jobs SET lease_expires_ms = 0 WHERE state = 'leased'");
     return upd.exec();
   });
 }

@@ -36,7 +36,8 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
     }
     if (entry.contains("options")) {
       if (!entry["options"].is_object()) {
-        return Fail(Errc::kInvalidArgument, "product " + product.id + ": options must be an object");
+        return Fail(Errc::kInvalidArgument,
+                    "product " + product.id + ": options must be an object");
       }
       for (const auto& [name, spec] : entry["options"].items()) {
         if (!spec.is_object() || !spec.contains("values") || !spec["values"].is_array() ||
@@ -100,8 +101,7 @@ Result<std::map<std::string, int64_t>> ProductCatalog::ResolveOptions(
     if (it == product->options.end()) {
       std::vector<std::string> known;
       for (const ProductOption& o : product->options) known.push_back(o.name);
-      return Fail(Errc::kInvalidOption,
-                  "product " + product_id + " has no option '" + name + "'",
+      return Fail(Errc::kInvalidOption, "product " + product_id + " has no option '" + name + "'",
                   field + "." + name, known);
     }
     if (std::find(it->values.begin(), it->values.end(), value) == it->values.end()) {

@@ -70,8 +70,8 @@ void Migrate(SQLite::Database& db) {
   int version = CurrentVersion(db);
   if (version > static_cast<int>(migrations.size())) {
     throw std::runtime_error("database schema version " + std::to_string(version) +
-                             " is newer than this keepsake (" +
-                             std::to_string(migrations.size()) + "); refusing to open");
+                             " is newer than this keepsake (" + std::to_string(migrations.size()) +
+                             "); refusing to open");
   }
   for (int v = version + 1; v <= static_cast<int>(migrations.size()); ++v) {
     db.exec(std::string(migrations[static_cast<size_t>(v - 1)]));
@@ -91,14 +91,12 @@ Result<void> ValidateNewOrder(const NewOrder& order) {
                 "channel_ref");
   }
   if (!ValidText(order.customer.name, 100)) {
-    return Fail(Errc::kInvalidArgument, "customer name is required (1-100 bytes)",
-                "customer.name");
+    return Fail(Errc::kInvalidArgument, "customer name is required (1-100 bytes)", "customer.name");
   }
   static const std::regex kPhone(R"(^\+?[0-9]{6,20}$)");
   if (!std::regex_match(order.customer.phone, kPhone)) {
     return Fail(Errc::kInvalidArgument,
-                "customer phone must be 6-20 digits, optionally starting with +",
-                "customer.phone");
+                "customer phone must be 6-20 digits, optionally starting with +", "customer.phone");
   }
   const Address& a = order.customer.address;
   const std::pair<const std::string*, const char*> required[] = {
@@ -108,8 +106,7 @@ Result<void> ValidateNewOrder(const NewOrder& order) {
   };
   for (const auto& [value, field] : required) {
     if (!ValidText(*value, 200)) {
-      return Fail(Errc::kInvalidArgument, std::string(field) + " is required (1-200 bytes)",
-                  field);
+      return Fail(Errc::kInvalidArgument, std::string(field) + " is required (1-200 bytes)", field);
     }
   }
   if (a.district.size() > 200 || a.street.size() > 200) {
@@ -294,9 +291,9 @@ Result<void> FollowItems(SQLite::Database& db, int64_t order_id, const std::stri
   upd.bind(2, NowUtcIso());
   upd.bind(3, order_id);
   upd.exec();
-  AppendEvent(db, Event{0, order_id, std::nullopt, "", actor, "system", "order.transition",
-                        order->state, std::string((*row)->to), "follows its items",
-                        json{{"event", event}}.dump()});
+  AppendEvent(
+      db, Event{0, order_id, std::nullopt, "", actor, "system", "order.transition", order->state,
+                std::string((*row)->to), "follows its items", json{{"event", event}}.dump()});
   return {};
 }
 
@@ -344,9 +341,9 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   bump.exec();
   json detail{{"event", change.event}};
   if (change.event == "attach_asset") detail["asset"] = asset_id;
-  AppendEvent(db, Event{0, item.order_id, item.id, now, actor.name,
-                        std::string(RoleName(actor.role)), "item.transition", item.state, to,
-                        change.reason, detail.dump()});
+  AppendEvent(db,
+              Event{0, item.order_id, item.id, now, actor.name, std::string(RoleName(actor.role)),
+                    "item.transition", item.state, to, change.reason, detail.dump()});
   if (to == "preparing") EnqueueJob(db, item.id, asset_id, asset_kind, job_max_attempts);
   if (to == "cancelled") {
     SQLite::Statement cancel(db,
@@ -369,8 +366,65 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
 
 // --- Store ------------------------------------------------------------------------------------
 
-Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Store::~Store() = default;
+void Store::Impl::StartWriter() {
+  writer_thread = std::thread([this] { WriterLoop(); });
+}
+
+void Store::Impl::StopWriter() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex);
+    stopping = true;
+  }
+  queue_cv.notify_all();
+  if (writer_thread.joinable()) writer_thread.join();
+}
+
+void Store::Impl::WriterLoop() {
+  constexpr size_t kMaxBatch = 256;
+  for (;;) {
+    std::vector<PendingWrite*> batch;
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex);
+      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and every write has been answered
+      while (!queue.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(queue.front());
+        queue.pop_front();
+      }
+    }
+    std::string commit_error;
+    {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      try {
+        writer->exec("BEGIN IMMEDIATE");
+        for (PendingWrite* w : batch) {
+          writer->exec("SAVEPOINT w");
+          const bool keep = w->run(*writer);
+          if (!keep) writer->exec("ROLLBACK TO w");
+          writer->exec("RELEASE w");
+        }
+        writer->exec("COMMIT");
+      } catch (const SQLite::Exception& e) {
+        commit_error = std::string("storage error: ") + e.what();
+        try {
+          writer->exec("ROLLBACK");
+        } catch (const SQLite::Exception&) {
+        }
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(queue_mutex);
+      for (PendingWrite* w : batch) {
+        w->commit_error = commit_error;
+        w->done = true;
+      }
+    }
+    done_cv.notify_all();
+  }
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->StartWriter(); }
+Store::~Store() { impl_->StopWriter(); }
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto impl = std::make_unique<Impl>();
@@ -451,9 +505,9 @@ Result<CreateOrderResult> Store::CreateOrder(
     ord.bind(5, now);
     ord.exec();
     const int64_t order_id = db.getLastInsertRowid();
-    rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
-                                std::string(RoleName(actor.role)), "order.created", "", "placed",
-                                "", json{{"items", order.items.size()}}.dump()});
+    rows::AppendEvent(
+        db, Event{0, order_id, std::nullopt, now, actor.name, std::string(RoleName(actor.role)),
+                  "order.created", "", "placed", "", json{{"items", order.items.size()}}.dump()});
     for (size_t i = 0; i < order.items.size(); ++i) {
       const NewItem& item = order.items[i];
       const std::string field = "items[" + std::to_string(i) + "].asset";
@@ -479,10 +533,11 @@ Result<CreateOrderResult> Store::CreateOrder(
       ins.bind(8, now);
       ins.exec();
       const int64_t item_id = db.getLastInsertRowid();
-      rows::AppendEvent(db, Event{0, order_id, item_id, now, actor.name,
-                                  std::string(RoleName(actor.role)), "item.created", "", state, "",
-                                  json{{"product", item.product}}.dump()});
-      if (!asset_kind.empty()) rows::EnqueueJob(db, item_id, item.asset_id, asset_kind, max_attempts);
+      rows::AppendEvent(
+          db, Event{0, order_id, item_id, now, actor.name, std::string(RoleName(actor.role)),
+                    "item.created", "", state, "", json{{"product", item.product}}.dump()});
+      if (!asset_kind.empty())
+        rows::EnqueueJob(db, item_id, item.asset_id, asset_kind, max_attempts);
     }
     auto created = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
     if (!created) return Fail(Errc::kStorage, "the new order could not be read back");
@@ -533,11 +588,26 @@ Result<OrderPage> Store::ListOrders(const OrderFilter& filter) {
         "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail "
         "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
     std::vector<std::string> binds;
-    if (filter.state) { sql += " AND o.state = ?"; binds.push_back(*filter.state); }
-    if (filter.channel_ref) { sql += " AND o.channel_ref = ?"; binds.push_back(*filter.channel_ref); }
-    if (filter.created_from) { sql += " AND o.created_at >= ?"; binds.push_back(*filter.created_from); }
-    if (filter.created_to) { sql += " AND o.created_at < ?"; binds.push_back(*filter.created_to); }
-    if (filter.before_id) { sql += " AND o.id < ?"; binds.push_back(std::to_string(*filter.before_id)); }
+    if (filter.state) {
+      sql += " AND o.state = ?";
+      binds.push_back(*filter.state);
+    }
+    if (filter.channel_ref) {
+      sql += " AND o.channel_ref = ?";
+      binds.push_back(*filter.channel_ref);
+    }
+    if (filter.created_from) {
+      sql += " AND o.created_at >= ?";
+      binds.push_back(*filter.created_from);
+    }
+    if (filter.created_to) {
+      sql += " AND o.created_at < ?";
+      binds.push_back(*filter.created_to);
+    }
+    if (filter.before_id) {
+      sql += " AND o.id < ?";
+      binds.push_back(std::to_string(*filter.before_id));
+    }
     sql += " ORDER BY o.id DESC LIMIT " + std::to_string(filter.limit + 1);
     SQLite::Statement q(db, sql);
     for (size_t i = 0; i < binds.size(); ++i) q.bind(static_cast<int>(i + 1), binds[i]);
@@ -590,7 +660,8 @@ Result<Order> Store::TransitionOrder(int64_t order_id, std::string_view event, c
     return Fail(Errc::kInvalidArgument, std::string(event) + " needs a reason (1-500 bytes)",
                 "reason");
   }
-  if (reason.size() > 500) return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
+  if (reason.size() > 500)
+    return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
   return impl_->Write([&](SQLite::Database& db) -> Result<Order> {
     auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
     if (!order) {
@@ -628,9 +699,8 @@ Result<Order> Store::TransitionOrder(int64_t order_id, std::string_view event, c
     upd.bind(4, order_id);
     upd.exec();
     rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
-                                std::string(RoleName(actor.role)), "order.transition",
-                                order->state, to, reason,
-                                json{{"event", std::string(event)}}.dump()});
+                                std::string(RoleName(actor.role)), "order.transition", order->state,
+                                to, reason, json{{"event", std::string(event)}}.dump()});
     if (to == "cancelled") {
       const Actor system{"keepsake", Role::kSystem};
       for (const Item& item : order->items) {
@@ -695,9 +765,8 @@ Result<Asset> Store::RecordAsset(const Asset& asset) {
     SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
     q.bind(1, asset.id);
     q.executeStep();
-    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                 q.getColumn(2).getString(), q.getColumn(3).getInt64(),
-                 q.getColumn(4).getString()};
+    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                 q.getColumn(3).getInt64(), q.getColumn(4).getString()};
   });
 }
 
@@ -706,15 +775,15 @@ Result<Asset> Store::GetAsset(const std::string& id) {
     SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return Fail(Errc::kNotFound, "asset " + id + " does not exist");
-    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(),
-                 q.getColumn(2).getString(), q.getColumn(3).getInt64(),
-                 q.getColumn(4).getString()};
+    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                 q.getColumn(3).getInt64(), q.getColumn(4).getString()};
   });
 }
 
 Result<int64_t> Store::CreateToken(const std::string& token_hash, Role role,
                                    const std::string& name) {
-  if (!ValidText(name, 100)) return Fail(Errc::kInvalidArgument, "token name is 1-100 bytes", "name");
+  if (!ValidText(name, 100))
+    return Fail(Errc::kInvalidArgument, "token name is 1-100 bytes", "name");
   return impl_->Write([&](SQLite::Database& db) -> Result<int64_t> {
     SQLite::Statement ins(db,
                           "INSERT INTO api_tokens(token_hash, role, name, created_at) "

@@ -1,10 +1,20 @@
 // Private: the connection handling shared by the store's .cpp files.
+//
+// Group commit: every write runs on one writer thread. The thread takes all writes waiting at
+// that moment, runs each inside its own SAVEPOINT of one BEGIN IMMEDIATE transaction (a write
+// that fails rolls back only itself), and commits once. Each caller returns only after the
+// commit that holds its write, so acknowledged still means durable (synchronous=FULL), but one
+// fsync serves every write of the batch instead of one each.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -16,30 +26,55 @@ namespace keepsake::orders {
 
 struct Store::Impl {
   StoreOptions options;
-  std::mutex write_mutex;
+  std::mutex write_mutex;  // held by the writer thread around each batch; Backup takes it too
   std::unique_ptr<SQLite::Database> writer;
 
   std::mutex pool_mutex;
   std::condition_variable pool_cv;
   std::vector<std::unique_ptr<SQLite::Database>> readers;
 
-  // Runs `fn(db)` in one BEGIN IMMEDIATE transaction on the writer connection; commits when
-  // it returns a value, rolls back when it returns an error or throws.
+  struct PendingWrite {
+    std::function<bool(SQLite::Database&)> run;  // false: roll back this write
+    std::string commit_error;                    // set when the batch's COMMIT failed
+    bool done = false;
+  };
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;  // the writer waits for work
+  std::condition_variable done_cv;   // callers wait for their batch
+  std::deque<PendingWrite*> queue;
+  bool stopping = false;
+  std::thread writer_thread;
+
+  void StartWriter();
+  void StopWriter();
+  void WriterLoop();
+
+  // Runs `fn(db)` in the writer's current transaction; returns after the commit. A value
+  // commits, an error (or an exception) rolls back this write only.
   template <typename Fn>
   auto Write(Fn&& fn) -> decltype(fn(std::declval<SQLite::Database&>())) {
-    std::lock_guard<std::mutex> lock(write_mutex);
-    try {
-      SQLite::Transaction tx(*writer, SQLite::TransactionBehavior::IMMEDIATE);
-      auto result = fn(*writer);
-      if (result) tx.commit();
-      return result;
-    } catch (const SQLite::Exception& e) {
-      return Fail(Errc::kStorage, std::string("storage error: ") + e.what());
+    using R = decltype(fn(std::declval<SQLite::Database&>()));
+    std::optional<R> out;
+    PendingWrite pending;
+    pending.run = [&](SQLite::Database& db) {
+      try {
+        out.emplace(fn(db));
+      } catch (const SQLite::Exception& e) {
+        out.emplace(Fail(Errc::kStorage, std::string("storage error: ") + e.what()));
+      }
+      return out->has_value();
+    };
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex);
+      queue.push_back(&pending);
+      queue_cv.notify_one();
+      done_cv.wait(lock, [&] { return pending.done; });
     }
+    if (!pending.commit_error.empty()) return Fail(Errc::kStorage, pending.commit_error);
+    return std::move(*out);
   }
 
-  // Runs `fn(db)` on a pooled read-only connection (a consistent WAL snapshot per statement;
-  // wrap in a deferred transaction when several statements must agree).
+  // Runs `fn(db)` on a pooled read-only connection, in one read transaction (one snapshot).
   template <typename Fn>
   auto Read(Fn&& fn) -> decltype(fn(std::declval<SQLite::Database&>())) {
     std::unique_ptr<SQLite::Database> db;
@@ -59,7 +94,7 @@ struct Store::Impl {
       }
     } give_back{this, &db};
     try {
-      SQLite::Transaction tx(*db);  // one snapshot for every statement of fn
+      SQLite::Transaction tx(*db);
       auto result = fn(*db);
       tx.commit();
       return result;

@@ -55,9 +55,8 @@ json OrderJson(const orders::Order& order, orders::Role viewer) {
 }
 
 json EventJson(const orders::Event& e) {
-  json out = {{"id", e.id},       {"at", e.at},     {"actor", e.actor},
-              {"role", e.role},   {"kind", e.kind}, {"from", e.from_state},
-              {"to", e.to_state}, {"reason", e.reason}};
+  json out = {{"id", e.id},     {"at", e.at},           {"actor", e.actor}, {"role", e.role},
+              {"kind", e.kind}, {"from", e.from_state}, {"to", e.to_state}, {"reason", e.reason}};
   if (e.item_id) out["item"] = *e.item_id;
   json detail = json::parse(e.detail, nullptr, false);
   out["detail"] = detail.is_discarded() ? json::object() : detail;
@@ -108,7 +107,8 @@ orders::Result<std::string> RequiredString(const json& obj, const char* key,
     if (!required) return std::string();
     return Fail(Errc::kInvalidArgument, field + " is required", field);
   }
-  if (!obj[key].is_string()) return Fail(Errc::kInvalidArgument, field + " must be a string", field);
+  if (!obj[key].is_string())
+    return Fail(Errc::kInvalidArgument, field + " must be a string", field);
   return obj[key].get<std::string>();
 }
 
@@ -153,7 +153,8 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
   const json& items = body["items"];
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string path = "items[" + std::to_string(i) + "]";
-    if (!items[i].is_object()) return Fail(Errc::kInvalidArgument, path + " must be an object", path);
+    if (!items[i].is_object())
+      return Fail(Errc::kInvalidArgument, path + " must be an object", path);
     orders::NewItem item;
     auto product = RequiredString(items[i], "product", path);
     if (!product) return tl::unexpected(product.error());

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "api_json.hpp"
 #include "keepsake/imaging/format.hpp"
@@ -200,26 +200,46 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
       {"GET", "/metrics", "/metrics", {kAdmin}, &Impl::MetricsText},
       {"GET", "/api/v1/state-machines", "/api/v1/state-machines", everyone, &Impl::StateMachines},
       {"GET", "/api/v1/products", "/api/v1/products", everyone, &Impl::Products},
-      {"POST", "/api/v1/assets", "/api/v1/assets", {kChannel, kCs, kModeler, kAdmin},
+      {"POST",
+       "/api/v1/assets",
+       "/api/v1/assets",
+       {kChannel, kCs, kModeler, kAdmin},
        &Impl::UploadAsset},
       {"GET", "/api/v1/assets/([0-9a-f]{64})", "/api/v1/assets/{id}", everyone, &Impl::GetAsset},
       {"POST", "/api/v1/orders", "/api/v1/orders", {kChannel}, &Impl::CreateOrder},
       {"GET", "/api/v1/orders", "/api/v1/orders", everyone, &Impl::ListOrders},
-      {"GET", "/api/v1/orders/([A-Za-z0-9]{1,32})", "/api/v1/orders/{id}", everyone, &Impl::GetOrder},
+      {"GET", "/api/v1/orders/([A-Za-z0-9]{1,32})", "/api/v1/orders/{id}", everyone,
+       &Impl::GetOrder},
       {"GET", "/api/v1/orders/([A-Za-z0-9]{1,32})/events", "/api/v1/orders/{id}/events", everyone,
        &Impl::OrderEvents},
-      {"POST", "/api/v1/orders/([A-Za-z0-9]{1,32})/cancel", "/api/v1/orders/{id}/cancel",
-       {kChannel, kCs, kAdmin}, &Impl::CancelOrder},
-      {"POST", "/api/v1/orders/([A-Za-z0-9]{1,32})/hold", "/api/v1/orders/{id}/hold",
-       {kCs, kAdmin, kLogistics}, &Impl::HoldOrder},
-      {"POST", "/api/v1/orders/([A-Za-z0-9]{1,32})/resume", "/api/v1/orders/{id}/resume",
-       {kCs, kAdmin}, &Impl::ResumeOrder},
-      {"POST", "/api/v1/orders/([A-Za-z0-9]{1,32})/transitions", "/api/v1/orders/{id}/transitions",
-       {kCs, kLogistics, kProduction, kAdmin}, &Impl::OrderTransition},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/cancel",
+       "/api/v1/orders/{id}/cancel",
+       {kChannel, kCs, kAdmin},
+       &Impl::CancelOrder},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/hold",
+       "/api/v1/orders/{id}/hold",
+       {kCs, kAdmin, kLogistics},
+       &Impl::HoldOrder},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/resume",
+       "/api/v1/orders/{id}/resume",
+       {kCs, kAdmin},
+       &Impl::ResumeOrder},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/transitions",
+       "/api/v1/orders/{id}/transitions",
+       {kCs, kLogistics, kProduction, kAdmin},
+       &Impl::OrderTransition},
       {"GET", "/api/v1/items/([0-9]{1,18})", "/api/v1/items/{id}", everyone, &Impl::GetItem},
-      {"POST", "/api/v1/items/([0-9]{1,18})/transitions", "/api/v1/items/{id}/transitions",
-       {kChannel, kModeler, kCs, kProduction, kAdmin}, &Impl::ItemTransition},
-      {"GET", "/api/v1/items/([0-9]{1,18})/jobs", "/api/v1/items/{id}/jobs", everyone, &Impl::ItemJobs},
+      {"POST",
+       "/api/v1/items/([0-9]{1,18})/transitions",
+       "/api/v1/items/{id}/transitions",
+       {kChannel, kModeler, kCs, kProduction, kAdmin},
+       &Impl::ItemTransition},
+      {"GET", "/api/v1/items/([0-9]{1,18})/jobs", "/api/v1/items/{id}/jobs", everyone,
+       &Impl::ItemJobs},
       {"GET", "/api/v1/jobs/([0-9]{1,18})", "/api/v1/jobs/{id}", everyone, &Impl::GetJob},
   };
   return routes;
@@ -302,10 +322,11 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
   tl_request.role = std::string(orders::RoleName(token->role));
   if (std::find(route.roles.begin(), route.roles.end(), token->role) == route.roles.end()) {
     std::string allowed;
-    for (Role r : route.roles) allowed += (allowed.empty() ? "" : ", ") + std::string(orders::RoleName(r));
+    for (Role r : route.roles)
+      allowed += (allowed.empty() ? "" : ", ") + std::string(orders::RoleName(r));
     return ReplyProblem(req, res,
-                        ToProblem(ApiErrc::kForbidden, route.method + std::string(" ") + route.path +
-                                                           " is for: " + allowed));
+                        ToProblem(ApiErrc::kForbidden, route.method + std::string(" ") +
+                                                           route.path + " is for: " + allowed));
   }
   ctx.actor = orders::Actor{token->name, token->role};
   (this->*route.handler)(ctx, req, res);
@@ -318,7 +339,10 @@ void ApiServer::Impl::Configure() {
   };
   server.set_read_timeout(config.read_timeout_s, 0);
   server.set_write_timeout(config.write_timeout_s, 0);
-  server.set_keep_alive_timeout(5);
+  server.set_keep_alive_timeout(2);  // an idle connection gives its thread back soon
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle and delayed ACKs
+  // add 40 ms to each keep-alive request.
+  server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(1000);
   server.set_payload_max_length(static_cast<size_t>(config.max_upload_bytes));
   server.set_pre_routing_handler(
@@ -338,27 +362,27 @@ void ApiServer::Impl::Configure() {
       });
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    ApiErrc code = ApiErrc::kBadRequest;
-    std::string detail = "the request could not be understood";
-    if (res.status == 404) {
-      code = ApiErrc::kNoRoute;
-      detail = "no such endpoint; see docs/api.md for the routes";
-    } else if (res.status == 413) {
-      code = ApiErrc::kPayloadTooLarge;
-      detail = "the body is larger than the limit";
-    } else if (res.status >= 500) {
-      code = ApiErrc::kInternal;
-    }
-    Problem p = ToProblem(code, detail);
-    p.status = res.status;
-    ReplyProblem(req, res, p);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        ApiErrc code = ApiErrc::kBadRequest;
+        std::string detail = "the request could not be understood";
+        if (res.status == 404) {
+          code = ApiErrc::kNoRoute;
+          detail = "no such endpoint; see docs/api.md for the routes";
+        } else if (res.status == 413) {
+          code = ApiErrc::kPayloadTooLarge;
+          detail = "the body is larger than the limit";
+        } else if (res.status >= 500) {
+          code = ApiErrc::kInternal;
+        }
+        Problem p = ToProblem(code, detail);
+        p.status = res.status;
+        ReplyProblem(req, res, p);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                         tl_request.started)
-                               .count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - tl_request.started)
+            .count();
     metrics.ObserveRequest(req.method, tl_request.route, res.status, seconds);
     // The raw path and query are not logged: a search could carry personal data.
     spdlog::info("request_id={} method={} route={} status={} ms={:.2f} role={}",
@@ -496,8 +520,8 @@ void ApiServer::Impl::UploadAsset(const Context&, const httplib::Request& req,
       return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
     }
   }
-  auto asset = store.RecordAsset(orders::Asset{sha, kind, format,
-                                               static_cast<int64_t>(req.body.size()), ""});
+  auto asset = store.RecordAsset(
+      orders::Asset{sha, kind, format, static_cast<int64_t>(req.body.size()), ""});
   if (!asset) return ReplyError(req, res, asset.error());
   Reply(res, 201, api_json::AssetJson(*asset));
 }
@@ -579,7 +603,9 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
         value->find_first_not_of("0123456789") != std::string::npos) {
       return ReplyError(req, res,
                         orders::Error{orders::Errc::kInvalidArgument,
-                                      std::string(name) + " must be a positive integer", name, {}});
+                                      std::string(name) + " must be a positive integer",
+                                      name,
+                                      {}});
     }
     if (std::string_view(name) == "limit") {
       filter.limit = static_cast<int>(std::min<long long>(std::stoll(*value), 100000));
@@ -590,7 +616,8 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
   auto page = store.ListOrders(filter);
   if (!page) return ReplyError(req, res, page.error());
   json list = json::array();
-  for (const orders::Order& o : page->orders) list.push_back(api_json::OrderJson(o, ctx.actor.role));
+  for (const orders::Order& o : page->orders)
+    list.push_back(api_json::OrderJson(o, ctx.actor.role));
   json out = {{"orders", list}};
   out["next_cursor"] = page->next_cursor ? json(std::to_string(*page->next_cursor)) : json(nullptr);
   Reply(res, 200, out);
@@ -621,24 +648,29 @@ void ApiServer::Impl::OrderEvent(const Context& ctx, const httplib::Request& req
   std::string event = fixed_event;
   if (event.empty()) {
     if (!body->contains("event") || !(*body)["event"].is_string()) {
-      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
-                                                "event is required (a string)", "event", {}});
+      return ReplyError(
+          req, res,
+          orders::Error{
+              orders::Errc::kInvalidArgument, "event is required (a string)", "event", {}});
     }
     event = (*body)["event"].get<std::string>();
   }
   std::string reason;
   if (body->contains("reason")) {
     if (!(*body)["reason"].is_string()) {
-      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
-                                                "reason must be a string", "reason", {}});
+      return ReplyError(
+          req, res,
+          orders::Error{orders::Errc::kInvalidArgument, "reason must be a string", "reason", {}});
     }
     reason = (*body)["reason"].get<std::string>();
   }
   std::optional<int64_t> version;
   if (body->contains("version")) {
     if (!(*body)["version"].is_number_integer()) {
-      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
-                                                "version must be an integer", "version", {}});
+      return ReplyError(
+          req, res,
+          orders::Error{
+              orders::Errc::kInvalidArgument, "version must be an integer", "version", {}});
     }
     version = (*body)["version"].get<int64_t>();
   }
@@ -666,19 +698,23 @@ void ApiServer::Impl::ItemTransition(const Context& ctx, const httplib::Request&
                               {"asset", &change.asset_id}}) {
     if (!body->contains(name)) continue;
     if (!(*body)[name].is_string()) {
-      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
-                                                std::string(name) + " must be a string", name, {}});
+      return ReplyError(
+          req, res,
+          orders::Error{
+              orders::Errc::kInvalidArgument, std::string(name) + " must be a string", name, {}});
     }
     *target = (*body)[name].get<std::string>();
   }
   if (change.event.empty()) {
-    return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
-                                              "event is required", "event", {}});
+    return ReplyError(
+        req, res, orders::Error{orders::Errc::kInvalidArgument, "event is required", "event", {}});
   }
   if (body->contains("version")) {
     if (!(*body)["version"].is_number_integer()) {
-      return ReplyError(req, res, orders::Error{orders::Errc::kInvalidArgument,
-                                                "version must be an integer", "version", {}});
+      return ReplyError(
+          req, res,
+          orders::Error{
+              orders::Errc::kInvalidArgument, "version must be an integer", "version", {}});
     }
     change.expected_version = (*body)["version"].get<int64_t>();
   }
@@ -700,8 +736,7 @@ void ApiServer::Impl::ItemJobs(const Context&, const httplib::Request& req,
   Reply(res, 200, {{"jobs", list}});
 }
 
-void ApiServer::Impl::GetJob(const Context&, const httplib::Request& req,
-                             httplib::Response& res) {
+void ApiServer::Impl::GetJob(const Context&, const httplib::Request& req, httplib::Response& res) {
   auto job = store.GetJob(std::stoll(req.matches[1]));
   if (!job) return ReplyError(req, res, job.error());
   Reply(res, 200, api_json::JobJson(*job));

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/sandbox.hpp"
@@ -40,8 +40,7 @@ void JobRunner::Stop() {
 void JobRunner::Wake() { wake_.notify_all(); }
 
 void JobRunner::Loop(int index) {
-  const std::string owner =
-      "runner-" + std::to_string(getpid()) + "-" + std::to_string(index);
+  const std::string owner = "runner-" + std::to_string(getpid()) + "-" + std::to_string(index);
   // A lease outlives the worker's wall-clock limit, so a live runner never loses its job.
   const int64_t lease_ms = (config_.worker.wall_s + 60) * 1000;
   while (!stopping_) {
@@ -62,7 +61,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
   auto fail = [&](const std::string& reason, bool retryable) {
     auto done = store_.FailJob(job.id, owner, reason, retryable, "prepare_failed");
-    if (!done) spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id, done.error().message);
+    if (!done)
+      spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id,
+                    done.error().message);
     spdlog::warn("event=job_failed job={} retryable={} reason=\"{}\"", job.id, retryable, reason);
   };
 
@@ -84,9 +85,15 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   }
   if (ec) return fail("the stored asset file cannot be read", false);
 
-  std::vector<std::string> args = {"worker",   "--kind",   job.kind, "--input",
-                                   input,      "--format", asset->format,
-                                   "--max-image-pixels", std::to_string(config_.worker.max_image_pixels)};
+  std::vector<std::string> args = {"worker",
+                                   "--kind",
+                                   job.kind,
+                                   "--input",
+                                   input,
+                                   "--format",
+                                   asset->format,
+                                   "--max-image-pixels",
+                                   std::to_string(config_.worker.max_image_pixels)};
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
       // OpenCV reads its decoder pixel limit from the environment once, before any decode
@@ -95,15 +102,15 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   if (const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT")) {
     env.push_back(std::string("KEEPSAKE_WORKER_FAULT=") + fault);
   }
-  SandboxLimits limits{config_.worker.memory_mb, config_.worker.cpu_s,
-                       config_.worker.file_size_mb, config_.worker.wall_s};
-  SandboxResult result = RunSandboxed(
-      SelfExecutable(), args, env, job_dir.string(), limits,
-      [&](int progress, const std::string& phase) {
-        auto reported = store_.ReportProgress(job.id, owner, progress, phase,
-                                              (config_.worker.wall_s + 60) * 1000);
-        (void)reported;  // a lost lease shows when the job ends
-      });
+  SandboxLimits limits{config_.worker.memory_mb, config_.worker.cpu_s, config_.worker.file_size_mb,
+                       config_.worker.wall_s};
+  SandboxResult result =
+      RunSandboxed(SelfExecutable(), args, env, job_dir.string(), limits,
+                   [&](int progress, const std::string& phase) {
+                     auto reported = store_.ReportProgress(job.id, owner, progress, phase,
+                                                           (config_.worker.wall_s + 60) * 1000);
+                     (void)reported;  // a lost lease shows when the job ends
+                   });
 
   switch (result.end) {
     case SandboxEnd::kSucceeded: {
@@ -116,7 +123,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         break;
       }
       auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared");
-      if (!done) spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id, done.error().message);
+      if (!done)
+        spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
+                      done.error().message);
       break;
     }
     case SandboxEnd::kRejected:

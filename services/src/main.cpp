@@ -12,9 +12,9 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
@@ -64,9 +64,8 @@ orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& con
     return orders::Fail(orders::Errc::kStorage,
                         "cannot create the data directory " + config.data_dir + ": " + e.what());
   }
-  return orders::Store::Open(orders::StoreOptions{paths.Database().string(),
-                                                  config.http_threads + 2,
-                                                  config.job_max_attempts});
+  return orders::Store::Open(orders::StoreOptions{
+      paths.Database().string(), std::min(config.http_threads, 16), config.job_max_attempts});
 }
 
 bool ParseListen(const std::string& listen, ServerConfig& config) {
@@ -74,7 +73,8 @@ bool ParseListen(const std::string& listen, ServerConfig& config) {
   if (colon == std::string::npos) return false;
   config.host = listen.substr(0, colon);
   const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+      port.size() > 5) {
     return false;
   }
   config.port = std::stoi(port);
@@ -169,25 +169,33 @@ int main(int argc, char** argv) {
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1024 * 1024); })
       ->check(CLI::PositiveNumber);
   serve->add_option("--http-threads", config.http_threads, "Request handler threads")
-      ->check(CLI::Range(1, 256))->capture_default_str();
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   serve->add_option("--job-workers", config.job_workers, "Concurrent sandboxed workers")
-      ->check(CLI::Range(0, 64))->capture_default_str();
-  serve->add_option("--job-max-attempts", config.job_max_attempts,
-                    "Attempts before a job is dead-lettered")
-      ->check(CLI::Range(1, 20))->capture_default_str();
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  serve
+      ->add_option("--job-max-attempts", config.job_max_attempts,
+                   "Attempts before a job is dead-lettered")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
   serve->add_option("--worker-memory-mb", config.worker.memory_mb, "Worker memory limit")
-      ->check(CLI::Range(64, 65536))->capture_default_str();
+      ->check(CLI::Range(64, 65536))
+      ->capture_default_str();
   serve->add_option("--worker-cpu-s", config.worker.cpu_s, "Worker CPU-time limit")
-      ->check(CLI::Range(1, 86400))->capture_default_str();
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   serve->add_option("--worker-wall-s", config.worker.wall_s, "Worker wall-clock limit")
-      ->check(CLI::Range(1, 86400))->capture_default_str();
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
 
   std::string token_role, token_name;
   auto* token = app.add_subcommand("token", "Manage API tokens");
   token->require_subcommand(1);
   auto* token_create = token->add_subcommand("create", "Create a token; prints it alone on stdout");
   token_create->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
-  token_create->add_option("--role", token_role, "channel, modeler, cs, logistics, production or admin")
+  token_create
+      ->add_option("--role", token_role, "channel, modeler, cs, logistics, production or admin")
       ->required();
   token_create->add_option("--name", token_name, "Who or what holds the token")->required();
 

@@ -41,8 +41,8 @@ std::string Metrics::Render(const std::map<std::string, int64_t>& jobs) const {
       out << "keepsake_http_request_duration_seconds_bucket{" << labels << ",le=\"" << kBounds[i]
           << "\"} " << s.buckets[i] << "\n";
     }
-    out << "keepsake_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
-        << s.count << "\n"
+    out << "keepsake_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << s.count
+        << "\n"
         << "keepsake_http_request_duration_seconds_sum{" << labels << "} " << s.sum << "\n"
         << "keepsake_http_request_duration_seconds_count{" << labels << "} " << s.count << "\n";
   }

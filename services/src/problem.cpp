@@ -18,7 +18,8 @@ Problem ToProblem(const orders::Error& e) {
   using orders::Errc;
   switch (e.code) {
     case Errc::kInvalidArgument:
-      return Make(422, "invalid_field", "A field is missing or invalid", e.message, e.field, e.allowed);
+      return Make(422, "invalid_field", "A field is missing or invalid", e.message, e.field,
+                  e.allowed);
     case Errc::kNotFound:
       return Make(404, "not_found", "Not found", e.message, e.field);
     case Errc::kIllegalTransition:
@@ -79,9 +80,12 @@ Problem ToProblem(ApiErrc code, std::string detail, std::string field) {
 
 std::string ProblemBody(const Problem& p, const std::string& instance,
                         const std::string& request_id) {
-  nlohmann::json body = {{"type", "/problems/" + p.code}, {"title", p.title},
-                         {"status", p.status},            {"detail", p.detail},
-                         {"instance", instance},          {"code", p.code},
+  nlohmann::json body = {{"type", "/problems/" + p.code},
+                         {"title", p.title},
+                         {"status", p.status},
+                         {"detail", p.detail},
+                         {"instance", instance},
+                         {"code", p.code},
                          {"request_id", request_id}};
   if (!p.field.empty()) body["field"] = p.field;
   if (!p.allowed.empty()) body["allowed"] = p.allowed;

@@ -163,8 +163,8 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   if (timed_out) {
     result.end = SandboxEnd::kWallClock;
     result.signal = SIGKILL;
-    result.message = "the worker ran longer than " + std::to_string(limits.wall_s) +
-                     " s and was stopped";
+    result.message =
+        "the worker ran longer than " + std::to_string(limits.wall_s) + " s and was stopped";
     return result;
   }
   if (WIFSIGNALED(status)) {
@@ -175,8 +175,8 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
                        " s of CPU time and was stopped";
     } else {
       result.end = SandboxEnd::kCrashed;
-      result.message = "the worker crashed (" + SignalName(result.signal) +
-                       ") while reading this file";
+      result.message =
+          "the worker crashed (" + SignalName(result.signal) + ") while reading this file";
     }
     return result;
   }

@@ -91,12 +91,9 @@ int InspectImage(const WorkerArgs& args) {
   if (!inspected) return Reject("the image cannot be used: " + inspected.error().message);
   Progress(90, "report");
   const imaging::ImageInspection& i = *inspected;
-  json result = {{"kind", "image"},
-                 {"format", imaging::ImageFormatName(i.format)},
-                 {"width_px", i.width_px},
-                 {"height_px", i.height_px},
-                 {"channels", i.channels},
-                 {"has_alpha", i.has_alpha}};
+  json result = {{"kind", "image"},        {"format", imaging::ImageFormatName(i.format)},
+                 {"width_px", i.width_px}, {"height_px", i.height_px},
+                 {"channels", i.channels}, {"has_alpha", i.has_alpha}};
   if (!WriteResult(result)) return Reject("cannot write the result");
   return 0;
 }

@@ -37,7 +37,8 @@ TEST(InspectImage, ReportsSizeAndAlpha) {
   EXPECT_EQ(rgba->width_px, 1024);
   EXPECT_EQ(rgba->height_px, 1024);
   EXPECT_TRUE(rgba->has_alpha);
-  auto jpeg = InspectImage(Image("portrait_boxer_exif_prompt_1152x1752.jpg"), ImageFormat::kJpeg, 1e8);
+  auto jpeg =
+      InspectImage(Image("portrait_boxer_exif_prompt_1152x1752.jpg"), ImageFormat::kJpeg, 1e8);
   ASSERT_TRUE(jpeg);
   EXPECT_EQ(jpeg->width_px, 1152);
   EXPECT_EQ(jpeg->height_px, 1752);

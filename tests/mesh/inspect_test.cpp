@@ -95,7 +95,8 @@ TEST(InspectMesh, ZipWithoutExactlyOneObjIsRefused) {
 
 TEST(InspectMesh, GltfBufferOutsideTheUploadIsRefused) {
   TempDir dir;
-  const fs::path secret = dir.path().parent_path() / ("keepsake-secret-" + std::to_string(getpid()));
+  const fs::path secret =
+      dir.path().parent_path() / ("keepsake-secret-" + std::to_string(getpid()));
   std::ofstream(secret) << std::string(36, '\0');
   // Assimp prefixes the model's folder to a URI, so the way out is "../"
   const std::string uri = "../" + secret.filename().string();

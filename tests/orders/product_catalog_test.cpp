@@ -15,9 +15,9 @@ ProductCatalog Shipped() {
 
 TEST(ProductCatalog, ShippedCatalogHasEveryProductTheIssueNames) {
   ProductCatalog catalog = Shipped();
-  for (const char* id : {"figure-white", "figure-colour", "photo-print-6in", "postcard-cn",
-                         "postcard-a6", "magnet-rect", "magnet-round-58", "magnet-diecut",
-                         "keychain-acrylic"}) {
+  for (const char* id :
+       {"figure-white", "figure-colour", "photo-print-6in", "postcard-cn", "postcard-a6",
+        "magnet-rect", "magnet-round-58", "magnet-diecut", "keychain-acrylic"}) {
     EXPECT_NE(catalog.Find(id), nullptr) << id;
   }
   EXPECT_EQ(catalog.Find("figure-white")->kind, ProductKind::kFigure);

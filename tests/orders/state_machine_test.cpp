@@ -137,9 +137,9 @@ TEST(StateMachine, OrderHasEveryStateTheIssueNames) {
 }
 
 TEST(StateMachine, ItemHasEveryStateTheIssueNames) {
-  for (const char* s : {"awaiting_asset", "preparing", "needs_review", "rework",
-                        "awaiting_customer", "approved", "in_production", "produced", "failed",
-                        "cancelled"}) {
+  for (const char* s :
+       {"awaiting_asset", "preparing", "needs_review", "rework", "awaiting_customer", "approved",
+        "in_production", "produced", "failed", "cancelled"}) {
     EXPECT_TRUE(ItemStateMachine().HasState(s)) << s;
   }
 }

@@ -37,8 +37,9 @@ class StoreTest : public ::testing::Test {
 
   Result<CreateOrderResult> Create(const NewOrder& order, const std::string& key,
                                    const std::string& hash = "h") {
-    return store_->CreateOrder(order, catalog_, channel_, {"channel", key, hash},
-                               [](const Order& o) { return "{\"id\":" + std::to_string(o.id) + "}"; });
+    return store_->CreateOrder(
+        order, catalog_, channel_, {"channel", key, hash},
+        [](const Order& o) { return "{\"id\":" + std::to_string(o.id) + "}"; });
   }
 
   int64_t CountRows(const std::string& table) {
@@ -154,8 +155,8 @@ TEST_F(StoreTest, HoldAndResumeReturnToTheHeldState) {
   ASSERT_TRUE(held);
   EXPECT_EQ(held->state, "on_hold");
   EXPECT_EQ(held->held_from, "placed");
-  auto item_change = store_->TransitionItem(created->order.items[0].id, {"approve", "", "", {}},
-                                            modeler_);
+  auto item_change =
+      store_->TransitionItem(created->order.items[0].id, {"approve", "", "", {}}, modeler_);
   ASSERT_FALSE(item_change);
   EXPECT_EQ(item_change.error().code, Errc::kIllegalTransition);
   auto resumed = store_->TransitionOrder(id, "resume", cs_, "checked", {});
@@ -171,8 +172,8 @@ TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   ASSERT_TRUE(job && *job);
   ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared"));
   ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}}, modeler_));
-  auto started = store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}},
-                                        production_);
+  auto started =
+      store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}}, production_);
   ASSERT_TRUE(started) << started.error().message;
   auto now = store_->GetOrder(order.id);
   EXPECT_EQ(now->state, "in_production");  // the order follows its first item into production
@@ -264,7 +265,8 @@ TEST_F(StoreTest, EventsAreAppendOnly) {
 }
 
 TEST_F(StoreTest, ListsWithFiltersAndCursor) {
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
   ASSERT_TRUE(store_->TransitionOrder(2, "hold", cs_, "x", {}));
   OrderFilter filter;
   filter.limit = 2;

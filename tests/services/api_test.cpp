@@ -40,9 +40,9 @@ class ApiTest : public ::testing::Test {
     return json::parse(res->body);
   }
   static std::string MeshAsset() {
-    static std::string id = UploadAsset(
-        *server_, server_->Token("channel"),
-        ReadFile(SharedDataDir() + "/meshes/ai/trellis_character_tpose.glb"));
+    static std::string id =
+        UploadAsset(*server_, server_->Token("channel"),
+                    ReadFile(SharedDataDir() + "/meshes/ai/trellis_character_tpose.glb"));
     return id;
   }
   static int64_t CountOrders(const std::string& channel_ref) {
@@ -76,15 +76,18 @@ TEST_F(ApiTest, ErrorsAreProblemJson) {
 // Every route x every role: no token is 401, a role not in the table is 403, a listed role
 // gets past authentication (whatever the handler then says about the request itself).
 TEST_F(ApiTest, RouteRoleMatrix) {
-  const std::vector<std::string> roles = {"channel", "modeler", "cs", "logistics", "production", "admin"};
+  const std::vector<std::string> roles = {"channel",   "modeler",    "cs",
+                                          "logistics", "production", "admin"};
   const std::string asset = MeshAsset();
   for (const services::RouteInfo& route : services::ApiRoutes()) {
     std::string path = route.path;
     const size_t id = path.find("{id}");
-    if (id != std::string::npos) path.replace(id, 4, route.path.find("assets") != std::string::npos ? asset : "1");
+    if (id != std::string::npos)
+      path.replace(id, 4, route.path.find("assets") != std::string::npos ? asset : "1");
     auto call = [&](const httplib::Headers& headers) {
-      return route.method == "GET" ? server_->Client()->Get(path, headers)
-                                   : server_->Client()->Post(path, headers, "{}", "application/json");
+      return route.method == "GET"
+                 ? server_->Client()->Get(path, headers)
+                 : server_->Client()->Post(path, headers, "{}", "application/json");
     };
     if (route.roles.empty()) {
       auto res = call({});
@@ -105,7 +108,8 @@ TEST_F(ApiTest, RouteRoleMatrix) {
       if (allowed) {
         EXPECT_NE(res->status, 401) << route.path << " as " << role;
         if (res->get_header_value("Content-Type").find("json") != std::string::npos) {
-          EXPECT_NE(json::parse(res->body).value("code", ""), "forbidden") << route.path << " as " << role;
+          EXPECT_NE(json::parse(res->body).value("code", ""), "forbidden")
+              << route.path << " as " << role;
         }
       } else {
         EXPECT_EQ(res->status, 403) << route.method << " " << route.path << " as " << role;
@@ -158,8 +162,9 @@ TEST_F(ApiTest, UploadGuardsRefuseBeforeReadingTheBody) {
 }
 
 TEST_F(ApiTest, CreateOrderAndReadItBack) {
-  json created = CreateOrder(OrderBody("api-create-1", "figure-colour", MeshAsset(), {{"height_mm", 150}}),
-                             "key-create-1");
+  json created =
+      CreateOrder(OrderBody("api-create-1", "figure-colour", MeshAsset(), {{"height_mm", 150}}),
+                  "key-create-1");
   EXPECT_EQ(created["state"], "placed");
   EXPECT_EQ(created["customer"]["phone"], "13912345678");  // the channel sent it, sees it
   const std::string id = std::to_string(created["id"].get<int64_t>());
@@ -187,23 +192,25 @@ TEST_F(ApiTest, ValidationErrorsNameTheFieldAndLeaveNothingBehind) {
       {[](json& b) { b["items"] = json::array(); }, "items"},
       {[](json& b) { b["items"][0]["product"] = "mug"; }, "items[0].product"},
       {[](json& b) { b["items"][0]["options"]["height_mm"] = 55; }, "items[0].options.height_mm"},
-      {[](json& b) { b["items"][0]["options"]["height_mm"] = "tall"; }, "items[0].options.height_mm"},
+      {[](json& b) { b["items"][0]["options"]["height_mm"] = "tall"; },
+       "items[0].options.height_mm"},
       {[](json& b) { b["items"][0]["asset"] = std::string(64, 'e'); }, "items[0].asset"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     json body = OrderBody("api-invalid", "figure-white", asset);
     cases[i].spoil(body);
-    auto res = Post("/api/v1/orders", "channel", body, {{"Idempotency-Key", "bad-" + std::to_string(i)}});
+    auto res =
+        Post("/api/v1/orders", "channel", body, {{"Idempotency-Key", "bad-" + std::to_string(i)}});
     ASSERT_TRUE(res);
     EXPECT_GE(res->status, 400) << cases[i].field;
     EXPECT_LT(res->status, 500) << cases[i].field;
     EXPECT_EQ(json::parse(res->body).value("field", ""), cases[i].field) << res->body;
   }
   EXPECT_EQ(CountOrders("api-invalid"), 0);
-  auto not_json = server_->Client()->Post("/api/v1/orders",
-                                          {{"Authorization", "Bearer " + server_->Token("channel")},
-                                           {"Idempotency-Key", "nj"}},
-                                          "{\"channel_ref\": ", "application/json");
+  auto not_json = server_->Client()->Post(
+      "/api/v1/orders",
+      {{"Authorization", "Bearer " + server_->Token("channel")}, {"Idempotency-Key", "nj"}},
+      "{\"channel_ref\": ", "application/json");
   EXPECT_EQ(not_json->status, 400);
   EXPECT_EQ(json::parse(not_json->body)["code"], "malformed_json");
   auto no_key = Post("/api/v1/orders", "channel", OrderBody("api-invalid", "figure-white", asset));
@@ -274,7 +281,8 @@ TEST_F(ApiTest, IllegalTransitionListsTheAllowedOnes) {
   EXPECT_EQ(json::parse(stale->body)["code"], "version_conflict");
   auto resumed = Post("/api/v1/orders/" + id + "/resume", "cs", {{"reason", "address confirmed"}});
   EXPECT_EQ(json::parse(resumed->body)["state"], "placed");
-  auto cancelled = Post("/api/v1/orders/" + id + "/cancel", "channel", {{"reason", "changed mind"}});
+  auto cancelled =
+      Post("/api/v1/orders/" + id + "/cancel", "channel", {{"reason", "changed mind"}});
   EXPECT_EQ(json::parse(cancelled->body)["state"], "cancelled");
   auto events = json::parse(Get("/api/v1/orders/" + id + "/events", "cs")->body)["events"];
   std::vector<std::string> kinds;
@@ -287,9 +295,12 @@ TEST_F(ApiTest, IllegalTransitionListsTheAllowedOnes) {
 TEST_F(ApiTest, RealMeshIsInspectedInTheSandboxAndReachesReview) {
   json order = CreateOrder(OrderBody("api-mesh", "figure-white", MeshAsset()), "key-mesh");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
-  ASSERT_TRUE(WaitFor([&] {
-    return json::parse(Get("/api/v1/items/" + item, "modeler")->body)["state"] == "needs_review";
-  }, 30000));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return json::parse(Get("/api/v1/items/" + item, "modeler")->body)["state"] ==
+               "needs_review";
+      },
+      30000));
   json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "modeler")->body)["jobs"];
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0]["state"], "succeeded");
@@ -297,7 +308,8 @@ TEST_F(ApiTest, RealMeshIsInspectedInTheSandboxAndReachesReview) {
   EXPECT_EQ(jobs[0]["result"]["faces"], 5336);
   auto approve = Post("/api/v1/items/" + item + "/transitions", "modeler", {{"event", "approve"}});
   EXPECT_EQ(json::parse(approve->body)["state"], "approved");
-  auto not_yours = Post("/api/v1/items/" + item + "/transitions", "channel", {{"event", "start_production"}});
+  auto not_yours =
+      Post("/api/v1/items/" + item + "/transitions", "channel", {{"event", "start_production"}});
   EXPECT_EQ(not_yours->status, 403);
   EXPECT_EQ(json::parse(not_yours->body)["code"], "forbidden_transition");
 }
@@ -308,9 +320,9 @@ TEST_F(ApiTest, BrokenFileFailsItsItemWithAReasonAndTheServerStaysUp) {
   const std::string asset = UploadAsset(*server_, server_->Token("channel"), broken);
   json order = CreateOrder(OrderBody("api-broken", "figure-white", asset), "key-broken");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
-  ASSERT_TRUE(WaitFor([&] {
-    return json::parse(Get("/api/v1/items/" + item, "cs")->body)["state"] == "failed";
-  }, 30000));
+  ASSERT_TRUE(WaitFor(
+      [&] { return json::parse(Get("/api/v1/items/" + item, "cs")->body)["state"] == "failed"; },
+      30000));
   json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "cs")->body)["jobs"];
   EXPECT_EQ(jobs[0]["state"], "failed");
   EXPECT_NE(jobs[0]["error"].get<std::string>().find("cannot be used"), std::string::npos);
@@ -318,10 +330,11 @@ TEST_F(ApiTest, BrokenFileFailsItsItemWithAReasonAndTheServerStaysUp) {
 }
 
 TEST_F(ApiTest, UnknownOrOverlongIdsAreNotFound) {
-  for (const std::string path : {"/api/v1/orders/999999", "/api/v1/orders/KS99999999",
-                                 "/api/v1/items/123456789012345678901234567890",
-                                 "/api/v1/orders/1234567890123456789012345678901234567890",
-                                 "/api/v1/jobs/424242", "/api/v1/assets/" + std::string(64, 'c')}) {
+  for (const std::string& path :
+       std::vector<std::string>{"/api/v1/orders/999999", "/api/v1/orders/KS99999999",
+                                "/api/v1/items/123456789012345678901234567890",
+                                "/api/v1/orders/1234567890123456789012345678901234567890",
+                                "/api/v1/jobs/424242", "/api/v1/assets/" + std::string(64, 'c')}) {
     auto res = Get(path, "cs");
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 404) << path;

@@ -37,12 +37,14 @@ TEST(Durability, SigkillDuringOrderCreationLosesNothingAcknowledged) {
         httplib::Client c("127.0.0.1", server.port());
         c.set_connection_timeout(1, 0);
         c.set_read_timeout(5, 0);
-        auto res = c.Post("/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", ref}},
+        auto res = c.Post("/api/v1/orders",
+                          {{"Authorization", "Bearer " + token}, {"Idempotency-Key", ref}},
                           OrderBody(ref, "postcard-cn", "").dump(), "application/json");
         if (res && res->status == 201) acked_this_round.push_back(ref);
       }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 600)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 600)(rng)));
     server.Kill(SIGKILL);
     stop = true;
     client.join();
@@ -62,11 +64,12 @@ TEST(Durability, SigkillDuringOrderCreationLosesNothingAcknowledged) {
     EXPECT_TRUE(attempted.count(ref)) << ref;
   }
   // every order that exists is whole: a customer, an item, a creation event
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM items i "
-                          "WHERE i.order_id = o.id) OR NOT EXISTS (SELECT 1 FROM events e WHERE "
-                          "e.order_id = o.id AND e.kind = 'order.created') OR o.customer_id IS NULL")
-                .getInt(),
-            0);
+  EXPECT_EQ(
+      db.execAndGet("SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM items i "
+                    "WHERE i.order_id = o.id) OR NOT EXISTS (SELECT 1 FROM events e WHERE "
+                    "e.order_id = o.id AND e.kind = 'order.created') OR o.customer_id IS NULL")
+          .getInt(),
+      0);
 }
 
 TEST(Durability, LeasedJobIsPickedUpAfterARestart) {
@@ -78,26 +81,35 @@ TEST(Durability, LeasedJobIsPickedUpAfterARestart) {
     ServerProcess server(data, {"--worker-wall-s", "600"}, {{"KEEPSAKE_WORKER_FAULT", "spin"}});
     server.Start();
     const std::string token = server.Token("channel");
-    const std::string asset = UploadAsset(
-        server, token, ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
-    auto res = server.Client()->Post("/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "r"}},
-                                     OrderBody("restart", "postcard-cn", asset).dump(), "application/json");
+    const std::string asset =
+        UploadAsset(server, token,
+                    ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
+    auto res = server.Client()->Post(
+        "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "r"}},
+        OrderBody("restart", "postcard-cn", asset).dump(), "application/json");
     ASSERT_EQ(res->status, 201);
     item = std::to_string(json::parse(res->body)["items"][0]["id"].get<int64_t>());
-    ASSERT_TRUE(WaitFor([&] {
-      json jobs = json::parse(server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
-      return jobs["jobs"][0]["state"] == "leased";
-    }, 20000));
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          json jobs = json::parse(
+              server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
+          return jobs["jobs"][0]["state"] == "leased";
+        },
+        20000));
     server.Kill(SIGKILL);  // the worker dies with it (PR_SET_PDEATHSIG)
   }
   ServerProcess restarted(data);
   restarted.Start();
   const std::string token = restarted.Token("cs");
-  ASSERT_TRUE(WaitFor([&] {
-    return json::parse(restarted.Client()->Get("/api/v1/items/" + item, Bearer(token))->body)["state"] ==
-           "needs_review";
-  }, 30000));
-  json jobs = json::parse(restarted.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return json::parse(restarted.Client()
+                               ->Get("/api/v1/items/" + item, Bearer(token))
+                               ->body)["state"] == "needs_review";
+      },
+      30000));
+  json jobs =
+      json::parse(restarted.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
   EXPECT_EQ(jobs["jobs"][0]["attempts"], 2);
   EXPECT_EQ(jobs["jobs"][0]["result"]["width_px"], 512);
 }
@@ -118,17 +130,20 @@ TEST(Durability, BackupCommandWritesAConsistentCopy) {
   ServerProcess server(dir.path() / "data", {"--job-workers", "0"});
   server.Start();
   const std::string token = server.Token("channel");
-  auto res = server.Client()->Post("/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "b"}},
-                                   OrderBody("backup-1", "postcard-cn", "").dump(), "application/json");
+  auto res = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "b"}},
+      OrderBody("backup-1", "postcard-cn", "").dump(), "application/json");
   ASSERT_EQ(res->status, 201);
   const std::string out = (dir.path() / "copy.db").string();
   int code = 0;
-  RunCommand({KeepsakeBinary(), "backup", "--data", (dir.path() / "data").string(), "--out", out}, &code);
+  RunCommand({KeepsakeBinary(), "backup", "--data", (dir.path() / "data").string(), "--out", out},
+             &code);
   ASSERT_EQ(code, 0);
   SQLite::Database copy(out, SQLite::OPEN_READONLY);
   EXPECT_EQ(copy.execAndGet("PRAGMA integrity_check").getString(), "ok");
   EXPECT_EQ(copy.execAndGet("SELECT channel_ref FROM orders").getString(), "backup-1");
-  RunCommand({KeepsakeBinary(), "backup", "--data", (dir.path() / "data").string(), "--out", out}, &code);
+  RunCommand({KeepsakeBinary(), "backup", "--data", (dir.path() / "data").string(), "--out", out},
+             &code);
   EXPECT_EQ(code, 1);  // never overwrites
 }
 
@@ -142,18 +157,21 @@ TEST(Durability, LogsHoldNoPersonalData) {
   body["customer"]["name"] = "隐私测试人";
   body["customer"]["phone"] = "13799887766";
   body["customer"]["address"]["detail"] = "秘密大厦 1808 室";
-  auto res = server.Client()->Post("/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "pii"}},
-                                   body.dump(), "application/json");
+  auto res = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "pii"}},
+      body.dump(), "application/json");
   ASSERT_EQ(res->status, 201);
   const std::string id = std::to_string(json::parse(res->body)["id"].get<int64_t>());
   server.Client()->Get("/api/v1/orders/" + id, Bearer(cs));
   server.Client()->Get("/api/v1/orders?channel_ref=pii-1&phone=13799887766", Bearer(cs));
   server.Client()->Get("/api/v1/orders/13799887766", Bearer(cs));
-  server.Client()->Post("/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "pii-bad"}},
+  server.Client()->Post("/api/v1/orders",
+                        {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "pii-bad"}},
                         "{\"customer\": {\"phone\": \"13799887766\"", "application/json");
   server.Stop();
   const std::string log = ReadFile(server.log_path());
-  ASSERT_NE(log.find("route=/api/v1/orders/{id}"), std::string::npos) << "the log should have requests";
+  ASSERT_NE(log.find("route=/api/v1/orders/{id}"), std::string::npos)
+      << "the log should have requests";
   for (const std::string secret : {"隐私测试人", "13799887766", "秘密大厦"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " found in the log";
   }

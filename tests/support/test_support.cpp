@@ -82,9 +82,11 @@ void ServerProcess::Start() {
   fs::create_directories(data_dir_);
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
-  std::vector<std::string> argv = {KeepsakeBinary(), "serve", "--data", data_dir_.string(),
-                                   "--listen", "127.0.0.1:0", "--port-file", port_file.string(),
-                                   "--assets", SourceDir() + "/assets"};
+  std::vector<std::string> argv = {KeepsakeBinary(), "serve",
+                                   "--data",         data_dir_.string(),
+                                   "--listen",       "127.0.0.1:0",
+                                   "--port-file",    port_file.string(),
+                                   "--assets",       SourceDir() + "/assets"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = log_path().string();
   pid_ = fork();
@@ -140,9 +142,7 @@ std::string ServerProcess::Token(const std::string& role) {
   return out;
 }
 
-httplib::Headers Bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
-}
+httplib::Headers Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
 std::string RawHttp(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -172,7 +172,8 @@ std::string RawHttp(int port, const std::string& request) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     response.append(buf, static_cast<size_t>(n));
-    if (header_end == std::string::npos && (header_end = response.find("\r\n\r\n")) != std::string::npos) {
+    if (header_end == std::string::npos &&
+        (header_end = response.find("\r\n\r\n")) != std::string::npos) {
       size_t length = 0;
       const size_t at = response.find("Content-Length: ");
       if (at != std::string::npos && at < header_end) length = std::stoul(response.substr(at + 16));
@@ -190,8 +191,8 @@ int StatusOf(const std::string& raw) {
 
 std::string UploadAsset(const ServerProcess& server, const std::string& token,
                         const std::string& content) {
-  auto res = server.Client()->Post("/api/v1/assets", Bearer(token), content,
-                                   "application/octet-stream");
+  auto res =
+      server.Client()->Post("/api/v1/assets", Bearer(token), content, "application/octet-stream");
   if (!res || res->status != 201) {
     throw std::runtime_error("upload failed: " + (res ? res->body : std::string("no response")));
   }

@@ -42,8 +42,8 @@ class ServerProcess {
                 std::map<std::string, std::string> env = {});
   ~ServerProcess();
 
-  void Start();                // waits until /healthz answers
-  void Kill(int signal = 9);   // and reaps it
+  void Start();               // waits until /healthz answers
+  void Kill(int signal = 9);  // and reaps it
   void Stop() { Kill(15); }
   bool Running() const { return pid_ > 0; }
   int port() const { return port_; }
@@ -75,7 +75,8 @@ std::string UploadAsset(const ServerProcess& server, const std::string& token,
 
 // A valid order body with one item.
 nlohmann::json OrderBody(const std::string& channel_ref, const std::string& product,
-                         const std::string& asset, nlohmann::json options = nlohmann::json::object());
+                         const std::string& asset,
+                         nlohmann::json options = nlohmann::json::object());
 
 // Polls until pred() or the timeout; returns pred().
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms);

@@ -9,16 +9,16 @@
 namespace keepsake::orders {
 
 enum class Errc {
-  kInvalidArgument,     // a field is missing or malformed; Error::field names it
-  kNotFound,            // no such order, item, asset, job or token
-  kIllegalTransition,   // the state table has no such row; Error::allowed lists the events
-  kForbiddenTransition, // the row exists but the actor's role may not take it
-  kVersionConflict,     // optimistic concurrency: someone changed the order first
-  kIdempotencyMismatch, // the same Idempotency-Key came with another body
-  kIdempotencyInFlight, // the same Idempotency-Key is being processed right now
-  kUnknownProduct,      // the product id is not in products.json
-  kInvalidOption,       // a product option is missing or not one of the allowed values
-  kStorage,             // SQLite reported an error (I/O, corruption, full disk)
+  kInvalidArgument,      // a field is missing or malformed; Error::field names it
+  kNotFound,             // no such order, item, asset, job or token
+  kIllegalTransition,    // the state table has no such row; Error::allowed lists the events
+  kForbiddenTransition,  // the row exists but the actor's role may not take it
+  kVersionConflict,      // optimistic concurrency: someone changed the order first
+  kIdempotencyMismatch,  // the same Idempotency-Key came with another body
+  kIdempotencyInFlight,  // the same Idempotency-Key is being processed right now
+  kUnknownProduct,       // the product id is not in products.json
+  kInvalidOption,        // a product option is missing or not one of the allowed values
+  kStorage,              // SQLite reported an error (I/O, corruption, full disk)
 };
 
 struct Error {

@@ -1,10 +1,11 @@
 // The order store: SQLite through SQLiteCpp, one file under the data directory.
 //
 // Durability (DESIGN "nothing acknowledged is lost"): WAL, synchronous=FULL, foreign keys on,
-// busy_timeout 10 s, and every write in one BEGIN IMMEDIATE transaction that also appends the
-// timeline event. Writes from this process are serialised by a mutex on one writer connection
-// (no busy-wait sleeps between our own threads); reads use a small pool of connections, which
-// WAL lets run beside the writer. Migrations are versioned, forward-only and applied by Open.
+// busy_timeout 10 s, and every write in a BEGIN IMMEDIATE transaction that also appends the
+// timeline event. Writes run on one writer thread with group commit: each in its own savepoint,
+// one commit (one fsync) for all writes waiting at that moment, and no call returns before the
+// commit that holds its write. Reads use a small pool of connections, which WAL lets run beside
+// the writer. Migrations are versioned, forward-only and applied by Open.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -45,7 +46,7 @@ struct CreateOrderResult {
 struct ItemChange {
   std::string event;
   std::string reason;
-  std::string asset_id;                  // for attach_asset
+  std::string asset_id;  // for attach_asset
   std::optional<int64_t> expected_version;
 };
 
@@ -78,8 +79,7 @@ class Store {
   // Errors: kNotFound, kIllegalTransition, kForbiddenTransition, kVersionConflict,
   // kInvalidArgument (a reason is required for hold, resume and cancel), kStorage.
   Result<Order> TransitionOrder(int64_t order_id, std::string_view event, const Actor& actor,
-                                const std::string& reason,
-                                std::optional<int64_t> expected_version);
+                                const std::string& reason, std::optional<int64_t> expected_version);
 
   // Takes an item event. Entering `preparing` enqueues the item's job; the order follows its
   // items (first item in production -> order in_production, all produced -> ready_to_pack).

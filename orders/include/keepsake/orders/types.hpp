@@ -85,7 +85,7 @@ struct Event {
 };
 
 struct Asset {
-  std::string id;  // the sha256 of the content, hex
+  std::string id;      // the sha256 of the content, hex
   std::string kind;    // mesh or image
   std::string format;  // glb, obj, png, zip, ...
   int64_t bytes = 0;

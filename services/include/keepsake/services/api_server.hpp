@@ -30,8 +30,8 @@ std::vector<RouteInfo> ApiRoutes();
 
 class ApiServer {
  public:
-  ApiServer(const ServerConfig& config, orders::Store& store,
-            const orders::ProductCatalog& catalog, JobRunner* runner);
+  ApiServer(const ServerConfig& config, orders::Store& store, const orders::ProductCatalog& catalog,
+            JobRunner* runner);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

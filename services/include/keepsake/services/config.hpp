@@ -22,9 +22,11 @@ struct ServerConfig {
   std::string assets_dir;  // products.json and static files; found next to the binary if empty
   int64_t max_upload_bytes = 100ll * 1024 * 1024;
   int64_t max_json_bytes = 1024 * 1024;
-  int http_threads = 8;           // request handlers; jobs never run on these
-  int http_queue = 256;           // accepted connections waiting for a handler thread
-  int read_timeout_s = 30;
+  // cpp-httplib serves a keep-alive connection on one thread for its whole life, so this is
+  // also how many clients can hold a connection at once; jobs never run on these threads.
+  int http_threads = 64;
+  int http_queue = 256;  // accepted connections waiting for a handler thread
+  int read_timeout_s = 15;
   int write_timeout_s = 30;
   int job_workers = 2;            // concurrent sandboxed workers
   int64_t job_lease_ms = 60'000;  // renewed while the worker reports progress
