@@ -11,7 +11,7 @@ packages=(
   libassimp-dev libzip-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl
+  curl clang-format
 )
 
 missing=()

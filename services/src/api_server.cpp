@@ -273,6 +273,13 @@ httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& 
     return refuse(ApiErrc::kUnsupportedEncoding,
                   "compressed request bodies are not accepted; send the file as it is");
   }
+  // We never take HTML forms. cpp-httplib parses a form-encoded body itself and refuses it
+  // over 8 KB, and curl's --data-binary sends that type by default; uploads are typed by their
+  // bytes and JSON routes parse JSON, so the header is dropped before the body is read. (The
+  // request object is not const where cpp-httplib creates it.)
+  if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0) {
+    const_cast<httplib::Request&>(req).headers.erase("Content-Type");
+  }
   const size_t lengths = req.get_header_value_count("Content-Length");
   if (lengths > 1) return refuse(ApiErrc::kBadRequest, "more than one Content-Length header");
   const bool has_body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";

@@ -104,13 +104,14 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   }
   SandboxLimits limits{config_.worker.memory_mb, config_.worker.cpu_s, config_.worker.file_size_mb,
                        config_.worker.wall_s};
-  SandboxResult result =
-      RunSandboxed(SelfExecutable(), args, env, job_dir.string(), limits,
-                   [&](int progress, const std::string& phase) {
-                     auto reported = store_.ReportProgress(job.id, owner, progress, phase,
-                                                           (config_.worker.wall_s + 60) * 1000);
-                     (void)reported;  // a lost lease shows when the job ends
-                   });
+  SandboxResult result = RunSandboxed(
+      SelfExecutable(), args, env, job_dir.string(), limits,
+      [&](int progress, const std::string& phase) {
+        auto reported = store_.ReportProgress(job.id, owner, progress, phase,
+                                              (config_.worker.wall_s + 60) * 1000);
+        (void)reported;  // a lost lease shows when the job ends
+      },
+      &stopping_);
 
   switch (result.end) {
     case SandboxEnd::kSucceeded: {
@@ -137,6 +138,10 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
     case SandboxEnd::kWallClock:
     case SandboxEnd::kFailed:
       fail(result.message, true);
+      break;
+    case SandboxEnd::kCancelled:
+      // not the job's fault and not an attempt: the lease is released at the next start
+      spdlog::info("event=job_interrupted job={} reason=shutdown", job.id);
       break;
   }
   fs::remove_all(job_dir, ec);

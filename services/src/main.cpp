@@ -6,10 +6,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -33,6 +35,8 @@ using services::DataPaths;
 using services::ServerConfig;
 
 namespace {
+
+constexpr int kIdempotencyKeepHours = 72;
 
 void SetUpLogging() {
   auto logger = spdlog::stderr_logger_mt("keepsake");
@@ -100,8 +104,6 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   }
   auto released = (*store)->ReleaseAllLeases();
   if (released && *released > 0) spdlog::info("event=leases_released jobs={}", *released);
-  auto pruned = (*store)->PruneIdempotency(72);
-  (void)pruned;
 
   auto catalog = orders::ProductCatalog::Load(config.assets_dir + "/products.json");
   if (!catalog) return Die(catalog.error().message);
@@ -139,8 +141,27 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
     spdlog::info("event=shutdown signal={}", sig);
     server.Stop();
   });
+  // Idempotency records are kept 72 h (the API promises at least 24 h), pruned hourly.
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stopped = false;
+  std::thread maintenance([&] {
+    std::unique_lock<std::mutex> lock(stop_mutex);
+    do {
+      lock.unlock();
+      auto pruned = (*store)->PruneIdempotency(kIdempotencyKeepHours);
+      if (pruned && *pruned > 0) spdlog::info("event=idempotency_pruned records={}", *pruned);
+      lock.lock();
+    } while (!stop_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopped; }));
+  });
   spdlog::info("event=listening host={} port={}", config.host, port);
   const bool ok = server.Listen();
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex);
+    stopped = true;
+  }
+  stop_cv.notify_all();
+  maintenance.join();
   runner.Stop();
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();

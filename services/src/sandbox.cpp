@@ -89,7 +89,8 @@ const std::string& SelfExecutable() {
 
 SandboxResult RunSandboxed(const std::string& executable, const std::vector<std::string>& args,
                            const std::vector<std::string>& env, const std::string& job_dir,
-                           const SandboxLimits& limits, const ProgressFn& on_progress) {
+                           const SandboxLimits& limits, const ProgressFn& on_progress,
+                           const std::atomic<bool>* cancel) {
   std::vector<std::string> argv_strings{executable};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   CArgs argv(argv_strings);
@@ -115,6 +116,7 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.wall_s);
   bool timed_out = false;
+  bool cancelled = false;
   std::string pending;
   char buf[4096];
   for (;;) {
@@ -122,6 +124,10 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
+      break;
+    }
+    if (cancel != nullptr && cancel->load()) {
+      cancelled = true;
       break;
     }
     pollfd pfd{pipe_fds[0], POLLIN, 0};
@@ -146,6 +152,7 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   close(pipe_fds[0]);
 
   int status = 0;
+  if (cancelled) timed_out = true;  // same path: kill, then reap
   for (;;) {
     if (timed_out) kill(-pid, SIGKILL);
     const pid_t done = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
@@ -160,6 +167,11 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   kill(-pid, SIGKILL);  // anything the worker left behind in its group
 
   SandboxResult result;
+  if (cancelled) {
+    result.end = SandboxEnd::kCancelled;
+    result.message = "the server shut down while the worker ran";
+    return result;
+  }
   if (timed_out) {
     result.end = SandboxEnd::kWallClock;
     result.signal = SIGKILL;

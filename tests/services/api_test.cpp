@@ -130,6 +130,13 @@ TEST_F(ApiTest, UploadDecidesTypeByContent) {
   EXPECT_EQ(asset["format"], "png");
   EXPECT_EQ(asset["sha256"], "911de0a83444d2b491a2cde290e610b879ba243d5449ccdd3595676f3bf4e991");
   EXPECT_EQ(asset["bytes"], 445215);
+  // curl --data-binary sends application/x-www-form-urlencoded; the upload must not care
+  auto form_typed = server_->Client()->Post(
+      "/api/v1/assets", Bearer(token),
+      ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"),
+      "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form_typed);
+  EXPECT_EQ(form_typed->status, 201) << form_typed->body;
   auto garbage = server_->Client()->Post("/api/v1/assets", Bearer(token), "#!/bin/sh\nrm -rf /\n",
                                          "model/obj");
   EXPECT_EQ(garbage->status, 415);

@@ -114,6 +114,35 @@ TEST(Durability, LeasedJobIsPickedUpAfterARestart) {
   EXPECT_EQ(jobs["jobs"][0]["result"]["width_px"], 512);
 }
 
+TEST(Durability, ShutdownStopsARunningWorkerPromptly) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data", {"--worker-wall-s", "600"},
+                       {{"KEEPSAKE_WORKER_FAULT", "spin"}});
+  server.Start();
+  const std::string token = server.Token("channel");
+  const std::string asset = UploadAsset(
+      server, token, ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
+  auto res = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "s"}},
+      OrderBody("shutdown", "postcard-cn", asset).dump(), "application/json");
+  ASSERT_EQ(res->status, 201);
+  const std::string item = std::to_string(json::parse(res->body)["items"][0]["id"].get<int64_t>());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json jobs = json::parse(
+            server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
+        return jobs["jobs"][0]["state"] == "leased";
+      },
+      20000));
+  const auto begin = std::chrono::steady_clock::now();
+  server.Stop();  // SIGTERM
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
+  SQLite::Database db((dir.path() / "data" / "keepsake.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT attempts FROM jobs").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("SELECT state FROM jobs").getString(),
+            "leased");  // released at the next start
+}
+
 TEST(Durability, ASecondServerOnTheSameDataIsRefused) {
   TempDir dir;
   ServerProcess first(dir.path() / "data");

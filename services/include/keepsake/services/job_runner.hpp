@@ -22,8 +22,8 @@ class JobRunner {
   JobRunner& operator=(const JobRunner&) = delete;
 
   void Start();
-  // Stops leasing; running workers are killed with the runner's threads and their jobs are
-  // released at the next start.
+  // Stops leasing and kills running workers (within a second); their jobs keep their lease,
+  // which the next start releases, so the interruption costs no attempt.
   void Stop();
   // Nudges idle threads to look for work now (after an order created jobs).
   void Wake();

@@ -5,6 +5,7 @@
 // result to files in its job directory; stderr goes to <job_dir>/worker.log.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -27,6 +28,7 @@ enum class SandboxEnd {
   kCpuLimit,     // SIGXCPU or SIGKILL after the CPU-time limit
   kWallClock,    // we killed it after the wall-clock limit
   kFailed,       // any other exit code, or it could not start
+  kCancelled,    // we killed it because the server is shutting down
 };
 
 struct SandboxResult {
@@ -38,10 +40,12 @@ struct SandboxResult {
 
 using ProgressFn = std::function<void(int progress, const std::string& phase)>;
 
-// `args` excludes argv[0]; `env` is the child's whole environment ("K=V").
+// `args` excludes argv[0]; `env` is the child's whole environment ("K=V"). When `cancel`
+// becomes true the worker is killed within a second and the result is kCancelled.
 SandboxResult RunSandboxed(const std::string& executable, const std::vector<std::string>& args,
                            const std::vector<std::string>& env, const std::string& job_dir,
-                           const SandboxLimits& limits, const ProgressFn& on_progress);
+                           const SandboxLimits& limits, const ProgressFn& on_progress,
+                           const std::atomic<bool>* cancel = nullptr);
 
 // The path of the running executable (/proc/self/exe), read once.
 const std::string& SelfExecutable();
