@@ -99,6 +99,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       // OpenCV reads its decoder pixel limit from the environment once, before any decode
       "CV_IO_MAX_IMAGE_PIXELS=" + std::to_string(config_.worker.max_image_pixels),
       "OPENCV_IO_ENABLE_OPENEXR=0"};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
+  }
   if (const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT")) {
     env.push_back(std::string("KEEPSAKE_WORKER_FAULT=") + fault);
   }

@@ -44,7 +44,13 @@ struct CArgs {
                static_cast<rlim_t>(limits.file_size_mb) * mb};
   rlimit core{0, 0};
   rlimit nofile{64, 64};
+#if !defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer reserves terabytes of shadow address space, so a sanitizer build cannot
+  // run under RLIMIT_AS; its workers run without the memory limit (scripts/sanitize.sh only).
   setrlimit(RLIMIT_AS, &as);
+#else
+  (void)as;
+#endif
   setrlimit(RLIMIT_CPU, &cpu);
   setrlimit(RLIMIT_FSIZE, &fsize);
   setrlimit(RLIMIT_CORE, &core);

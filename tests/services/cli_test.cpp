@@ -1,0 +1,60 @@
+// The command line: every subcommand has --help, errors are one clear line and a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "test_support.hpp"
+
+namespace keepsake::testing {
+namespace {
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
+                                        {"serve", "--help"},
+                                        {"token", "create", "--help"},
+                                        {"migrate", "--help"},
+                                        {"backup", "--help"}}) {
+    args.insert(args.begin(), KeepsakeBinary());
+    int code = -1;
+    const std::string out = RunCommand(args, &code);
+    EXPECT_EQ(code, 0) << args[1];
+    EXPECT_NE(out.find("--"), std::string::npos) << args[1];
+  }
+}
+
+TEST(Cli, MigrateCreatesTheSchema) {
+  TempDir dir;
+  int code = -1;
+  const std::string out =
+      RunCommand({KeepsakeBinary(), "migrate", "--data", (dir.path() / "d").string()}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("schema version 1"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "keepsake.db"));
+}
+
+TEST(Cli, TokenCreatePrintsTheTokenAlone) {
+  TempDir dir;
+  int code = -1;
+  const std::string out = RunCommand({KeepsakeBinary(), "token", "create", "--data",
+                                      (dir.path() / "d").string(), "--role", "cs", "--name", "ann"},
+                                     &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(out.size(), 3u + 64u + 1u) << out;
+  EXPECT_EQ(out.rfind("ks_", 0), 0u);
+  RunCommand({KeepsakeBinary(), "token", "create", "--data", (dir.path() / "d").string(), "--role",
+              "system", "--name", "x"},
+             &code);
+  EXPECT_NE(code, 0);  // no token may act as Keepsake itself
+}
+
+TEST(Cli, BadListenAddressIsRefused) {
+  TempDir dir;
+  int code = -1;
+  RunCommand({KeepsakeBinary(), "serve", "--data", (dir.path() / "d").string(), "--listen",
+              "localhost", "--assets", SourceDir() + "/assets"},
+             &code);
+  EXPECT_EQ(code, 1);
+}
+
+}  // namespace
+}  // namespace keepsake::testing
