@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="${KEEPSAKE_JOBS:-2}"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-cmake --build build -j "$jobs"
+# KEEPSAKE_BUILD_TARGET builds one target (serve.sh builds only the keepsake binary)
+cmake --build build -j "$jobs" ${KEEPSAKE_BUILD_TARGET:+--target "$KEEPSAKE_BUILD_TARGET"}

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+KEEPSAKE_BUILD_TARGET=keepsake scripts/build.sh
 exec ./build/keepsake serve --data ./var --listen "${KEEPSAKE_LISTEN:-127.0.0.1:8080}" --demo

@@ -237,6 +237,8 @@ int main(int argc, char** argv) {
   worker->add_option("--max-image-pixels", worker_args.max_image_pixels);
 
   CLI11_PARSE(app, argc, argv);
+  // Workers run in their job folder, so every path handed down must not depend on the cwd.
+  config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
 
   if (worker->parsed()) return services::RunWorker(worker_args);
   SetUpLogging();

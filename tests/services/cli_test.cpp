@@ -47,6 +47,30 @@ TEST(Cli, TokenCreatePrintsTheTokenAlone) {
   EXPECT_NE(code, 0);  // no token may act as Keepsake itself
 }
 
+// Regression: with a relative --data, workers (which chdir into their job folder) could not
+// open their log and every job failed with exit code 126.
+TEST(Cli, RelativeDataDirectoryWorksForJobs) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "var");
+  server.SetWorkingDir(dir.path());
+  server.Start();
+  const std::string token = server.Token("channel");
+  const std::string asset = UploadAsset(
+      server, token, ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
+  auto res = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "rel"}},
+      OrderBody("relative", "postcard-cn", asset).dump(), "application/json");
+  ASSERT_EQ(res->status, 201);
+  const std::string item =
+      std::to_string(nlohmann::json::parse(res->body)["items"][0]["id"].get<int64_t>());
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto got = server.Client()->Get("/api/v1/items/" + item, Bearer(token));
+        return nlohmann::json::parse(got->body)["state"] == "needs_review";
+      },
+      30000));
+}
+
 TEST(Cli, BadListenAddressIsRefused) {
   TempDir dir;
   int code = -1;

@@ -82,11 +82,12 @@ void ServerProcess::Start() {
   fs::create_directories(data_dir_);
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
-  std::vector<std::string> argv = {KeepsakeBinary(), "serve",
-                                   "--data",         data_dir_.string(),
-                                   "--listen",       "127.0.0.1:0",
-                                   "--port-file",    port_file.string(),
-                                   "--assets",       SourceDir() + "/assets"};
+  const std::string data_arg = working_dir_.empty()
+                                   ? data_dir_.string()
+                                   : data_dir_.lexically_relative(working_dir_).string();
+  std::vector<std::string> argv = {
+      KeepsakeBinary(), "serve",       "--data",           data_arg,   "--listen",
+      "127.0.0.1:0",    "--port-file", port_file.string(), "--assets", SourceDir() + "/assets"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = log_path().string();
   pid_ = fork();
@@ -96,6 +97,7 @@ void ServerProcess::Start() {
     int null_fd = open("/dev/null", O_WRONLY);
     dup2(null_fd, 1);
     for (const auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
+    if (!working_dir_.empty() && chdir(working_dir_.c_str()) != 0) _exit(126);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

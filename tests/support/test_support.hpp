@@ -42,6 +42,9 @@ class ServerProcess {
                 std::map<std::string, std::string> env = {});
   ~ServerProcess();
 
+  // The working directory of the server process (default: the test's); --data is then given
+  // relative to it.
+  void SetWorkingDir(std::filesystem::path dir) { working_dir_ = std::move(dir); }
   void Start();               // waits until /healthz answers
   void Kill(int signal = 9);  // and reaps it
   void Stop() { Kill(15); }
@@ -56,6 +59,7 @@ class ServerProcess {
 
  private:
   std::filesystem::path data_dir_;
+  std::filesystem::path working_dir_;
   std::vector<std::string> extra_args_;
   std::map<std::string, std::string> env_;
   std::map<std::string, std::string> tokens_;
