@@ -16,6 +16,7 @@
 #include <assimp/scene.h>
 #include <assimp/Importer.hpp>
 
+#include "assimp_scene.hpp"
 #include "zip_bundle.hpp"
 
 namespace keepsake::mesh {
@@ -93,18 +94,20 @@ tl::expected<MeshInspection, Error> Summarise(const aiScene* scene, MeshFormat f
   return out;
 }
 
-constexpr unsigned kImportFlags =
+constexpr unsigned kBaseFlags =
     aiProcess_ValidateDataStructure | aiProcess_Triangulate | aiProcess_SortByPType;
 
 }  // namespace
 
-tl::expected<MeshInspection, Error> InspectMesh(const std::string& folder, const std::string& path,
-                                                MeshFormat format, const InspectLimits& limits) {
-  Assimp::Importer importer;
+tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& folder,
+                                                            const std::string& path,
+                                                            MeshFormat format,
+                                                            unsigned extra_flags) {
+  auto loaded = std::make_unique<LoadedScene>();
+  Assimp::Importer& importer = loaded->importer;
   // Points and lines are dropped by SortByPType's removal flag: a print needs triangles.
   importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE,
                               aiPrimitiveType_POINT | aiPrimitiveType_LINE);
-  const MeshFormat reported_format = format;
   std::string import_path = path;
   std::string confine_to = folder;
   if (format == MeshFormat::kZip) {
@@ -113,19 +116,25 @@ tl::expected<MeshInspection, Error> InspectMesh(const std::string& folder, const
     if (!obj) return tl::unexpected(obj.error());
     import_path = *obj;
     confine_to = bundle_dir;  // the OBJ may use only files from its own bundle
-    format = MeshFormat::kObj;
   }
   auto* confined = new ConfinedIOSystem(confine_to);
-  importer.SetIOHandler(confined);
-  const aiScene* scene = importer.ReadFile(import_path, kImportFlags);
-  if (scene == nullptr) {
+  importer.SetIOHandler(confined);  // the importer owns it from here
+  loaded->scene = importer.ReadFile(import_path, kBaseFlags | extra_flags);
+  if (loaded->scene == nullptr) {
     if (confined->refused()) {
       return tl::unexpected(
           Error{Errc::kOutsideFile, "the model refers to a file outside its upload"});
     }
     return tl::unexpected(Error{Errc::kUnreadable, importer.GetErrorString()});
   }
-  return Summarise(scene, reported_format, limits);
+  return loaded;
+}
+
+tl::expected<MeshInspection, Error> InspectMesh(const std::string& folder, const std::string& path,
+                                                MeshFormat format, const InspectLimits& limits) {
+  auto loaded = LoadScene(folder, path, format, 0);
+  if (!loaded) return tl::unexpected(loaded.error());
+  return Summarise((*loaded)->scene, format, limits);
 }
 
 }  // namespace keepsake::mesh

@@ -25,6 +25,7 @@
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/demo.hpp"
 #include "keepsake/services/job_runner.hpp"
+#include "keepsake/services/mesh_command.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/sandbox.hpp"
 #include "keepsake/services/worker.hpp"
@@ -228,6 +229,18 @@ int main(int argc, char** argv) {
   backup->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
   backup->add_option("--out", backup_out, "The backup file to write (must not exist)")->required();
 
+  services::MeshPrepareArgs mesh_args;
+  auto* mesh_cmd = app.add_subcommand("mesh", "3D models: prepare a printable file");
+  mesh_cmd->require_subcommand(1);
+  auto* mesh_prepare = mesh_cmd->add_subcommand(
+      "prepare", "Repair, scale and check a model; writes OUT/model.stl and OUT/report.json");
+  mesh_prepare->add_option("input", mesh_args.input, "GLB, glTF, OBJ, FBX, PLY, STL, OFF or ZIP")
+      ->required();
+  mesh_prepare->add_option("--height-mm", mesh_args.height_mm, "Printed height in mm")
+      ->check(CLI::Range(10.0, 500.0))
+      ->capture_default_str();
+  mesh_prepare->add_option("--out", mesh_args.out_dir, "Output folder")->required();
+
   services::WorkerArgs worker_args;
   auto* worker = app.add_subcommand("worker", "Internal: the sandboxed job worker");
   worker->group("");  // hidden from --help
@@ -241,6 +254,7 @@ int main(int argc, char** argv) {
   config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
 
   if (worker->parsed()) return services::RunWorker(worker_args);
+  if (mesh_prepare->parsed()) return services::RunMeshPrepare(mesh_args);
   SetUpLogging();
 
   if (serve->parsed()) {

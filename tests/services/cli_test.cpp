@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "test_support.hpp"
 
@@ -69,6 +70,38 @@ TEST(Cli, RelativeDataDirectoryWorksForJobs) {
         return nlohmann::json::parse(got->body)["state"] == "needs_review";
       },
       30000));
+}
+
+TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
+  TempDir dir;
+  int code = -1;
+  RunCommand(
+      {KeepsakeBinary(), "mesh", "prepare", SharedDataDir() + "/meshes/ai/triposr_chair/mesh.obj",
+       "--height-mm", "60", "--out", (dir.path() / "out").string()},
+      &code);
+  ASSERT_EQ(code, 0);
+  const auto report = nlohmann::json::parse(ReadFile(dir.path() / "out" / "report.json"));
+  EXPECT_TRUE(report["printable"].get<bool>());
+  EXPECT_NEAR(report["output"]["size_mm"][2].get<double>(), 60.0, 0.3);
+  EXPECT_TRUE(report["output"]["closed"].get<bool>());
+  EXPECT_GT(report["repair"]["welded_vertices"].get<int>(), 0);  // the hairline cracks
+  const auto stl_bytes = std::filesystem::file_size(dir.path() / "out" / "model.stl");
+  EXPECT_EQ(stl_bytes, 84 + 50 * report["repair"]["output_triangles"].get<uint64_t>());
+}
+
+TEST(Cli, MeshPrepareRefusesWhatCannotBePrintedInOneLine) {
+  TempDir dir;
+  // all three points on one line: nothing here has a height or a volume
+  std::ofstream(dir.path() / "flat.off") << "OFF\n3 1 0\n0 0 0\n1 0 0\n2 0 0\n3 0 1 2\n";
+  int code = -1;
+  RunCommand({KeepsakeBinary(), "mesh", "prepare", (dir.path() / "flat.off").string(), "--out",
+              (dir.path() / "out").string()},
+             &code);
+  EXPECT_EQ(code, 2);
+  const auto report = nlohmann::json::parse(ReadFile(dir.path() / "out" / "report.json"));
+  EXPECT_FALSE(report["printable"].get<bool>());
+  EXPECT_NE(report["reason"].get<std::string>().find("no height"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "out" / "model.stl"));
 }
 
 TEST(Cli, BadListenAddressIsRefused) {

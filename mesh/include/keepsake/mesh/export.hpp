@@ -1,0 +1,18 @@
+// Writing print files. Binary STL (the de-facto format: 80-byte header, uint32 count, then per
+// triangle a normal, three vertices as float32 little-endian, and a uint16 attribute): units
+// are millimetres by convention. Written to a temporary file and renamed into place.
+#pragma once
+
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/mesh/inspect.hpp"
+#include "keepsake/mesh/mesh_data.hpp"
+
+namespace keepsake::mesh {
+
+// Returns the number of bytes written, or the OS error text.
+tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std::string& path);
+
+}  // namespace keepsake::mesh

@@ -1,0 +1,38 @@
+// The plain triangle mesh that crosses the mesh module's border: no Assimp or CGAL type.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace keepsake::mesh {
+
+struct MeshData {
+  std::vector<std::array<double, 3>> positions;    // file units on import, mm after scaling
+  std::vector<std::array<uint32_t, 3>> triangles;  // counter-clockwise seen from outside
+  std::vector<std::array<uint8_t, 3>> colors;      // per vertex (sRGB), or empty
+
+  size_t VertexCount() const { return positions.size(); }
+  size_t TriangleCount() const { return triangles.size(); }
+};
+
+struct Bounds {
+  std::array<double, 3> min{};
+  std::array<double, 3> max{};
+  double Size(int axis) const {
+    return max[static_cast<size_t>(axis)] - min[static_cast<size_t>(axis)];
+  }
+};
+
+// Axis-aligned bounds of the vertices that triangles use. Precondition: at least one triangle.
+Bounds ComputeBounds(const MeshData& mesh);
+
+// Signed volume by the divergence theorem: positive when the triangles face outward.
+double SignedVolume(const MeshData& mesh);
+
+// Scales uniformly so that the Z extent is `height_mm` and translates so that the model stands
+// on z = 0, centred on x = y = 0.
+void ScaleToHeight(MeshData& mesh, double height_mm);
+
+}  // namespace keepsake::mesh

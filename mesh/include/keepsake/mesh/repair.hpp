@@ -1,0 +1,73 @@
+// Repairs an imported mesh into a printable solid at print scale: one or more closed
+// 2-manifold shells, oriented outward, without self-intersections or degenerate faces.
+// Local repair first (CGAL Polygon Mesh Processing); where it cannot guarantee that result,
+// a volumetric rebuild (CGAL 3D Alpha Wrapping) at a tolerance tied to printer resolution.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/mesh/inspect.hpp"
+#include "keepsake/mesh/mesh_data.hpp"
+
+namespace keepsake::mesh {
+
+struct RepairOptions {
+  double height_mm = 100;            // ordered height; every tolerance below is at this scale
+  double weld_tolerance_mm = 0.001;  // vertices closer than this are one (hairline cracks)
+  int max_hole_edges = 400;          // larger holes are left to the volumetric rebuild
+  double min_part_mm = 0.8;          // a separate part smaller than this (bbox diagonal) is a
+                                     // floating fragment and is removed; larger parts are kept
+  double wrap_alpha_mm = 0.5;        // detail of the volumetric rebuild
+  double wrap_offset_mm = 0.03;      // how far the rebuilt surface lies outside the input
+};
+
+// What was done, counted. Every change to the customer's model shows here.
+struct RepairReport {
+  int64_t input_vertices = 0;
+  int64_t input_triangles = 0;
+  int64_t welded_vertices = 0;        // merged by the tolerance weld
+  int64_t degenerate_triangles = 0;   // removed (repeated vertex after welding, zero area)
+  int64_t soup_fixes = 0;             // polygons removed or merged by the soup repair
+  int64_t stitched_edges = 0;         // border edge pairs stitched together
+  int64_t non_manifold_vertices = 0;  // split into manifold ones
+  int64_t holes_filled = 0;
+  int64_t holes_left = 0;
+  int64_t parts_in = 0;            // connected components before removal
+  int64_t fragments_removed = 0;   // tiny floating parts removed
+  int64_t self_intersections = 0;  // pairs of faces found after local repair
+  int64_t cavities_removed = 0;    // closed voids inside the solid (they would trap resin)
+  bool rebuilt = false;            // the volumetric rebuild was used
+  std::string rebuild_reason;
+  int64_t output_vertices = 0;
+  int64_t output_triangles = 0;
+  int64_t shells = 0;
+  double seconds = 0;
+};
+
+struct RepairResult {
+  MeshData mesh;  // in mm, standing on z = 0, Z extent = height_mm
+  RepairReport report;
+};
+
+// Errors: kEmpty (nothing printable left), kUnreadable (the geometry is unusable).
+tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
+                                                const RepairOptions& options);
+
+// Independent check of the solid properties, with CGAL's exact predicates.
+struct SolidCheck {
+  bool polygon_mesh = false;  // every edge has at most two faces, consistently oriented
+  bool closed = false;        // no border edges
+  bool outward = false;       // every shell bounds a positive volume (no voids)
+  int64_t self_intersections = 0;
+  int64_t degenerate_faces = 0;
+  int64_t shells = 0;
+  bool Ok() const {
+    return polygon_mesh && closed && outward && self_intersections == 0 && degenerate_faces == 0;
+  }
+};
+SolidCheck CheckSolid(const MeshData& mesh);
+
+}  // namespace keepsake::mesh

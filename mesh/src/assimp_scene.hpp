@@ -1,0 +1,29 @@
+// Private: opening a customer's 3D file with Assimp, confined to its folder (or to its unpacked
+// ZIP bundle). Shared by inspection and import.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <assimp/scene.h>
+#include <assimp/Importer.hpp>
+#include <tl/expected.hpp>
+
+#include "keepsake/mesh/format.hpp"
+#include "keepsake/mesh/inspect.hpp"
+
+namespace keepsake::mesh {
+
+struct LoadedScene {
+  Assimp::Importer importer;  // owns the scene
+  const aiScene* scene = nullptr;
+};
+
+// Reads `path` (inside `folder`) with `extra_flags` added to validation, triangulation and the
+// removal of points and lines. Errors: kUnreadable, kBadBundle, kOutsideFile.
+tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& folder,
+                                                            const std::string& path,
+                                                            MeshFormat format,
+                                                            unsigned extra_flags);
+
+}  // namespace keepsake::mesh

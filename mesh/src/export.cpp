@@ -1,0 +1,57 @@
+#include "keepsake/mesh/export.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace keepsake::mesh {
+
+namespace {
+
+void PutFloat(std::string& out, double value) {
+  const float f = static_cast<float>(value);
+  char bytes[4];
+  std::memcpy(bytes, &f, 4);  // x86-64 and aarch64 are little-endian, as STL wants
+  out.append(bytes, 4);
+}
+
+}  // namespace
+
+tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std::string& path) {
+  std::string out;
+  out.reserve(84 + 50 * mesh.triangles.size());
+  std::string header = "Keepsake binary STL, units: mm";
+  header.resize(80, ' ');
+  out += header;
+  const uint32_t count = static_cast<uint32_t>(mesh.triangles.size());
+  out.append(reinterpret_cast<const char*>(&count), 4);
+  for (const auto& t : mesh.triangles) {
+    const auto& a = mesh.positions[t[0]];
+    const auto& b = mesh.positions[t[1]];
+    const auto& c = mesh.positions[t[2]];
+    const double u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
+    const double v[3] = {c[0] - a[0], c[1] - a[1], c[2] - a[2]};
+    double n[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};
+    const double len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    for (double& x : n) x = len > 0 ? x / len : 0;
+    for (double x : n) PutFloat(out, x);
+    for (const auto* p : {&a, &b, &c}) {
+      for (double x : *p) PutFloat(out, x);
+    }
+    out.append(2, '\0');
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file.write(out.data(), static_cast<std::streamsize>(out.size()));
+    if (!file.flush()) return tl::unexpected("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return tl::unexpected("cannot rename " + tmp + ": " + ec.message());
+  return out.size();
+}
+
+}  // namespace keepsake::mesh

@@ -1,0 +1,114 @@
+// Assimp scene -> MeshData. aiProcess_PreTransformVertices bakes node transforms into the
+// vertices. A Y-up model (glTF 2.0 §3.4, right-handed) becomes Z-up by (x, y, z) -> (x, -z, y).
+#include "keepsake/mesh/import.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include <assimp/postprocess.h>
+
+#include "assimp_scene.hpp"
+
+namespace keepsake::mesh {
+
+namespace {
+
+struct PositionKey {
+  double x, y, z;
+  bool operator==(const PositionKey& o) const { return x == o.x && y == o.y && z == o.z; }
+};
+
+struct PositionHash {
+  size_t operator()(const PositionKey& k) const {
+    uint64_t bits[3];
+    std::memcpy(&bits[0], &k.x, 8);
+    std::memcpy(&bits[1], &k.y, 8);
+    std::memcpy(&bits[2], &k.z, 8);
+    return static_cast<size_t>(bits[0] * 0x9E3779B97F4A7C15ull ^
+                               (bits[1] + 0x632BE59BD9B4E019ull) * 31 ^
+                               bits[2] * 0x85EBCA77C2B2AE63ull);
+  }
+};
+
+uint8_t ToByte(float c) {
+  return static_cast<uint8_t>(std::lround(std::clamp(c, 0.0f, 1.0f) * 255.0f));
+}
+
+}  // namespace
+
+tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const std::string& path,
+                                             MeshFormat format, const InspectLimits& limits) {
+  auto loaded = LoadScene(folder, path, format, aiProcess_PreTransformVertices);
+  if (!loaded) return tl::unexpected(loaded.error());
+  const aiScene* scene = (*loaded)->scene;
+
+  ImportedMesh out;
+  bool y_up = format == MeshFormat::kGlb || format == MeshFormat::kGltf;
+  out.stats.up_axis_rule = "format";
+  if (format != MeshFormat::kGlb && format != MeshFormat::kGltf && format != MeshFormat::kStl) {
+    float y_min = 1e30f, y_max = -1e30f, z_min = 1e30f, z_max = -1e30f;
+    for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+      for (unsigned v = 0; v < scene->mMeshes[m]->mNumVertices; ++v) {
+        const aiVector3D& p = scene->mMeshes[m]->mVertices[v];
+        y_min = std::min(y_min, p.y);
+        y_max = std::max(y_max, p.y);
+        z_min = std::min(z_min, p.z);
+        z_max = std::max(z_max, p.z);
+      }
+    }
+    y_up = (y_max - y_min) > (z_max - z_min);
+    out.stats.up_axis_rule = "taller of y and z";
+  }
+  out.stats.converted_y_up = y_up;
+  for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+    out.stats.file_vertices += scene->mMeshes[m]->mNumVertices;
+    out.stats.triangles += scene->mMeshes[m]->mNumFaces;
+    out.stats.has_vertex_colors |= scene->mMeshes[m]->HasVertexColors(0);
+  }
+  if (out.stats.triangles == 0) {
+    return tl::unexpected(Error{Errc::kEmpty, "the file holds no triangles"});
+  }
+  if (out.stats.triangles > limits.max_faces || out.stats.file_vertices > limits.max_vertices) {
+    return tl::unexpected(
+        Error{Errc::kTooLarge, "the model has " + std::to_string(out.stats.triangles) +
+                                   " triangles; the limit is " + std::to_string(limits.max_faces)});
+  }
+
+  MeshData& mesh = out.mesh;
+  std::unordered_map<PositionKey, uint32_t, PositionHash> welded;
+  welded.reserve(static_cast<size_t>(out.stats.file_vertices));
+  for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+    const aiMesh* in = scene->mMeshes[m];
+    std::vector<uint32_t> remap(in->mNumVertices);
+    for (unsigned v = 0; v < in->mNumVertices; ++v) {
+      const aiVector3D& p = in->mVertices[v];
+      PositionKey key =
+          y_up ? PositionKey{p.x, -static_cast<double>(p.z), p.y} : PositionKey{p.x, p.y, p.z};
+      if (!std::isfinite(key.x) || !std::isfinite(key.y) || !std::isfinite(key.z)) {
+        return tl::unexpected(
+            Error{Errc::kUnreadable, "the model has a vertex with a NaN or infinite coordinate"});
+      }
+      auto [it, fresh] = welded.try_emplace(key, static_cast<uint32_t>(mesh.positions.size()));
+      if (fresh) {
+        mesh.positions.push_back({key.x, key.y, key.z});
+        if (out.stats.has_vertex_colors) {
+          const aiColor4D c = in->HasVertexColors(0) ? in->mColors[0][v] : aiColor4D(1, 1, 1, 1);
+          mesh.colors.push_back({ToByte(c.r), ToByte(c.g), ToByte(c.b)});
+        }
+      }
+      remap[v] = it->second;
+    }
+    for (unsigned f = 0; f < in->mNumFaces; ++f) {
+      const aiFace& face = in->mFaces[f];
+      if (face.mNumIndices != 3) continue;  // triangulated; anything else was dropped
+      mesh.triangles.push_back(
+          {remap[face.mIndices[0]], remap[face.mIndices[1]], remap[face.mIndices[2]]});
+    }
+  }
+  out.stats.positions = static_cast<int64_t>(mesh.positions.size());
+  return out;
+}
+
+}  // namespace keepsake::mesh

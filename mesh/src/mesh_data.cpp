@@ -1,0 +1,46 @@
+#include "keepsake/mesh/mesh_data.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace keepsake::mesh {
+
+Bounds ComputeBounds(const MeshData& mesh) {
+  Bounds b;
+  const double inf = std::numeric_limits<double>::infinity();
+  b.min = {inf, inf, inf};
+  b.max = {-inf, -inf, -inf};
+  for (const auto& t : mesh.triangles) {
+    for (uint32_t v : t) {
+      for (size_t k = 0; k < 3; ++k) {
+        b.min[k] = std::min(b.min[k], mesh.positions[v][k]);
+        b.max[k] = std::max(b.max[k], mesh.positions[v][k]);
+      }
+    }
+  }
+  return b;
+}
+
+double SignedVolume(const MeshData& mesh) {
+  double six_volume = 0;
+  for (const auto& t : mesh.triangles) {
+    const auto& a = mesh.positions[t[0]];
+    const auto& b = mesh.positions[t[1]];
+    const auto& c = mesh.positions[t[2]];
+    six_volume += a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
+                  a[2] * (b[0] * c[1] - b[1] * c[0]);
+  }
+  return six_volume / 6.0;
+}
+
+void ScaleToHeight(MeshData& mesh, double height_mm) {
+  const Bounds b = ComputeBounds(mesh);
+  const double scale = height_mm / b.Size(2);
+  const double cx = (b.min[0] + b.max[0]) / 2;
+  const double cy = (b.min[1] + b.max[1]) / 2;
+  for (auto& p : mesh.positions) {
+    p = {(p[0] - cx) * scale, (p[1] - cy) * scale, (p[2] - b.min[2]) * scale};
+  }
+}
+
+}  // namespace keepsake::mesh

@@ -1,0 +1,332 @@
+// The only translation unit with CGAL (about 50 s and 1.4 GB to compile): keep it that way.
+// CGAL 5.5 Polygon Mesh Processing: repair_polygon_soup, orient_polygon_soup,
+// polygon_soup_to_polygon_mesh, stitch_borders, remove_degenerate_faces,
+// duplicate_non_manifold_vertices, triangulate_hole (do_not_use_cubic_algorithm: bounded cost),
+// connected_components, does_self_intersect, orient_to_bound_a_volume. CGAL 3D Alpha Wrapping
+// (alpha_wrap_3) for the rebuild: its output is watertight, 2-manifold, orientable and free of
+// self-intersections by construction, which is what local repair cannot promise for inputs
+// such as CGAL's own man.off (CGAL 5.5's self-intersection removal fails on it).
+#include "keepsake/mesh/repair.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include <CGAL/Exact_predicates_inexact_constructions_kernel.h>
+#include <CGAL/Polygon_mesh_processing/bbox.h>
+#include <CGAL/Polygon_mesh_processing/border.h>
+#include <CGAL/Polygon_mesh_processing/connected_components.h>
+#include <CGAL/Polygon_mesh_processing/orient_polygon_soup.h>
+#include <CGAL/Polygon_mesh_processing/orientation.h>
+#include <CGAL/Polygon_mesh_processing/polygon_soup_to_polygon_mesh.h>
+#include <CGAL/Polygon_mesh_processing/repair.h>
+#include <CGAL/Polygon_mesh_processing/repair_degeneracies.h>
+#include <CGAL/Polygon_mesh_processing/repair_polygon_soup.h>
+#include <CGAL/Polygon_mesh_processing/self_intersections.h>
+#include <CGAL/Polygon_mesh_processing/shape_predicates.h>
+#include <CGAL/Polygon_mesh_processing/stitch_borders.h>
+#include <CGAL/Polygon_mesh_processing/triangulate_hole.h>
+#include <CGAL/Surface_mesh.h>
+#include <CGAL/alpha_wrap_3.h>
+
+namespace keepsake::mesh {
+
+namespace {
+
+namespace PMP = CGAL::Polygon_mesh_processing;
+using Kernel = CGAL::Exact_predicates_inexact_constructions_kernel;
+using Point = Kernel::Point_3;
+using SurfaceMesh = CGAL::Surface_mesh<Point>;
+using Face = SurfaceMesh::Face_index;
+using Halfedge = SurfaceMesh::Halfedge_index;
+using Polygon = std::vector<std::size_t>;
+
+struct Soup {
+  std::vector<Point> points;
+  std::vector<Polygon> polygons;
+};
+
+// Merges vertices closer than `tolerance` (hairline cracks between vertices 3e-8 apart in
+// marching-cubes output), with a hash grid of cell size `tolerance`: each vertex looks for an
+// earlier representative in the 27 cells around it. Drops triangles that collapse.
+Soup WeldWithTolerance(const MeshData& in, double tolerance, RepairReport& report) {
+  struct CellHash {
+    size_t operator()(const std::array<int64_t, 3>& c) const {
+      return static_cast<size_t>(c[0] * 73856093ll ^ c[1] * 19349663ll ^ c[2] * 83492791ll);
+    }
+  };
+  std::unordered_map<std::array<int64_t, 3>, std::vector<uint32_t>, CellHash> grid;
+  grid.reserve(in.positions.size());
+  std::vector<uint32_t> remap(in.positions.size());
+  Soup soup;
+  const double tol2 = tolerance * tolerance;
+  for (uint32_t v = 0; v < in.positions.size(); ++v) {
+    const auto& p = in.positions[v];
+    const std::array<int64_t, 3> cell = {static_cast<int64_t>(std::floor(p[0] / tolerance)),
+                                         static_cast<int64_t>(std::floor(p[1] / tolerance)),
+                                         static_cast<int64_t>(std::floor(p[2] / tolerance))};
+    int64_t found = -1;
+    for (int64_t dx = -1; dx <= 1 && found < 0; ++dx) {
+      for (int64_t dy = -1; dy <= 1 && found < 0; ++dy) {
+        for (int64_t dz = -1; dz <= 1 && found < 0; ++dz) {
+          auto it = grid.find({cell[0] + dx, cell[1] + dy, cell[2] + dz});
+          if (it == grid.end()) continue;
+          for (uint32_t rep : it->second) {
+            const Point& q = soup.points[rep];
+            const double d2 = (q.x() - p[0]) * (q.x() - p[0]) + (q.y() - p[1]) * (q.y() - p[1]) +
+                              (q.z() - p[2]) * (q.z() - p[2]);
+            if (d2 <= tol2) {
+              found = rep;
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (found >= 0) {
+      remap[v] = static_cast<uint32_t>(found);
+      ++report.welded_vertices;
+    } else {
+      remap[v] = static_cast<uint32_t>(soup.points.size());
+      grid[cell].push_back(remap[v]);
+      soup.points.emplace_back(p[0], p[1], p[2]);
+    }
+  }
+  soup.polygons.reserve(in.triangles.size());
+  for (const auto& t : in.triangles) {
+    const uint32_t a = remap[t[0]], b = remap[t[1]], c = remap[t[2]];
+    if (a == b || b == c || a == c) {
+      ++report.degenerate_triangles;
+      continue;
+    }
+    soup.polygons.push_back({a, b, c});
+  }
+  return soup;
+}
+
+MeshData ToMeshData(const SurfaceMesh& sm) {
+  MeshData out;
+  std::vector<uint32_t> index(sm.number_of_vertices() + sm.number_of_removed_vertices());
+  for (auto v : sm.vertices()) {
+    index[v.idx()] = static_cast<uint32_t>(out.positions.size());
+    const Point& p = sm.point(v);
+    out.positions.push_back({p.x(), p.y(), p.z()});
+  }
+  for (Face f : sm.faces()) {
+    std::array<uint32_t, 3> t{};
+    int k = 0;
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+      if (k < 3) t[static_cast<size_t>(k)] = index[v.idx()];
+      ++k;
+    }
+    if (k == 3) out.triangles.push_back(t);
+  }
+  return out;
+}
+
+// Holes up to `max_edges` border edges are filled; returns (filled, left).
+std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges) {
+  std::vector<Halfedge> borders;
+  PMP::extract_boundary_cycles(sm, std::back_inserter(borders));
+  int64_t filled = 0, left = 0;
+  for (Halfedge h : borders) {
+    if (!sm.is_border(h)) continue;  // closed by an earlier fill
+    int edges = 0;
+    for (Halfedge e : CGAL::halfedges_around_face(h, sm)) {
+      (void)e;
+      if (++edges > max_edges) break;
+    }
+    if (edges > max_edges) {
+      ++left;
+      continue;
+    }
+    std::vector<Face> patch;
+    PMP::triangulate_hole(
+        sm, h, std::back_inserter(patch),
+        CGAL::parameters::use_delaunay_triangulation(true).do_not_use_cubic_algorithm(edges > 100));
+    if (patch.empty()) {
+      ++left;
+    } else {
+      ++filled;
+    }
+  }
+  return {filled, left};
+}
+
+// Removes components whose bounding-box diagonal is under `min_size`; returns (parts, removed).
+std::pair<int64_t, int64_t> RemoveFragments(SurfaceMesh& sm, double min_size) {
+  auto component = sm.add_property_map<Face, std::size_t>("f:component", 0).first;
+  const std::size_t parts = PMP::connected_components(sm, component);
+  std::vector<CGAL::Bbox_3> boxes(parts);
+  for (Face f : sm.faces()) {
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+      boxes[component[f]] += sm.point(v).bbox();
+    }
+  }
+  std::vector<std::size_t> remove;
+  for (std::size_t c = 0; c < parts; ++c) {
+    const CGAL::Bbox_3& b = boxes[c];
+    const double diagonal = std::sqrt((b.xmax() - b.xmin()) * (b.xmax() - b.xmin()) +
+                                      (b.ymax() - b.ymin()) * (b.ymax() - b.ymin()) +
+                                      (b.zmax() - b.zmin()) * (b.zmax() - b.zmin()));
+    if (diagonal < min_size) remove.push_back(c);
+  }
+  if (remove.size() == parts) remove.clear();  // never remove everything
+  if (!remove.empty()) {
+    PMP::remove_connected_components(sm, remove, component);
+    sm.collect_garbage();
+  }
+  sm.remove_property_map(component);
+  return {static_cast<int64_t>(parts), static_cast<int64_t>(remove.size())};
+}
+
+// Signed volume of each connected component; `component` maps faces to components.
+template <typename ComponentMap>
+std::vector<double> ShellVolumes(const SurfaceMesh& sm, const ComponentMap& component,
+                                 std::size_t shells) {
+  std::vector<double> volumes(shells, 0.0);
+  for (Face f : sm.faces()) {
+    std::array<Point, 3> p;
+    std::size_t k = 0;
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+      if (k < 3) p[k] = sm.point(v);
+      ++k;
+    }
+    volumes[component[f]] +=
+        CGAL::scalar_product(p[0] - CGAL::ORIGIN,
+                             CGAL::cross_product(p[1] - CGAL::ORIGIN, p[2] - CGAL::ORIGIN)) /
+        6.0;
+  }
+  return volumes;
+}
+
+// A closed shell that bounds a negative volume is a void inside the solid (both
+// orient_to_bound_a_volume and the alpha wrap orient voids that way). Sealed voids trap resin
+// and powder, so they are filled: the shell is removed. Returns how many.
+int64_t RemoveCavities(SurfaceMesh& sm) {
+  auto component = sm.add_property_map<Face, std::size_t>("f:cavity", 0).first;
+  const std::size_t shells = PMP::connected_components(sm, component);
+  const std::vector<double> volumes = ShellVolumes(sm, component, shells);
+  std::vector<std::size_t> cavities;
+  for (std::size_t c = 0; c < shells; ++c) {
+    if (volumes[c] < 0) cavities.push_back(c);
+  }
+  if (!cavities.empty() && cavities.size() < shells) {
+    PMP::remove_connected_components(sm, cavities, component);
+    sm.collect_garbage();
+  }
+  sm.remove_property_map(component);
+  return static_cast<int64_t>(cavities.size() < shells ? cavities.size() : 0);
+}
+
+std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& report,
+                        SurfaceMesh& sm) {
+  const std::size_t before = soup.polygons.size();
+  PMP::repair_polygon_soup(soup.points, soup.polygons);
+  report.soup_fixes = static_cast<int64_t>(before) - static_cast<int64_t>(soup.polygons.size());
+  if (soup.polygons.empty()) return "nothing is left after removing degenerate faces";
+  PMP::orient_polygon_soup(soup.points, soup.polygons);
+  PMP::polygon_soup_to_polygon_mesh(soup.points, soup.polygons, sm);
+  report.stitched_edges = static_cast<int64_t>(PMP::stitch_borders(sm));
+  PMP::remove_degenerate_faces(sm);
+  report.non_manifold_vertices = static_cast<int64_t>(PMP::duplicate_non_manifold_vertices(sm));
+  sm.collect_garbage();
+  std::tie(report.parts_in, report.fragments_removed) = RemoveFragments(sm, options.min_part_mm);
+  std::tie(report.holes_filled, report.holes_left) = FillHoles(sm, options.max_hole_edges);
+  if (!CGAL::is_closed(sm)) {
+    return std::to_string(report.holes_left) + " hole(s) too large or too irregular to fill";
+  }
+  std::vector<std::pair<Face, Face>> pairs;
+  PMP::self_intersections(sm, std::back_inserter(pairs));
+  report.self_intersections = static_cast<int64_t>(pairs.size());
+  if (!pairs.empty()) return std::to_string(pairs.size()) + " self-intersecting face pairs";
+  for (Face f : sm.faces()) {
+    if (PMP::is_degenerate_triangle_face(f, sm)) return "degenerate faces remain";
+  }
+  PMP::orient_to_bound_a_volume(sm);
+  return {};
+}
+
+}  // namespace
+
+tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
+                                                const RepairOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  if (input.triangles.empty()) return tl::unexpected(Error{Errc::kEmpty, "no triangles"});
+  RepairResult result;
+  RepairReport& report = result.report;
+  report.input_vertices = static_cast<int64_t>(input.positions.size());
+  report.input_triangles = static_cast<int64_t>(input.triangles.size());
+
+  // Work at print scale, so that every tolerance is in millimetres.
+  MeshData scaled = input;
+  if (ComputeBounds(scaled).Size(2) <= 0) {
+    return tl::unexpected(Error{Errc::kUnreadable, "the model is flat: it has no height"});
+  }
+  ScaleToHeight(scaled, options.height_mm);
+  Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);
+  if (soup.polygons.empty()) {
+    return tl::unexpected(Error{Errc::kEmpty, "every triangle is degenerate"});
+  }
+
+  SurfaceMesh sm;
+  report.rebuild_reason = LocalRepair(soup, options, report, sm);
+  if (!report.rebuild_reason.empty()) {
+    report.rebuilt = true;
+    SurfaceMesh wrapped;
+    CGAL::alpha_wrap_3(soup.points, soup.polygons, options.wrap_alpha_mm, options.wrap_offset_mm,
+                       wrapped);
+    if (wrapped.is_empty()) {
+      return tl::unexpected(Error{Errc::kUnreadable, "the volumetric rebuild produced nothing"});
+    }
+    sm = std::move(wrapped);
+    RemoveFragments(sm, options.min_part_mm);
+  }
+  report.cavities_removed = RemoveCavities(sm);
+  result.mesh = ToMeshData(sm);
+  if (result.mesh.triangles.empty()) {
+    return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
+  }
+  ScaleToHeight(result.mesh, options.height_mm);  // the wrap's offset changes the height a little
+  auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
+  report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
+  report.output_vertices = static_cast<int64_t>(result.mesh.positions.size());
+  report.output_triangles = static_cast<int64_t>(result.mesh.triangles.size());
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+SolidCheck CheckSolid(const MeshData& mesh) {
+  SolidCheck check;
+  std::vector<Point> points;
+  points.reserve(mesh.positions.size());
+  for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
+  std::vector<Polygon> polygons;
+  polygons.reserve(mesh.triangles.size());
+  for (const auto& t : mesh.triangles) polygons.push_back({t[0], t[1], t[2]});
+  check.polygon_mesh = PMP::is_polygon_soup_a_polygon_mesh(polygons);
+  if (!check.polygon_mesh) return check;
+  SurfaceMesh sm;
+  PMP::polygon_soup_to_polygon_mesh(points, polygons, sm);
+  check.closed = CGAL::is_closed(sm);
+  for (Face f : sm.faces()) {
+    if (PMP::is_degenerate_triangle_face(f, sm)) ++check.degenerate_faces;
+  }
+  std::vector<std::pair<Face, Face>> pairs;
+  PMP::self_intersections(sm, std::back_inserter(pairs));
+  check.self_intersections = static_cast<int64_t>(pairs.size());
+  auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
+  check.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
+  if (check.closed && check.self_intersections == 0) {
+    // every shell must bound a positive volume on its own (no voids, no inverted parts)
+    const std::vector<double> volumes =
+        ShellVolumes(sm, component, static_cast<std::size_t>(check.shells));
+    check.outward = std::all_of(volumes.begin(), volumes.end(), [](double v) { return v > 0; });
+  }
+  return check;
+}
+
+}  // namespace keepsake::mesh

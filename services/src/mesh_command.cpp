@@ -1,0 +1,131 @@
+#include "keepsake/services/mesh_command.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/mesh/export.hpp"
+#include "keepsake/mesh/format.hpp"
+#include "keepsake/mesh/import.hpp"
+#include "keepsake/mesh/repair.hpp"
+
+namespace keepsake::services {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json ReportJson(const mesh::RepairReport& r) {
+  return {{"input_vertices", r.input_vertices},
+          {"input_triangles", r.input_triangles},
+          {"welded_vertices", r.welded_vertices},
+          {"degenerate_triangles_removed", r.degenerate_triangles},
+          {"soup_fixes", r.soup_fixes},
+          {"stitched_edges", r.stitched_edges},
+          {"non_manifold_vertices_split", r.non_manifold_vertices},
+          {"holes_filled", r.holes_filled},
+          {"holes_left_to_rebuild", r.holes_left},
+          {"parts_in", r.parts_in},
+          {"fragments_removed", r.fragments_removed},
+          {"self_intersections_found", r.self_intersections},
+          {"cavities_removed", r.cavities_removed},
+          {"rebuilt_volumetrically", r.rebuilt},
+          {"rebuild_reason", r.rebuild_reason},
+          {"output_vertices", r.output_vertices},
+          {"output_triangles", r.output_triangles},
+          {"shells", r.shells},
+          {"seconds", r.seconds}};
+}
+
+bool WriteJson(const fs::path& path, const json& body) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << body.dump(2) << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  return !ec;
+}
+
+int Refuse(const fs::path& out_dir, json report, const std::string& reason) {
+  report["printable"] = false;
+  report["reason"] = reason;
+  WriteJson(out_dir / "report.json", report);
+  std::cerr << "keepsake mesh prepare: " << reason << std::endl;
+  return 2;
+}
+
+}  // namespace
+
+int RunMeshPrepare(const MeshPrepareArgs& args) {
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path out_dir = fs::absolute(args.out_dir);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) {
+    std::cerr << "keepsake mesh prepare: cannot create " << out_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  json report = {{"input", fs::path(args.input).filename().string()},
+                 {"height_mm", args.height_mm}};
+  std::ifstream in(args.input, std::ios::binary);
+  if (!in) return Refuse(out_dir, report, "cannot read " + args.input);
+  std::stringstream content;
+  content << in.rdbuf();
+  auto format = mesh::SniffMeshFormat(content.str());
+  if (!format) return Refuse(out_dir, report, "the file is not a 3D format Keepsake reads");
+  report["format"] = mesh::MeshFormatName(*format);
+
+  // The importer may open only files beside the input (an OBJ's MTL and textures); a ZIP
+  // bundle is unpacked into the output folder and confined there.
+  const fs::path input = fs::absolute(args.input);
+  const std::string folder =
+      *format == mesh::MeshFormat::kZip ? out_dir.string() : input.parent_path().string();
+  auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::InspectLimits{});
+  if (!imported) return Refuse(out_dir, report, imported.error().message);
+  report["import"] = {{"file_vertices", imported->stats.file_vertices},
+                      {"positions", imported->stats.positions},
+                      {"triangles", imported->stats.triangles},
+                      {"converted_y_up", imported->stats.converted_y_up},
+                      {"up_axis_rule", imported->stats.up_axis_rule},
+                      {"vertex_colors", imported->stats.has_vertex_colors}};
+
+  mesh::RepairOptions options;
+  options.height_mm = args.height_mm;
+  auto repaired = mesh::RepairToSolid(imported->mesh, options);
+  if (!repaired) return Refuse(out_dir, report, repaired.error().message);
+  report["repair"] = ReportJson(repaired->report);
+
+  const mesh::SolidCheck check = mesh::CheckSolid(repaired->mesh);
+  const mesh::Bounds bounds = mesh::ComputeBounds(repaired->mesh);
+  report["output"] = {{"size_mm", {bounds.Size(0), bounds.Size(1), bounds.Size(2)}},
+                      {"volume_mm3", mesh::SignedVolume(repaired->mesh)},
+                      {"closed", check.closed},
+                      {"manifold", check.polygon_mesh},
+                      {"outward", check.outward},
+                      {"self_intersections", check.self_intersections},
+                      {"degenerate_faces", check.degenerate_faces},
+                      {"shells", check.shells}};
+  if (!check.Ok()) return Refuse(out_dir, report, "the repaired model failed its final check");
+
+  auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
+  if (!written) return Refuse(out_dir, report, written.error());
+  report["printable"] = true;
+  report["files"] = {{"model.stl", *written}};
+  report["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!WriteJson(out_dir / "report.json", report)) {
+    std::cerr << "keepsake mesh prepare: cannot write report.json\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace keepsake::services
