@@ -18,7 +18,7 @@ constexpr int64_t kBackoffMaxMs = 5 * 60 * 1000;
 
 const char* kJobColumns =
     "id, kind, item_id, asset_id, state, attempts, max_attempts, progress, phase, error, result, "
-    "created_at, updated_at";
+    "created_at, updated_at, params";
 
 Job JobFromRow(SQLite::Statement& q) {
   Job job;
@@ -35,6 +35,7 @@ Job JobFromRow(SQLite::Statement& q) {
   job.result = q.getColumn(10).getString();
   job.created_at = q.getColumn(11).getString();
   job.updated_at = q.getColumn(12).getString();
+  job.params = q.getColumn(13).getString();
   return job;
 }
 

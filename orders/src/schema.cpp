@@ -124,6 +124,10 @@ CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql",
+      // 2: job parameters (the item's options at the time the job was queued, e.g. height_mm)
+      R"sql(
+ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+)sql",
   };
   return migrations;
 }

@@ -94,6 +94,8 @@ const StateMachine& ItemStateMachine() {
           {"awaiting_asset", "cancel", "cancelled", {R::kSystem}},
           {"preparing", "prepared", "needs_review", {R::kSystem}},
           {"preparing", "prepare_failed", "failed", {R::kSystem}},
+          // the file cannot be made printable: customer service asks the customer for another
+          {"preparing", "unusable", "awaiting_customer", {R::kSystem}},
           {"preparing", "cancel", "cancelled", {R::kSystem}},
           {"needs_review", "approve", "approved", {R::kModeler}},
           {"needs_review", "request_rework", "rework", {R::kModeler}},

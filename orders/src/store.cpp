@@ -120,7 +120,7 @@ Result<void> ValidateNewOrder(const NewOrder& order) {
 }
 
 std::string JobKindFor(const std::string& asset_kind) {
-  return asset_kind == "mesh" ? "inspect_mesh" : "inspect_image";
+  return asset_kind == "mesh" ? "prepare_mesh" : "inspect_image";
 }
 
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
@@ -175,9 +175,14 @@ void AppendEvent(SQLite::Database& db, const Event& e) {
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts) {
   const std::string now = NowUtcIso();
+  // the job keeps the item's options as they were when it was queued
+  SQLite::Statement options(db, "SELECT options FROM items WHERE id = ?");
+  options.bind(1, item_id);
+  const std::string params = options.executeStep() ? options.getColumn(0).getString() : "{}";
   SQLite::Statement ins(db,
                         "INSERT INTO jobs(kind, item_id, asset_id, state, max_attempts, "
-                        "run_after_ms, created_at, updated_at) VALUES(?,?,?,'queued',?,?,?,?)");
+                        "run_after_ms, created_at, updated_at, params) "
+                        "VALUES(?,?,?,'queued',?,?,?,?,?)");
   ins.bind(1, JobKindFor(asset_kind));
   ins.bind(2, item_id);
   ins.bind(3, asset_id);
@@ -185,6 +190,7 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
   ins.bind(5, NowUnixMs());
   ins.bind(6, now);
   ins.bind(7, now);
+  ins.bind(8, params);
   ins.exec();
 }
 

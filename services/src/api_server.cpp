@@ -13,9 +13,6 @@
 #include <set>
 #include <thread>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -24,6 +21,7 @@
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/mesh/format.hpp"
+#include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/job_runner.hpp"
 #include "keepsake/services/metrics.hpp"
@@ -169,6 +167,7 @@ struct ApiServer::Impl {
   void Products(const Context&, const httplib::Request&, httplib::Response&);
   void UploadAsset(const Context&, const httplib::Request&, httplib::Response&);
   void GetAsset(const Context&, const httplib::Request&, httplib::Response&);
+  void AssetFile(const Context&, const httplib::Request&, httplib::Response&);
   void CreateOrder(const Context&, const httplib::Request&, httplib::Response&);
   void ListOrders(const Context&, const httplib::Request&, httplib::Response&);
   void GetOrder(const Context&, const httplib::Request&, httplib::Response&);
@@ -206,6 +205,11 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
        {kChannel, kCs, kModeler, kAdmin},
        &Impl::UploadAsset},
       {"GET", "/api/v1/assets/([0-9a-f]{64})", "/api/v1/assets/{id}", everyone, &Impl::GetAsset},
+      {"GET",
+       "/api/v1/assets/([0-9a-f]{64})/file",
+       "/api/v1/assets/{id}/file",
+       {kChannel, kModeler, kCs, kProduction, kAdmin},
+       &Impl::AssetFile},
       {"POST", "/api/v1/orders", "/api/v1/orders", {kChannel}, &Impl::CreateOrder},
       {"GET", "/api/v1/orders", "/api/v1/orders", everyone, &Impl::ListOrders},
       {"GET", "/api/v1/orders/([A-Za-z0-9]{1,32})", "/api/v1/orders/{id}", everyone,
@@ -500,35 +504,13 @@ void ApiServer::Impl::UploadAsset(const Context&, const httplib::Request& req,
                   "meshes GLB, glTF, OBJ, FBX, PLY, STL, OFF or a ZIP with an OBJ; images PNG, "
                   "JPEG, WebP"));
   }
-  const std::string sha = Sha256Hex(req.body);
-  const fs::path target = paths.AssetFile(sha);
-  std::error_code ec;
-  if (!fs::exists(target, ec)) {
-    fs::create_directories(target.parent_path(), ec);
-    const fs::path tmp = paths.Tmp() / ("upload-" + NewRequestId());
-    // write, fsync, then rename: a crash leaves either no file or the whole file
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    bool ok = fd >= 0;
-    size_t written = 0;
-    while (ok && written < req.body.size()) {
-      ssize_t n = ::write(fd, req.body.data() + written, req.body.size() - written);
-      ok = n > 0;
-      if (ok) written += static_cast<size_t>(n);
-    }
-    ok = ok && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (ok) {
-      fs::rename(tmp, target, ec);
-      ok = !ec;
-    }
-    if (!ok) {
-      fs::remove(tmp, ec);
-      spdlog::error("request_id={} event=asset_write_failed", tl_request.request_id);
-      return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
-    }
+  const std::optional<std::string> sha = StoreAssetBytes(paths, req.body);
+  if (!sha) {
+    spdlog::error("request_id={} event=asset_write_failed", tl_request.request_id);
+    return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
   }
   auto asset = store.RecordAsset(
-      orders::Asset{sha, kind, format, static_cast<int64_t>(req.body.size()), ""});
+      orders::Asset{*sha, kind, format, static_cast<int64_t>(req.body.size()), ""});
   if (!asset) return ReplyError(req, res, asset.error());
   Reply(res, 201, api_json::AssetJson(*asset));
 }
@@ -538,6 +520,34 @@ void ApiServer::Impl::GetAsset(const Context&, const httplib::Request& req,
   auto asset = store.GetAsset(req.matches[1]);
   if (!asset) return ReplyError(req, res, asset.error());
   Reply(res, 200, api_json::AssetJson(*asset));
+}
+
+void ApiServer::Impl::AssetFile(const Context&, const httplib::Request& req,
+                                httplib::Response& res) {
+  auto asset = store.GetAsset(req.matches[1]);
+  if (!asset) return ReplyError(req, res, asset.error());
+  const fs::path file = paths.AssetFile(asset->id);
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec) {
+    spdlog::error("request_id={} event=asset_file_missing", tl_request.request_id);
+    return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
+  }
+  // streamed in chunks: a 100 MB model does not sit in memory per download
+  auto stream = std::make_shared<std::ifstream>(file, std::ios::binary);
+  res.set_header("Content-Disposition",
+                 "attachment; filename=\"" + asset->id.substr(0, 12) + "." + asset->format + "\"");
+  res.set_content_provider(static_cast<size_t>(size), "application/octet-stream",
+                           [stream](size_t offset, size_t length, httplib::DataSink& sink) {
+                             std::vector<char> buffer(std::min<size_t>(length, 1 << 16));
+                             stream->seekg(static_cast<std::streamoff>(offset));
+                             stream->read(buffer.data(),
+                                          static_cast<std::streamsize>(buffer.size()));
+                             const auto got = stream->gcount();
+                             if (got <= 0) return false;
+                             sink.write(buffer.data(), static_cast<size_t>(got));
+                             return true;
+                           });
 }
 
 void ApiServer::Impl::CreateOrder(const Context& ctx, const httplib::Request& req,

@@ -10,6 +10,7 @@
 
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/mesh/format.hpp"
+#include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/paths.hpp"
 
@@ -39,19 +40,9 @@ orders::Result<std::string> ImportDemoAsset(const ServerConfig& config, orders::
   } else {
     return orders::Fail(orders::Errc::kInvalidArgument, "demo asset of unknown type: " + name);
   }
-  const std::string sha = Sha256Hex(content);
-  const DataPaths paths(config.data_dir);
-  const fs::path target = paths.AssetFile(sha);
-  fs::create_directories(target.parent_path());
-  if (!fs::exists(target)) {
-    const fs::path tmp = paths.Tmp() / ("demo-" + sha);
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out << content;
-    }
-    fs::rename(tmp, target);
-  }
-  auto asset = store.RecordAsset({sha, kind, format, static_cast<int64_t>(content.size()), ""});
+  const auto sha = StoreAssetBytes(DataPaths(config.data_dir), content);
+  if (!sha) return orders::Fail(orders::Errc::kStorage, "cannot store demo asset " + name);
+  auto asset = store.RecordAsset({*sha, kind, format, static_cast<int64_t>(content.size()), ""});
   if (!asset) return tl::unexpected(asset.error());
   return asset->id;
 }

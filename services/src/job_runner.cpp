@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/sandbox.hpp"
 
@@ -59,8 +60,9 @@ void JobRunner::Loop(int index) {
 void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
-  auto fail = [&](const std::string& reason, bool retryable) {
-    auto done = store_.FailJob(job.id, owner, reason, retryable, "prepare_failed");
+  auto fail = [&](const std::string& reason, bool retryable,
+                  const std::string& item_event = "prepare_failed") {
+    auto done = store_.FailJob(job.id, owner, reason, retryable, item_event);
     if (!done)
       spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id,
                     done.error().message);
@@ -94,6 +96,11 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
                                    asset->format,
                                    "--max-image-pixels",
                                    std::to_string(config_.worker.max_image_pixels)};
+  // the item's options when the job was queued (height_mm for figures)
+  const auto params = nlohmann::json::parse(job.params, nullptr, false);
+  if (params.is_object() && params.contains("height_mm") && params["height_mm"].is_number()) {
+    args.insert(args.end(), {"--height-mm", std::to_string(params["height_mm"].get<double>())});
+  }
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
       // OpenCV reads its decoder pixel limit from the environment once, before any decode
@@ -126,6 +133,23 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         fail("the worker finished without a readable result", true);
         break;
       }
+      if (fs::exists(job_dir / "model.stl")) {
+        // the print file becomes a content-addressed asset, frozen by its hash
+        std::ifstream model(job_dir / "model.stl", std::ios::binary);
+        std::stringstream bytes;
+        bytes << model.rdbuf();
+        const std::string content = bytes.str();
+        const auto sha = StoreAssetBytes(paths, content);
+        auto recorded = sha ? store_.RecordAsset(
+                                  {*sha, "mesh", "stl", static_cast<int64_t>(content.size()), ""})
+                            : orders::Result<orders::Asset>(orders::Fail(
+                                  orders::Errc::kStorage, "cannot store the print file"));
+        if (!recorded) {
+          fail("the print file could not be stored", true);
+          break;
+        }
+        parsed["files"] = {{"model.stl", {{"asset", *sha}, {"bytes", content.size()}}}};
+      }
       auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared");
       if (!done)
         spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
@@ -133,6 +157,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       break;
     }
     case SandboxEnd::kRejected:
+      // the customer's file cannot be used: customer service asks for another one
+      fail(result.message, false, "unusable");
+      break;
     case SandboxEnd::kOutOfMemory:
     case SandboxEnd::kCpuLimit:
       fail(result.message, false);  // the same file would fail the same way again

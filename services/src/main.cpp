@@ -248,6 +248,7 @@ int main(int argc, char** argv) {
   worker->add_option("--input", worker_args.input)->required();
   worker->add_option("--format", worker_args.format)->required();
   worker->add_option("--max-image-pixels", worker_args.max_image_pixels);
+  worker->add_option("--height-mm", worker_args.height_mm);
 
   CLI11_PARSE(app, argc, argv);
   // Workers run in their job folder, so every path handed down must not depend on the cwd.

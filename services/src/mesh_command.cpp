@@ -1,6 +1,7 @@
 #include "keepsake/services/mesh_command.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -54,11 +55,19 @@ bool WriteJson(const fs::path& path, const json& body) {
   return !ec;
 }
 
-int Refuse(const fs::path& out_dir, json report, const std::string& reason) {
+void Progress(const MeshPrepareArgs& args, int percent, const char* phase) {
+  if (!args.progress_lines) return;
+  std::printf("progress %d %s\n", percent, phase);
+  std::fflush(stdout);
+}
+
+int Refuse(const MeshPrepareArgs& args, const fs::path& out_dir, json report,
+           const std::string& reason) {
   report["printable"] = false;
   report["reason"] = reason;
   WriteJson(out_dir / "report.json", report);
-  std::cerr << "keepsake mesh prepare: " << reason << std::endl;
+  // inside the worker the line becomes the job's reason, shown to staff as it is
+  std::cerr << (args.progress_lines ? "" : "keepsake mesh prepare: ") << reason << std::endl;
   return 2;
 }
 
@@ -76,11 +85,11 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   json report = {{"input", fs::path(args.input).filename().string()},
                  {"height_mm", args.height_mm}};
   std::ifstream in(args.input, std::ios::binary);
-  if (!in) return Refuse(out_dir, report, "cannot read " + args.input);
+  if (!in) return Refuse(args, out_dir, report, "cannot read " + args.input);
   std::stringstream content;
   content << in.rdbuf();
   auto format = mesh::SniffMeshFormat(content.str());
-  if (!format) return Refuse(out_dir, report, "the file is not a 3D format Keepsake reads");
+  if (!format) return Refuse(args, out_dir, report, "the file is not a 3D format Keepsake reads");
   report["format"] = mesh::MeshFormatName(*format);
 
   // The importer may open only files beside the input (an OBJ's MTL and textures); a ZIP
@@ -88,8 +97,9 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   const fs::path input = fs::absolute(args.input);
   const std::string folder =
       *format == mesh::MeshFormat::kZip ? out_dir.string() : input.parent_path().string();
+  Progress(args, 5, "import");
   auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::InspectLimits{});
-  if (!imported) return Refuse(out_dir, report, imported.error().message);
+  if (!imported) return Refuse(args, out_dir, report, imported.error().message);
   report["import"] = {{"file_vertices", imported->stats.file_vertices},
                       {"positions", imported->stats.positions},
                       {"triangles", imported->stats.triangles},
@@ -99,10 +109,12 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
 
   mesh::RepairOptions options;
   options.height_mm = args.height_mm;
+  Progress(args, 20, "repair");
   auto repaired = mesh::RepairToSolid(imported->mesh, options);
-  if (!repaired) return Refuse(out_dir, report, repaired.error().message);
+  if (!repaired) return Refuse(args, out_dir, report, repaired.error().message);
   report["repair"] = ReportJson(repaired->report);
 
+  Progress(args, 80, "check");
   const mesh::SolidCheck check = mesh::CheckSolid(repaired->mesh);
   const mesh::Bounds bounds = mesh::ComputeBounds(repaired->mesh);
   report["output"] = {{"size_mm", {bounds.Size(0), bounds.Size(1), bounds.Size(2)}},
@@ -113,10 +125,12 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       {"self_intersections", check.self_intersections},
                       {"degenerate_faces", check.degenerate_faces},
                       {"shells", check.shells}};
-  if (!check.Ok()) return Refuse(out_dir, report, "the repaired model failed its final check");
+  if (!check.Ok())
+    return Refuse(args, out_dir, report, "the repaired model failed its final check");
 
+  Progress(args, 95, "export");
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
-  if (!written) return Refuse(out_dir, report, written.error());
+  if (!written) return Refuse(args, out_dir, report, written.error());
   report["printable"] = true;
   report["files"] = {{"model.stl", *written}};
   report["seconds"] =

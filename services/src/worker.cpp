@@ -15,6 +15,7 @@
 
 #include "keepsake/imaging/inspect.hpp"
 #include "keepsake/mesh/inspect.hpp"
+#include "keepsake/services/mesh_command.hpp"
 
 namespace keepsake::services {
 
@@ -83,6 +84,18 @@ int InspectMesh(const WorkerArgs& args) {
   return 0;
 }
 
+// Repair, scale and export into the job folder: model.stl, and report.json copied to
+// result.json for the runner. Refusals exit 2 with the reason as the last stderr line.
+int PrepareMesh(const WorkerArgs& args) {
+  const int code = RunMeshPrepare({args.input, ".", args.height_mm, /*progress_lines=*/true});
+  if (code != 0) return code;
+  std::error_code ec;
+  std::filesystem::copy_file("report.json", "result.json.tmp",
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  if (!ec) std::filesystem::rename("result.json.tmp", "result.json", ec);
+  return ec ? Reject("cannot write the result") : 0;
+}
+
 int InspectImage(const WorkerArgs& args) {
   auto format = imaging::ParseImageFormat(args.format);
   if (!format) return Reject("unknown image format " + args.format);
@@ -107,6 +120,7 @@ int RunWorker(const WorkerArgs& args) {
   });
   try {
     InjectFault();
+    if (args.kind == "prepare_mesh") return PrepareMesh(args);
     if (args.kind == "inspect_mesh") return InspectMesh(args);
     if (args.kind == "inspect_image") return InspectImage(args);
     return Reject("unknown job kind " + args.kind);

@@ -44,6 +44,7 @@ const std::vector<Row> kItemRows = {
     {"awaiting_asset", "cancel", "cancelled", "system"},
     {"preparing", "prepared", "needs_review", "system"},
     {"preparing", "prepare_failed", "failed", "system"},
+    {"preparing", "unusable", "awaiting_customer", "system"},
     {"preparing", "cancel", "cancelled", "system"},
     {"needs_review", "approve", "approved", "modeler"},
     {"needs_review", "request_rework", "rework", "modeler"},

@@ -71,7 +71,8 @@ TEST_F(StoreTest, CreatesOrderWithItemJobAndTimeline) {
   auto jobs = store_->JobsForItem(order.items[0].id);
   ASSERT_TRUE(jobs);
   ASSERT_EQ(jobs->size(), 1u);
-  EXPECT_EQ((*jobs)[0].kind, "inspect_mesh");
+  EXPECT_EQ((*jobs)[0].kind, "prepare_mesh");
+  EXPECT_EQ((*jobs)[0].params, "{\"height_mm\":80}");
   EXPECT_EQ((*jobs)[0].state, "queued");
   auto events = store_->OrderEvents(order.id);
   ASSERT_TRUE(events);

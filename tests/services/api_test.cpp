@@ -299,8 +299,9 @@ TEST_F(ApiTest, IllegalTransitionListsTheAllowedOnes) {
   EXPECT_EQ(kinds, (std::vector<std::string>{"on_hold", "placed", "cancelled"}));
 }
 
-TEST_F(ApiTest, RealMeshIsInspectedInTheSandboxAndReachesReview) {
-  json order = CreateOrder(OrderBody("api-mesh", "figure-white", MeshAsset()), "key-mesh");
+TEST_F(ApiTest, RealMeshIsPreparedInTheSandboxAndReachesReview) {
+  json order = CreateOrder(OrderBody("api-mesh", "figure-white", MeshAsset(), {{"height_mm", 60}}),
+                           "key-mesh");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -312,7 +313,17 @@ TEST_F(ApiTest, RealMeshIsInspectedInTheSandboxAndReachesReview) {
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0]["state"], "succeeded");
   EXPECT_EQ(jobs[0]["progress"], 100);
-  EXPECT_EQ(jobs[0]["result"]["faces"], 5336);
+  EXPECT_EQ(jobs[0]["kind"], "prepare_mesh");
+  EXPECT_TRUE(jobs[0]["result"]["printable"].get<bool>());
+  EXPECT_NEAR(jobs[0]["result"]["output"]["size_mm"][2].get<double>(), 60.0, 0.3);
+  // the print file is an asset of its own, downloadable by the engineer and the print room
+  const std::string stl = jobs[0]["result"]["files"]["model.stl"]["asset"];
+  auto file = Get("/api/v1/assets/" + stl + "/file", "production");
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->status, 200);
+  EXPECT_EQ(file->body.size(), jobs[0]["result"]["files"]["model.stl"]["bytes"].get<size_t>());
+  EXPECT_EQ(file->body.substr(0, 8), "Keepsake");
+  EXPECT_EQ(Get("/api/v1/assets/" + stl + "/file", "logistics")->status, 403);
   auto approve = Post("/api/v1/items/" + item + "/transitions", "modeler", {{"event", "approve"}});
   EXPECT_EQ(json::parse(approve->body)["state"], "approved");
   auto not_yours =
@@ -321,18 +332,28 @@ TEST_F(ApiTest, RealMeshIsInspectedInTheSandboxAndReachesReview) {
   EXPECT_EQ(json::parse(not_yours->body)["code"], "forbidden_transition");
 }
 
-TEST_F(ApiTest, BrokenFileFailsItsItemWithAReasonAndTheServerStaysUp) {
+TEST_F(ApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {
   // a GLB magic followed by garbage: accepted at upload (type by magic), refused by the importer
   const std::string broken = "glTF" + std::string(4096, '\x13');
   const std::string asset = UploadAsset(*server_, server_->Token("channel"), broken);
   json order = CreateOrder(OrderBody("api-broken", "figure-white", asset), "key-broken");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
   ASSERT_TRUE(WaitFor(
-      [&] { return json::parse(Get("/api/v1/items/" + item, "cs")->body)["state"] == "failed"; },
+      [&] {
+        return json::parse(Get("/api/v1/items/" + item, "cs")->body)["state"] ==
+               "awaiting_customer";
+      },
       30000));
   json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "cs")->body)["jobs"];
   EXPECT_EQ(jobs[0]["state"], "failed");
-  EXPECT_NE(jobs[0]["error"].get<std::string>().find("cannot be used"), std::string::npos);
+  EXPECT_EQ(jobs[0]["result"], nullptr);
+  // the importer's own words reach customer service, and the timeline says why
+  EXPECT_FALSE(jobs[0]["error"].get<std::string>().empty());
+  json events = json::parse(
+      Get("/api/v1/orders/" + std::to_string(order["id"].get<int64_t>()) + "/events", "cs")
+          ->body)["events"];
+  EXPECT_EQ(events.back()["to"], "awaiting_customer");
+  EXPECT_EQ(events.back()["reason"], jobs[0]["error"]);
   EXPECT_EQ(server_->Client()->Get("/healthz")->status, 200);
 }
 

@@ -118,6 +118,7 @@ struct Job {
   std::string phase;
   std::string error;   // the reason of the last failure, plain words
   std::string result;  // JSON text written by the worker
+  std::string params;  // JSON text: the item's options when the job was queued
   std::string created_at;
   std::string updated_at;
 };

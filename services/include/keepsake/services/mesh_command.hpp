@@ -12,6 +12,7 @@ struct MeshPrepareArgs {
   std::string input;
   std::string out_dir;
   double height_mm = 100;
+  bool progress_lines = false;  // print "progress N phase" lines (inside the sandboxed worker)
 };
 
 int RunMeshPrepare(const MeshPrepareArgs& args);

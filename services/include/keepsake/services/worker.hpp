@@ -10,10 +10,11 @@
 namespace keepsake::services {
 
 struct WorkerArgs {
-  std::string kind;    // inspect_mesh, inspect_image
+  std::string kind;    // prepare_mesh, inspect_mesh, inspect_image
   std::string input;   // file name inside the job directory
   std::string format;  // as decided by the upload sniffing: glb, obj, png, ...
   long long max_image_pixels = 100'000'000;
+  double height_mm = 100;  // prepare_mesh: the ordered height
 };
 
 inline constexpr int kWorkerExitRejected = 2;

@@ -1,0 +1,16 @@
+// Content-addressed files under DIR/assets/ab/<sha256>: written to DIR/tmp, fsync'd, renamed
+// into place, so a crash leaves either no file or the whole file. The same bytes are one file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "keepsake/services/paths.hpp"
+
+namespace keepsake::services {
+
+// Stores `content` and returns its sha256 (hex), or nullopt when the disk refused.
+std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content);
+
+}  // namespace keepsake::services

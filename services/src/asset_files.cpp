@@ -1,0 +1,42 @@
+#include "keepsake/services/asset_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "keepsake/services/crypto.hpp"
+
+namespace keepsake::services {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content) {
+  const std::string sha = Sha256Hex(content);
+  const fs::path target = paths.AssetFile(sha);
+  std::error_code ec;
+  if (fs::exists(target, ec)) return sha;
+  fs::create_directories(target.parent_path(), ec);
+  const fs::path tmp = paths.Tmp() / ("asset-" + NewRequestId());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  size_t written = 0;
+  while (ok && written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    ok = n > 0;
+    if (ok) written += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (ok) {
+    fs::rename(tmp, target, ec);
+    ok = !ec;
+  }
+  if (!ok) {
+    fs::remove(tmp, ec);
+    return std::nullopt;
+  }
+  return sha;
+}
+
+}  // namespace keepsake::services
