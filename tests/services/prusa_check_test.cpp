@@ -1,0 +1,53 @@
+// An independent check of what we print: PrusaSlicer (Debian's prusa-slicer, its own mesh
+// code, admesh) reads each prepared STL and must find it manifold with no open edges.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "test_support.hpp"
+
+namespace keepsake::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Input {
+  std::string name;
+  std::string path;  // relative to ../shared/data/meshes/ai, or absolute
+};
+
+void PrintTo(const Input& i, std::ostream* os) { *os << i.name; }
+
+class PrusaSlicerCheck : public ::testing::TestWithParam<Input> {};
+
+TEST_P(PrusaSlicerCheck, PreparedStlIsManifoldWithoutOpenEdges) {
+  if (!fs::exists("/usr/bin/prusa-slicer")) {
+    GTEST_SKIP() << "prusa-slicer is not installed (scripts/install-deps.sh installs it)";
+  }
+  TempDir dir;
+  const Input& in = GetParam();
+  const std::string source =
+      in.path.front() == '/' ? in.path : SharedDataDir() + "/meshes/ai/" + in.path;
+  int code = -1;
+  RunCommand({KeepsakeBinary(), "mesh", "prepare", source, "--height-mm", "80", "--out",
+              (dir.path() / "out").string()},
+             &code);
+  ASSERT_EQ(code, 0);
+  const std::string info = RunCommand(
+      {"/usr/bin/prusa-slicer", "--info", (dir.path() / "out" / "model.stl").string()}, &code);
+  ASSERT_EQ(code, 0) << info;
+  EXPECT_NE(info.find("manifold = yes"), std::string::npos) << info;
+  const size_t open = info.find("open_edges = ");
+  if (open != std::string::npos) EXPECT_EQ(info.substr(open, 14), "open_edges = 0") << info;
+  EXPECT_NE(info.find("size_z = 80.0"), std::string::npos) << info;
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, PrusaSlicerCheck,
+                         ::testing::Values(Input{"Trellis", "trellis_character_tpose.glb"},
+                                           Input{"TripoSrChair", "triposr_chair/mesh.obj"},
+                                           Input{"Sf3dCat", "sf3d_cat/mesh.obj"},
+                                           Input{"Hunyuan3d", "hunyuan3d2_female_white_mesh.glb"}),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace keepsake::testing
