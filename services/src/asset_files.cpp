@@ -4,12 +4,25 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "keepsake/services/crypto.hpp"
 
 namespace keepsake::services {
 
 namespace fs = std::filesystem;
+
+bool WriteFileAtomically(const fs::path& path, std::string_view content) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  return !ec;
+}
 
 std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content) {
   const std::string sha = Sha256Hex(content);

@@ -21,6 +21,7 @@
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/api_server.hpp"
+#include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/config.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/demo.hpp"
@@ -133,8 +134,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
               << port << "/api/v1/orders" << std::endl;
   }
   if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << port << "\n";
-    fs::rename(port_file + ".tmp", port_file);
+    services::WriteFileAtomically(port_file, std::to_string(port) + "\n");
   }
   std::thread signal_thread([&] {
     int sig = 0;

@@ -13,6 +13,7 @@
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/mesh/import.hpp"
 #include "keepsake/mesh/repair.hpp"
+#include "keepsake/services/asset_files.hpp"
 
 namespace keepsake::services {
 
@@ -44,15 +45,7 @@ json ReportJson(const mesh::RepairReport& r) {
 }
 
 bool WriteJson(const fs::path& path, const json& body) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << body.dump(2) << "\n";
-    if (!out.flush()) return false;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  return !ec;
+  return WriteFileAtomically(path, body.dump(2) + "\n");
 }
 
 void Progress(const MeshPrepareArgs& args, int percent, const char* phase) {

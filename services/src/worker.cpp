@@ -15,6 +15,7 @@
 
 #include "keepsake/imaging/inspect.hpp"
 #include "keepsake/mesh/inspect.hpp"
+#include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/mesh_command.hpp"
 
 namespace keepsake::services {
@@ -33,15 +34,7 @@ int Reject(const std::string& why) {
   return kWorkerExitRejected;
 }
 
-bool WriteResult(const json& result) {
-  const char* tmp = "result.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << result.dump(2);
-    if (!out.flush()) return false;
-  }
-  return std::rename(tmp, "result.json") == 0;
-}
+bool WriteResult(const json& result) { return WriteFileAtomically("result.json", result.dump(2)); }
 
 // Faults on purpose, for the tests of the sandbox only: the server passes
 // KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it.

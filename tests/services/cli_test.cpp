@@ -55,21 +55,9 @@ TEST(Cli, RelativeDataDirectoryWorksForJobs) {
   ServerProcess server(dir.path() / "var");
   server.SetWorkingDir(dir.path());
   server.Start();
-  const std::string token = server.Token("channel");
-  const std::string asset = UploadAsset(
-      server, token, ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
-  auto res = server.Client()->Post(
-      "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "rel"}},
-      OrderBody("relative", "postcard-cn", asset).dump(), "application/json");
-  ASSERT_EQ(res->status, 201);
-  const std::string item =
-      std::to_string(nlohmann::json::parse(res->body)["items"][0]["id"].get<int64_t>());
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        auto got = server.Client()->Get("/api/v1/items/" + item, Bearer(token));
-        return nlohmann::json::parse(got->body)["state"] == "needs_review";
-      },
-      30000));
+  const std::string item = PlaceOrderWithFile(
+      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "postcard-cn", "relative");
+  EXPECT_TRUE(WaitFor([&] { return ItemState(server, item) == "needs_review"; }, 30000));
 }
 
 TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {

@@ -80,38 +80,17 @@ TEST(Durability, LeasedJobIsPickedUpAfterARestart) {
     // the first server's worker spins, so its job is leased when the server is killed
     ServerProcess server(data, {"--worker-wall-s", "600"}, {{"KEEPSAKE_WORKER_FAULT", "spin"}});
     server.Start();
-    const std::string token = server.Token("channel");
-    const std::string asset =
-        UploadAsset(server, token,
-                    ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
-    auto res = server.Client()->Post(
-        "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "r"}},
-        OrderBody("restart", "postcard-cn", asset).dump(), "application/json");
-    ASSERT_EQ(res->status, 201);
-    item = std::to_string(json::parse(res->body)["items"][0]["id"].get<int64_t>());
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          json jobs = json::parse(
-              server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
-          return jobs["jobs"][0]["state"] == "leased";
-        },
-        20000));
+    item = PlaceOrderWithFile(server, "images/lowres_portrait_exif_prompt_512x768.jpg",
+                              "postcard-cn", "restart");
+    ASSERT_TRUE(WaitFor([&] { return ItemJobs(server, item)[0]["state"] == "leased"; }, 20000));
     server.Kill(SIGKILL);  // the worker dies with it (PR_SET_PDEATHSIG)
   }
   ServerProcess restarted(data);
   restarted.Start();
-  const std::string token = restarted.Token("cs");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        return json::parse(restarted.Client()
-                               ->Get("/api/v1/items/" + item, Bearer(token))
-                               ->body)["state"] == "needs_review";
-      },
-      30000));
-  json jobs =
-      json::parse(restarted.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
-  EXPECT_EQ(jobs["jobs"][0]["attempts"], 2);
-  EXPECT_EQ(jobs["jobs"][0]["result"]["width_px"], 512);
+  ASSERT_TRUE(WaitFor([&] { return ItemState(restarted, item) == "needs_review"; }, 30000));
+  json jobs = ItemJobs(restarted, item);
+  EXPECT_EQ(jobs[0]["attempts"], 2);
+  EXPECT_EQ(jobs[0]["result"]["width_px"], 512);
 }
 
 TEST(Durability, ShutdownStopsARunningWorkerPromptly) {
@@ -119,21 +98,9 @@ TEST(Durability, ShutdownStopsARunningWorkerPromptly) {
   ServerProcess server(dir.path() / "data", {"--worker-wall-s", "600"},
                        {{"KEEPSAKE_WORKER_FAULT", "spin"}});
   server.Start();
-  const std::string token = server.Token("channel");
-  const std::string asset = UploadAsset(
-      server, token, ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
-  auto res = server.Client()->Post(
-      "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "s"}},
-      OrderBody("shutdown", "postcard-cn", asset).dump(), "application/json");
-  ASSERT_EQ(res->status, 201);
-  const std::string item = std::to_string(json::parse(res->body)["items"][0]["id"].get<int64_t>());
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        json jobs = json::parse(
-            server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(token))->body);
-        return jobs["jobs"][0]["state"] == "leased";
-      },
-      20000));
+  const std::string item = PlaceOrderWithFile(
+      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "postcard-cn", "shutdown");
+  ASSERT_TRUE(WaitFor([&] { return ItemJobs(server, item)[0]["state"] == "leased"; }, 20000));
   const auto begin = std::chrono::steady_clock::now();
   server.Stop();  // SIGTERM
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));

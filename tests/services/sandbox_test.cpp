@@ -21,28 +21,18 @@ Outcome RunFaultyJob(const std::string& fault, std::vector<std::string> args) {
   args.insert(args.end(), {"--job-max-attempts", "1"});
   ServerProcess server(dir.path() / "data", args, {{"KEEPSAKE_WORKER_FAULT", fault}});
   server.Start();
-  const std::string channel = server.Token("channel");
-  const std::string asset =
-      UploadAsset(server, channel,
-                  ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
-  auto res = server.Client()->Post(
-      "/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "fault"}},
-      OrderBody("fault-" + fault, "postcard-cn", asset).dump(), "application/json");
-  EXPECT_EQ(res->status, 201) << res->body;
-  const std::string item = std::to_string(json::parse(res->body)["items"][0]["id"].get<int64_t>());
+  const std::string item = PlaceOrderWithFile(
+      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "postcard-cn", "fault-" + fault);
   Outcome out;
   EXPECT_TRUE(WaitFor(
       [&] {
-        json jobs = json::parse(
-            server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(channel))->body);
-        out.job_state = jobs["jobs"][0]["state"];
-        out.error =
-            jobs["jobs"][0]["error"].is_string() ? jobs["jobs"][0]["error"].get<std::string>() : "";
+        json jobs = ItemJobs(server, item);
+        out.job_state = jobs[0]["state"];
+        out.error = jobs[0]["error"].is_string() ? jobs[0]["error"].get<std::string>() : "";
         return out.job_state == "failed" || out.job_state == "dead";
       },
       60000));
-  out.item_state =
-      json::parse(server.Client()->Get("/api/v1/items/" + item, Bearer(channel))->body)["state"];
+  out.item_state = ItemState(server, item);
   EXPECT_EQ(server.Client()->Get("/healthz")->status, 200);
   return out;
 }

@@ -218,6 +218,30 @@ nlohmann::json OrderBody(const std::string& channel_ref, const std::string& prod
           {"items", nlohmann::json::array({item})}};
 }
 
+std::string PlaceOrderWithFile(ServerProcess& server, const std::string& shared_file,
+                               const std::string& product, const std::string& ref) {
+  const std::string token = server.Token("channel");
+  const std::string asset =
+      UploadAsset(server, token, ReadFile(SharedDataDir() + "/" + shared_file));
+  auto res = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "key-" + ref}},
+      OrderBody(ref, product, asset).dump(), "application/json");
+  if (!res || res->status != 201) {
+    throw std::runtime_error("order failed: " + (res ? res->body : std::string("no response")));
+  }
+  return std::to_string(nlohmann::json::parse(res->body)["items"][0]["id"].get<int64_t>());
+}
+
+nlohmann::json ItemJobs(ServerProcess& server, const std::string& item, const std::string& role) {
+  auto res = server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(server.Token(role)));
+  return nlohmann::json::parse(res->body)["jobs"];
+}
+
+std::string ItemState(ServerProcess& server, const std::string& item, const std::string& role) {
+  auto res = server.Client()->Get("/api/v1/items/" + item, Bearer(server.Token(role)));
+  return nlohmann::json::parse(res->body)["state"];
+}
+
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -82,6 +82,16 @@ nlohmann::json OrderBody(const std::string& channel_ref, const std::string& prod
                          const std::string& asset,
                          nlohmann::json options = nlohmann::json::object());
 
+// Uploads a file of ../shared/data (e.g. "images/x.jpg") as the channel and places a one-item
+// order for `product` under channel_ref `ref`; returns the item id. Fails the test otherwise.
+std::string PlaceOrderWithFile(ServerProcess& server, const std::string& shared_file,
+                               const std::string& product, const std::string& ref);
+// GET /api/v1/items/{item}/jobs and GET /api/v1/items/{item} as `role`.
+nlohmann::json ItemJobs(ServerProcess& server, const std::string& item,
+                        const std::string& role = "cs");
+std::string ItemState(ServerProcess& server, const std::string& item,
+                      const std::string& role = "cs");
+
 // Polls until pred() or the timeout; returns pred().
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms);
 

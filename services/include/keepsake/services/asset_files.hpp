@@ -2,6 +2,7 @@
 // into place, so a crash leaves either no file or the whole file. The same bytes are one file.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,10 @@
 #include "keepsake/services/paths.hpp"
 
 namespace keepsake::services {
+
+// Writes `content` to `path` through `path`.tmp and a rename, so that a reader sees either the
+// old file or the whole new one. Returns false when the disk refused.
+bool WriteFileAtomically(const std::filesystem::path& path, std::string_view content);
 
 // Stores `content` and returns its sha256 (hex), or nullopt when the disk refused.
 std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content);
