@@ -11,9 +11,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
+#include <CGAL/AABB_face_graph_triangle_primitive.h>
+#include <CGAL/AABB_traits.h>
+#include <CGAL/AABB_tree.h>
 #include <CGAL/Exact_predicates_inexact_constructions_kernel.h>
 #include <CGAL/Polygon_mesh_processing/bbox.h>
 #include <CGAL/Polygon_mesh_processing/border.h>
@@ -327,6 +331,62 @@ SolidCheck CheckSolid(const MeshData& mesh) {
     check.outward = std::all_of(volumes.begin(), volumes.end(), [](double v) { return v > 0; });
   }
   return check;
+}
+
+WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
+  using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
+  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+  WallThickness out;
+  out.threshold_mm = threshold_mm;
+  std::vector<Point> points;
+  points.reserve(mesh.positions.size());
+  for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
+  std::vector<Polygon> polygons;
+  for (const auto& t : mesh.triangles) polygons.push_back({t[0], t[1], t[2]});
+  if (!PMP::is_polygon_soup_a_polygon_mesh(polygons)) return out;
+  SurfaceMesh sm;
+  PMP::polygon_soup_to_polygon_mesh(points, polygons, sm);
+  Tree tree(faces(sm).first, faces(sm).second, sm);
+  std::vector<std::pair<double, double>> samples;  // (thickness, area)
+  samples.reserve(sm.number_of_faces());
+  for (Face f : sm.faces()) {
+    std::array<Point, 3> p;
+    std::size_t k = 0;
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+      if (k < 3) p[k] = sm.point(v);
+      ++k;
+    }
+    const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
+    const double twice_area = std::sqrt(normal.squared_length());
+    if (twice_area <= 0) continue;
+    const Point centre = CGAL::centroid(p[0], p[1], p[2]);
+    const Kernel::Ray_3 inward(centre, -normal);
+    auto hit = tree.first_intersection(inward, [f](Face other) { return other == f; });
+    double thickness = std::numeric_limits<double>::infinity();
+    if (hit) {
+      if (const Point* at = boost::get<Point>(&hit->first)) {
+        thickness = std::sqrt(CGAL::squared_distance(centre, *at));
+      }
+    }
+    samples.emplace_back(thickness, twice_area / 2);
+    out.area_mm2 += twice_area / 2;
+    if (thickness < threshold_mm) out.area_below_mm2 += twice_area / 2;
+  }
+  std::sort(samples.begin(), samples.end());
+  double seen = 0;
+  bool p1_set = false;
+  for (const auto& [thickness, area] : samples) {
+    seen += area;
+    if (!p1_set && seen >= 0.01 * out.area_mm2) {
+      out.p1_mm = thickness;
+      p1_set = true;
+    }
+    if (seen >= 0.5 * out.area_mm2) {
+      out.p50_mm = thickness;
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace keepsake::mesh

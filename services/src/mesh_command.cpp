@@ -118,8 +118,26 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       {"self_intersections", check.self_intersections},
                       {"degenerate_faces", check.degenerate_faces},
                       {"shells", check.shells}};
-  if (!check.Ok())
+  if (!check.Ok()) {
     return Refuse(args, out_dir, report, "the repaired model failed its final check");
+  }
+
+  Progress(args, 90, "walls");
+  const mesh::WallThickness walls = mesh::MeasureWallThickness(repaired->mesh, args.min_wall_mm);
+  report["walls"] = {{"min_wall_mm", args.min_wall_mm},
+                     {"share_below_min", walls.ShareBelow()},
+                     {"area_below_min_mm2", walls.area_below_mm2},
+                     {"p1_mm", walls.p1_mm},
+                     {"p50_mm", walls.p50_mm}};
+  // Thin regions are the engineer's call (thicken, scale up); a model that is almost all
+  // thin wall is a sheet, not a figure, and no setting makes it printable as ordered.
+  if (walls.ShareBelow() > 0.9) {
+    return Refuse(args, out_dir, report,
+                  "the model is a thin sheet, not a solid: " +
+                      std::to_string(static_cast<int>(walls.ShareBelow() * 100)) +
+                      " % of its surface is thinner than " + std::to_string(args.min_wall_mm) +
+                      " mm at this height");
+  }
 
   Progress(args, 95, "export");
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());

@@ -73,6 +73,7 @@ TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   EXPECT_NEAR(report["output"]["size_mm"][2].get<double>(), 60.0, 0.3);
   EXPECT_TRUE(report["output"]["closed"].get<bool>());
   EXPECT_GT(report["repair"]["welded_vertices"].get<int>(), 0);  // the hairline cracks
+  EXPECT_LT(report["walls"]["share_below_min"].get<double>(), 0.5);
   const auto stl_bytes = std::filesystem::file_size(dir.path() / "out" / "model.stl");
   EXPECT_EQ(stl_bytes, 84 + 50 * report["repair"]["output_triangles"].get<uint64_t>());
 }
@@ -90,6 +91,23 @@ TEST(Cli, MeshPrepareRefusesWhatCannotBePrintedInOneLine) {
   EXPECT_FALSE(report["printable"].get<bool>());
   EXPECT_NE(report["reason"].get<std::string>().find("no height"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "out" / "model.stl"));
+}
+
+// A flat square has no volume: the rebuild would make it a 0.06 mm plate. The wall check
+// refuses it instead of calling it printable.
+TEST(Cli, MeshPrepareRefusesAThinSheet) {
+  TempDir dir;
+  std::ofstream(dir.path() / "sheet.off") << "OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n"
+                                             "3 0 1 2\n3 0 2 3\n";
+  int code = -1;
+  RunCommand({KeepsakeBinary(), "mesh", "prepare", (dir.path() / "sheet.off").string(), "--out",
+              (dir.path() / "out").string()},
+             &code);
+  EXPECT_EQ(code, 2);
+  const auto report = nlohmann::json::parse(ReadFile(dir.path() / "out" / "report.json"));
+  EXPECT_FALSE(report["printable"].get<bool>());
+  EXPECT_NE(report["reason"].get<std::string>().find("thin sheet"), std::string::npos)
+      << report.dump(2);
 }
 
 TEST(Cli, BadListenAddressIsRefused) {

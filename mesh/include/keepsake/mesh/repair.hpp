@@ -70,4 +70,16 @@ struct SolidCheck {
 };
 SolidCheck CheckSolid(const MeshData& mesh);
 
+// Local wall thickness: for each face, one ray from its centre inward along its normal to the
+// first other face (CGAL AABB tree). Area-weighted, in the mesh's units (mm at print scale).
+struct WallThickness {
+  double area_mm2 = 0;
+  double area_below_mm2 = 0;  // area whose thickness is under `threshold_mm`
+  double threshold_mm = 0;
+  double p1_mm = 0;   // 1st percentile of thickness by area
+  double p50_mm = 0;  // median by area
+  double ShareBelow() const { return area_mm2 > 0 ? area_below_mm2 / area_mm2 : 0; }
+};
+WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm);
+
 }  // namespace keepsake::mesh

@@ -12,6 +12,7 @@ struct MeshPrepareArgs {
   std::string input;
   std::string out_dir;
   double height_mm = 100;
+  double min_wall_mm = 1.0;     // the material's minimum wall (white resin 1.0, full colour 2.0)
   bool progress_lines = false;  // print "progress N phase" lines (inside the sandboxed worker)
 };
 
