@@ -128,6 +128,12 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
       R"sql(
 ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
 )sql",
+      // 3: the print file an engineer approved, frozen by its sha256 (DESIGN: a reprint prints
+      // exactly what was approved)
+      R"sql(
+ALTER TABLE items ADD COLUMN print_file TEXT REFERENCES assets(id);
+CREATE INDEX items_review ON items(state, updated_at);
+)sql",
   };
   return migrations;
 }

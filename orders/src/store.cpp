@@ -195,9 +195,10 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
 }
 
 std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id) {
-  SQLite::Statement q(db,
-                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-                      "state, version, created_at, updated_at FROM items WHERE id = ?");
+  SQLite::Statement q(
+      db,
+      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
+      "state, version, created_at, updated_at, COALESCE(print_file, '') FROM items WHERE id = ?");
   q.bind(1, item_id);
   if (!q.executeStep()) return std::nullopt;
   return ItemFromRow(q);
@@ -220,6 +221,7 @@ Item ItemFromRow(SQLite::Statement& q) {
   item.version = q.getColumn(7).getInt64();
   item.created_at = q.getColumn(8).getString();
   item.updated_at = q.getColumn(9).getString();
+  item.print_file = q.getColumn(10).getString();
   return item;
 }
 
@@ -262,7 +264,8 @@ Order OrderFromRow(SQLite::Statement& q) {
 void LoadItems(SQLite::Database& db, Order& order) {
   SQLite::Statement q(db,
                       "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-                      "state, version, created_at, updated_at FROM items WHERE order_id = ? "
+                      "state, version, created_at, updated_at, COALESCE(print_file, '') FROM items "
+                      "WHERE order_id = ? "
                       "ORDER BY position");
   q.bind(1, order.id);
   while (q.executeStep()) order.items.push_back(ItemFromRow(q));
@@ -303,6 +306,20 @@ Result<void> FollowItems(SQLite::Database& db, int64_t order_id, const std::stri
   return {};
 }
 
+// The model.stl asset of the item's newest succeeded job, or empty.
+std::string LatestPrintFile(SQLite::Database& db, int64_t item_id) {
+  SQLite::Statement q(db,
+                      "SELECT result FROM jobs WHERE item_id = ? AND state = 'succeeded' "
+                      "ORDER BY id DESC LIMIT 1");
+  q.bind(1, item_id);
+  if (!q.executeStep()) return {};
+  const json result = json::parse(q.getColumn(0).getString(), nullptr, false);
+  if (!result.is_object() || !result.contains("files")) return {};
+  const json& files = result["files"];
+  if (!files.contains("model.stl") || !files["model.stl"].contains("asset")) return {};
+  return files["model.stl"]["asset"].get<std::string>();
+}
+
 // Takes an item transition inside the caller's transaction; shared by the API path and the
 // job queue so that every item change goes through the same table and cascades.
 Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemChange& change,
@@ -331,14 +348,30 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
       asset_kind = *kind;
     }
   }
+  // Approval freezes the print file: the STL of the item's latest successful preparation.
+  // Leaving `approved` (reopen) unfreezes it. (The job result's "files" entry is the runner's
+  // contract, services/src/job_runner.cpp.)
+  std::string print_file = item.print_file;
+  if (change.event == "approve") {
+    print_file = LatestPrintFile(db, item.id);
+    auto kind = AssetKind(db, item.asset_id, "asset");
+    if (print_file.empty() && kind && *kind == "mesh") {
+      return Fail(Errc::kIllegalTransition,
+                  "item " + std::to_string(item.id) + " has no prepared print file to approve",
+                  "event", ItemStateMachine().AllEvents(item.state));
+    }
+  }
+  if (item.state == "approved" && to != "in_production" && to != "produced") print_file.clear();
   const std::string now = NowUtcIso();
   SQLite::Statement upd(db,
                         "UPDATE items SET state = ?, asset_id = NULLIF(?, ''), "
-                        "version = version + 1, updated_at = ? WHERE id = ?");
+                        "print_file = NULLIF(?, ''), version = version + 1, updated_at = ? "
+                        "WHERE id = ?");
   upd.bind(1, to);
   upd.bind(2, asset_id);
-  upd.bind(3, now);
-  upd.bind(4, item.id);
+  upd.bind(3, print_file);
+  upd.bind(4, now);
+  upd.bind(5, item.id);
   upd.exec();
   SQLite::Statement bump(db,
                          "UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ?");
@@ -347,6 +380,7 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   bump.exec();
   json detail{{"event", change.event}};
   if (change.event == "attach_asset") detail["asset"] = asset_id;
+  if (change.event == "approve" && !print_file.empty()) detail["print_file"] = print_file;
   AppendEvent(db,
               Event{0, item.order_id, item.id, now, actor.name, std::string(RoleName(actor.role)),
                     "item.transition", item.state, to, change.reason, detail.dump()});
@@ -755,6 +789,24 @@ Result<Item> Store::GetItem(int64_t item_id) {
     if (!item) return Fail(Errc::kNotFound, "item " + std::to_string(item_id) + " does not exist");
     return *item;
   });
+}
+
+Result<std::vector<std::pair<Item, std::string>>> Store::ReviewQueue(int limit) {
+  if (limit < 1 || limit > 200) return Fail(Errc::kInvalidArgument, "limit must be 1-200", "limit");
+  return impl_->Read(
+      [&](SQLite::Database& db) -> Result<std::vector<std::pair<Item, std::string>>> {
+        SQLite::Statement q(db,
+                            "SELECT i.id, o.number FROM items i JOIN orders o ON o.id = i.order_id "
+                            "WHERE i.state = 'needs_review' AND o.state != 'on_hold' "
+                            "ORDER BY i.updated_at, i.id LIMIT ?");
+        q.bind(1, limit);
+        std::vector<std::pair<Item, std::string>> out;
+        while (q.executeStep()) {
+          auto item = rows::LoadItem(db, q.getColumn(0).getInt64());
+          if (item) out.emplace_back(std::move(*item), q.getColumn(1).getString());
+        }
+        return out;
+      });
 }
 
 Result<Asset> Store::RecordAsset(const Asset& asset) {

@@ -190,6 +190,7 @@ struct ApiServer::Impl {
   void ItemTransition(const Context&, const httplib::Request&, httplib::Response&);
   void ItemJobs(const Context&, const httplib::Request&, httplib::Response&);
   void GetJob(const Context&, const httplib::Request&, httplib::Response&);
+  void ReviewQueue(const Context&, const httplib::Request&, httplib::Response&);
 };
 
 const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
@@ -245,6 +246,11 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
       {"GET", "/api/v1/items/([0-9]{1,18})/jobs", "/api/v1/items/{id}/jobs", everyone,
        &Impl::ItemJobs},
       {"GET", "/api/v1/jobs/([0-9]{1,18})", "/api/v1/jobs/{id}", everyone, &Impl::GetJob},
+      {"GET",
+       "/api/v1/review/queue",
+       "/api/v1/review/queue",
+       {kModeler, kAdmin},
+       &Impl::ReviewQueue},
   };
   return routes;
 }
@@ -757,6 +763,31 @@ void ApiServer::Impl::GetJob(const Context&, const httplib::Request& req, httpli
   auto job = store.GetJob(std::stoll(req.matches[1]));
   if (!job) return ReplyError(req, res, job.error());
   Reply(res, 200, api_json::JobJson(*job));
+}
+
+void ApiServer::Impl::ReviewQueue(const Context& ctx, const httplib::Request& req,
+                                  httplib::Response& res) {
+  int limit = 50;
+  if (req.has_param("limit")) {
+    const std::string value = req.get_param_value("limit");
+    if (value.empty() || value.size() > 3 ||
+        value.find_first_not_of("0123456789") != std::string::npos) {
+      return ReplyError(
+          req, res,
+          orders::Error{orders::Errc::kInvalidArgument, "limit must be 1-200", "limit", {}});
+    }
+    limit = std::stoi(value);
+  }
+  auto queue = store.ReviewQueue(limit);
+  if (!queue) return ReplyError(req, res, queue.error());
+  json items = json::array();
+  for (const auto& [item, number] : *queue) {
+    json entry = api_json::ItemJson(item, ctx.actor.role);
+    entry["order"] = number;
+    entry["waiting_since"] = item.updated_at;
+    items.push_back(entry);
+  }
+  Reply(res, 200, {{"items", items}});
 }
 
 // --- ApiServer ---------------------------------------------------------------------------------

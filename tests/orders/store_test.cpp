@@ -47,6 +47,13 @@ class StoreTest : public ::testing::Test {
     return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
   }
 
+  // what the runner records for a prepared figure: the STL asset in "files"
+  std::string PreparedResult() {
+    EXPECT_TRUE(store_->RecordAsset({kStl, "mesh", "stl", 10, ""}));
+    return "{\"files\": {\"model.stl\": {\"asset\": \"" + kStl + "\", \"bytes\": 10}}}";
+  }
+
+  static inline const std::string kStl = std::string(64, 'c');
   static inline const std::string kMesh = std::string(64, 'a');
   static inline const std::string kImage = std::string(64, 'b');
   TempDir dir_;
@@ -171,7 +178,7 @@ TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   const Order& order = created->order;
   auto job = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(job && *job);
-  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared"));
+  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", PreparedResult(), "prepared"));
   ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}}, modeler_));
   auto started =
       store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}}, production_);
@@ -189,6 +196,44 @@ TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   ASSERT_TRUE(store_->TransitionOrder(order.id, "resume", cs_, "ok", {}));
   ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"produced", "", "", {}}, production_));
   EXPECT_EQ(store_->GetOrder(order.id)->state, "ready_to_pack");
+}
+
+TEST_F(StoreTest, ApprovalFreezesThePrintFileAndReopeningReleasesIt) {
+  auto created = Create(Figure("ref-1"), "k1");
+  const int64_t item = created->order.items[0].id;
+  auto job = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared"));
+  auto nothing = store_->TransitionItem(item, {"approve", "", "", {}}, modeler_);
+  ASSERT_FALSE(nothing);  // a figure without a prepared STL cannot be approved
+  EXPECT_EQ(nothing.error().code, Errc::kIllegalTransition);
+  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}}, modeler_));
+  ASSERT_TRUE(store_->TransitionItem(item, {"reprepare", "", "", {}}, modeler_));
+  auto again = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(again && *again);
+  ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", PreparedResult(), "prepared"));
+  auto approved = store_->TransitionItem(item, {"approve", "", "", {}}, modeler_);
+  ASSERT_TRUE(approved) << approved.error().message;
+  EXPECT_EQ(approved->print_file, kStl);
+  auto events = store_->OrderEvents(created->order.id);
+  EXPECT_NE(events->back().detail.find(kStl), std::string::npos);
+  auto reopened = store_->TransitionItem(item, {"reopen", "", "", {}}, modeler_);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->print_file, "");
+}
+
+TEST_F(StoreTest, ReviewQueueIsOldestFirstAndSkipsHeldOrders) {
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) {
+    auto job = store_->LeaseJob("runner", 60000);
+    ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", PreparedResult(), "prepared"));
+  }
+  ASSERT_TRUE(store_->TransitionOrder(2, "hold", cs_, "customer called", {}));
+  auto queue = store_->ReviewQueue(10);
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->size(), 2u);
+  EXPECT_EQ((*queue)[0].second, "KS00000001");
+  EXPECT_EQ((*queue)[1].second, "KS00000003");
 }
 
 TEST_F(StoreTest, StaleVersionIsAConflict) {

@@ -324,8 +324,12 @@ TEST_F(ApiTest, RealMeshIsPreparedInTheSandboxAndReachesReview) {
   EXPECT_EQ(file->body.size(), jobs[0]["result"]["files"]["model.stl"]["bytes"].get<size_t>());
   EXPECT_EQ(file->body.substr(0, 8), "Keepsake");
   EXPECT_EQ(Get("/api/v1/assets/" + stl + "/file", "logistics")->status, 403);
+  json queue = json::parse(Get("/api/v1/review/queue", "modeler")->body)["items"];
+  ASSERT_FALSE(queue.empty());
+  EXPECT_EQ(queue[0]["order"], order["number"]);
   auto approve = Post("/api/v1/items/" + item + "/transitions", "modeler", {{"event", "approve"}});
   EXPECT_EQ(json::parse(approve->body)["state"], "approved");
+  EXPECT_EQ(json::parse(approve->body)["print_file"], stl);  // frozen by its sha256
   auto not_yours =
       Post("/api/v1/items/" + item + "/transitions", "channel", {{"event", "start_production"}});
   EXPECT_EQ(not_yours->status, 403);

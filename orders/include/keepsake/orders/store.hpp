@@ -85,6 +85,8 @@ class Store {
   // items (first item in production -> order in_production, all produced -> ready_to_pack).
   Result<Item> TransitionItem(int64_t item_id, const ItemChange& change, const Actor& actor);
   Result<Item> GetItem(int64_t item_id);
+  // Items waiting for a modeling engineer (needs_review), oldest first, with their order number.
+  Result<std::vector<std::pair<Item, std::string>>> ReviewQueue(int limit);
 
   // --- assets ---
   // Records an asset already written under the data directory; an existing id is returned
