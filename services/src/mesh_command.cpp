@@ -1,6 +1,7 @@
 #include "keepsake/services/mesh_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keepsake/mesh/analysis.hpp"
 #include "keepsake/mesh/export.hpp"
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/mesh/import.hpp"
@@ -138,6 +140,28 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       " % of its surface is thinner than " + std::to_string(args.min_wall_mm) +
                       " mm at this height");
   }
+
+  const mesh::Stability stability = mesh::AnalyseStability(repaired->mesh);
+  report["stability"] = {
+      {"centre_of_mass_mm", stability.centre_of_mass},
+      {"footprint_area_mm2", stability.footprint_area_mm2},
+      {"margin_mm", std::isfinite(stability.margin_mm) ? json(stability.margin_mm) : json(nullptr)},
+      {"stands", stability.stands}};
+  json findings = json::array();
+  if (walls.area_below_mm2 > 0) {
+    char share[64];
+    std::snprintf(share, sizeof share, "%.1f %% of the surface is thinner than %.1f mm",
+                  walls.ShareBelow() * 100, args.min_wall_mm);
+    findings.push_back({{"kind", "thin_walls"}, {"detail", share}});
+  }
+  if (!stability.stands) {
+    findings.push_back(
+        {{"kind", "unstable"},
+         {"detail",
+          "the centre of mass is outside what touches the plate (the points within 0.5 mm "
+          "of the lowest): it may tip over; consider a base"}});
+  }
+  report["findings"] = findings;
 
   Progress(args, 95, "export");
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());

@@ -1,0 +1,79 @@
+// Centre of mass by the signed tetrahedra of each face with the origin (uniform density);
+// footprint as the convex hull (Andrew's monotone chain) of the vertices on the plate.
+#include "keepsake/mesh/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace keepsake::mesh {
+
+namespace {
+
+using P2 = std::array<double, 2>;
+
+double Cross(const P2& o, const P2& a, const P2& b) {
+  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+std::vector<P2> ConvexHull(std::vector<P2> points) {
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  if (points.size() < 3) return points;
+  std::vector<P2> hull(2 * points.size());
+  size_t k = 0;
+  for (const P2& p : points) {  // lower hull
+    while (k >= 2 && Cross(hull[k - 2], hull[k - 1], p) <= 0) --k;
+    hull[k++] = p;
+  }
+  for (size_t i = points.size() - 1, lower = k + 1; i-- > 0;) {  // upper hull
+    while (k >= lower && Cross(hull[k - 2], hull[k - 1], points[i]) <= 0) --k;
+    hull[k++] = points[i];
+  }
+  hull.resize(k - 1);
+  return hull;  // counter-clockwise
+}
+
+}  // namespace
+
+Stability AnalyseStability(const MeshData& mesh, double contact_mm) {
+  Stability out;
+  double six_volume = 0;
+  std::array<double, 3> weighted{};
+  for (const auto& t : mesh.triangles) {
+    const auto& a = mesh.positions[t[0]];
+    const auto& b = mesh.positions[t[1]];
+    const auto& c = mesh.positions[t[2]];
+    const double v = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
+                     a[2] * (b[0] * c[1] - b[1] * c[0]);
+    six_volume += v;
+    for (size_t k = 0; k < 3; ++k) weighted[k] += v * (a[k] + b[k] + c[k]) / 4.0;
+  }
+  if (six_volume <= 0) return out;
+  for (size_t k = 0; k < 3; ++k) out.centre_of_mass[k] = weighted[k] / six_volume;
+
+  std::vector<P2> contact;
+  for (const auto& p : mesh.positions) {
+    if (p[2] <= contact_mm) contact.push_back({p[0], p[1]});
+  }
+  const std::vector<P2> hull = ConvexHull(contact);
+  if (hull.size() < 3) {
+    out.margin_mm = -std::numeric_limits<double>::infinity();
+    return out;  // it touches the plate in a point or a line: it cannot stand
+  }
+  const P2 com = {out.centre_of_mass[0], out.centre_of_mass[1]};
+  double margin = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < hull.size(); ++i) {
+    const P2& a = hull[i];
+    const P2& b = hull[(i + 1) % hull.size()];
+    out.footprint_area_mm2 += (a[0] * b[1] - b[0] * a[1]) / 2;
+    const double length = std::hypot(b[0] - a[0], b[1] - a[1]);
+    margin = std::min(margin, Cross(a, b, com) / length);  // signed distance, inside positive
+  }
+  out.margin_mm = margin;
+  out.stands = margin > 0;
+  return out;
+}
+
+}  // namespace keepsake::mesh
