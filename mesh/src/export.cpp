@@ -17,6 +17,19 @@ void PutFloat(std::string& out, double value) {
   out.append(bytes, 4);
 }
 
+tl::expected<size_t, std::string> WriteAtomically(const std::string& out, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file.write(out.data(), static_cast<std::streamsize>(out.size()));
+    if (!file.flush()) return tl::unexpected("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return tl::unexpected("cannot rename " + tmp + ": " + ec.message());
+  return out.size();
+}
+
 }  // namespace
 
 tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std::string& path) {
@@ -42,16 +55,29 @@ tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std
     }
     out.append(2, '\0');
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    file.write(out.data(), static_cast<std::streamsize>(out.size()));
-    if (!file.flush()) return tl::unexpected("cannot write " + tmp);
+  return WriteAtomically(out, path);
+}
+
+tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std::string& path) {
+  std::string out = "ply\nformat binary_little_endian 1.0\ncomment Keepsake, units: mm\n";
+  out += "element vertex " + std::to_string(mesh.positions.size()) + "\n";
+  out += "property float x\nproperty float y\nproperty float z\n";
+  out += "property uchar red\nproperty uchar green\nproperty uchar blue\n";
+  out += "element face " + std::to_string(mesh.triangles.size()) + "\n";
+  out += "property list uchar int vertex_indices\nend_header\n";
+  for (size_t v = 0; v < mesh.positions.size(); ++v) {
+    for (double x : mesh.positions[v]) PutFloat(out, x);
+    const auto& c = mesh.colors[v];
+    out.append(reinterpret_cast<const char*>(c.data()), 3);
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return tl::unexpected("cannot rename " + tmp + ": " + ec.message());
-  return out.size();
+  for (const auto& t : mesh.triangles) {
+    out.push_back(3);
+    for (uint32_t i : t) {
+      const int32_t index = static_cast<int32_t>(i);
+      out.append(reinterpret_cast<const char*>(&index), 4);
+    }
+  }
+  return WriteAtomically(out, path);
 }
 
 }  // namespace keepsake::mesh

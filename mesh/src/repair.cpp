@@ -18,6 +18,7 @@
 #include <CGAL/AABB_face_graph_triangle_primitive.h>
 #include <CGAL/AABB_traits.h>
 #include <CGAL/AABB_tree.h>
+#include <CGAL/AABB_triangle_primitive.h>
 #include <CGAL/Exact_predicates_inexact_constructions_kernel.h>
 #include <CGAL/Polygon_mesh_processing/bbox.h>
 #include <CGAL/Polygon_mesh_processing/border.h>
@@ -225,6 +226,53 @@ int64_t RemoveCavities(SurfaceMesh& sm) {
   return static_cast<int64_t>(cavities.size() < shells ? cavities.size() : 0);
 }
 
+// Colours each vertex of `target` from the closest point on `source`'s surface, interpolating
+// the source triangle's vertex colours (barycentric). Works on any triangle soup, so the
+// source needs no repair; both meshes must be in the same frame.
+void TransferVertexColors(const MeshData& source, MeshData& target) {
+  using Triangle = Kernel::Triangle_3;
+  using Iterator = std::vector<Triangle>::const_iterator;
+  using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
+  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+  std::vector<Triangle> triangles;
+  std::vector<std::array<uint32_t, 3>> corners;
+  for (const auto& t : source.triangles) {
+    const auto& a = source.positions[t[0]];
+    const auto& b = source.positions[t[1]];
+    const auto& c = source.positions[t[2]];
+    Triangle tri(Point(a[0], a[1], a[2]), Point(b[0], b[1], b[2]), Point(c[0], c[1], c[2]));
+    if (tri.is_degenerate()) continue;
+    triangles.push_back(tri);
+    corners.push_back(t);
+  }
+  if (triangles.empty()) return;
+  Tree tree(triangles.cbegin(), triangles.cend());
+  tree.accelerate_distance_queries();
+  target.colors.assign(target.positions.size(), {200, 200, 200});
+  for (size_t v = 0; v < target.positions.size(); ++v) {
+    const auto& p = target.positions[v];
+    const auto [closest, id] = tree.closest_point_and_primitive(Point(p[0], p[1], p[2]));
+    const size_t index = static_cast<size_t>(id - triangles.cbegin());
+    const Triangle& tri = triangles[index];
+    // barycentric weights of the closest point, from sub-triangle areas
+    const double total = std::sqrt(tri.squared_area());
+    std::array<double, 3> w{};
+    for (int k = 0; k < 3; ++k) {
+      const Triangle sub(closest, tri.vertex((k + 1) % 3), tri.vertex((k + 2) % 3));
+      w[static_cast<size_t>(k)] = std::sqrt(sub.squared_area()) / total;
+    }
+    const double sum = w[0] + w[1] + w[2];
+    std::array<double, 3> rgb{};
+    for (size_t k = 0; k < 3; ++k) {
+      const auto& c = source.colors[corners[index][k]];
+      for (size_t ch = 0; ch < 3; ++ch) rgb[ch] += w[k] / sum * c[ch];
+    }
+    for (size_t ch = 0; ch < 3; ++ch) {
+      target.colors[v][ch] = static_cast<uint8_t>(std::lround(std::clamp(rgb[ch], 0.0, 255.0)));
+    }
+  }
+}
+
 std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& report,
                         SurfaceMesh& sm) {
   const std::size_t before = soup.polygons.size();
@@ -293,6 +341,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   if (result.mesh.triangles.empty()) {
     return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
   }
+  if (!scaled.colors.empty()) TransferVertexColors(scaled, result.mesh);
   ScaleToHeight(result.mesh, options.height_mm);  // the wrap's offset changes the height a little
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));

@@ -133,22 +133,24 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         fail("the worker finished without a readable result", true);
         break;
       }
-      if (fs::exists(job_dir / "model.stl")) {
-        // the print file becomes a content-addressed asset, frozen by its hash
-        std::ifstream model(job_dir / "model.stl", std::ios::binary);
+      // the print files become content-addressed assets, frozen by their hash
+      bool stored = true;
+      for (const char* name : {"model.stl", "model.ply"}) {
+        if (!fs::exists(job_dir / name)) continue;
+        std::ifstream file(job_dir / name, std::ios::binary);
         std::stringstream bytes;
-        bytes << model.rdbuf();
+        bytes << file.rdbuf();
         const std::string content = bytes.str();
         const auto sha = StoreAssetBytes(paths, content);
-        auto recorded = sha ? store_.RecordAsset(
-                                  {*sha, "mesh", "stl", static_cast<int64_t>(content.size()), ""})
-                            : orders::Result<orders::Asset>(orders::Fail(
-                                  orders::Errc::kStorage, "cannot store the print file"));
-        if (!recorded) {
-          fail("the print file could not be stored", true);
-          break;
-        }
-        parsed["files"] = {{"model.stl", {{"asset", *sha}, {"bytes", content.size()}}}};
+        const std::string format = fs::path(name).extension().string().substr(1);
+        stored = sha && store_.RecordAsset(
+                            {*sha, "mesh", format, static_cast<int64_t>(content.size()), ""});
+        if (!stored) break;
+        parsed["files"][name] = {{"asset", *sha}, {"bytes", content.size()}};
+      }
+      if (!stored) {
+        fail("the print file could not be stored", true);
+        break;
       }
       auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared");
       if (!done)

@@ -166,8 +166,14 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   Progress(args, 95, "export");
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
   if (!written) return Refuse(args, out_dir, report, written.error());
-  report["printable"] = true;
   report["files"] = {{"model.stl", *written}};
+  if (!repaired->mesh.colors.empty()) {
+    // full colour: the colours of the original surface, carried over to the repaired one
+    auto ply = mesh::WriteColorPly(repaired->mesh, (out_dir / "model.ply").string());
+    if (!ply) return Refuse(args, out_dir, report, ply.error());
+    report["files"]["model.ply"] = *ply;
+  }
+  report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!WriteJson(out_dir / "report.json", report)) {

@@ -86,7 +86,9 @@ TEST_P(RepairCase, ComesOutAPrintableSolidAtTheOrderedHeight) {
   EXPECT_NEAR(b.Size(2), 80.0, 80.0 * 0.005);
   EXPECT_NEAR(b.min[2], 0.0, 1e-9);
   // nothing significant is lost: the parts kept are all but the counted fragments
-  if (!r.rebuilt) EXPECT_EQ(check.shells, r.parts_in - r.fragments_removed);
+  if (!r.rebuilt) {
+    EXPECT_EQ(check.shells, r.parts_in - r.fragments_removed);
+  }
   EXPECT_GE(check.shells, 1);
 }
 
@@ -102,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Sf3dCatObj", Ai("sf3d_cat/mesh.obj"), MeshFormat::kObj, true},
         // 70 boundary loops, 68 of them hairline cracks, 7 floating parts
         Case{"TripoSrChairObj", Ai("triposr_chair/mesh.obj"), MeshFormat::kObj, false}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& test) { return test.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(
     CgalBrokenMeshes, RepairCase,
@@ -113,7 +115,7 @@ INSTANTIATE_TEST_SUITE_P(
                            false},
                       // self-intersecting figure that CGAL 5.5's local removal cannot fix
                       Case{"Man", CgalMesh("man.off"), MeshFormat::kOff, true}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& test) { return test.param.name; });
 
 TEST(Import, GlbIsTurnedZUpAndObjUpIsTheTallerAxis) {
   auto glb = ImportMesh(Ai(""), Ai("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, {});
@@ -154,6 +156,34 @@ TEST(Repair, FlatOrEmptyInputIsRefused) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::kUnreadable);
   EXPECT_FALSE(RepairToSolid(MeshData{}, {}));
+}
+
+TEST(Colour, VertexColoursCarryOverToTheRepairedSurface) {
+  auto chair = ImportMesh(Ai("triposr_chair"), Ai("triposr_chair/mesh.obj"), MeshFormat::kObj, {});
+  ASSERT_TRUE(chair);
+  auto repaired = RepairToSolid(chair->mesh, {});
+  ASSERT_TRUE(repaired);
+  ASSERT_EQ(repaired->mesh.colors.size(), repaired->mesh.positions.size());
+  auto mean = [](const MeshData& m) {
+    std::array<double, 3> sum{};
+    for (const auto& c : m.colors) {
+      for (size_t k = 0; k < 3; ++k) sum[k] += c[k];
+    }
+    for (double& s : sum) s /= static_cast<double>(m.colors.size());
+    return sum;
+  };
+  const auto before = mean(chair->mesh);
+  const auto after = mean(repaired->mesh);
+  for (size_t k = 0; k < 3; ++k) EXPECT_NEAR(after[k], before[k], 6.0) << "channel " << k;
+  // and the PLY written for full-colour printers reads back with its colours
+  TempDir dir;
+  const std::string ply = (dir.path() / "model.ply").string();
+  ASSERT_TRUE(WriteColorPly(repaired->mesh, ply));
+  auto back = ImportMesh(dir.path().string(), ply, MeshFormat::kPly, {});
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(back->stats.has_vertex_colors);
+  EXPECT_EQ(back->mesh.triangles.size(), repaired->mesh.triangles.size());
+  EXPECT_NEAR(mean(back->mesh)[0], after[0], 1.0);
 }
 
 TEST(Export, BinaryStlReadsBackWithTheSameTriangles) {

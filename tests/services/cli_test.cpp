@@ -74,6 +74,8 @@ TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   EXPECT_TRUE(report["output"]["closed"].get<bool>());
   EXPECT_GT(report["repair"]["welded_vertices"].get<int>(), 0);  // the hairline cracks
   EXPECT_LT(report["walls"]["share_below_min"].get<double>(), 0.5);
+  // TripoSR's vertex colours go to the full-colour PLY
+  EXPECT_GT(std::filesystem::file_size(dir.path() / "out" / "model.ply"), 0u);
   const auto stl_bytes = std::filesystem::file_size(dir.path() / "out" / "model.stl");
   EXPECT_EQ(stl_bytes, 84 + 50 * report["repair"]["output_triangles"].get<uint64_t>());
 }

@@ -38,7 +38,9 @@ TEST_P(PrusaSlicerCheck, PreparedStlIsManifoldWithoutOpenEdges) {
   ASSERT_EQ(code, 0) << info;
   EXPECT_NE(info.find("manifold = yes"), std::string::npos) << info;
   const size_t open = info.find("open_edges = ");
-  if (open != std::string::npos) EXPECT_EQ(info.substr(open, 14), "open_edges = 0") << info;
+  if (open != std::string::npos) {
+    EXPECT_EQ(info.substr(open, 14), "open_edges = 0") << info;
+  }
   EXPECT_NE(info.find("size_z = 80.0"), std::string::npos) << info;
 }
 
@@ -47,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Samples, PrusaSlicerCheck,
                                            Input{"TripoSrChair", "triposr_chair/mesh.obj"},
                                            Input{"Sf3dCat", "sf3d_cat/mesh.obj"},
                                            Input{"Hunyuan3d", "hunyuan3d2_female_white_mesh.glb"}),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& test) { return test.param.name; });
 
 }  // namespace
 }  // namespace keepsake::testing

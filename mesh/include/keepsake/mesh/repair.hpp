@@ -48,7 +48,9 @@ struct RepairReport {
 };
 
 struct RepairResult {
-  MeshData mesh;  // in mm, standing on z = 0, Z extent = height_mm
+  // In mm, standing on z = 0, Z extent = height_mm. When the input has vertex colours, every
+  // output vertex is coloured from the closest point of the input surface.
+  MeshData mesh;
   RepairReport report;
 };
 
