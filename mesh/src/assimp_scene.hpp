@@ -17,6 +17,7 @@ namespace keepsake::mesh {
 struct LoadedScene {
   Assimp::Importer importer;  // owns the scene
   const aiScene* scene = nullptr;
+  std::string model_dir;  // the folder of the file actually imported (inside a bundle for ZIPs)
 };
 
 // Reads `path` (inside `folder`) with `extra_flags` added to validation, triangulation and the

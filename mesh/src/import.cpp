@@ -7,7 +7,12 @@
 #include <cstring>
 #include <unordered_map>
 
+#include <assimp/material.h>
 #include <assimp/postprocess.h>
+#include <assimp/IOStream.hpp>
+#include <assimp/IOSystem.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "assimp_scene.hpp"
 
@@ -31,6 +36,47 @@ struct PositionHash {
                                bits[2] * 0x85EBCA77C2B2AE63ull);
   }
 };
+
+// The decoded base-colour texture of `material`, or an empty image. Embedded textures (GLB)
+// come from the scene; an external one (OBJ's map_Kd) is read through the importer's confined
+// IO system, so it too must sit beside the model. Decoding honours OpenCV's pixel limit.
+cv::Mat MaterialTexture(const LoadedScene& loaded, const aiMaterial* material) {
+  aiString path;
+  if (material->GetTexture(aiTextureType_BASE_COLOR, 0, &path) != AI_SUCCESS &&
+      material->GetTexture(aiTextureType_DIFFUSE, 0, &path) != AI_SUCCESS) {
+    return {};
+  }
+  std::vector<uchar> bytes;
+  if (const aiTexture* embedded = loaded.scene->GetEmbeddedTexture(path.C_Str())) {
+    if (embedded->mHeight != 0) return {};  // raw texel arrays: not produced by the generators
+    const auto* data = reinterpret_cast<const uchar*>(embedded->pcData);
+    bytes.assign(data, data + embedded->mWidth);
+  } else {
+    Assimp::IOSystem* io = loaded.importer.GetIOHandler();
+    const std::string full = loaded.model_dir + "/" + path.C_Str();
+    Assimp::IOStream* stream = io->Open(full.c_str(), "rb");
+    if (stream == nullptr) return {};
+    bytes.resize(stream->FileSize());
+    const size_t got = stream->Read(bytes.data(), 1, bytes.size());
+    io->Close(stream);
+    bytes.resize(got);
+  }
+  try {
+    return cv::imdecode(bytes, cv::IMREAD_COLOR);  // BGR
+  } catch (const cv::Exception&) {
+    return {};
+  }
+}
+
+// Nearest texel at (u, v), repeating outside [0, 1]; Assimp's v runs upwards.
+std::array<uint8_t, 3> SampleTexture(const cv::Mat& bgr, float u, float v) {
+  const double fu = u - std::floor(u);
+  const double fv = v - std::floor(v);
+  const int x = std::clamp(static_cast<int>(fu * bgr.cols), 0, bgr.cols - 1);
+  const int y = std::clamp(static_cast<int>((1.0 - fv) * bgr.rows), 0, bgr.rows - 1);
+  const cv::Vec3b texel = bgr.at<cv::Vec3b>(y, x);
+  return {texel[2], texel[1], texel[0]};
+}
 
 uint8_t ToByte(float c) {
   return static_cast<uint8_t>(std::lround(std::clamp(c, 0.0f, 1.0f) * 255.0f));
@@ -76,11 +122,28 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
                                    " triangles; the limit is " + std::to_string(limits.max_faces)});
   }
 
+  // Colour comes from a base-colour texture sampled at the UVs, or from vertex colours. With a
+  // texture, the material's diffuse factor is ignored: SF3D writes Kd 0.4 beside map_Kd, and
+  // multiplying would print the figure at 40 % brightness.
+  std::vector<cv::Mat> textures(scene->mNumMaterials);
+  for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
+    textures[i] = MaterialTexture(**loaded, scene->mMaterials[i]);
+  }
+  for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+    const aiMesh* in = scene->mMeshes[m];
+    if (in->HasTextureCoords(0) && !textures[in->mMaterialIndex].empty()) {
+      out.stats.has_texture_colors = true;
+    }
+  }
+  const bool coloured = out.stats.has_vertex_colors || out.stats.has_texture_colors;
+
   MeshData& mesh = out.mesh;
   std::unordered_map<PositionKey, uint32_t, PositionHash> welded;
   welded.reserve(static_cast<size_t>(out.stats.file_vertices));
   for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
     const aiMesh* in = scene->mMeshes[m];
+    const cv::Mat& texture = textures[in->mMaterialIndex];
+    const bool textured = in->HasTextureCoords(0) && !texture.empty();
     std::vector<uint32_t> remap(in->mNumVertices);
     for (unsigned v = 0; v < in->mNumVertices; ++v) {
       const aiVector3D& p = in->mVertices[v];
@@ -93,7 +156,11 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
       auto [it, fresh] = welded.try_emplace(key, static_cast<uint32_t>(mesh.positions.size()));
       if (fresh) {
         mesh.positions.push_back({key.x, key.y, key.z});
-        if (out.stats.has_vertex_colors) {
+        if (textured) {
+          // a seam vertex takes the colour of its first copy; both sides are alike
+          mesh.colors.push_back(
+              SampleTexture(texture, in->mTextureCoords[0][v].x, in->mTextureCoords[0][v].y));
+        } else if (coloured) {
           const aiColor4D c = in->HasVertexColors(0) ? in->mColors[0][v] : aiColor4D(1, 1, 1, 1);
           mesh.colors.push_back({ToByte(c.r), ToByte(c.g), ToByte(c.b)});
         }

@@ -119,6 +119,7 @@ tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& f
   }
   auto* confined = new ConfinedIOSystem(confine_to);
   importer.SetIOHandler(confined);  // the importer owns it from here
+  loaded->model_dir = fs::path(import_path).parent_path().string();
   loaded->scene = importer.ReadFile(import_path, kBaseFlags | extra_flags);
   if (loaded->scene == nullptr) {
     if (confined->refused()) {

@@ -100,7 +100,8 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       {"triangles", imported->stats.triangles},
                       {"converted_y_up", imported->stats.converted_y_up},
                       {"up_axis_rule", imported->stats.up_axis_rule},
-                      {"vertex_colors", imported->stats.has_vertex_colors}};
+                      {"vertex_colors", imported->stats.has_vertex_colors},
+                      {"texture_colors", imported->stats.has_texture_colors}};
 
   mesh::RepairOptions options;
   options.height_mm = args.height_mm;

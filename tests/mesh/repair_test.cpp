@@ -9,6 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "keepsake/mesh/export.hpp"
 #include "keepsake/mesh/import.hpp"
@@ -184,6 +188,41 @@ TEST(Colour, VertexColoursCarryOverToTheRepairedSurface) {
   EXPECT_TRUE(back->stats.has_vertex_colors);
   EXPECT_EQ(back->mesh.triangles.size(), repaired->mesh.triangles.size());
   EXPECT_NEAR(mean(back->mesh)[0], after[0], 1.0);
+}
+
+// SF3D's cat: OBJ + MTL with "Kd 0.4" beside "map_Kd material_0.jpeg". The colours must be the
+// texture's own, not 40 % of them.
+TEST(Colour, TextureIsSampledWithoutTheDiffuseFactorTrap) {
+  auto cat = ImportMesh(Ai("sf3d_cat"), Ai("sf3d_cat/mesh.obj"), MeshFormat::kObj, {});
+  ASSERT_TRUE(cat) << cat.error().message;
+  ASSERT_TRUE(cat->stats.has_texture_colors);
+  ASSERT_EQ(cat->mesh.colors.size(), cat->mesh.positions.size());
+  double sampled = 0;
+  for (const auto& c : cat->mesh.colors) sampled += (c[0] + c[1] + c[2]) / 3.0;
+  sampled /= static_cast<double>(cat->mesh.colors.size());
+  const cv::Mat texture = cv::imread(Ai("sf3d_cat/material_0.jpeg"), cv::IMREAD_COLOR);
+  ASSERT_FALSE(texture.empty());
+  // the atlas is mostly black padding: compare with the mean of its painted texels (about 152)
+  std::vector<cv::Mat> channels;
+  cv::split(texture, channels);
+  const cv::Mat painted = (channels[0] > 10) | (channels[1] > 10) | (channels[2] > 10);
+  const cv::Scalar mean = cv::mean(texture, painted);
+  const double texture_mean = (mean[0] + mean[1] + mean[2]) / 3;
+  // the UVs do not cover the atlas evenly, so allow a margin; 40 % would be far below it
+  EXPECT_GT(sampled, 0.75 * texture_mean);
+  EXPECT_LT(sampled, 1.25 * texture_mean);
+}
+
+TEST(Colour, EmbeddedGlbTextureGivesColours) {
+  auto trellis = ImportMesh(Ai(""), Ai("trellis_character_tpose.glb"), MeshFormat::kGlb, {});
+  ASSERT_TRUE(trellis);
+  EXPECT_TRUE(trellis->stats.has_texture_colors);
+  std::set<std::array<uint8_t, 3>> distinct(trellis->mesh.colors.begin(),
+                                            trellis->mesh.colors.end());
+  EXPECT_GT(distinct.size(), 100u);  // a painted figure, not one flat colour
+  auto white = ImportMesh(Ai(""), Ai("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, {});
+  ASSERT_TRUE(white);
+  EXPECT_TRUE(white->mesh.colors.empty());  // the white mesh has no colour to carry
 }
 
 TEST(Export, BinaryStlReadsBackWithTheSameTriangles) {

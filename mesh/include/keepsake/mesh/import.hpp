@@ -23,6 +23,7 @@ struct ImportStats {
   bool converted_y_up = false;
   std::string up_axis_rule;  // "format" or "taller of y and z"
   bool has_vertex_colors = false;
+  bool has_texture_colors = false;  // colours sampled from a base-colour texture at the UVs
 };
 
 struct ImportedMesh {
