@@ -168,6 +168,9 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
   if (!written) return Refuse(args, out_dir, report, written.error());
   report["files"] = {{"model.stl", *written}};
+  auto three_mf = mesh::WriteThreeMf(repaired->mesh, (out_dir / "model.3mf").string());
+  if (!three_mf) return Refuse(args, out_dir, report, three_mf.error());
+  report["files"]["model.3mf"] = *three_mf;
   if (!repaired->mesh.colors.empty()) {
     // full colour: the colours of the original surface, carried over to the repaired one
     auto ply = mesh::WriteColorPly(repaired->mesh, (out_dir / "model.ply").string());

@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include <zip.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -223,6 +225,32 @@ TEST(Colour, EmbeddedGlbTextureGivesColours) {
   auto white = ImportMesh(Ai(""), Ai("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, {});
   ASSERT_TRUE(white);
   EXPECT_TRUE(white->mesh.colors.empty());  // the white mesh has no colour to carry
+}
+
+// 3MF (core + materials extension): millimetres, and the colours as a colour group.
+TEST(Export, ThreeMfHoldsMillimetresAndColours) {
+  auto chair = ImportMesh(Ai("triposr_chair"), Ai("triposr_chair/mesh.obj"), MeshFormat::kObj, {});
+  ASSERT_TRUE(chair);
+  auto repaired = RepairToSolid(chair->mesh, {});
+  ASSERT_TRUE(repaired);
+  TempDir dir;
+  const std::string path = (dir.path() / "model.3mf").string();
+  auto written = WriteThreeMf(repaired->mesh, path);
+  ASSERT_TRUE(written) << written.error();
+  int error = 0;
+  zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY, &error);
+  ASSERT_NE(archive, nullptr);
+  zip_stat_t st;
+  ASSERT_EQ(zip_stat(archive, "3D/3dmodel.model", 0, &st), 0);
+  std::string xml(st.size, '\0');
+  zip_file_t* file = zip_fopen(archive, "3D/3dmodel.model", 0);
+  ASSERT_EQ(zip_fread(file, xml.data(), st.size), static_cast<zip_int64_t>(st.size));
+  zip_fclose(file);
+  EXPECT_EQ(zip_name_locate(archive, "_rels/.rels", 0) >= 0, true);
+  zip_discard(archive);
+  EXPECT_NE(xml.find("unit=\"millimeter\""), std::string::npos);
+  EXPECT_NE(xml.find("<m:colorgroup"), std::string::npos);
+  EXPECT_NE(xml.find("<triangle "), std::string::npos);
 }
 
 TEST(Export, BinaryStlReadsBackWithTheSameTriangles) {

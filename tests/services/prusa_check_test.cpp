@@ -42,6 +42,12 @@ TEST_P(PrusaSlicerCheck, PreparedStlIsManifoldWithoutOpenEdges) {
     EXPECT_EQ(info.substr(open, 14), "open_edges = 0") << info;
   }
   EXPECT_NE(info.find("size_z = 80.0"), std::string::npos) << info;
+  // the 3MF, read by PrusaSlicer's own 3MF reader, holds the same solid
+  const std::string info_3mf = RunCommand(
+      {"/usr/bin/prusa-slicer", "--info", (dir.path() / "out" / "model.3mf").string()}, &code);
+  ASSERT_EQ(code, 0) << info_3mf;
+  EXPECT_NE(info_3mf.find("manifold = yes"), std::string::npos) << info_3mf;
+  EXPECT_NE(info_3mf.find("size_z = 80.0"), std::string::npos) << info_3mf;
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples, PrusaSlicerCheck,

@@ -15,6 +15,9 @@ namespace keepsake::mesh {
 // Returns the number of bytes written, or the OS error text.
 tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std::string& path);
 
+// 3MF in millimetres (lib3mf); with vertex colours, a gradient colour per triangle.
+tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::string& path);
+
 // Binary little-endian PLY with float x, y, z and uchar red, green, blue per vertex (for
 // full-colour printers). Precondition: mesh.colors has one colour per vertex.
 tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std::string& path);
