@@ -9,8 +9,8 @@
 #include <assimp/Importer.hpp>
 #include <tl/expected.hpp>
 
+#include "keepsake/mesh/error.hpp"
 #include "keepsake/mesh/format.hpp"
-#include "keepsake/mesh/inspect.hpp"
 
 namespace keepsake::mesh {
 

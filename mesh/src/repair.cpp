@@ -187,18 +187,38 @@ std::pair<int64_t, int64_t> RemoveFragments(SurfaceMesh& sm, double min_size) {
   return {static_cast<int64_t>(parts), static_cast<int64_t>(remove.size())};
 }
 
+// The three corners of a triangle face.
+std::array<Point, 3> FacePoints(const SurfaceMesh& sm, Face f) {
+  std::array<Point, 3> p;
+  std::size_t k = 0;
+  for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+    if (k < 3) p[k] = sm.point(v);
+    ++k;
+  }
+  return p;
+}
+
+// Builds `sm` from a MeshData; false when the triangles do not form a polygon mesh (an edge
+// with more than two faces, or inconsistent orientation), which CGAL's mesh cannot hold.
+bool ToSurfaceMesh(const MeshData& mesh, SurfaceMesh& sm) {
+  std::vector<Point> points;
+  points.reserve(mesh.positions.size());
+  for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
+  std::vector<Polygon> polygons;
+  polygons.reserve(mesh.triangles.size());
+  for (const auto& t : mesh.triangles) polygons.push_back({t[0], t[1], t[2]});
+  if (!PMP::is_polygon_soup_a_polygon_mesh(polygons)) return false;
+  PMP::polygon_soup_to_polygon_mesh(points, polygons, sm);
+  return true;
+}
+
 // Signed volume of each connected component; `component` maps faces to components.
 template <typename ComponentMap>
 std::vector<double> ShellVolumes(const SurfaceMesh& sm, const ComponentMap& component,
                                  std::size_t shells) {
   std::vector<double> volumes(shells, 0.0);
   for (Face f : sm.faces()) {
-    std::array<Point, 3> p;
-    std::size_t k = 0;
-    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
-      if (k < 3) p[k] = sm.point(v);
-      ++k;
-    }
+    const std::array<Point, 3> p = FacePoints(sm, f);
     volumes[component[f]] +=
         CGAL::scalar_product(p[0] - CGAL::ORIGIN,
                              CGAL::cross_product(p[1] - CGAL::ORIGIN, p[2] - CGAL::ORIGIN)) /
@@ -354,16 +374,9 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
 
 SolidCheck CheckSolid(const MeshData& mesh) {
   SolidCheck check;
-  std::vector<Point> points;
-  points.reserve(mesh.positions.size());
-  for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
-  std::vector<Polygon> polygons;
-  polygons.reserve(mesh.triangles.size());
-  for (const auto& t : mesh.triangles) polygons.push_back({t[0], t[1], t[2]});
-  check.polygon_mesh = PMP::is_polygon_soup_a_polygon_mesh(polygons);
-  if (!check.polygon_mesh) return check;
   SurfaceMesh sm;
-  PMP::polygon_soup_to_polygon_mesh(points, polygons, sm);
+  check.polygon_mesh = ToSurfaceMesh(mesh, sm);
+  if (!check.polygon_mesh) return check;
   check.closed = CGAL::is_closed(sm);
   for (Face f : sm.faces()) {
     if (PMP::is_degenerate_triangle_face(f, sm)) ++check.degenerate_faces;
@@ -387,24 +400,13 @@ WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
   using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
   WallThickness out;
   out.threshold_mm = threshold_mm;
-  std::vector<Point> points;
-  points.reserve(mesh.positions.size());
-  for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
-  std::vector<Polygon> polygons;
-  for (const auto& t : mesh.triangles) polygons.push_back({t[0], t[1], t[2]});
-  if (!PMP::is_polygon_soup_a_polygon_mesh(polygons)) return out;
   SurfaceMesh sm;
-  PMP::polygon_soup_to_polygon_mesh(points, polygons, sm);
+  if (!ToSurfaceMesh(mesh, sm)) return out;
   Tree tree(faces(sm).first, faces(sm).second, sm);
   std::vector<std::pair<double, double>> samples;  // (thickness, area)
   samples.reserve(sm.number_of_faces());
   for (Face f : sm.faces()) {
-    std::array<Point, 3> p;
-    std::size_t k = 0;
-    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
-      if (k < 3) p[k] = sm.point(v);
-      ++k;
-    }
+    const std::array<Point, 3> p = FacePoints(sm, f);
     const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
     const double twice_area = std::sqrt(normal.squared_length());
     if (twice_area <= 0) continue;

@@ -6,7 +6,7 @@
 
 #include <tl/expected.hpp>
 
-#include "keepsake/mesh/inspect.hpp"
+#include "keepsake/mesh/error.hpp"
 
 namespace keepsake::mesh {
 

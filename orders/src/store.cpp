@@ -83,6 +83,14 @@ void Migrate(SQLite::Database& db) {
   tx.commit();
 }
 
+std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id) {
+  SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+               q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+}
+
 bool ValidText(const std::string& s, size_t max_len) { return !s.empty() && s.size() <= max_len; }
 
 Result<void> ValidateNewOrder(const NewOrder& order) {
@@ -125,12 +133,9 @@ std::string JobKindFor(const std::string& asset_kind) {
 
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
                               const std::string& field) {
-  SQLite::Statement q(db, "SELECT kind FROM assets WHERE id = ?");
-  q.bind(1, asset_id);
-  if (!q.executeStep()) {
-    return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
-  }
-  return q.getColumn(0).getString();
+  auto asset = LoadAsset(db, asset_id);
+  if (!asset) return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
+  return asset->kind;
 }
 
 // The asset kind a product needs: figures are printed from meshes, 2D products from images.
@@ -348,20 +353,20 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
       asset_kind = *kind;
     }
   }
-  // Approval freezes the print file: the STL of the item's latest successful preparation.
-  // Leaving `approved` (reopen) unfreezes it. (The job result's "files" entry is the runner's
-  // contract, services/src/job_runner.cpp.)
+  // Approval freezes the print file: the STL of the item's latest successful preparation; it
+  // stays with the item through production (and cancellation, as a record) until `reopen`
+  // unfreezes it. (The job result's "files" entry is the runner's contract,
+  // services/src/job_runner.cpp.)
   std::string print_file = item.print_file;
   if (change.event == "approve") {
     print_file = LatestPrintFile(db, item.id);
-    auto kind = AssetKind(db, item.asset_id, "asset");
-    if (print_file.empty() && kind && *kind == "mesh") {
+    if (print_file.empty() && AssetKind(db, item.asset_id, "asset").value_or("") == "mesh") {
       return Fail(Errc::kIllegalTransition,
                   "item " + std::to_string(item.id) + " has no prepared print file to approve",
                   "event", ItemStateMachine().AllEvents(item.state));
     }
   }
-  if (item.state == "approved" && to != "in_production" && to != "produced") print_file.clear();
+  if (change.event == "reopen") print_file.clear();
   const std::string now = NowUtcIso();
   SQLite::Statement upd(db,
                         "UPDATE items SET state = ?, asset_id = NULLIF(?, ''), "
@@ -820,21 +825,17 @@ Result<Asset> Store::RecordAsset(const Asset& asset) {
     ins.bind(4, asset.bytes);
     ins.bind(5, NowUtcIso());
     ins.exec();
-    SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
-    q.bind(1, asset.id);
-    q.executeStep();
-    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                 q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+    auto stored = LoadAsset(db, asset.id);
+    if (!stored) return Fail(Errc::kStorage, "the asset could not be read back");
+    return *stored;
   });
 }
 
 Result<Asset> Store::GetAsset(const std::string& id) {
   return impl_->Read([&](SQLite::Database& db) -> Result<Asset> {
-    SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
-    q.bind(1, id);
-    if (!q.executeStep()) return Fail(Errc::kNotFound, "asset " + id + " does not exist");
-    return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                 q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+    auto asset = LoadAsset(db, id);
+    if (!asset) return Fail(Errc::kNotFound, "asset " + id + " does not exist");
+    return *asset;
   });
 }
 

@@ -93,7 +93,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   const std::string folder =
       *format == mesh::MeshFormat::kZip ? out_dir.string() : input.parent_path().string();
   Progress(args, 5, "import");
-  auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::InspectLimits{});
+  auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::ImportLimits{});
   if (!imported) return Refuse(args, out_dir, report, imported.error().message);
   report["import"] = {{"file_vertices", imported->stats.file_vertices},
                       {"positions", imported->stats.positions},

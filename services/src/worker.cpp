@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "keepsake/imaging/inspect.hpp"
-#include "keepsake/mesh/inspect.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/mesh_command.hpp"
 
@@ -51,30 +50,6 @@ void InjectFault() {
     volatile unsigned long spin = 0;
     for (;;) spin = spin + 1;
   }
-}
-
-int InspectMesh(const WorkerArgs& args) {
-  auto format = mesh::ParseMeshFormat(args.format);
-  if (!format) return Reject("unknown mesh format " + args.format);
-  Progress(10, "import");
-  auto inspected = mesh::InspectMesh(std::filesystem::current_path().string(), args.input, *format,
-                                     mesh::InspectLimits{});
-  if (!inspected) return Reject("the 3D file cannot be used: " + inspected.error().message);
-  Progress(90, "report");
-  const mesh::MeshInspection& m = *inspected;
-  json result = {{"kind", "mesh"},
-                 {"format", mesh::MeshFormatName(m.format)},
-                 {"meshes", m.meshes},
-                 {"vertices", m.vertices},
-                 {"faces", m.faces},
-                 {"materials", m.materials},
-                 {"embedded_textures", m.embedded_textures},
-                 {"has_uv", m.has_uv},
-                 {"has_vertex_colors", m.has_vertex_colors},
-                 {"bbox_min", m.bbox_min},
-                 {"bbox_max", m.bbox_max}};
-  if (!WriteResult(result)) return Reject("cannot write the result");
-  return 0;
 }
 
 // Repair, scale and export into the job folder: model.stl, and report.json copied to
@@ -114,7 +89,6 @@ int RunWorker(const WorkerArgs& args) {
   try {
     InjectFault();
     if (args.kind == "prepare_mesh") return PrepareMesh(args);
-    if (args.kind == "inspect_mesh") return InspectMesh(args);
     if (args.kind == "inspect_image") return InspectImage(args);
     return Reject("unknown job kind " + args.kind);
   } catch (const std::bad_alloc&) {

@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 std::string KeepsakeBinary() { return KEEPSAKE_BINARY; }
 std::string SourceDir() { return KEEPSAKE_SOURCE_DIR; }
 std::string SharedDataDir() { return KEEPSAKE_SOURCE_DIR "/../shared/data"; }
+std::string AiMesh(const std::string& name) { return SharedDataDir() + "/meshes/ai/" + name; }
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

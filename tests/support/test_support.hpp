@@ -18,7 +18,8 @@ namespace keepsake::testing {
 // Paths given by CMake.
 std::string KeepsakeBinary();
 std::string SourceDir();
-std::string SharedDataDir();  // ../shared/data beside the repository
+std::string SharedDataDir();                  // ../shared/data beside the repository
+std::string AiMesh(const std::string& name);  // a file of ../shared/data/meshes/ai
 std::string ReadFile(const std::filesystem::path& path);
 
 class TempDir {

@@ -7,7 +7,7 @@
 
 #include <tl/expected.hpp>
 
-#include "keepsake/mesh/inspect.hpp"
+#include "keepsake/mesh/error.hpp"
 #include "keepsake/mesh/mesh_data.hpp"
 
 namespace keepsake::mesh {

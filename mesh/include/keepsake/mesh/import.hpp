@@ -7,8 +7,8 @@
 
 #include <tl/expected.hpp>
 
+#include "keepsake/mesh/error.hpp"
 #include "keepsake/mesh/format.hpp"
-#include "keepsake/mesh/inspect.hpp"
 #include "keepsake/mesh/mesh_data.hpp"
 
 namespace keepsake::mesh {
@@ -31,9 +31,11 @@ struct ImportedMesh {
   ImportStats stats;
 };
 
-// Node transforms are applied; all meshes of the file become one. Errors: as InspectMesh, and
+// Node transforms are applied; all meshes of the file become one. Nothing outside `folder` (or,
+// for a ZIP bundle, outside the unpacked bundle) is opened. Errors: kUnreadable, kBadBundle,
+// kOutsideFile, and
 // kTooLarge over `limits`, kEmpty without triangles.
 tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const std::string& path,
-                                             MeshFormat format, const InspectLimits& limits);
+                                             MeshFormat format, const ImportLimits& limits);
 
 }  // namespace keepsake::mesh

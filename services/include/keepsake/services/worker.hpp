@@ -10,7 +10,7 @@
 namespace keepsake::services {
 
 struct WorkerArgs {
-  std::string kind;    // prepare_mesh, inspect_mesh, inspect_image
+  std::string kind;    // prepare_mesh, inspect_image
   std::string input;   // file name inside the job directory
   std::string format;  // as decided by the upload sniffing: glb, obj, png, ...
   long long max_image_pixels = 100'000'000;

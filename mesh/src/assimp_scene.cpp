@@ -1,7 +1,7 @@
-// Assimp import for inspection. Assimp's own IOSystem would follow a glTF "uri" or an OBJ
+// Opening a customer's file with Assimp. Assimp's own IOSystem would follow a glTF "uri" or an OBJ
 // "mtllib" anywhere on disk; ConfinedIOSystem refuses any path outside the job folder, and a
 // ZIP bundle is unpacked (zip_bundle.cpp) and its OBJ confined to the unpacked folder.
-#include "keepsake/mesh/inspect.hpp"
+#include "assimp_scene.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -16,7 +16,6 @@
 #include <assimp/scene.h>
 #include <assimp/Importer.hpp>
 
-#include "assimp_scene.hpp"
 #include "zip_bundle.hpp"
 
 namespace keepsake::mesh {
@@ -57,43 +56,6 @@ class ConfinedIOSystem : public Assimp::DefaultIOSystem {
   mutable bool refused_ = false;
 };
 
-tl::expected<MeshInspection, Error> Summarise(const aiScene* scene, MeshFormat format,
-                                              const InspectLimits& limits) {
-  MeshInspection out;
-  out.format = format;
-  out.meshes = scene->mNumMeshes;
-  out.materials = scene->mNumMaterials;
-  out.embedded_textures = scene->mNumTextures;
-  double lo = std::numeric_limits<double>::infinity();
-  out.bbox_min = {lo, lo, lo};
-  out.bbox_max = {-lo, -lo, -lo};
-  for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
-    const aiMesh* mesh = scene->mMeshes[m];
-    out.vertices += mesh->mNumVertices;
-    out.faces += mesh->mNumFaces;
-    out.has_uv = out.has_uv || mesh->HasTextureCoords(0);
-    out.has_vertex_colors = out.has_vertex_colors || mesh->HasVertexColors(0);
-    for (unsigned v = 0; v < mesh->mNumVertices; ++v) {
-      const aiVector3D& p = mesh->mVertices[v];
-      const double xyz[3] = {p.x, p.y, p.z};
-      for (int k = 0; k < 3; ++k) {
-        out.bbox_min[k] = std::min(out.bbox_min[k], xyz[k]);
-        out.bbox_max[k] = std::max(out.bbox_max[k], xyz[k]);
-      }
-    }
-  }
-  if (out.faces == 0) {
-    return tl::unexpected(Error{Errc::kEmpty, "the file holds no triangles"});
-  }
-  if (out.faces > limits.max_faces || out.vertices > limits.max_vertices) {
-    return tl::unexpected(Error{Errc::kTooLarge, "the model has " + std::to_string(out.faces) +
-                                                     " faces and " + std::to_string(out.vertices) +
-                                                     " vertices; the limit is " +
-                                                     std::to_string(limits.max_faces) + " faces"});
-  }
-  return out;
-}
-
 constexpr unsigned kBaseFlags =
     aiProcess_ValidateDataStructure | aiProcess_Triangulate | aiProcess_SortByPType;
 
@@ -129,13 +91,6 @@ tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& f
     return tl::unexpected(Error{Errc::kUnreadable, importer.GetErrorString()});
   }
   return loaded;
-}
-
-tl::expected<MeshInspection, Error> InspectMesh(const std::string& folder, const std::string& path,
-                                                MeshFormat format, const InspectLimits& limits) {
-  auto loaded = LoadScene(folder, path, format, 0);
-  if (!loaded) return tl::unexpected(loaded.error());
-  return Summarise((*loaded)->scene, format, limits);
 }
 
 }  // namespace keepsake::mesh

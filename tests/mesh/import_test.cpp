@@ -1,0 +1,162 @@
+// Import of real AI-generated meshes (../shared/data/meshes/ai, see SOURCES.md there for the
+// numbers quoted) and of hostile bundles made here.
+#include "keepsake/mesh/import.hpp"
+
+#include <gtest/gtest.h>
+
+#include <zip.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_support.hpp"
+
+namespace keepsake::mesh {
+namespace {
+
+namespace fs = std::filesystem;
+using keepsake::testing::ReadFile;
+using keepsake::testing::TempDir;
+
+using keepsake::testing::AiMesh;
+
+// Copies a file into the job folder, as the runner does.
+std::string Stage(const TempDir& dir, const std::string& source, const std::string& name) {
+  fs::copy_file(source, dir.path() / name, fs::copy_options::overwrite_existing);
+  return (dir.path() / name).string();
+}
+
+void MakeZip(const fs::path& path, const std::vector<std::pair<std::string, std::string>>& files) {
+  int error = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  ASSERT_NE(z, nullptr);
+  std::vector<std::string> keep;
+  keep.reserve(files.size());
+  for (const auto& [name, content] : files) {
+    keep.push_back(content);
+    zip_source_t* src = zip_source_buffer(z, keep.back().data(), keep.back().size(), 0);
+    ASSERT_GE(zip_file_add(z, name.c_str(), src, ZIP_FL_ENC_UTF_8), 0);
+  }
+  ASSERT_EQ(zip_close(z), 0);
+}
+
+TEST(Import, TrellisGlbHasTheFacesAndTextureOfItsSource) {
+  TempDir dir;
+  auto m = ImportMesh(dir.path(), Stage(dir, AiMesh("trellis_character_tpose.glb"), "input.glb"),
+                      MeshFormat::kGlb, {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->stats.triangles, 5336);
+  EXPECT_TRUE(m->stats.has_texture_colors);  // the embedded base-colour texture
+}
+
+TEST(Import, TripoSrObjKeepsVertexColours) {
+  TempDir dir;
+  auto m = ImportMesh(dir.path(), Stage(dir, AiMesh("triposr_chair/mesh.obj"), "input.obj"),
+                      MeshFormat::kObj, {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->stats.triangles, 72222);
+  EXPECT_TRUE(m->stats.has_vertex_colors);
+  EXPECT_FALSE(m->stats.has_texture_colors);
+  // Z-up, 0.58 x 0.55 x 1.02 per SOURCES.md
+  EXPECT_NEAR(ComputeBounds(m->mesh).Size(2), 1.02, 0.01);
+}
+
+TEST(Import, ZipBundleWithObjMtlAndTexture) {
+  TempDir dir;
+  const std::string cat = AiMesh("sf3d_cat/");
+  MakeZip(dir.path() / "input.zip", {{"cat/mesh.obj", ReadFile(cat + "mesh.obj")},
+                                     {"cat/material.mtl", ReadFile(cat + "material.mtl")},
+                                     {"cat/material_0.jpeg", ReadFile(cat + "material_0.jpeg")}});
+  auto m = ImportMesh(dir.path(), (dir.path() / "input.zip").string(), MeshFormat::kZip, {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->stats.triangles, 9356);
+  EXPECT_TRUE(m->stats.has_texture_colors);  // the MTL's map_Kd, read from inside the bundle
+}
+
+TEST(Import, ZipSlipIsRefused) {
+  TempDir dir;
+  MakeZip(dir.path() / "input.zip", {{"../escape.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"}});
+  auto m = ImportMesh(dir.path(), (dir.path() / "input.zip").string(), MeshFormat::kZip, {});
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kBadBundle);
+  EXPECT_FALSE(fs::exists(dir.path().parent_path() / "escape.obj"));
+}
+
+TEST(Import, ZipWithoutExactlyOneObjIsRefused) {
+  TempDir dir;
+  MakeZip(dir.path() / "input.zip", {{"a.obj", "v 0 0 0\n"}, {"b.obj", "v 0 0 0\n"}});
+  auto m = ImportMesh(dir.path(), (dir.path() / "input.zip").string(), MeshFormat::kZip, {});
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kBadBundle);
+}
+
+TEST(Import, GltfBufferOutsideTheUploadIsRefused) {
+  TempDir dir;
+  const fs::path secret =
+      dir.path().parent_path() / ("keepsake-secret-" + std::to_string(getpid()));
+  std::ofstream(secret) << std::string(36, '\0');
+  // Assimp prefixes the model's folder to a URI, so the way out is "../"
+  const std::string uri = "../" + secret.filename().string();
+  const std::string gltf = R"({"asset":{"version":"2.0"},"buffers":[{"uri":")" + uri +
+                           R"(","byteLength":36}],"bufferViews":[{"buffer":0,"byteLength":36}],
+      "accessors":[{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3",
+      "min":[0,0,0],"max":[0,0,0]}],"meshes":[{"primitives":[{"attributes":{"POSITION":0}}]}],
+      "nodes":[{"mesh":0}],"scenes":[{"nodes":[0]}],"scene":0})";
+  std::ofstream(dir.path() / "input.gltf") << gltf;
+  auto m = ImportMesh(dir.path(), (dir.path() / "input.gltf").string(), MeshFormat::kGltf, {});
+  fs::remove(secret);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kOutsideFile) << m.error().message;
+}
+
+TEST(Import, GarbageBehindAValidMagicIsUnreadable) {
+  TempDir dir;
+  std::ofstream(dir.path() / "input.glb") << "glTF" << std::string(200, '\x7f');
+  auto m = ImportMesh(dir.path(), (dir.path() / "input.glb").string(), MeshFormat::kGlb, {});
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kUnreadable);
+}
+
+TEST(Import, FaceLimitIsEnforced) {
+  TempDir dir;
+  auto m = ImportMesh(dir.path(), Stage(dir, AiMesh("trellis_character_tpose.glb"), "input.glb"),
+                      MeshFormat::kGlb, ImportLimits{1000, 1000});
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kTooLarge);
+}
+
+TEST(Import, GlbIsTurnedZUpAndObjUpIsTheTallerAxis) {
+  auto glb =
+      ImportMesh(AiMesh(""), AiMesh("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, {});
+  ASSERT_TRUE(glb);
+  EXPECT_TRUE(glb->stats.converted_y_up);
+  Bounds b = ComputeBounds(glb->mesh);
+  EXPECT_NEAR(b.Size(2), 1.96, 0.02);  // 0.70 x 1.96 x 0.36 in its own Y-up frame
+  auto cat = ImportMesh(AiMesh("sf3d_cat"), AiMesh("sf3d_cat/mesh.obj"), MeshFormat::kObj, {});
+  ASSERT_TRUE(cat);
+  EXPECT_TRUE(cat->stats.converted_y_up);
+  EXPECT_NEAR(ComputeBounds(cat->mesh).Size(2), 0.93, 0.01);
+  auto chair =
+      ImportMesh(AiMesh("triposr_chair"), AiMesh("triposr_chair/mesh.obj"), MeshFormat::kObj, {});
+  ASSERT_TRUE(chair);
+  EXPECT_FALSE(chair->stats.converted_y_up);
+  EXPECT_TRUE(chair->stats.has_vertex_colors);
+  EXPECT_EQ(chair->mesh.colors.size(), chair->mesh.positions.size());
+}
+
+TEST(Import, WeldsSeamSplitVertices) {
+  auto glb = ImportMesh(AiMesh(""), AiMesh("trellis_character_tpose.glb"), MeshFormat::kGlb, {});
+  ASSERT_TRUE(glb);
+  EXPECT_EQ(glb->stats.file_vertices, 4356);  // SOURCES.md: 4,356 file vertices
+  EXPECT_EQ(glb->stats.positions, 2670);      // on 2,670 positions
+}
+
+TEST(Import, NonFiniteCoordinatesAreRefused) {
+  TempDir dir;
+  std::ofstream(dir.path() / "nan.off") << "OFF\n3 1 0\n0 0 0\n1 nan 0\n0 1 0\n3 0 1 2\n";
+  auto m = ImportMesh(dir.path().string(), (dir.path() / "nan.off").string(), MeshFormat::kOff, {});
+  EXPECT_FALSE(m);
+}
+
+}  // namespace
+}  // namespace keepsake::mesh
