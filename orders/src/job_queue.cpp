@@ -120,16 +120,18 @@ Result<void> Store::ReportProgress(int64_t job_id, const std::string& owner, int
 }
 
 Result<void> Store::CompleteJob(int64_t job_id, const std::string& owner, const std::string& result,
-                                const std::string& item_event) {
+                                const std::string& item_event, const std::string& print_file) {
   return impl_->Write([&](SQLite::Database& db) -> Result<void> {
     auto job = LoadLeasedJob(db, job_id, owner);
     if (!job) return Fail(Errc::kNotFound, "job lease lost");
     SQLite::Statement upd(db,
                           "UPDATE jobs SET state = 'succeeded', progress = 100, phase = 'done', "
-                          "result = ?, error = '', updated_at = ? WHERE id = ?");
+                          "result = ?, error = '', print_file = NULLIF(?, ''), updated_at = ? "
+                          "WHERE id = ?");
     upd.bind(1, result);
-    upd.bind(2, NowUtcIso());
-    upd.bind(3, job_id);
+    upd.bind(2, print_file);
+    upd.bind(3, NowUtcIso());
+    upd.bind(4, job_id);
     upd.exec();
     return EndItem(db, job->item_id, item_event, "");
   });

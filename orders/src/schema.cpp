@@ -132,6 +132,7 @@ ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
       // exactly what was approved)
       R"sql(
 ALTER TABLE items ADD COLUMN print_file TEXT REFERENCES assets(id);
+ALTER TABLE jobs ADD COLUMN print_file TEXT REFERENCES assets(id);
 CREATE INDEX items_review ON items(state, updated_at);
 )sql",
   };

@@ -311,18 +311,13 @@ Result<void> FollowItems(SQLite::Database& db, int64_t order_id, const std::stri
   return {};
 }
 
-// The model.stl asset of the item's newest succeeded job, or empty.
+// The print file of the item's newest succeeded job, or empty.
 std::string LatestPrintFile(SQLite::Database& db, int64_t item_id) {
   SQLite::Statement q(db,
-                      "SELECT result FROM jobs WHERE item_id = ? AND state = 'succeeded' "
-                      "ORDER BY id DESC LIMIT 1");
+                      "SELECT COALESCE(print_file, '') FROM jobs WHERE item_id = ? AND "
+                      "state = 'succeeded' ORDER BY id DESC LIMIT 1");
   q.bind(1, item_id);
-  if (!q.executeStep()) return {};
-  const json result = json::parse(q.getColumn(0).getString(), nullptr, false);
-  if (!result.is_object() || !result.contains("files")) return {};
-  const json& files = result["files"];
-  if (!files.contains("model.stl") || !files["model.stl"].contains("asset")) return {};
-  return files["model.stl"]["asset"].get<std::string>();
+  return q.executeStep() ? q.getColumn(0).getString() : std::string();
 }
 
 // Takes an item transition inside the caller's transaction; shared by the API path and the
@@ -353,10 +348,8 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
       asset_kind = *kind;
     }
   }
-  // Approval freezes the print file: the STL of the item's latest successful preparation; it
-  // stays with the item through production (and cancellation, as a record) until `reopen`
-  // unfreezes it. (The job result's "files" entry is the runner's contract,
-  // services/src/job_runner.cpp.)
+  // Approval freezes the print file of the item's latest successful preparation; it stays with
+  // the item through production (and cancellation, as a record) until `reopen` unfreezes it.
   std::string print_file = item.print_file;
   if (change.event == "approve") {
     print_file = LatestPrintFile(db, item.id);

@@ -152,7 +152,11 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         fail("the print file could not be stored", true);
         break;
       }
-      auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared");
+      // the STL is what the print room prints; the 3MF and PLY travel with it in the result
+      const std::string print_file = parsed["files"].contains("model.stl")
+                                         ? parsed["files"]["model.stl"]["asset"].get<std::string>()
+                                         : std::string();
+      auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared", print_file);
       if (!done)
         spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
                       done.error().message);

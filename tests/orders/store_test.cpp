@@ -47,10 +47,10 @@ class StoreTest : public ::testing::Test {
     return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
   }
 
-  // what the runner records for a prepared figure: the STL asset in "files"
-  std::string PreparedResult() {
+  // the print file the runner records for a prepared figure
+  std::string PreparedStl() {
     EXPECT_TRUE(store_->RecordAsset({kStl, "mesh", "stl", 10, ""}));
-    return "{\"files\": {\"model.stl\": {\"asset\": \"" + kStl + "\", \"bytes\": 10}}}";
+    return kStl;
   }
 
   static inline const std::string kStl = std::string(64, 'c');
@@ -178,7 +178,7 @@ TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   const Order& order = created->order;
   auto job = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(job && *job);
-  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", PreparedResult(), "prepared"));
+  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
   ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}}, modeler_));
   auto started =
       store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}}, production_);
@@ -210,7 +210,7 @@ TEST_F(StoreTest, ApprovalFreezesThePrintFileAndReopeningReleasesIt) {
   ASSERT_TRUE(store_->TransitionItem(item, {"reprepare", "", "", {}}, modeler_));
   auto again = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(again && *again);
-  ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", PreparedResult(), "prepared"));
+  ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
   auto approved = store_->TransitionItem(item, {"approve", "", "", {}}, modeler_);
   ASSERT_TRUE(approved) << approved.error().message;
   EXPECT_EQ(approved->print_file, kStl);
@@ -226,7 +226,7 @@ TEST_F(StoreTest, ReviewQueueIsOldestFirstAndSkipsHeldOrders) {
     ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
   for (int i = 0; i < 3; ++i) {
     auto job = store_->LeaseJob("runner", 60000);
-    ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", PreparedResult(), "prepared"));
+    ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
   }
   ASSERT_TRUE(store_->TransitionOrder(2, "hold", cs_, "customer called", {}));
   auto queue = store_->ReviewQueue(10);

@@ -109,8 +109,10 @@ class Store {
   Result<void> ReportProgress(int64_t job_id, const std::string& owner, int progress,
                               const std::string& phase, int64_t lease_ms);
   // Marks the job succeeded and takes `item_event` (e.g. "prepared") on its item, atomically.
+  // `print_file` is the asset the job produced for printing (empty for none); approving the
+  // item freezes the newest one.
   Result<void> CompleteJob(int64_t job_id, const std::string& owner, const std::string& result,
-                           const std::string& item_event);
+                           const std::string& item_event, const std::string& print_file = {});
   // Records a failed attempt. A retryable failure is retried with exponential backoff until
   // max_attempts, then dead-lettered; a permanent one fails at once. When the job ends
   // (failed or dead) `item_event` is taken on its item with the reason, atomically.
