@@ -11,7 +11,7 @@ packages=(
   libassimp-dev libzip-dev libcgal-dev libcgal-demo lib3mf-dev
   prusa-slicer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
   curl clang-format
 )
 

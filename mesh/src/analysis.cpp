@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 namespace keepsake::mesh {
@@ -74,6 +75,73 @@ Stability AnalyseStability(const MeshData& mesh, double contact_mm) {
   out.margin_mm = margin;
   out.stands = margin > 0;
   return out;
+}
+
+std::vector<ThinRegion> FindThinRegions(const MeshData& mesh, const std::vector<float>& face_mm,
+                                        double threshold_mm, size_t max_regions) {
+  // union-find over the thin faces; two thin faces sharing a vertex are one region
+  const size_t n = std::min(face_mm.size(), mesh.triangles.size());
+  std::vector<size_t> parent(n);
+  std::iota(parent.begin(), parent.end(), size_t{0});
+  auto find = [&](size_t f) {
+    while (parent[f] != f) f = parent[f] = parent[parent[f]];
+    return f;
+  };
+  constexpr size_t kNone = std::numeric_limits<size_t>::max();
+  std::vector<size_t> face_at_vertex(mesh.positions.size(), kNone);
+  for (size_t f = 0; f < n; ++f) {
+    if (!(face_mm[f] < threshold_mm)) continue;
+    for (uint32_t v : mesh.triangles[f]) {
+      if (face_at_vertex[v] == kNone) {
+        face_at_vertex[v] = f;
+      } else {
+        parent[find(f)] = find(face_at_vertex[v]);
+      }
+    }
+  }
+  std::vector<ThinRegion> regions;
+  std::vector<size_t> region_of_root(n, kNone);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (size_t f = 0; f < n; ++f) {
+    if (!(face_mm[f] < threshold_mm)) continue;
+    size_t& r = region_of_root[find(f)];
+    if (r == kNone) {
+      r = regions.size();
+      ThinRegion fresh;
+      fresh.min = {inf, inf, inf};
+      fresh.max = {-inf, -inf, -inf};
+      fresh.thinnest_mm = inf;
+      regions.push_back(fresh);
+    }
+    ThinRegion& region = regions[r];
+    const auto& t = mesh.triangles[f];
+    const auto& a = mesh.positions[t[0]];
+    const auto& b = mesh.positions[t[1]];
+    const auto& c = mesh.positions[t[2]];
+    const std::array<double, 3> u{b[0] - a[0], b[1] - a[1], b[2] - a[2]};
+    const std::array<double, 3> w{c[0] - a[0], c[1] - a[1], c[2] - a[2]};
+    const double area = 0.5 * std::sqrt(std::pow(u[1] * w[2] - u[2] * w[1], 2) +
+                                        std::pow(u[2] * w[0] - u[0] * w[2], 2) +
+                                        std::pow(u[0] * w[1] - u[1] * w[0], 2));
+    for (size_t k = 0; k < 3; ++k) {
+      region.centre[k] += area * (a[k] + b[k] + c[k]) / 3;
+      region.min[k] = std::min({region.min[k], a[k], b[k], c[k]});
+      region.max[k] = std::max({region.max[k], a[k], b[k], c[k]});
+    }
+    region.area_mm2 += area;
+    region.thinnest_mm = std::min(region.thinnest_mm, static_cast<double>(face_mm[f]));
+    ++region.faces;
+  }
+  for (ThinRegion& region : regions) {
+    for (size_t k = 0; k < 3; ++k) {
+      region.centre[k] = region.area_mm2 > 0 ? region.centre[k] / region.area_mm2
+                                             : (region.min[k] + region.max[k]) / 2;
+    }
+  }
+  std::sort(regions.begin(), regions.end(),
+            [](const ThinRegion& x, const ThinRegion& y) { return x.area_mm2 > y.area_mm2; });
+  if (regions.size() > max_regions) regions.resize(max_regions);
+  return regions;
 }
 
 }  // namespace keepsake::mesh

@@ -11,11 +11,14 @@
 #include <memory>
 #include <vector>
 
+#include <assimp/BaseImporter.h>
 #include <assimp/DefaultIOSystem.h>
+#include <assimp/importerdesc.h>
 #include <assimp/postprocess.h>
 #include <assimp/scene.h>
 #include <assimp/Importer.hpp>
 
+#include "precheck.hpp"
 #include "zip_bundle.hpp"
 
 namespace keepsake::mesh {
@@ -56,6 +59,28 @@ class ConfinedIOSystem : public Assimp::DefaultIOSystem {
   mutable bool refused_ = false;
 };
 
+// Assimp registers some 40 loaders (Blender, 3DS, MD5, X, ...), each a parser a hostile file
+// could reach by its signature. Only the loader for the format the upload border decided
+// stays registered. Returns how many are left (0: this Assimp cannot read the format).
+size_t KeepOnlyLoaderFor(Assimp::Importer& importer, std::string_view extension) {
+  std::vector<Assimp::BaseImporter*> others;
+  for (size_t i = 0; i < importer.GetImporterCount(); ++i) {
+    const aiImporterDesc* desc = importer.GetImporterInfo(i);
+    bool wanted = false;
+    if (desc != nullptr && desc->mFileExtensions != nullptr) {
+      std::string_view list = desc->mFileExtensions;  // space separated, without dots
+      while (!list.empty() && !wanted) {
+        const size_t space = list.find(' ');
+        wanted = list.substr(0, space) == extension;
+        list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
+      }
+    }
+    if (!wanted) others.push_back(importer.GetImporter(i));
+  }
+  for (Assimp::BaseImporter* other : others) importer.UnregisterLoader(other);
+  return importer.GetImporterCount();
+}
+
 constexpr unsigned kBaseFlags =
     aiProcess_ValidateDataStructure | aiProcess_Triangulate | aiProcess_SortByPType;
 
@@ -64,6 +89,7 @@ constexpr unsigned kBaseFlags =
 tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& folder,
                                                             const std::string& path,
                                                             MeshFormat format,
+                                                            const ImportLimits& limits,
                                                             unsigned extra_flags) {
   auto loaded = std::make_unique<LoadedScene>();
   Assimp::Importer& importer = loaded->importer;
@@ -78,6 +104,13 @@ tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& f
     if (!obj) return tl::unexpected(obj.error());
     import_path = *obj;
     confine_to = bundle_dir;  // the OBJ may use only files from its own bundle
+  }
+  auto checked = CheckBeforeParsing(import_path, format, limits);
+  if (!checked) return tl::unexpected(checked.error());
+  const std::string_view extension =
+      format == MeshFormat::kZip ? MeshFormatName(MeshFormat::kObj) : MeshFormatName(format);
+  if (KeepOnlyLoaderFor(importer, extension) == 0) {
+    return tl::unexpected(Error{Errc::kUnreadable, "no reader for this format"});
   }
   auto* confined = new ConfinedIOSystem(confine_to);
   importer.SetIOHandler(confined);  // the importer owns it from here

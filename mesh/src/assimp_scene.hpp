@@ -21,10 +21,12 @@ struct LoadedScene {
 };
 
 // Reads `path` (inside `folder`) with `extra_flags` added to validation, triangulation and the
-// removal of points and lines. Errors: kUnreadable, kBadBundle, kOutsideFile.
+// removal of points and lines, after CheckBeforeParsing and with only the format's own loader
+// registered. Errors: kUnreadable, kTooLarge, kBadBundle, kOutsideFile.
 tl::expected<std::unique_ptr<LoadedScene>, Error> LoadScene(const std::string& folder,
                                                             const std::string& path,
                                                             MeshFormat format,
+                                                            const ImportLimits& limits,
                                                             unsigned extra_flags);
 
 }  // namespace keepsake::mesh

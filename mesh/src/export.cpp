@@ -80,4 +80,39 @@ tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std:
   return WriteAtomically(out, path);
 }
 
+tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path) {
+  // VRML97 (ISO/IEC 14772-1) is text; %.4f of a millimetre is a tenth of a micron.
+  std::string out =
+      "#VRML V2.0 utf8\n"
+      "# Keepsake full-colour print file. Units: millimetres (import with mm, as the STL).\n"
+      "Shape {\n"
+      "  appearance Appearance { material Material { diffuseColor 1 1 1 } }\n"
+      "  geometry IndexedFaceSet {\n"
+      "    solid TRUE\n    ccw TRUE\n    convex TRUE\n    colorPerVertex TRUE\n"
+      "    coord Coordinate {\n      point [\n";
+  out.reserve(out.size() + 40 * mesh.positions.size() + 24 * mesh.triangles.size());
+  char line[128];
+  for (const auto& p : mesh.positions) {
+    std::snprintf(line, sizeof line, "        %.4f %.4f %.4f,\n", p[0], p[1], p[2]);
+    out += line;
+  }
+  out += "      ]\n    }\n";
+  if (mesh.colors.size() == mesh.positions.size()) {
+    out += "    color Color {\n      color [\n";
+    for (const auto& c : mesh.colors) {
+      std::snprintf(line, sizeof line, "        %.4f %.4f %.4f,\n", c[0] / 255.0, c[1] / 255.0,
+                    c[2] / 255.0);
+      out += line;
+    }
+    out += "      ]\n    }\n";
+  }
+  out += "    coordIndex [\n";
+  for (const auto& t : mesh.triangles) {
+    std::snprintf(line, sizeof line, "      %u, %u, %u, -1,\n", t[0], t[1], t[2]);
+    out += line;
+  }
+  out += "    ]\n  }\n}\n";
+  return WriteAtomically(out, path);
+}
+
 }  // namespace keepsake::mesh

@@ -86,7 +86,7 @@ uint8_t ToByte(float c) {
 
 tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const std::string& path,
                                              MeshFormat format, const ImportLimits& limits) {
-  auto loaded = LoadScene(folder, path, format, aiProcess_PreTransformVertices);
+  auto loaded = LoadScene(folder, path, format, limits, aiProcess_PreTransformVertices);
   if (!loaded) return tl::unexpected(loaded.error());
   const aiScene* scene = (*loaded)->scene;
 

@@ -1,6 +1,7 @@
 #include "keepsake/mesh/mesh_data.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace keepsake::mesh {
@@ -40,6 +41,21 @@ void ScaleToHeight(MeshData& mesh, double height_mm) {
   const double cy = (b.min[1] + b.max[1]) / 2;
   for (auto& p : mesh.positions) {
     p = {(p[0] - cx) * scale, (p[1] - cy) * scale, (p[2] - b.min[2]) * scale};
+  }
+}
+
+void RotateDegrees(MeshData& mesh, const std::array<double, 3>& degrees) {
+  for (size_t axis = 0; axis < 3; ++axis) {
+    if (degrees[axis] == 0) continue;
+    const double a = degrees[axis] * std::acos(-1.0) / 180;
+    const double c = std::cos(a), s = std::sin(a);
+    // the two coordinates that turn, in right-handed order: X turns y->z, Y turns z->x, Z x->y
+    const size_t i = (axis + 1) % 3, j = (axis + 2) % 3;
+    for (auto& p : mesh.positions) {
+      const double u = p[i], v = p[j];
+      p[i] = c * u - s * v;
+      p[j] = s * u + c * v;
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 // CGAL 5.5 Polygon Mesh Processing: repair_polygon_soup, orient_polygon_soup,
 // polygon_soup_to_polygon_mesh, stitch_borders, remove_degenerate_faces,
 // duplicate_non_manifold_vertices, triangulate_hole (do_not_use_cubic_algorithm: bounded cost),
-// connected_components, does_self_intersect, orient_to_bound_a_volume. CGAL 3D Alpha Wrapping
+// connected_components, does_self_intersect, orient_to_bound_a_volume; corefine_and_compute_union
+// joins an optional base. CGAL 3D Alpha Wrapping
 // (alpha_wrap_3) for the rebuild: its output is watertight, 2-manifold, orientable and free of
 // self-intersections by construction, which is what local repair cannot promise for inputs
 // such as CGAL's own man.off (CGAL 5.5's self-intersection removal fails on it).
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <unordered_map>
@@ -23,6 +25,7 @@
 #include <CGAL/Polygon_mesh_processing/bbox.h>
 #include <CGAL/Polygon_mesh_processing/border.h>
 #include <CGAL/Polygon_mesh_processing/connected_components.h>
+#include <CGAL/Polygon_mesh_processing/corefinement.h>
 #include <CGAL/Polygon_mesh_processing/orient_polygon_soup.h>
 #include <CGAL/Polygon_mesh_processing/orientation.h>
 #include <CGAL/Polygon_mesh_processing/polygon_soup_to_polygon_mesh.h>
@@ -249,7 +252,9 @@ int64_t RemoveCavities(SurfaceMesh& sm) {
 // Colours each vertex of `target` from the closest point on `source`'s surface, interpolating
 // the source triangle's vertex colours (barycentric). Works on any triangle soup, so the
 // source needs no repair; both meshes must be in the same frame.
-void TransferVertexColors(const MeshData& source, MeshData& target) {
+// Vertices farther than `max_distance` from the source (a base added under the figure) stay a
+// neutral grey.
+void TransferVertexColors(const MeshData& source, MeshData& target, double max_distance) {
   using Triangle = Kernel::Triangle_3;
   using Iterator = std::vector<Triangle>::const_iterator;
   using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
@@ -271,7 +276,9 @@ void TransferVertexColors(const MeshData& source, MeshData& target) {
   target.colors.assign(target.positions.size(), {200, 200, 200});
   for (size_t v = 0; v < target.positions.size(); ++v) {
     const auto& p = target.positions[v];
-    const auto [closest, id] = tree.closest_point_and_primitive(Point(p[0], p[1], p[2]));
+    const Point query(p[0], p[1], p[2]);
+    const auto [closest, id] = tree.closest_point_and_primitive(query);
+    if (CGAL::squared_distance(query, closest) > max_distance * max_distance) continue;
     const size_t index = static_cast<size_t>(id - triangles.cbegin());
     const Triangle& tri = triangles[index];
     // barycentric weights of the closest point, from sub-triangle areas
@@ -291,6 +298,70 @@ void TransferVertexColors(const MeshData& source, MeshData& target) {
       target.colors[v][ch] = static_cast<uint8_t>(std::lround(std::clamp(rgb[ch], 0.0, 255.0)));
     }
   }
+}
+
+// Joins a round base of `thickness` under the solid `sm`: centred under the lowest tenth of the
+// figure, wide enough to hold it and its centre of mass. The figure sinks 0.4 mm into the
+// disc so that the union is a proper overlap, not a touch. Returns the radius, or 0 when
+// CGAL's corefinement could not join them.
+double JoinBase(SurfaceMesh& sm, double thickness) {
+  const CGAL::Bbox_3 box = PMP::bbox(sm);
+  const double low = box.zmin() + 0.1 * (box.zmax() - box.zmin());
+  double xmin = box.xmax(), xmax = box.xmin(), ymin = box.ymax(), ymax = box.ymin();
+  for (auto v : sm.vertices()) {
+    const Point& p = sm.point(v);
+    if (p.z() > low) continue;
+    xmin = std::min(xmin, p.x());
+    xmax = std::max(xmax, p.x());
+    ymin = std::min(ymin, p.y());
+    ymax = std::max(ymax, p.y());
+  }
+  const double cx = (xmin + xmax) / 2, cy = (ymin + ymax) / 2;
+  double radius = 0;
+  for (auto v : sm.vertices()) {
+    const Point& p = sm.point(v);
+    if (p.z() <= low) radius = std::max(radius, std::hypot(p.x() - cx, p.y() - cy));
+  }
+  // centre of mass of the solid, from signed tetrahedra to the origin
+  double volume = 0;
+  std::array<double, 2> moment{};
+  for (Face f : sm.faces()) {
+    const std::array<Point, 3> p = FacePoints(sm, f);
+    const double v =
+        CGAL::scalar_product(p[0] - CGAL::ORIGIN,
+                             CGAL::cross_product(p[1] - CGAL::ORIGIN, p[2] - CGAL::ORIGIN)) /
+        6.0;
+    volume += v;
+    moment[0] += v * (p[0].x() + p[1].x() + p[2].x()) / 4;
+    moment[1] += v * (p[0].y() + p[1].y() + p[2].y()) / 4;
+  }
+  if (volume > 0) {
+    radius = std::max(radius, std::hypot(moment[0] / volume - cx, moment[1] / volume - cy) + 5);
+  }
+  radius += 3;  // a rim around the feet
+  const double top = box.zmin() + 0.4, bottom = top - thickness;
+  SurfaceMesh disc;
+  constexpr int kSegments = 96;
+  const auto top_centre = disc.add_vertex(Point(cx, cy, top));
+  const auto bottom_centre = disc.add_vertex(Point(cx, cy, bottom));
+  std::vector<SurfaceMesh::Vertex_index> upper, lower;
+  for (int k = 0; k < kSegments; ++k) {
+    const double a = 2 * M_PI * k / kSegments;
+    const double x = cx + radius * std::cos(a), y = cy + radius * std::sin(a);
+    upper.push_back(disc.add_vertex(Point(x, y, top)));
+    lower.push_back(disc.add_vertex(Point(x, y, bottom)));
+  }
+  for (size_t k = 0; k < kSegments; ++k) {
+    const size_t n = (k + 1) % kSegments;
+    disc.add_face(top_centre, upper[k], upper[n]);
+    disc.add_face(bottom_centre, lower[n], lower[k]);
+    disc.add_face(upper[k], lower[k], lower[n]);
+    disc.add_face(upper[k], lower[n], upper[n]);
+  }
+  SurfaceMesh joined;
+  if (!PMP::corefine_and_compute_union(sm, disc, joined)) return 0;
+  sm = std::move(joined);
+  return radius;
 }
 
 std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& report,
@@ -344,12 +415,19 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   }
 
   SurfaceMesh sm;
-  report.rebuild_reason = LocalRepair(soup, options, report, sm);
+  if (options.thicken_mm > 0) {
+    char reason[64];
+    std::snprintf(reason, sizeof reason, "every wall thickened by %.2f mm", options.thicken_mm);
+    report.rebuild_reason = reason;
+    report.thickened_mm = options.thicken_mm;
+  } else {
+    report.rebuild_reason = LocalRepair(soup, options, report, sm);
+  }
   if (!report.rebuild_reason.empty()) {
     report.rebuilt = true;
     SurfaceMesh wrapped;
-    CGAL::alpha_wrap_3(soup.points, soup.polygons, options.wrap_alpha_mm, options.wrap_offset_mm,
-                       wrapped);
+    const double offset = std::max(options.wrap_offset_mm, options.thicken_mm / 2);
+    CGAL::alpha_wrap_3(soup.points, soup.polygons, options.wrap_alpha_mm, offset, wrapped);
     if (wrapped.is_empty()) {
       return tl::unexpected(Error{Errc::kUnreadable, "the volumetric rebuild produced nothing"});
     }
@@ -357,11 +435,19 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     RemoveFragments(sm, options.min_part_mm);
   }
   report.cavities_removed = RemoveCavities(sm);
+  if (options.base_mm > 0) {
+    report.base_radius_mm = JoinBase(sm, options.base_mm);
+    if (report.base_radius_mm <= 0) {
+      return tl::unexpected(Error{Errc::kUnreadable, "the base could not be joined to the figure"});
+    }
+  }
   result.mesh = ToMeshData(sm);
   if (result.mesh.triangles.empty()) {
     return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
   }
-  if (!scaled.colors.empty()) TransferVertexColors(scaled, result.mesh);
+  if (!scaled.colors.empty()) {
+    TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
+  }
   ScaleToHeight(result.mesh, options.height_mm);  // the wrap's offset changes the height a little
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
@@ -405,6 +491,7 @@ WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
   Tree tree(faces(sm).first, faces(sm).second, sm);
   std::vector<std::pair<double, double>> samples;  // (thickness, area)
   samples.reserve(sm.number_of_faces());
+  out.face_mm.assign(sm.number_of_faces(), std::numeric_limits<float>::infinity());
   for (Face f : sm.faces()) {
     const std::array<Point, 3> p = FacePoints(sm, f);
     const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
@@ -419,6 +506,7 @@ WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
         thickness = std::sqrt(CGAL::squared_distance(centre, *at));
       }
     }
+    out.face_mm[f.idx()] = static_cast<float>(thickness);
     samples.emplace_back(thickness, twice_area / 2);
     out.area_mm2 += twice_area / 2;
     if (thickness < threshold_mm) out.area_below_mm2 += twice_area / 2;

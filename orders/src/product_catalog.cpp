@@ -17,6 +17,23 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
     return Fail(Errc::kInvalidArgument, "products.json must be an object with a 'products' array");
   }
   ProductCatalog catalog;
+  for (const json& entry : doc.value("materials", json::array())) {
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() ||
+        !entry.contains("min_wall_mm") || !entry["min_wall_mm"].is_number() ||
+        entry["min_wall_mm"].get<double>() <= 0) {
+      return Fail(Errc::kInvalidArgument,
+                  "every material needs a string 'id' and a positive 'min_wall_mm'");
+    }
+    Material material;
+    material.id = entry["id"].get<std::string>();
+    material.title = entry.value("title", material.id);
+    material.min_wall_mm = entry["min_wall_mm"].get<double>();
+    material.colour = entry.value("colour", false);
+    if (catalog.FindMaterial(material.id) != nullptr) {
+      return Fail(Errc::kInvalidArgument, "material " + material.id + " is listed twice");
+    }
+    catalog.materials_.push_back(std::move(material));
+  }
   for (const json& entry : doc["products"]) {
     if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() ||
         !entry.contains("kind") || !entry["kind"].is_string()) {
@@ -62,6 +79,13 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
         product.options.push_back(std::move(option));
       }
     }
+    if (product.kind == ProductKind::kFigure) {
+      product.material = entry.value("material", "");
+      if (catalog.FindMaterial(product.material) == nullptr) {
+        return Fail(Errc::kInvalidArgument,
+                    "product " + product.id + ": a figure needs a 'material' from 'materials'");
+      }
+    }
     if (catalog.Find(product.id) != nullptr) {
       return Fail(Errc::kInvalidArgument, "product " + product.id + " is listed twice");
     }
@@ -81,6 +105,13 @@ Result<ProductCatalog> ProductCatalog::Load(const std::string& path) {
 const Product* ProductCatalog::Find(const std::string& id) const {
   for (const Product& p : products_) {
     if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const Material* ProductCatalog::FindMaterial(const std::string& id) const {
+  for (const Material& m : materials_) {
+    if (m.id == id) return &m;
   }
   return nullptr;
 }

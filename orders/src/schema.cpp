@@ -135,6 +135,11 @@ ALTER TABLE items ADD COLUMN print_file TEXT REFERENCES assets(id);
 ALTER TABLE jobs ADD COLUMN print_file TEXT REFERENCES assets(id);
 CREATE INDEX items_review ON items(state, updated_at);
 )sql",
+      // 4: a modeling engineer's fine-tuning (JSON) for the item's next preparation; a new
+      // file from the customer starts again without it
+      R"sql(
+ALTER TABLE items ADD COLUMN tuning TEXT NOT NULL DEFAULT '{}';
+)sql",
   };
   return migrations;
 }

@@ -180,10 +180,18 @@ void AppendEvent(SQLite::Database& db, const Event& e) {
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts) {
   const std::string now = NowUtcIso();
-  // the job keeps the item's options as they were when it was queued
-  SQLite::Statement options(db, "SELECT options FROM items WHERE id = ?");
+  // the job keeps the item's product, options and fine-tuning as they were when it was queued
+  SQLite::Statement options(db, "SELECT product, options, tuning FROM items WHERE id = ?");
   options.bind(1, item_id);
-  const std::string params = options.executeStep() ? options.getColumn(0).getString() : "{}";
+  json job_params = json::object();
+  if (options.executeStep()) {
+    job_params = json::parse(options.getColumn(1).getString(), nullptr, false);
+    if (!job_params.is_object()) job_params = json::object();
+    job_params["product"] = options.getColumn(0).getString();
+    const json tuning = json::parse(options.getColumn(2).getString(), nullptr, false);
+    if (tuning.is_object() && !tuning.empty()) job_params["tuning"] = tuning;
+  }
+  const std::string params = job_params.dump();
   SQLite::Statement ins(db,
                         "INSERT INTO jobs(kind, item_id, asset_id, state, max_attempts, "
                         "run_after_ms, created_at, updated_at, params) "
@@ -200,10 +208,10 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
 }
 
 std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id) {
-  SQLite::Statement q(
-      db,
-      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-      "state, version, created_at, updated_at, COALESCE(print_file, '') FROM items WHERE id = ?");
+  SQLite::Statement q(db,
+                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
+                      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning "
+                      "FROM items WHERE id = ?");
   q.bind(1, item_id);
   if (!q.executeStep()) return std::nullopt;
   return ItemFromRow(q);
@@ -227,6 +235,7 @@ Item ItemFromRow(SQLite::Statement& q) {
   item.created_at = q.getColumn(8).getString();
   item.updated_at = q.getColumn(9).getString();
   item.print_file = q.getColumn(10).getString();
+  item.tuning = q.getColumn(11).getString();
   return item;
 }
 
@@ -267,11 +276,12 @@ Order OrderFromRow(SQLite::Statement& q) {
 }
 
 void LoadItems(SQLite::Database& db, Order& order) {
-  SQLite::Statement q(db,
-                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-                      "state, version, created_at, updated_at, COALESCE(print_file, '') FROM items "
-                      "WHERE order_id = ? "
-                      "ORDER BY position");
+  SQLite::Statement q(
+      db,
+      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
+      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning FROM items "
+      "WHERE order_id = ? "
+      "ORDER BY position");
   q.bind(1, order.id);
   while (q.executeStep()) order.items.push_back(ItemFromRow(q));
 }
@@ -360,16 +370,21 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
     }
   }
   if (change.event == "reopen") print_file.clear();
+  // fine-tuning applies to the file it was made for: a new file starts without it
+  std::string tuning = item.tuning;
+  if (change.event == "attach_asset") tuning = "{}";
+  if (change.event == "reprepare" && !change.tuning.empty()) tuning = change.tuning;
   const std::string now = NowUtcIso();
   SQLite::Statement upd(db,
                         "UPDATE items SET state = ?, asset_id = NULLIF(?, ''), "
-                        "print_file = NULLIF(?, ''), version = version + 1, updated_at = ? "
-                        "WHERE id = ?");
+                        "print_file = NULLIF(?, ''), tuning = ?, version = version + 1, "
+                        "updated_at = ? WHERE id = ?");
   upd.bind(1, to);
   upd.bind(2, asset_id);
   upd.bind(3, print_file);
-  upd.bind(4, now);
-  upd.bind(5, item.id);
+  upd.bind(4, tuning);
+  upd.bind(5, now);
+  upd.bind(6, item.id);
   upd.exec();
   SQLite::Statement bump(db,
                          "UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ?");
@@ -379,6 +394,9 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   json detail{{"event", change.event}};
   if (change.event == "attach_asset") detail["asset"] = asset_id;
   if (change.event == "approve" && !print_file.empty()) detail["print_file"] = print_file;
+  if (change.event == "reprepare" && !change.tuning.empty()) {
+    detail["tuning"] = json::parse(change.tuning, nullptr, false);
+  }
   AppendEvent(db,
               Event{0, item.order_id, item.id, now, actor.name, std::string(RoleName(actor.role)),
                     "item.transition", item.state, to, change.reason, detail.dump()});

@@ -17,6 +17,7 @@ json ItemJson(const orders::Item& item, orders::Role viewer) {
           {"asset", item.asset_id.empty() ? json(nullptr) : json(item.asset_id)},
           {"state", item.state},
           {"print_file", item.print_file.empty() ? json(nullptr) : json(item.print_file)},
+          {"tuning", json::parse(item.tuning, nullptr, false)},
           {"version", item.version},
           {"allowed_events", orders::ItemStateMachine().AllowedEvents(item.state, viewer)},
           {"created_at", item.created_at},

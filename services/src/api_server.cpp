@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -24,6 +25,7 @@
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/job_runner.hpp"
+#include "keepsake/services/mesh_command.hpp"
 #include "keepsake/services/metrics.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/problem.hpp"
@@ -268,6 +270,7 @@ httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& 
   using HR = httplib::Server::HandlerResponse;
   tl_request = RequestState{NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-"};
   res.set_header("X-Request-Id", tl_request.request_id);
+  res.set_header("X-Content-Type-Options", "nosniff");
   auto refuse = [&](ApiErrc code, const std::string& detail) {
     // The body was not read: the connection cannot carry another request after this one.
     res.set_header("Connection", "close");
@@ -541,19 +544,26 @@ void ApiServer::Impl::AssetFile(const Context&, const httplib::Request& req,
   }
   // streamed in chunks: a 100 MB model does not sit in memory per download
   auto stream = std::make_shared<std::ifstream>(file, std::ios::binary);
-  res.set_header("Content-Disposition",
-                 "attachment; filename=\"" + asset->id.substr(0, 12) + "." + asset->format + "\"");
-  res.set_content_provider(static_cast<size_t>(size), "application/octet-stream",
-                           [stream](size_t offset, size_t length, httplib::DataSink& sink) {
-                             std::vector<char> buffer(std::min<size_t>(length, 1 << 16));
-                             stream->seekg(static_cast<std::streamoff>(offset));
-                             stream->read(buffer.data(),
-                                          static_cast<std::streamsize>(buffer.size()));
-                             const auto got = stream->gcount();
-                             if (got <= 0) return false;
-                             sink.write(buffer.data(), static_cast<size_t>(got));
-                             return true;
-                           });
+  // pictures show in the console (previews); everything else downloads. Every format here was
+  // decided by sniffing the bytes, and nosniff keeps browsers to that.
+  static const std::map<std::string, std::string> kPictureTypes = {
+      {"png", "image/png"}, {"jpeg", "image/jpeg"}, {"webp", "image/webp"}};
+  const auto picture = kPictureTypes.find(asset->format);
+  const bool inline_picture = picture != kPictureTypes.end();
+  res.set_header("Content-Disposition", std::string(inline_picture ? "inline" : "attachment") +
+                                            "; filename=\"" + asset->id.substr(0, 12) + "." +
+                                            asset->format + "\"");
+  res.set_content_provider(
+      static_cast<size_t>(size), inline_picture ? picture->second : "application/octet-stream",
+      [stream](size_t offset, size_t length, httplib::DataSink& sink) {
+        std::vector<char> buffer(std::min<size_t>(length, 1 << 16));
+        stream->seekg(static_cast<std::streamoff>(offset));
+        stream->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        const auto got = stream->gcount();
+        if (got <= 0) return false;
+        sink.write(buffer.data(), static_cast<size_t>(got));
+        return true;
+      });
 }
 
 void ApiServer::Impl::CreateOrder(const Context& ctx, const httplib::Request& req,
@@ -740,6 +750,22 @@ void ApiServer::Impl::ItemTransition(const Context& ctx, const httplib::Request&
               orders::Errc::kInvalidArgument, "version must be an integer", "version", {}});
     }
     change.expected_version = (*body)["version"].get<int64_t>();
+  }
+  if (body->contains("tuning")) {
+    // a modeling engineer's fine-tuning goes with the rework's new preparation only
+    if (change.event != "reprepare") {
+      return ReplyError(req, res,
+                        orders::Error{orders::Errc::kInvalidArgument,
+                                      "tuning goes with the event reprepare only",
+                                      "tuning",
+                                      {}});
+    }
+    auto tuning = ParseMeshTuning((*body)["tuning"].dump());
+    if (!tuning) {
+      return ReplyError(
+          req, res, orders::Error{orders::Errc::kInvalidArgument, tuning.error(), "tuning", {}});
+    }
+    change.tuning = (*body)["tuning"].dump();
   }
   auto item = store.TransitionItem(std::stoll(req.matches[1]), change, ctx.actor);
   if (!item) return ReplyError(req, res, item.error());

@@ -19,8 +19,9 @@ namespace keepsake::services {
 
 namespace fs = std::filesystem;
 
-JobRunner::JobRunner(const ServerConfig& config, orders::Store& store)
-    : config_(config), store_(store) {}
+JobRunner::JobRunner(const ServerConfig& config, orders::Store& store,
+                     const orders::ProductCatalog& catalog)
+    : config_(config), store_(store), catalog_(catalog) {}
 
 JobRunner::~JobRunner() { Stop(); }
 
@@ -96,10 +97,21 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
                                    asset->format,
                                    "--max-image-pixels",
                                    std::to_string(config_.worker.max_image_pixels)};
-  // the item's options when the job was queued (height_mm for figures)
+  // the item's product, options and fine-tuning when the job was queued
   const auto params = nlohmann::json::parse(job.params, nullptr, false);
   if (params.is_object() && params.contains("height_mm") && params["height_mm"].is_number()) {
     args.insert(args.end(), {"--height-mm", std::to_string(params["height_mm"].get<double>())});
+  }
+  if (params.is_object() && params.contains("tuning") && params["tuning"].is_object()) {
+    args.insert(args.end(), {"--tuning", params["tuning"].dump()});
+  }
+  const orders::Product* product =
+      params.is_object() ? catalog_.Find(params.value("product", "")) : nullptr;
+  const orders::Material* material =
+      product != nullptr ? catalog_.FindMaterial(product->material) : nullptr;
+  if (material != nullptr) {
+    args.insert(args.end(), {"--min-wall-mm", std::to_string(material->min_wall_mm)});
+    if (material->colour) args.push_back("--colour");
   }
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
@@ -135,7 +147,7 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       }
       // the print files become content-addressed assets, frozen by their hash
       bool stored = true;
-      for (const char* name : {"model.stl", "model.3mf", "model.ply"}) {
+      for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "preview.png"}) {
         if (!fs::exists(job_dir / name)) continue;
         std::ifstream file(job_dir / name, std::ios::binary);
         std::stringstream bytes;
@@ -143,8 +155,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         const std::string content = bytes.str();
         const auto sha = StoreAssetBytes(paths, content);
         const std::string format = fs::path(name).extension().string().substr(1);
-        stored = sha && store_.RecordAsset(
-                            {*sha, "mesh", format, static_cast<int64_t>(content.size()), ""});
+        const char* kind = format == "png" ? "image" : "mesh";
+        stored = sha &&
+                 store_.RecordAsset({*sha, kind, format, static_cast<int64_t>(content.size()), ""});
         if (!stored) break;
         parsed["files"][name] = {{"asset", *sha}, {"bytes", content.size()}};
       }

@@ -17,6 +17,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
@@ -110,7 +111,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   auto catalog = orders::ProductCatalog::Load(config.assets_dir + "/products.json");
   if (!catalog) return Die(catalog.error().message);
 
-  services::JobRunner runner(config, **store);
+  services::JobRunner runner(config, **store, *catalog);
   runner.Start();
   if (demo) {
     auto seeded = services::SeedDemoOrders(config, **store, *catalog);
@@ -240,6 +241,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10.0, 500.0))
       ->capture_default_str();
   mesh_prepare->add_option("--out", mesh_args.out_dir, "Output folder")->required();
+  std::string material = "white-resin";
+  mesh_prepare
+      ->add_option("--material", material,
+                   "white-resin or full-colour (products.json): minimum wall and colour")
+      ->capture_default_str();
+  bool force_colour = false;
+  mesh_prepare->add_flag("--colour", force_colour, "Write the colour files (PLY, WRL)");
+  std::vector<double> rotate;
+  mesh_prepare->add_option("--rotate", rotate, "Degrees about X Y Z before standing it up")
+      ->expected(3)
+      ->delimiter(',');
+  double base_mm = 0, thicken_mm = 0;
+  mesh_prepare->add_option("--base-mm", base_mm, "Join a round base this thick (0: none)");
+  mesh_prepare->add_option("--thicken-mm", thicken_mm, "Make every wall this much thicker");
+  double remove_parts_under_mm = -1;
+  mesh_prepare->add_option("--remove-parts-under-mm", remove_parts_under_mm,
+                           "Remove separate parts smaller than this (default 0.8; 0 keeps all)");
 
   services::WorkerArgs worker_args;
   auto* worker = app.add_subcommand("worker", "Internal: the sandboxed job worker");
@@ -249,13 +267,33 @@ int main(int argc, char** argv) {
   worker->add_option("--format", worker_args.format)->required();
   worker->add_option("--max-image-pixels", worker_args.max_image_pixels);
   worker->add_option("--height-mm", worker_args.height_mm);
+  worker->add_option("--min-wall-mm", worker_args.min_wall_mm);
+  worker->add_flag("--colour", worker_args.colour);
+  worker->add_option("--tuning", worker_args.tuning);
 
   CLI11_PARSE(app, argc, argv);
   // Workers run in their job folder, so every path handed down must not depend on the cwd.
   config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
 
   if (worker->parsed()) return services::RunWorker(worker_args);
-  if (mesh_prepare->parsed()) return services::RunMeshPrepare(mesh_args);
+  if (mesh_prepare->parsed()) {
+    // the flags go through the same checks as an engineer's tuning from the API
+    nlohmann::json tuning = nlohmann::json::object();
+    if (!rotate.empty()) tuning["rotate_deg"] = rotate;
+    if (base_mm != 0) tuning["base_mm"] = base_mm;
+    if (thicken_mm != 0) tuning["thicken_mm"] = thicken_mm;
+    if (remove_parts_under_mm >= 0) tuning["remove_parts_under_mm"] = remove_parts_under_mm;
+    auto parsed = services::ParseMeshTuning(tuning.dump());
+    if (!parsed) return Die(parsed.error());
+    mesh_args.tuning = *parsed;
+    auto catalog = orders::ProductCatalog::Load(FindAssetsDir("") + "/products.json");
+    if (!catalog) return Die(catalog.error().message);
+    const orders::Material* found = catalog->FindMaterial(material);
+    if (found == nullptr) return Die("unknown material '" + material + "'");
+    mesh_args.min_wall_mm = found->min_wall_mm;
+    mesh_args.colour = found->colour || force_colour;
+    return services::RunMeshPrepare(mesh_args);
+  }
   SetUpLogging();
 
   if (serve->parsed()) {

@@ -14,6 +14,7 @@
 #include "keepsake/mesh/export.hpp"
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/mesh/import.hpp"
+#include "keepsake/mesh/preview.hpp"
 #include "keepsake/mesh/repair.hpp"
 #include "keepsake/services/asset_files.hpp"
 
@@ -43,6 +44,8 @@ json ReportJson(const mesh::RepairReport& r) {
           {"output_vertices", r.output_vertices},
           {"output_triangles", r.output_triangles},
           {"shells", r.shells},
+          {"thickened_mm", r.thickened_mm},
+          {"base_radius_mm", r.base_radius_mm},
           {"seconds", r.seconds}};
 }
 
@@ -66,7 +69,82 @@ int Refuse(const MeshPrepareArgs& args, const fs::path& out_dir, json report,
   return 2;
 }
 
+json TuningJson(const MeshTuning& t) {
+  json out = json::object();
+  if (t.height_mm) out["height_mm"] = *t.height_mm;
+  if (t.rotate_deg != std::array<double, 3>{}) out["rotate_deg"] = t.rotate_deg;
+  if (t.base_mm > 0) out["base_mm"] = t.base_mm;
+  if (t.thicken_mm > 0) out["thicken_mm"] = t.thicken_mm;
+  if (t.remove_parts_under_mm) out["remove_parts_under_mm"] = *t.remove_parts_under_mm;
+  return out;
+}
+
+// Where a thin region is, in words an engineer finds on the preview: how high up, and which
+// side of the figure (it faces -Y).
+std::string DescribePlace(const mesh::ThinRegion& region, const mesh::Bounds& bounds) {
+  const double height = std::max(bounds.Size(2), 1e-9);
+  const int percent =
+      static_cast<int>(std::lround(100 * (region.centre[2] - bounds.min[2]) / height));
+  const double cx = (bounds.min[0] + bounds.max[0]) / 2;
+  const double side = region.centre[0] - cx;
+  const char* across =
+      std::abs(side) < 0.15 * std::max(bounds.Size(0), 1e-9)
+          ? "centre"
+          : (side < 0 ? "figure's right (viewer's left)" : "figure's left (viewer's right)");
+  return "at " + std::to_string(percent) + " % of the height, " + across;
+}
+
 }  // namespace
+
+tl::expected<MeshTuning, std::string> ParseMeshTuning(const std::string& json_text) {
+  const json doc = json::parse(json_text, nullptr, false);
+  if (!doc.is_object()) return tl::unexpected(std::string("tuning must be a JSON object"));
+  MeshTuning t;
+  auto number = [&](const char* name, double low,
+                    double high) -> tl::expected<double, std::string> {
+    const json& v = doc[name];
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < low ||
+        v.get<double>() > high) {
+      char why[160];
+      std::snprintf(why, sizeof why, "tuning.%s must be a number from %g to %g", name, low, high);
+      return tl::unexpected(std::string(why));
+    }
+    return v.get<double>();
+  };
+  for (const auto& [name, value] : doc.items()) {
+    tl::expected<double, std::string> got;
+    if (name == "height_mm") {
+      if (!(got = number("height_mm", 20, 300))) return tl::unexpected(got.error());
+      t.height_mm = *got;
+    } else if (name == "base_mm") {
+      if (!(got = number("base_mm", 0, 10))) return tl::unexpected(got.error());
+      t.base_mm = *got;
+    } else if (name == "thicken_mm") {
+      if (!(got = number("thicken_mm", 0, 4))) return tl::unexpected(got.error());
+      t.thicken_mm = *got;
+    } else if (name == "remove_parts_under_mm") {
+      if (!(got = number("remove_parts_under_mm", 0, 50))) return tl::unexpected(got.error());
+      t.remove_parts_under_mm = *got;
+    } else if (name == "rotate_deg") {
+      if (!value.is_array() || value.size() != 3) {
+        return tl::unexpected(
+            std::string("tuning.rotate_deg must be three angles in degrees [x, y, z]"));
+      }
+      for (size_t k = 0; k < 3; ++k) {
+        if (!value[k].is_number() || std::abs(value[k].get<double>()) > 360) {
+          return tl::unexpected(
+              std::string("tuning.rotate_deg must be three angles from -360 to 360"));
+        }
+        t.rotate_deg[k] = value[k].get<double>();
+      }
+    } else {
+      return tl::unexpected("tuning." + name +
+                            " is not a fine-tuning Keepsake knows; use height_mm, rotate_deg, "
+                            "base_mm, thicken_mm or remove_parts_under_mm");
+    }
+  }
+  return t;
+}
 
 int RunMeshPrepare(const MeshPrepareArgs& args) {
   const auto started = std::chrono::steady_clock::now();
@@ -77,8 +155,11 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
     std::cerr << "keepsake mesh prepare: cannot create " << out_dir << ": " << ec.message() << "\n";
     return 1;
   }
+  const double height_mm = args.tuning.height_mm.value_or(args.height_mm);
   json report = {{"input", fs::path(args.input).filename().string()},
-                 {"height_mm", args.height_mm}};
+                 {"height_mm", height_mm},
+                 {"colour", args.colour},
+                 {"tuning", TuningJson(args.tuning)}};
   std::ifstream in(args.input, std::ios::binary);
   if (!in) return Refuse(args, out_dir, report, "cannot read " + args.input);
   std::stringstream content;
@@ -103,8 +184,17 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       {"vertex_colors", imported->stats.has_vertex_colors},
                       {"texture_colors", imported->stats.has_texture_colors}};
 
+  if (args.colour && imported->mesh.colors.empty()) {
+    report["input_has_no_colour"] = true;
+  }
+  if (!args.colour) imported->mesh.colors.clear();  // a white figure has no colours to carry
+  mesh::RotateDegrees(imported->mesh, args.tuning.rotate_deg);
+
   mesh::RepairOptions options;
-  options.height_mm = args.height_mm;
+  options.height_mm = height_mm;
+  options.base_mm = args.tuning.base_mm;
+  options.thicken_mm = args.tuning.thicken_mm;
+  if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
   Progress(args, 20, "repair");
   auto repaired = mesh::RepairToSolid(imported->mesh, options);
   if (!repaired) return Refuse(args, out_dir, report, repaired.error().message);
@@ -132,6 +222,8 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                      {"area_below_min_mm2", walls.area_below_mm2},
                      {"p1_mm", walls.p1_mm},
                      {"p50_mm", walls.p50_mm}};
+  const std::vector<mesh::ThinRegion> thin_regions =
+      mesh::FindThinRegions(repaired->mesh, walls.face_mm, args.min_wall_mm, 8);
   // Thin regions are the engineer's call (thicken, scale up); a model that is almost all
   // thin wall is a sheet, not a figure, and no setting makes it printable as ordered.
   if (walls.ShareBelow() > 0.9) {
@@ -150,17 +242,34 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
       {"stands", stability.stands}};
   json findings = json::array();
   if (walls.area_below_mm2 > 0) {
-    char share[64];
+    char share[96];
     std::snprintf(share, sizeof share, "%.1f %% of the surface is thinner than %.1f mm",
                   walls.ShareBelow() * 100, args.min_wall_mm);
-    findings.push_back({{"kind", "thin_walls"}, {"detail", share}});
+    json regions = json::array();
+    for (const mesh::ThinRegion& r : thin_regions) {
+      regions.push_back({{"where", DescribePlace(r, bounds)},
+                         {"centre_mm", r.centre},
+                         {"box_min_mm", r.min},
+                         {"box_max_mm", r.max},
+                         {"area_mm2", r.area_mm2},
+                         {"thinnest_mm", r.thinnest_mm}});
+    }
+    findings.push_back({{"kind", "thin_walls"},
+                        {"detail", std::string(share) + " (red in the preview)"},
+                        {"regions", regions}});
+  }
+  if (args.colour && imported->mesh.colors.empty()) {
+    findings.push_back({{"kind", "no_colour"},
+                        {"detail",
+                         "the file carries no colour (no texture, no vertex colours): a "
+                         "full-colour print would come out in one colour"}});
   }
   if (!stability.stands) {
     findings.push_back(
         {{"kind", "unstable"},
          {"detail",
           "the centre of mass is outside what touches the plate (the points within 0.5 mm "
-          "of the lowest): it may tip over; consider a base"}});
+          "of the lowest): it may tip over; consider a base (tuning base_mm)"}});
   }
   report["findings"] = findings;
 
@@ -171,12 +280,35 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   auto three_mf = mesh::WriteThreeMf(repaired->mesh, (out_dir / "model.3mf").string());
   if (!three_mf) return Refuse(args, out_dir, report, three_mf.error());
   report["files"]["model.3mf"] = *three_mf;
-  if (!repaired->mesh.colors.empty()) {
+  if (args.colour) {
     // full colour: the colours of the original surface, carried over to the repaired one
+    if (repaired->mesh.colors.empty()) {
+      repaired->mesh.colors.assign(repaired->mesh.positions.size(), {200, 200, 200});
+    }
     auto ply = mesh::WriteColorPly(repaired->mesh, (out_dir / "model.ply").string());
     if (!ply) return Refuse(args, out_dir, report, ply.error());
     report["files"]["model.ply"] = *ply;
+    auto wrl = mesh::WriteVrml(repaired->mesh, (out_dir / "model.wrl").string());
+    if (!wrl) return Refuse(args, out_dir, report, wrl.error());
+    report["files"]["model.wrl"] = *wrl;
   }
+
+  Progress(args, 97, "preview");
+  // before (as imported) and after, with the thin regions in red
+  std::vector<bool> thin(repaired->mesh.triangles.size(), false);
+  for (size_t f = 0; f < thin.size() && f < walls.face_mm.size(); ++f) {
+    thin[f] = walls.face_mm[f] < args.min_wall_mm;
+  }
+  char after_label[64];
+  std::snprintf(after_label, sizeof after_label, "after, %.0f mm (red: under %.1f mm)", height_mm,
+                args.min_wall_mm);
+  auto png = mesh::RenderPreviewPng(
+      {{&imported->mesh, "before", {}}, {&repaired->mesh, after_label, std::move(thin)}});
+  if (!png) return Refuse(args, out_dir, report, "the preview: " + png.error());
+  if (!WriteFileAtomically(out_dir / "preview.png", *png)) {
+    return Refuse(args, out_dir, report, "cannot write preview.png");
+  }
+  report["files"]["preview.png"] = png->size();
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -55,7 +55,17 @@ void InjectFault() {
 // Repair, scale and export into the job folder: model.stl, and report.json copied to
 // result.json for the runner. Refusals exit 2 with the reason as the last stderr line.
 int PrepareMesh(const WorkerArgs& args) {
-  const int code = RunMeshPrepare({args.input, ".", args.height_mm, /*progress_lines=*/true});
+  auto tuning = ParseMeshTuning(args.tuning);
+  if (!tuning) return Reject(tuning.error());
+  MeshPrepareArgs prepare;
+  prepare.input = args.input;
+  prepare.out_dir = ".";
+  prepare.height_mm = args.height_mm;
+  prepare.min_wall_mm = args.min_wall_mm;
+  prepare.colour = args.colour;
+  prepare.tuning = *tuning;
+  prepare.progress_lines = true;
+  const int code = RunMeshPrepare(prepare);
   if (code != 0) return code;
   std::error_code ec;
   std::filesystem::copy_file("report.json", "result.json.tmp",

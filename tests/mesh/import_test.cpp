@@ -6,6 +6,7 @@
 
 #include <zip.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -156,6 +157,115 @@ TEST(Import, NonFiniteCoordinatesAreRefused) {
   std::ofstream(dir.path() / "nan.off") << "OFF\n3 1 0\n0 0 0\n1 nan 0\n0 1 0\n3 0 1 2\n";
   auto m = ImportMesh(dir.path().string(), (dir.path() / "nan.off").string(), MeshFormat::kOff, {});
   EXPECT_FALSE(m);
+}
+
+// --- the hostile corpus: each fails with a clear reason, in this process, without a crash ---
+
+tl::expected<ImportedMesh, Error> ImportText(const TempDir& dir, const std::string& name,
+                                             const std::string& content, MeshFormat format) {
+  std::ofstream(dir.path() / name, std::ios::binary) << content;
+  return ImportMesh(dir.path().string(), (dir.path() / name).string(), format, {});
+}
+
+TEST(HostileFiles, DeeplyNestedGltfJsonIsRefusedBeforeParsing) {
+  TempDir dir;
+  // 200,000 levels: RapidJSON would recurse once per level and overflow the stack
+  const std::string deep = R"({"asset":{"version":"2.0"},"extras":)" + std::string(200000, '[') +
+                           std::string(200000, ']') + "}";
+  auto m = ImportText(dir, "deep.gltf", deep, MeshFormat::kGltf);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kUnreadable);
+  EXPECT_NE(m.error().message.find("nested"), std::string::npos) << m.error().message;
+}
+
+TEST(HostileFiles, GlbWhoseHeaderLiesAboutItsLengthIsRefused) {
+  TempDir dir;
+  std::string glb = ReadFile(AiMesh("hunyuan3d2_female_white_mesh.glb"));
+  ASSERT_GT(glb.size(), 20u);
+  const uint32_t lie = 0x7fffffff;
+  std::memcpy(glb.data() + 8, &lie, 4);
+  auto m = ImportText(dir, "lying.glb", glb, MeshFormat::kGlb);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kUnreadable);
+  EXPECT_NE(m.error().message.find("header says"), std::string::npos) << m.error().message;
+  // a JSON chunk that claims to run past the end of the file
+  glb = ReadFile(AiMesh("hunyuan3d2_female_white_mesh.glb"));
+  std::memcpy(glb.data() + 12, &lie, 4);
+  m = ImportText(dir, "chunk.glb", glb, MeshFormat::kGlb);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::kUnreadable);
+}
+
+TEST(HostileFiles, TwoBillionVertexHeadersAreRefusedWithoutAllocating) {
+  TempDir dir;
+  auto off = ImportText(dir, "huge.off", "OFF\n2000000000 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n",
+                        MeshFormat::kOff);
+  ASSERT_FALSE(off);
+  EXPECT_EQ(off.error().code, Errc::kTooLarge);
+  EXPECT_NE(off.error().message.find("2000000000 vertices"), std::string::npos);
+  auto ply = ImportText(dir, "huge.ply",
+                        "ply\nformat ascii 1.0\nelement vertex 2000000000\nproperty float x\n"
+                        "property float y\nproperty float z\nelement face 1\n"
+                        "property list uchar int vertex_indices\nend_header\n0 0 0\n",
+                        MeshFormat::kPly);
+  ASSERT_FALSE(ply);
+  EXPECT_EQ(ply.error().code, Errc::kTooLarge);
+  // within the limits, but more than the file could hold
+  auto short_file = ImportText(dir, "short.off", "OFF\n900000 1 0\n0 0 0\n", MeshFormat::kOff);
+  ASSERT_FALSE(short_file);
+  EXPECT_EQ(short_file.error().code, Errc::kUnreadable);
+  EXPECT_NE(short_file.error().message.find("more than the file"), std::string::npos);
+}
+
+TEST(HostileFiles, OutOfRangeIndicesAreUnreadable) {
+  TempDir dir;
+  auto off =
+      ImportText(dir, "index.off", "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 99\n", MeshFormat::kOff);
+  ASSERT_FALSE(off);
+  EXPECT_EQ(off.error().code, Errc::kUnreadable);
+  EXPECT_NE(off.error().message.find("uses vertex 99"), std::string::npos) << off.error().message;
+  auto obj =
+      ImportText(dir, "index.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99\n", MeshFormat::kObj);
+  ASSERT_FALSE(obj);
+  EXPECT_EQ(obj.error().code, Errc::kUnreadable) << obj.error().message;
+  auto ply = ImportText(dir, "index.ply",
+                        "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\n"
+                        "property float y\nproperty float z\nelement face 1\n"
+                        "property list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n"
+                        "0 1 0\n3 0 1 99\n",
+                        MeshFormat::kPly);
+  ASSERT_FALSE(ply);
+  EXPECT_EQ(ply.error().code, Errc::kUnreadable) << ply.error().message;
+}
+
+TEST(HostileFiles, GltfPointingAtEtcPasswdIsRefused) {
+  TempDir dir;
+  for (const std::string uri : {"/etc/passwd", "file:///etc/passwd", "../../../../etc/passwd"}) {
+    const std::string gltf = R"({"asset":{"version":"2.0"},"buffers":[{"uri":")" + uri +
+                             R"(","byteLength":36}],"bufferViews":[{"buffer":0,"byteLength":36}],
+        "accessors":[{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3",
+        "min":[0,0,0],"max":[0,0,0]}],"meshes":[{"primitives":[{"attributes":{"POSITION":0}}]}],
+        "nodes":[{"mesh":0}],"scenes":[{"nodes":[0]}],"scene":0})";
+    auto m = ImportText(dir, "input.gltf", gltf, MeshFormat::kGltf);
+    ASSERT_FALSE(m) << uri;
+    // either refused by the confinement or not found inside it: never read
+    EXPECT_TRUE(m.error().code == Errc::kOutsideFile || m.error().code == Errc::kUnreadable)
+        << uri << ": " << m.error().message;
+  }
+}
+
+// Only the loader of the format the upload border decided is registered: an STL behind an
+// .obj name and the OBJ format is parsed as OBJ (and found empty), not handed to the STL loader.
+TEST(HostileFiles, OnlyTheDecidedFormatsLoaderReadsTheFile) {
+  TempDir dir;
+  const std::string stl =
+      "solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\n"
+      "endloop\nendfacet\nendsolid t\n";
+  auto as_stl = ImportText(dir, "input.stl", stl, MeshFormat::kStl);
+  ASSERT_TRUE(as_stl) << as_stl.error().message;
+  EXPECT_EQ(as_stl->stats.triangles, 1);
+  auto as_obj = ImportText(dir, "input.obj", stl, MeshFormat::kObj);
+  EXPECT_FALSE(as_obj && as_obj->stats.triangles > 0);
 }
 
 }  // namespace

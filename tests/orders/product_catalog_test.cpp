@@ -24,6 +24,21 @@ TEST(ProductCatalog, ShippedCatalogHasEveryProductTheIssueNames) {
   EXPECT_EQ(catalog.Find("postcard-cn")->kind, ProductKind::kPrint2d);
 }
 
+TEST(ProductCatalog, FiguresNameTheirMaterialAndItsMinimumWall) {
+  ProductCatalog catalog = Shipped();
+  const Material* white = catalog.FindMaterial(catalog.Find("figure-white")->material);
+  const Material* colour = catalog.FindMaterial(catalog.Find("figure-colour")->material);
+  ASSERT_NE(white, nullptr);
+  ASSERT_NE(colour, nullptr);
+  EXPECT_DOUBLE_EQ(white->min_wall_mm, 1.0);
+  EXPECT_FALSE(white->colour);
+  EXPECT_DOUBLE_EQ(colour->min_wall_mm, 2.0);
+  EXPECT_TRUE(colour->colour);
+  auto valid = ProductCatalog::Parse(R"({"materials": [{"id": "m", "min_wall_mm": 1}],
+      "products": [{"id": "x", "kind": "figure", "material": "m"}]})");
+  EXPECT_TRUE(valid) << valid.error().message;
+}
+
 TEST(ProductCatalog, FillsDefaultsAndAcceptsListedValues) {
   ProductCatalog catalog = Shipped();
   auto options = catalog.ResolveOptions("figure-white", {}, "items[0].options");
@@ -57,10 +72,17 @@ TEST(ProductCatalog, RejectsMalformedCatalogues) {
   for (const char* text :
        {"", "[]", "{\"products\": 3}", "{\"products\": [{\"id\": \"x\"}]}",
         "{\"products\": [{\"id\": \"x\", \"kind\": \"mug\"}]}",
-        "{\"products\": [{\"id\": \"x\", \"kind\": \"figure\", \"options\": {\"h\": "
-        "{\"values\": [1], \"default\": 2}}}]}",
-        "{\"products\": [{\"id\": \"x\", \"kind\": \"figure\"}, {\"id\": \"x\", \"kind\": "
-        "\"figure\"}]}"}) {
+        R"({"materials": [{"id": "m", "min_wall_mm": 1}], "products": [{"id": "x",
+            "kind": "figure", "material": "m", "options": {"h": {"values": [1], "default": 2}}}]})",
+        R"({"materials": [{"id": "m", "min_wall_mm": 1}], "products": [
+            {"id": "x", "kind": "figure", "material": "m"},
+            {"id": "x", "kind": "figure", "material": "m"}]})",
+        // a figure without a material, or with one not listed; a material without its limit
+        R"({"products": [{"id": "x", "kind": "figure"}]})",
+        R"({"materials": [{"id": "m", "min_wall_mm": 1}], "products": [
+            {"id": "x", "kind": "figure", "material": "resin"}]})",
+        R"({"materials": [{"id": "m"}], "products": []})",
+        R"({"materials": [{"id": "m", "min_wall_mm": 0}], "products": []})"}) {
     auto catalog = ProductCatalog::Parse(text);
     EXPECT_FALSE(catalog) << text;
   }

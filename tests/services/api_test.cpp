@@ -336,6 +336,67 @@ TEST_F(ApiTest, RealMeshIsPreparedInTheSandboxAndReachesReview) {
   EXPECT_EQ(json::parse(not_yours->body)["code"], "forbidden_transition");
 }
 
+// A full-colour figure gets its colour files and a preview; the engineer reworks it with a base
+// and a new height, and the next preparation follows the tuning, which the timeline records.
+TEST_F(ApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
+  json order = CreateOrder(OrderBody("api-tune", "figure-colour", MeshAsset(), {{"height_mm", 80}}),
+                           "key-tune");
+  const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
+  auto state = [&] { return json::parse(Get("/api/v1/items/" + item, "modeler")->body)["state"]; };
+  ASSERT_TRUE(WaitFor([&] { return state() == "needs_review"; }, 30000));
+  json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "modeler")->body)["jobs"];
+  ASSERT_EQ(jobs.size(), 1u);
+  const json& first = jobs[0]["result"];
+  EXPECT_DOUBLE_EQ(first["walls"]["min_wall_mm"].get<double>(), 2.0);  // full colour's minimum
+  for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "preview.png"}) {
+    EXPECT_TRUE(first["files"].contains(name)) << name;
+  }
+  auto preview =
+      Get("/api/v1/assets/" + first["files"]["preview.png"]["asset"].get<std::string>() + "/file",
+          "modeler");
+  ASSERT_EQ(preview->status, 200);
+  EXPECT_EQ(preview->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(preview->body.substr(1, 3), "PNG");
+
+  const std::string transitions = "/api/v1/items/" + item + "/transitions";
+  EXPECT_EQ(Post(transitions, "modeler", {{"event", "request_rework"}, {"reason", "base"}})->status,
+            200);
+  // refused tuning says what is wrong and changes nothing
+  auto bad = Post(transitions, "modeler",
+                  {{"event", "reprepare"}, {"tuning", {{"base_mm", 50}}}, {"reason", "x"}});
+  EXPECT_EQ(bad->status, 422);
+  EXPECT_NE(bad->body.find("base_mm"), std::string::npos) << bad->body;
+  auto unknown =
+      Post(transitions, "modeler", {{"event", "reprepare"}, {"tuning", {{"hollow", 1}}}});
+  EXPECT_EQ(unknown->status, 422);
+  EXPECT_EQ(state(), "rework");
+  auto tuned = Post(transitions, "modeler",
+                    {{"event", "reprepare"},
+                     {"reason", "it tips over"},
+                     {"tuning", {{"base_mm", 3}, {"height_mm", 90}, {"rotate_deg", {0, 0, 15}}}}});
+  ASSERT_EQ(tuned->status, 200) << tuned->body;
+  EXPECT_EQ(json::parse(tuned->body)["tuning"]["base_mm"], 3);
+  ASSERT_TRUE(WaitFor([&] { return state() == "needs_review"; }, 60000));
+  jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "modeler")->body)["jobs"];
+  ASSERT_EQ(jobs.size(), 2u);
+  const json& second = jobs[0]["id"] > jobs[1]["id"] ? jobs[0]["result"] : jobs[1]["result"];
+  EXPECT_TRUE(second["printable"].get<bool>());
+  EXPECT_NEAR(second["output"]["size_mm"][2].get<double>(), 90.0, 0.45);
+  EXPECT_GT(second["repair"]["base_radius_mm"].get<double>(), 0);
+  EXPECT_TRUE(second["output"]["closed"].get<bool>());
+  EXPECT_EQ(second["output"]["self_intersections"], 0);
+  json events = json::parse(
+      Get("/api/v1/orders/" + std::to_string(order["id"].get<int64_t>()) + "/events", "cs")
+          ->body)["events"];
+  bool recorded = false;
+  for (const json& e : events) {
+    if (e["to"] == "preparing" && e["detail"].contains("tuning")) {
+      recorded = e["detail"]["tuning"]["base_mm"] == 3 && e["actor"] != "";
+    }
+  }
+  EXPECT_TRUE(recorded) << events.dump();
+}
+
 TEST_F(ApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {
   // a GLB magic followed by garbage: accepted at upload (type by magic), refused by the importer
   const std::string broken = "glTF" + std::string(4096, '\x13');

@@ -29,7 +29,7 @@ TEST(Cli, MigrateCreatesTheSchema) {
   const std::string out =
       RunCommand({KeepsakeBinary(), "migrate", "--data", (dir.path() / "d").string()}, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("schema version 3"), std::string::npos) << out;
+  EXPECT_NE(out.find("schema version 4"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "keepsake.db"));
 }
 
@@ -65,7 +65,7 @@ TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   int code = -1;
   RunCommand(
       {KeepsakeBinary(), "mesh", "prepare", SharedDataDir() + "/meshes/ai/triposr_chair/mesh.obj",
-       "--height-mm", "60", "--out", (dir.path() / "out").string()},
+       "--height-mm", "60", "--colour", "--out", (dir.path() / "out").string()},
       &code);
   ASSERT_EQ(code, 0);
   const auto report = nlohmann::json::parse(ReadFile(dir.path() / "out" / "report.json"));
@@ -74,8 +74,10 @@ TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   EXPECT_TRUE(report["output"]["closed"].get<bool>());
   EXPECT_GT(report["repair"]["welded_vertices"].get<int>(), 0);  // the hairline cracks
   EXPECT_LT(report["walls"]["share_below_min"].get<double>(), 0.5);
-  // TripoSR's vertex colours go to the full-colour PLY
+  // TripoSR's vertex colours go to the full-colour PLY and VRML
   EXPECT_GT(std::filesystem::file_size(dir.path() / "out" / "model.ply"), 0u);
+  EXPECT_GT(std::filesystem::file_size(dir.path() / "out" / "model.wrl"), 0u);
+  EXPECT_GT(std::filesystem::file_size(dir.path() / "out" / "preview.png"), 0u);
   const auto stl_bytes = std::filesystem::file_size(dir.path() / "out" / "model.stl");
   EXPECT_EQ(stl_bytes, 84 + 50 * report["repair"]["output_triangles"].get<uint64_t>());
 }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <vector>
 
 #include "keepsake/mesh/mesh_data.hpp"
 
@@ -18,5 +20,21 @@ struct Stability {
 
 // Precondition: a closed, outward-oriented mesh standing on z = 0 (as RepairToSolid makes).
 Stability AnalyseStability(const MeshData& mesh, double contact_mm = 0.5);
+
+// A connected patch of surface thinner than the material's minimum wall (faces joined by a
+// shared vertex), where the engineer should look: thicken, scale up, or accept.
+struct ThinRegion {
+  std::array<double, 3> centre{};  // area-weighted, mm
+  std::array<double, 3> min{};     // bounding box, mm
+  std::array<double, 3> max{};
+  double area_mm2 = 0;
+  double thinnest_mm = 0;
+  size_t faces = 0;
+};
+
+// `face_mm` holds one thickness per triangle (as MeasureWallThickness gives). Largest area
+// first, at most `max_regions`.
+std::vector<ThinRegion> FindThinRegions(const MeshData& mesh, const std::vector<float>& face_mm,
+                                        double threshold_mm, size_t max_regions);
 
 }  // namespace keepsake::mesh

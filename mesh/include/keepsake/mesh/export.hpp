@@ -22,4 +22,8 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
 // full-colour printers). Precondition: mesh.colors has one colour per vertex.
 tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std::string& path);
 
+// VRML97 (.wrl) IndexedFaceSet with per-vertex colours when the mesh has them, for full-colour
+// printers that take VRML. Written by us: Assimp 5.2 has no VRML exporter. Coordinates in mm.
+tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path);
+
 }  // namespace keepsake::mesh

@@ -35,4 +35,7 @@ double SignedVolume(const MeshData& mesh);
 // on z = 0, centred on x = y = 0.
 void ScaleToHeight(MeshData& mesh, double height_mm);
 
+// Rotates about the X, then Y, then Z axis through the origin, by degrees (right-handed).
+void RotateDegrees(MeshData& mesh, const std::array<double, 3>& degrees);
+
 }  // namespace keepsake::mesh

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <tl/expected.hpp>
 
@@ -22,6 +23,10 @@ struct RepairOptions {
                                      // floating fragment and is removed; larger parts are kept
   double wrap_alpha_mm = 0.5;        // detail of the volumetric rebuild
   double wrap_offset_mm = 0.03;      // how far the rebuilt surface lies outside the input
+  // Fine-tuning by a modeling engineer (rework):
+  double thicken_mm = 0;  // > 0: rebuild with every wall this much thicker (half on each side)
+  double base_mm = 0;     // > 0: join a round base of this thickness under the figure; the
+                          // ordered height then includes the base
 };
 
 // What was done, counted. Every change to the customer's model shows here.
@@ -41,6 +46,8 @@ struct RepairReport {
   int64_t cavities_removed = 0;    // closed voids inside the solid (they would trap resin)
   bool rebuilt = false;            // the volumetric rebuild was used
   std::string rebuild_reason;
+  double thickened_mm = 0;    // every wall made this much thicker (fine-tuning)
+  double base_radius_mm = 0;  // radius of the joined base before the final scaling, or 0
   int64_t output_vertices = 0;
   int64_t output_triangles = 0;
   int64_t shells = 0;
@@ -78,8 +85,9 @@ struct WallThickness {
   double area_mm2 = 0;
   double area_below_mm2 = 0;  // area whose thickness is under `threshold_mm`
   double threshold_mm = 0;
-  double p1_mm = 0;   // 1st percentile of thickness by area
-  double p50_mm = 0;  // median by area
+  double p1_mm = 0;            // 1st percentile of thickness by area
+  double p50_mm = 0;           // median by area
+  std::vector<float> face_mm;  // per triangle of the measured mesh (infinity: no opposite wall)
   double ShareBelow() const { return area_mm2 > 0 ? area_below_mm2 / area_mm2 : 0; }
 };
 WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm);

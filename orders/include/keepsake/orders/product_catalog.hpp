@@ -1,5 +1,6 @@
-// The products Keepsake sells, loaded from assets/products.json: no product or option value is
-// written in code. Options are integers (height_mm, size_mm) with an allowed list and a default.
+// The products Keepsake sells and the materials figures are printed in, loaded from
+// assets/products.json: no product, option value or material limit is written in code. Options are
+// integers (height_mm, size_mm) with an allowed list and a default.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +20,20 @@ struct ProductOption {
   int64_t default_value = 0;
 };
 
+// What a figure is printed in, and the limits that follow from it.
+struct Material {
+  std::string id;  // white-resin, full-colour
+  std::string title;
+  double min_wall_mm = 1.0;  // thinner walls break or do not print
+  bool colour = false;       // the printer prints the model's colours
+};
+
 struct Product {
   std::string id;
   std::string title;
   ProductKind kind = ProductKind::kFigure;
   std::vector<ProductOption> options;
+  std::string material;  // figures: a Material id
 };
 
 class ProductCatalog {
@@ -34,6 +44,8 @@ class ProductCatalog {
   static Result<ProductCatalog> Load(const std::string& path);
 
   const Product* Find(const std::string& id) const;
+  const Material* FindMaterial(const std::string& id) const;
+  const std::vector<Material>& Materials() const { return materials_; }
   const std::vector<Product>& Products() const { return products_; }
 
   // Checks `options` against the product and fills defaults. `field` prefixes error paths
@@ -44,6 +56,7 @@ class ProductCatalog {
 
  private:
   std::vector<Product> products_;
+  std::vector<Material> materials_;
 };
 
 }  // namespace keepsake::orders

@@ -51,7 +51,8 @@ struct Item {
   std::map<std::string, int64_t> options;
   std::string asset_id;
   std::string state;
-  std::string print_file;  // sha256 of the approved print file, frozen at approval; or empty
+  std::string print_file;     // sha256 of the approved print file, frozen at approval; or empty
+  std::string tuning = "{}";  // JSON object: an engineer's fine-tuning for the next preparation
   int64_t version = 0;
   std::string created_at;  // UTC, ISO 8601 with milliseconds
   std::string updated_at;

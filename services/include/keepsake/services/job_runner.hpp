@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/config.hpp"
 
@@ -16,7 +17,9 @@ namespace keepsake::services {
 
 class JobRunner {
  public:
-  JobRunner(const ServerConfig& config, orders::Store& store);
+  // `catalog` gives each figure's material (minimum wall, colour); it must outlive the runner.
+  JobRunner(const ServerConfig& config, orders::Store& store,
+            const orders::ProductCatalog& catalog);
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
@@ -34,6 +37,7 @@ class JobRunner {
 
   ServerConfig config_;
   orders::Store& store_;
+  const orders::ProductCatalog& catalog_;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
