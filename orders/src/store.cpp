@@ -373,7 +373,12 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   // fine-tuning applies to the file it was made for: a new file starts without it
   std::string tuning = item.tuning;
   if (change.event == "attach_asset") tuning = "{}";
-  if (change.event == "reprepare" && !change.tuning.empty()) tuning = change.tuning;
+  if (change.event == "reprepare" && !change.tuning.empty()) {
+    if (!json::parse(change.tuning, nullptr, false).is_object()) {
+      return Fail(Errc::kInvalidArgument, "tuning must be a JSON object", "tuning");
+    }
+    tuning = change.tuning;
+  }
   const std::string now = NowUtcIso();
   SQLite::Statement upd(db,
                         "UPDATE items SET state = ?, asset_id = NULLIF(?, ''), "

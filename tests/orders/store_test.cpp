@@ -79,7 +79,7 @@ TEST_F(StoreTest, CreatesOrderWithItemJobAndTimeline) {
   ASSERT_TRUE(jobs);
   ASSERT_EQ(jobs->size(), 1u);
   EXPECT_EQ((*jobs)[0].kind, "prepare_mesh");
-  EXPECT_EQ((*jobs)[0].params, "{\"height_mm\":80}");
+  EXPECT_EQ((*jobs)[0].params, "{\"height_mm\":80,\"product\":\"figure-white\"}");
   EXPECT_EQ((*jobs)[0].state, "queued");
   auto events = store_->OrderEvents(order.id);
   ASSERT_TRUE(events);
@@ -219,6 +219,33 @@ TEST_F(StoreTest, ApprovalFreezesThePrintFileAndReopeningReleasesIt) {
   auto reopened = store_->TransitionItem(item, {"reopen", "", "", {}}, modeler_);
   ASSERT_TRUE(reopened);
   EXPECT_EQ(reopened->print_file, "");
+}
+
+TEST_F(StoreTest, TuningGoesWithTheNextPreparationAndANewFileDropsIt) {
+  auto created = Create(Figure("ref-tune"), "kt");
+  const int64_t item = created->order.items[0].id;
+  auto job = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
+  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}}, modeler_));
+  auto tuned = store_->TransitionItem(item, {"reprepare", "tips over", "", {}, R"({"base_mm":3})"},
+                                      modeler_);
+  ASSERT_TRUE(tuned) << tuned.error().message;
+  EXPECT_EQ(tuned->tuning, R"({"base_mm":3})");
+  auto again = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(again && *again);
+  EXPECT_EQ((*again)->params,
+            R"({"height_mm":80,"product":"figure-white","tuning":{"base_mm":3}})");
+  auto events = store_->OrderEvents(created->order.id);
+  EXPECT_NE(events->back().detail.find("base_mm"), std::string::npos);
+  // the customer sends another file: it is prepared as ordered, without the old tuning
+  ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
+  ASSERT_TRUE(store_->TransitionItem(item, {"ask_customer", "face missing", "", {}}, modeler_));
+  auto fresh = store_->TransitionItem(item, {"attach_asset", "", kMesh, {}}, cs_);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_EQ(fresh->tuning, "{}");
+  auto third = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(third && *third);
+  EXPECT_EQ((*third)->params, R"({"height_mm":80,"product":"figure-white"})");
 }
 
 TEST_F(StoreTest, ReviewQueueIsOldestFirstAndSkipsHeldOrders) {

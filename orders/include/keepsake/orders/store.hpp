@@ -47,8 +47,8 @@ struct ItemChange {
   std::string event;
   std::string reason;
   std::string asset_id;  // for attach_asset
-  std::string tuning;    // for reprepare: JSON object (checked by the caller), kept on the item
   std::optional<int64_t> expected_version;
+  std::string tuning;  // for reprepare: JSON object (checked by the caller), kept on the item
 };
 
 class Store {
