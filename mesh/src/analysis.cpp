@@ -36,9 +36,31 @@ std::vector<P2> ConvexHull(std::vector<P2> points) {
   return hull;  // counter-clockwise
 }
 
+// Signed distance from `com` to the edge of the convex hull of the points of `mesh` at or
+// below `height` (positive inside), and the hull's area; -infinity when the points make no
+// area (a point or a line).
+double FootprintMargin(const MeshData& mesh, double height, const P2& com, double* area) {
+  std::vector<P2> contact;
+  for (const auto& p : mesh.positions) {
+    if (p[2] <= height) contact.push_back({p[0], p[1]});
+  }
+  const std::vector<P2> hull = ConvexHull(contact);
+  *area = 0;
+  if (hull.size() < 3) return -std::numeric_limits<double>::infinity();
+  double margin = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < hull.size(); ++i) {
+    const P2& a = hull[i];
+    const P2& b = hull[(i + 1) % hull.size()];
+    *area += (a[0] * b[1] - b[0] * a[1]) / 2;
+    const double length = std::hypot(b[0] - a[0], b[1] - a[1]);
+    margin = std::min(margin, Cross(a, b, com) / length);  // signed distance, inside positive
+  }
+  return margin;
+}
+
 }  // namespace
 
-Stability AnalyseStability(const MeshData& mesh, double contact_mm) {
+Stability AnalyseStability(const MeshData& mesh, double contact_mm, double settle_mm) {
   Stability out;
   double six_volume = 0;
   std::array<double, 3> weighted{};
@@ -54,26 +76,15 @@ Stability AnalyseStability(const MeshData& mesh, double contact_mm) {
   if (six_volume <= 0) return out;
   for (size_t k = 0; k < 3; ++k) out.centre_of_mass[k] = weighted[k] / six_volume;
 
-  std::vector<P2> contact;
-  for (const auto& p : mesh.positions) {
-    if (p[2] <= contact_mm) contact.push_back({p[0], p[1]});
-  }
-  const std::vector<P2> hull = ConvexHull(contact);
-  if (hull.size() < 3) {
-    out.margin_mm = -std::numeric_limits<double>::infinity();
-    return out;  // it touches the plate in a point or a line: it cannot stand
-  }
   const P2 com = {out.centre_of_mass[0], out.centre_of_mass[1]};
-  double margin = std::numeric_limits<double>::infinity();
-  for (size_t i = 0; i < hull.size(); ++i) {
-    const P2& a = hull[i];
-    const P2& b = hull[(i + 1) % hull.size()];
-    out.footprint_area_mm2 += (a[0] * b[1] - b[0] * a[1]) / 2;
-    const double length = std::hypot(b[0] - a[0], b[1] - a[1]);
-    margin = std::min(margin, Cross(a, b, com) / length);  // signed distance, inside positive
-  }
-  out.margin_mm = margin;
-  out.stands = margin > 0;
+  // it touches the plate in a point or a line (margin -infinity): it cannot stand as placed
+  out.margin_mm = FootprintMargin(mesh, contact_mm, com, &out.footprint_area_mm2);
+  out.stands = out.margin_mm > 0;
+  out.settle_mm =
+      settle_mm > 0 ? settle_mm : std::max(contact_mm, 0.02 * ComputeBounds(mesh).Size(2));
+  double settled_area = 0;
+  out.settled_margin_mm = FootprintMargin(mesh, out.settle_mm, com, &settled_area);
+  out.stands_after_settling = out.stands || out.settled_margin_mm > 0;
   return out;
 }
 

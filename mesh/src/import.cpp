@@ -116,10 +116,15 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   if (out.stats.triangles == 0) {
     return tl::unexpected(Error{Errc::kEmpty, "the file holds no triangles"});
   }
-  if (out.stats.triangles > limits.max_faces || out.stats.file_vertices > limits.max_vertices) {
+  if (out.stats.triangles > limits.max_faces) {
     return tl::unexpected(
         Error{Errc::kTooLarge, "the model has " + std::to_string(out.stats.triangles) +
                                    " triangles; the limit is " + std::to_string(limits.max_faces)});
+  }
+  if (out.stats.file_vertices > limits.max_vertices) {
+    return tl::unexpected(Error{
+        Errc::kTooLarge, "the model has " + std::to_string(out.stats.file_vertices) +
+                             " vertices; the limit is " + std::to_string(limits.max_vertices)});
   }
 
   // Colour comes from a base-colour texture sampled at the UVs, or from vertex colours. With a
@@ -129,13 +134,27 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
     textures[i] = MaterialTexture(**loaded, scene->mMaterials[i]);
   }
+  // glTF's baseColorFactor multiplies the texture and the vertex colours (glTF 2.0, 3.9.2);
+  // without either, it is the colour. OBJ's Kd is not used (the trap above).
+  const bool gltf = format == MeshFormat::kGlb || format == MeshFormat::kGltf;
+  std::vector<aiColor4D> factors(scene->mNumMaterials, aiColor4D(1, 1, 1, 1));
+  bool factor_colours = false;
+  for (unsigned i = 0; gltf && i < scene->mNumMaterials; ++i) {
+    aiColor4D c;
+    if (aiGetMaterialColor(scene->mMaterials[i], AI_MATKEY_BASE_COLOR, &c) == AI_SUCCESS) {
+      factors[i] = c;
+    }
+  }
   for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
     const aiMesh* in = scene->mMeshes[m];
     if (in->HasTextureCoords(0) && !textures[in->mMaterialIndex].empty()) {
       out.stats.has_texture_colors = true;
     }
+    const aiColor4D& f = factors[in->mMaterialIndex];
+    factor_colours |= f.r < 0.999f || f.g < 0.999f || f.b < 0.999f;
   }
-  const bool coloured = out.stats.has_vertex_colors || out.stats.has_texture_colors;
+  const bool coloured =
+      out.stats.has_vertex_colors || out.stats.has_texture_colors || factor_colours;
 
   MeshData& mesh = out.mesh;
   std::unordered_map<PositionKey, uint32_t, PositionHash> welded;
@@ -144,6 +163,7 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
     const aiMesh* in = scene->mMeshes[m];
     const cv::Mat& texture = textures[in->mMaterialIndex];
     const bool textured = in->HasTextureCoords(0) && !texture.empty();
+    const aiColor4D& factor = factors[in->mMaterialIndex];
     std::vector<uint32_t> remap(in->mNumVertices);
     for (unsigned v = 0; v < in->mNumVertices; ++v) {
       const aiVector3D& p = in->mVertices[v];
@@ -158,11 +178,15 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
         mesh.positions.push_back({key.x, key.y, key.z});
         if (textured) {
           // a seam vertex takes the colour of its first copy; both sides are alike
-          mesh.colors.push_back(
-              SampleTexture(texture, in->mTextureCoords[0][v].x, in->mTextureCoords[0][v].y));
+          std::array<uint8_t, 3> c =
+              SampleTexture(texture, in->mTextureCoords[0][v].x, in->mTextureCoords[0][v].y);
+          c = {ToByte(c[0] / 255.0f * factor.r), ToByte(c[1] / 255.0f * factor.g),
+               ToByte(c[2] / 255.0f * factor.b)};
+          mesh.colors.push_back(c);
         } else if (coloured) {
           const aiColor4D c = in->HasVertexColors(0) ? in->mColors[0][v] : aiColor4D(1, 1, 1, 1);
-          mesh.colors.push_back({ToByte(c.r), ToByte(c.g), ToByte(c.b)});
+          mesh.colors.push_back(
+              {ToByte(c.r * factor.r), ToByte(c.g * factor.g), ToByte(c.b * factor.b)});
         }
       }
       remap[v] = it->second;

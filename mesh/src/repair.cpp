@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <set>
+#include <thread>
 #include <unordered_map>
 
 #include <CGAL/AABB_face_graph_triangle_primitive.h>
@@ -32,6 +34,7 @@
 #include <CGAL/Polygon_mesh_processing/repair.h>
 #include <CGAL/Polygon_mesh_processing/repair_degeneracies.h>
 #include <CGAL/Polygon_mesh_processing/repair_polygon_soup.h>
+#include <CGAL/Polygon_mesh_processing/repair_self_intersections.h>
 #include <CGAL/Polygon_mesh_processing/self_intersections.h>
 #include <CGAL/Polygon_mesh_processing/shape_predicates.h>
 #include <CGAL/Polygon_mesh_processing/stitch_borders.h>
@@ -50,6 +53,35 @@ using SurfaceMesh = CGAL::Surface_mesh<Point>;
 using Face = SurfaceMesh::Face_index;
 using Halfedge = SurfaceMesh::Halfedge_index;
 using Polygon = std::vector<std::size_t>;
+
+// Runs body(begin, end) over [0, n) in one chunk per core: the per-face ray casts and the
+// closest-point queries on a const AABB tree are independent of each other.
+template <typename Body>
+void ParallelFor(std::size_t n, const Body& body) {
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
+  if (n < 10000 || threads == 1) return body(std::size_t{0}, n);
+  std::vector<std::thread> pool;
+  const std::size_t chunk = (n + threads - 1) / threads;
+  for (std::size_t begin = 0; begin < n; begin += chunk) {
+    pool.emplace_back([&body, begin, end = std::min(n, begin + chunk)] { body(begin, end); });
+  }
+  for (std::thread& t : pool) t.join();
+}
+
+// Seconds per step of the repair, in the order they ran.
+class StepClock {
+ public:
+  explicit StepClock(RepairReport& report) : report_(report) {}
+  void Done(const char* step) {
+    const auto now = std::chrono::steady_clock::now();
+    report_.step_seconds.emplace_back(step, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  RepairReport& report_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 struct Soup {
   std::vector<Point> points;
@@ -134,8 +166,9 @@ MeshData ToMeshData(const SurfaceMesh& sm) {
   return out;
 }
 
-// Holes up to `max_edges` border edges are filled; returns (filled, left).
-std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges) {
+// Holes up to `max_edges` border edges are filled; returns (filled, left). The faces added
+// are appended to `patches`.
+std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges, std::vector<Face>& patches) {
   std::vector<Halfedge> borders;
   PMP::extract_boundary_cycles(sm, std::back_inserter(borders));
   int64_t filled = 0, left = 0;
@@ -158,6 +191,7 @@ std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges) {
       ++left;
     } else {
       ++filled;
+      patches.insert(patches.end(), patch.begin(), patch.end());
     }
   }
   return {filled, left};
@@ -201,18 +235,43 @@ std::array<Point, 3> FacePoints(const SurfaceMesh& sm, Face f) {
   return p;
 }
 
-// Builds `sm` from a MeshData; false when the triangles do not form a polygon mesh (an edge
-// with more than two faces, or inconsistent orientation), which CGAL's mesh cannot hold.
+// Builds `sm` face by face; false (and `sm` cleared) when a face cannot be added: an edge with
+// more than two faces, inconsistent orientation, or a vertex whose faces do not form one fan.
+// On a valid million-triangle mesh this is several times faster than checking the soup with
+// is_polygon_soup_a_polygon_mesh and converting it.
+template <typename Corners>
+bool BuildFaceByFace(const std::vector<Point>& points, const std::vector<Corners>& faces,
+                     SurfaceMesh& sm) {
+  sm.clear();
+  sm.reserve(static_cast<SurfaceMesh::size_type>(points.size()),
+             static_cast<SurfaceMesh::size_type>(3 * faces.size() / 2),
+             static_cast<SurfaceMesh::size_type>(faces.size()));
+  for (const Point& p : points) sm.add_vertex(p);
+  for (const auto& f : faces) {
+    if (f.size() != 3 || f[0] == f[1] || f[1] == f[2] || f[0] == f[2] ||
+        sm.add_face(SurfaceMesh::Vertex_index(static_cast<SurfaceMesh::size_type>(f[0])),
+                    SurfaceMesh::Vertex_index(static_cast<SurfaceMesh::size_type>(f[1])),
+                    SurfaceMesh::Vertex_index(static_cast<SurfaceMesh::size_type>(f[2]))) ==
+            SurfaceMesh::null_face()) {
+      sm.clear();
+      return false;
+    }
+  }
+  // vertices no face uses (the soup repair would drop them)
+  for (auto v : sm.vertices()) {
+    if (sm.is_isolated(v)) sm.remove_vertex(v);
+  }
+  sm.collect_garbage();
+  return true;
+}
+
+// Builds `sm` from a MeshData; false when the triangles do not form a polygon mesh, which
+// CGAL's mesh cannot hold. Face i of `sm` is triangle i.
 bool ToSurfaceMesh(const MeshData& mesh, SurfaceMesh& sm) {
   std::vector<Point> points;
   points.reserve(mesh.positions.size());
   for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
-  std::vector<Polygon> polygons;
-  polygons.reserve(mesh.triangles.size());
-  for (const auto& t : mesh.triangles) polygons.push_back({t[0], t[1], t[2]});
-  if (!PMP::is_polygon_soup_a_polygon_mesh(polygons)) return false;
-  PMP::polygon_soup_to_polygon_mesh(points, polygons, sm);
-  return true;
+  return BuildFaceByFace(points, mesh.triangles, sm);
 }
 
 // Signed volume of each connected component; `component` maps faces to components.
@@ -255,6 +314,31 @@ int64_t RemoveCavities(SurfaceMesh& sm) {
 // Vertices farther than `max_distance` from the source (a base added under the figure) stay a
 // neutral grey.
 void TransferVertexColors(const MeshData& source, MeshData& target, double max_distance) {
+  // Local repair keeps the input's vertices where they were: those take their own colour, and
+  // only the new ones (a rebuild's surface, a base) need the closest-point search.
+  struct PositionHash {
+    std::size_t operator()(const std::array<double, 3>& p) const {
+      std::size_t h = 0;
+      for (double x : p) h = h * 1000003u ^ std::hash<double>()(x);
+      return h;
+    }
+  };
+  std::unordered_map<std::array<double, 3>, uint32_t, PositionHash> same;
+  same.reserve(source.positions.size());
+  for (std::size_t v = 0; v < source.positions.size(); ++v) {
+    same.emplace(source.positions[v], static_cast<uint32_t>(v));
+  }
+  target.colors.assign(target.positions.size(), {200, 200, 200});
+  std::vector<std::size_t> moved;
+  for (std::size_t v = 0; v < target.positions.size(); ++v) {
+    const auto it = same.find(target.positions[v]);
+    if (it != same.end()) {
+      target.colors[v] = source.colors[it->second];
+    } else {
+      moved.push_back(v);
+    }
+  }
+  if (moved.empty()) return;
   using Triangle = Kernel::Triangle_3;
   using Iterator = std::vector<Triangle>::const_iterator;
   using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
@@ -273,31 +357,34 @@ void TransferVertexColors(const MeshData& source, MeshData& target, double max_d
   if (triangles.empty()) return;
   Tree tree(triangles.cbegin(), triangles.cend());
   tree.accelerate_distance_queries();
-  target.colors.assign(target.positions.size(), {200, 200, 200});
-  for (size_t v = 0; v < target.positions.size(); ++v) {
-    const auto& p = target.positions[v];
-    const Point query(p[0], p[1], p[2]);
-    const auto [closest, id] = tree.closest_point_and_primitive(query);
-    if (CGAL::squared_distance(query, closest) > max_distance * max_distance) continue;
-    const size_t index = static_cast<size_t>(id - triangles.cbegin());
-    const Triangle& tri = triangles[index];
-    // barycentric weights of the closest point, from sub-triangle areas
-    const double total = std::sqrt(tri.squared_area());
-    std::array<double, 3> w{};
-    for (int k = 0; k < 3; ++k) {
-      const Triangle sub(closest, tri.vertex((k + 1) % 3), tri.vertex((k + 2) % 3));
-      w[static_cast<size_t>(k)] = std::sqrt(sub.squared_area()) / total;
+  (void)tree.closest_point(triangles.front().vertex(0));  // builds the search tree once, here
+  ParallelFor(moved.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t m = begin; m < end; ++m) {
+      const std::size_t v = moved[m];
+      const auto& p = target.positions[v];
+      const Point query(p[0], p[1], p[2]);
+      const auto [closest, id] = tree.closest_point_and_primitive(query);
+      if (CGAL::squared_distance(query, closest) > max_distance * max_distance) continue;
+      const size_t index = static_cast<size_t>(id - triangles.cbegin());
+      const Triangle& tri = triangles[index];
+      // barycentric weights of the closest point, from sub-triangle areas
+      const double total = std::sqrt(tri.squared_area());
+      std::array<double, 3> w{};
+      for (int k = 0; k < 3; ++k) {
+        const Triangle sub(closest, tri.vertex((k + 1) % 3), tri.vertex((k + 2) % 3));
+        w[static_cast<size_t>(k)] = std::sqrt(sub.squared_area()) / total;
+      }
+      const double sum = w[0] + w[1] + w[2];
+      std::array<double, 3> rgb{};
+      for (size_t k = 0; k < 3; ++k) {
+        const auto& c = source.colors[corners[index][k]];
+        for (size_t ch = 0; ch < 3; ++ch) rgb[ch] += w[k] / sum * c[ch];
+      }
+      for (size_t ch = 0; ch < 3; ++ch) {
+        target.colors[v][ch] = static_cast<uint8_t>(std::lround(std::clamp(rgb[ch], 0.0, 255.0)));
+      }
     }
-    const double sum = w[0] + w[1] + w[2];
-    std::array<double, 3> rgb{};
-    for (size_t k = 0; k < 3; ++k) {
-      const auto& c = source.colors[corners[index][k]];
-      for (size_t ch = 0; ch < 3; ++ch) rgb[ch] += w[k] / sum * c[ch];
-    }
-    for (size_t ch = 0; ch < 3; ++ch) {
-      target.colors[v][ch] = static_cast<uint8_t>(std::lround(std::clamp(rgb[ch], 0.0, 255.0)));
-    }
-  }
+  });
 }
 
 // Joins a round base of `thickness` under the solid `sm`: centred under the lowest tenth of the
@@ -365,30 +452,65 @@ double JoinBase(SurfaceMesh& sm, double thickness) {
 }
 
 std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& report,
-                        SurfaceMesh& sm) {
-  const std::size_t before = soup.polygons.size();
-  PMP::repair_polygon_soup(soup.points, soup.polygons);
-  report.soup_fixes = static_cast<int64_t>(before) - static_cast<int64_t>(soup.polygons.size());
-  if (soup.polygons.empty()) return "nothing is left after removing degenerate faces";
-  PMP::orient_polygon_soup(soup.points, soup.polygons);
-  PMP::polygon_soup_to_polygon_mesh(soup.points, soup.polygons, sm);
+                        SurfaceMesh& sm, StepClock& clock) {
+  // A soup that already is a polygon mesh (manifold, consistently oriented) needs neither
+  // soup repair nor orientation: on a clean million-triangle mesh they cost seconds.
+  if (!BuildFaceByFace(soup.points, soup.polygons, sm)) {
+    const std::size_t before = soup.polygons.size();
+    PMP::repair_polygon_soup(soup.points, soup.polygons);
+    report.soup_fixes = static_cast<int64_t>(before) - static_cast<int64_t>(soup.polygons.size());
+    if (soup.polygons.empty()) return "nothing is left after removing degenerate faces";
+    PMP::orient_polygon_soup(soup.points, soup.polygons);
+    PMP::polygon_soup_to_polygon_mesh(soup.points, soup.polygons, sm);
+  }
+  clock.Done("soup repair and orientation");
   report.stitched_edges = static_cast<int64_t>(PMP::stitch_borders(sm));
   PMP::remove_degenerate_faces(sm);
   report.non_manifold_vertices = static_cast<int64_t>(PMP::duplicate_non_manifold_vertices(sm));
   sm.collect_garbage();
   std::tie(report.parts_in, report.fragments_removed) = RemoveFragments(sm, options.min_part_mm);
-  std::tie(report.holes_filled, report.holes_left) = FillHoles(sm, options.max_hole_edges);
+  std::vector<Face> patches;
+  std::tie(report.holes_filled, report.holes_left) = FillHoles(sm, options.max_hole_edges, patches);
+  clock.Done("stitching, fragments and holes");
   if (!CGAL::is_closed(sm)) {
     return std::to_string(report.holes_left) + " hole(s) too large or too irregular to fill";
   }
   std::vector<std::pair<Face, Face>> pairs;
-  PMP::self_intersections(sm, std::back_inserter(pairs));
+  PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
+  clock.Done("self-intersection test");
   report.self_intersections = static_cast<int64_t>(pairs.size());
+  // Crossings that our own hole fills made (a fill that folds through the surface) are removed
+  // where they are: CGAL's experimental local removal cuts the faces out and refills or smooths
+  // the patch. Crossings that came with the file (teeth through a jaw, hair through a hat) are
+  // not: cutting them out would lose those parts, so the rebuild unites them instead.
+  std::set<Face> patch_faces(patches.begin(), patches.end());
+  report.self_intersections_from_fills =
+      std::count_if(pairs.begin(), pairs.end(), [&](const std::pair<Face, Face>& p) {
+        return patch_faces.count(p.first) > 0 || patch_faces.count(p.second) > 0;
+      });
+  const bool all_from_fills =
+      report.self_intersections_from_fills == static_cast<int64_t>(pairs.size());
+  if (!pairs.empty() && all_from_fills &&
+      pairs.size() <= static_cast<std::size_t>(options.max_local_crossings)) {
+    std::set<Face> crossing;
+    for (const auto& [a, b] : pairs) crossing.insert({a, b});
+    SurfaceMesh before = sm;
+    const bool removed = PMP::experimental::remove_self_intersections(crossing, sm);
+    clock.Done("local self-intersection removal");
+    if (removed && CGAL::is_closed(sm) &&
+        !PMP::does_self_intersect<CGAL::Parallel_if_available_tag>(sm)) {
+      report.self_intersections_removed = report.self_intersections;
+      pairs.clear();
+    } else {
+      sm = std::move(before);
+    }
+  }
   if (!pairs.empty()) return std::to_string(pairs.size()) + " self-intersecting face pairs";
   for (Face f : sm.faces()) {
     if (PMP::is_degenerate_triangle_face(f, sm)) return "degenerate faces remain";
   }
   PMP::orient_to_bound_a_volume(sm);
+  clock.Done("orientation");
   return {};
 }
 
@@ -400,6 +522,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   if (input.triangles.empty()) return tl::unexpected(Error{Errc::kEmpty, "no triangles"});
   RepairResult result;
   RepairReport& report = result.report;
+  StepClock clock(report);
   report.input_vertices = static_cast<int64_t>(input.positions.size());
   report.input_triangles = static_cast<int64_t>(input.triangles.size());
 
@@ -410,6 +533,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   }
   ScaleToHeight(scaled, options.height_mm);
   Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);
+  clock.Done("scale and weld");
   if (soup.polygons.empty()) {
     return tl::unexpected(Error{Errc::kEmpty, "every triangle is degenerate"});
   }
@@ -421,18 +545,25 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     report.rebuild_reason = reason;
     report.thickened_mm = options.thicken_mm;
   } else {
-    report.rebuild_reason = LocalRepair(soup, options, report, sm);
+    report.rebuild_reason = LocalRepair(soup, options, report, sm, clock);
   }
   if (!report.rebuild_reason.empty()) {
     report.rebuilt = true;
     SurfaceMesh wrapped;
     const double offset = std::max(options.wrap_offset_mm, options.thicken_mm / 2);
-    CGAL::alpha_wrap_3(soup.points, soup.polygons, options.wrap_alpha_mm, offset, wrapped);
+    // When local repair closed every hole but left crossings, wrap its closed surface: the
+    // wrap of the raw soup would go in through the holes and make a thin double shell.
+    if (!sm.is_empty() && CGAL::is_closed(sm)) {
+      CGAL::alpha_wrap_3(sm, options.wrap_alpha_mm, offset, wrapped);
+    } else {
+      CGAL::alpha_wrap_3(soup.points, soup.polygons, options.wrap_alpha_mm, offset, wrapped);
+    }
     if (wrapped.is_empty()) {
       return tl::unexpected(Error{Errc::kUnreadable, "the volumetric rebuild produced nothing"});
     }
     sm = std::move(wrapped);
     RemoveFragments(sm, options.min_part_mm);
+    clock.Done("volumetric rebuild");
   }
   report.cavities_removed = RemoveCavities(sm);
   if (options.base_mm > 0) {
@@ -440,6 +571,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     if (report.base_radius_mm <= 0) {
       return tl::unexpected(Error{Errc::kUnreadable, "the base could not be joined to the figure"});
     }
+    clock.Done("base");
   }
   result.mesh = ToMeshData(sm);
   if (result.mesh.triangles.empty()) {
@@ -447,6 +579,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   }
   if (!scaled.colors.empty()) {
     TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
+    clock.Done("colour transfer");
   }
   ScaleToHeight(result.mesh, options.height_mm);  // the wrap's offset changes the height a little
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
@@ -468,7 +601,7 @@ SolidCheck CheckSolid(const MeshData& mesh) {
     if (PMP::is_degenerate_triangle_face(f, sm)) ++check.degenerate_faces;
   }
   std::vector<std::pair<Face, Face>> pairs;
-  PMP::self_intersections(sm, std::back_inserter(pairs));
+  PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
   check.self_intersections = static_cast<int64_t>(pairs.size());
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   check.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
@@ -489,27 +622,35 @@ WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
   SurfaceMesh sm;
   if (!ToSurfaceMesh(mesh, sm)) return out;
   Tree tree(faces(sm).first, faces(sm).second, sm);
-  std::vector<std::pair<double, double>> samples;  // (thickness, area)
-  samples.reserve(sm.number_of_faces());
-  out.face_mm.assign(sm.number_of_faces(), std::numeric_limits<float>::infinity());
-  for (Face f : sm.faces()) {
-    const std::array<Point, 3> p = FacePoints(sm, f);
-    const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
-    const double twice_area = std::sqrt(normal.squared_length());
-    if (twice_area <= 0) continue;
-    const Point centre = CGAL::centroid(p[0], p[1], p[2]);
-    const Kernel::Ray_3 inward(centre, -normal);
-    auto hit = tree.first_intersection(inward, [f](Face other) { return other == f; });
-    double thickness = std::numeric_limits<double>::infinity();
-    if (hit) {
-      if (const Point* at = boost::get<Point>(&hit->first)) {
-        thickness = std::sqrt(CGAL::squared_distance(centre, *at));
+  tree.build();  // before the threads: queries on a built tree only read it
+  const std::size_t n = sm.number_of_faces();
+  out.face_mm.assign(n, std::numeric_limits<float>::infinity());
+  std::vector<double> areas(n, 0.0);
+  ParallelFor(n, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Face f(static_cast<SurfaceMesh::size_type>(i));
+      const std::array<Point, 3> p = FacePoints(sm, f);
+      const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
+      const double twice_area = std::sqrt(normal.squared_length());
+      if (twice_area <= 0) continue;
+      const Point centre = CGAL::centroid(p[0], p[1], p[2]);
+      const Kernel::Ray_3 inward(centre, -normal);
+      auto hit = tree.first_intersection(inward, [f](Face other) { return other == f; });
+      if (hit) {
+        if (const Point* at = boost::get<Point>(&hit->first)) {
+          out.face_mm[i] = static_cast<float>(std::sqrt(CGAL::squared_distance(centre, *at)));
+        }
       }
+      areas[i] = twice_area / 2;
     }
-    out.face_mm[f.idx()] = static_cast<float>(thickness);
-    samples.emplace_back(thickness, twice_area / 2);
-    out.area_mm2 += twice_area / 2;
-    if (thickness < threshold_mm) out.area_below_mm2 += twice_area / 2;
+  });
+  std::vector<std::pair<double, double>> samples;  // (thickness, area)
+  samples.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (areas[i] <= 0) continue;
+    samples.emplace_back(out.face_mm[i], areas[i]);
+    out.area_mm2 += areas[i];
+    if (out.face_mm[i] < threshold_mm) out.area_below_mm2 += areas[i];
   }
   std::sort(samples.begin(), samples.end());
   double seen = 0;

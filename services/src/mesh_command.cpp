@@ -38,6 +38,8 @@ json ReportJson(const mesh::RepairReport& r) {
           {"parts_in", r.parts_in},
           {"fragments_removed", r.fragments_removed},
           {"self_intersections_found", r.self_intersections},
+          {"self_intersections_from_hole_fills", r.self_intersections_from_fills},
+          {"self_intersections_removed_locally", r.self_intersections_removed},
           {"cavities_removed", r.cavities_removed},
           {"rebuilt_volumetrically", r.rebuilt},
           {"rebuild_reason", r.rebuild_reason},
@@ -46,7 +48,8 @@ json ReportJson(const mesh::RepairReport& r) {
           {"shells", r.shells},
           {"thickened_mm", r.thickened_mm},
           {"base_radius_mm", r.base_radius_mm},
-          {"seconds", r.seconds}};
+          {"seconds", r.seconds},
+          {"step_seconds", r.step_seconds}};
 }
 
 bool WriteJson(const fs::path& path, const json& body) {
@@ -173,7 +176,20 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   const fs::path input = fs::absolute(args.input);
   const std::string folder =
       *format == mesh::MeshFormat::kZip ? out_dir.string() : input.parent_path().string();
-  Progress(args, 5, "import");
+  // seconds per phase, for the report and the benchmark
+  json timings = json::object();
+  std::string phase;
+  auto phase_started = std::chrono::steady_clock::now();
+  auto enter = [&](int percent, const char* next) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!phase.empty()) {
+      timings[phase] = std::chrono::duration<double>(now - phase_started).count();
+    }
+    phase = next;
+    phase_started = now;
+    if (percent >= 0) Progress(args, percent, next);
+  };
+  enter(5, "import");
   auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::ImportLimits{});
   if (!imported) return Refuse(args, out_dir, report, imported.error().message);
   report["import"] = {{"file_vertices", imported->stats.file_vertices},
@@ -195,12 +211,12 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   options.base_mm = args.tuning.base_mm;
   options.thicken_mm = args.tuning.thicken_mm;
   if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
-  Progress(args, 20, "repair");
+  enter(20, "repair");
   auto repaired = mesh::RepairToSolid(imported->mesh, options);
   if (!repaired) return Refuse(args, out_dir, report, repaired.error().message);
   report["repair"] = ReportJson(repaired->report);
 
-  Progress(args, 80, "check");
+  enter(80, "check");
   const mesh::SolidCheck check = mesh::CheckSolid(repaired->mesh);
   const mesh::Bounds bounds = mesh::ComputeBounds(repaired->mesh);
   report["output"] = {{"size_mm", {bounds.Size(0), bounds.Size(1), bounds.Size(2)}},
@@ -215,7 +231,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
     return Refuse(args, out_dir, report, "the repaired model failed its final check");
   }
 
-  Progress(args, 90, "walls");
+  enter(90, "walls");
   const mesh::WallThickness walls = mesh::MeasureWallThickness(repaired->mesh, args.min_wall_mm);
   report["walls"] = {{"min_wall_mm", args.min_wall_mm},
                      {"share_below_min", walls.ShareBelow()},
@@ -239,7 +255,11 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
       {"centre_of_mass_mm", stability.centre_of_mass},
       {"footprint_area_mm2", stability.footprint_area_mm2},
       {"margin_mm", std::isfinite(stability.margin_mm) ? json(stability.margin_mm) : json(nullptr)},
-      {"stands", stability.stands}};
+      {"stands", stability.stands},
+      {"stands_after_settling", stability.stands_after_settling},
+      {"settled_margin_mm", std::isfinite(stability.settled_margin_mm)
+                                ? json(stability.settled_margin_mm)
+                                : json(nullptr)}};
   json findings = json::array();
   if (walls.area_below_mm2 > 0) {
     char share[96];
@@ -264,16 +284,23 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                          "the file carries no colour (no texture, no vertex colours): a "
                          "full-colour print would come out in one colour"}});
   }
-  if (!stability.stands) {
+  if (!stability.stands_after_settling) {
     findings.push_back(
         {{"kind", "unstable"},
          {"detail",
-          "the centre of mass is outside what touches the plate (the points within 0.5 mm "
-          "of the lowest): it may tip over; consider a base (tuning base_mm)"}});
+          "the centre of mass is outside what touches the plate, even after the figure settles "
+          "onto its lowest points: it tips over; consider a base (tuning base_mm)"}});
+  } else if (stability.Rocks()) {
+    char detail[160];
+    std::snprintf(detail, sizeof detail,
+                  "the feet are not level: the figure rocks before it settles on points within "
+                  "%.1f mm of the lowest; consider a base (tuning base_mm)",
+                  stability.settle_mm);
+    findings.push_back({{"kind", "rocks"}, {"detail", detail}});
   }
   report["findings"] = findings;
 
-  Progress(args, 95, "export");
+  enter(95, "export");
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
   if (!written) return Refuse(args, out_dir, report, written.error());
   report["files"] = {{"model.stl", *written}};
@@ -293,7 +320,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
     report["files"]["model.wrl"] = *wrl;
   }
 
-  Progress(args, 97, "preview");
+  enter(97, "preview");
   // before (as imported) and after, with the thin regions in red
   std::vector<bool> thin(repaired->mesh.triangles.size(), false);
   for (size_t f = 0; f < thin.size() && f < walls.face_mm.size(); ++f) {
@@ -309,6 +336,8 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
     return Refuse(args, out_dir, report, "cannot write preview.png");
   }
   report["files"]["preview.png"] = png->size();
+  enter(-1, "");
+  report["timings_s"] = timings;
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -38,6 +38,24 @@ TEST(Stability, APointContactCannotStand) {
   tetra.positions = {{0, 0, 0}, {-5, -5, 10}, {5, -5, 10}, {0, 5, 10}};
   tetra.triangles = {{0, 2, 1}, {0, 3, 2}, {0, 1, 3}, {1, 2, 3}};
   EXPECT_FALSE(AnalyseStability(tetra).stands);
+  EXPECT_FALSE(AnalyseStability(tetra).stands_after_settling);
+}
+
+// Feet that are not level: the bottom rises 0.8 mm across the box, so as placed it touches
+// along one edge only; it rocks onto the whole bottom (within 2 % of its 40 mm height) and
+// stands. Leaning too far, it tips over even after settling.
+TEST(Stability, UnevenFeetRockButStand) {
+  MeshData box = LeaningBox(0);
+  box.positions[1][2] = box.positions[2][2] = 0.8;
+  const Stability s = AnalyseStability(box);
+  EXPECT_FALSE(s.stands);
+  EXPECT_TRUE(s.stands_after_settling);
+  EXPECT_TRUE(s.Rocks());
+  EXPECT_NEAR(s.settle_mm, 0.8, 1e-9);
+  EXPECT_GT(s.settled_margin_mm, 4.0);
+  MeshData leaning = LeaningBox(14);
+  leaning.positions[1][2] = leaning.positions[2][2] = 0.8;
+  EXPECT_FALSE(AnalyseStability(leaning).stands_after_settling);
 }
 
 }  // namespace

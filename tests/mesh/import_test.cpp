@@ -159,6 +159,25 @@ TEST(Import, NonFiniteCoordinatesAreRefused) {
   EXPECT_FALSE(m);
 }
 
+// A glTF material without a texture: its baseColorFactor is the colour (glTF 2.0 spec 3.9.2).
+TEST(Import, GltfBaseColorFactorColoursAnUntexturedMesh) {
+  TempDir dir;
+  const std::string gltf = R"({"asset":{"version":"2.0"},
+      "buffers":[{"uri":"data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAACAPwAAAAAAAAAAAAAAAAAAgD8AAAAA","byteLength":36}],
+      "bufferViews":[{"buffer":0,"byteLength":36}],
+      "accessors":[{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3",
+        "min":[0,0,0],"max":[1,1,0]}],
+      "materials":[{"pbrMetallicRoughness":{"baseColorFactor":[1.0,0.5,0.0,1.0]}}],
+      "meshes":[{"primitives":[{"attributes":{"POSITION":0},"material":0}]}],
+      "nodes":[{"mesh":0}],"scenes":[{"nodes":[0]}],"scene":0})";
+  std::ofstream(dir.path() / "orange.gltf") << gltf;
+  auto m =
+      ImportMesh(dir.path().string(), (dir.path() / "orange.gltf").string(), MeshFormat::kGltf, {});
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ(m->mesh.colors.size(), 3u);
+  EXPECT_EQ(m->mesh.colors[0], (std::array<uint8_t, 3>{255, 128, 0}));
+}
+
 // --- the hostile corpus: each fails with a clear reason, in this process, without a crash ---
 
 tl::expected<ImportedMesh, Error> ImportText(const TempDir& dir, const std::string& name,

@@ -16,10 +16,19 @@ struct Stability {
   // inside (it stands), negative outside (it tips over and needs a base).
   double margin_mm = 0;
   bool stands = false;
+  // After settling: a figure whose feet are not level rocks onto the lowest ones. It settles
+  // on the lower convex hull face under its centre of mass, whose corners lie within
+  // `settle_mm` of the lowest point for small tilts; it stands when the centre of mass is
+  // inside the footprint of those points.
+  double settle_mm = 0;
+  double settled_margin_mm = 0;
+  bool stands_after_settling = false;
+  bool Rocks() const { return stands_after_settling && !stands; }  // wobbles: consider a base
 };
 
 // Precondition: a closed, outward-oriented mesh standing on z = 0 (as RepairToSolid makes).
-Stability AnalyseStability(const MeshData& mesh, double contact_mm = 0.5);
+// `settle_mm` 0 means 2 % of the height (at least `contact_mm`).
+Stability AnalyseStability(const MeshData& mesh, double contact_mm = 0.5, double settle_mm = 0);
 
 // A connected patch of surface thinner than the material's minimum wall (faces joined by a
 // shared vertex), where the engineer should look: thicken, scale up, or accept.

@@ -23,7 +23,7 @@ struct Error {
 
 struct ImportLimits {
   int64_t max_faces = 2'000'000;
-  int64_t max_vertices = 3'000'000;
+  int64_t max_vertices = 6'000'000;  // an STL repeats each corner: three per triangle
 };
 
 }  // namespace keepsake::mesh

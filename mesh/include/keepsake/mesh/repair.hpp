@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -21,6 +22,8 @@ struct RepairOptions {
   int max_hole_edges = 400;          // larger holes are left to the volumetric rebuild
   double min_part_mm = 0.8;          // a separate part smaller than this (bbox diagonal) is a
                                      // floating fragment and is removed; larger parts are kept
+  int max_local_crossings = 2000;    // up to this many crossings made by hole fills are
+                                     // removed locally before falling back to the rebuild
   double wrap_alpha_mm = 0.5;        // detail of the volumetric rebuild
   double wrap_offset_mm = 0.03;      // how far the rebuilt surface lies outside the input
   // Fine-tuning by a modeling engineer (rework):
@@ -40,14 +43,17 @@ struct RepairReport {
   int64_t non_manifold_vertices = 0;  // split into manifold ones
   int64_t holes_filled = 0;
   int64_t holes_left = 0;
-  int64_t parts_in = 0;            // connected components before removal
-  int64_t fragments_removed = 0;   // tiny floating parts removed
-  int64_t self_intersections = 0;  // pairs of faces found after local repair
-  int64_t cavities_removed = 0;    // closed voids inside the solid (they would trap resin)
-  bool rebuilt = false;            // the volumetric rebuild was used
+  int64_t parts_in = 0;                       // connected components before removal
+  int64_t fragments_removed = 0;              // tiny floating parts removed
+  int64_t self_intersections = 0;             // pairs of faces found after local repair
+  int64_t self_intersections_from_fills = 0;  // of those, involving a face a hole fill added
+  int64_t self_intersections_removed = 0;     // removed locally (all were from fills)
+  int64_t cavities_removed = 0;  // closed voids inside the solid (they would trap resin)
+  bool rebuilt = false;          // the volumetric rebuild was used
   std::string rebuild_reason;
   double thickened_mm = 0;    // every wall made this much thicker (fine-tuning)
   double base_radius_mm = 0;  // radius of the joined base before the final scaling, or 0
+  std::vector<std::pair<std::string, double>> step_seconds;  // where the time went
   int64_t output_vertices = 0;
   int64_t output_triangles = 0;
   int64_t shells = 0;
