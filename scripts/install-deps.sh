@@ -10,7 +10,9 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libassimp-dev libzip-dev libcgal-dev libcgal-demo libtbb-dev lib3mf-dev
   prusa-slicer
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-objdetect-dev
+  opencv-data liblcms2-dev libqpdf-dev icc-profiles-free
+  qpdf poppler-utils ghostscript
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
   curl clang-format
 )

@@ -93,6 +93,9 @@ const StateMachine& ItemStateMachine() {
           {"awaiting_asset", "attach_asset", "preparing", {R::kChannel, R::kCs}},
           {"awaiting_asset", "cancel", "cancelled", {R::kSystem}},
           {"preparing", "prepared", "needs_review", {R::kSystem}},
+          // a 2D print without warnings is approved by its checks; its PDF is frozen as if an
+          // engineer had approved it
+          {"preparing", "passed_checks", "approved", {R::kSystem}},
           {"preparing", "prepare_failed", "failed", {R::kSystem}},
           // the file cannot be made printable: customer service asks the customer for another
           {"preparing", "unusable", "awaiting_customer", {R::kSystem}},

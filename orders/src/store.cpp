@@ -128,7 +128,8 @@ Result<void> ValidateNewOrder(const NewOrder& order) {
 }
 
 std::string JobKindFor(const std::string& asset_kind) {
-  return asset_kind == "mesh" ? "prepare_mesh" : "inspect_image";
+  // 2D artwork is rendered to print files (inspect_image: jobs queued before 2D rendering)
+  return asset_kind == "mesh" ? "prepare_mesh" : "render_print";
 }
 
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
@@ -361,7 +362,7 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   // Approval freezes the print file of the item's latest successful preparation; it stays with
   // the item through production (and cancellation, as a record) until `reopen` unfreezes it.
   std::string print_file = item.print_file;
-  if (change.event == "approve") {
+  if (change.event == "approve" || change.event == "passed_checks") {
     print_file = LatestPrintFile(db, item.id);
     if (print_file.empty() && AssetKind(db, item.asset_id, "asset").value_or("") == "mesh") {
       return Fail(Errc::kIllegalTransition,
@@ -398,7 +399,9 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   bump.exec();
   json detail{{"event", change.event}};
   if (change.event == "attach_asset") detail["asset"] = asset_id;
-  if (change.event == "approve" && !print_file.empty()) detail["print_file"] = print_file;
+  if ((change.event == "approve" || change.event == "passed_checks") && !print_file.empty()) {
+    detail["print_file"] = print_file;
+  }
   if (change.event == "reprepare" && !change.tuning.empty()) {
     detail["tuning"] = json::parse(change.tuning, nullptr, false);
   }

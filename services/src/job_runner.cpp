@@ -113,6 +113,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
     args.insert(args.end(), {"--min-wall-mm", std::to_string(material->min_wall_mm)});
     if (material->colour) args.push_back("--colour");
   }
+  if (product != nullptr && job.kind == "render_print") {
+    args.insert(args.end(), {"--product", product->id, "--assets", config_.assets_dir});
+  }
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
       // OpenCV reads its decoder pixel limit from the environment once, before any decode
@@ -147,7 +150,8 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       }
       // the print files become content-addressed assets, frozen by their hash
       bool stored = true;
-      for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "preview.png"}) {
+      for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "print.pdf",
+                               "print.png", "preview.png"}) {
         if (!fs::exists(job_dir / name)) continue;
         std::ifstream file(job_dir / name, std::ios::binary);
         std::stringstream bytes;
@@ -155,7 +159,8 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         const std::string content = bytes.str();
         const auto sha = StoreAssetBytes(paths, content);
         const std::string format = fs::path(name).extension().string().substr(1);
-        const char* kind = format == "png" ? "image" : "mesh";
+        // 2D artwork (pictures, the print PDF) or a 3D model
+        const char* kind = format == "png" || format == "pdf" ? "image" : "mesh";
         stored = sha &&
                  store_.RecordAsset({*sha, kind, format, static_cast<int64_t>(content.size()), ""});
         if (!stored) break;
@@ -165,11 +170,18 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         fail("the print file could not be stored", true);
         break;
       }
-      // the STL is what the print room prints; the 3MF and PLY travel with it in the result
-      const std::string print_file = parsed["files"].contains("model.stl")
-                                         ? parsed["files"]["model.stl"]["asset"].get<std::string>()
-                                         : std::string();
-      auto done = store_.CompleteJob(job.id, owner, parsed.dump(), "prepared", print_file);
+      // what the print room prints: a figure's STL (the 3MF, PLY and WRL travel with it in the
+      // result), a 2D product's PDF
+      std::string print_file;
+      for (const char* name : {"model.stl", "print.pdf"}) {
+        if (parsed["files"].contains(name)) print_file = parsed["files"][name]["asset"];
+      }
+      // a 2D print that raised no warning is approved by its checks; anything else waits for
+      // a reviewer
+      const bool passed = job.kind == "render_print" && !print_file.empty() &&
+                          parsed.value("warnings", nlohmann::json::array()).empty();
+      auto done = store_.CompleteJob(job.id, owner, parsed.dump(),
+                                     passed ? "passed_checks" : "prepared", print_file);
       if (!done)
         spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
                       done.error().message);

@@ -29,6 +29,7 @@
 #include "keepsake/services/job_runner.hpp"
 #include "keepsake/services/mesh_command.hpp"
 #include "keepsake/services/paths.hpp"
+#include "keepsake/services/print_command.hpp"
 #include "keepsake/services/sandbox.hpp"
 #include "keepsake/services/worker.hpp"
 
@@ -61,6 +62,41 @@ std::string FindAssetsDir(const std::string& given) {
     if (fs::exists(candidate / "products.json")) return fs::weakly_canonical(candidate).string();
   }
   return "assets";
+}
+
+// `keepsake products`: every product with its options, a figure's material and a print
+// product's numbers, so that staff can answer "what size is the magnet?" without the code.
+int ListProducts(const std::string& assets_dir) {
+  auto catalog = orders::ProductCatalog::Load(assets_dir + "/products.json");
+  if (!catalog) return Die(catalog.error().message);
+  auto print = services::LoadPrintSettings(assets_dir);
+  if (!print) return Die(print.error());
+  for (const orders::Product& p : catalog->Products()) {
+    std::printf("%-18s %s\n", p.id.c_str(), p.title.c_str());
+    for (const orders::ProductOption& o : p.options) {
+      std::string values;
+      for (int64_t v : o.values) values += (values.empty() ? "" : ", ") + std::to_string(v);
+      std::printf("%-18s   option %s: %s (default %lld)\n", "", o.name.c_str(), values.c_str(),
+                  static_cast<long long>(o.default_value));
+    }
+    if (const orders::Material* m = catalog->FindMaterial(p.material)) {
+      std::printf("%-18s   material %s: minimum wall %.1f mm%s\n", "", m->title.c_str(),
+                  m->min_wall_mm, m->colour ? ", full colour" : "");
+    }
+    const auto profile = print->profiles.find(p.id);
+    if (profile != print->profiles.end()) {
+      const imaging::PrintProfile& r = profile->second;
+      std::printf(
+          "%-18s   print %.0f x %.0f mm%s, bleed %.1f mm, safe %.1f mm, %d dpi (warn "
+          "below %d, refuse below %d)\n",
+          "", r.trim_width_mm, r.trim_height_mm,
+          print->cut_shapes.count(p.id)            ? " die-cut"
+          : r.shape == imaging::PrintShape::kRound ? " round"
+                                                   : "",
+          r.bleed_mm, r.safe_mm, r.target_dpi, r.warn_below_dpi, r.refuse_below_dpi);
+    }
+  }
+  return 0;
 }
 
 orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& config) {
@@ -270,12 +306,33 @@ int main(int argc, char** argv) {
   worker->add_option("--min-wall-mm", worker_args.min_wall_mm);
   worker->add_flag("--colour", worker_args.colour);
   worker->add_option("--tuning", worker_args.tuning);
+  worker->add_option("--product", worker_args.product);
+  worker->add_option("--assets", worker_args.assets_dir);
+
+  services::PrintRenderArgs print_args;
+  auto* print_cmd = app.add_subcommand("print", "2D products: render print-ready files");
+  print_cmd->require_subcommand(1);
+  auto* print_render = print_cmd->add_subcommand(
+      "render", "Fit an image to a product; writes OUT/print.pdf, print.png, preview.png");
+  print_render->add_option("--product", print_args.product, "Product id (keepsake products)")
+      ->required();
+  print_render->add_option("--image", print_args.image, "PNG, JPEG or WebP")->required();
+  print_render->add_option("--out", print_args.out_dir, "Output folder")->required();
+  print_render->add_flag("--allow-low-dpi", print_args.allow_low_dpi,
+                         "Print below the refusal dpi (a reviewer's decision)");
+  auto* products_cmd = app.add_subcommand("products", "List the catalogue and its print numbers");
 
   CLI11_PARSE(app, argc, argv);
   // Workers run in their job folder, so every path handed down must not depend on the cwd.
   config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
 
   if (worker->parsed()) return services::RunWorker(worker_args);
+  if (print_render->parsed()) {
+    auto settings = services::LoadPrintSettings(FindAssetsDir(""));
+    if (!settings) return Die(settings.error());
+    return services::RunPrintRender(print_args, *settings);
+  }
+  if (products_cmd->parsed()) return ListProducts(FindAssetsDir(""));
   if (mesh_prepare->parsed()) {
     // the flags go through the same checks as an engineer's tuning from the API
     nlohmann::json tuning = nlohmann::json::object();

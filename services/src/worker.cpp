@@ -16,6 +16,7 @@
 #include "keepsake/imaging/inspect.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/mesh_command.hpp"
+#include "keepsake/services/print_command.hpp"
 
 namespace keepsake::services {
 
@@ -54,6 +55,8 @@ void InjectFault() {
 
 // Repair, scale and export into the job folder: model.stl, and report.json copied to
 // result.json for the runner. Refusals exit 2 with the reason as the last stderr line.
+int CopyReportToResult();
+
 int PrepareMesh(const WorkerArgs& args) {
   auto tuning = ParseMeshTuning(args.tuning);
   if (!tuning) return Reject(tuning.error());
@@ -67,6 +70,10 @@ int PrepareMesh(const WorkerArgs& args) {
   prepare.progress_lines = true;
   const int code = RunMeshPrepare(prepare);
   if (code != 0) return code;
+  return CopyReportToResult();
+}
+
+int CopyReportToResult() {
   std::error_code ec;
   std::filesystem::copy_file("report.json", "result.json.tmp",
                              std::filesystem::copy_options::overwrite_existing, ec);
@@ -74,7 +81,23 @@ int PrepareMesh(const WorkerArgs& args) {
   return ec ? Reject("cannot write the result") : 0;
 }
 
-int InspectImage(const WorkerArgs& args) {
+int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warnings = {});
+
+// Print files for a 2D product into the job folder. Die-cut products are inspected only, with
+// a warning, until their cut contour is built: a reviewer prepares them.
+int RenderPrint(const WorkerArgs& args) {
+  auto settings = LoadPrintSettings(args.assets_dir);
+  if (!settings) return Reject(settings.error());  // our data, not the customer's: a failure
+  if (settings->cut_shapes.count(args.product) > 0) {
+    return InspectImage(args, {"die-cut contour not generated yet: a reviewer prepares the cut"});
+  }
+  PrintRenderArgs render{args.product, args.input, ".", false, true};
+  const int code = RunPrintRender(render, *settings);
+  if (code != 0) return code;
+  return CopyReportToResult();
+}
+
+int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warnings) {
   auto format = imaging::ParseImageFormat(args.format);
   if (!format) return Reject("unknown image format " + args.format);
   Progress(10, "decode");
@@ -84,7 +107,8 @@ int InspectImage(const WorkerArgs& args) {
   const imaging::ImageInspection& i = *inspected;
   json result = {{"kind", "image"},        {"format", imaging::ImageFormatName(i.format)},
                  {"width_px", i.width_px}, {"height_px", i.height_px},
-                 {"channels", i.channels}, {"has_alpha", i.has_alpha}};
+                 {"channels", i.channels}, {"has_alpha", i.has_alpha},
+                 {"warnings", warnings}};
   if (!WriteResult(result)) return Reject("cannot write the result");
   return 0;
 }
@@ -99,6 +123,7 @@ int RunWorker(const WorkerArgs& args) {
   try {
     InjectFault();
     if (args.kind == "prepare_mesh") return PrepareMesh(args);
+    if (args.kind == "render_print") return RenderPrint(args);
     if (args.kind == "inspect_image") return InspectImage(args);
     return Reject("unknown job kind " + args.kind);
   } catch (const std::bad_alloc&) {

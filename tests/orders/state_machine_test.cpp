@@ -43,6 +43,7 @@ const std::vector<Row> kItemRows = {
     {"awaiting_asset", "attach_asset", "preparing", "channel,cs"},
     {"awaiting_asset", "cancel", "cancelled", "system"},
     {"preparing", "prepared", "needs_review", "system"},
+    {"preparing", "passed_checks", "approved", "system"},
     {"preparing", "prepare_failed", "failed", "system"},
     {"preparing", "unusable", "awaiting_customer", "system"},
     {"preparing", "cancel", "cancelled", "system"},

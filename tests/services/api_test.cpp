@@ -397,6 +397,40 @@ TEST_F(ApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
   EXPECT_TRUE(recorded) << events.dump();
 }
 
+// A picture sharp enough for its product passes its checks: the PDF is rendered in the sandbox
+// and frozen as the print file without a reviewer (1024 px on an 80 x 53 mm magnet: 310 dpi).
+// A too-small one for a postcard goes back to the customer with the numbers.
+TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
+  const std::string sharp =
+      UploadAsset(*server_, server_->Token("channel"),
+                  ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png"));
+  json order = CreateOrder(OrderBody("api-magnet", "magnet-rect", sharp), "key-magnet");
+  const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
+  auto state = [&](const std::string& id) {
+    return json::parse(Get("/api/v1/items/" + id, "cs")->body)["state"];
+  };
+  ASSERT_TRUE(WaitFor([&] { return state(item) == "approved"; }, 30000));
+  json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "cs")->body)["jobs"];
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["kind"], "render_print");
+  const json& result = jobs[0]["result"];
+  EXPECT_TRUE(result["warnings"].empty());
+  const std::string pdf = result["files"]["print.pdf"]["asset"];
+  EXPECT_EQ(json::parse(Get("/api/v1/items/" + item, "cs")->body)["print_file"], pdf);
+  auto file = Get("/api/v1/assets/" + pdf + "/file", "production");
+  ASSERT_EQ(file->status, 200);
+  EXPECT_EQ(file->body.substr(0, 5), "%PDF-");
+
+  const std::string small =
+      UploadAsset(*server_, server_->Token("channel"),
+                  ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
+  json refused = CreateOrder(OrderBody("api-postcard-small", "postcard-cn", small), "key-small");
+  const std::string small_item = std::to_string(refused["items"][0]["id"].get<int64_t>());
+  ASSERT_TRUE(WaitFor([&] { return state(small_item) == "awaiting_customer"; }, 30000));
+  jobs = json::parse(Get("/api/v1/items/" + small_item + "/jobs", "cs")->body)["jobs"];
+  EXPECT_NE(jobs[0]["error"].get<std::string>().find("dpi"), std::string::npos) << jobs[0];
+}
+
 TEST_F(ApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {
   // a GLB magic followed by garbage: accepted at upload (type by magic), refused by the importer
   const std::string broken = "glTF" + std::string(4096, '\x13');

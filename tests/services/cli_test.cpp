@@ -56,7 +56,7 @@ TEST(Cli, RelativeDataDirectoryWorksForJobs) {
   server.SetWorkingDir(dir.path());
   server.Start();
   const std::string item = PlaceOrderWithFile(
-      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "postcard-cn", "relative");
+      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "magnet-rect", "relative");
   EXPECT_TRUE(WaitFor([&] { return ItemState(server, item) == "needs_review"; }, 30000));
 }
 

@@ -22,7 +22,7 @@ Outcome RunFaultyJob(const std::string& fault, std::vector<std::string> args) {
   ServerProcess server(dir.path() / "data", args, {{"KEEPSAKE_WORKER_FAULT", fault}});
   server.Start();
   const std::string item = PlaceOrderWithFile(
-      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "postcard-cn", "fault-" + fault);
+      server, "images/lowres_portrait_exif_prompt_512x768.jpg", "magnet-rect", "fault-" + fault);
   Outcome out;
   EXPECT_TRUE(WaitFor(
       [&] {

@@ -13,8 +13,10 @@
 namespace keepsake::imaging {
 
 enum class Errc {
-  kUnreadable,  // not decodable (corrupt, truncated, or over OpenCV's pixel limit)
-  kTooLarge,    // more pixels than the limit
+  kUnreadable,   // not decodable (corrupt, truncated, or over OpenCV's pixel limit)
+  kTooLarge,     // more pixels than the limit
+  kUnprintable,  // decodable, but it cannot make this product (too few pixels)
+  kInternal,     // a colour profile or the PDF writer failed
 };
 
 struct Error {

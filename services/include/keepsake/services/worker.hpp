@@ -10,7 +10,7 @@
 namespace keepsake::services {
 
 struct WorkerArgs {
-  std::string kind;    // prepare_mesh, inspect_image
+  std::string kind;    // prepare_mesh, render_print (inspect_image: jobs queued before it)
   std::string input;   // file name inside the job directory
   std::string format;  // as decided by the upload sniffing: glb, obj, png, ...
   long long max_image_pixels = 100'000'000;
@@ -18,6 +18,8 @@ struct WorkerArgs {
   double min_wall_mm = 1.0;   // prepare_mesh: the material's minimum wall
   bool colour = false;        // prepare_mesh: a full-colour material
   std::string tuning = "{}";  // prepare_mesh: the engineer's fine-tuning (JSON object)
+  std::string product;        // render_print: the product whose print profile applies
+  std::string assets_dir;     // render_print: where print_profiles.json is
 };
 
 inline constexpr int kWorkerExitRejected = 2;

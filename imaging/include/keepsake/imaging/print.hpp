@@ -1,0 +1,63 @@
+// Print-ready files for the 2D products (photo prints, postcards, magnets): the customer's
+// image fitted to the product's trim with bleed (cover: cropped so that faces stay inside the
+// safe area), converted to CMYK through LittleCMS, and written as a PDF with MediaBox (trim +
+// bleed), TrimBox, BleedBox and an output intent (qpdf), a PNG at the print resolution with
+// its dpi stored, and a preview with the trim and safe lines drawn.
+// Runs only inside the sandboxed worker (or `keepsake print render`).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/imaging/inspect.hpp"
+
+namespace keepsake::imaging {
+
+enum class PrintShape { kRectangle, kRound };
+
+// One product's print numbers (assets/print_profiles.json).
+struct PrintProfile {
+  std::string id;
+  double trim_width_mm = 0;  // as listed; the artwork may turn it to match the image
+  double trim_height_mm = 0;
+  double bleed_mm = 0;
+  double safe_mm = 0;  // inside the trim: faces and text stay in here
+  int target_dpi = 300;
+  int warn_below_dpi = 300;
+  int refuse_below_dpi = 150;
+  PrintShape shape = PrintShape::kRectangle;
+  bool may_rotate = true;  // the trim may turn to the image's orientation (photos, postcards)
+};
+
+struct PrintInputs {
+  std::string image_path;
+  std::string cmyk_profile_path;  // ICC output profile (e.g. Ghostscript's default_cmyk.icc)
+  std::string face_model_path;    // OpenCV Haar cascade; empty: centre crop only
+  int64_t max_pixels = 100'000'000;
+  bool allow_low_dpi = false;  // a reviewer's override of the refusal below refuse_below_dpi
+};
+
+struct PrintResult {
+  std::string pdf;          // print.pdf
+  std::string png;          // print.png, RGB at target_dpi with pHYs
+  std::string preview_png;  // preview.png
+  int width_px = 0;         // of the artwork, bleed included
+  int height_px = 0;
+  double trim_width_mm = 0;  // after turning to the image's orientation
+  double trim_height_mm = 0;
+  double effective_dpi = 0;               // of the customer's pixels on the print
+  std::array<int, 4> crop_px{};           // x, y, width, height of the image used
+  std::vector<std::array<int, 4>> faces;  // in the image's pixels
+  std::vector<std::string> warnings;      // low dpi, face near the edge: a reviewer looks
+  std::string output_intent;              // the CMYK profile's description
+};
+
+// Errors: kUnreadable (decoding), kTooLarge, kUnprintable (too few pixels for the product).
+tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
+                                             const PrintProfile& profile);
+
+}  // namespace keepsake::imaging

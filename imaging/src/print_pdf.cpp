@@ -1,0 +1,91 @@
+#include "print_pdf.hpp"
+
+#include <cstdio>
+
+#include <qpdf/Buffer.hh>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+#include <qpdf/QPDFWriter.hh>
+
+namespace keepsake::imaging {
+
+namespace {
+
+std::string Num(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", v);
+  return text;
+}
+
+QPDFObjectHandle Box(double x0, double y0, double x1, double y1) {
+  return QPDFObjectHandle::parse("[" + Num(x0) + " " + Num(y0) + " " + Num(x1) + " " + Num(y1) +
+                                 "]");
+}
+
+}  // namespace
+
+std::string WritePrintPdf(const PdfPage& page) {
+  QPDF pdf;
+  pdf.emptyPDF();
+
+  QPDFObjectHandle image = QPDFObjectHandle::newStream(&pdf, page.cmyk);
+  image.getDict().replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
+  image.getDict().replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
+  image.getDict().replaceKey("/Width", QPDFObjectHandle::newInteger(page.image_width_px));
+  image.getDict().replaceKey("/Height", QPDFObjectHandle::newInteger(page.image_height_px));
+  // DeviceCMYK under a PDF/X output intent: the values are for that profile's press
+  image.getDict().replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceCMYK"));
+  image.getDict().replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(8));
+
+  // the image covers the whole MediaBox, bleed included
+  const std::string drawing =
+      "q " + Num(page.width_pt) + " 0 0 " + Num(page.height_pt) + " 0 0 cm /Im0 Do Q\n";
+  QPDFObjectHandle contents = QPDFObjectHandle::newStream(&pdf, drawing);
+
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+  xobjects.replaceKey("/Im0", image);
+  resources.replaceKey("/XObject", xobjects);
+
+  QPDFObjectHandle page_dict = QPDFObjectHandle::newDictionary();
+  page_dict.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+  page_dict.replaceKey("/MediaBox", Box(0, 0, page.width_pt, page.height_pt));
+  page_dict.replaceKey("/BleedBox", Box(0, 0, page.width_pt, page.height_pt));
+  page_dict.replaceKey("/TrimBox", Box(page.bleed_pt, page.bleed_pt, page.width_pt - page.bleed_pt,
+                                       page.height_pt - page.bleed_pt));
+  page_dict.replaceKey("/Resources", resources);
+  page_dict.replaceKey("/Contents", contents);
+  QPDFPageDocumentHelper(pdf).addPage(pdf.makeIndirectObject(page_dict), false);
+
+  QPDFObjectHandle icc = QPDFObjectHandle::newStream(&pdf, page.icc_profile);
+  icc.getDict().replaceKey("/N", QPDFObjectHandle::newInteger(4));
+  QPDFObjectHandle intent = QPDFObjectHandle::newDictionary();
+  intent.replaceKey("/Type", QPDFObjectHandle::newName("/OutputIntent"));
+  intent.replaceKey("/S", QPDFObjectHandle::newName("/GTS_PDFX"));
+  intent.replaceKey("/OutputConditionIdentifier",
+                    QPDFObjectHandle::newUnicodeString(page.intent_name));
+  intent.replaceKey("/Info", QPDFObjectHandle::newUnicodeString(page.intent_name));
+  intent.replaceKey("/DestOutputProfile", icc);
+  QPDFObjectHandle intents = QPDFObjectHandle::newArray();
+  intents.appendItem(intent);
+  pdf.getRoot().replaceKey("/OutputIntents", intents);
+
+  QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
+  info.replaceKey("/Title", QPDFObjectHandle::newUnicodeString(page.title));
+  info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("Keepsake (qpdf)"));
+  info.replaceKey("/Trapped", QPDFObjectHandle::newName("/False"));
+  info.replaceKey("/GTS_PDFXVersion", QPDFObjectHandle::newString("PDF/X-4"));
+  pdf.getTrailer().replaceKey("/Info", pdf.makeIndirectObject(info));
+
+  QPDFWriter writer(pdf);
+  writer.setOutputMemory();
+  writer.setMinimumPDFVersion("1.6");
+  writer.setStreamDataMode(qpdf_s_compress);  // Flate for the image and the page
+  writer.setDeterministicID(true);            // the same artwork makes the same bytes
+  writer.write();
+  auto buffer = writer.getBufferSharedPointer();
+  return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+}
+
+}  // namespace keepsake::imaging

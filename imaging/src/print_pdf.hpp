@@ -1,0 +1,24 @@
+// Private: the print PDF, assembled with qpdf (object model, cross-reference table and stream
+// compression are qpdf's; we only say what goes on the page).
+#pragma once
+
+#include <string>
+
+namespace keepsake::imaging {
+
+struct PdfPage {
+  double width_pt = 0;  // MediaBox = BleedBox: trim plus bleed on every side
+  double height_pt = 0;
+  double bleed_pt = 0;  // TrimBox is inset by this much
+  int image_width_px = 0;
+  int image_height_px = 0;
+  std::string cmyk;         // 4 bytes per pixel, row by row, 8 bits per channel
+  std::string icc_profile;  // the CMYK output profile: the output intent
+  std::string intent_name;  // its description
+  std::string title;
+};
+
+// Returns the PDF bytes; throws std::exception (qpdf's) when qpdf cannot write.
+std::string WritePrintPdf(const PdfPage& page);
+
+}  // namespace keepsake::imaging

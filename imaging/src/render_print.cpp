@@ -1,0 +1,289 @@
+// The 2D pipeline: decode (EXIF orientation for JPEG; alpha composed on white), turn the trim
+// to the image's orientation, cover-fit with the crop placed so that the faces OpenCV finds
+// stay in the safe area, resample to the print resolution, convert to CMYK (LittleCMS,
+// perceptual with black-point compensation), and write the PDF, the PNG and the preview.
+#include <lcms2.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include "keepsake/imaging/print.hpp"
+#include "print_pdf.hpp"
+
+namespace keepsake::imaging {
+
+namespace {
+
+constexpr double kMmPerInch = 25.4;
+constexpr double kPtPerMm = 72.0 / kMmPerInch;
+
+tl::expected<PrintResult, Error> Fail(Errc code, const std::string& why) {
+  return tl::unexpected(Error{code, why});
+}
+
+// The image as 8-bit BGR: JPEG through IMREAD_COLOR (which applies EXIF orientation), PNG and
+// WebP unchanged so that transparency is composed on white paper, not on black.
+cv::Mat Decode(const std::string& path) {
+  cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (raw.empty()) return raw;
+  if (raw.channels() == 3 && raw.depth() == CV_8U) return cv::imread(path, cv::IMREAD_COLOR);
+  if (raw.depth() != CV_8U) raw.convertTo(raw, CV_8U, raw.depth() == CV_16U ? 1.0 / 257 : 1.0);
+  if (raw.channels() == 1) {
+    cv::cvtColor(raw, raw, cv::COLOR_GRAY2BGR);
+    return raw;
+  }
+  if (raw.channels() == 4) {
+    cv::Mat bgr(raw.size(), CV_8UC3);
+    for (int y = 0; y < raw.rows; ++y) {
+      for (int x = 0; x < raw.cols; ++x) {
+        const cv::Vec4b p = raw.at<cv::Vec4b>(y, x);
+        const int a = p[3];
+        for (int c = 0; c < 3; ++c) {
+          bgr.at<cv::Vec3b>(y, x)[c] = static_cast<uint8_t>((p[c] * a + 255 * (255 - a)) / 255);
+        }
+      }
+    }
+    return bgr;
+  }
+  return raw;
+}
+
+std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model) {
+  if (model.empty()) return {};
+  cv::CascadeClassifier detector;
+  if (!detector.load(model)) return {};
+  // detect on a copy at most 800 px across: faces that matter on a print are not tiny
+  const double shrink = std::min(1.0, 800.0 / std::max(bgr.cols, bgr.rows));
+  cv::Mat grey;
+  cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+  cv::resize(grey, grey, cv::Size(), shrink, shrink, cv::INTER_AREA);
+  cv::equalizeHist(grey, grey);
+  std::vector<cv::Rect> found;
+  const int min_side = std::max(24, std::min(grey.cols, grey.rows) / 12);
+  detector.detectMultiScale(grey, found, 1.1, 5, 0, cv::Size(min_side, min_side));
+  // a "face" much smaller than the largest is background (flowers, a pattern), not a person
+  int largest = 0;
+  for (const cv::Rect& r : found) largest = std::max(largest, r.width);
+  std::vector<cv::Rect> faces;
+  for (const cv::Rect& r : found) {
+    if (r.width * 5 < largest * 2) continue;
+    faces.emplace_back(static_cast<int>(r.x / shrink), static_cast<int>(r.y / shrink),
+                       static_cast<int>(r.width / shrink), static_cast<int>(r.height / shrink));
+  }
+  return faces;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// PNG with a pHYs chunk (pixels per metre) after IHDR, so that the file says its dpi.
+std::string PngWithDpi(const cv::Mat& bgr, int dpi) {
+  std::vector<uchar> encoded;
+  cv::imencode(".png", bgr, encoded);
+  std::string png(encoded.begin(), encoded.end());
+  const uint32_t ppm = static_cast<uint32_t>(std::lround(dpi / 0.0254));
+  unsigned char chunk[4 + 4 + 9 + 4];
+  const unsigned char header[8] = {0, 0, 0, 9, 'p', 'H', 'Y', 's'};
+  std::memcpy(chunk, header, 8);
+  for (int k = 0; k < 2; ++k) {
+    chunk[8 + 4 * k] = static_cast<unsigned char>(ppm >> 24);
+    chunk[9 + 4 * k] = static_cast<unsigned char>(ppm >> 16);
+    chunk[10 + 4 * k] = static_cast<unsigned char>(ppm >> 8);
+    chunk[11 + 4 * k] = static_cast<unsigned char>(ppm);
+  }
+  chunk[16] = 1;  // unit: metre
+  const uLong crc = crc32(crc32(0, nullptr, 0), chunk + 4, 4 + 9);
+  for (int k = 0; k < 4; ++k) chunk[17 + k] = static_cast<unsigned char>(crc >> (24 - 8 * k));
+  // signature (8) + IHDR (4 length + 4 type + 13 data + 4 crc) = 33 bytes
+  png.insert(33, reinterpret_cast<const char*>(chunk), sizeof chunk);
+  return png;
+}
+
+struct CmsCloser {
+  void operator()(void* handle) const { cmsCloseProfile(handle); }
+};
+
+}  // namespace
+
+tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
+                                             const PrintProfile& profile) {
+  cv::Mat image;
+  try {
+    image = Decode(inputs.image_path);
+  } catch (const cv::Exception& e) {
+    return Fail(Errc::kUnreadable, "the image cannot be decoded: " + e.msg);
+  }
+  if (image.empty()) {
+    return Fail(Errc::kUnreadable,
+                "the image cannot be decoded (corrupt, truncated, or larger than the pixel "
+                "limit)");
+  }
+  if (static_cast<int64_t>(image.cols) * image.rows > inputs.max_pixels) {
+    return Fail(Errc::kTooLarge,
+                "the image has more than " + std::to_string(inputs.max_pixels) + " pixels");
+  }
+
+  PrintResult out;
+  out.trim_width_mm = profile.trim_width_mm;
+  out.trim_height_mm = profile.trim_height_mm;
+  const bool image_landscape = image.cols > image.rows;
+  // a square image keeps the product as listed
+  if (profile.may_rotate && image.cols != image.rows &&
+      image_landscape != (out.trim_width_mm > out.trim_height_mm) &&
+      out.trim_width_mm != out.trim_height_mm) {
+    std::swap(out.trim_width_mm, out.trim_height_mm);
+  }
+  const double dpi = profile.target_dpi;
+  const double page_w_mm = out.trim_width_mm + 2 * profile.bleed_mm;
+  const double page_h_mm = out.trim_height_mm + 2 * profile.bleed_mm;
+  out.width_px = static_cast<int>(std::lround(page_w_mm / kMmPerInch * dpi));
+  out.height_px = static_cast<int>(std::lround(page_h_mm / kMmPerInch * dpi));
+
+  // cover: the image fills the page, bleed included; what sticks out is cropped
+  const double scale = std::max(static_cast<double>(out.width_px) / image.cols,
+                                static_cast<double>(out.height_px) / image.rows);
+  out.effective_dpi = dpi / scale;
+  if (out.effective_dpi < profile.refuse_below_dpi && !inputs.allow_low_dpi) {
+    char why[256];
+    std::snprintf(why, sizeof why,
+                  "the image has %d x %d pixels: printed at %.0f x %.0f mm that is %.0f dpi, "
+                  "below the %d dpi this product needs (%d for a sharp print)",
+                  image.cols, image.rows, out.trim_width_mm, out.trim_height_mm, out.effective_dpi,
+                  profile.refuse_below_dpi, profile.warn_below_dpi);
+    return Fail(Errc::kUnprintable, why);
+  }
+  if (out.effective_dpi < profile.warn_below_dpi) {
+    char why[160];
+    std::snprintf(why, sizeof why, "low resolution: %.0f dpi on the print (%d wanted)",
+                  out.effective_dpi, profile.warn_below_dpi);
+    out.warnings.push_back(why);
+  }
+  const double crop_w = std::min<double>(image.cols, out.width_px / scale);
+  const double crop_h = std::min<double>(image.rows, out.height_px / scale);
+  double x0 = (image.cols - crop_w) / 2, y0 = (image.rows - crop_h) / 2;
+
+  const std::vector<cv::Rect> faces = FindFaces(image, inputs.face_model_path);
+  for (const cv::Rect& f : faces) out.faces.push_back({f.x, f.y, f.width, f.height});
+  if (!faces.empty()) {
+    cv::Rect all = faces.front();
+    for (const cv::Rect& f : faces) all |= f;
+    // centre the faces in the crop, as far as the image allows
+    x0 = std::clamp(all.x + all.width / 2.0 - crop_w / 2, 0.0, image.cols - crop_w);
+    y0 = std::clamp(all.y + all.height / 2.0 - crop_h / 2, 0.0, image.rows - crop_h);
+    const double inset = (profile.bleed_mm + profile.safe_mm) / kMmPerInch * dpi / scale;
+    const cv::Rect2d safe(x0 + inset, y0 + inset, crop_w - 2 * inset, crop_h - 2 * inset);
+    if ((cv::Rect2d(all) & safe) != cv::Rect2d(all)) {
+      out.warnings.push_back("a face reaches outside the safe area: it may be cut at the trim");
+    }
+  }
+  out.crop_px = {static_cast<int>(std::lround(x0)), static_cast<int>(std::lround(y0)),
+                 static_cast<int>(std::lround(crop_w)), static_cast<int>(std::lround(crop_h))};
+  const cv::Rect crop(out.crop_px[0], out.crop_px[1],
+                      std::min(out.crop_px[2], image.cols - out.crop_px[0]),
+                      std::min(out.crop_px[3], image.rows - out.crop_px[1]));
+  cv::Mat artwork;
+  cv::resize(image(crop), artwork, cv::Size(out.width_px, out.height_px), 0, 0,
+             scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
+
+  // CMYK for the press: sRGB in (what generators make), the shop's output profile out
+  const std::string icc = ReadFile(inputs.cmyk_profile_path);
+  std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
+  std::unique_ptr<void, CmsCloser> cmyk(
+      icc.empty() ? nullptr
+                  : cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size())));
+  if (!cmyk || cmsGetColorSpace(cmyk.get()) != cmsSigCmykData) {
+    return Fail(Errc::kInternal,
+                "the CMYK output profile cannot be read: " + inputs.cmyk_profile_path);
+  }
+  char description[256] = {0};
+  cmsGetProfileInfoASCII(cmyk.get(), cmsInfoDescription, "en", "US", description,
+                         sizeof description);
+  out.output_intent = description;
+  cmsHTRANSFORM transform = cmsCreateTransform(srgb.get(), TYPE_BGR_8, cmyk.get(), TYPE_CMYK_8,
+                                               INTENT_PERCEPTUAL, cmsFLAGS_BLACKPOINTCOMPENSATION);
+  if (transform == nullptr) return Fail(Errc::kInternal, "no sRGB to CMYK transform");
+  std::string cmyk_pixels(static_cast<size_t>(out.width_px) * out.height_px * 4, '\0');
+  for (int y = 0; y < artwork.rows; ++y) {
+    cmsDoTransform(transform, artwork.ptr(y),
+                   cmyk_pixels.data() + static_cast<size_t>(y) * out.width_px * 4,
+                   static_cast<cmsUInt32Number>(out.width_px));
+  }
+  cmsDeleteTransform(transform);
+
+  PdfPage page;
+  page.width_pt = page_w_mm * kPtPerMm;
+  page.height_pt = page_h_mm * kPtPerMm;
+  page.bleed_pt = profile.bleed_mm * kPtPerMm;
+  page.image_width_px = out.width_px;
+  page.image_height_px = out.height_px;
+  page.cmyk = std::move(cmyk_pixels);
+  page.icc_profile = icc;
+  page.intent_name = out.output_intent;
+  page.title = "Keepsake " + profile.id;
+  try {
+    out.pdf = WritePrintPdf(page);
+  } catch (const std::exception& e) {
+    return Fail(Errc::kInternal, std::string("the PDF cannot be written: ") + e.what());
+  }
+  out.png = PngWithDpi(artwork, profile.target_dpi);
+
+  // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
+  const double shrink = std::min(1.0, 900.0 / std::max(out.width_px, out.height_px));
+  cv::Mat preview;
+  cv::resize(artwork, preview, cv::Size(), shrink, shrink, cv::INTER_AREA);
+  const double px_per_mm = dpi / kMmPerInch * shrink;
+  const cv::Point2d centre(preview.cols / 2.0, preview.rows / 2.0);
+  const double bleed = profile.bleed_mm * px_per_mm;
+  const double safe = (profile.bleed_mm + profile.safe_mm) * px_per_mm;
+  cv::Mat mask(preview.size(), CV_8U, cv::Scalar(255));
+  if (profile.shape == PrintShape::kRound) {
+    cv::circle(mask, centre, static_cast<int>(centre.x - bleed), cv::Scalar(0), cv::FILLED);
+  } else {
+    cv::rectangle(mask,
+                  cv::Rect(cv::Point(static_cast<int>(bleed), static_cast<int>(bleed)),
+                           cv::Point(static_cast<int>(preview.cols - bleed),
+                                     static_cast<int>(preview.rows - bleed))),
+                  cv::Scalar(0), cv::FILLED);
+  }
+  cv::Mat washed;
+  cv::addWeighted(preview, 0.35, cv::Mat(preview.size(), preview.type(), cv::Scalar::all(255)),
+                  0.65, 0, washed);
+  washed.copyTo(preview, mask);
+  const cv::Scalar trim_colour(40, 40, 220), safe_colour(200, 120, 0);
+  if (profile.shape == PrintShape::kRound) {
+    cv::circle(preview, centre, static_cast<int>(centre.x - bleed), trim_colour, 2, cv::LINE_AA);
+    cv::circle(preview, centre, static_cast<int>(centre.x - safe), safe_colour, 1, cv::LINE_AA);
+  } else {
+    cv::rectangle(preview, cv::Point2d(bleed, bleed),
+                  cv::Point2d(preview.cols - bleed, preview.rows - bleed), trim_colour, 2,
+                  cv::LINE_AA);
+    cv::rectangle(preview, cv::Point2d(safe, safe),
+                  cv::Point2d(preview.cols - safe, preview.rows - safe), safe_colour, 1,
+                  cv::LINE_AA);
+  }
+  for (const cv::Rect& f : faces) {
+    const cv::Rect2d on_page((f.x - x0) * scale * shrink, (f.y - y0) * scale * shrink,
+                             f.width * scale * shrink, f.height * scale * shrink);
+    cv::rectangle(preview, on_page, cv::Scalar(60, 180, 60), 1, cv::LINE_AA);
+  }
+  std::vector<uchar> encoded;
+  cv::imencode(".png", preview, encoded);
+  out.preview_png.assign(encoded.begin(), encoded.end());
+  return out;
+}
+
+}  // namespace keepsake::imaging

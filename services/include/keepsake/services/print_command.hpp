@@ -1,0 +1,37 @@
+// `keepsake print render --product ID --image FILE --out DIR`: the 2D products' print files
+// (print.pdf, print.png, preview.png) and report.json, from assets/print_profiles.json. The
+// render job runs the same code in the sandboxed worker. Exit 0 when the files were written;
+// 2 with one clear line on stderr (and "printable": false in report.json) when the image
+// cannot make this product.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/imaging/print.hpp"
+
+namespace keepsake::services {
+
+struct PrintSettings {
+  std::string cmyk_profile_path;
+  std::string face_model_path;
+  std::map<std::string, imaging::PrintProfile> profiles;  // by product id
+  std::map<std::string, std::string> cut_shapes;          // die-cut products (not rendered yet)
+};
+
+// Reads ASSETS/print_profiles.json; the reason when it is missing or malformed.
+tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& assets_dir);
+
+struct PrintRenderArgs {
+  std::string product;
+  std::string image;
+  std::string out_dir;
+  bool allow_low_dpi = false;   // a reviewer's override
+  bool progress_lines = false;  // inside the sandboxed worker
+};
+
+int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);
+
+}  // namespace keepsake::services

@@ -1,0 +1,154 @@
+#include "keepsake/services/print_command.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/imaging/format.hpp"
+#include "keepsake/services/asset_files.hpp"
+
+namespace keepsake::services {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& assets_dir) {
+  const std::string path = assets_dir + "/print_profiles.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return tl::unexpected("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const json doc = json::parse(text.str(), nullptr, false);
+  if (!doc.is_object() || !doc.contains("profiles") || !doc["profiles"].is_array()) {
+    return tl::unexpected(path + " must be an object with a 'profiles' array");
+  }
+  PrintSettings settings;
+  settings.cmyk_profile_path = doc.value("cmyk_profile", "");
+  settings.face_model_path = doc.value("face_model", "");
+  const json defaults = doc.value("defaults", json::object());
+  for (const json& entry : doc["profiles"]) {
+    try {
+      imaging::PrintProfile p;
+      p.id = entry.at("product").get<std::string>();
+      p.trim_width_mm = entry.at("trim_mm").at(0).get<double>();
+      p.trim_height_mm = entry.at("trim_mm").at(1).get<double>();
+      p.bleed_mm = entry.at("bleed_mm").get<double>();
+      p.safe_mm = entry.at("safe_mm").get<double>();
+      p.target_dpi = entry.value("target_dpi", defaults.value("target_dpi", 300));
+      p.warn_below_dpi = entry.value("warn_below_dpi", defaults.value("warn_below_dpi", 300));
+      p.refuse_below_dpi = entry.value("refuse_below_dpi", defaults.value("refuse_below_dpi", 150));
+      p.may_rotate = entry.value("may_rotate", true);
+      const std::string shape = entry.value("shape", "rectangle");
+      if (p.trim_width_mm <= 0 || p.trim_height_mm <= 0 || p.bleed_mm < 0 || p.safe_mm < 0 ||
+          p.target_dpi < 72 || p.refuse_below_dpi > p.warn_below_dpi) {
+        return tl::unexpected(path + ": profile " + p.id + " has impossible numbers");
+      }
+      if (shape == "diecut") {
+        settings.cut_shapes[p.id] = shape;
+      } else if (shape == "round" || shape == "rectangle") {
+        p.shape = shape == "round" ? imaging::PrintShape::kRound : imaging::PrintShape::kRectangle;
+      } else {
+        return tl::unexpected(path + ": profile " + p.id + " has an unknown shape " + shape);
+      }
+      settings.profiles[p.id] = p;
+    } catch (const json::exception& e) {
+      return tl::unexpected(path + ": a profile lacks a number: " + e.what());
+    }
+  }
+  return settings;
+}
+
+namespace {
+
+void Progress(const PrintRenderArgs& args, int percent, const char* phase) {
+  if (!args.progress_lines) return;
+  std::printf("progress %d %s\n", percent, phase);
+  std::fflush(stdout);
+}
+
+int Refuse(const PrintRenderArgs& args, const fs::path& out_dir, json report,
+           const std::string& reason) {
+  report["printable"] = false;
+  report["reason"] = reason;
+  WriteFileAtomically(out_dir / "report.json", report.dump(2) + "\n");
+  std::cerr << (args.progress_lines ? "" : "keepsake print render: ") << reason << std::endl;
+  return 2;
+}
+
+}  // namespace
+
+int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path out_dir = fs::absolute(args.out_dir);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) {
+    std::cerr << "keepsake print render: cannot create " << out_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  json report = {{"product", args.product}, {"input", fs::path(args.image).filename().string()}};
+  const auto found = settings.profiles.find(args.product);
+  if (found == settings.profiles.end()) {
+    return Refuse(args, out_dir, report, "no print profile for product " + args.product);
+  }
+  const imaging::PrintProfile& profile = found->second;
+  report["trim_mm"] = {profile.trim_width_mm, profile.trim_height_mm};
+  report["bleed_mm"] = profile.bleed_mm;
+  report["safe_mm"] = profile.safe_mm;
+  if (settings.cut_shapes.count(args.product) > 0) {
+    return Refuse(args, out_dir, report,
+                  "die-cut products (" + args.product +
+                      ") are not rendered yet: the cut contour comes with the next step");
+  }
+  std::ifstream in(args.image, std::ios::binary);
+  std::string head(64, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (!in.good() && head.empty()) return Refuse(args, out_dir, report, "cannot read the image");
+  if (!imaging::SniffImageFormat(head)) {
+    return Refuse(args, out_dir, report, "the file is not a PNG, JPEG or WebP image");
+  }
+  Progress(args, 10, "render");
+  imaging::PrintInputs inputs;
+  inputs.image_path = args.image;
+  inputs.cmyk_profile_path = settings.cmyk_profile_path;
+  inputs.face_model_path = settings.face_model_path;
+  inputs.allow_low_dpi = args.allow_low_dpi;
+  auto rendered = imaging::RenderPrint(inputs, profile);
+  if (!rendered) return Refuse(args, out_dir, report, rendered.error().message);
+  Progress(args, 90, "write");
+  const imaging::PrintResult& r = *rendered;
+  for (const auto& [name, bytes] : {std::pair<const char*, const std::string*>{"print.pdf", &r.pdf},
+                                    {"print.png", &r.png},
+                                    {"preview.png", &r.preview_png}}) {
+    if (!WriteFileAtomically(out_dir / name, *bytes)) {
+      return Refuse(args, out_dir, report, std::string("cannot write ") + name);
+    }
+    report["files"][name] = bytes->size();
+  }
+  json faces = json::array();
+  for (const auto& f : r.faces) faces.push_back(f);
+  report["trim_mm"] = {r.trim_width_mm, r.trim_height_mm};
+  report["artwork_px"] = {r.width_px, r.height_px};
+  report["dpi"] = profile.target_dpi;
+  report["effective_dpi"] = r.effective_dpi;
+  report["crop_px"] = r.crop_px;
+  report["faces"] = faces;
+  report["warnings"] = r.warnings;
+  report["output_intent"] = r.output_intent;
+  report["printable"] = true;
+  report["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!WriteFileAtomically(out_dir / "report.json", report.dump(2) + "\n")) {
+    std::cerr << "keepsake print render: cannot write report.json\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace keepsake::services

@@ -1,0 +1,203 @@
+// Print files for the 2D products from real AI-generated images (../shared/data/images and
+// the generators' input pictures), checked by tools that are not ours: qpdf (structure),
+// poppler's pdfinfo (page boxes), Ghostscript (renders the PDF, and its inkcov device says the
+// page is CMYK), and a plain read of the PNG's pHYs chunk.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "keepsake/imaging/print.hpp"
+#include "test_support.hpp"
+
+namespace keepsake::imaging {
+namespace {
+
+using keepsake::testing::RunCommand;
+using keepsake::testing::SharedDataDir;
+using keepsake::testing::TempDir;
+
+constexpr double kPtPerMm = 72.0 / 25.4;
+
+std::string Image(const std::string& name) { return SharedDataDir() + "/images/" + name; }
+
+PrintInputs Inputs(const std::string& image) {
+  PrintInputs in;
+  in.image_path = image;
+  in.cmyk_profile_path = "/usr/share/color/icc/ghostscript/default_cmyk.icc";
+  in.face_model_path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+  return in;
+}
+
+PrintProfile Profile(const std::string& id, double w, double h, double bleed, double safe,
+                     PrintShape shape = PrintShape::kRectangle) {
+  PrintProfile p;
+  p.id = id;
+  p.trim_width_mm = w;
+  p.trim_height_mm = h;
+  p.bleed_mm = bleed;
+  p.safe_mm = safe;
+  p.shape = shape;
+  p.may_rotate = shape == PrintShape::kRectangle;
+  return p;
+}
+
+// The four numbers of a box line of `pdfinfo -box`, e.g. "TrimBox: 5.67 5.67 289.13 425.20".
+std::array<double, 4> BoxOf(const std::string& pdfinfo, const std::string& name) {
+  std::smatch m;
+  const std::regex line(name + R"(:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+))");
+  EXPECT_TRUE(std::regex_search(pdfinfo, m, line)) << pdfinfo;
+  if (m.size() < 5) return {};
+  return {std::stod(m[1]), std::stod(m[2]), std::stod(m[3]), std::stod(m[4])};
+}
+
+uint32_t PngPixelsPerMetre(const std::string& png) {
+  const size_t at = png.find("pHYs");
+  if (at == std::string::npos || at + 12 > png.size()) return 0;
+  const auto* b = reinterpret_cast<const unsigned char*>(png.data() + at + 4);
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+}
+
+struct ProductCase {
+  PrintProfile profile;
+  std::string image;
+};
+
+class PrintProduct : public ::testing::TestWithParam<ProductCase> {};
+
+TEST_P(PrintProduct, PdfBoxesCmykAndPngDpiAreRight) {
+  const ProductCase& c = GetParam();
+  auto r = RenderPrint(Inputs(c.image), c.profile);
+  ASSERT_TRUE(r) << r.error().message;
+  TempDir dir;
+  const std::string pdf = (dir.path() / "print.pdf").string();
+  std::ofstream(pdf, std::ios::binary) << r->pdf;
+
+  int code = -1;
+  const std::string check = RunCommand({"/usr/bin/qpdf", "--check", pdf}, &code);
+  EXPECT_EQ(code, 0) << check;
+  EXPECT_NE(check.find("No syntax or stream encoding errors"), std::string::npos) << check;
+
+  const std::string info = RunCommand({"/usr/bin/pdfinfo", "-box", pdf}, &code);
+  ASSERT_EQ(code, 0) << info;
+  const auto media = BoxOf(info, "MediaBox");
+  const auto trim = BoxOf(info, "TrimBox");
+  const auto bleed = BoxOf(info, "BleedBox");
+  EXPECT_NEAR((trim[2] - trim[0]) / kPtPerMm, r->trim_width_mm, 0.05);
+  EXPECT_NEAR((trim[3] - trim[1]) / kPtPerMm, r->trim_height_mm, 0.05);
+  EXPECT_NEAR(trim[0] / kPtPerMm, c.profile.bleed_mm, 0.05);
+  EXPECT_NEAR((media[2] - media[0]) / kPtPerMm, r->trim_width_mm + 2 * c.profile.bleed_mm, 0.05);
+  EXPECT_EQ(bleed, media);
+  // the trim is the product's size, in the image's orientation where the product may turn
+  const double longer = std::max(c.profile.trim_width_mm, c.profile.trim_height_mm);
+  EXPECT_NEAR(std::max(r->trim_width_mm, r->trim_height_mm), longer, 1e-9);
+
+  // Ghostscript renders it; inkcov reports four inks, i.e. the page is CMYK
+  const std::string ink = RunCommand(
+      {"/usr/bin/gs", "-q", "-dBATCH", "-dNOPAUSE", "-sDEVICE=inkcov", "-o", "-", pdf}, &code);
+  EXPECT_EQ(code, 0) << ink;
+  EXPECT_NE(ink.find("CMYK OK"), std::string::npos) << ink;
+
+  // print.png: the artwork at the profile's dpi, which the file states (300 dpi = 11811 px/m)
+  EXPECT_EQ(PngPixelsPerMetre(r->png), 11811u);
+  const std::vector<uchar> bytes(r->png.begin(), r->png.end());
+  const cv::Mat png = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  EXPECT_EQ(png.cols, r->width_px);
+  EXPECT_NEAR(png.cols, (r->trim_width_mm + 2 * c.profile.bleed_mm) / 25.4 * 300, 1.0);
+  EXPECT_FALSE(r->preview_png.empty());
+  EXPECT_EQ(r->output_intent, "Artifex CMYK SWOP Profile");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Products, PrintProduct,
+    ::testing::Values(ProductCase{Profile("postcard-cn", 148, 100, 2, 4),
+                                  Image("portrait_photoreal_sd15_1280x1920.png")},
+                      ProductCase{Profile("postcard-a6", 148, 105, 3, 4),
+                                  Image("portrait_boxer_exif_prompt_1152x1752.jpg")},
+                      ProductCase{Profile("photo-print-5in", 127, 89, 2, 3),
+                                  Image("portrait_photoreal_sd15_1280x1920.png")},
+                      ProductCase{Profile("magnet-rect", 80, 53, 2, 3),
+                                  Image("portrait_anime_fennec_girl_1024.png")},
+                      ProductCase{Profile("magnet-round-58", 58, 58, 2, 4, PrintShape::kRound),
+                                  Image("portrait_offcentre_face_qwen_1024.png")},
+                      ProductCase{Profile("magnet-rect", 80, 53, 2, 3),
+                                  SharedDataDir() + "/meshes/ai/sf3d_cat/input.png"}),
+    [](const auto& test) {
+      std::string name = test.param.profile.id + "_" + std::to_string(test.index);
+      for (char& ch : name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      }
+      return name;
+    });
+
+// The face is in the upper left: a centre crop would cut it; the face-aware crop keeps it.
+TEST(PrintCrop, AnOffCentreFaceStaysInsideTheCrop) {
+  auto r = RenderPrint(Inputs(Image("portrait_offcentre_face_qwen_1024.png")),
+                       Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_FALSE(r->faces.empty());
+  const auto& f = r->faces.front();
+  const auto& c = r->crop_px;
+  EXPECT_GE(f[0], c[0]);
+  EXPECT_GE(f[1], c[1]);
+  EXPECT_LE(f[0] + f[2], c[0] + c[2]);
+  EXPECT_LE(f[1] + f[3], c[1] + c[3]);
+  // the square image on a landscape magnet: the crop is a band, moved up from the centre
+  EXPECT_LT(c[1], (1024 - c[3]) / 2);
+}
+
+TEST(PrintDpi, WarnsBelow300AndRefusesBelow150UnlessOverridden) {
+  // 1152 x 1752 on a China postcard with its bleed (104 x 152 mm): 281 dpi as SOURCES.md
+  // says, a warning
+  auto boxer = RenderPrint(Inputs(Image("portrait_boxer_exif_prompt_1152x1752.jpg")),
+                           Profile("postcard-cn", 148, 100, 2, 4));
+  ASSERT_TRUE(boxer);
+  EXPECT_NEAR(boxer->effective_dpi, 281, 1);
+  ASSERT_FALSE(boxer->warnings.empty());
+  EXPECT_NE(boxer->warnings.front().find("low resolution"), std::string::npos);
+  // 512 x 768 on a China postcard: about 125 dpi, refused with the numbers
+  PrintInputs low = Inputs(Image("lowres_portrait_exif_prompt_512x768.jpg"));
+  auto refused = RenderPrint(low, Profile("postcard-cn", 148, 100, 2, 4));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kUnprintable);
+  EXPECT_NE(refused.error().message.find("512 x 768"), std::string::npos)
+      << refused.error().message;
+  low.allow_low_dpi = true;
+  auto overridden = RenderPrint(low, Profile("postcard-cn", 148, 100, 2, 4));
+  ASSERT_TRUE(overridden);
+  EXPECT_FALSE(overridden->warnings.empty());
+}
+
+TEST(PrintBadInput, TruncatedTinyAndTransparentImages) {
+  TempDir dir;
+  const std::string jpeg =
+      keepsake::testing::ReadFile(Image("portrait_boxer_exif_prompt_1152x1752.jpg"));
+  const std::string truncated = (dir.path() / "truncated.jpg").string();
+  std::ofstream(truncated, std::ios::binary) << jpeg.substr(0, 300);
+  auto t = RenderPrint(Inputs(truncated), Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, Errc::kUnreadable);
+
+  const std::string tiny = (dir.path() / "tiny.png").string();
+  cv::imwrite(tiny, cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 0, 255)));
+  auto one = RenderPrint(Inputs(tiny), Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_FALSE(one);
+  EXPECT_EQ(one.error().code, Errc::kUnprintable);
+
+  // fully transparent: printed as white paper on a rectangle product, not black
+  const std::string clear = (dir.path() / "clear.png").string();
+  cv::imwrite(clear, cv::Mat(1200, 1800, CV_8UC4, cv::Scalar(0, 0, 0, 0)));
+  auto white = RenderPrint(Inputs(clear), Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_TRUE(white) << white.error().message;
+  const std::vector<uchar> bytes(white->png.begin(), white->png.end());
+  EXPECT_GT(cv::mean(cv::imdecode(bytes, cv::IMREAD_COLOR))[0], 250);
+}
+
+}  // namespace
+}  // namespace keepsake::imaging
