@@ -124,6 +124,24 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Man", CgalMesh("man.off"), MeshFormat::kOff, true}),
     [](const auto& test) { return test.param.name; });
 
+// CGAL's cylinder_locally_refined.off: filling its holes makes 8 crossing pairs, all involving
+// a fill face, so they are removed where they are and no rebuild is needed.
+TEST(Repair, CrossingsMadeByHoleFillsAreRemovedWhereTheyAre) {
+  const fs::path path(CgalMesh("cylinder_locally_refined.off"));
+  auto imported = ImportMesh(path.parent_path().string(), path.string(), MeshFormat::kOff, {});
+  ASSERT_TRUE(imported) << imported.error().message;
+  auto repaired = RepairToSolid(imported->mesh, RepairOptions{});
+  ASSERT_TRUE(repaired) << repaired.error().message;
+  const RepairReport& r = repaired->report;
+  EXPECT_FALSE(r.rebuilt) << r.rebuild_reason;
+  EXPECT_GT(r.holes_filled, 0);
+  EXPECT_GT(r.self_intersections, 0);
+  EXPECT_EQ(r.self_intersections_from_fills, r.self_intersections);
+  EXPECT_EQ(r.self_intersections_removed, r.self_intersections);
+  EXPECT_TRUE(CheckSolid(repaired->mesh).Ok());
+  ExpectWatertight(repaired->mesh);
+}
+
 TEST(Repair, FlatOrEmptyInputIsRefused) {
   MeshData flat;
   flat.positions = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
