@@ -242,7 +242,8 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   out.png = PngWithDpi(artwork, profile.target_dpi);
 
   // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
-  const double shrink = std::min(1.0, 900.0 / std::max(out.width_px, out.height_px));
+  const double shrink = std::min(
+      1.0, static_cast<double>(inputs.preview_px) / std::max(out.width_px, out.height_px));
   cv::Mat preview;
   cv::resize(artwork, preview, cv::Size(), shrink, shrink, cv::INTER_AREA);
   const double px_per_mm = dpi / kMmPerInch * shrink;

@@ -320,6 +320,9 @@ int main(int argc, char** argv) {
   print_render->add_option("--out", print_args.out_dir, "Output folder")->required();
   print_render->add_flag("--allow-low-dpi", print_args.allow_low_dpi,
                          "Print below the refusal dpi (a reviewer's decision)");
+  print_render->add_option("--preview-px", print_args.preview_px, "Longer side of preview.png")
+      ->check(CLI::Range(100, 4000))
+      ->capture_default_str();
   auto* products_cmd = app.add_subcommand("products", "List the catalogue and its print numbers");
 
   CLI11_PARSE(app, argc, argv);

@@ -119,6 +119,7 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.cmyk_profile_path = settings.cmyk_profile_path;
   inputs.face_model_path = settings.face_model_path;
   inputs.allow_low_dpi = args.allow_low_dpi;
+  inputs.preview_px = args.preview_px;
   auto rendered = imaging::RenderPrint(inputs, profile);
   if (!rendered) return Refuse(args, out_dir, report, rendered.error().message);
   Progress(args, 90, "write");

@@ -39,6 +39,7 @@ struct PrintInputs {
   std::string face_model_path;    // OpenCV Haar cascade; empty: centre crop only
   int64_t max_pixels = 100'000'000;
   bool allow_low_dpi = false;  // a reviewer's override of the refusal below refuse_below_dpi
+  int preview_px = 900;        // the preview's longer side
 };
 
 struct PrintResult {

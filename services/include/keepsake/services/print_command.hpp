@@ -30,6 +30,7 @@ struct PrintRenderArgs {
   std::string out_dir;
   bool allow_low_dpi = false;   // a reviewer's override
   bool progress_lines = false;  // inside the sandboxed worker
+  int preview_px = 900;         // the preview's longer side
 };
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);
