@@ -17,6 +17,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
 #include "print_pdf.hpp"
 
@@ -121,6 +122,22 @@ struct CmsCloser {
 
 tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                                              const PrintProfile& profile) {
+  // the header's size first: a decompression bomb is refused before any decoder allocates
+  std::string head(64 * 1024, '\0');
+  {
+    std::ifstream file(inputs.image_path, std::ios::binary);
+    file.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(file.gcount()));
+  }
+  const auto format = SniffImageFormat(head);
+  if (!format) return Fail(Errc::kUnreadable, "the file is not a PNG, JPEG or WebP image");
+  const auto size = PeekImageSize(head, *format);
+  if (!size) return Fail(Errc::kUnreadable, "the image's header cannot be read");
+  if (size->width * size->height > inputs.max_pixels) {
+    return Fail(Errc::kTooLarge, "the image says it is " + std::to_string(size->width) + " x " +
+                                     std::to_string(size->height) + " pixels; the limit is " +
+                                     std::to_string(inputs.max_pixels) + " pixels");
+  }
   cv::Mat image;
   try {
     image = Decode(inputs.image_path);
@@ -242,8 +259,8 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   out.png = PngWithDpi(artwork, profile.target_dpi);
 
   // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
-  const double shrink = std::min(
-      1.0, static_cast<double>(inputs.preview_px) / std::max(out.width_px, out.height_px));
+  const double shrink =
+      std::min(1.0, static_cast<double>(inputs.preview_px) / std::max(out.width_px, out.height_px));
   cv::Mat preview;
   cv::resize(artwork, preview, cv::Size(), shrink, shrink, cv::INTER_AREA);
   const double px_per_mm = dpi / kMmPerInch * shrink;

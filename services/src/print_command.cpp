@@ -120,6 +120,7 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.face_model_path = settings.face_model_path;
   inputs.allow_low_dpi = args.allow_low_dpi;
   inputs.preview_px = args.preview_px;
+  inputs.max_pixels = args.max_pixels;
   auto rendered = imaging::RenderPrint(inputs, profile);
   if (!rendered) return Refuse(args, out_dir, report, rendered.error().message);
   Progress(args, 90, "write");

@@ -92,6 +92,7 @@ int RenderPrint(const WorkerArgs& args) {
     return InspectImage(args, {"die-cut contour not generated yet: a reviewer prepares the cut"});
   }
   PrintRenderArgs render{args.product, args.input, ".", false, true};
+  render.max_pixels = args.max_image_pixels;
   const int code = RunPrintRender(render, *settings);
   if (code != 0) return code;
   return CopyReportToResult();

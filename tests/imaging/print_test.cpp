@@ -10,6 +10,8 @@
 #include <regex>
 #include <sstream>
 
+#include <zlib.h>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -172,6 +174,61 @@ TEST(PrintDpi, WarnsBelow300AndRefusesBelow150UnlessOverridden) {
   auto overridden = RenderPrint(low, Profile("postcard-cn", 148, 100, 2, 4));
   ASSERT_TRUE(overridden);
   EXPECT_FALSE(overridden->warnings.empty());
+}
+
+// A real decompression bomb: a 20000 x 20000 one-bit PNG whose zeros deflate to about 50 KB.
+// Refused from its header, before a decoder allocates 400 million pixels.
+TEST(PrintBadInput, DecompressionBombIsRefusedFromItsHeader) {
+  TempDir dir;
+  const uint32_t side = 20000;
+  std::string raw(static_cast<size_t>(side) * (1 + side / 8), '\0');  // filter byte + 1 bit/px
+  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
+  std::string packed(packed_size, '\0');
+  ASSERT_EQ(
+      compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()), 9),
+      Z_OK);
+  packed.resize(packed_size);
+  auto chunk = [](const std::string& type, const std::string& data) {
+    std::string out;
+    for (int k = 3; k >= 0; --k) out.push_back(static_cast<char>(data.size() >> (8 * k)));
+    out += type + data;
+    const std::string covered = type + data;
+    const uLong crc =
+        crc32(0, reinterpret_cast<const Bytef*>(covered.data()), static_cast<uInt>(covered.size()));
+    for (int k = 3; k >= 0; --k) out.push_back(static_cast<char>(crc >> (8 * k)));
+    return out;
+  };
+  std::string ihdr;
+  for (uint32_t v : {side, side}) {
+    for (int k = 3; k >= 0; --k) ihdr.push_back(static_cast<char>(v >> (8 * k)));
+  }
+  ihdr += std::string("\x01\x00\x00\x00\x00", 5);  // 1 bit, greyscale, deflate, no interlace
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) +
+                          chunk("IDAT", packed) + chunk("IEND", "");
+  EXPECT_LT(png.size(), 400'000u);
+  const std::string path = (dir.path() / "bomb.png").string();
+  std::ofstream(path, std::ios::binary) << png;
+  auto r = RenderPrint(Inputs(path), Profile("postcard-cn", 148, 100, 2, 4));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kTooLarge);
+  EXPECT_NE(r.error().message.find("20000 x 20000"), std::string::npos) << r.error().message;
+}
+
+// Other formats behind an image name: a TIFF and a DICOM file renamed .png.
+TEST(PrintBadInput, OtherFormatsRenamedPngAreRefused) {
+  TempDir dir;
+  const std::string tiff = (dir.path() / "scan.png").string();
+  std::ofstream(tiff, std::ios::binary)
+      << std::string("II*\0\x08\0\0\0", 8) << std::string(64, '\0');
+  const std::string dicom = (dir.path() / "xray.png").string();
+  std::ofstream(dicom, std::ios::binary)
+      << std::string(128, '\0') << "DICM" << std::string(64, 'x');
+  for (const std::string& path : {tiff, dicom}) {
+    auto r = RenderPrint(Inputs(path), Profile("postcard-cn", 148, 100, 2, 4));
+    ASSERT_FALSE(r) << path;
+    EXPECT_EQ(r.error().code, Errc::kUnreadable);
+  }
 }
 
 TEST(PrintBadInput, TruncatedTinyAndTransparentImages) {

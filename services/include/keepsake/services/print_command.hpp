@@ -5,6 +5,7 @@
 // cannot make this product.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -31,6 +32,7 @@ struct PrintRenderArgs {
   bool allow_low_dpi = false;   // a reviewer's override
   bool progress_lines = false;  // inside the sandboxed worker
   int preview_px = 900;         // the preview's longer side
+  int64_t max_pixels = 100'000'000;
 };
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);
