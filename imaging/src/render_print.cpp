@@ -202,8 +202,23 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
     x0 = std::clamp(all.x + all.width / 2.0 - crop_w / 2, 0.0, image.cols - crop_w);
     y0 = std::clamp(all.y + all.height / 2.0 - crop_h / 2, 0.0, image.rows - crop_h);
     const double inset = (profile.bleed_mm + profile.safe_mm) / kMmPerInch * dpi / scale;
-    const cv::Rect2d safe(x0 + inset, y0 + inset, crop_w - 2 * inset, crop_h - 2 * inset);
-    if ((cv::Rect2d(all) & safe) != cv::Rect2d(all)) {
+    bool inside = true;
+    if (profile.shape == PrintShape::kRound) {
+      // every corner of every face within the safe circle
+      const cv::Point2d centre(x0 + crop_w / 2, y0 + crop_h / 2);
+      const double radius = std::min(crop_w, crop_h) / 2 - inset;
+      for (const cv::Rect& f : faces) {
+        for (const cv::Point2d corner :
+             {cv::Point2d(f.x, f.y), cv::Point2d(f.x + f.width, f.y),
+              cv::Point2d(f.x, f.y + f.height), cv::Point2d(f.x + f.width, f.y + f.height)}) {
+          inside &= cv::norm(corner - centre) <= radius;
+        }
+      }
+    } else {
+      const cv::Rect2d safe(x0 + inset, y0 + inset, crop_w - 2 * inset, crop_h - 2 * inset);
+      inside = (cv::Rect2d(all) & safe) == cv::Rect2d(all);
+    }
+    if (!inside) {
       out.warnings.push_back("a face reaches outside the safe area: it may be cut at the trim");
     }
   }

@@ -154,6 +154,23 @@ TEST(PrintCrop, AnOffCentreFaceStaysInsideTheCrop) {
   EXPECT_LT(c[1], (1024 - c[3]) / 2);
 }
 
+// On the round magnet the safe area is a circle: the off-centre portrait's face box reaches
+// past it (its corners), which the rectangular check would not see.
+TEST(PrintCrop, RoundMagnetChecksFacesAgainstTheSafeCircle) {
+  auto round = RenderPrint(Inputs(Image("portrait_offcentre_face_qwen_1024.png")),
+                           Profile("magnet-round-58", 58, 58, 2, 4, PrintShape::kRound));
+  ASSERT_TRUE(round) << round.error().message;
+  ASSERT_FALSE(round->faces.empty());
+  bool face_warning = false;
+  for (const std::string& w : round->warnings) face_warning |= w.find("face") != std::string::npos;
+  EXPECT_TRUE(face_warning);
+  // the same picture on the rectangular magnet keeps its face well inside
+  auto rect = RenderPrint(Inputs(Image("portrait_offcentre_face_qwen_1024.png")),
+                          Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_TRUE(rect);
+  for (const std::string& w : rect->warnings) EXPECT_EQ(w.find("face"), std::string::npos) << w;
+}
+
 TEST(PrintDpi, WarnsBelow300AndRefusesBelow150UnlessOverridden) {
   // 1152 x 1752 on a China postcard with its bleed (104 x 152 mm): 281 dpi as SOURCES.md
   // says, a warning
