@@ -53,7 +53,7 @@ Result<void> EndItem(SQLite::Database& db, int64_t item_id, const std::string& i
                      const std::string& reason) {
   auto item = rows::LoadItem(db, item_id);
   if (!item) return Fail(Errc::kNotFound, "the job's item is gone");
-  auto changed = rows::ApplyItemChange(db, *item, ItemChange{item_event, reason, "", {}},
+  auto changed = rows::ApplyItemChange(db, *item, ItemChange{item_event, reason, "", {}, ""},
                                        Actor{"keepsake", Role::kSystem}, 0);
   if (!changed) return tl::unexpected(changed.error());
   return {};

@@ -770,8 +770,9 @@ Result<Order> Store::TransitionOrder(int64_t order_id, std::string_view event, c
       for (const Item& item : order->items) {
         auto cancel = ItemStateMachine().Find(item.state, "cancel", Role::kSystem);
         if (!cancel) continue;  // produced or in production: nothing to cancel
-        auto done = rows::ApplyItemChange(db, item, ItemChange{"cancel", "order cancelled", "", {}},
-                                          system, impl_->options.job_max_attempts);
+        auto done =
+            rows::ApplyItemChange(db, item, ItemChange{"cancel", "order cancelled", "", {}, ""},
+                                  system, impl_->options.job_max_attempts);
         if (!done) return tl::unexpected(done.error());
       }
     }

@@ -178,7 +178,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
   for (size_t i = 0; i < demo.size(); ++i) {
     const DemoOrder& d = demo[i];
     for (const auto& [event, role] : d.item_events) {
-      auto item = store.TransitionItem(created[i].items.front().id, {event, "demo", "", {}},
+      auto item = store.TransitionItem(created[i].items.front().id, {event, "demo", "", {}, ""},
                                        Actor{"demo-" + std::string(orders::RoleName(role)), role});
       if (!item) {
         spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,

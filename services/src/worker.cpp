@@ -60,14 +60,13 @@ int CopyReportToResult();
 int PrepareMesh(const WorkerArgs& args) {
   auto tuning = ParseMeshTuning(args.tuning);
   if (!tuning) return Reject(tuning.error());
-  MeshPrepareArgs prepare;
-  prepare.input = args.input;
-  prepare.out_dir = ".";
-  prepare.height_mm = args.height_mm;
-  prepare.min_wall_mm = args.min_wall_mm;
-  prepare.colour = args.colour;
-  prepare.tuning = *tuning;
-  prepare.progress_lines = true;
+  const MeshPrepareArgs prepare{.input = args.input,
+                                .out_dir = std::string("."),
+                                .height_mm = args.height_mm,
+                                .min_wall_mm = args.min_wall_mm,
+                                .colour = args.colour,
+                                .tuning = *tuning,
+                                .progress_lines = true};
   const int code = RunMeshPrepare(prepare);
   if (code != 0) return code;
   return CopyReportToResult();

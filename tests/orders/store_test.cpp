@@ -164,7 +164,7 @@ TEST_F(StoreTest, HoldAndResumeReturnToTheHeldState) {
   EXPECT_EQ(held->state, "on_hold");
   EXPECT_EQ(held->held_from, "placed");
   auto item_change =
-      store_->TransitionItem(created->order.items[0].id, {"approve", "", "", {}}, modeler_);
+      store_->TransitionItem(created->order.items[0].id, {"approve", "", "", {}, ""}, modeler_);
   ASSERT_FALSE(item_change);
   EXPECT_EQ(item_change.error().code, Errc::kIllegalTransition);
   auto resumed = store_->TransitionOrder(id, "resume", cs_, "checked", {});
@@ -179,9 +179,9 @@ TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   auto job = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(job && *job);
   ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
-  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}}, modeler_));
+  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}, ""}, modeler_));
   auto started =
-      store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}}, production_);
+      store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}, ""}, production_);
   ASSERT_TRUE(started) << started.error().message;
   auto now = store_->GetOrder(order.id);
   EXPECT_EQ(now->state, "in_production");  // the order follows its first item into production
@@ -194,7 +194,7 @@ TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   ASSERT_FALSE(held_cancel);
   EXPECT_EQ(held_cancel.error().code, Errc::kIllegalTransition);
   ASSERT_TRUE(store_->TransitionOrder(order.id, "resume", cs_, "ok", {}));
-  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"produced", "", "", {}}, production_));
+  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"produced", "", "", {}, ""}, production_));
   EXPECT_EQ(store_->GetOrder(order.id)->state, "ready_to_pack");
 }
 
@@ -203,20 +203,20 @@ TEST_F(StoreTest, ApprovalFreezesThePrintFileAndReopeningReleasesIt) {
   const int64_t item = created->order.items[0].id;
   auto job = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared"));
-  auto nothing = store_->TransitionItem(item, {"approve", "", "", {}}, modeler_);
+  auto nothing = store_->TransitionItem(item, {"approve", "", "", {}, ""}, modeler_);
   ASSERT_FALSE(nothing);  // a figure without a prepared STL cannot be approved
   EXPECT_EQ(nothing.error().code, Errc::kIllegalTransition);
-  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}}, modeler_));
-  ASSERT_TRUE(store_->TransitionItem(item, {"reprepare", "", "", {}}, modeler_));
+  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}, ""}, modeler_));
+  ASSERT_TRUE(store_->TransitionItem(item, {"reprepare", "", "", {}, ""}, modeler_));
   auto again = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(again && *again);
   ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
-  auto approved = store_->TransitionItem(item, {"approve", "", "", {}}, modeler_);
+  auto approved = store_->TransitionItem(item, {"approve", "", "", {}, ""}, modeler_);
   ASSERT_TRUE(approved) << approved.error().message;
   EXPECT_EQ(approved->print_file, kStl);
   auto events = store_->OrderEvents(created->order.id);
   EXPECT_NE(events->back().detail.find(kStl), std::string::npos);
-  auto reopened = store_->TransitionItem(item, {"reopen", "", "", {}}, modeler_);
+  auto reopened = store_->TransitionItem(item, {"reopen", "", "", {}, ""}, modeler_);
   ASSERT_TRUE(reopened);
   EXPECT_EQ(reopened->print_file, "");
 }
@@ -226,7 +226,7 @@ TEST_F(StoreTest, TuningGoesWithTheNextPreparationAndANewFileDropsIt) {
   const int64_t item = created->order.items[0].id;
   auto job = store_->LeaseJob("runner", 60000);
   ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
-  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}}, modeler_));
+  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}, ""}, modeler_));
   auto tuned = store_->TransitionItem(item, {"reprepare", "tips over", "", {}, R"({"base_mm":3})"},
                                       modeler_);
   ASSERT_TRUE(tuned) << tuned.error().message;
@@ -239,8 +239,8 @@ TEST_F(StoreTest, TuningGoesWithTheNextPreparationAndANewFileDropsIt) {
   EXPECT_NE(events->back().detail.find("base_mm"), std::string::npos);
   // the customer sends another file: it is prepared as ordered, without the old tuning
   ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
-  ASSERT_TRUE(store_->TransitionItem(item, {"ask_customer", "face missing", "", {}}, modeler_));
-  auto fresh = store_->TransitionItem(item, {"attach_asset", "", kMesh, {}}, cs_);
+  ASSERT_TRUE(store_->TransitionItem(item, {"ask_customer", "face missing", "", {}, ""}, modeler_));
+  auto fresh = store_->TransitionItem(item, {"attach_asset", "", kMesh, {}, ""}, cs_);
   ASSERT_TRUE(fresh) << fresh.error().message;
   EXPECT_EQ(fresh->tuning, "{}");
   auto third = store_->LeaseJob("runner", 60000);
