@@ -23,6 +23,26 @@ QPDFObjectHandle Box(double x0, double y0, double x1, double y1) {
                                  "]");
 }
 
+// A Separation colour space for a spot ink: printers' RIPs find the plate by its exact name;
+// the alternate (what a plain viewer shows) is a CMYK tint.
+QPDFObjectHandle SpotColour(const std::string& name, const std::string& alternate_cmyk) {
+  return QPDFObjectHandle::parse("[/Separation /" + name +
+                                 " /DeviceCMYK << /FunctionType 2 /Domain [0 1] /C0 [0 0 0 0] "
+                                 "/C1 [" +
+                                 alternate_cmyk + "] /N 1 >>]");
+}
+
+std::string PathOps(const std::vector<std::vector<std::array<double, 2>>>& paths) {
+  std::string ops;
+  for (const auto& path : paths) {
+    for (size_t i = 0; i < path.size(); ++i) {
+      ops += Num(path[i][0]) + " " + Num(path[i][1]) + (i == 0 ? " m\n" : " l\n");
+    }
+    if (!path.empty()) ops += "h\n";
+  }
+  return ops;
+}
+
 }  // namespace
 
 std::string WritePrintPdf(const PdfPage& page) {
@@ -39,11 +59,28 @@ std::string WritePrintPdf(const PdfPage& page) {
   image.getDict().replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(8));
 
   // the image covers the whole MediaBox, bleed included
-  const std::string drawing =
+  std::string drawing =
       "q " + Num(page.width_pt) + " 0 0 " + Num(page.height_pt) + " 0 0 cm /Im0 Do Q\n";
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  QPDFObjectHandle colour_spaces = QPDFObjectHandle::newDictionary();
+  if (!page.white_paths.empty() || !page.cut_paths.empty()) {
+    // spot layers overprint: they add their plate and leave the artwork's inks alone
+    resources.replaceKey("/ExtGState",
+                         QPDFObjectHandle::parse("<< /GSop << /Type /ExtGState /OP true /op true "
+                                                 "/OPM 1 >> >>"));
+    drawing += "/GSop gs\n";
+  }
+  if (!page.white_paths.empty()) {
+    colour_spaces.replaceKey("/CSWhite", SpotColour("White", "0.25 0 0 0"));
+    drawing += "q /CSWhite cs 1 scn\n" + PathOps(page.white_paths) + "f\nQ\n";
+  }
+  if (!page.cut_paths.empty()) {
+    colour_spaces.replaceKey("/CSCut", SpotColour("CutContour", "0 1 0 0"));
+    drawing += "q /CSCut CS 1 SCN 0.5 w 1 j\n" + PathOps(page.cut_paths) + "S\nQ\n";
+  }
+  if (!colour_spaces.getKeys().empty()) resources.replaceKey("/ColorSpace", colour_spaces);
   QPDFObjectHandle contents = QPDFObjectHandle::newStream(&pdf, drawing);
 
-  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
   QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
   xobjects.replaceKey("/Im0", image);
   resources.replaceKey("/XObject", xobjects);

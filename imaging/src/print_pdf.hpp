@@ -2,7 +2,9 @@
 // compression are qpdf's; we only say what goes on the page).
 #pragma once
 
+#include <array>
 #include <string>
+#include <vector>
 
 namespace keepsake::imaging {
 
@@ -16,6 +18,10 @@ struct PdfPage {
   std::string icc_profile;  // the CMYK output profile: the output intent
   std::string intent_name;  // its description
   std::string title;
+  // vector layers in points from the lower left, each path closed: the cut (a stroke in the
+  // spot colour CutContour) and the white underbase (a fill in the spot colour White)
+  std::vector<std::vector<std::array<double, 2>>> cut_paths;
+  std::vector<std::vector<std::array<double, 2>>> white_paths;
 };
 
 // Returns the PDF bytes; throws std::exception (qpdf's) when qpdf cannot write.

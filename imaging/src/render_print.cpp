@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -34,9 +35,10 @@ tl::expected<PrintResult, Error> Fail(Errc code, const std::string& why) {
 
 // The image as 8-bit BGR: JPEG through IMREAD_COLOR (which applies EXIF orientation), PNG and
 // WebP unchanged so that transparency is composed on white paper, not on black.
-cv::Mat Decode(const std::string& path) {
+cv::Mat Decode(const std::string& path, cv::Mat* alpha) {
   cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (raw.empty()) return raw;
+  if (raw.channels() == 4 && raw.depth() == CV_8U) cv::extractChannel(raw, *alpha, 3);
   if (raw.channels() == 3 && raw.depth() == CV_8U) return cv::imread(path, cv::IMREAD_COLOR);
   if (raw.depth() != CV_8U) raw.convertTo(raw, CV_8U, raw.depth() == CV_16U ? 1.0 / 257 : 1.0);
   if (raw.channels() == 1) {
@@ -118,6 +120,298 @@ struct CmsCloser {
   void operator()(void* handle) const { cmsCloseProfile(handle); }
 };
 
+// What goes on the page besides the artwork, and where the faces were (for the preview).
+struct Layers {
+  std::vector<cv::Rect> faces;
+  double x0 = 0, y0 = 0, scale = 1;  // the crop's origin in the image and the image's scale
+  std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths
+  std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
+};
+
+// CMYK, the PDF, the PNG and the preview, from the laid-out artwork (canvas at target dpi).
+tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& profile,
+                                 const cv::Mat& artwork, const Layers& layers, PrintResult& out) {
+  // CMYK for the press: sRGB in (what generators make), the shop's output profile out
+  const std::string icc = ReadFile(inputs.cmyk_profile_path);
+  std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
+  std::unique_ptr<void, CmsCloser> cmyk(
+      icc.empty() ? nullptr
+                  : cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size())));
+  if (!cmyk || cmsGetColorSpace(cmyk.get()) != cmsSigCmykData) {
+    return tl::unexpected(Error{
+        Errc::kInternal, "the CMYK output profile cannot be read: " + inputs.cmyk_profile_path});
+  }
+  char description[256] = {0};
+  cmsGetProfileInfoASCII(cmyk.get(), cmsInfoDescription, "en", "US", description,
+                         sizeof description);
+  out.output_intent = description;
+  cmsHTRANSFORM transform = cmsCreateTransform(srgb.get(), TYPE_BGR_8, cmyk.get(), TYPE_CMYK_8,
+                                               INTENT_PERCEPTUAL, cmsFLAGS_BLACKPOINTCOMPENSATION);
+  if (transform == nullptr)
+    return tl::unexpected(Error{Errc::kInternal, "no sRGB to CMYK transform"});
+  std::string cmyk_pixels(static_cast<size_t>(out.width_px) * out.height_px * 4, '\0');
+  for (int y = 0; y < artwork.rows; ++y) {
+    cmsDoTransform(transform, artwork.ptr(y),
+                   cmyk_pixels.data() + static_cast<size_t>(y) * out.width_px * 4,
+                   static_cast<cmsUInt32Number>(out.width_px));
+  }
+  cmsDeleteTransform(transform);
+
+  PdfPage page;
+  const double page_w_mm = out.trim_width_mm + 2 * profile.bleed_mm;
+  const double page_h_mm = out.trim_height_mm + 2 * profile.bleed_mm;
+  page.width_pt = page_w_mm * kPtPerMm;
+  page.height_pt = page_h_mm * kPtPerMm;
+  // vector layers: canvas pixels (y down) to points (y up)
+  const double pt_per_px = kMmPerInch / profile.target_dpi * kPtPerMm;
+  auto to_points = [&](const std::vector<std::vector<cv::Point2f>>& paths) {
+    std::vector<std::vector<std::array<double, 2>>> pts;
+    for (const auto& path : paths) {
+      pts.emplace_back();
+      for (const cv::Point2f& q : path) {
+        pts.back().push_back({q.x * pt_per_px, page.height_pt - q.y * pt_per_px});
+      }
+    }
+    return pts;
+  };
+  page.cut_paths = to_points(layers.cut_px);
+  page.white_paths = to_points(layers.white_px);
+  for (const auto& path : page.cut_paths) {
+    out.cut_paths_mm.emplace_back();
+    for (const auto& q : path)
+      out.cut_paths_mm.back().push_back({q[0] / kPtPerMm, q[1] / kPtPerMm});
+  }
+  page.bleed_pt = profile.bleed_mm * kPtPerMm;
+  page.image_width_px = out.width_px;
+  page.image_height_px = out.height_px;
+  page.cmyk = std::move(cmyk_pixels);
+  page.icc_profile = icc;
+  page.intent_name = out.output_intent;
+  page.title = "Keepsake " + profile.id;
+  try {
+    out.pdf = WritePrintPdf(page);
+  } catch (const std::exception& e) {
+    return tl::unexpected(
+        Error{Errc::kInternal, std::string("the PDF cannot be written: ") + e.what()});
+  }
+  out.png = PngWithDpi(artwork, profile.target_dpi);
+
+  // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
+  const double shrink =
+      std::min(1.0, static_cast<double>(inputs.preview_px) / std::max(out.width_px, out.height_px));
+  cv::Mat preview;
+  cv::resize(artwork, preview, cv::Size(), shrink, shrink, cv::INTER_AREA);
+  const double px_per_mm = profile.target_dpi / kMmPerInch * shrink;
+  const cv::Point2d centre(preview.cols / 2.0, preview.rows / 2.0);
+  const double bleed = profile.bleed_mm * px_per_mm;
+  const double safe = (profile.bleed_mm + profile.safe_mm) * px_per_mm;
+  cv::Mat mask(preview.size(), CV_8U, cv::Scalar(255));
+  if (profile.shape == PrintShape::kRound) {
+    cv::circle(mask, centre, static_cast<int>(centre.x - bleed), cv::Scalar(0), cv::FILLED);
+  } else {
+    cv::rectangle(mask,
+                  cv::Rect(cv::Point(static_cast<int>(bleed), static_cast<int>(bleed)),
+                           cv::Point(static_cast<int>(preview.cols - bleed),
+                                     static_cast<int>(preview.rows - bleed))),
+                  cv::Scalar(0), cv::FILLED);
+  }
+  cv::Mat washed;
+  cv::addWeighted(preview, 0.35, cv::Mat(preview.size(), preview.type(), cv::Scalar::all(255)),
+                  0.65, 0, washed);
+  washed.copyTo(preview, mask);
+  const cv::Scalar trim_colour(40, 40, 220), safe_colour(200, 120, 0);
+  if (profile.shape == PrintShape::kRound) {
+    cv::circle(preview, centre, static_cast<int>(centre.x - bleed), trim_colour, 2, cv::LINE_AA);
+    cv::circle(preview, centre, static_cast<int>(centre.x - safe), safe_colour, 1, cv::LINE_AA);
+  } else {
+    cv::rectangle(preview, cv::Point2d(bleed, bleed),
+                  cv::Point2d(preview.cols - bleed, preview.rows - bleed), trim_colour, 2,
+                  cv::LINE_AA);
+    cv::rectangle(preview, cv::Point2d(safe, safe),
+                  cv::Point2d(preview.cols - safe, preview.rows - safe), safe_colour, 1,
+                  cv::LINE_AA);
+  }
+  for (const auto& path : layers.cut_px) {
+    std::vector<cv::Point> drawn;
+    for (const cv::Point2f& q : path) drawn.emplace_back(cv::Point(q * shrink));
+    cv::polylines(preview, drawn, true, cv::Scalar(200, 0, 200), 2, cv::LINE_AA);
+  }
+  for (const cv::Rect& f : layers.faces) {
+    const cv::Rect2d on_page((f.x - layers.x0) * layers.scale * shrink,
+                             (f.y - layers.y0) * layers.scale * shrink,
+                             f.width * layers.scale * shrink, f.height * layers.scale * shrink);
+    cv::rectangle(preview, on_page, cv::Scalar(60, 180, 60), 1, cv::LINE_AA);
+  }
+  std::vector<uchar> encoded;
+  cv::imencode(".png", preview, encoded);
+  out.preview_png.assign(encoded.begin(), encoded.end());
+  return {};
+}
+
+// Die-cut products: the subject comes from the picture's transparency, is fitted inside the
+// trim less the cut offset (and the ring tab), and the cut runs offset_mm around it: holes in
+// the subject filled, corners rounded to the minimum radius, one outline (parts apart from the
+// subject are left out, with a warning), plus the ring hole for keychains. Clear acrylic gets
+// a White underbase under the artwork, choked so that it never shows past the ink.
+tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
+                                              const PrintProfile& profile, const cv::Mat& image,
+                                              const cv::Mat& alpha) {
+  if (alpha.empty()) {
+    return Fail(Errc::kUnprintable,
+                "a die-cut product needs a picture with a transparent background: the cut "
+                "follows the subject's outline");
+  }
+  cv::Mat subject = alpha > 16;  // faint glass edges count as subject, noise does not
+  if (cv::countNonZero(subject) == 0) {
+    return Fail(Errc::kUnprintable,
+                "the picture is fully transparent: there is nothing to cut around");
+  }
+  const cv::Rect box = cv::boundingRect(subject);
+  PrintResult out;
+  out.trim_width_mm = profile.trim_width_mm;
+  out.trim_height_mm = profile.trim_height_mm;
+  const double px_per_mm = profile.target_dpi / kMmPerInch;
+  out.width_px =
+      static_cast<int>(std::lround((profile.trim_width_mm + 2 * profile.bleed_mm) * px_per_mm));
+  out.height_px =
+      static_cast<int>(std::lround((profile.trim_height_mm + 2 * profile.bleed_mm) * px_per_mm));
+  const double tab_mm =
+      profile.ring_hole_mm > 0 ? profile.ring_hole_mm + 2 * profile.ring_edge_mm + 0.5 : 0;
+  const double room_w = (profile.trim_width_mm - 2 * profile.cut_offset_mm) * px_per_mm;
+  const double room_h = (profile.trim_height_mm - 2 * profile.cut_offset_mm - tab_mm) * px_per_mm;
+  const double scale = std::min(room_w / box.width, room_h / box.height);
+  out.effective_dpi = profile.target_dpi / scale;
+  if (out.effective_dpi < profile.refuse_below_dpi && !inputs.allow_low_dpi) {
+    char why[256];
+    std::snprintf(why, sizeof why,
+                  "the subject has %d x %d pixels: cut out at this size that is %.0f dpi, "
+                  "below the %d dpi this product needs (%d for a sharp print)",
+                  box.width, box.height, out.effective_dpi, profile.refuse_below_dpi,
+                  profile.warn_below_dpi);
+    return Fail(Errc::kUnprintable, why);
+  }
+  if (out.effective_dpi < profile.warn_below_dpi) {
+    char why[160];
+    std::snprintf(why, sizeof why, "low resolution: %.0f dpi on the print (%d wanted)",
+                  out.effective_dpi, profile.warn_below_dpi);
+    out.warnings.push_back(why);
+  }
+  std::vector<std::string> edges;
+  if (box.x == 0) edges.push_back("left");
+  if (box.x + box.width == image.cols) edges.push_back("right");
+  if (box.y == 0) edges.push_back("top");
+  if (box.y + box.height == image.rows) edges.push_back("bottom");
+  if (!edges.empty()) {
+    std::string sides;
+    for (const std::string& e : edges) sides += (sides.empty() ? "" : ", ") + e;
+    out.warnings.push_back("the subject is cut off by the picture's edge (" + sides +
+                           "): the outline runs straight there");
+  }
+  out.crop_px = {box.x, box.y, box.width, box.height};
+
+  // the subject on the canvas, centred in its room below the tab
+  const cv::Size placed(std::max(1, static_cast<int>(std::lround(box.width * scale))),
+                        std::max(1, static_cast<int>(std::lround(box.height * scale))));
+  const double bleed_px = profile.bleed_mm * px_per_mm;
+  const double offset_px = profile.cut_offset_mm * px_per_mm;
+  const int left = static_cast<int>(std::lround((out.width_px - placed.width) / 2.0));
+  const int top = static_cast<int>(
+      std::lround(bleed_px + offset_px + tab_mm * px_per_mm + (room_h - placed.height) / 2.0));
+  cv::Mat artwork(out.height_px, out.width_px, CV_8UC3, cv::Scalar::all(255));
+  cv::Mat mask = cv::Mat::zeros(out.height_px, out.width_px, CV_8U);
+  const cv::Rect at(left, top, placed.width, placed.height);
+  const int interpolation = scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA;
+  cv::resize(image(box), artwork(at), placed, 0, 0, interpolation);
+  cv::Mat placed_alpha;
+  cv::resize(alpha(box), placed_alpha, placed, 0, 0, cv::INTER_LINEAR);
+  mask(at).setTo(255, placed_alpha > 16);
+
+  // the cut: holes filled, grown by the offset, concave corners rounded
+  cv::Mat filled = mask.clone();
+  cv::Mat outside = mask.clone();
+  cv::floodFill(outside, cv::Point(0, 0), cv::Scalar(255));
+  filled |= ~outside;
+  auto disc = [](double radius_px) {
+    const int r = std::max(1, static_cast<int>(std::lround(radius_px)));
+    return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+  };
+  cv::Mat cut;
+  cv::dilate(filled, cut, disc(offset_px));
+  const double corner_px = profile.min_corner_radius_mm * px_per_mm;
+  cv::morphologyEx(cut, cut, cv::MORPH_CLOSE, disc(corner_px));
+
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  size_t main = 0;
+  for (size_t c = 1; c < contours.size(); ++c) {
+    if (cv::contourArea(contours[c]) > cv::contourArea(contours[main])) main = c;
+  }
+  if (contours.size() > 1) {
+    out.warnings.push_back(std::to_string(contours.size() - 1) +
+                           " part(s) of the picture lie apart from the subject and are left "
+                           "out of the cut");
+  }
+  cut.setTo(0);
+  cv::drawContours(cut, contours, static_cast<int>(main), cv::Scalar(255), cv::FILLED);
+
+  Layers layers;
+  layers.scale = scale;
+  cv::Point2f hole_centre;
+  double hole_px = 0;
+  if (profile.ring_hole_mm > 0) {
+    // the tab: a disc above the topmost point of the outline, overlapping it by 1 mm
+    int y_top = 0;
+    while (y_top < cut.rows && cv::countNonZero(cut.row(y_top)) == 0) ++y_top;
+    std::vector<cv::Point> row;
+    cv::findNonZero(cut.row(y_top), row);
+    int x_sum = 0;
+    for (const cv::Point& q : row) x_sum += q.x;
+    // 0.25 mm over the minimum: pixels and the path's 0.05 mm simplification must not eat
+    // into the hole's required distance to the edge
+    const double tab_r = (profile.ring_hole_mm / 2 + profile.ring_edge_mm + 0.25) * px_per_mm;
+    hole_px = profile.ring_hole_mm / 2 * px_per_mm;
+    hole_centre = cv::Point2f(static_cast<float>(x_sum / std::max<size_t>(1, row.size())),
+                              static_cast<float>(y_top - tab_r + px_per_mm));
+    cv::circle(cut, hole_centre, static_cast<int>(std::lround(tab_r)), cv::Scalar(255), cv::FILLED,
+               cv::LINE_8);
+    cv::morphologyEx(cut, cut, cv::MORPH_CLOSE, disc(corner_px * 2));  // a fillet at the neck
+    cv::circle(artwork, hole_centre, static_cast<int>(std::lround(hole_px)), cv::Scalar::all(255),
+               cv::FILLED);
+  }
+  contours.clear();
+  cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  main = 0;
+  for (size_t c = 1; c < contours.size(); ++c) {
+    if (cv::contourArea(contours[c]) > cv::contourArea(contours[main])) main = c;
+  }
+  std::vector<cv::Point> simple;
+  cv::approxPolyDP(contours[main], simple, 0.05 * px_per_mm, true);  // within 0.05 mm
+  layers.cut_px.emplace_back(simple.begin(), simple.end());
+  if (hole_px > 0) {
+    std::vector<cv::Point2f> hole;
+    for (int k = 0; k < 72; ++k) {
+      const double a = 2 * std::acos(-1.0) * k / 72;
+      hole.emplace_back(static_cast<float>(hole_centre.x + hole_px * std::cos(a)),
+                        static_cast<float>(hole_centre.y + hole_px * std::sin(a)));
+    }
+    layers.cut_px.push_back(hole);
+  }
+  if (profile.white_underbase) {
+    cv::Mat white;
+    cv::erode(filled, white, disc(profile.underbase_choke_mm * px_per_mm));
+    std::vector<std::vector<cv::Point>> parts;
+    cv::findContours(white, parts, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    for (const auto& part : parts) {
+      std::vector<cv::Point> p;
+      cv::approxPolyDP(part, p, 0.05 * px_per_mm, true);
+      if (p.size() >= 3) layers.white_px.emplace_back(p.begin(), p.end());
+    }
+  }
+  auto finished = Finish(inputs, profile, artwork, layers, out);
+  if (!finished) return tl::unexpected(finished.error());
+  return out;
+}
+
 }  // namespace
 
 tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
@@ -138,9 +432,9 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                                      std::to_string(size->height) + " pixels; the limit is " +
                                      std::to_string(inputs.max_pixels) + " pixels");
   }
-  cv::Mat image;
+  cv::Mat image, alpha;
   try {
-    image = Decode(inputs.image_path);
+    image = Decode(inputs.image_path, &alpha);
   } catch (const cv::Exception& e) {
     return Fail(Errc::kUnreadable, "the image cannot be decoded: " + e.msg);
   }
@@ -153,6 +447,8 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
     return Fail(Errc::kTooLarge,
                 "the image has more than " + std::to_string(inputs.max_pixels) + " pixels");
   }
+
+  if (profile.shape == PrintShape::kDieCut) return RenderDieCut(inputs, profile, image, alpha);
 
   PrintResult out;
   out.trim_width_mm = profile.trim_width_mm;
@@ -231,91 +527,9 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   cv::resize(image(crop), artwork, cv::Size(out.width_px, out.height_px), 0, 0,
              scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
 
-  // CMYK for the press: sRGB in (what generators make), the shop's output profile out
-  const std::string icc = ReadFile(inputs.cmyk_profile_path);
-  std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
-  std::unique_ptr<void, CmsCloser> cmyk(
-      icc.empty() ? nullptr
-                  : cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size())));
-  if (!cmyk || cmsGetColorSpace(cmyk.get()) != cmsSigCmykData) {
-    return Fail(Errc::kInternal,
-                "the CMYK output profile cannot be read: " + inputs.cmyk_profile_path);
-  }
-  char description[256] = {0};
-  cmsGetProfileInfoASCII(cmyk.get(), cmsInfoDescription, "en", "US", description,
-                         sizeof description);
-  out.output_intent = description;
-  cmsHTRANSFORM transform = cmsCreateTransform(srgb.get(), TYPE_BGR_8, cmyk.get(), TYPE_CMYK_8,
-                                               INTENT_PERCEPTUAL, cmsFLAGS_BLACKPOINTCOMPENSATION);
-  if (transform == nullptr) return Fail(Errc::kInternal, "no sRGB to CMYK transform");
-  std::string cmyk_pixels(static_cast<size_t>(out.width_px) * out.height_px * 4, '\0');
-  for (int y = 0; y < artwork.rows; ++y) {
-    cmsDoTransform(transform, artwork.ptr(y),
-                   cmyk_pixels.data() + static_cast<size_t>(y) * out.width_px * 4,
-                   static_cast<cmsUInt32Number>(out.width_px));
-  }
-  cmsDeleteTransform(transform);
-
-  PdfPage page;
-  page.width_pt = page_w_mm * kPtPerMm;
-  page.height_pt = page_h_mm * kPtPerMm;
-  page.bleed_pt = profile.bleed_mm * kPtPerMm;
-  page.image_width_px = out.width_px;
-  page.image_height_px = out.height_px;
-  page.cmyk = std::move(cmyk_pixels);
-  page.icc_profile = icc;
-  page.intent_name = out.output_intent;
-  page.title = "Keepsake " + profile.id;
-  try {
-    out.pdf = WritePrintPdf(page);
-  } catch (const std::exception& e) {
-    return Fail(Errc::kInternal, std::string("the PDF cannot be written: ") + e.what());
-  }
-  out.png = PngWithDpi(artwork, profile.target_dpi);
-
-  // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
-  const double shrink =
-      std::min(1.0, static_cast<double>(inputs.preview_px) / std::max(out.width_px, out.height_px));
-  cv::Mat preview;
-  cv::resize(artwork, preview, cv::Size(), shrink, shrink, cv::INTER_AREA);
-  const double px_per_mm = dpi / kMmPerInch * shrink;
-  const cv::Point2d centre(preview.cols / 2.0, preview.rows / 2.0);
-  const double bleed = profile.bleed_mm * px_per_mm;
-  const double safe = (profile.bleed_mm + profile.safe_mm) * px_per_mm;
-  cv::Mat mask(preview.size(), CV_8U, cv::Scalar(255));
-  if (profile.shape == PrintShape::kRound) {
-    cv::circle(mask, centre, static_cast<int>(centre.x - bleed), cv::Scalar(0), cv::FILLED);
-  } else {
-    cv::rectangle(mask,
-                  cv::Rect(cv::Point(static_cast<int>(bleed), static_cast<int>(bleed)),
-                           cv::Point(static_cast<int>(preview.cols - bleed),
-                                     static_cast<int>(preview.rows - bleed))),
-                  cv::Scalar(0), cv::FILLED);
-  }
-  cv::Mat washed;
-  cv::addWeighted(preview, 0.35, cv::Mat(preview.size(), preview.type(), cv::Scalar::all(255)),
-                  0.65, 0, washed);
-  washed.copyTo(preview, mask);
-  const cv::Scalar trim_colour(40, 40, 220), safe_colour(200, 120, 0);
-  if (profile.shape == PrintShape::kRound) {
-    cv::circle(preview, centre, static_cast<int>(centre.x - bleed), trim_colour, 2, cv::LINE_AA);
-    cv::circle(preview, centre, static_cast<int>(centre.x - safe), safe_colour, 1, cv::LINE_AA);
-  } else {
-    cv::rectangle(preview, cv::Point2d(bleed, bleed),
-                  cv::Point2d(preview.cols - bleed, preview.rows - bleed), trim_colour, 2,
-                  cv::LINE_AA);
-    cv::rectangle(preview, cv::Point2d(safe, safe),
-                  cv::Point2d(preview.cols - safe, preview.rows - safe), safe_colour, 1,
-                  cv::LINE_AA);
-  }
-  for (const cv::Rect& f : faces) {
-    const cv::Rect2d on_page((f.x - x0) * scale * shrink, (f.y - y0) * scale * shrink,
-                             f.width * scale * shrink, f.height * scale * shrink);
-    cv::rectangle(preview, on_page, cv::Scalar(60, 180, 60), 1, cv::LINE_AA);
-  }
-  std::vector<uchar> encoded;
-  cv::imencode(".png", preview, encoded);
-  out.preview_png.assign(encoded.begin(), encoded.end());
+  Layers layers{faces, x0, y0, scale, {}, {}};
+  auto finished = Finish(inputs, profile, artwork, layers, out);
+  if (!finished) return tl::unexpected(finished.error());
   return out;
 }
 

@@ -115,6 +115,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   }
   if (product != nullptr && job.kind == "render_print") {
     args.insert(args.end(), {"--product", product->id, "--assets", config_.assets_dir});
+    if (params.contains("size_mm") && params["size_mm"].is_number()) {
+      args.insert(args.end(), {"--size-mm", std::to_string(params["size_mm"].get<double>())});
+    }
   }
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",

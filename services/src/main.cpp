@@ -90,7 +90,7 @@ int ListProducts(const std::string& assets_dir) {
           "%-18s   print %.0f x %.0f mm%s, bleed %.1f mm, safe %.1f mm, %d dpi (warn "
           "below %d, refuse below %d)\n",
           "", r.trim_width_mm, r.trim_height_mm,
-          print->cut_shapes.count(p.id)            ? " die-cut"
+          r.shape == imaging::PrintShape::kDieCut  ? " die-cut"
           : r.shape == imaging::PrintShape::kRound ? " round"
                                                    : "",
           r.bleed_mm, r.safe_mm, r.target_dpi, r.warn_below_dpi, r.refuse_below_dpi);
@@ -308,6 +308,7 @@ int main(int argc, char** argv) {
   worker->add_option("--tuning", worker_args.tuning);
   worker->add_option("--product", worker_args.product);
   worker->add_option("--assets", worker_args.assets_dir);
+  worker->add_option("--size-mm", worker_args.size_mm);
 
   services::PrintRenderArgs print_args;
   auto* print_cmd = app.add_subcommand("print", "2D products: render print-ready files");
@@ -318,6 +319,7 @@ int main(int argc, char** argv) {
       ->required();
   print_render->add_option("--image", print_args.image, "PNG, JPEG or WebP")->required();
   print_render->add_option("--out", print_args.out_dir, "Output folder")->required();
+  print_render->add_option("--size-mm", print_args.size_mm, "Keychain size (50, 60 or 70)");
   print_render->add_flag("--allow-low-dpi", print_args.allow_low_dpi,
                          "Print below the refusal dpi (a reviewer's decision)");
   print_render->add_option("--preview-px", print_args.preview_px, "Longer side of preview.png")

@@ -49,7 +49,14 @@ tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& as
         return tl::unexpected(path + ": profile " + p.id + " has impossible numbers");
       }
       if (shape == "diecut") {
-        settings.cut_shapes[p.id] = shape;
+        p.shape = imaging::PrintShape::kDieCut;
+        p.may_rotate = false;
+        p.cut_offset_mm = entry.value("cut_offset_mm", p.cut_offset_mm);
+        p.min_corner_radius_mm = entry.value("min_corner_radius_mm", p.min_corner_radius_mm);
+        p.ring_hole_mm = entry.value("ring_hole_mm", 0.0);
+        p.ring_edge_mm = entry.value("ring_edge_mm", p.ring_edge_mm);
+        p.white_underbase = entry.value("white_underbase", false);
+        p.underbase_choke_mm = entry.value("underbase_choke_mm", p.underbase_choke_mm);
       } else if (shape == "round" || shape == "rectangle") {
         p.shape = shape == "round" ? imaging::PrintShape::kRound : imaging::PrintShape::kRectangle;
       } else {
@@ -96,15 +103,13 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   if (found == settings.profiles.end()) {
     return Refuse(args, out_dir, report, "no print profile for product " + args.product);
   }
-  const imaging::PrintProfile& profile = found->second;
+  imaging::PrintProfile profile = found->second;
+  if (args.size_mm > 0) {  // keychains come in sizes: a square trim of that side
+    profile.trim_width_mm = profile.trim_height_mm = args.size_mm;
+  }
   report["trim_mm"] = {profile.trim_width_mm, profile.trim_height_mm};
   report["bleed_mm"] = profile.bleed_mm;
   report["safe_mm"] = profile.safe_mm;
-  if (settings.cut_shapes.count(args.product) > 0) {
-    return Refuse(args, out_dir, report,
-                  "die-cut products (" + args.product +
-                      ") are not rendered yet: the cut contour comes with the next step");
-  }
   std::ifstream in(args.image, std::ios::binary);
   std::string head(64, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
@@ -143,6 +148,14 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   report["faces"] = faces;
   report["warnings"] = r.warnings;
   report["output_intent"] = r.output_intent;
+  if (!r.cut_paths_mm.empty()) {
+    json paths = json::array();
+    for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});
+    report["cut"] = {{"spot_colour", "CutContour"},
+                     {"offset_mm", profile.cut_offset_mm},
+                     {"paths", paths},
+                     {"white_underbase", profile.white_underbase}};
+  }
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -82,16 +82,13 @@ int CopyReportToResult() {
 
 int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warnings = {});
 
-// Print files for a 2D product into the job folder. Die-cut products are inspected only, with
-// a warning, until their cut contour is built: a reviewer prepares them.
+// Print files for a 2D product into the job folder.
 int RenderPrint(const WorkerArgs& args) {
   auto settings = LoadPrintSettings(args.assets_dir);
   if (!settings) return Reject(settings.error());  // our data, not the customer's: a failure
-  if (settings->cut_shapes.count(args.product) > 0) {
-    return InspectImage(args, {"die-cut contour not generated yet: a reviewer prepares the cut"});
-  }
   PrintRenderArgs render{args.product, args.input, ".", false, true};
   render.max_pixels = args.max_image_pixels;
+  render.size_mm = args.size_mm;
   const int code = RunPrintRender(render, *settings);
   if (code != 0) return code;
   return CopyReportToResult();

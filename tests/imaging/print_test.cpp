@@ -14,6 +14,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "keepsake/imaging/print.hpp"
 #include "test_support.hpp"
@@ -169,6 +170,78 @@ TEST(PrintCrop, RoundMagnetChecksFacesAgainstTheSafeCircle) {
                           Profile("magnet-rect", 80, 53, 2, 3));
   ASSERT_TRUE(rect);
   for (const std::string& w : rect->warnings) EXPECT_EQ(w.find("face"), std::string::npos) << w;
+}
+
+PrintProfile Keychain() {
+  PrintProfile p = Profile("keychain-acrylic", 60, 60, 2, 2, PrintShape::kDieCut);
+  p.cut_offset_mm = 2;
+  p.ring_hole_mm = 4;
+  p.white_underbase = true;
+  return p;
+}
+
+// Ghostscript's tiffsep device renders each ink to its own plate: the CutContour plate's ink
+// lies on our cut path, the White plate exists for acrylic, and the artwork is CMYK.
+TEST(PrintDieCut, KeychainPlatesFromGhostscriptMatchTheCut) {
+  auto r = RenderPrint(Inputs(Image("cutout_corgi_pixelart_rgba_1024.png")), Keychain());
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->cut_paths_mm.size(), 2u);  // the outline and the ring hole
+  TempDir dir;
+  const std::string pdf = (dir.path() / "print.pdf").string();
+  std::ofstream(pdf, std::ios::binary) << r->pdf;
+  int code = -1;
+  EXPECT_NE(RunCommand({"/usr/bin/qpdf", "--check", pdf}, &code).find("No syntax"),
+            std::string::npos);
+  constexpr double kDpi = 100;
+  RunCommand({"/usr/bin/gs", "-q", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffsep", "-r100", "-o",
+              (dir.path() / "sep.tif").string(), pdf},
+             &code);
+  ASSERT_EQ(code, 0);
+  const cv::Mat plate =
+      cv::imread((dir.path() / "sep(CutContour).tif").string(), cv::IMREAD_GRAYSCALE);
+  ASSERT_FALSE(plate.empty()) << "no CutContour plate";
+  EXPECT_FALSE(cv::imread((dir.path() / "sep(White).tif").string()).empty()) << "no White plate";
+  // our paths drawn 4 px wide at the same resolution (mm from the lower left to pixels)
+  cv::Mat band = cv::Mat::zeros(plate.size(), CV_8U);
+  for (const auto& path : r->cut_paths_mm) {
+    std::vector<cv::Point> pts;
+    for (const auto& q : path) {
+      pts.emplace_back(static_cast<int>(std::lround(q[0] / 25.4 * kDpi)),
+                       static_cast<int>(std::lround(plate.rows - q[1] / 25.4 * kDpi)));
+    }
+    cv::polylines(band, pts, true, cv::Scalar(255), 4);
+  }
+  const cv::Mat ink = plate < 128;  // tiffsep plates: dark is ink
+  const int inked = cv::countNonZero(ink);
+  ASSERT_GT(inked, 200);
+  const int on_path = cv::countNonZero(ink & band);
+  EXPECT_GT(on_path, inked * 95 / 100) << on_path << " of " << inked;
+  // the hole is at least 2 mm from the outline: no outline point within hole radius + 2 mm
+  const auto& hole = r->cut_paths_mm[1];
+  double cx = 0, cy = 0;
+  for (const auto& q : hole) cx += q[0] / hole.size(), cy += q[1] / hole.size();
+  for (const auto& q : r->cut_paths_mm[0]) {
+    EXPECT_GE(std::hypot(q[0] - cx, q[1] - cy), 2.0 + 2.0);
+  }
+}
+
+TEST(PrintDieCut, OpaquePictureOrNothingToCutAroundIsRefused) {
+  auto opaque = RenderPrint(Inputs(Image("portrait_boxer_exif_prompt_1152x1752.jpg")), Keychain());
+  ASSERT_FALSE(opaque);
+  EXPECT_EQ(opaque.error().code, Errc::kUnprintable);
+  EXPECT_NE(opaque.error().message.find("transparent"), std::string::npos);
+  TempDir dir;
+  const std::string clear = (dir.path() / "clear.png").string();
+  cv::imwrite(clear, cv::Mat(800, 800, CV_8UC4, cv::Scalar(0, 0, 0, 0)));
+  auto nothing = RenderPrint(Inputs(clear), Keychain());
+  ASSERT_FALSE(nothing);
+  EXPECT_NE(nothing.error().message.find("nothing to cut"), std::string::npos);
+  // a subject cut off by the frame is printed, with a warning for the reviewer
+  auto man = RenderPrint(Inputs(Image("cutout_man_rgba_1024.png")), Keychain());
+  ASSERT_TRUE(man) << man.error().message;
+  bool edge = false;
+  for (const std::string& w : man->warnings) edge |= w.find("picture's edge") != std::string::npos;
+  EXPECT_TRUE(edge);
 }
 
 TEST(PrintDpi, WarnsBelow300AndRefusesBelow150UnlessOverridden) {

@@ -17,7 +17,7 @@
 
 namespace keepsake::imaging {
 
-enum class PrintShape { kRectangle, kRound };
+enum class PrintShape { kRectangle, kRound, kDieCut };
 
 // One product's print numbers (assets/print_profiles.json).
 struct PrintProfile {
@@ -31,6 +31,14 @@ struct PrintProfile {
   int refuse_below_dpi = 150;
   PrintShape shape = PrintShape::kRectangle;
   bool may_rotate = true;  // the trim may turn to the image's orientation (photos, postcards)
+  // die-cut products: the subject (from the picture's transparency) is fitted inside the trim
+  // less the cut offset; the cut runs cut_offset_mm around it, smoothed
+  double cut_offset_mm = 2;
+  double min_corner_radius_mm = 1;
+  double ring_hole_mm = 0;          // keychains: a tab with a hole this wide (0: none)
+  double ring_edge_mm = 2;          // the hole's distance to every edge
+  bool white_underbase = false;     // clear acrylic: a White spot layer under the artwork
+  double underbase_choke_mm = 0.1;  // the White layer stays this far inside the artwork
 };
 
 struct PrintInputs {
@@ -55,6 +63,8 @@ struct PrintResult {
   std::vector<std::array<int, 4>> faces;  // in the image's pixels
   std::vector<std::string> warnings;      // low dpi, face near the edge: a reviewer looks
   std::string output_intent;              // the CMYK profile's description
+  // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
+  std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
 };
 
 // Errors: kUnreadable (decoding), kTooLarge, kUnprintable (too few pixels for the product).

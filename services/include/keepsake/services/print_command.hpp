@@ -19,7 +19,6 @@ struct PrintSettings {
   std::string cmyk_profile_path;
   std::string face_model_path;
   std::map<std::string, imaging::PrintProfile> profiles;  // by product id
-  std::map<std::string, std::string> cut_shapes;          // die-cut products (not rendered yet)
 };
 
 // Reads ASSETS/print_profiles.json; the reason when it is missing or malformed.
@@ -33,6 +32,7 @@ struct PrintRenderArgs {
   bool progress_lines = false;  // inside the sandboxed worker
   int preview_px = 900;         // the preview's longer side
   int64_t max_pixels = 100'000'000;
+  double size_mm = 0;  // the item's size option (keychains), 0: the profile's trim
 };
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);

@@ -20,6 +20,7 @@ struct WorkerArgs {
   std::string tuning = "{}";  // prepare_mesh: the engineer's fine-tuning (JSON object)
   std::string product;        // render_print: the product whose print profile applies
   std::string assets_dir;     // render_print: where print_profiles.json is
+  double size_mm = 0;         // render_print: the item's size option (keychains)
 };
 
 inline constexpr int kWorkerExitRejected = 2;
