@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -29,17 +30,25 @@ namespace {
 constexpr double kMmPerInch = 25.4;
 constexpr double kPtPerMm = 72.0 / kMmPerInch;
 
+// Records the seconds since the previous step under `step`.
+void Step(PrintResult& out, std::chrono::steady_clock::time_point& last, const char* step) {
+  const auto now = std::chrono::steady_clock::now();
+  out.step_seconds.emplace_back(step, std::chrono::duration<double>(now - last).count());
+  last = now;
+}
+
 tl::expected<PrintResult, Error> Fail(Errc code, const std::string& why) {
   return tl::unexpected(Error{code, why});
 }
 
 // The image as 8-bit BGR: JPEG through IMREAD_COLOR (which applies EXIF orientation), PNG and
 // WebP unchanged so that transparency is composed on white paper, not on black.
-cv::Mat Decode(const std::string& path, cv::Mat* alpha) {
+cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha) {
+  if (format == ImageFormat::kJpeg) return cv::imread(path, cv::IMREAD_COLOR);  // no alpha
   cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (raw.empty()) return raw;
   if (raw.channels() == 4 && raw.depth() == CV_8U) cv::extractChannel(raw, *alpha, 3);
-  if (raw.channels() == 3 && raw.depth() == CV_8U) return cv::imread(path, cv::IMREAD_COLOR);
+  if (raw.channels() == 3 && raw.depth() == CV_8U) return raw;
   if (raw.depth() != CV_8U) raw.convertTo(raw, CV_8U, raw.depth() == CV_16U ? 1.0 / 257 : 1.0);
   if (raw.channels() == 1) {
     cv::cvtColor(raw, raw, cv::COLOR_GRAY2BGR);
@@ -131,6 +140,7 @@ struct Layers {
 // CMYK, the PDF, the PNG and the preview, from the laid-out artwork (canvas at target dpi).
 tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& profile,
                                  const cv::Mat& artwork, const Layers& layers, PrintResult& out) {
+  auto last = std::chrono::steady_clock::now();
   // CMYK for the press: sRGB in (what generators make), the shop's output profile out
   const std::string icc = ReadFile(inputs.cmyk_profile_path);
   std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
@@ -157,6 +167,7 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
   }
   cmsDeleteTransform(transform);
 
+  Step(out, last, "cmyk");
   PdfPage page;
   const double page_w_mm = out.trim_width_mm + 2 * profile.bleed_mm;
   const double page_h_mm = out.trim_height_mm + 2 * profile.bleed_mm;
@@ -194,7 +205,9 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
     return tl::unexpected(
         Error{Errc::kInternal, std::string("the PDF cannot be written: ") + e.what()});
   }
+  Step(out, last, "pdf");
   out.png = PngWithDpi(artwork, profile.target_dpi);
+  Step(out, last, "png");
 
   // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
   const double shrink =
@@ -245,6 +258,7 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
   std::vector<uchar> encoded;
   cv::imencode(".png", preview, encoded);
   out.preview_png.assign(encoded.begin(), encoded.end());
+  Step(out, last, "preview");
   return {};
 }
 
@@ -432,9 +446,13 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                                      std::to_string(size->height) + " pixels; the limit is " +
                                      std::to_string(inputs.max_pixels) + " pixels");
   }
+  const auto started = std::chrono::steady_clock::now();
+  double decode_seconds = 0;
   cv::Mat image, alpha;
   try {
-    image = Decode(inputs.image_path, &alpha);
+    image = Decode(inputs.image_path, *format, &alpha);
+    decode_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   } catch (const cv::Exception& e) {
     return Fail(Errc::kUnreadable, "the image cannot be decoded: " + e.msg);
   }
@@ -448,9 +466,15 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                 "the image has more than " + std::to_string(inputs.max_pixels) + " pixels");
   }
 
-  if (profile.shape == PrintShape::kDieCut) return RenderDieCut(inputs, profile, image, alpha);
+  if (profile.shape == PrintShape::kDieCut) {
+    auto cut = RenderDieCut(inputs, profile, image, alpha);
+    if (cut) cut->step_seconds.insert(cut->step_seconds.begin(), {"decode", decode_seconds});
+    return cut;
+  }
 
   PrintResult out;
+  out.step_seconds.emplace_back("decode", decode_seconds);
+  auto last = std::chrono::steady_clock::now();
   out.trim_width_mm = profile.trim_width_mm;
   out.trim_height_mm = profile.trim_height_mm;
   const bool image_landscape = image.cols > image.rows;
@@ -490,6 +514,7 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   double x0 = (image.cols - crop_w) / 2, y0 = (image.rows - crop_h) / 2;
 
   const std::vector<cv::Rect> faces = FindFaces(image, inputs.face_model_path);
+  Step(out, last, "faces");
   for (const cv::Rect& f : faces) out.faces.push_back({f.x, f.y, f.width, f.height});
   if (!faces.empty()) {
     cv::Rect all = faces.front();
@@ -527,6 +552,7 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   cv::resize(image(crop), artwork, cv::Size(out.width_px, out.height_px), 0, 0,
              scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
 
+  Step(out, last, "fit and resample");
   Layers layers{faces, x0, y0, scale, {}, {}};
   auto finished = Finish(inputs, profile, artwork, layers, out);
   if (!finished) return tl::unexpected(finished.error());

@@ -148,6 +148,7 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   report["faces"] = faces;
   report["warnings"] = r.warnings;
   report["output_intent"] = r.output_intent;
+  report["step_seconds"] = r.step_seconds;
   if (!r.cut_paths_mm.empty()) {
     json paths = json::array();
     for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});

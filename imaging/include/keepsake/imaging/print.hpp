@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -65,6 +66,7 @@ struct PrintResult {
   std::string output_intent;              // the CMYK profile's description
   // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
   std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
+  std::vector<std::pair<std::string, double>> step_seconds;  // where the time went
 };
 
 // Errors: kUnreadable (decoding), kTooLarge, kUnprintable (too few pixels for the product).
