@@ -19,6 +19,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "icc.hpp"
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
 #include "print_pdf.hpp"
@@ -431,7 +432,7 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
 tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                                              const PrintProfile& profile) {
   // the header's size first: a decompression bomb is refused before any decoder allocates
-  std::string head(64 * 1024, '\0');
+  std::string head(1 << 20, '\0');  // the header, and the metadata a profile sits in
   {
     std::ifstream file(inputs.image_path, std::ios::binary);
     file.read(head.data(), static_cast<std::streamsize>(head.size()));
@@ -466,13 +467,39 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                 "the image has more than " + std::to_string(inputs.max_pixels) + " pixels");
   }
 
+  // a picture that carries its own colour profile (a phone's or a Mac's display) is converted
+  // to sRGB once, here; everything after works in sRGB, as generators make pictures
+  std::string input_profile;
+  if (const std::string icc = EmbeddedIccProfile(head, *format); !icc.empty()) {
+    std::unique_ptr<void, CmsCloser> source(
+        cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size())));
+    if (source && cmsGetColorSpace(source.get()) == cmsSigRgbData) {
+      std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
+      cmsHTRANSFORM to_srgb =
+          cmsCreateTransform(source.get(), TYPE_BGR_8, srgb.get(), TYPE_BGR_8,
+                             INTENT_RELATIVE_COLORIMETRIC, cmsFLAGS_BLACKPOINTCOMPENSATION);
+      if (to_srgb != nullptr) {
+        for (int y = 0; y < image.rows; ++y) {
+          cmsDoTransform(to_srgb, image.ptr(y), image.ptr(y),
+                         static_cast<cmsUInt32Number>(image.cols));
+        }
+        cmsDeleteTransform(to_srgb);
+        char name[256] = {0};
+        cmsGetProfileInfoASCII(source.get(), cmsInfoDescription, "en", "US", name, sizeof name);
+        input_profile = name[0] != '\0' ? name : "embedded RGB profile";
+      }
+    }
+  }
+
   if (profile.shape == PrintShape::kDieCut) {
     auto cut = RenderDieCut(inputs, profile, image, alpha);
+    if (cut) cut->input_profile = input_profile;
     if (cut) cut->step_seconds.insert(cut->step_seconds.begin(), {"decode", decode_seconds});
     return cut;
   }
 
   PrintResult out;
+  out.input_profile = input_profile;
   out.step_seconds.emplace_back("decode", decode_seconds);
   auto last = std::chrono::steady_clock::now();
   out.trim_width_mm = profile.trim_width_mm;

@@ -149,6 +149,8 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   report["warnings"] = r.warnings;
   report["output_intent"] = r.output_intent;
   report["step_seconds"] = r.step_seconds;
+  report["input_profile"] =
+      r.input_profile.empty() ? json("sRGB (assumed)") : json(r.input_profile);
   if (!r.cut_paths_mm.empty()) {
     json paths = json::array();
     for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});

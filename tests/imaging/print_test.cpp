@@ -244,6 +244,33 @@ TEST(PrintDieCut, OpaquePictureOrNothingToCutAroundIsRefused) {
   EXPECT_TRUE(edge);
 }
 
+// The Dunhuang JPEG carries an Apple display profile: its colours are converted to sRGB before
+// printing. With the profile's marker defaced (so that no reader finds it) the same pixels
+// print differently.
+TEST(PrintColour, AnEmbeddedIccProfileIsHonoured) {
+  const std::string path = Image("icc_display_exif_orient1_dunhuang_640x636.jpg");
+  auto with = RenderPrint(Inputs(path), Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_TRUE(with) << with.error().message;
+  EXPECT_FALSE(with->input_profile.empty());
+  TempDir dir;
+  std::string bytes = keepsake::testing::ReadFile(path);
+  const size_t marker = bytes.find("ICC_PROFILE");
+  ASSERT_NE(marker, std::string::npos);
+  bytes[marker] = 'X';
+  const std::string stripped = (dir.path() / "stripped.jpg").string();
+  std::ofstream(stripped, std::ios::binary) << bytes;
+  auto without = RenderPrint(Inputs(stripped), Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_TRUE(without) << without.error().message;
+  EXPECT_TRUE(without->input_profile.empty());
+  auto decode = [](const std::string& png) {
+    return cv::imdecode(std::vector<uchar>(png.begin(), png.end()), cv::IMREAD_COLOR);
+  };
+  cv::Mat difference;
+  cv::absdiff(decode(with->png), decode(without->png), difference);
+  const cv::Scalar mean = cv::mean(difference);
+  EXPECT_GT(mean[0] + mean[1] + mean[2], 1.0) << "the profile changed nothing";
+}
+
 TEST(PrintDpi, WarnsBelow300AndRefusesBelow150UnlessOverridden) {
   // 1152 x 1752 on a China postcard with its bleed (104 x 152 mm): 281 dpi as SOURCES.md
   // says, a warning

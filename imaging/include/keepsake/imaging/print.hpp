@@ -66,6 +66,7 @@ struct PrintResult {
   std::string output_intent;              // the CMYK profile's description
   // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
   std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
+  std::string input_profile;  // the picture's own ICC profile, converted from; empty: sRGB
   std::vector<std::pair<std::string, double>> step_seconds;  // where the time went
 };
 
