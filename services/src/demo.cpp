@@ -125,7 +125,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
        "陈静",
        "13500000005",
        "成都市",
-       "photo-print-6in",
+       "magnet-rect",  // 512 x 768 px: 229 dpi on a magnet, too few for a 6-inch print
        "lowres_portrait.jpg",
        {},
        {{"approve", Role::kModeler},
@@ -146,7 +146,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
        "黄磊",
        "13200000008",
        "武汉市",
-       "magnet-rect",
+       "photo-print-6in",
        "boxer_portrait.jpg",
        {},
        {},

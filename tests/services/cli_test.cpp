@@ -14,7 +14,10 @@ TEST(Cli, EverySubcommandHasHelp) {
                                         {"serve", "--help"},
                                         {"token", "create", "--help"},
                                         {"migrate", "--help"},
-                                        {"backup", "--help"}}) {
+                                        {"backup", "--help"},
+                                        {"mesh", "prepare", "--help"},
+                                        {"print", "render", "--help"},
+                                        {"products", "--help"}}) {
     args.insert(args.begin(), KeepsakeBinary());
     int code = -1;
     const std::string out = RunCommand(args, &code);
@@ -58,6 +61,29 @@ TEST(Cli, RelativeDataDirectoryWorksForJobs) {
   const std::string item = PlaceOrderWithFile(
       server, "images/lowres_portrait_exif_prompt_512x768.jpg", "magnet-rect", "relative");
   EXPECT_TRUE(WaitFor([&] { return ItemState(server, item) == "needs_review"; }, 30000));
+}
+
+// `keepsake products` shows what staff are asked: sizes, materials, print numbers.
+TEST(Cli, ProductsListsTheCatalogueWithItsNumbers) {
+  int code = -1;
+  const std::string out = RunCommand({KeepsakeBinary(), "products"}, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("figure-colour"), std::string::npos);
+  EXPECT_NE(out.find("minimum wall 2.0 mm, full colour"), std::string::npos) << out;
+  EXPECT_NE(out.find("print 148 x 100 mm, bleed 2.0 mm"), std::string::npos) << out;
+  EXPECT_NE(out.find("print 60 x 60 mm die-cut"), std::string::npos) << out;
+}
+
+// The README's first command seeds a demo: every scripted step must succeed on today's rules
+// (a picture too small for its product would stop its order half-way).
+TEST(Cli, DemoSeedRunsEveryStep) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "var", {"--demo"});
+  server.Start();
+  const std::string log = ReadFile(server.log_path());
+  EXPECT_NE(log.find("event=demo_seed orders=8"), std::string::npos) << log;
+  EXPECT_EQ(log.find("demo_step_skipped"), std::string::npos) << log;
+  EXPECT_EQ(log.find("demo_seed_incomplete"), std::string::npos) << log;
 }
 
 TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
