@@ -108,6 +108,9 @@ const StateMachine& ItemStateMachine() {
           {"rework", "reprepare", "preparing", {R::kModeler}},
           {"rework", "cancel", "cancelled", {R::kSystem}},
           {"awaiting_customer", "attach_asset", "preparing", {R::kChannel, R::kCs}},
+          // an engineer decides to go on with the file after all (a print below the
+          // resolution limit, with tuning allow_low_dpi)
+          {"awaiting_customer", "reprepare", "preparing", {R::kModeler}},
           {"awaiting_customer", "cancel", "cancelled", {R::kSystem}},
           {"failed", "retry", "preparing", {R::kModeler, R::kCs, R::kAdmin}},
           {"failed", "ask_customer", "awaiting_customer", {R::kModeler, R::kCs}},

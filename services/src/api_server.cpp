@@ -28,6 +28,7 @@
 #include "keepsake/services/mesh_command.hpp"
 #include "keepsake/services/metrics.hpp"
 #include "keepsake/services/paths.hpp"
+#include "keepsake/services/print_command.hpp"
 #include "keepsake/services/problem.hpp"
 
 namespace keepsake::services {
@@ -760,10 +761,21 @@ void ApiServer::Impl::ItemTransition(const Context& ctx, const httplib::Request&
                                       "tuning",
                                       {}});
     }
-    auto tuning = ParseMeshTuning((*body)["tuning"].dump());
-    if (!tuning) {
-      return ReplyError(
-          req, res, orders::Error{orders::Errc::kInvalidArgument, tuning.error(), "tuning", {}});
+    // a figure's tuning shapes the mesh; a print's lets a reviewer accept a low resolution
+    auto current = store.GetItem(std::stoll(req.matches[1]));
+    if (!current) return ReplyError(req, res, current.error());
+    const orders::Product* product = catalog.Find(current->product);
+    std::string refused;
+    if (product != nullptr && product->kind == orders::ProductKind::kPrint2d) {
+      auto tuning = ParsePrintTuning((*body)["tuning"].dump());
+      if (!tuning) refused = tuning.error();
+    } else {
+      auto tuning = ParseMeshTuning((*body)["tuning"].dump());
+      if (!tuning) refused = tuning.error();
+    }
+    if (!refused.empty()) {
+      return ReplyError(req, res,
+                        orders::Error{orders::Errc::kInvalidArgument, refused, "tuning", {}});
     }
     change.tuning = (*body)["tuning"].dump();
   }

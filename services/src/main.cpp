@@ -309,6 +309,7 @@ int main(int argc, char** argv) {
   worker->add_option("--product", worker_args.product);
   worker->add_option("--assets", worker_args.assets_dir);
   worker->add_option("--size-mm", worker_args.size_mm);
+  worker->add_flag("--allow-low-dpi", worker_args.allow_low_dpi);
 
   services::PrintRenderArgs print_args;
   auto* print_cmd = app.add_subcommand("print", "2D products: render print-ready files");

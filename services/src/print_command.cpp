@@ -70,6 +70,21 @@ tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& as
   return settings;
 }
 
+tl::expected<bool, std::string> ParsePrintTuning(const std::string& json_text) {
+  const json doc = json::parse(json_text, nullptr, false);
+  if (!doc.is_object()) return tl::unexpected(std::string("tuning must be a JSON object"));
+  bool allow_low_dpi = false;
+  for (const auto& [name, value] : doc.items()) {
+    if (name != "allow_low_dpi" || !value.is_boolean()) {
+      return tl::unexpected("tuning." + name +
+                            " is not a print tuning Keepsake knows; use allow_low_dpi (true or "
+                            "false)");
+    }
+    allow_low_dpi = value.get<bool>();
+  }
+  return allow_low_dpi;
+}
+
 namespace {
 
 void Progress(const PrintRenderArgs& args, int percent, const char* phase) {

@@ -89,6 +89,7 @@ int RenderPrint(const WorkerArgs& args) {
   PrintRenderArgs render{args.product, args.input, ".", false, true};
   render.max_pixels = args.max_image_pixels;
   render.size_mm = args.size_mm;
+  render.allow_low_dpi = args.allow_low_dpi;
   const int code = RunPrintRender(render, *settings);
   if (code != 0) return code;
   return CopyReportToResult();

@@ -55,6 +55,7 @@ const std::vector<Row> kItemRows = {
     {"rework", "reprepare", "preparing", "modeler"},
     {"rework", "cancel", "cancelled", "system"},
     {"awaiting_customer", "attach_asset", "preparing", "channel,cs"},
+    {"awaiting_customer", "reprepare", "preparing", "modeler"},
     {"awaiting_customer", "cancel", "cancelled", "system"},
     {"failed", "retry", "preparing", "modeler,cs,admin"},
     {"failed", "ask_customer", "awaiting_customer", "modeler,cs"},

@@ -429,6 +429,22 @@ TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
   ASSERT_TRUE(WaitFor([&] { return state(small_item) == "awaiting_customer"; }, 30000));
   jobs = json::parse(Get("/api/v1/items/" + small_item + "/jobs", "cs")->body)["jobs"];
   EXPECT_NE(jobs[0]["error"].get<std::string>().find("dpi"), std::string::npos) << jobs[0];
+  // a reviewer decides to print it anyway: it is rendered, with the low-resolution warning, and
+  // waits in the review queue; a figure's tuning is refused for a print
+  const std::string transitions = "/api/v1/items/" + small_item + "/transitions";
+  auto wrong = Post(transitions, "modeler",
+                    {{"event", "reprepare"}, {"tuning", {{"base_mm", 3}}}, {"reason", "x"}});
+  EXPECT_EQ(wrong->status, 422) << wrong->body;
+  auto accepted = Post(transitions, "modeler",
+                       {{"event", "reprepare"},
+                        {"reason", "customer accepts a softer print"},
+                        {"tuning", {{"allow_low_dpi", true}}}});
+  ASSERT_EQ(accepted->status, 200) << accepted->body;
+  ASSERT_TRUE(WaitFor([&] { return state(small_item) == "needs_review"; }, 30000));
+  jobs = json::parse(Get("/api/v1/items/" + small_item + "/jobs", "cs")->body)["jobs"];
+  const json& rendered = jobs[0]["id"] > jobs[1]["id"] ? jobs[0] : jobs[1];
+  EXPECT_LT(rendered["result"]["effective_dpi"].get<double>(), 150);
+  EXPECT_FALSE(rendered["result"]["warnings"].empty());
 }
 
 TEST_F(ApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {

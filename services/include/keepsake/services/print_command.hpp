@@ -37,4 +37,8 @@ struct PrintRenderArgs {
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);
 
+// A reviewer's tuning of a 2D item (the API's `tuning` object): {"allow_low_dpi": true} prints
+// below the refusal dpi. Returns allow_low_dpi, or the reason the object is refused.
+tl::expected<bool, std::string> ParsePrintTuning(const std::string& json_text);
+
 }  // namespace keepsake::services

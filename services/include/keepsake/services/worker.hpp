@@ -14,13 +14,14 @@ struct WorkerArgs {
   std::string input;   // file name inside the job directory
   std::string format;  // as decided by the upload sniffing: glb, obj, png, ...
   long long max_image_pixels = 100'000'000;
-  double height_mm = 100;     // prepare_mesh: the ordered height
-  double min_wall_mm = 1.0;   // prepare_mesh: the material's minimum wall
-  bool colour = false;        // prepare_mesh: a full-colour material
-  std::string tuning = "{}";  // prepare_mesh: the engineer's fine-tuning (JSON object)
-  std::string product;        // render_print: the product whose print profile applies
-  std::string assets_dir;     // render_print: where print_profiles.json is
-  double size_mm = 0;         // render_print: the item's size option (keychains)
+  double height_mm = 100;      // prepare_mesh: the ordered height
+  double min_wall_mm = 1.0;    // prepare_mesh: the material's minimum wall
+  bool colour = false;         // prepare_mesh: a full-colour material
+  std::string tuning = "{}";   // prepare_mesh: the engineer's fine-tuning (JSON object)
+  std::string product;         // render_print: the product whose print profile applies
+  std::string assets_dir;      // render_print: where print_profiles.json is
+  double size_mm = 0;          // render_print: the item's size option (keychains)
+  bool allow_low_dpi = false;  // render_print: a reviewer accepted a low resolution
 };
 
 inline constexpr int kWorkerExitRejected = 2;
