@@ -1,6 +1,6 @@
 #include "keepsake/imaging/inspect.hpp"
 
-#include <fstream>
+#include "image_head.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -9,17 +9,9 @@ namespace keepsake::imaging {
 
 tl::expected<ImageInspection, Error> InspectImage(const std::string& path, ImageFormat format,
                                                   int64_t max_pixels) {
-  std::string head(64 * 1024, '\0');
-  {
-    std::ifstream file(path, std::ios::binary);
-    file.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<size_t>(file.gcount()));
-  }
-  const auto size = PeekImageSize(head, format);
-  if (size && size->width * size->height > max_pixels) {
-    return tl::unexpected(Error{
-        Errc::kTooLarge, "the image says it has " + std::to_string(size->width * size->height) +
-                             " pixels; the limit is " + std::to_string(max_pixels)});
+  const auto declared = CheckDeclaredSize(ReadFilePrefix(path, 64 * 1024), format, max_pixels);
+  if (!declared && declared.error().code == Errc::kTooLarge) {
+    return tl::unexpected(declared.error());
   }
   cv::Mat image;
   try {

@@ -10,9 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -20,6 +18,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include "icc.hpp"
+#include "image_head.hpp"
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
 #include "print_pdf.hpp"
@@ -40,6 +39,35 @@ void Step(PrintResult& out, std::chrono::steady_clock::time_point& last, const c
 
 tl::expected<PrintResult, Error> Fail(Errc code, const std::string& why) {
   return tl::unexpected(Error{code, why});
+}
+
+// The resolution rule of every product: refused below refuse_below_dpi (unless a reviewer
+// allowed it), a warning below warn_below_dpi. `pixels` says what was measured, for the reason.
+tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const PrintProfile& profile,
+                                          const std::string& pixels, PrintResult& out) {
+  if (out.effective_dpi < profile.refuse_below_dpi && !inputs.allow_low_dpi) {
+    char why[128];
+    std::snprintf(why, sizeof why,
+                  " that is %.0f dpi, below the %d dpi this product needs (%d for a sharp print)",
+                  out.effective_dpi, profile.refuse_below_dpi, profile.warn_below_dpi);
+    return tl::unexpected(Error{Errc::kUnprintable, pixels + why});
+  }
+  if (out.effective_dpi < profile.warn_below_dpi) {
+    char why[160];
+    std::snprintf(why, sizeof why, "low resolution: %.0f dpi on the print (%d wanted)",
+                  out.effective_dpi, profile.warn_below_dpi);
+    out.warnings.push_back(why);
+  }
+  return {};
+}
+
+// The outline of the largest area (a die-cut has one cut).
+size_t LargestContour(const std::vector<std::vector<cv::Point>>& contours) {
+  size_t largest = 0;
+  for (size_t c = 1; c < contours.size(); ++c) {
+    if (cv::contourArea(contours[c]) > cv::contourArea(contours[largest])) largest = c;
+  }
+  return largest;
 }
 
 // The image as 8-bit BGR: JPEG through IMREAD_COLOR (which applies EXIF orientation), PNG and
@@ -96,13 +124,6 @@ std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model) {
   return faces;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // PNG with a pHYs chunk (pixels per metre) after IHDR, so that the file says its dpi.
 std::string PngWithDpi(const cv::Mat& bgr, int dpi) {
   std::vector<uchar> encoded;
@@ -143,7 +164,7 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
                                  const cv::Mat& artwork, const Layers& layers, PrintResult& out) {
   auto last = std::chrono::steady_clock::now();
   // CMYK for the press: sRGB in (what generators make), the shop's output profile out
-  const std::string icc = ReadFile(inputs.cmyk_profile_path);
+  const std::string icc = ReadFilePrefix(inputs.cmyk_profile_path, 16 << 20);
   std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
   std::unique_ptr<void, CmsCloser> cmyk(
       icc.empty() ? nullptr
@@ -296,21 +317,12 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   const double room_h = (profile.trim_height_mm - 2 * profile.cut_offset_mm - tab_mm) * px_per_mm;
   const double scale = std::min(room_w / box.width, room_h / box.height);
   out.effective_dpi = profile.target_dpi / scale;
-  if (out.effective_dpi < profile.refuse_below_dpi && !inputs.allow_low_dpi) {
-    char why[256];
-    std::snprintf(why, sizeof why,
-                  "the subject has %d x %d pixels: cut out at this size that is %.0f dpi, "
-                  "below the %d dpi this product needs (%d for a sharp print)",
-                  box.width, box.height, out.effective_dpi, profile.refuse_below_dpi,
-                  profile.warn_below_dpi);
-    return Fail(Errc::kUnprintable, why);
-  }
-  if (out.effective_dpi < profile.warn_below_dpi) {
-    char why[160];
-    std::snprintf(why, sizeof why, "low resolution: %.0f dpi on the print (%d wanted)",
-                  out.effective_dpi, profile.warn_below_dpi);
-    out.warnings.push_back(why);
-  }
+  const auto sharp =
+      CheckResolution(inputs, profile,
+                      "the subject has " + std::to_string(box.width) + " x " +
+                          std::to_string(box.height) + " pixels: cut out at this size",
+                      out);
+  if (!sharp) return tl::unexpected(sharp.error());
   std::vector<std::string> edges;
   if (box.x == 0) edges.push_back("left");
   if (box.x + box.width == image.cols) edges.push_back("right");
@@ -357,10 +369,7 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
 
   std::vector<std::vector<cv::Point>> contours;
   cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-  size_t main = 0;
-  for (size_t c = 1; c < contours.size(); ++c) {
-    if (cv::contourArea(contours[c]) > cv::contourArea(contours[main])) main = c;
-  }
+  size_t main = LargestContour(contours);
   if (contours.size() > 1) {
     out.warnings.push_back(std::to_string(contours.size() - 1) +
                            " part(s) of the picture lie apart from the subject and are left "
@@ -395,10 +404,7 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   }
   contours.clear();
   cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-  main = 0;
-  for (size_t c = 1; c < contours.size(); ++c) {
-    if (cv::contourArea(contours[c]) > cv::contourArea(contours[main])) main = c;
-  }
+  main = LargestContour(contours);
   std::vector<cv::Point> simple;
   cv::approxPolyDP(contours[main], simple, 0.05 * px_per_mm, true);  // within 0.05 mm
   layers.cut_px.emplace_back(simple.begin(), simple.end());
@@ -432,21 +438,12 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
 tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                                              const PrintProfile& profile) {
   // the header's size first: a decompression bomb is refused before any decoder allocates
-  std::string head(1 << 20, '\0');  // the header, and the metadata a profile sits in
-  {
-    std::ifstream file(inputs.image_path, std::ios::binary);
-    file.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<size_t>(file.gcount()));
-  }
+  // the header, and the metadata a colour profile sits in
+  const std::string head = ReadFilePrefix(inputs.image_path, 1 << 20);
   const auto format = SniffImageFormat(head);
   if (!format) return Fail(Errc::kUnreadable, "the file is not a PNG, JPEG or WebP image");
-  const auto size = PeekImageSize(head, *format);
-  if (!size) return Fail(Errc::kUnreadable, "the image's header cannot be read");
-  if (size->width * size->height > inputs.max_pixels) {
-    return Fail(Errc::kTooLarge, "the image says it is " + std::to_string(size->width) + " x " +
-                                     std::to_string(size->height) + " pixels; the limit is " +
-                                     std::to_string(inputs.max_pixels) + " pixels");
-  }
+  const auto declared = CheckDeclaredSize(head, *format, inputs.max_pixels);
+  if (!declared) return tl::unexpected(declared.error());
   const auto started = std::chrono::steady_clock::now();
   double decode_seconds = 0;
   cv::Mat image, alpha;
@@ -521,21 +518,11 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   const double scale = std::max(static_cast<double>(out.width_px) / image.cols,
                                 static_cast<double>(out.height_px) / image.rows);
   out.effective_dpi = dpi / scale;
-  if (out.effective_dpi < profile.refuse_below_dpi && !inputs.allow_low_dpi) {
-    char why[256];
-    std::snprintf(why, sizeof why,
-                  "the image has %d x %d pixels: printed at %.0f x %.0f mm that is %.0f dpi, "
-                  "below the %d dpi this product needs (%d for a sharp print)",
-                  image.cols, image.rows, out.trim_width_mm, out.trim_height_mm, out.effective_dpi,
-                  profile.refuse_below_dpi, profile.warn_below_dpi);
-    return Fail(Errc::kUnprintable, why);
-  }
-  if (out.effective_dpi < profile.warn_below_dpi) {
-    char why[160];
-    std::snprintf(why, sizeof why, "low resolution: %.0f dpi on the print (%d wanted)",
-                  out.effective_dpi, profile.warn_below_dpi);
-    out.warnings.push_back(why);
-  }
+  char printed[160];
+  std::snprintf(printed, sizeof printed, "the image has %d x %d pixels: printed at %.0f x %.0f mm",
+                image.cols, image.rows, out.trim_width_mm, out.trim_height_mm);
+  const auto sharp = CheckResolution(inputs, profile, printed, out);
+  if (!sharp) return tl::unexpected(sharp.error());
   const double crop_w = std::min<double>(image.cols, out.width_px / scale);
   const double crop_h = std::min<double>(image.rows, out.height_px / scale);
   double x0 = (image.cols - crop_w) / 2, y0 = (image.rows - crop_h) / 2;
