@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_output.hpp"
 #include "keepsake/mesh/analysis.hpp"
 #include "keepsake/mesh/export.hpp"
 #include "keepsake/mesh/format.hpp"
@@ -50,26 +51,6 @@ json ReportJson(const mesh::RepairReport& r) {
           {"base_radius_mm", r.base_radius_mm},
           {"seconds", r.seconds},
           {"step_seconds", r.step_seconds}};
-}
-
-bool WriteJson(const fs::path& path, const json& body) {
-  return WriteFileAtomically(path, body.dump(2) + "\n");
-}
-
-void Progress(const MeshPrepareArgs& args, int percent, const char* phase) {
-  if (!args.progress_lines) return;
-  std::printf("progress %d %s\n", percent, phase);
-  std::fflush(stdout);
-}
-
-int Refuse(const MeshPrepareArgs& args, const fs::path& out_dir, json report,
-           const std::string& reason) {
-  report["printable"] = false;
-  report["reason"] = reason;
-  WriteJson(out_dir / "report.json", report);
-  // inside the worker the line becomes the job's reason, shown to staff as it is
-  std::cerr << (args.progress_lines ? "" : "keepsake mesh prepare: ") << reason << std::endl;
-  return 2;
 }
 
 json TuningJson(const MeshTuning& t) {
@@ -151,24 +132,20 @@ tl::expected<MeshTuning, std::string> ParseMeshTuning(const std::string& json_te
 
 int RunMeshPrepare(const MeshPrepareArgs& args) {
   const auto started = std::chrono::steady_clock::now();
-  const fs::path out_dir = fs::absolute(args.out_dir);
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) {
-    std::cerr << "keepsake mesh prepare: cannot create " << out_dir << ": " << ec.message() << "\n";
-    return 1;
-  }
+  const CommandOutput output(args.out_dir, "keepsake mesh prepare", args.progress_lines);
+  if (!output.Create()) return 1;
+  const fs::path& out_dir = output.dir();
   const double height_mm = args.tuning.height_mm.value_or(args.height_mm);
   json report = {{"input", fs::path(args.input).filename().string()},
                  {"height_mm", height_mm},
                  {"colour", args.colour},
                  {"tuning", TuningJson(args.tuning)}};
   std::ifstream in(args.input, std::ios::binary);
-  if (!in) return Refuse(args, out_dir, report, "cannot read " + args.input);
+  if (!in) return output.Refuse(report, "cannot read " + args.input);
   std::stringstream content;
   content << in.rdbuf();
   auto format = mesh::SniffMeshFormat(content.str());
-  if (!format) return Refuse(args, out_dir, report, "the file is not a 3D format Keepsake reads");
+  if (!format) return output.Refuse(report, "the file is not a 3D format Keepsake reads");
   report["format"] = mesh::MeshFormatName(*format);
 
   // The importer may open only files beside the input (an OBJ's MTL and textures); a ZIP
@@ -187,11 +164,11 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
     }
     phase = next;
     phase_started = now;
-    if (percent >= 0) Progress(args, percent, next);
+    if (percent >= 0) output.Progress(percent, next);
   };
   enter(5, "import");
   auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::ImportLimits{});
-  if (!imported) return Refuse(args, out_dir, report, imported.error().message);
+  if (!imported) return output.Refuse(report, imported.error().message);
   report["import"] = {{"file_vertices", imported->stats.file_vertices},
                       {"positions", imported->stats.positions},
                       {"triangles", imported->stats.triangles},
@@ -213,7 +190,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
   enter(20, "repair");
   auto repaired = mesh::RepairToSolid(imported->mesh, options);
-  if (!repaired) return Refuse(args, out_dir, report, repaired.error().message);
+  if (!repaired) return output.Refuse(report, repaired.error().message);
   report["repair"] = ReportJson(repaired->report);
 
   enter(80, "check");
@@ -228,7 +205,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       {"degenerate_faces", check.degenerate_faces},
                       {"shells", check.shells}};
   if (!check.Ok()) {
-    return Refuse(args, out_dir, report, "the repaired model failed its final check");
+    return output.Refuse(report, "the repaired model failed its final check");
   }
 
   enter(90, "walls");
@@ -243,11 +220,10 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   // Thin regions are the engineer's call (thicken, scale up); a model that is almost all
   // thin wall is a sheet, not a figure, and no setting makes it printable as ordered.
   if (walls.ShareBelow() > 0.9) {
-    return Refuse(args, out_dir, report,
-                  "the model is a thin sheet, not a solid: " +
-                      std::to_string(static_cast<int>(walls.ShareBelow() * 100)) +
-                      " % of its surface is thinner than " + std::to_string(args.min_wall_mm) +
-                      " mm at this height");
+    return output.Refuse(report, "the model is a thin sheet, not a solid: " +
+                                     std::to_string(static_cast<int>(walls.ShareBelow() * 100)) +
+                                     " % of its surface is thinner than " +
+                                     std::to_string(args.min_wall_mm) + " mm at this height");
   }
 
   const mesh::Stability stability = mesh::AnalyseStability(repaired->mesh);
@@ -302,10 +278,10 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
 
   enter(95, "export");
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
-  if (!written) return Refuse(args, out_dir, report, written.error());
+  if (!written) return output.Refuse(report, written.error());
   report["files"] = {{"model.stl", *written}};
   auto three_mf = mesh::WriteThreeMf(repaired->mesh, (out_dir / "model.3mf").string());
-  if (!three_mf) return Refuse(args, out_dir, report, three_mf.error());
+  if (!three_mf) return output.Refuse(report, three_mf.error());
   report["files"]["model.3mf"] = *three_mf;
   if (args.colour) {
     // full colour: the colours of the original surface, carried over to the repaired one
@@ -313,10 +289,10 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
       repaired->mesh.colors.assign(repaired->mesh.positions.size(), {200, 200, 200});
     }
     auto ply = mesh::WriteColorPly(repaired->mesh, (out_dir / "model.ply").string());
-    if (!ply) return Refuse(args, out_dir, report, ply.error());
+    if (!ply) return output.Refuse(report, ply.error());
     report["files"]["model.ply"] = *ply;
     auto wrl = mesh::WriteVrml(repaired->mesh, (out_dir / "model.wrl").string());
-    if (!wrl) return Refuse(args, out_dir, report, wrl.error());
+    if (!wrl) return output.Refuse(report, wrl.error());
     report["files"]["model.wrl"] = *wrl;
   }
 
@@ -331,9 +307,9 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                 args.min_wall_mm);
   auto png = mesh::RenderPreviewPng(
       {{&imported->mesh, "before", {}}, {&repaired->mesh, after_label, std::move(thin)}});
-  if (!png) return Refuse(args, out_dir, report, "the preview: " + png.error());
+  if (!png) return output.Refuse(report, "the preview: " + png.error());
   if (!WriteFileAtomically(out_dir / "preview.png", *png)) {
-    return Refuse(args, out_dir, report, "cannot write preview.png");
+    return output.Refuse(report, "cannot write preview.png");
   }
   report["files"]["preview.png"] = png->size();
   enter(-1, "");
@@ -341,11 +317,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!WriteJson(out_dir / "report.json", report)) {
-    std::cerr << "keepsake mesh prepare: cannot write report.json\n";
-    return 1;
-  }
-  return 0;
+  return output.Finish(report);
 }
 
 }  // namespace keepsake::services

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_output.hpp"
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/services/asset_files.hpp"
 
@@ -85,38 +86,15 @@ tl::expected<bool, std::string> ParsePrintTuning(const std::string& json_text) {
   return allow_low_dpi;
 }
 
-namespace {
-
-void Progress(const PrintRenderArgs& args, int percent, const char* phase) {
-  if (!args.progress_lines) return;
-  std::printf("progress %d %s\n", percent, phase);
-  std::fflush(stdout);
-}
-
-int Refuse(const PrintRenderArgs& args, const fs::path& out_dir, json report,
-           const std::string& reason) {
-  report["printable"] = false;
-  report["reason"] = reason;
-  WriteFileAtomically(out_dir / "report.json", report.dump(2) + "\n");
-  std::cerr << (args.progress_lines ? "" : "keepsake print render: ") << reason << std::endl;
-  return 2;
-}
-
-}  // namespace
-
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   const auto started = std::chrono::steady_clock::now();
-  const fs::path out_dir = fs::absolute(args.out_dir);
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) {
-    std::cerr << "keepsake print render: cannot create " << out_dir << ": " << ec.message() << "\n";
-    return 1;
-  }
+  const CommandOutput output(args.out_dir, "keepsake print render", args.progress_lines);
+  if (!output.Create()) return 1;
+  const fs::path& out_dir = output.dir();
   json report = {{"product", args.product}, {"input", fs::path(args.image).filename().string()}};
   const auto found = settings.profiles.find(args.product);
   if (found == settings.profiles.end()) {
-    return Refuse(args, out_dir, report, "no print profile for product " + args.product);
+    return output.Refuse(report, "no print profile for product " + args.product);
   }
   imaging::PrintProfile profile = found->second;
   if (args.size_mm > 0) {  // keychains come in sizes: a square trim of that side
@@ -129,11 +107,11 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   std::string head(64, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
-  if (!in.good() && head.empty()) return Refuse(args, out_dir, report, "cannot read the image");
+  if (!in.good() && head.empty()) return output.Refuse(report, "cannot read the image");
   if (!imaging::SniffImageFormat(head)) {
-    return Refuse(args, out_dir, report, "the file is not a PNG, JPEG or WebP image");
+    return output.Refuse(report, "the file is not a PNG, JPEG or WebP image");
   }
-  Progress(args, 10, "render");
+  output.Progress(10, "render");
   imaging::PrintInputs inputs;
   inputs.image_path = args.image;
   inputs.cmyk_profile_path = settings.cmyk_profile_path;
@@ -142,14 +120,14 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.preview_px = args.preview_px;
   inputs.max_pixels = args.max_pixels;
   auto rendered = imaging::RenderPrint(inputs, profile);
-  if (!rendered) return Refuse(args, out_dir, report, rendered.error().message);
-  Progress(args, 90, "write");
+  if (!rendered) return output.Refuse(report, rendered.error().message);
+  output.Progress(90, "write");
   const imaging::PrintResult& r = *rendered;
   for (const auto& [name, bytes] : {std::pair<const char*, const std::string*>{"print.pdf", &r.pdf},
                                     {"print.png", &r.png},
                                     {"preview.png", &r.preview_png}}) {
     if (!WriteFileAtomically(out_dir / name, *bytes)) {
-      return Refuse(args, out_dir, report, std::string("cannot write ") + name);
+      return output.Refuse(report, std::string("cannot write ") + name);
     }
     report["files"][name] = bytes->size();
   }
@@ -177,11 +155,7 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!WriteFileAtomically(out_dir / "report.json", report.dump(2) + "\n")) {
-    std::cerr << "keepsake print render: cannot write report.json\n";
-    return 1;
-  }
-  return 0;
+  return output.Finish(report);
 }
 
 }  // namespace keepsake::services

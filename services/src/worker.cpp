@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_output.hpp"
 #include "keepsake/imaging/inspect.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/mesh_command.hpp"
@@ -23,11 +24,6 @@ namespace keepsake::services {
 namespace {
 
 using nlohmann::json;
-
-void Progress(int percent, const char* phase) {
-  std::printf("progress %d %s\n", percent, phase);
-  std::fflush(stdout);
-}
 
 int Reject(const std::string& why) {
   std::cerr << why << std::endl;
@@ -98,10 +94,10 @@ int RenderPrint(const WorkerArgs& args) {
 int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warnings) {
   auto format = imaging::ParseImageFormat(args.format);
   if (!format) return Reject("unknown image format " + args.format);
-  Progress(10, "decode");
+  PrintProgressLine(10, "decode");
   auto inspected = imaging::InspectImage(args.input, *format, args.max_image_pixels);
   if (!inspected) return Reject("the image cannot be used: " + inspected.error().message);
-  Progress(90, "report");
+  PrintProgressLine(90, "report");
   const imaging::ImageInspection& i = *inspected;
   json result = {{"kind", "image"},        {"format", imaging::ImageFormatName(i.format)},
                  {"width_px", i.width_px}, {"height_px", i.height_px},

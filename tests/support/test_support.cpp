@@ -45,12 +45,13 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-std::string RunCommand(const std::vector<std::string>& argv, int* exit_code) {
+std::string RunCommand(const std::vector<std::string>& argv, int* exit_code, bool with_stderr) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe");
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
+    if (with_stderr) dup2(fds[1], 2);
     close(fds[0]);
     close(fds[1]);
     std::vector<char*> args;

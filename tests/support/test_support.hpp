@@ -32,8 +32,10 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs a command, returns its stdout; `exit_code` receives the exit status.
-std::string RunCommand(const std::vector<std::string>& argv, int* exit_code = nullptr);
+// Runs argv[0] (an absolute path); returns its stdout (with `with_stderr`, stderr too) and
+// puts the exit status in `exit_code`.
+std::string RunCommand(const std::vector<std::string>& argv, int* exit_code = nullptr,
+                       bool with_stderr = false);
 
 // `keepsake serve` as a child process on 127.0.0.1 and a free port.
 class ServerProcess {
