@@ -11,20 +11,25 @@ namespace keepsake::imaging {
 struct PdfPage {
   double width_pt = 0;  // MediaBox = BleedBox: trim plus bleed on every side
   double height_pt = 0;
-  double bleed_pt = 0;  // TrimBox is inset by this much
-  int image_width_px = 0;
+  double bleed_pt = 0;     // TrimBox is inset by this much
+  int image_width_px = 0;  // the artwork covering the page; none when cmyk is empty
   int image_height_px = 0;
-  std::string cmyk;         // 4 bytes per pixel, row by row, 8 bits per channel
-  std::string icc_profile;  // the CMYK output profile: the output intent
-  std::string intent_name;  // its description
-  std::string title;
+  std::string cmyk;  // 4 bytes per pixel, row by row, 8 bits per channel
   // vector layers in points from the lower left, each path closed: the cut (a stroke in the
   // spot colour CutContour) and the white underbase (a fill in the spot colour White)
   std::vector<std::vector<std::array<double, 2>>> cut_paths;
   std::vector<std::vector<std::array<double, 2>>> white_paths;
+  std::string vector_ops;  // drawn over the artwork in DeviceCMYK (a postcard's back), points
+};
+
+struct PdfDocument {
+  std::string icc_profile;  // the CMYK output profile: the output intent
+  std::string intent_name;  // its description
+  std::string title;
+  std::vector<PdfPage> pages;
 };
 
 // Returns the PDF bytes; throws std::exception (qpdf's) when qpdf cannot write.
-std::string WritePrintPdf(const PdfPage& page);
+std::string WritePrintPdf(const PdfDocument& document);
 
 }  // namespace keepsake::imaging

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <memory>
 
 #include <opencv2/core.hpp>
@@ -22,6 +23,7 @@
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
 #include "print_pdf.hpp"
+#include "text_outline.hpp"
 
 namespace keepsake::imaging {
 
@@ -103,8 +105,8 @@ std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model) {
   if (model.empty()) return {};
   cv::CascadeClassifier detector;
   if (!detector.load(model)) return {};
-  // detect on a copy at most 800 px across: faces that matter on a print are not tiny
-  const double shrink = std::min(1.0, 800.0 / std::max(bgr.cols, bgr.rows));
+  // detect on a copy at most 640 px across: faces that matter on a print are not tiny
+  const double shrink = std::min(1.0, 640.0 / std::max(bgr.cols, bgr.rows));
   cv::Mat grey;
   cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
   cv::resize(grey, grey, cv::Size(), shrink, shrink, cv::INTER_AREA);
@@ -157,12 +159,140 @@ struct Layers {
   double x0 = 0, y0 = 0, scale = 1;  // the crop's origin in the image and the image's scale
   std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths
   std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
+  const TextOutline* greeting = nullptr;           // postcards: the text for the back
 };
+
+// A postcard back's printed marks, in mm from the trim's top left.
+struct BackMark {
+  bool box = false;  // a rectangle (x0, y0)-(x1, y1); else a line
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  std::array<double, 4> cmyk{};
+  double width_pt = 0.5;
+  bool dashed = false;
+};
+
+std::vector<BackMark> LayOutBack(const PostcardBack& b, double trim_w, double trim_h) {
+  std::vector<BackMark> marks;
+  const std::array<double, 4> grey{0, 0, 0, 0.55};
+  if (b.divider_x_mm > 0) {
+    marks.push_back({false, b.divider_x_mm, std::max(10.0, b.keep_clear_mm[1] + 4), b.divider_x_mm,
+                     trim_h - 8, grey, 0.5, false});
+  }
+  for (int k = 0; k < b.postcode_boxes; ++k) {
+    const double x = b.boxes_at_mm[0] + k * (b.box_mm[0] + b.box_gap_mm);
+    marks.push_back({true, x, b.boxes_at_mm[1], x + b.box_mm[0], b.boxes_at_mm[1] + b.box_mm[1],
+                     b.box_cmyk, 0.8, false});
+  }
+  if (b.stamp_mm[0] > 0) {
+    const double x1 = trim_w - b.stamp_from_top_right_mm[0];
+    const double y0 = b.stamp_from_top_right_mm[1];
+    marks.push_back({true, x1 - b.stamp_mm[0], y0, x1, y0 + b.stamp_mm[1], grey, 0.5, true});
+  }
+  for (int k = 0; k < b.address_lines; ++k) {
+    const double y = b.lines_top_mm + k * b.lines_spacing_mm;
+    marks.push_back({false, b.lines_left_mm, y, trim_w - b.lines_right_mm, y, grey, 0.4, false});
+  }
+  return marks;
+}
+
+// The back as PDF operators (DeviceCMYK, points from the page's lower left).
+std::string BackPdfOps(const PostcardBack& b, const TextOutline* greeting, double trim_w,
+                       double trim_h, double bleed_mm) {
+  const double page_h = (trim_h + 2 * bleed_mm) * kPtPerMm;
+  auto x = [&](double mm) { return (bleed_mm + mm) * kPtPerMm; };
+  auto y = [&](double mm) { return page_h - (bleed_mm + mm) * kPtPerMm; };
+  auto num = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", v);
+    return std::string(text);
+  };
+  std::string ops;
+  for (const BackMark& m : LayOutBack(b, trim_w, trim_h)) {
+    ops += "q " + num(m.cmyk[0]) + " " + num(m.cmyk[1]) + " " + num(m.cmyk[2]) + " " +
+           num(m.cmyk[3]) + " K " + num(m.width_pt) + " w" + (m.dashed ? " [2 2] 0 d\n" : "\n");
+    if (m.box) {
+      ops += num(x(m.x0)) + " " + num(y(m.y1)) + " " + num(x(m.x1) - x(m.x0)) + " " +
+             num(y(m.y0) - y(m.y1)) + " re S Q\n";
+    } else {
+      ops += num(x(m.x0)) + " " + num(y(m.y0)) + " m " + num(x(m.x1)) + " " + num(y(m.y1)) +
+             " l S Q\n";
+    }
+  }
+  if (greeting != nullptr && !greeting->ops.empty()) {
+    // the text: glyph outlines filled in pure black (K only, sharp on any press)
+    const double gx = b.greeting_box_mm[0], gy = b.greeting_box_mm[1];
+    ops += "q 0 0 0 1 k\n";
+    for (const OutlineOp& op : greeting->ops) {
+      if (op.op == 'h') {
+        ops += "h\n";
+        continue;
+      }
+      const int points = op.op == 'c' ? 3 : 1;
+      for (int k = 0; k < points; ++k) {
+        ops += num(x(gx + op.v[2 * k])) + " " + num(y(gy + op.v[2 * k + 1])) + " ";
+      }
+      ops += std::string(1, op.op) + "\n";
+    }
+    ops += "f Q\n";
+  }
+  return ops;
+}
+
+// The back for the preview, at `px_per_mm`, bleed included.
+cv::Mat BackPreview(const PostcardBack& b, const TextOutline* greeting, double trim_w,
+                    double trim_h, double bleed_mm, double px_per_mm) {
+  cv::Mat back(static_cast<int>(std::lround((trim_h + 2 * bleed_mm) * px_per_mm)),
+               static_cast<int>(std::lround((trim_w + 2 * bleed_mm) * px_per_mm)), CV_8UC3,
+               cv::Scalar::all(255));
+  auto at = [&](double x_mm, double y_mm) {
+    return cv::Point2d((bleed_mm + x_mm) * px_per_mm, (bleed_mm + y_mm) * px_per_mm);
+  };
+  for (const BackMark& m : LayOutBack(b, trim_w, trim_h)) {
+    const cv::Scalar colour(255 * (1 - m.cmyk[2]) * (1 - m.cmyk[3]),
+                            255 * (1 - m.cmyk[1]) * (1 - m.cmyk[3]),
+                            255 * (1 - m.cmyk[0]) * (1 - m.cmyk[3]));
+    const int width = std::max(1, static_cast<int>(std::lround(m.width_pt / kPtPerMm * px_per_mm)));
+    if (m.box) {
+      cv::rectangle(back, at(m.x0, m.y0), at(m.x1, m.y1), colour, width, cv::LINE_AA);
+    } else {
+      cv::line(back, at(m.x0, m.y0), at(m.x1, m.y1), colour, width, cv::LINE_AA);
+    }
+  }
+  if (greeting != nullptr) {
+    std::vector<std::vector<cv::Point>> polygons;
+    for (const auto& polygon : FlattenOutline(greeting->ops)) {
+      polygons.emplace_back();
+      for (const auto& q : polygon) {
+        polygons.back().emplace_back(at(b.greeting_box_mm[0] + q[0], b.greeting_box_mm[1] + q[1]) *
+                                     8.0);
+      }
+    }
+    // sub-pixel precision (3 bits): small glyphs keep their shape
+    cv::fillPoly(back, polygons, cv::Scalar::all(0), cv::LINE_AA, 3);
+  }
+  const double bleed = bleed_mm * px_per_mm;
+  cv::rectangle(back, cv::Point2d(bleed, bleed), cv::Point2d(back.cols - bleed, back.rows - bleed),
+                cv::Scalar(40, 40, 220), 2, cv::LINE_AA);
+  return back;
+}
+
+// Two sides next to each other, with a grey gap, for the preview.
+cv::Mat SideBySide(const cv::Mat& front, const cv::Mat& back) {
+  const int gap = std::max(12, front.cols / 40);
+  cv::Mat both(std::max(front.rows, back.rows), front.cols + gap + back.cols, CV_8UC3,
+               cv::Scalar::all(225));
+  front.copyTo(both(cv::Rect(0, 0, front.cols, front.rows)));
+  back.copyTo(both(cv::Rect(front.cols + gap, 0, back.cols, back.rows)));
+  return both;
+}
 
 // CMYK, the PDF, the PNG and the preview, from the laid-out artwork (canvas at target dpi).
 tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& profile,
                                  const cv::Mat& artwork, const Layers& layers, PrintResult& out) {
   auto last = std::chrono::steady_clock::now();
+  // the PNG is encoded on the other core while this one makes the CMYK PDF
+  std::future<std::string> png =
+      std::async(std::launch::async, [&] { return PngWithDpi(artwork, profile.target_dpi); });
   // CMYK for the press: sRGB in (what generators make), the shop's output profile out
   const std::string icc = ReadFilePrefix(inputs.cmyk_profile_path, 16 << 20);
   std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
@@ -190,6 +320,10 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
   cmsDeleteTransform(transform);
 
   Step(out, last, "cmyk");
+  PdfDocument document;
+  document.icc_profile = icc;
+  document.intent_name = out.output_intent;
+  document.title = "Keepsake " + profile.id;
   PdfPage page;
   const double page_w_mm = out.trim_width_mm + 2 * profile.bleed_mm;
   const double page_h_mm = out.trim_height_mm + 2 * profile.bleed_mm;
@@ -218,18 +352,43 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
   page.image_width_px = out.width_px;
   page.image_height_px = out.height_px;
   page.cmyk = std::move(cmyk_pixels);
-  page.icc_profile = icc;
-  page.intent_name = out.output_intent;
-  page.title = "Keepsake " + profile.id;
+  document.pages.push_back(std::move(page));
+  const PdfPage& front = document.pages.front();
+  if (inputs.sides == 2) {
+    // the back of a double-sided piece: the sheet turned over its vertical axis, so the
+    // artwork, the underbase and the cut are mirrored left to right and register with the front
+    PdfPage back = front;
+    for (int y = 0; y < out.height_px; ++y) {
+      uint32_t* row =
+          reinterpret_cast<uint32_t*>(back.cmyk.data()) + static_cast<size_t>(y) * out.width_px;
+      std::reverse(row, row + out.width_px);
+    }
+    for (auto* paths : {&back.cut_paths, &back.white_paths}) {
+      for (auto& path : *paths) {
+        for (auto& q : path) q[0] = back.width_pt - q[0];
+      }
+    }
+    document.pages.push_back(std::move(back));
+  } else if (profile.back.present) {
+    // a postcard's address side, as listed (landscape), with the greeting
+    PdfPage back;
+    back.width_pt = (profile.trim_width_mm + 2 * profile.bleed_mm) * kPtPerMm;
+    back.height_pt = (profile.trim_height_mm + 2 * profile.bleed_mm) * kPtPerMm;
+    back.bleed_pt = front.bleed_pt;
+    back.vector_ops = BackPdfOps(profile.back, layers.greeting, profile.trim_width_mm,
+                                 profile.trim_height_mm, profile.bleed_mm);
+    document.pages.push_back(std::move(back));
+  }
+  out.pages = static_cast<int>(document.pages.size());
   try {
-    out.pdf = WritePrintPdf(page);
+    out.pdf = WritePrintPdf(document);
   } catch (const std::exception& e) {
     return tl::unexpected(
         Error{Errc::kInternal, std::string("the PDF cannot be written: ") + e.what()});
   }
   Step(out, last, "pdf");
-  out.png = PngWithDpi(artwork, profile.target_dpi);
-  Step(out, last, "png");
+  out.png = png.get();
+  Step(out, last, "png (after the pdf)");
 
   // preview: the artwork with the bleed greyed, the trim line and the safe line drawn
   const double shrink =
@@ -277,11 +436,104 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
                              f.width * layers.scale * shrink, f.height * layers.scale * shrink);
     cv::rectangle(preview, on_page, cv::Scalar(60, 180, 60), 1, cv::LINE_AA);
   }
+  if (inputs.sides == 2) {
+    cv::Mat back;
+    cv::flip(preview, back, 1);
+    preview = SideBySide(preview, back);
+  } else if (profile.back.present) {
+    preview = SideBySide(preview, BackPreview(profile.back, layers.greeting, profile.trim_width_mm,
+                                              profile.trim_height_mm, profile.bleed_mm, px_per_mm));
+  }
   std::vector<uchar> encoded;
   cv::imencode(".png", preview, encoded);
   out.preview_png.assign(encoded.begin(), encoded.end());
   Step(out, last, "preview");
   return {};
+}
+
+// True when no two edges of the closed polygon cross (neighbours share their end point).
+bool PolygonIsSimple(const std::vector<cv::Point>& polygon) {
+  const size_t n = polygon.size();
+  auto cross = [](cv::Point2d o, cv::Point2d a, cv::Point2d b) {
+    return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const cv::Point2d a = polygon[i], b = polygon[(i + 1) % n];
+    for (size_t j = i + 2; j < n; ++j) {
+      if (i == 0 && j == n - 1) continue;  // the closing edge meets the first one
+      const cv::Point2d c = polygon[j], d = polygon[(j + 1) % n];
+      const double d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c),
+                   d4 = cross(a, b, d);
+      if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)))
+        return false;
+    }
+  }
+  return true;
+}
+
+// The subject of a picture without transparency, as an alpha mask: OpenCV's GrabCut seeded
+// with the picture's border as background. Only for a plain background (what image-to-3D
+// generators are given): when the border's colours vary (a scene), no cut could be trusted and
+// the picture is refused. Works on a copy at most 400 px across; the mask is scaled back up.
+tl::expected<cv::Mat, Error> SegmentSubject(const cv::Mat& bgr) {
+  const double shrink = std::min(1.0, 400.0 / std::max(bgr.cols, bgr.rows));
+  cv::Mat small;
+  cv::resize(bgr, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+  const int frame = std::max(2, std::min(small.cols, small.rows) / 50);
+  cv::Mat is_frame(small.size(), CV_8U, cv::Scalar(255));
+  is_frame(cv::Rect(frame, frame, small.cols - 2 * frame, small.rows - 2 * frame)).setTo(0);
+  // the background's colour: the median of the frame, channel by channel
+  std::vector<uint8_t> channel[3];
+  for (int y = 0; y < small.rows; ++y) {
+    for (int x = 0; x < small.cols; ++x) {
+      if (is_frame.at<uint8_t>(y, x) == 0) continue;
+      const cv::Vec3b p = small.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) channel[c].push_back(p[c]);
+    }
+  }
+  cv::Vec3b background;
+  for (int c = 0; c < 3; ++c) {
+    std::nth_element(channel[c].begin(), channel[c].begin() + channel[c].size() / 2,
+                     channel[c].end());
+    background[c] = channel[c][channel[c].size() / 2];
+  }
+  constexpr double kNear = 28;  // colour distance that still counts as the background
+  cv::Mat mask(small.size(), CV_8U);
+  int frame_pixels = 0, frame_near = 0;
+  for (int y = 0; y < small.rows; ++y) {
+    for (int x = 0; x < small.cols; ++x) {
+      const cv::Vec3b p = small.at<cv::Vec3b>(y, x);
+      const double distance = cv::norm(cv::Vec3d(p) - cv::Vec3d(background));
+      const bool near = distance < kNear;
+      const bool on_frame = is_frame.at<uint8_t>(y, x) != 0;
+      frame_pixels += on_frame;
+      frame_near += on_frame && near;
+      mask.at<uint8_t>(y, x) = on_frame && near ? cv::GC_BGD : near ? cv::GC_PR_BGD : cv::GC_PR_FGD;
+    }
+  }
+  // a subject may touch the picture's edge (a bust at the bottom), a scene fills the frame
+  if (frame_near * 10 < frame_pixels * 7) {
+    return tl::unexpected(
+        Error{Errc::kUnprintable,
+              "a die-cut product needs a picture with a transparent or plain background: this one "
+              "has a scene behind the subject, so no cut line can follow it"});
+  }
+  cv::Mat bgd_model, fgd_model;
+  cv::grabCut(small, mask, cv::Rect(), bgd_model, fgd_model, 5, cv::GC_INIT_WITH_MASK);
+  cv::Mat subject = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
+  // specks the colour model kept are not parts of the subject
+  cv::morphologyEx(subject, subject, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+  const auto found = static_cast<size_t>(cv::countNonZero(subject));
+  if (found < subject.total() / 100 || found > subject.total() * 95 / 100) {
+    return tl::unexpected(Error{Errc::kUnprintable,
+                                "the subject cannot be told apart from the background; send a "
+                                "picture with a transparent background"});
+  }
+  cv::Mat alpha;
+  cv::resize(subject, alpha, bgr.size(), 0, 0, cv::INTER_LINEAR);
+  cv::threshold(alpha, alpha, 127, 255, cv::THRESH_BINARY);
+  return alpha;
 }
 
 // Die-cut products: the subject comes from the picture's transparency, is fitted inside the
@@ -290,12 +542,28 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
 // subject are left out, with a warning), plus the ring hole for keychains. Clear acrylic gets
 // a White underbase under the artwork, choked so that it never shows past the ink.
 tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
-                                              const PrintProfile& profile, const cv::Mat& image,
-                                              const cv::Mat& alpha) {
-  if (alpha.empty()) {
-    return Fail(Errc::kUnprintable,
-                "a die-cut product needs a picture with a transparent background: the cut "
-                "follows the subject's outline");
+                                              const PrintProfile& profile,
+                                              const cv::Mat& given_image,
+                                              const cv::Mat& given_alpha) {
+  cv::Mat image = given_image;
+  cv::Mat alpha = given_alpha;
+  double opaque_min = 0;
+  if (!alpha.empty()) cv::minMaxLoc(alpha, &opaque_min);
+  const bool segmented = alpha.empty() || opaque_min == 255;  // no transparency to follow
+  if (segmented) {
+    auto found = SegmentSubject(image);
+    if (!found) return tl::unexpected(found.error());
+    alpha = *found;
+    // the background goes, as a transparent picture's does: white paper (or clear acrylic)
+    // around the subject, with a soft pixel at the edge
+    cv::Mat soft;
+    cv::GaussianBlur(alpha, soft, cv::Size(3, 3), 0);
+    const cv::Mat white(image.size(), CV_8UC3, cv::Scalar::all(255));
+    cv::Mat weight;
+    soft.convertTo(weight, CV_32F, 1.0 / 255);
+    cv::Mat composed;
+    cv::blendLinear(image, white, weight, 1.0f - weight, composed);
+    image = composed;
   }
   cv::Mat subject = alpha > 16;  // faint glass edges count as subject, noise does not
   if (cv::countNonZero(subject) == 0) {
@@ -335,6 +603,12 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
                            "): the outline runs straight there");
   }
   out.crop_px = {box.x, box.y, box.width, box.height};
+  out.segmented = segmented;
+  if (segmented) {
+    out.warnings.push_back(
+        "the picture has no transparency: the subject was found by segmentation against its "
+        "plain background; check the cut line");
+  }
 
   // the subject on the canvas, centred in its room below the tab
   const cv::Size placed(std::max(1, static_cast<int>(std::lround(box.width * scale))),
@@ -362,10 +636,20 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
     const int r = std::max(1, static_cast<int>(std::lround(radius_px)));
     return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
   };
+  // closing rounds concave corners; the mask is padded with background first, because
+  // OpenCV's erosion treats the canvas's edge as foreground and a cut reaching near it would
+  // stick to it, out through the bleed
+  auto round_corners = [&disc](cv::Mat& shape, double radius_px) {
+    const int pad = static_cast<int>(std::lround(radius_px)) + 2;
+    cv::Mat padded;
+    cv::copyMakeBorder(shape, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(0));
+    cv::morphologyEx(padded, padded, cv::MORPH_CLOSE, disc(radius_px));
+    padded(cv::Rect(pad, pad, shape.cols, shape.rows)).copyTo(shape);
+  };
   cv::Mat cut;
   cv::dilate(filled, cut, disc(offset_px));
   const double corner_px = profile.min_corner_radius_mm * px_per_mm;
-  cv::morphologyEx(cut, cut, cv::MORPH_CLOSE, disc(corner_px));
+  round_corners(cut, corner_px);
 
   std::vector<std::vector<cv::Point>> contours;
   cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
@@ -398,7 +682,7 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
                               static_cast<float>(y_top - tab_r + px_per_mm));
     cv::circle(cut, hole_centre, static_cast<int>(std::lround(tab_r)), cv::Scalar(255), cv::FILLED,
                cv::LINE_8);
-    cv::morphologyEx(cut, cut, cv::MORPH_CLOSE, disc(corner_px * 2));  // a fillet at the neck
+    round_corners(cut, corner_px * 2);  // a fillet at the neck
     cv::circle(artwork, hole_centre, static_cast<int>(std::lround(hole_px)), cv::Scalar::all(255),
                cv::FILLED);
   }
@@ -408,6 +692,23 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   std::vector<cv::Point> simple;
   cv::approxPolyDP(contours[main], simple, 0.05 * px_per_mm, true);  // within 0.05 mm
   layers.cut_px.emplace_back(simple.begin(), simple.end());
+  // the checks a cutter needs, on what is sent: no corner tighter than the minimum radius (an
+  // opening and a closing by that radius change the shape by no more than pixel noise) and a
+  // path that does not cross itself
+  cv::Mat rounded = cut.clone();
+  cv::morphologyEx(rounded, rounded, cv::MORPH_OPEN, disc(corner_px));
+  round_corners(rounded, corner_px);
+  cv::Mat changed;
+  cv::bitwise_xor(rounded, cut, changed);
+  // a pixel-wide seam along the outline is discretisation, a corner is a lump of pixels
+  cv::morphologyEx(changed, changed, cv::MORPH_OPEN, disc(1.5));
+  out.cut_min_radius_ok = cv::countNonZero(changed) == 0;
+  out.cut_simple = PolygonIsSimple(simple);
+  if (!out.cut_min_radius_ok) {
+    out.warnings.push_back("the cut line has a corner tighter than " +
+                           std::to_string(profile.min_corner_radius_mm).substr(0, 3) + " mm");
+  }
+  if (!out.cut_simple) out.warnings.push_back("the cut line crosses itself");
   if (hole_px > 0) {
     std::vector<cv::Point2f> hole;
     for (int k = 0; k < 72; ++k) {
@@ -444,6 +745,23 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   if (!format) return Fail(Errc::kUnreadable, "the file is not a PNG, JPEG or WebP image");
   const auto declared = CheckDeclaredSize(head, *format, inputs.max_pixels);
   if (!declared) return tl::unexpected(declared.error());
+  // the options, before any pixel is decoded: a greeting that does not fit is refused at once
+  if (inputs.sides != 1 && (inputs.sides != 2 || !profile.may_be_double_sided)) {
+    return Fail(Errc::kUnprintable, profile.may_be_double_sided
+                                        ? "sides must be 1 or 2"
+                                        : profile.id + " is printed on one side only");
+  }
+  TextOutline greeting;
+  if (!inputs.text.empty()) {
+    if (!profile.back.present || profile.back.greeting_box_mm[2] <= 0) {
+      return Fail(Errc::kUnprintable, profile.id + " has no room for a greeting");
+    }
+    const auto& box = profile.back.greeting_box_mm;
+    auto laid_out =
+        OutlineText(inputs.text, profile.back.font_path, profile.back.greeting_pt, box[2], box[3]);
+    if (!laid_out) return tl::unexpected(laid_out.error());
+    greeting = std::move(*laid_out);
+  }
   const auto started = std::chrono::steady_clock::now();
   double decode_seconds = 0;
   cv::Mat image, alpha;
@@ -567,9 +885,10 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
              scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
 
   Step(out, last, "fit and resample");
-  Layers layers{faces, x0, y0, scale, {}, {}};
+  Layers layers{faces, x0, y0, scale, {}, {}, &greeting};
   auto finished = Finish(inputs, profile, artwork, layers, out);
   if (!finished) return tl::unexpected(finished.error());
+  out.greeting_lines = greeting.lines;
   return out;
 }
 

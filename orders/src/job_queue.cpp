@@ -133,6 +133,7 @@ Result<void> Store::CompleteJob(int64_t job_id, const std::string& owner, const 
     upd.bind(3, NowUtcIso());
     upd.bind(4, job_id);
     upd.exec();
+    if (item_event.empty()) return {};  // a job about the item, not of it (claim evidence)
     return EndItem(db, job->item_id, item_event, "");
   });
 }
@@ -163,7 +164,13 @@ Result<void> Store::FailJob(int64_t job_id, const std::string& owner, const std:
             0, item->order_id, item->id, "", "keepsake", "system",
             again ? "job.retry" : "job.failed", "", "", reason,
             nlohmann::json{{"job", job_id}, {"attempt", job->attempts}, {"state", state}}.dump()});
-    if (again) return {};
+    if (again || item_event.empty()) return {};
+    // customer service hears of it at once: a fault ticket on the order, in this transaction
+    rows::InsertTicket(db,
+                       NewTicket{item->order_id, "fault", "system", 3,
+                                 "item " + std::to_string(item->id) + " (" + item->product +
+                                     "): " + job->kind + " failed: " + reason},
+                       Actor{"keepsake", Role::kSystem}, item->id);
     return EndItem(db, job->item_id, item_event, reason);
   });
 }

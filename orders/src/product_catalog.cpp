@@ -51,6 +51,15 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
       return Fail(Errc::kInvalidArgument,
                   "product " + product.id + ": kind must be 'figure' or 'print2d'");
     }
+    if (entry.contains("text")) {
+      const json& text = entry["text"];
+      if (!text.is_object() || !text.contains("max_chars") ||
+          !text["max_chars"].is_number_integer() || text["max_chars"].get<int>() <= 0) {
+        return Fail(Errc::kInvalidArgument,
+                    "product " + product.id + ": text must be {\"max_chars\": N}");
+      }
+      product.max_text_chars = text["max_chars"].get<int>();
+    }
     if (entry.contains("options")) {
       if (!entry["options"].is_object()) {
         return Fail(Errc::kInvalidArgument,
@@ -114,6 +123,42 @@ const Material* ProductCatalog::FindMaterial(const std::string& id) const {
     if (m.id == id) return &m;
   }
   return nullptr;
+}
+
+Result<void> ProductCatalog::CheckText(const std::string& product_id, const std::string& text,
+                                       const std::string& field) const {
+  if (text.empty()) return {};
+  const Product* product = Find(product_id);
+  if (product == nullptr) return {};  // ResolveOptions names the unknown product
+  if (product->max_text_chars == 0) {
+    return Fail(Errc::kInvalidArgument, "product " + product_id + " takes no text", field);
+  }
+  int characters = 0;
+  for (size_t i = 0; i < text.size(); ++characters) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const size_t length = b < 0x80             ? 1
+                          : (b & 0xE0) == 0xC0 ? 2
+                          : (b & 0xF0) == 0xE0 ? 3
+                          : (b & 0xF8) == 0xF0 ? 4
+                                               : 0;
+    bool valid = length != 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (!valid) return Fail(Errc::kInvalidArgument, "the text is not valid UTF-8", field);
+    if (length == 1 && ((b < 0x20 && b != '\n') || b == 0x7F)) {
+      return Fail(Errc::kInvalidArgument,
+                  "the text has a control character; only text and line breaks print", field);
+    }
+    i += length;
+  }
+  if (characters > product->max_text_chars) {
+    return Fail(Errc::kInvalidArgument,
+                "the text has " + std::to_string(characters) + " characters; " + product_id +
+                    " takes at most " + std::to_string(product->max_text_chars),
+                field);
+  }
+  return {};
 }
 
 Result<std::map<std::string, int64_t>> ProductCatalog::ResolveOptions(

@@ -140,6 +140,141 @@ CREATE INDEX items_review ON items(state, updated_at);
       R"sql(
 ALTER TABLE items ADD COLUMN tuning TEXT NOT NULL DEFAULT '{}';
 )sql",
+      // 5: the customer's greeting printed on a postcard's back (personal: purged with the
+      // customer's data)
+      R"sql(
+ALTER TABLE items ADD COLUMN text TEXT NOT NULL DEFAULT '';
+)sql",
+      // 6: customer service. Searches by phone (whole, or the last four digits with the
+      // name) use these indexes; tickets with their log; the purge's deletion records.
+      R"sql(
+CREATE INDEX customers_phone ON customers(phone);
+CREATE INDEX customers_phone_last4 ON customers(substr(phone, -4), name);
+CREATE INDEX orders_customer ON orders(customer_id);
+CREATE TABLE tickets (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER REFERENCES orders(id),
+  type TEXT NOT NULL CHECK (type IN ('query', 'complaint', 'change_request', 'fault')),
+  channel TEXT NOT NULL CHECK (channel IN ('phone', 'chat', 'channel_api', 'system')),
+  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),
+  state TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  opened_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  first_response_at TEXT NOT NULL DEFAULT '',
+  resolved_at TEXT NOT NULL DEFAULT '',
+  paused_ms INTEGER NOT NULL DEFAULT 0,
+  paused_since TEXT NOT NULL DEFAULT '',
+  breaches TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX tickets_state ON tickets(state, id);
+CREATE INDEX tickets_order ON tickets(order_id, id);
+CREATE TABLE ticket_log (
+  id INTEGER PRIMARY KEY,
+  ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+  at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  role TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('message', 'note', 'state', 'breach')),
+  body TEXT NOT NULL
+);
+CREATE INDEX ticket_log_ticket ON ticket_log(ticket_id, id);
+CREATE TABLE purges (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  completed_before TEXT NOT NULL,
+  orders INTEGER NOT NULL,
+  customers INTEGER NOT NULL,
+  digest TEXT NOT NULL
+);
+)sql",
+      // 7: notifications to the channel: an outbox written in the transaction of the change
+      // (so no change goes unannounced and none is announced that did not happen), delivered
+      // by the server with retries; every delivery attempt is kept for admins
+      R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  at TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+CREATE TABLE webhook_attempts (
+  id INTEGER PRIMARY KEY,
+  outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+  at TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_outbox ON webhook_attempts(outbox_id, id);
+)sql",
+      // 8: warranty claims per item; a reprint is a new order marked as the reshipment of the
+      // original, whose item reuses the approved print file
+      R"sql(
+CREATE TABLE claims (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  reason TEXT NOT NULL CHECK (reason IN ('damaged_in_transit', 'print_defect', 'colour_off',
+                                          'wrong_item', 'lost_parcel')),
+  description TEXT NOT NULL DEFAULT '',
+  evidence TEXT NOT NULL DEFAULT '[]',
+  state TEXT NOT NULL,
+  override_reason TEXT NOT NULL DEFAULT '',
+  decision_note TEXT NOT NULL DEFAULT '',
+  refund_cents INTEGER NOT NULL DEFAULT 0,
+  refund_reference TEXT NOT NULL DEFAULT '',
+  reprint_order_id INTEGER REFERENCES orders(id),
+  opened_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX claims_order ON claims(order_id, id);
+CREATE INDEX claims_state ON claims(state, id);
+ALTER TABLE orders ADD COLUMN reshipment_of INTEGER REFERENCES orders(id);
+)sql",
+      // 9: shipments (one or more parcels per order; a reprint's is a reshipment) and the
+      // tracking events they receive; searchable by tracking number
+      R"sql(
+CREATE TABLE shipments (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  carrier TEXT NOT NULL,
+  tracking_number TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reshipment INTEGER NOT NULL DEFAULT 0,
+  weight_g INTEGER NOT NULL DEFAULT 0,
+  size_mm TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE UNIQUE INDEX shipments_carrier_tracking ON shipments(carrier, tracking_number);
+CREATE INDEX shipments_tracking ON shipments(tracking_number);
+CREATE INDEX shipments_order ON shipments(order_id, id);
+CREATE TABLE tracking_events (
+  id INTEGER PRIMARY KEY,
+  shipment_id INTEGER NOT NULL REFERENCES shipments(id),
+  event_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  carrier_code TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  received_at TEXT NOT NULL,
+  UNIQUE (shipment_id, event_id)
+);
+)sql",
   };
   return migrations;
 }

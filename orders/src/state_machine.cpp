@@ -84,6 +84,48 @@ const StateMachine& OrderStateMachine() {
   return machine;
 }
 
+// Warranty claims. approve_reprint creates the reshipment order in the same transaction.
+const StateMachine& ClaimStateMachine() {
+  static const StateMachine machine(
+      "claim",
+      {"submitted", "under_review", "approved_reprint", "approved_refund", "rejected", "fulfilled",
+       "closed"},
+      {
+          {"submitted", "start_review", "under_review", {R::kCs, R::kAdmin}},
+          {"under_review", "approve_reprint", "approved_reprint", {R::kCs, R::kAdmin}},
+          {"under_review", "approve_refund", "approved_refund", {R::kCs, R::kAdmin}},
+          {"under_review", "reject", "rejected", {R::kCs, R::kAdmin}},
+          {"approved_reprint", "fulfil", "fulfilled", {R::kCs, R::kAdmin, R::kLogistics}},
+          {"approved_refund", "fulfil", "fulfilled", {R::kCs, R::kAdmin}},
+          {"fulfilled", "close", "closed", {R::kCs, R::kAdmin}},
+          {"rejected", "close", "closed", {R::kCs, R::kAdmin}},
+      });
+  return machine;
+}
+
+// Customer-service tickets. The SLA's resolution clock pauses in pending_customer.
+const StateMachine& TicketStateMachine() {
+  static const StateMachine machine(
+      "ticket", {"open", "pending_customer", "pending_internal", "resolved", "closed"},
+      {
+          {"open", "wait_customer", "pending_customer", {R::kCs, R::kAdmin}},
+          {"open", "wait_internal", "pending_internal", {R::kCs, R::kAdmin}},
+          {"open", "resolve", "resolved", {R::kCs, R::kAdmin}},
+          {"pending_customer", "customer_replied", "open", {R::kCs, R::kAdmin, R::kChannel}},
+          {"pending_customer", "wait_internal", "pending_internal", {R::kCs, R::kAdmin}},
+          {"pending_customer", "resolve", "resolved", {R::kCs, R::kAdmin}},
+          {"pending_internal",
+           "internal_done",
+           "open",
+           {R::kCs, R::kAdmin, R::kModeler, R::kLogistics, R::kProduction}},
+          {"pending_internal", "wait_customer", "pending_customer", {R::kCs, R::kAdmin}},
+          {"pending_internal", "resolve", "resolved", {R::kCs, R::kAdmin}},
+          {"resolved", "reopen", "open", {R::kCs, R::kAdmin, R::kChannel}},
+          {"resolved", "close", "closed", {R::kCs, R::kAdmin, R::kSystem}},
+      });
+  return machine;
+}
+
 const StateMachine& ItemStateMachine() {
   static const StateMachine machine(
       "item",

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <regex>
+#include <set>
 
 #include <SQLiteCpp/Backup.h>
 #include <nlohmann/json.hpp>
@@ -31,6 +32,12 @@ std::string NowUtcIso() {
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(ms.count() % 1000));
   return buf;
+}
+
+std::string OrderNumber(int64_t order_id) {
+  char number[24];
+  std::snprintf(number, sizeof number, "KS%08lld", static_cast<long long>(order_id));
+  return number;
 }
 
 int64_t NowUnixMs() {
@@ -176,13 +183,38 @@ void AppendEvent(SQLite::Database& db, const Event& e) {
   ins.bind(9, e.reason);
   ins.bind(10, e.detail.empty() ? std::string("{}") : e.detail);
   ins.exec();
+  // the channel hears of state changes (and claim decisions) through the outbox, in this
+  // transaction: the event's id is the notification's id, so a receiver can de-duplicate
+  static const std::set<std::string> notified = {"order.created", "order.transition",
+                                                 "item.transition", "claim.decided",
+                                                 "shipment.transition"};
+  if (notified.count(e.kind) == 0) return;
+  const int64_t event_id = db.getLastInsertRowid();
+  const std::string number = OrderNumber(e.order_id);
+  const std::string at = e.at.empty() ? NowUtcIso() : e.at;
+  json data = {{"order", number}, {"from", e.from_state}, {"to", e.to_state}};
+  if (e.item_id) data["item"] = *e.item_id;
+  if (!e.reason.empty()) data["reason"] = e.reason;
+  const json body = {{"id", "evt_" + std::to_string(event_id)},
+                     {"type", e.kind},
+                     {"created_at", at},
+                     {"data", data}};
+  SQLite::Statement out(db,
+                        "INSERT INTO outbox(event_id, kind, at, body, next_attempt_ms) "
+                        "VALUES(?,?,?,?,?)");
+  out.bind(1, "evt_" + std::to_string(event_id));
+  out.bind(2, e.kind);
+  out.bind(3, at);
+  out.bind(4, body.dump());
+  out.bind(5, NowUnixMs());
+  out.exec();
 }
 
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts) {
   const std::string now = NowUtcIso();
   // the job keeps the item's product, options and fine-tuning as they were when it was queued
-  SQLite::Statement options(db, "SELECT product, options, tuning FROM items WHERE id = ?");
+  SQLite::Statement options(db, "SELECT product, options, tuning, text FROM items WHERE id = ?");
   options.bind(1, item_id);
   json job_params = json::object();
   if (options.executeStep()) {
@@ -191,6 +223,8 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
     job_params["product"] = options.getColumn(0).getString();
     const json tuning = json::parse(options.getColumn(2).getString(), nullptr, false);
     if (tuning.is_object() && !tuning.empty()) job_params["tuning"] = tuning;
+    const std::string text = options.getColumn(3).getString();
+    if (!text.empty()) job_params["text"] = text;
   }
   const std::string params = job_params.dump();
   SQLite::Statement ins(db,
@@ -211,8 +245,8 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
 std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id) {
   SQLite::Statement q(db,
                       "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-                      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning "
-                      "FROM items WHERE id = ?");
+                      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, "
+                      "text FROM items WHERE id = ?");
   q.bind(1, item_id);
   if (!q.executeStep()) return std::nullopt;
   return ItemFromRow(q);
@@ -237,6 +271,7 @@ Item ItemFromRow(SQLite::Statement& q) {
   item.updated_at = q.getColumn(9).getString();
   item.print_file = q.getColumn(10).getString();
   item.tuning = q.getColumn(11).getString();
+  item.text = q.getColumn(12).getString();
   return item;
 }
 
@@ -280,8 +315,8 @@ void LoadItems(SQLite::Database& db, Order& order) {
   SQLite::Statement q(
       db,
       "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning FROM items "
-      "WHERE order_id = ? "
+      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, text "
+      "FROM items WHERE order_id = ? "
       "ORDER BY position");
   q.bind(1, order.id);
   while (q.executeStep()) order.items.push_back(ItemFromRow(q));
@@ -525,6 +560,10 @@ Result<CreateOrderResult> Store::CreateOrder(
       return tl::unexpected(e);
     }
     resolved.push_back(std::move(*options));
+    if (auto text = catalog.CheckText(order.items[i].product, order.items[i].text, field + ".text");
+        !text) {
+      return tl::unexpected(text.error());
+    }
   }
   const int max_attempts = impl_->options.job_max_attempts;
   return impl_->Write([&](SQLite::Database& db) -> Result<CreateOrderResult> {
@@ -586,7 +625,8 @@ Result<CreateOrderResult> Store::CreateOrder(
       const std::string state = item.asset_id.empty() ? "awaiting_asset" : "preparing";
       SQLite::Statement ins(db,
                             "INSERT INTO items(order_id, position, product, options, asset_id, "
-                            "state, created_at, updated_at) VALUES(?,?,?,?,NULLIF(?, ''),?,?,?)");
+                            "state, created_at, updated_at, text) "
+                            "VALUES(?,?,?,?,NULLIF(?, ''),?,?,?,?)");
       ins.bind(1, order_id);
       ins.bind(2, static_cast<int>(i));
       ins.bind(3, item.product);
@@ -595,6 +635,7 @@ Result<CreateOrderResult> Store::CreateOrder(
       ins.bind(6, state);
       ins.bind(7, now);
       ins.bind(8, now);
+      ins.bind(9, item.text);
       ins.exec();
       const int64_t item_id = db.getLastInsertRowid();
       rows::AppendEvent(
@@ -640,6 +681,17 @@ Result<OrderPage> Store::ListOrders(const OrderFilter& filter) {
   if (filter.limit < 1 || filter.limit > 200) {
     return Fail(Errc::kInvalidArgument, "limit must be 1-200", "limit");
   }
+  if (filter.phone_last4.has_value() != filter.name.has_value()) {
+    return Fail(Errc::kInvalidArgument,
+                "phone_last4 and name go together: the last four digits of the phone and the "
+                "customer's full name",
+                filter.name ? "phone_last4" : "name");
+  }
+  if (filter.phone_last4 &&
+      (filter.phone_last4->size() != 4 ||
+       filter.phone_last4->find_first_not_of("0123456789") != std::string::npos)) {
+    return Fail(Errc::kInvalidArgument, "phone_last4 must be four digits", "phone_last4");
+  }
   if (filter.state && !OrderStateMachine().HasState(*filter.state)) {
     std::vector<std::string> states;
     for (auto s : OrderStateMachine().States()) states.emplace_back(s);
@@ -659,6 +711,26 @@ Result<OrderPage> Store::ListOrders(const OrderFilter& filter) {
     if (filter.channel_ref) {
       sql += " AND o.channel_ref = ?";
       binds.push_back(*filter.channel_ref);
+    }
+    if (filter.number) {
+      sql += " AND o.number = ?";
+      binds.push_back(*filter.number);
+    }
+    if (filter.tracking_number) {
+      sql += " AND o.id IN (SELECT order_id FROM shipments WHERE tracking_number = ?)";
+      binds.push_back(*filter.tracking_number);
+    }
+    // by the customer: through the customers indexes (phone; last four digits and name)
+    if (filter.phone) {
+      sql += " AND o.customer_id IN (SELECT id FROM customers WHERE phone = ?)";
+      binds.push_back(*filter.phone);
+    }
+    if (filter.phone_last4) {
+      sql +=
+          " AND o.customer_id IN (SELECT id FROM customers WHERE substr(phone, -4) = ? AND "
+          "name = ?)";
+      binds.push_back(*filter.phone_last4);
+      binds.push_back(filter.name.value_or(""));
     }
     if (filter.created_from) {
       sql += " AND o.created_at >= ?";
@@ -717,6 +789,74 @@ Result<std::vector<Event>> Store::OrderEvents(int64_t order_id) {
   });
 }
 
+namespace rows {
+
+Result<Order> ApplyOrderEvent(SQLite::Database& db, int64_t order_id, std::string_view event,
+                              const Actor& actor, const std::string& reason,
+                              std::optional<int64_t> expected_version, int job_max_attempts) {
+  auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+  if (!order) {
+    return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
+  }
+  if (expected_version && *expected_version != order->version) {
+    return Fail(Errc::kVersionConflict,
+                "order " + order->number + " changed since you read it (your version " +
+                    std::to_string(*expected_version) + ", now " + std::to_string(order->version) +
+                    "); reload and try again",
+                "version");
+  }
+  auto row = OrderStateMachine().Find(order->state, event, actor.role);
+  if (!row) return tl::unexpected(row.error());
+  if (order->state == "on_hold" && event == "cancel" && order->held_from != "placed") {
+    return Fail(Errc::kIllegalTransition,
+                "order " + order->number + " was held in " + order->held_from +
+                    "; cancel is possible only before production",
+                "event", OrderStateMachine().AllEvents(order->state));
+  }
+  std::string to((*row)->to);
+  std::string held_from = order->held_from;
+  if (to == kReturnToPrevious) {
+    to = order->held_from;
+    held_from.clear();
+  }
+  if (event == "hold") held_from = order->state;
+  const std::string now = NowUtcIso();
+  SQLite::Statement upd(db,
+                        "UPDATE orders SET state = ?, held_from = ?, version = version + 1, "
+                        "updated_at = ? WHERE id = ?");
+  upd.bind(1, to);
+  upd.bind(2, held_from);
+  upd.bind(3, now);
+  upd.bind(4, order_id);
+  upd.exec();
+  rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
+                              std::string(RoleName(actor.role)), "order.transition", order->state,
+                              to, reason, json{{"event", std::string(event)}}.dump()});
+  if (to == "cancelled") {
+    const Actor system{"keepsake", Role::kSystem};
+    for (const Item& item : order->items) {
+      auto cancel = ItemStateMachine().Find(item.state, "cancel", Role::kSystem);
+      if (!cancel) continue;  // produced or in production: nothing to cancel
+      auto done = rows::ApplyItemChange(
+          db, item, ItemChange{"cancel", "order cancelled", "", {}, ""}, system, job_max_attempts);
+      if (!done) return tl::unexpected(done.error());
+    }
+  }
+  if (to == "delivery_exception") {
+    // the courier reports a problem: customer service hears of it at once, with a ticket
+    InsertTicket(db,
+                 NewTicket{order_id, "fault", "system", 2,
+                           "courier exception: " +
+                               (reason.empty() ? std::string("no reason given") : reason)},
+                 Actor{"keepsake", Role::kSystem});
+  }
+  auto updated = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+  if (!updated) return Fail(Errc::kStorage, "order vanished");
+  return *updated;
+}
+
+}  // namespace rows
+
 Result<Order> Store::TransitionOrder(int64_t order_id, std::string_view event, const Actor& actor,
                                      const std::string& reason,
                                      std::optional<int64_t> expected_version) {
@@ -727,58 +867,8 @@ Result<Order> Store::TransitionOrder(int64_t order_id, std::string_view event, c
   if (reason.size() > 500)
     return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
   return impl_->Write([&](SQLite::Database& db) -> Result<Order> {
-    auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
-    if (!order) {
-      return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
-    }
-    if (expected_version && *expected_version != order->version) {
-      return Fail(Errc::kVersionConflict,
-                  "order " + order->number + " changed since you read it (your version " +
-                      std::to_string(*expected_version) + ", now " +
-                      std::to_string(order->version) + "); reload and try again",
-                  "version");
-    }
-    auto row = OrderStateMachine().Find(order->state, event, actor.role);
-    if (!row) return tl::unexpected(row.error());
-    if (order->state == "on_hold" && event == "cancel" && order->held_from != "placed") {
-      return Fail(Errc::kIllegalTransition,
-                  "order " + order->number + " was held in " + order->held_from +
-                      "; cancel is possible only before production",
-                  "event", OrderStateMachine().AllEvents(order->state));
-    }
-    std::string to((*row)->to);
-    std::string held_from = order->held_from;
-    if (to == kReturnToPrevious) {
-      to = order->held_from;
-      held_from.clear();
-    }
-    if (event == "hold") held_from = order->state;
-    const std::string now = NowUtcIso();
-    SQLite::Statement upd(db,
-                          "UPDATE orders SET state = ?, held_from = ?, version = version + 1, "
-                          "updated_at = ? WHERE id = ?");
-    upd.bind(1, to);
-    upd.bind(2, held_from);
-    upd.bind(3, now);
-    upd.bind(4, order_id);
-    upd.exec();
-    rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
-                                std::string(RoleName(actor.role)), "order.transition", order->state,
-                                to, reason, json{{"event", std::string(event)}}.dump()});
-    if (to == "cancelled") {
-      const Actor system{"keepsake", Role::kSystem};
-      for (const Item& item : order->items) {
-        auto cancel = ItemStateMachine().Find(item.state, "cancel", Role::kSystem);
-        if (!cancel) continue;  // produced or in production: nothing to cancel
-        auto done =
-            rows::ApplyItemChange(db, item, ItemChange{"cancel", "order cancelled", "", {}, ""},
-                                  system, impl_->options.job_max_attempts);
-        if (!done) return tl::unexpected(done.error());
-      }
-    }
-    auto updated = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
-    if (!updated) return Fail(Errc::kStorage, "order vanished");
-    return *updated;
+    return rows::ApplyOrderEvent(db, order_id, event, actor, reason, expected_version,
+                                 impl_->options.job_max_attempts);
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -19,6 +20,16 @@ std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id);
 // `where` uses one placeholder bound to `key`, e.g. "o.id = ?".
 std::optional<Order> LoadOrder(SQLite::Database& db, const char* where, const std::string& key);
 void LoadItems(SQLite::Database& db, Order& order);
+// Takes an order event inside the caller's transaction (state table, hold/resume, cancel
+// cascade, delivery-exception ticket, timeline).
+Result<Order> ApplyOrderEvent(SQLite::Database& db, int64_t order_id, std::string_view event,
+                              const Actor& actor, const std::string& reason,
+                              std::optional<int64_t> expected_version, int job_max_attempts);
+// Inserts an open ticket (and its ticket.opened event when it is about an order) in the
+// caller's transaction; the subject is cut at 200 bytes on a character boundary. Returns its id.
+// The tickets Keepsake opens itself (a failed job, a courier's exception) come through here.
+int64_t InsertTicket(SQLite::Database& db, const NewTicket& ticket, const Actor& actor,
+                     std::optional<int64_t> item_id = std::nullopt);
 Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemChange& change,
                              const Actor& actor, int job_max_attempts);
 

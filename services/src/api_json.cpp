@@ -10,18 +10,23 @@ using orders::Fail;
 bool SeesPersonalData(orders::Role role) { return role == orders::Role::kChannel; }
 
 json ItemJson(const orders::Item& item, orders::Role viewer) {
-  return {{"id", item.id},
-          {"position", item.position},
-          {"product", item.product},
-          {"options", item.options},
-          {"asset", item.asset_id.empty() ? json(nullptr) : json(item.asset_id)},
-          {"state", item.state},
-          {"print_file", item.print_file.empty() ? json(nullptr) : json(item.print_file)},
-          {"tuning", json::parse(item.tuning, nullptr, false)},
-          {"version", item.version},
-          {"allowed_events", orders::ItemStateMachine().AllowedEvents(item.state, viewer)},
-          {"created_at", item.created_at},
-          {"updated_at", item.updated_at}};
+  return {
+      {"id", item.id},
+      {"position", item.position},
+      {"product", item.product},
+      {"options", item.options},
+      {"asset", item.asset_id.empty() ? json(nullptr) : json(item.asset_id)},
+      {"state", item.state},
+      {"print_file", item.print_file.empty() ? json(nullptr) : json(item.print_file)},
+      {"tuning", json::parse(item.tuning, nullptr, false)},
+      // the greeting is the customer's own words: staff see it on the preview, where it
+      // is checked, not in every listing
+      {"text", SeesPersonalData(viewer) && !item.text.empty() ? json(item.text) : json(nullptr)},
+      {"has_text", !item.text.empty()},
+      {"version", item.version},
+      {"allowed_events", orders::ItemStateMachine().AllowedEvents(item.state, viewer)},
+      {"created_at", item.created_at},
+      {"updated_at", item.updated_at}};
 }
 
 json OrderJson(const orders::Order& order, orders::Role viewer) {
@@ -176,6 +181,12 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
         }
         item.options[key] = value.get<int64_t>();
       }
+    }
+    if (items[i].contains("text") && !items[i]["text"].is_null()) {
+      if (!items[i]["text"].is_string()) {
+        return Fail(Errc::kInvalidArgument, path + ".text must be a string", path + ".text");
+      }
+      item.text = items[i]["text"].get<std::string>();
     }
     order.items.push_back(std::move(item));
   }

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api_json.hpp"
+#include "api_server_impl.hpp"
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/mesh/format.hpp"
@@ -37,17 +38,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using orders::Role;
 
-namespace {
-
-// What the guard, the handlers and the logger share about the request on this thread
-// (cpp-httplib runs a request's guard, handler and logger on one thread).
-struct RequestState {
-  std::string request_id;
-  std::chrono::steady_clock::time_point started;
-  std::string route = "(no route)";
-  std::string role = "-";
-};
 thread_local RequestState tl_request;
+
+namespace {
 
 // cpp-httplib 0.11.4's ThreadPool queue is unbounded; this one blocks the accept loop when
 // `capacity` connections are already waiting, so overload turns into TCP backpressure instead
@@ -104,102 +97,14 @@ class BoundedThreadPool : public httplib::TaskQueue {
   bool shutdown_ = false;
 };
 
-struct Context {
-  orders::Actor actor;
-  std::string peer;
-};
-
-constexpr Role kChannel = Role::kChannel, kModeler = Role::kModeler, kCs = Role::kCs,
-               kLogistics = Role::kLogistics, kProduction = Role::kProduction,
-               kAdmin = Role::kAdmin;
-
 }  // namespace
-
-struct ApiServer::Impl {
-  using Handler = void (Impl::*)(const Context&, const httplib::Request&, httplib::Response&);
-  struct Route {
-    const char* method;
-    const char* regex;  // cpp-httplib matches the whole path
-    const char* path;   // template shown in logs, metrics and the route table
-    std::vector<Role> roles;
-    Handler handler;
-  };
-  static const std::vector<Route>& Routes();
-
-  Impl(const ServerConfig& c, orders::Store& s, const orders::ProductCatalog& p, JobRunner* r)
-      : config(c), store(s), catalog(p), runner(r), paths(c.data_dir) {}
-
-  ServerConfig config;
-  orders::Store& store;
-  const orders::ProductCatalog& catalog;
-  JobRunner* runner;
-  DataPaths paths;
-  Metrics metrics;
-  httplib::Server server;
-  std::mutex inflight_mutex;
-  std::set<std::string> inflight_keys;
-
-  void Configure();
-  httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);
-  void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
-
-  // replies
-  void Reply(httplib::Response& res, int status, const json& body) {
-    res.status = status;
-    res.set_content(body.dump(), "application/json");
-  }
-  void ReplyProblem(const httplib::Request& req, httplib::Response& res, const Problem& p) {
-    res.status = p.status;
-    res.set_content(ProblemBody(p, req.path, tl_request.request_id), "application/problem+json");
-    if (p.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-  }
-  void ReplyError(const httplib::Request& req, httplib::Response& res, const orders::Error& e) {
-    if (e.code == orders::Errc::kStorage) {
-      spdlog::error("request_id={} event=storage_error error=\"{}\"", tl_request.request_id,
-                    e.message);
-    }
-    ReplyProblem(req, res, ToProblem(e));
-  }
-  std::optional<json> Body(const httplib::Request& req, httplib::Response& res, bool required);
-  std::optional<orders::Order> LoadOrder(const httplib::Request& req, httplib::Response& res);
-
-  // handlers
-  void Healthz(const Context&, const httplib::Request&, httplib::Response&);
-  void MetricsText(const Context&, const httplib::Request&, httplib::Response&);
-  void StateMachines(const Context&, const httplib::Request&, httplib::Response&);
-  void Products(const Context&, const httplib::Request&, httplib::Response&);
-  void UploadAsset(const Context&, const httplib::Request&, httplib::Response&);
-  void GetAsset(const Context&, const httplib::Request&, httplib::Response&);
-  void AssetFile(const Context&, const httplib::Request&, httplib::Response&);
-  void CreateOrder(const Context&, const httplib::Request&, httplib::Response&);
-  void ListOrders(const Context&, const httplib::Request&, httplib::Response&);
-  void GetOrder(const Context&, const httplib::Request&, httplib::Response&);
-  void OrderEvents(const Context&, const httplib::Request&, httplib::Response&);
-  void CancelOrder(const Context& c, const httplib::Request& q, httplib::Response& r) {
-    OrderEvent(c, q, r, "cancel");
-  }
-  void HoldOrder(const Context& c, const httplib::Request& q, httplib::Response& r) {
-    OrderEvent(c, q, r, "hold");
-  }
-  void ResumeOrder(const Context& c, const httplib::Request& q, httplib::Response& r) {
-    OrderEvent(c, q, r, "resume");
-  }
-  void OrderTransition(const Context& c, const httplib::Request& q, httplib::Response& r) {
-    OrderEvent(c, q, r, "");
-  }
-  void OrderEvent(const Context&, const httplib::Request&, httplib::Response&,
-                  const std::string& fixed_event);
-  void GetItem(const Context&, const httplib::Request&, httplib::Response&);
-  void ItemTransition(const Context&, const httplib::Request&, httplib::Response&);
-  void ItemJobs(const Context&, const httplib::Request&, httplib::Response&);
-  void GetJob(const Context&, const httplib::Request&, httplib::Response&);
-  void ReviewQueue(const Context&, const httplib::Request&, httplib::Response&);
-};
 
 const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
   const std::vector<Role> everyone = {kChannel, kModeler, kCs, kLogistics, kProduction, kAdmin};
   static const std::vector<Route> routes = {
       {"GET", "/healthz", "/healthz", {}, &Impl::Healthz},
+      // signed by the aggregator instead of a bearer token (checked in the handler)
+      {"POST", "/api/v1/tracking/push", "/api/v1/tracking/push", {}, &Impl::TrackingPush},
       {"GET", "/metrics", "/metrics", {kAdmin}, &Impl::MetricsText},
       {"GET", "/api/v1/state-machines", "/api/v1/state-machines", everyone, &Impl::StateMachines},
       {"GET", "/api/v1/products", "/api/v1/products", everyone, &Impl::Products},
@@ -254,6 +159,86 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
        "/api/v1/review/queue",
        {kModeler, kAdmin},
        &Impl::ReviewQueue},
+      // customer service
+      {"GET",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/overview",
+       "/api/v1/orders/{id}/overview",
+       {kCs, kAdmin},
+       &Impl::OrderOverview},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/reveal",
+       "/api/v1/orders/{id}/reveal",
+       {kCs},
+       &Impl::RevealCustomer},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/address",
+       "/api/v1/orders/{id}/address",
+       {kCs, kChannel},
+       &Impl::ChangeAddress},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/notes",
+       "/api/v1/orders/{id}/notes",
+       {kCs, kAdmin, kModeler, kLogistics, kProduction},
+       &Impl::AddOrderNote},
+      {"POST",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/shipments",
+       "/api/v1/orders/{id}/shipments",
+       {kLogistics},
+       &Impl::CreateShipment},
+      {"GET",
+       "/api/v1/orders/([A-Za-z0-9]{1,32})/shipments",
+       "/api/v1/orders/{id}/shipments",
+       {kLogistics, kCs, kAdmin, kChannel},
+       &Impl::OrderShipments},
+      {"POST",
+       "/api/v1/shipments/([0-9]{1,18})/transitions",
+       "/api/v1/shipments/{id}/transitions",
+       {kLogistics},
+       &Impl::ShipmentTransition},
+      {"POST",
+       "/api/v1/shipments/([0-9]{1,18})/simulate",
+       "/api/v1/shipments/{id}/simulate",
+       {kLogistics, kAdmin},
+       &Impl::SimulateTracking},
+      {"POST", "/api/v1/labels", "/api/v1/labels", {kLogistics}, &Impl::PrintLabels},
+      {"POST", "/api/v1/tickets", "/api/v1/tickets", {kCs, kAdmin, kChannel}, &Impl::OpenTicket},
+      {"GET", "/api/v1/tickets", "/api/v1/tickets", {kCs, kAdmin}, &Impl::ListTickets},
+      {"GET",
+       "/api/v1/tickets/([0-9]{1,18})",
+       "/api/v1/tickets/{id}",
+       {kCs, kAdmin},
+       &Impl::GetTicket},
+      {"POST",
+       "/api/v1/tickets/([0-9]{1,18})/messages",
+       "/api/v1/tickets/{id}/messages",
+       {kCs, kAdmin, kChannel},
+       &Impl::TicketMessage},
+      {"POST",
+       "/api/v1/tickets/([0-9]{1,18})/transitions",
+       "/api/v1/tickets/{id}/transitions",
+       {kCs, kAdmin, kChannel, kModeler, kLogistics, kProduction},
+       &Impl::TicketTransition},
+      {"GET", "/api/v1/audit", "/api/v1/audit", {kAdmin}, &Impl::ListAudit},
+      {"GET", "/api/v1/audit/export", "/api/v1/audit/export", {kAdmin}, &Impl::ExportAudit},
+      {"POST", "/api/v1/admin/purge", "/api/v1/admin/purge", {kAdmin}, &Impl::Purge},
+      {"GET", "/api/v1/webhooks", "/api/v1/webhooks", {kAdmin}, &Impl::ListWebhooks},
+      {"POST", "/api/v1/claims", "/api/v1/claims", {kCs, kAdmin, kChannel}, &Impl::OpenClaim},
+      {"GET",
+       "/api/v1/reports/monthly",
+       "/api/v1/reports/monthly",
+       {kAdmin, kCs},
+       &Impl::MonthlyReport},
+      {"GET", "/api/v1/claims", "/api/v1/claims", {kCs, kAdmin}, &Impl::ListClaims},
+      {"GET",
+       "/api/v1/claims/([0-9]{1,18})",
+       "/api/v1/claims/{id}",
+       {kCs, kAdmin, kChannel},
+       &Impl::GetClaim},
+      {"POST",
+       "/api/v1/claims/([0-9]{1,18})/transitions",
+       "/api/v1/claims/{id}/transitions",
+       {kCs, kAdmin, kLogistics},
+       &Impl::DecideClaim},
   };
   return routes;
 }
@@ -443,13 +428,28 @@ std::optional<json> ApiServer::Impl::Body(const httplib::Request& req, httplib::
   return body;
 }
 
+orders::Result<orders::Order> ApiServer::Impl::FindOrder(const std::string& key) {
+  return !key.empty() && key.find_first_not_of("0123456789") == std::string::npos && key.size() < 18
+             ? store.GetOrder(std::stoll(key))
+             : store.GetOrderByNumber(key);
+}
+
+bool ApiServer::Impl::BodyVersion(const json& body, const httplib::Request& req,
+                                  httplib::Response& res, std::optional<int64_t>& out) {
+  if (!body.contains("version")) return true;
+  if (!body["version"].is_number_integer()) {
+    ReplyError(
+        req, res,
+        orders::Error{orders::Errc::kInvalidArgument, "version must be an integer", "version", {}});
+    return false;
+  }
+  out = body["version"].get<int64_t>();
+  return true;
+}
+
 std::optional<orders::Order> ApiServer::Impl::LoadOrder(const httplib::Request& req,
                                                         httplib::Response& res) {
-  const std::string key = req.matches[1];
-  orders::Result<orders::Order> order =
-      key.find_first_not_of("0123456789") == std::string::npos && key.size() < 18
-          ? store.GetOrder(std::stoll(key))
-          : store.GetOrderByNumber(key);
+  orders::Result<orders::Order> order = FindOrder(req.matches[1]);
   if (!order) {
     ReplyError(req, res, order.error());
     return std::nullopt;
@@ -476,6 +476,8 @@ void ApiServer::Impl::StateMachines(const Context&, const httplib::Request&,
   Reply(res, 200,
         {{"order", api_json::StateMachineJson(orders::OrderStateMachine())},
          {"item", api_json::StateMachineJson(orders::ItemStateMachine())},
+         {"ticket", api_json::StateMachineJson(orders::TicketStateMachine())},
+         {"claim", api_json::StateMachineJson(orders::ClaimStateMachine())},
          {"shipment", api_json::StateMachineJson(logistics::ShipmentStateMachine())}});
 }
 
@@ -630,6 +632,19 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
   filter.channel_ref = text("channel_ref");
   filter.created_from = text("created_from");
   filter.created_to = text("created_to");
+  filter.number = text("number");
+  filter.tracking_number = text("tracking_number");
+  filter.phone = text("phone");
+  filter.phone_last4 = text("phone_last4");
+  filter.name = text("name");
+  // a search by the customer's personal data is for customer service, and it is audited
+  // (which fields were used and how many orders came back; never the values)
+  const bool personal = filter.phone || filter.phone_last4 || filter.name;
+  if (personal && ctx.actor.role != Role::kCs && ctx.actor.role != Role::kAdmin) {
+    return ReplyProblem(
+        req, res,
+        ToProblem(ApiErrc::kForbidden, "searching by phone or name is for customer service"));
+  }
   for (const char* name : {"limit", "cursor"}) {
     auto value = text(name);
     if (!value) continue;
@@ -649,6 +664,11 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
   }
   auto page = store.ListOrders(filter);
   if (!page) return ReplyError(req, res, page.error());
+  if (personal && !Audit(ctx, req, res, "orders.search_personal", std::nullopt,
+                         {{"by", filter.phone ? "phone" : "phone_last4+name"},
+                          {"results", page->orders.size()}})) {
+    return;
+  }
   json list = json::array();
   for (const orders::Order& o : page->orders)
     list.push_back(api_json::OrderJson(o, ctx.actor.role));
@@ -699,15 +719,7 @@ void ApiServer::Impl::OrderEvent(const Context& ctx, const httplib::Request& req
     reason = (*body)["reason"].get<std::string>();
   }
   std::optional<int64_t> version;
-  if (body->contains("version")) {
-    if (!(*body)["version"].is_number_integer()) {
-      return ReplyError(
-          req, res,
-          orders::Error{
-              orders::Errc::kInvalidArgument, "version must be an integer", "version", {}});
-    }
-    version = (*body)["version"].get<int64_t>();
-  }
+  if (!BodyVersion(*body, req, res, version)) return;
   auto order = LoadOrder(req, res);
   if (!order) return;
   auto changed = store.TransitionOrder(order->id, event, ctx.actor, reason, version);
@@ -743,15 +755,7 @@ void ApiServer::Impl::ItemTransition(const Context& ctx, const httplib::Request&
     return ReplyError(
         req, res, orders::Error{orders::Errc::kInvalidArgument, "event is required", "event", {}});
   }
-  if (body->contains("version")) {
-    if (!(*body)["version"].is_number_integer()) {
-      return ReplyError(
-          req, res,
-          orders::Error{
-              orders::Errc::kInvalidArgument, "version must be an integer", "version", {}});
-    }
-    change.expected_version = (*body)["version"].get<int64_t>();
-  }
+  if (!BodyVersion(*body, req, res, change.expected_version)) return;
   if (body->contains("tuning")) {
     // a modeling engineer's fine-tuning goes with the rework's new preparation only
     if (change.event != "reprepare") {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace keepsake::services {
@@ -35,6 +36,17 @@ std::string Sha256Hex(std::string_view data) {
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL EVP_Digest failed");
+  }
+  return Hex(digest.data(), len);
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(),
+           &len) == nullptr) {
+    throw std::runtime_error("OpenSSL HMAC failed");
   }
   return Hex(digest.data(), len);
 }

@@ -58,6 +58,7 @@ struct DemoOrder {
   // order events after the item is inspected, each taken by the role that would take it
   std::vector<std::pair<std::string, Role>> item_events;
   std::vector<std::pair<std::string, Role>> order_events;
+  const char* text = "";  // a postcard's greeting
 };
 
 bool WaitForJobs(orders::Store& store, std::chrono::seconds limit) {
@@ -105,7 +106,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
        "北京市",
        "keychain-acrylic",
        "corgi_pixelart.png",
-       {{"size_mm", 60}},
+       {{"size_mm", 60}, {"sides", 2}},
        {{"approve", Role::kModeler},
         {"start_production", Role::kProduction},
         {"produced", Role::kProduction}},
@@ -120,7 +121,8 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
        {{"approve", Role::kModeler},
         {"start_production", Role::kProduction},
         {"produced", Role::kProduction}},
-       {{"pack", Role::kLogistics}, {"ship", Role::kLogistics}}},
+       {{"pack", Role::kLogistics}, {"ship", Role::kLogistics}},
+       "新年快乐！\n愿你万事如意，心想事成。Happy New Year!"},
       {"demo-5",
        "陈静",
        "13500000005",
@@ -158,7 +160,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
     orders::NewOrder order;
     order.channel_ref = d.ref;
     order.customer = {d.name, d.phone, {"示例省", d.city, "示例区", "示例路 1 号", "1 栋 101 室"}};
-    orders::NewItem item{d.product, "", d.options};
+    orders::NewItem item{d.product, "", d.options, d.text};
     if (*d.asset) {
       auto asset = ImportDemoAsset(config, store, d.asset);
       if (!asset) return tl::unexpected(asset.error());

@@ -63,7 +63,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
   auto fail = [&](const std::string& reason, bool retryable,
                   const std::string& item_event = "prepare_failed") {
-    auto done = store_.FailJob(job.id, owner, reason, retryable, item_event);
+    // a claim's photo is about the item, not a preparation of it: the item stays as it is
+    auto done = store_.FailJob(job.id, owner, reason, retryable,
+                               job.kind == "inspect_evidence" ? "" : item_event);
     if (!done)
       spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id,
                     done.error().message);
@@ -121,6 +123,13 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
     }
     if (params.contains("size_mm") && params["size_mm"].is_number()) {
       args.insert(args.end(), {"--size-mm", std::to_string(params["size_mm"].get<double>())});
+    }
+    if (params.contains("sides") && params["sides"].is_number_integer()) {
+      args.insert(args.end(), {"--sides", std::to_string(params["sides"].get<int>())});
+    }
+    if (params.contains("text") && params["text"].is_string() &&
+        !params["text"].get<std::string>().empty()) {
+      args.insert(args.end(), {"--text", params["text"].get<std::string>()});  // the greeting
     }
   }
   std::vector<std::string> env = {
@@ -187,8 +196,11 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       // a reviewer
       const bool passed = job.kind == "render_print" && !print_file.empty() &&
                           parsed.value("warnings", nlohmann::json::array()).empty();
-      auto done = store_.CompleteJob(job.id, owner, parsed.dump(),
-                                     passed ? "passed_checks" : "prepared", print_file);
+      // claim evidence is about the item, not a preparation of it: no item event
+      const std::string item_event = job.kind == "inspect_evidence" ? ""
+                                     : passed                       ? "passed_checks"
+                                                                    : "prepared";
+      auto done = store_.CompleteJob(job.id, owner, parsed.dump(), item_event, print_file);
       if (!done)
         spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
                       done.error().message);

@@ -27,10 +27,13 @@
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/demo.hpp"
 #include "keepsake/services/job_runner.hpp"
+#include "keepsake/services/labels.hpp"
 #include "keepsake/services/mesh_command.hpp"
+#include "keepsake/services/monthly_report.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/print_command.hpp"
 #include "keepsake/services/sandbox.hpp"
+#include "keepsake/services/webhook_sender.hpp"
 #include "keepsake/services/worker.hpp"
 
 namespace fs = std::filesystem;
@@ -111,6 +114,16 @@ orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& con
       paths.Database().string(), std::min(config.http_threads, 16), config.job_max_attempts});
 }
 
+// The store of a data directory that must exist already (the maintenance commands never
+// create an empty one by mistake).
+orders::Result<std::unique_ptr<orders::Store>> OpenExistingStore(const ServerConfig& config) {
+  if (!fs::exists(DataPaths(config.data_dir).Database())) {
+    return tl::unexpected(
+        orders::Error{orders::Errc::kNotFound, "no database in " + config.data_dir, "", {}});
+  }
+  return OpenStore(config);
+}
+
 bool ParseListen(const std::string& listen, ServerConfig& config) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
@@ -146,9 +159,14 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
 
   auto catalog = orders::ProductCatalog::Load(config.assets_dir + "/products.json");
   if (!catalog) return Die(catalog.error().message);
+  auto sla = orders::SlaPolicy::Load(config.assets_dir + "/sla.json");
+  if (!sla) return Die(sla.error().message);
+  config.sla = *sla;
 
   services::JobRunner runner(config, **store, *catalog);
   runner.Start();
+  services::WebhookSender webhooks(config, **store);
+  webhooks.Start();
   if (demo) {
     auto seeded = services::SeedDemoOrders(config, **store, *catalog);
     if (!seeded) return Die("demo data: " + seeded.error().message);
@@ -179,18 +197,28 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
     spdlog::info("event=shutdown signal={}", sig);
     server.Stop();
   });
-  // Idempotency records are kept 72 h (the API promises at least 24 h), pruned hourly.
+  // Every 30 s the tickets' SLA breaches are recorded (a breach is an event on the ticket and
+  // the order); idempotency records are kept 72 h (the API promises at least 24 h), pruned
+  // hourly.
   std::mutex stop_mutex;
   std::condition_variable stop_cv;
   bool stopped = false;
   std::thread maintenance([&] {
     std::unique_lock<std::mutex> lock(stop_mutex);
+    int round = 0;
     do {
       lock.unlock();
-      auto pruned = (*store)->PruneIdempotency(kIdempotencyKeepHours);
-      if (pruned && *pruned > 0) spdlog::info("event=idempotency_pruned records={}", *pruned);
+      auto breaches = (*store)->RecordSlaBreaches(config.sla, orders::NowUnixMs());
+      if (breaches && *breaches > 0) spdlog::info("event=sla_breaches recorded={}", *breaches);
+      auto completed = (*store)->CompleteDeliveredOrders(config.sla.complete_days_after_delivery,
+                                                         orders::NowUnixMs());
+      if (completed && *completed > 0) spdlog::info("event=orders_completed count={}", *completed);
+      if (round++ % 120 == 0) {
+        auto pruned = (*store)->PruneIdempotency(kIdempotencyKeepHours);
+        if (pruned && *pruned > 0) spdlog::info("event=idempotency_pruned records={}", *pruned);
+      }
       lock.lock();
-    } while (!stop_cv.wait_for(lock, std::chrono::hours(1), [&] { return stopped; }));
+    } while (!stop_cv.wait_for(lock, std::chrono::seconds(30), [&] { return stopped; }));
   });
   spdlog::info("event=listening host={} port={}", config.host, port);
   const bool ok = server.Listen();
@@ -200,6 +228,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   }
   stop_cv.notify_all();
   maintenance.join();
+  webhooks.Stop();
   runner.Stop();
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
@@ -247,6 +276,18 @@ int main(int argc, char** argv) {
   serve->add_option("--worker-wall-s", config.worker.wall_s, "Worker wall-clock limit")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  std::string webhook_secret_file, tracking_secret_file;
+  serve->add_option("--tracking-secret-file", tracking_secret_file,
+                    "File holding the secret that signs carrier tracking pushes");
+  serve->add_option("--webhook-url", config.webhook_url,
+                    "The channel's webhook: order, item, shipment and claim changes go there");
+  serve->add_option("--webhook-secret-file", webhook_secret_file,
+                    "File holding the webhook signing secret (not on the command line)");
+  serve
+      ->add_option("--webhook-backoff-s", config.webhook_backoff_s,
+                   "Seconds before each retry of a failed delivery")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 86400));
 
   std::string token_role, token_name;
   auto* token = app.add_subcommand("token", "Manage API tokens");
@@ -260,6 +301,40 @@ int main(int argc, char** argv) {
 
   auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
   migrate->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+
+  std::vector<int64_t> label_shipments;
+  std::string label_size = "100x150", label_format = "pdf", label_out, label_assets;
+  auto* label = app.add_subcommand("label", "Shipping labels");
+  label->require_subcommand(1);
+  auto* label_render = label->add_subcommand(
+      "render", "Labels of parcels into one file (PDF, a label per page, or ZPL)");
+  label_render->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  label_render->add_option("--shipment", label_shipments, "Parcel id (repeat for a batch)")
+      ->required();
+  label_render->add_option("--size", label_size, "100x150 or 76x130 (mm)")->capture_default_str();
+  label_render->add_option("--format", label_format, "pdf or zpl")->capture_default_str();
+  label_render->add_option("--out", label_out, "The file to write")->required();
+  label_render->add_option("--assets", label_assets, "Folder with products.json, logistics.json");
+
+  std::string report_month, report_out;
+  auto* report = app.add_subcommand("report", "Reports for the contract");
+  report->require_subcommand(1);
+  auto* monthly = report->add_subcommand(
+      "monthly", "One month's figures: writes OUT/report.json, report.csv and chart.png");
+  monthly->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  monthly->add_option("--month", report_month, "The month, e.g. 2026-11")->required();
+  monthly->add_option("--out", report_out, "Output folder")->required();
+
+  std::string purge_before;
+  bool purge_everything = false;
+  auto* purge = app.add_subcommand(
+      "purge", "Remove customers' personal data of orders that ended before a date");
+  purge->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  purge->add_option(
+      "--before", purge_before,
+      "Orders completed or cancelled before this UTC time, e.g. 2026-06-01T00:00:00Z");
+  purge->add_flag("--everything", purge_everything,
+                  "Every order, ended or not (the end of the contract)");
 
   std::string backup_out;
   auto* backup = app.add_subcommand("backup", "Copy the database with SQLite's online backup");
@@ -310,6 +385,8 @@ int main(int argc, char** argv) {
   worker->add_option("--assets", worker_args.assets_dir);
   worker->add_option("--size-mm", worker_args.size_mm);
   worker->add_flag("--allow-low-dpi", worker_args.allow_low_dpi);
+  worker->add_option("--sides", worker_args.sides);
+  worker->add_option("--text", worker_args.text);
 
   services::PrintRenderArgs print_args;
   auto* print_cmd = app.add_subcommand("print", "2D products: render print-ready files");
@@ -321,6 +398,10 @@ int main(int argc, char** argv) {
   print_render->add_option("--image", print_args.image, "PNG, JPEG or WebP")->required();
   print_render->add_option("--out", print_args.out_dir, "Output folder")->required();
   print_render->add_option("--size-mm", print_args.size_mm, "Keychain size (50, 60 or 70)");
+  print_render->add_option("--option", print_args.options,
+                           "An item option k=v: size_mm=60, sides=2 (double-sided keychain)");
+  print_render->add_option("--text", print_args.text,
+                           "A postcard's greeting (UTF-8; Chinese and Latin), on its back");
   print_render->add_flag("--allow-low-dpi", print_args.allow_low_dpi,
                          "Print below the refusal dpi (a reviewer's decision)");
   print_render->add_option("--preview-px", print_args.preview_px, "Longer side of preview.png")
@@ -362,6 +443,26 @@ int main(int argc, char** argv) {
   if (serve->parsed()) {
     if (!ParseListen(listen, config)) return Die("--listen must be HOST:PORT, got " + listen);
     config.assets_dir = FindAssetsDir(assets);
+    if (!config.webhook_url.empty()) {
+      const std::string bad = services::WebhookSender::CheckUrl(config.webhook_url);
+      if (!bad.empty()) return Die(bad);
+      std::ifstream secret(webhook_secret_file, std::ios::binary);
+      std::getline(secret, config.webhook_secret);
+      if (webhook_secret_file.empty() || config.webhook_secret.size() < 16) {
+        return Die(
+            "a webhook needs --webhook-secret-file with a secret of 16 characters or more "
+            "on its first line");
+      }
+    }
+    if (!tracking_secret_file.empty()) {
+      std::ifstream secret(tracking_secret_file, std::ios::binary);
+      std::getline(secret, config.tracking_secret);
+      if (config.tracking_secret.size() < 16) {
+        return Die(
+            "--tracking-secret-file needs a secret of 16 characters or more on its first "
+            "line");
+      }
+    }
     return Serve(config, demo, port_file);
   }
   if (token_create->parsed()) {
@@ -384,12 +485,65 @@ int main(int argc, char** argv) {
     std::cout << "schema version " << (*store)->SchemaVersion() << std::endl;
     return 0;
   }
+  if (label_render->parsed()) {
+    const std::string assets_dir = FindAssetsDir(label_assets);
+    auto catalog = orders::ProductCatalog::Load(assets_dir + "/products.json");
+    if (!catalog) return Die(catalog.error().message);
+    auto store = OpenExistingStore(config);
+    if (!store) return Die(store.error().message);
+    auto printed = services::PrintLabelBatch(
+        **store, *catalog, assets_dir, label_shipments, label_size, label_format,
+        orders::Actor{"keepsake label render", orders::Role::kLogistics});
+    if (!printed) return Die(printed.error().message);
+    if (!services::WriteFileAtomically(label_out, printed->bytes)) {
+      return Die("cannot write " + label_out);
+    }
+    std::cout << label_shipments.size() << " label(s), batch " << printed->batch << ", written to "
+              << label_out << std::endl;
+    return 0;
+  }
+  if (monthly->parsed()) {
+    auto store = OpenExistingStore(config);
+    if (!store) return Die(store.error().message);
+    auto figures = (*store)->BuildMonthlyReport(report_month);
+    if (!figures) return Die(figures.error().message);
+    std::error_code ec;
+    fs::create_directories(report_out, ec);
+    for (const auto& [name, bytes] :
+         {std::pair<std::string, std::string>{"report.json", services::MonthlyReportJson(*figures)},
+          {"report.csv", services::MonthlyReportCsv(*figures)},
+          {"chart.png", services::MonthlyReportChartPng(*figures)}}) {
+      if (!services::WriteFileAtomically(fs::path(report_out) / name, bytes)) {
+        return Die("cannot write " + (fs::path(report_out) / name).string());
+      }
+    }
+    std::cout << "report for " << report_month << ": " << figures->orders << " orders; written to "
+              << report_out << std::endl;
+    return 0;
+  }
+  if (purge->parsed()) {
+    if (purge_everything == !purge_before.empty()) {
+      return Die("say which orders: --before 2026-06-01T00:00:00Z, or --everything");
+    }
+    // not beside a running server: it holds the data directory's lock (use its admin API)
+    const std::string lock_path = DataPaths(config.data_dir).Lock().string();
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      return Die("a keepsake serve is using " + config.data_dir +
+                 "; purge through its API (POST /api/v1/admin/purge) or stop it first");
+    }
+    auto store = OpenExistingStore(config);
+    if (!store) return Die(store.error().message);
+    auto purged = (*store)->PurgeCustomers(purge_before, purge_everything,
+                                           orders::Actor{"keepsake purge", orders::Role::kAdmin});
+    if (!purged) return Die(purged.error().message);
+    std::cout << "purged the customer data of " << purged->orders << " orders ("
+              << purged->customers << " customers); record " << purged->digest << std::endl;
+    return 0;
+  }
   if (backup->parsed()) {
     if (fs::exists(backup_out)) return Die(backup_out + " exists; choose a new file");
-    if (!fs::exists(DataPaths(config.data_dir).Database())) {
-      return Die("no database in " + config.data_dir);
-    }
-    auto store = OpenStore(config);
+    auto store = OpenExistingStore(config);
     if (!store) return Die(store.error().message);
     auto done = (*store)->Backup(backup_out);
     if (!done) return Die(done.error().message);

@@ -1,5 +1,6 @@
 #include "keepsake/services/print_command.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,51 @@ namespace keepsake::services {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+std::array<double, 2> Pair(const json& value) {
+  return {value.at(0).get<double>(), value.at(1).get<double>()};
+}
+
+// A postcard's address side ("back" in a profile); throws json::exception when a number lacks.
+imaging::PostcardBack ParseBack(const json& entry, const json& defaults) {
+  imaging::PostcardBack b;
+  b.present = true;
+  b.divider_x_mm = entry.value("divider_from_left_mm", 0.0);
+  if (entry.contains("postcode_boxes")) {
+    const json& boxes = entry.at("postcode_boxes");
+    b.postcode_boxes = boxes.at("count").get<int>();
+    b.box_mm = Pair(boxes.at("box_mm"));
+    b.box_gap_mm = boxes.at("gap_mm").get<double>();
+    b.boxes_at_mm = Pair(boxes.at("first_at_mm"));
+    b.keep_clear_mm = Pair(boxes.at("keep_clear_mm"));
+    if (boxes.contains("cmyk")) {
+      for (int k = 0; k < 4; ++k) b.box_cmyk[k] = boxes.at("cmyk").at(k).get<double>();
+    }
+  }
+  if (entry.contains("stamp_box")) {
+    b.stamp_mm = Pair(entry.at("stamp_box").at("size_mm"));
+    b.stamp_from_top_right_mm = Pair(entry.at("stamp_box").at("from_top_right_mm"));
+  }
+  if (entry.contains("address_lines")) {
+    const json& lines = entry.at("address_lines");
+    b.address_lines = lines.at("count").get<int>();
+    b.lines_left_mm = lines.at("left_mm").get<double>();
+    b.lines_right_mm = lines.at("right_mm").get<double>();
+    b.lines_top_mm = lines.at("top_mm").get<double>();
+    b.lines_spacing_mm = lines.at("spacing_mm").get<double>();
+  }
+  if (entry.contains("greeting")) {
+    const json& greeting = entry.at("greeting");
+    for (int k = 0; k < 4; ++k) b.greeting_box_mm[k] = greeting.at("box_mm").at(k).get<double>();
+    b.greeting_pt = greeting.value("size_pt", b.greeting_pt);
+    b.font_path = greeting.value("font", defaults.value("font", ""));
+  }
+  return b;
+}
+
+}  // namespace
 
 tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& assets_dir) {
   const std::string path = assets_dir + "/print_profiles.json";
@@ -58,11 +104,13 @@ tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& as
         p.ring_edge_mm = entry.value("ring_edge_mm", p.ring_edge_mm);
         p.white_underbase = entry.value("white_underbase", false);
         p.underbase_choke_mm = entry.value("underbase_choke_mm", p.underbase_choke_mm);
+        p.may_be_double_sided = entry.value("may_be_double_sided", false);
       } else if (shape == "round" || shape == "rectangle") {
         p.shape = shape == "round" ? imaging::PrintShape::kRound : imaging::PrintShape::kRectangle;
       } else {
         return tl::unexpected(path + ": profile " + p.id + " has an unknown shape " + shape);
       }
+      if (entry.contains("back")) p.back = ParseBack(entry.at("back"), defaults);
       settings.profiles[p.id] = p;
     } catch (const json::exception& e) {
       return tl::unexpected(path + ": a profile lacks a number: " + e.what());
@@ -97,8 +145,25 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
     return output.Refuse(report, "no print profile for product " + args.product);
   }
   imaging::PrintProfile profile = found->second;
-  if (args.size_mm > 0) {  // keychains come in sizes: a square trim of that side
-    profile.trim_width_mm = profile.trim_height_mm = args.size_mm;
+  double size_mm = args.size_mm;
+  int sides = args.sides;
+  for (const std::string& option : args.options) {  // --option k=v, as an item's options
+    const size_t eq = option.find('=');
+    const std::string name = option.substr(0, eq);
+    double value = 0;
+    const bool number = eq != std::string::npos &&
+                        std::sscanf(option.c_str() + eq + 1, "%lf", &value) == 1 && value > 0;
+    if (name == "size_mm" && number) {
+      size_mm = value;
+    } else if (name == "sides" && number) {
+      sides = static_cast<int>(value);
+    } else {
+      return output.Refuse(
+          report, "unknown option '" + option + "': print products take size_mm=N and sides=1|2");
+    }
+  }
+  if (size_mm > 0) {  // keychains come in sizes: a square trim of that side
+    profile.trim_width_mm = profile.trim_height_mm = size_mm;
   }
   report["trim_mm"] = {profile.trim_width_mm, profile.trim_height_mm};
   report["bleed_mm"] = profile.bleed_mm;
@@ -119,6 +184,8 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.allow_low_dpi = args.allow_low_dpi;
   inputs.preview_px = args.preview_px;
   inputs.max_pixels = args.max_pixels;
+  inputs.text = args.text;
+  inputs.sides = sides;
   auto rendered = imaging::RenderPrint(inputs, profile);
   if (!rendered) return output.Refuse(report, rendered.error().message);
   output.Progress(90, "write");
@@ -150,8 +217,18 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
     report["cut"] = {{"spot_colour", "CutContour"},
                      {"offset_mm", profile.cut_offset_mm},
                      {"paths", paths},
-                     {"white_underbase", profile.white_underbase}};
+                     {"white_underbase", profile.white_underbase},
+                     {"min_corner_radius_mm", profile.min_corner_radius_mm},
+                     {"corners_at_least_min_radius", r.cut_min_radius_ok},
+                     {"crosses_itself", !r.cut_simple}};
   }
+  report["pages"] = r.pages;
+  if (inputs.sides == 2) report["sides"] = 2;
+  if (profile.back.present) {
+    report["back"] = {{"greeting_lines", r.greeting_lines},
+                      {"postcode_boxes", profile.back.postcode_boxes}};
+  }
+  if (r.segmented) report["cut"]["found_by"] = "segmentation (the picture has no transparency)";
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -82,10 +82,15 @@ int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warning
 int RenderPrint(const WorkerArgs& args) {
   auto settings = LoadPrintSettings(args.assets_dir);
   if (!settings) return Reject(settings.error());  // our data, not the customer's: a failure
-  PrintRenderArgs render{args.product, args.input, ".", false, true};
+  PrintRenderArgs render{.product = args.product,
+                         .image = args.input,
+                         .out_dir = std::string("."),
+                         .progress_lines = true};
   render.max_pixels = args.max_image_pixels;
   render.size_mm = args.size_mm;
   render.allow_low_dpi = args.allow_low_dpi;
+  render.sides = args.sides;
+  render.text = args.text;
   const int code = RunPrintRender(render, *settings);
   if (code != 0) return code;
   return CopyReportToResult();
@@ -118,7 +123,7 @@ int RunWorker(const WorkerArgs& args) {
     InjectFault();
     if (args.kind == "prepare_mesh") return PrepareMesh(args);
     if (args.kind == "render_print") return RenderPrint(args);
-    if (args.kind == "inspect_image") return InspectImage(args);
+    if (args.kind == "inspect_image" || args.kind == "inspect_evidence") return InspectImage(args);
     return Reject("unknown job kind " + args.kind);
   } catch (const std::bad_alloc&) {
     std::fputs("out of memory\n", stderr);

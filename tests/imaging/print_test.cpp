@@ -242,6 +242,56 @@ TEST(PrintDieCut, OpaquePictureOrNothingToCutAroundIsRefused) {
   bool edge = false;
   for (const std::string& w : man->warnings) edge |= w.find("picture's edge") != std::string::npos;
   EXPECT_TRUE(edge);
+  // and its cut, straight along the frame, stays inside the trim (2 mm bleed, 60 mm trim)
+  for (const auto& q : man->cut_paths_mm[0]) {
+    EXPECT_GE(q[0], 2 - 0.1);
+    EXPECT_LE(q[0], 62 + 0.1);
+    EXPECT_GE(q[1], 2 - 0.1);
+    EXPECT_LE(q[1], 62 + 0.1);
+  }
+}
+
+// TripoSR's input picture is a chair on plain grey, without transparency: the subject is found
+// by segmentation (GrabCut seeded with the border), the grey goes, the cut follows the chair,
+// and the reviewer is told to check it. A picture with a scene behind the subject is refused.
+TEST(PrintDieCut, APlainBackgroundIsSegmentedAndASceneIsRefused) {
+  PrintInputs inputs = Inputs(SharedDataDir() + "/meshes/ai/triposr_chair/input.png");
+  inputs.allow_low_dpi = true;
+  auto chair = RenderPrint(inputs, Keychain());
+  ASSERT_TRUE(chair) << chair.error().message;
+  EXPECT_TRUE(chair->segmented);
+  bool told = false;
+  for (const std::string& w : chair->warnings) told |= w.find("segmentation") != std::string::npos;
+  EXPECT_TRUE(told);
+  const cv::Mat art =
+      cv::imdecode(std::vector<uchar>(chair->png.begin(), chair->png.end()), cv::IMREAD_COLOR);
+  ASSERT_FALSE(art.empty());
+  // the chair's box: its middle is the seat (not white), the grey around the legs is gone
+  cv::Mat not_white;
+  cv::inRange(art, cv::Scalar(0, 0, 0), cv::Scalar(235, 235, 235), not_white);
+  const cv::Rect box = cv::boundingRect(not_white);
+  EXPECT_GT(box.area(), art.total() / 5);
+  const cv::Vec3b grey(128, 128, 128);
+  int greyish = 0;
+  for (int y = box.y; y < box.y + box.height; ++y) {
+    for (int x = box.x; x < box.x + box.width; ++x) {
+      greyish += cv::norm(cv::Vec3d(art.at<cv::Vec3b>(y, x)) - cv::Vec3d(grey)) < 12;
+    }
+  }
+  // the background grey filled about a third of the chair's box; the chair's own grey
+  // fabric (the backrest) stays
+  EXPECT_LT(greyish, box.area() / 6) << greyish << " of " << box.area();
+  // the cut is one outline plus the ring hole, inside the trim
+  ASSERT_EQ(chair->cut_paths_mm.size(), 2u);
+  for (const auto& q : chair->cut_paths_mm[0]) {
+    EXPECT_GT(q[0], 2);
+    EXPECT_LT(q[0], 62);
+  }
+
+  auto scene = RenderPrint(Inputs(Image("portrait_anime_fennec_girl_1024.png")), Keychain());
+  ASSERT_FALSE(scene);
+  EXPECT_EQ(scene.error().code, Errc::kUnprintable);
+  EXPECT_NE(scene.error().message.find("scene behind the subject"), std::string::npos);
 }
 
 // The Dunhuang JPEG carries an Apple display profile: its colours are converted to sRGB before

@@ -396,3 +396,88 @@ TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {
 
 }  // namespace
 }  // namespace keepsake::orders
+
+namespace keepsake::orders {
+namespace {
+
+// The breach sweep: each breach is recorded once, on the ticket's log and the order's timeline
+// (and so announced to the channel); a ticket waiting for the customer does not breach its
+// resolution while it waits.
+TEST_F(StoreTest, SlaBreachesAreRecordedOnceOnTicketAndTimeline) {
+  auto order = Create(Figure("sla-1"), "sla-1");
+  ASSERT_TRUE(order);
+  const Actor cs{"agent", Role::kCs};
+  auto urgent = store_->OpenTicket(
+      {order->order.id, "complaint", "phone", 1, "cracked magnet", "it is broken"}, cs);
+  ASSERT_TRUE(urgent) << urgent.error().message;
+  auto waiting = store_->OpenTicket({order->order.id, "query", "chat", 1, "which size?", ""}, cs);
+  ASSERT_TRUE(waiting);
+  ASSERT_TRUE(store_->AddTicketEntry(waiting->id, "Which size would you like?", false, cs));
+  ASSERT_TRUE(store_->TransitionTicket(waiting->id, "wait_customer", "", cs, std::nullopt));
+  const SlaPolicy policy;
+  // an hour on: nobody answered the complaint within 5 minutes
+  const int64_t now = NowUnixMs();
+  auto first = store_->RecordSlaBreaches(policy, now + 3'600'000);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, 1);
+  // three hours on: the complaint's 2 hours have run out as well; the waiting ticket's clock
+  // stopped when it began to wait, so it has not
+  auto second = store_->RecordSlaBreaches(policy, now + 3 * 3'600'000);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, 1);
+  auto again = store_->RecordSlaBreaches(policy, now + 3 * 3'600'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0);  // recorded once
+  auto log = store_->TicketLog(urgent->id);
+  ASSERT_TRUE(log);
+  int breaches = 0;
+  for (const TicketEntry& e : *log) breaches += e.kind == "breach";
+  EXPECT_EQ(breaches, 2);
+  auto events = store_->OrderEvents(order->order.id);
+  ASSERT_TRUE(events);
+  int on_timeline = 0;
+  for (const Event& e : *events) on_timeline += e.kind == "ticket.sla_breached";
+  EXPECT_EQ(on_timeline, 2);
+  // a ticket settled at once (on the phone) breaches nothing, however late the sweep comes
+  auto settled = store_->OpenTicket({order->order.id, "query", "chat", 1, "colour?", ""}, cs);
+  ASSERT_TRUE(settled);
+  ASSERT_TRUE(store_->TransitionTicket(settled->id, "resolve", "", cs, std::nullopt));
+  auto after = store_->RecordSlaBreaches(policy, now + 3 * 3'600'000);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, 0);
+  auto quiet = store_->GetTicket(waiting->id);
+  ASSERT_TRUE(quiet);
+  EXPECT_TRUE(quiet->breaches.empty());
+}
+
+}  // namespace
+}  // namespace keepsake::orders
+
+namespace keepsake::orders {
+namespace {
+
+// A delivered order completes by itself once the quiet days after delivery have passed.
+TEST_F(StoreTest, DeliveredOrdersCompleteAfterTheQuietDays) {
+  auto recent = Create(Figure("done-1"), "done-1");
+  auto old = Create(Figure("done-2"), "done-2");
+  ASSERT_TRUE(recent && old);
+  {
+    SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
+    for (const auto& [id, at] :
+         {std::pair<int64_t, const char*>{recent->order.id, "2026-11-20T10:00:00.000Z"},
+          {old->order.id, "2026-11-01T10:00:00.000Z"}}) {
+      db.exec("UPDATE orders SET state = 'delivered' WHERE id = " + std::to_string(id));
+      db.exec("INSERT INTO events(order_id, at, actor, role, kind, from_state, to_state) VALUES(" +
+              std::to_string(id) + ", '" + at +
+              "', 'tracking', 'system', 'order.transition', 'shipped', 'delivered')");
+    }
+  }
+  auto completed = store_->CompleteDeliveredOrders(7, UnixMsFromIso("2026-11-23T10:00:00.000Z"));
+  ASSERT_TRUE(completed) << completed.error().message;
+  EXPECT_EQ(*completed, 1);
+  EXPECT_EQ(store_->GetOrder(old->order.id)->state, "completed");
+  EXPECT_EQ(store_->GetOrder(recent->order.id)->state, "delivered");
+}
+
+}  // namespace
+}  // namespace keepsake::orders

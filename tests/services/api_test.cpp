@@ -90,9 +90,11 @@ TEST_F(ApiTest, RouteRoleMatrix) {
                  : server_->Client()->Post(path, headers, "{}", "application/json");
     };
     if (route.roles.empty()) {
+      // public: /healthz answers; the tracking push is refused here (no secret configured; a
+      // configured one checks the body's signature instead of a token)
       auto res = call({});
       ASSERT_TRUE(res);
-      EXPECT_EQ(res->status, 200) << route.path;
+      EXPECT_EQ(res->status, route.path == "/healthz" ? 200 : 403) << route.path;
       continue;
     }
     auto anonymous = call({});
@@ -445,6 +447,45 @@ TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
   const json& rendered = jobs[0]["id"] > jobs[1]["id"] ? jobs[0] : jobs[1];
   EXPECT_LT(rendered["result"]["effective_dpi"].get<double>(), 150);
   EXPECT_FALSE(rendered["result"]["warnings"].empty());
+}
+
+// A postcard with the customer's greeting: the text goes with the order, is checked against the
+// product (a magnet takes none; 140 characters at most), reaches the render job and comes out
+// on the card's back (page 2). Staff see that there is a text, the channel sees the text.
+TEST_F(ApiTest, PostcardGreetingTravelsFromTheOrderToTheCardsBack) {
+  const std::string picture =
+      UploadAsset(*server_, server_->Token("channel"),
+                  ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png"));
+  json magnet = OrderBody("api-magnet-text", "magnet-rect", picture);
+  magnet["items"][0]["text"] = "生日快乐";
+  auto refused = Post("/api/v1/orders", "channel", magnet, {{"Idempotency-Key", "key-mt"}});
+  ASSERT_EQ(refused->status, 422) << refused->body;
+  EXPECT_EQ(json::parse(refused->body)["field"], "items[0].text");
+  json long_card = OrderBody("api-card-long", "postcard-cn", picture);
+  std::string long_text;
+  for (int i = 0; i < 15; ++i) long_text += "新年快乐，万事如意！";  // 150 characters
+  long_card["items"][0]["text"] = long_text;
+  auto too_long = Post("/api/v1/orders", "channel", long_card, {{"Idempotency-Key", "key-cl"}});
+  ASSERT_EQ(too_long->status, 422) << too_long->body;
+  EXPECT_NE(too_long->body.find("150 characters"), std::string::npos) << too_long->body;
+
+  json card = OrderBody("api-card", "postcard-cn", picture);
+  card["items"][0]["text"] = "亲爱的妈妈：\n生日快乐！Happy birthday!";
+  json order = CreateOrder(card, "key-card");
+  const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json state = json::parse(Get("/api/v1/items/" + item, "cs")->body)["state"];
+        return state == "approved" || state == "needs_review";
+      },
+      30000));
+  const json seen_by_cs = json::parse(Get("/api/v1/items/" + item, "cs")->body);
+  EXPECT_TRUE(seen_by_cs["has_text"].get<bool>());
+  EXPECT_TRUE(seen_by_cs["text"].is_null());
+  const json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "cs")->body)["jobs"];
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["result"]["pages"], 2);
+  EXPECT_EQ(jobs[0]["result"]["back"]["greeting_lines"], 2);
 }
 
 TEST_F(ApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {

@@ -87,6 +87,18 @@ nlohmann::json OrderBody(const std::string& channel_ref, const std::string& prod
 
 // Uploads a file of ../shared/data (e.g. "images/x.jpg") as the channel and places a one-item
 // order for `product` under channel_ref `ref`; returns the item id. Fails the test otherwise.
+// A magnet order whose picture (the fennec girl, sharp enough) passes its checks, taken through
+// production by the production role: the order is ready to pack. Throws on any failure.
+struct ProducedOrder {
+  std::string number;     // KS...
+  std::string item_path;  // /api/v1/items/N
+  std::string photo;      // the picture's asset id
+};
+ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref);
+
+// HMAC-SHA256 as lowercase hex, computed here with OpenSSL to check the server's signatures.
+std::string HmacSha256Hex(const std::string& key, const std::string& data);
+
 std::string PlaceOrderWithFile(ServerProcess& server, const std::string& shared_file,
                                const std::string& product, const std::string& ref);
 // GET /api/v1/items/{item}/jobs and GET /api/v1/items/{item} as `role`.

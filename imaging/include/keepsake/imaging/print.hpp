@@ -1,9 +1,10 @@
-// Print-ready files for the 2D products (photo prints, postcards, magnets): the customer's
-// image fitted to the product's trim with bleed (cover: cropped so that faces stay inside the
-// safe area), converted to CMYK through LittleCMS, and written as a PDF with MediaBox (trim +
-// bleed), TrimBox, BleedBox and an output intent (qpdf), a PNG at the print resolution with
-// its dpi stored, and a preview with the trim and safe lines drawn.
-// Runs only inside the sandboxed worker (or `keepsake print render`).
+// Print-ready files for the 2D products (photo prints, postcards, magnets, keychains): the
+// customer's image fitted to the product's trim with bleed (cover: cropped so that faces stay
+// inside the safe area; die-cut: cut around the subject), converted to CMYK through LittleCMS,
+// and written as a PDF with MediaBox (trim + bleed), TrimBox, BleedBox and an output intent
+// (qpdf), a PNG at the print resolution with its dpi stored, and a preview with the trim and
+// safe lines drawn. Postcards get their address side as page 2, double-sided keychains their
+// mirrored back. Runs only inside the sandboxed worker (or `keepsake print render`).
 #pragma once
 
 #include <array>
@@ -19,6 +20,26 @@
 namespace keepsake::imaging {
 
 enum class PrintShape { kRectangle, kRound, kDieCut };
+
+// A postcard's address side, in mm from the trim's top left (the side as listed, landscape).
+struct PostcardBack {
+  bool present = false;
+  double divider_x_mm = 0;  // the line between message and address; 0: none
+  // postcode boxes (China: six red boxes at the top left, with an area kept clear around them)
+  int postcode_boxes = 0;
+  std::array<double, 2> box_mm{};         // width, height of one box
+  double box_gap_mm = 0;                  // between boxes
+  std::array<double, 2> boxes_at_mm{};    // the first box's top left
+  std::array<double, 2> keep_clear_mm{};  // nothing else inside this, from the top left corner
+  std::array<double, 4> box_cmyk{0, 1, 1, 0};
+  std::array<double, 2> stamp_mm{};  // width, height; 0: none
+  std::array<double, 2> stamp_from_top_right_mm{};
+  int address_lines = 0;
+  double lines_left_mm = 0, lines_right_mm = 0, lines_top_mm = 0, lines_spacing_mm = 0;
+  std::array<double, 4> greeting_box_mm{};  // x, y, width, height: the customer's text goes here
+  double greeting_pt = 11;
+  std::string font_path;  // a font with CJK and Latin (Debian's WenQuanYi Micro Hei)
+};
 
 // One product's print numbers (assets/print_profiles.json).
 struct PrintProfile {
@@ -36,10 +57,12 @@ struct PrintProfile {
   // less the cut offset; the cut runs cut_offset_mm around it, smoothed
   double cut_offset_mm = 2;
   double min_corner_radius_mm = 1;
-  double ring_hole_mm = 0;          // keychains: a tab with a hole this wide (0: none)
-  double ring_edge_mm = 2;          // the hole's distance to every edge
-  bool white_underbase = false;     // clear acrylic: a White spot layer under the artwork
-  double underbase_choke_mm = 0.1;  // the White layer stays this far inside the artwork
+  double ring_hole_mm = 0;           // keychains: a tab with a hole this wide (0: none)
+  double ring_edge_mm = 2;           // the hole's distance to every edge
+  bool white_underbase = false;      // clear acrylic: a White spot layer under the artwork
+  double underbase_choke_mm = 0.1;   // the White layer stays this far inside the artwork
+  bool may_be_double_sided = false;  // keychains: sides = 2 prints the back too
+  PostcardBack back;                 // postcards: the address side, page 2 of the PDF
 };
 
 struct PrintInputs {
@@ -49,10 +72,12 @@ struct PrintInputs {
   int64_t max_pixels = 100'000'000;
   bool allow_low_dpi = false;  // a reviewer's override of the refusal below refuse_below_dpi
   int preview_px = 900;        // the preview's longer side
+  std::string text;            // a postcard's greeting (UTF-8), printed on its back
+  int sides = 1;               // 2: a double-sided keychain (page 2, the back, mirrored)
 };
 
 struct PrintResult {
-  std::string pdf;          // print.pdf
+  std::string pdf;          // print.pdf: the front, then the back (postcards, double-sided)
   std::string png;          // print.png, RGB at target_dpi with pHYs
   std::string preview_png;  // preview.png
   int width_px = 0;         // of the artwork, bleed included
@@ -67,6 +92,11 @@ struct PrintResult {
   // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
   std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
   std::string input_profile;  // the picture's own ICC profile, converted from; empty: sRGB
+  int pages = 1;
+  int greeting_lines = 0;
+  bool segmented = false;         // die-cut subject found by segmentation (no transparency)
+  bool cut_min_radius_ok = true;  // die-cut: no corner of the cut under the minimum radius
+  bool cut_simple = true;         // die-cut: the cut path does not cross itself
   std::vector<std::pair<std::string, double>> step_seconds;  // where the time went
 };
 

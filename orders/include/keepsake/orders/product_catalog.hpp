@@ -33,7 +33,8 @@ struct Product {
   std::string title;
   ProductKind kind = ProductKind::kFigure;
   std::vector<ProductOption> options;
-  std::string material;  // figures: a Material id
+  std::string material;    // figures: a Material id
+  int max_text_chars = 0;  // postcards: a greeting of up to this many characters; 0: no text
 };
 
 class ProductCatalog {
@@ -53,6 +54,12 @@ class ProductCatalog {
   Result<std::map<std::string, int64_t>> ResolveOptions(
       const std::string& product_id, const std::map<std::string, int64_t>& options,
       const std::string& field) const;
+
+  // Checks a greeting for the product: only products that take text, valid UTF-8 without
+  // control characters (line breaks allowed), at most max_text_chars characters. Whether the
+  // font has every character is known when the card is drawn. Errors: kInvalidArgument.
+  Result<void> CheckText(const std::string& product_id, const std::string& text,
+                         const std::string& field) const;
 
  private:
   std::vector<Product> products_;

@@ -52,5 +52,7 @@ class StateMachine {
 
 const StateMachine& OrderStateMachine();
 const StateMachine& ItemStateMachine();
+const StateMachine& TicketStateMachine();
+const StateMachine& ClaimStateMachine();
 
 }  // namespace keepsake::orders

@@ -21,6 +21,7 @@
 
 #include "keepsake/orders/error.hpp"
 #include "keepsake/orders/product_catalog.hpp"
+#include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/types.hpp"
 
 namespace keepsake::orders {
@@ -126,6 +127,105 @@ class Store {
   Result<int> ReleaseAllLeases();
   Result<std::map<std::string, int64_t>> CountJobsByState();
 
+  // --- customer service (support_store.cpp) ---
+  // Opens a ticket (state open), with its first message, and notes it on the order's timeline.
+  // Errors: kInvalidArgument (type, channel, level, subject), kNotFound (order), kStorage.
+  Result<Ticket> OpenTicket(const NewTicket& ticket, const Actor& actor);
+  // A new shipping address, before the order is packed (also while held from before packing).
+  // The timeline says that it changed and why, never what it was or became.
+  // Errors: kNotFound, kInvalidArgument (fields, reason), kIllegalTransition (packed or later,
+  // or the customer's data was purged).
+  Result<Order> ChangeAddress(int64_t order_id, const Address& address, const std::string& reason,
+                              const Actor& actor);
+  // An internal note on the order's timeline (staff only).
+  Result<Event> AddOrderNote(int64_t order_id, const std::string& note, const Actor& actor);
+  Result<Ticket> GetTicket(int64_t id);
+  Result<std::vector<TicketEntry>> TicketLog(int64_t id);
+  // Newest first; keyset paging by id.
+  Result<std::vector<Ticket>> ListTickets(const TicketFilter& filter);
+  // A message to or from the customer, or an internal note. A staff member's first message
+  // (not a note) is the ticket's first response.
+  Result<Ticket> AddTicketEntry(int64_t id, const std::string& body, bool internal,
+                                const Actor& actor);
+  // Takes `event` from the ticket state table; keeps the SLA's pause accounting.
+  // Errors: kNotFound, kIllegalTransition, kForbiddenTransition, kVersionConflict.
+  Result<Ticket> TransitionTicket(int64_t id, std::string_view event, const std::string& reason,
+                                  const Actor& actor, std::optional<int64_t> expected_version);
+  // Records each SLA breach not yet recorded (on the ticket's log and its order's timeline);
+  // returns how many were recorded now.
+  Result<int> RecordSlaBreaches(const SlaPolicy& policy, int64_t now_ms);
+  // The audit log, newest first.
+  Result<std::vector<AuditEntry>> ListAudit(std::optional<int64_t> before_id, int limit);
+  // Removes the personal data of orders that ended (completed or cancelled) before
+  // `before_iso` (every order, ended or not, when `everything`): customer rows, greetings,
+  // ticket messages, stored first responses; keeps the anonymous order history; records the
+  // purge. Then makes the deletion physical: secure_delete was on, the WAL is checkpointed and
+  // truncated, the file vacuumed. Errors: kInvalidArgument (date), kStorage.
+  Result<PurgeResult> PurgeCustomers(const std::string& before_iso, bool everything,
+                                     const Actor& actor);
+
+  // --- warranty claims (claims_store.cpp) ---
+  // Opens a claim on a delivered item within `window_days` of delivery; outside the window (or
+  // before delivery) only an admin with an override reason may. Evidence must be image assets.
+  // Errors: kNotFound, kInvalidArgument (reason, window, evidence), kForbiddenTransition.
+  Result<Claim> OpenClaim(const NewClaim& claim, const Actor& actor, int window_days);
+  Result<Claim> GetClaim(int64_t id);
+  // Newest first; by order (0: any) and state (empty: any).
+  Result<std::vector<Claim>> ListClaims(int64_t order_id, const std::string& state, int limit);
+  // Takes a decision from the claim table. approve_reprint creates the reshipment: a new order
+  // for the same customer, marked as the reshipment of the original, whose item is approved
+  // with the original's frozen print file (same sha256) and goes straight to production.
+  Result<Claim> DecideClaim(int64_t id, const ClaimDecision& decision, const Actor& actor);
+
+  // --- shipments (shipment_store.cpp; the rules are logistics') ---
+  // A new parcel for an order, in state created; a reprint order's parcel is a reshipment.
+  // Errors: kNotFound (order), kInvalidArgument (a tracking number the carrier already used).
+  Result<Shipment> CreateShipment(const NewShipment& shipment, const Actor& actor);
+  Result<std::vector<Shipment>> ShipmentsOfOrder(int64_t order_id);
+  // The rules of tracking, given by the logistics module and applied here in one transaction.
+  struct TrackingRules {
+    // the parcel's state after replaying all its events, sorted by time
+    std::function<std::string(const std::vector<TrackingEvent>& sorted)> replay;
+    // the order event that follows from the parcels' states ("" for none)
+    std::function<std::string(const std::string& order_state,
+                              const std::vector<std::string>& parcel_states)>
+        order_event;
+  };
+  // Takes a logistics event on a parcel (print_label, hand_over): `decide` maps (from, event,
+  // role) to the new state or the refusal (the shipment table is the logistics module's).
+  // Errors: kNotFound, kVersionConflict, and what `decide` returns.
+  Result<Shipment> TransitionShipment(
+      int64_t shipment_id, const std::string& event, const Actor& actor,
+      std::optional<int64_t> expected_version,
+      const std::function<Result<std::string>(const std::string& from, const std::string& event,
+                                              Role role)>& decide,
+      const std::string& note = "");  // on the timeline, e.g. the label batch
+  Result<Shipment> GetShipment(int64_t shipment_id);
+  // Completes the orders delivered more than `days` ago (the contract's quiet period after
+  // delivery); returns how many.
+  Result<int> CompleteDeliveredOrders(int days, int64_t now_ms);
+  // Records a carrier's events for the parcel `tracking_number` of `carrier` (duplicates by
+  // event id are dropped), replays all of its events in time order to its state, and moves
+  // the order as the parcels say. Errors: kNotFound (no such parcel), kStorage.
+  Result<TrackingOutcome> ApplyTracking(const std::string& carrier,
+                                        const std::string& tracking_number,
+                                        const std::vector<TrackingEvent>& events,
+                                        const TrackingRules& rules);
+
+  // --- reports (report_store.cpp) ---
+  // The figures of `month` ("2026-11"). Errors: kInvalidArgument (month), kStorage.
+  Result<MonthlyReport> BuildMonthlyReport(const std::string& month);
+
+  // --- notifications (the outbox, support_store.cpp) ---
+  // Pending messages due at `now_ms`, oldest first.
+  Result<std::vector<OutboxMessage>> DueNotifications(int64_t now_ms, int limit);
+  // One delivery attempt: HTTP status (0: no answer) and error; delivered, or retried at
+  // `retry_at_ms`, or dead when `retry_at_ms` is 0.
+  Result<void> RecordDelivery(int64_t outbox_id, int status, const std::string& error,
+                              int64_t elapsed_ms, bool delivered, int64_t retry_at_ms);
+  // Newest first; `state` empty for all.
+  Result<std::vector<OutboxMessage>> ListNotifications(const std::string& state, int limit);
+
   // --- maintenance ---
   // Deletes idempotency records older than `keep_hours` (the API promises >= 24 h).
   Result<int> PruneIdempotency(int keep_hours);
@@ -140,6 +240,9 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The human-facing number of an order id: KS00000042.
+std::string OrderNumber(int64_t order_id);
 
 // UTC now as ISO 8601 with milliseconds, e.g. 2026-11-23T15:11:37.123Z.
 std::string NowUtcIso();

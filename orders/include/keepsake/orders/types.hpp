@@ -35,6 +35,7 @@ struct NewItem {
   std::string product;
   std::string asset_id;  // empty: the item waits for an asset
   std::map<std::string, int64_t> options;
+  std::string text{};  // a postcard's greeting (UTF-8), for products that take text
 };
 
 struct NewOrder {
@@ -53,6 +54,7 @@ struct Item {
   std::string state;
   std::string print_file;     // sha256 of the approved print file, frozen at approval; or empty
   std::string tuning = "{}";  // JSON object: an engineer's fine-tuning for the next preparation
+  std::string text;           // the customer's greeting (postcards), or empty
   int64_t version = 0;
   std::string created_at;  // UTC, ISO 8601 with milliseconds
   std::string updated_at;
@@ -97,6 +99,13 @@ struct Asset {
 struct OrderFilter {
   std::optional<std::string> state;
   std::optional<std::string> channel_ref;
+  std::optional<std::string> number;  // KS00000042
+  // personal-data searches (customer service): the full phone, or its last four digits with
+  // the customer's full name
+  std::optional<std::string> tracking_number;  // any shipment of the order
+  std::optional<std::string> phone;
+  std::optional<std::string> phone_last4;
+  std::optional<std::string> name;
   std::optional<std::string> created_from;  // inclusive, ISO 8601 UTC
   std::optional<std::string> created_to;    // exclusive
   std::optional<int64_t> before_id;         // keyset cursor: orders with a smaller id
@@ -129,6 +138,200 @@ struct TokenInfo {
   int64_t id = 0;
   std::string name;
   Role role = Role::kChannel;
+};
+
+// A customer-service ticket (DESIGN: tickets with SLAs). `order_id` is empty for a query that
+// is about no order.
+struct Ticket {
+  int64_t id = 0;
+  std::optional<int64_t> order_id;
+  std::string order_number;
+  std::string type;     // query, complaint, change_request, fault
+  std::string channel;  // phone, chat, channel_api, system
+  int level = 3;        // 1 (most urgent) to 4
+  std::string state;    // open, pending_customer, pending_internal, resolved, closed
+  std::string subject;  // staff-written summary; no personal data
+  std::string opened_by;
+  std::string created_at;
+  std::string updated_at;
+  std::string first_response_at;  // the first answer to the customer; empty before
+  std::string resolved_at;        // empty unless resolved or closed
+  int64_t paused_ms = 0;          // time spent waiting for the customer, pauses over
+  std::string paused_since;       // set while waiting for the customer
+  std::string breaches;           // recorded breaches: "first_response", "resolution"
+  int64_t version = 0;
+};
+
+// One line of a ticket's log: a message to or from the customer, an internal note, a state
+// change, an SLA breach.
+struct TicketEntry {
+  int64_t id = 0;
+  std::string at;
+  std::string author;
+  std::string role;
+  std::string kind;  // message, note, state, breach
+  std::string body;
+};
+
+struct NewTicket {
+  std::optional<int64_t> order_id;
+  std::string type;
+  std::string channel;
+  int level = 3;
+  std::string subject;
+  std::string body{};  // the first message, if any
+};
+
+struct TicketFilter {
+  std::optional<std::string> state;  // one state, or "active": every state before resolved
+  std::optional<int64_t> order_id;
+  std::optional<int64_t> before_id;
+  int limit = 50;
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  std::string at;
+  std::string actor;
+  std::string role;
+  std::string action;
+  std::optional<int64_t> order_id;
+  std::string detail;
+  std::string peer;
+};
+
+struct PurgeResult {
+  int orders = 0;      // orders whose customer data went
+  int customers = 0;   // customer rows deleted
+  std::string digest;  // sha256 over the purged order numbers: proves which, names nobody
+  std::string at;
+};
+
+// A notification waiting in the outbox, or delivered, with its attempts.
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string event_id;  // evt_123: the receiver de-duplicates by it
+  std::string kind;
+  std::string at;
+  std::string body;   // the JSON sent
+  std::string state;  // pending, delivered, dead
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string last_error;
+};
+
+// A warranty claim on one item of a delivered order.
+struct Claim {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  std::string order_number;
+  int64_t item_id = 0;
+  std::string reason;  // damaged_in_transit, print_defect, colour_off, wrong_item, lost_parcel
+  std::string description;
+  std::vector<std::string> evidence;  // image asset ids
+  std::string state;  // submitted, under_review, approved_reprint, approved_refund, rejected,
+                      // fulfilled, closed
+  std::string override_reason;  // an admin's, for a claim outside the window
+  std::string decision_note;
+  int64_t refund_cents = 0;
+  std::string refund_reference;
+  std::optional<int64_t> reprint_order_id;
+  std::string opened_by;
+  std::string created_at;
+  std::string updated_at;
+  int64_t version = 0;
+};
+
+struct NewClaim {
+  int64_t item_id = 0;
+  std::string reason;
+  std::string description;
+  std::vector<std::string> evidence;
+  std::string override_reason;  // admins only: opens a claim outside the window
+};
+
+struct ClaimDecision {
+  std::string event;  // start_review, approve_reprint, approve_refund, reject, fulfil, close
+  std::string note;
+  int64_t refund_cents = 0;      // approve_refund
+  std::string refund_reference;  // approve_refund or fulfil of a refund: the payment's reference
+  std::optional<int64_t> expected_version;
+};
+
+// One month's figures for the contract's monthly report (report_store.cpp). Orders are those
+// created in the month; tickets, claims, breaches and QC failures those that happened in it.
+struct MonthlyReport {
+  std::string month;  // 2026-11
+  int orders = 0;
+  struct Count {
+    std::string key;  // e.g. "postcard-cn|shipped", "complaint|2", "print_defect"
+    int count = 0;
+  };
+  std::vector<Count> orders_by_product_state;
+  struct Turnaround {
+    int orders = 0;  // how many orders the figures are over
+    double p50_hours = 0;
+    double p90_hours = 0;
+  };
+  Turnaround placed_to_shipped;
+  Turnaround shipped_to_delivered;
+  int items_reviewed = 0;  // reached an engineer's review
+  int items_reworked = 0;  // sent back to rework at least once
+  int qc_failures = 0;
+  std::vector<Count> tickets_by_type_level;
+  int complaints = 0;
+  int sla_breaches = 0;
+  std::vector<Count> claims_by_reason;
+  std::vector<Count> claims_by_state;
+  struct Day {
+    std::string date;  // 2026-11-01
+    int orders = 0;
+    double mean_placed_to_shipped_hours = -1;  // -1: none shipped
+  };
+  std::vector<Day> days;
+};
+
+// A parcel of an order. The logistics module owns its state table and carriers; the store keeps
+// the rows in the orders' file so that a shipment and its order change in one transaction.
+struct Shipment {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  std::string order_number;
+  std::string carrier;          // manual, simulated, or a configured courier
+  std::string tracking_number;  // the waybill number
+  std::string state;            // the shipment table's states (logistics)
+  bool reshipment = false;      // the parcel of a warranty reprint
+  int weight_g = 0;
+  std::string size_mm;  // "300x200x100"
+  std::string created_by;
+  std::string created_at;
+  std::string updated_at;
+  int64_t version = 0;
+};
+
+// One scan of a parcel as a carrier reports it, normalised to the shipment table's statuses.
+struct TrackingEvent {
+  std::string event_id;      // the carrier's (or aggregator's) id: duplicates are dropped by it
+  std::string at;            // when it happened, ISO 8601 UTC
+  std::string status;        // in_transit, out_for_delivery, delivered, exception, ...
+  std::string carrier_code;  // as sent, for the record
+  std::string description;
+};
+
+struct TrackingOutcome {
+  int shipment_id = 0;
+  int recorded = 0;    // new events
+  int duplicates = 0;  // events seen before
+  std::string shipment_state;
+  std::string order_state;
+};
+
+struct NewShipment {
+  int64_t order_id = 0;
+  std::string carrier;
+  std::string tracking_number;
+  int weight_g = 0;
+  std::string size_mm{};
 };
 
 struct AuditRecord {

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "keepsake/orders/sla.hpp"
 
 namespace keepsake::services {
 
@@ -20,6 +23,7 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string assets_dir;  // products.json and static files; found next to the binary if empty
+  orders::SlaPolicy sla;   // customer-service levels (assets/sla.json, loaded by serve)
   int64_t max_upload_bytes = 100ll * 1024 * 1024;
   int64_t max_json_bytes = 1024 * 1024;
   // cpp-httplib serves a keep-alive connection on one thread for its whole life, so this is
@@ -35,6 +39,13 @@ struct ServerConfig {
   // Lets tests queue jobs that crash or run away on purpose (kinds fault_segv, fault_spin,
   // fault_alloc). Off unless KEEPSAKE_ENABLE_FAULT_JOBS=1 is in the environment.
   bool fault_jobs = false;
+  // Notifications to the channel (empty url: none are sent; they wait in the outbox). The
+  // secret signs each body (HMAC-SHA256); failed deliveries are retried after these seconds.
+  std::string webhook_url;
+  std::string webhook_secret;
+  std::vector<int> webhook_backoff_s{60, 240, 960, 3840, 15360};
+  // Tracking pushes from a carrier aggregator are signed with this secret (empty: refused).
+  std::string tracking_secret;
 };
 
 }  // namespace keepsake::services

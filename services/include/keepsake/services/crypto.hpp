@@ -10,6 +10,9 @@ namespace keepsake::services {
 std::string Sha256Hex(std::string_view data);
 
 // A new API token: "ks_" + 32 random bytes (256 bits) in lowercase hex, from RAND_bytes.
+// HMAC-SHA256 of `data` under `key`, lowercase hex (webhook signatures).
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+
 std::string NewApiToken();
 
 // What the store keeps of a token: its SHA-256. Tokens are 256-bit random, so a fast hash is

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <tl/expected.hpp>
 
@@ -32,7 +33,10 @@ struct PrintRenderArgs {
   bool progress_lines = false;  // inside the sandboxed worker
   int preview_px = 900;         // the preview's longer side
   int64_t max_pixels = 100'000'000;
-  double size_mm = 0;  // the item's size option (keychains), 0: the profile's trim
+  double size_mm = 0;                  // the item's size option (keychains), 0: the profile's trim
+  int sides = 1;                       // 2: a double-sided keychain
+  std::string text{};                  // a postcard's greeting
+  std::vector<std::string> options{};  // "k=v" from the command line (size_mm, sides)
 };
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);

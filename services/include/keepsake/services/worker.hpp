@@ -22,6 +22,8 @@ struct WorkerArgs {
   std::string assets_dir;      // render_print: where print_profiles.json is
   double size_mm = 0;          // render_print: the item's size option (keychains)
   bool allow_low_dpi = false;  // render_print: a reviewer accepted a low resolution
+  int sides = 1;               // render_print: 2 for a double-sided keychain
+  std::string text;            // render_print: a postcard's greeting
 };
 
 inline constexpr int kWorkerExitRejected = 2;

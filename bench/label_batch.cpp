@@ -1,0 +1,48 @@
+// Renders N shipping labels into one PDF (imaging::LabelsPdf), as a batch print would, and
+// writes it: the figure behind docs/performance.md's label line.
+//   keepsake_labels --count 500 --out labels.pdf
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "keepsake/imaging/label.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Keepsake label batch benchmark"};
+  int count = 500;
+  std::string out = "labels.pdf";
+  app.add_option("--count", count)->check(CLI::Range(1, 100000));
+  app.add_option("--out", out);
+  CLI11_PARSE(app, argc, argv);
+  std::vector<keepsake::imaging::ShippingLabel> labels;
+  for (int n = 0; n < count; ++n) {
+    char waybill[24];
+    std::snprintf(waybill, sizeof waybill, "SF%010d", n);
+    const std::string order = "KS" + std::to_string(10000000 + n);
+    labels.push_back({"Simulated Express",
+                      waybill,
+                      "杭州 西湖",
+                      {"王*", "138******78", "浙江省 杭州市 西湖区 ***"},
+                      {"Keepsake 工坊", "400-800-1234", "上海市 徐汇区"},
+                      "1 x Fridge magnet, rectangle (80 x 53 mm)",
+                      order,
+                      order});
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto pdf =
+      keepsake::imaging::LabelsPdf(labels, 100, 150,
+                                   {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"});
+  if (!pdf) {
+    std::fprintf(stderr, "%s\n", pdf.error().message.c_str());
+    return 1;
+  }
+  std::ofstream(out, std::ios::binary) << *pdf;
+  std::printf("labels=%d seconds=%.2f bytes=%zu\n", count,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+              pdf->size());
+  return 0;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Reruns the search figures of docs/performance.md: seeds N orders (default 100,000) with their
+# customers and items straight into a migrated database with SQL (seeding through the API
+# would measure the writer, not the search), starts keepsake serve on it, and times each search
+# path customer service uses, over HTTP on loopback, with 4 client threads.
+#   bench/run_search.sh [orders] [requests_per_path]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+orders="${1:-100000}"
+requests="${2:-5000}"
+scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
+data="$(mktemp -d)"
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+./build/keepsake migrate --data "$data" >/dev/null
+seed_start=$(date +%s.%N)
+sqlite3 "$data/keepsake.db" >/dev/null <<SQL
+PRAGMA journal_mode=WAL;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $orders)
+INSERT INTO customers(id, name, phone, province, city, district, street, detail)
+  SELECT i, '客户' || i, '13' || printf('%09d', (i * 7919) % 1000000000), '浙江省', '杭州市',
+         '西湖区', '文三路 ' || i || ' 号', (i % 30) || ' 幢 ' || (i % 600) || ' 室' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $orders)
+INSERT INTO orders(id, channel_ref, customer_id, state, created_by, created_at, updated_at)
+  SELECT i, 'ch-' || i, i,
+         CASE i % 5 WHEN 0 THEN 'placed' WHEN 1 THEN 'in_production' WHEN 2 THEN 'shipped'
+                    WHEN 3 THEN 'delivered' ELSE 'completed' END,
+         'seed', strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' minutes'),
+         strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' minutes') FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $orders)
+INSERT INTO items(order_id, position, product, options, state, created_at, updated_at)
+  SELECT i, 0, 'postcard-cn', '{}', 'approved', '2026-01-01T00:00:00.000Z',
+         '2026-01-01T00:00:00.000Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $orders)
+INSERT INTO shipments(order_id, carrier, tracking_number, state, created_by, created_at,
+                      updated_at)
+  SELECT i, 'manual', 'SF' || printf('%010d', i), 'in_transit', 'seed', '2026-01-01T00:00:00.000Z',
+         '2026-01-01T00:00:00.000Z' FROM n WHERE i % 5 IN (2, 3, 4);
+COMMIT;
+ANALYZE;
+SQL
+seed_end=$(date +%s.%N)
+./build/keepsake serve --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
+  --job-workers 0 2>"$data/server.log" >/dev/null &
+server=$!
+for _ in $(seq 100); do [ -s "$data/port" ] && break; sleep 0.1; done
+port="$(cat "$data/port")"
+cs="$(./build/keepsake token create --data "$data" --role cs --name bench-cs)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); $(date -u +%F)"
+echo "seeded $orders orders in $(awk "BEGIN{printf \"%.1f\", $seed_end - $seed_start}") s; database $(du -h "$data/keepsake.db" | cut -f1)"
+for path in number channel_ref tracking_number phone phone_last4 state dates; do
+  ./build/keepsake_load --port "$port" --token "$cs" --mode search --search "$path" \
+    --orders "$orders" --threads 4 --requests "$requests"
+done

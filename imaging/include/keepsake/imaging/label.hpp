@@ -1,0 +1,48 @@
+// Shipping labels as a PDF, one label per page (a batch is one file): the waybill number as a
+// Code 128 in vector bars with its digits under it, a QR code for the order, the routing code
+// large, sender and recipient blocks (the recipient already masked by the caller, as GB/T
+// 41833-2022 asks of waybills), contents and the order reference. Text is real PDF text in
+// embedded TrueType fonts (DejaVu Sans for Latin, Droid Sans Fallback for Chinese, both from
+// Debian), so the label can be searched and checked with pdftotext.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/imaging/inspect.hpp"
+
+namespace keepsake::imaging {
+
+struct ShippingLabel {
+  std::string carrier;                 // printed at the top
+  std::string waybill;                 // the Code 128
+  std::string route_code;              // the destination area, printed large (e.g. 杭州 西湖)
+  std::vector<std::string> recipient;  // lines, masked
+  std::vector<std::string> sender;     // lines
+  std::string contents;                // e.g. "1 x fridge magnet"
+  std::string reference;               // the order number
+  std::string qr_text;                 // what the QR code carries (the order's reference)
+};
+
+struct LabelFonts {
+  std::string latin;  // a TrueType font with Latin (DejaVu Sans)
+  std::string cjk;    // a TrueType font with Chinese (Droid Sans Fallback)
+};
+
+// 100 x 150 or 76 x 130 mm (one-ply e-waybill). Errors: kUnprintable (a waybill Code 128
+// cannot carry, a character neither font has), kInternal (a font cannot be read).
+tl::expected<std::string, Error> LabelsPdf(const std::vector<ShippingLabel>& labels,
+                                           double width_mm, double height_mm,
+                                           const LabelFonts& fonts);
+
+// The same labels as ZPL II for Zebra thermal printers at 203 dpi (8 dots per mm): one
+// ^XA ... ^XZ format per label, the waybill as the printer's own Code 128 (^BC), the order as
+// its QR code (^BQ), text as UTF-8 (^CI28) in the printer's scalable font; lines with Chinese
+// name the printer font E:SIMSUN.TTF (Zebra's Asian font option), which the printer must have.
+// Errors: kUnprintable (a waybill Code 128 cannot carry).
+tl::expected<std::string, Error> LabelsZpl(const std::vector<ShippingLabel>& labels,
+                                           double width_mm, double height_mm);
+
+}  // namespace keepsake::imaging

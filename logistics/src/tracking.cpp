@@ -1,0 +1,113 @@
+#include "keepsake/logistics/tracking.hpp"
+
+#include <algorithm>
+
+#include "keepsake/logistics/shipment_state_machine.hpp"
+#include "keepsake/orders/sla.hpp"
+
+namespace keepsake::logistics {
+
+std::optional<std::string> StatusFromKuaidi100(int code) {
+  switch (code) {
+    case 0:  // 在途: on its way
+    case 1:  // 揽收: picked up by the courier
+    case 7:  // 转投: passed to another courier
+    case 8:  // 清关 and the customs steps
+    case 10:
+    case 11:
+    case 12:
+      return std::string("in_transit");
+    case 2:   // 疑难: a problem
+    case 13:  // 清关异常: customs problem
+      return std::string("exception");
+    case 3:  // 签收: signed for
+      return std::string("delivered");
+    case 4:   // 退签: signed for by the sender, returned
+    case 6:   // 退回: on its way back
+    case 14:  // 拒签: refused
+      return std::string("returned");
+    case 5:  // 派件: out for delivery
+      return std::string("out_for_delivery");
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<std::string> StatusFromAfterShipTag(const std::string& tag) {
+  static const std::pair<const char*, const char*> tags[] = {
+      {"InfoReceived", ""},
+      {"Pending", ""},
+      {"InTransit", "in_transit"},
+      {"OutForDelivery", "out_for_delivery"},
+      {"AttemptFail", "attempt_failed"},
+      {"Delivered", "delivered"},
+      {"AvailableForPickup", "available_for_pickup"},
+      {"Exception", "exception"},
+      {"Expired", "expired"}};
+  for (const auto& [name, status] : tags) {
+    if (tag == name) return std::string(status);
+  }
+  return std::nullopt;
+}
+
+orders::Store::TrackingRules TrackingRules() {
+  orders::Store::TrackingRules rules;
+  // a carrier's scan means the parcel was handed over; from there every scan, in the order
+  // the scans happened, takes the shipment table's row for it if there is one (a late
+  // in_transit after delivered has none, and changes nothing)
+  rules.replay = [](const std::vector<orders::TrackingEvent>& sorted) {
+    std::string state = "handed_over";
+    for (const orders::TrackingEvent& e : sorted) {
+      auto row = ShipmentStateMachine().Find(state, e.status, orders::Role::kSystem);
+      if (row) state = std::string((*row)->to);
+    }
+    return state;
+  };
+  rules.order_event = [](const std::string& order_state, const std::vector<std::string>& parcels) {
+    auto any = [&](std::initializer_list<const char*> states) {
+      return std::any_of(parcels.begin(), parcels.end(), [&](const std::string& p) {
+        return std::find(states.begin(), states.end(), p) != states.end();
+      });
+    };
+    const bool all_delivered =
+        !parcels.empty() && std::all_of(parcels.begin(), parcels.end(),
+                                        [](const std::string& p) { return p == "delivered"; });
+    const bool moving = any({"in_transit", "out_for_delivery", "available_for_pickup",
+                             "attempt_failed", "delivered", "exception"});
+    if (order_state == "packed" && moving) return std::string("ship");
+    if ((order_state == "shipped" || order_state == "delivery_exception") && all_delivered) {
+      return std::string("deliver");
+    }
+    if (order_state == "shipped" && any({"exception", "returned", "expired"})) {
+      return std::string("delivery_exception");
+    }
+    return std::string();
+  };
+  return rules;
+}
+
+std::vector<orders::TrackingEvent> SimulatedScans(int64_t shipment_id, const std::string& ending,
+                                                  int64_t now_ms) {
+  const std::string id = "sim-" + std::to_string(shipment_id) + "-";
+  constexpr int64_t kHour = 3'600'000;
+  return {{id + "1", orders::IsoFromUnixMs(now_ms - 22 * kHour), "in_transit", "1",
+           "picked up at the sorting centre"},
+          {id + "2", orders::IsoFromUnixMs(now_ms - 12 * kHour), "in_transit", "0",
+           "arrived at the destination city"},
+          {id + "3", orders::IsoFromUnixMs(now_ms - 3 * kHour), "out_for_delivery", "5",
+           "out for delivery"},
+          {id + "4", orders::IsoFromUnixMs(now_ms - 60'000), ending,
+           ending == "delivered"   ? "3"
+           : ending == "exception" ? "2"
+                                   : "AttemptFail",
+           ending == "delivered" ? "delivered" : "the courier reports a problem"}};
+}
+
+orders::Result<std::string> DecideShipmentEvent(const std::string& from, const std::string& event,
+                                                orders::Role role) {
+  auto row = ShipmentStateMachine().Find(from, event, role);
+  if (!row) return tl::unexpected(row.error());
+  return std::string((*row)->to);
+}
+
+}  // namespace keepsake::logistics

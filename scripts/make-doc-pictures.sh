@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Remakes the pictures of docs/print-specs.md from the permissively licensed samples in
+# ../shared/data (see docs/images/NOTICE.md): previews from `keepsake print render`, the PDF's
+# pages as poppler draws them. (The spot plates are checked by the tests, not pictured.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KEEPSAKE_BUILD_TARGET=keepsake scripts/build.sh >/dev/null
+images=../shared/data/images
+out=docs/images
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+render() {  # NAME PRODUCT IMAGE [options...]
+  local name="$1" product="$2" image="$3"
+  shift 3
+  ./build/keepsake print render --product "$product" --image "$image" --preview-px 360 \
+    --out "$work/$name" "$@" >/dev/null
+  cp "$work/$name/preview.png" "$out/print-$name.png"
+}
+render postcard-cn postcard-cn "$images/portrait_photoreal_sd15_1280x1920.png" \
+  --text "$(printf '亲爱的外婆：\n祝您新年快乐，身体健康！这张卡片上的照片是我用AI做的。\nHappy New Year!')"
+render magnet-rect magnet-rect "$images/portrait_offcentre_face_qwen_1024.png"
+render magnet-round-58 magnet-round-58 "$images/portrait_offcentre_face_qwen_1024.png"
+render keychain-acrylic keychain-acrylic "$images/cutout_corgi_pixelart_rgba_1024.png" \
+  --option sides=2
+render magnet-diecut-segmented magnet-diecut ../shared/data/meshes/ai/triposr_chair/input.png \
+  --allow-low-dpi
+# print.pdf: both pages of the postcard as poppler renders them (what the press receives)
+pdftoppm -r 60 -png "$work/postcard-cn/print.pdf" "$work/page"
+cp "$work/page-1.png" "$out/pdf-postcard-cn-front.png"
+cp "$work/page-2.png" "$out/pdf-postcard-cn-back.png"
+echo "pictures written to $out"

@@ -1,0 +1,44 @@
+// Delivers the outbox to the channel's webhook: one POST per notification, JSON body, signed
+// with HMAC-SHA256 (header X-Keepsake-Signature: t=<unix seconds>,v1=<hex of HMAC(secret,
+// "<t>.<body>")>), the event id in X-Keepsake-Event-Id so that the receiver can de-duplicate.
+// A 2xx answer delivers; anything else is retried after the configured back-off (1, 4, 16, 64,
+// 256 minutes by default), then the message is dead. Every attempt is recorded.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "keepsake/orders/store.hpp"
+#include "keepsake/services/config.hpp"
+
+namespace keepsake::services {
+
+class WebhookSender {
+ public:
+  WebhookSender(const ServerConfig& config, orders::Store& store);
+  ~WebhookSender();
+  WebhookSender(const WebhookSender&) = delete;
+  WebhookSender& operator=(const WebhookSender&) = delete;
+
+  // Checks the URL (http or https, host, optional port and path). Errors: the reason.
+  static std::string CheckUrl(const std::string& url);
+
+  void Start();  // no-op without a URL
+  void Stop();
+
+ private:
+  void Loop();
+  void Send(const orders::OutboxMessage& message);
+
+  const ServerConfig& config_;
+  orders::Store& store_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace keepsake::services

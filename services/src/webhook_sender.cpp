@@ -1,0 +1,115 @@
+#include "keepsake/services/webhook_sender.hpp"
+
+#include <chrono>
+#include <regex>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "keepsake/services/crypto.hpp"
+
+namespace keepsake::services {
+
+namespace {
+
+struct ParsedUrl {
+  std::string origin;  // scheme://host:port
+  std::string path;
+};
+
+std::optional<ParsedUrl> ParseUrl(const std::string& url) {
+  static const std::regex pattern(
+      R"(^(https?)://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\])(:\d{1,5})?(/[^\s]*)?$)");
+  std::smatch m;
+  if (!std::regex_match(url, m, pattern)) return std::nullopt;
+  return ParsedUrl{m[1].str() + "://" + m[2].str() + m[3].str(),
+                   m[4].matched ? m[4].str() : std::string("/")};
+}
+
+}  // namespace
+
+WebhookSender::WebhookSender(const ServerConfig& config, orders::Store& store)
+    : config_(config), store_(store) {}
+
+WebhookSender::~WebhookSender() { Stop(); }
+
+std::string WebhookSender::CheckUrl(const std::string& url) {
+  return ParseUrl(url) ? "" : "the webhook URL must be http(s)://host[:port][/path]: " + url;
+}
+
+void WebhookSender::Start() {
+  if (config_.webhook_url.empty()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void WebhookSender::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WebhookSender::Loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    auto due = store_.DueNotifications(orders::NowUnixMs(), 50);
+    if (due) {
+      for (const orders::OutboxMessage& message : *due) {
+        Send(message);
+        std::lock_guard<std::mutex> check(mutex_);
+        if (stopping_) break;
+      }
+    } else {
+      spdlog::error("event=webhook_outbox_unreadable error=\"{}\"", due.error().message);
+    }
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+  }
+}
+
+void WebhookSender::Send(const orders::OutboxMessage& message) {
+  const auto url = ParseUrl(config_.webhook_url);
+  if (!url) return;
+  httplib::Client client(url->origin);
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(10, 0);
+  client.set_write_timeout(10, 0);
+  const std::string timestamp =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
+  const httplib::Headers headers = {
+      {"X-Keepsake-Event-Id", message.event_id},
+      {"X-Keepsake-Signature",
+       "t=" + timestamp +
+           ",v1=" + HmacSha256Hex(config_.webhook_secret, timestamp + "." + message.body)},
+      {"User-Agent", "Keepsake-Webhook/1"}};
+  const auto started = std::chrono::steady_clock::now();
+  auto res = client.Post(url->path, headers, message.body, "application/json");
+  const int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+  const int status = res ? res->status : 0;
+  const bool delivered = status >= 200 && status < 300;
+  std::string error;
+  if (!res) error = "no answer: " + httplib::to_string(res.error());
+  if (res && !delivered) error = "answered " + std::to_string(status);
+  int64_t retry_at = 0;
+  const size_t failures = static_cast<size_t>(message.attempts) + 1;
+  if (!delivered && failures <= config_.webhook_backoff_s.size()) {
+    retry_at = orders::NowUnixMs() + int64_t{config_.webhook_backoff_s[failures - 1]} * 1000;
+  }
+  auto recorded = store_.RecordDelivery(message.id, status, error, elapsed, delivered, retry_at);
+  if (!recorded) {
+    spdlog::error("event=webhook_record_failed error=\"{}\"", recorded.error().message);
+  }
+  if (!delivered) {
+    spdlog::warn("event=webhook_failed event_id={} attempt={} status={} retry={}", message.event_id,
+                 failures, status, retry_at == 0 ? "dead" : "later");
+  }
+}
+
+}  // namespace keepsake::services

@@ -1,0 +1,231 @@
+// Tracking pushes through the real server: signed by the aggregator, normalised, de-duplicated,
+// replayed in time order whatever order they arrive in, and the order follows its parcel to
+// delivered. A bad signature, an unknown waybill, an unknown code: clear refusals, no change.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+
+#include "test_support.hpp"
+
+namespace keepsake::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSecret = "aggregator-secret-0123456789";
+
+std::string Sign(const std::string& body) { return HmacSha256Hex(kSecret, body); }
+
+TEST(TrackingPush, ShuffledDuplicatedScansDeliverTheParcelAndTheOrder) {
+  TempDir dir;
+  const std::string secret_file = (dir.path() / "tracking.secret").string();
+  std::ofstream(secret_file) << kSecret << "\n";
+  ServerProcess server(dir.path() / "data", {"--tracking-secret-file", secret_file});
+  server.Start();
+  auto post = [&](const std::string& path, const std::string& role, const json& body) {
+    return server.Client()->Post(path, Bearer(server.Token(role)), body.dump(), "application/json");
+  };
+  auto get = [&](const std::string& path) {
+    return json::parse(server.Client()->Get(path, Bearer(server.Token("cs")))->body);
+  };
+  auto push = [&](const json& body, const std::string& signature = "") {
+    const std::string text = body.dump();
+    return server.Client()->Post(
+        "/api/v1/tracking/push",
+        {{"X-Keepsake-Tracking-Signature", signature.empty() ? Sign(text) : signature}}, text,
+        "application/json");
+  };
+  const ProducedOrder produced = ProduceMagnetOrder(server, "track-1");
+  const std::string& number = produced.number;
+  ASSERT_EQ(post("/api/v1/orders/" + number + "/shipments", "logistics",
+                 {{"carrier", "manual"}, {"tracking_number", "YT9988776655"}})
+                ->status,
+            201);
+  ASSERT_EQ(
+      post("/api/v1/orders/" + number + "/transitions", "logistics", {{"event", "pack"}})->status,
+      200);
+
+  const json scans =
+      json::array({{{"id", "k1"}, {"time", "2026-11-20T08:00:00Z"}, {"kuaidi100_state", 1}},
+                   {{"id", "k2"}, {"time", "2026-11-20T20:00:00Z"}, {"kuaidi100_state", 0}},
+                   {{"id", "k3"}, {"time", "2026-11-21T07:30:00Z"}, {"kuaidi100_state", 5}},
+                   {{"id", "k4"}, {"time", "2026-11-21T11:00:00Z"}, {"tag", "AttemptFail"}},
+                   {{"id", "k5"}, {"time", "2026-11-22T08:00:00Z"}, {"kuaidi100_state", 5}},
+                   {{"id", "k6"},
+                    {"time", "2026-11-22T10:15:00Z"},
+                    {"kuaidi100_state", 3},
+                    {"description", "已签收"}},
+                   {{"id", "k7"}, {"time", "2026-11-22T09:00:00Z"}, {"tag", "InfoReceived"}}});
+  auto envelope = [&](const json& events) {
+    return json{{"carrier", "manual"}, {"tracking_number", "YT9988776655"}, {"events", events}};
+  };
+  // refusals first: nothing changes
+  auto forged = push(envelope(scans), std::string(64, '0'));
+  EXPECT_EQ(forged->status, 401);
+  auto unknown =
+      push(json{{"carrier", "manual"}, {"tracking_number", "NOPE00000000"}, {"events", scans}});
+  EXPECT_EQ(unknown->status, 404);
+  auto strange = push(envelope(
+      json::array({{{"id", "z"}, {"time", "2026-11-20T08:00:00Z"}, {"kuaidi100_state", 42}}})));
+  EXPECT_EQ(strange->status, 422);
+  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "packed");
+
+  // the scans in shuffled pushes of one to three, every scan twice, the delivery early on
+  std::vector<json> all(scans.begin(), scans.end());
+  all.insert(all.end(), scans.begin(), scans.end());
+  std::mt19937 rng(20261123);
+  std::shuffle(all.begin(), all.end(), rng);
+  std::rotate(all.begin(), std::find(all.begin(), all.end(), scans[5]), all.end());
+  int recorded = 0, duplicates = 0;
+  for (size_t at = 0; at < all.size();) {
+    const size_t n = std::min<size_t>(1 + rng() % 3, all.size() - at);
+    auto res = push(envelope(json(std::vector<json>(all.begin() + at, all.begin() + at + n))));
+    ASSERT_EQ(res->status, 200) << res->body;
+    recorded += json::parse(res->body)["recorded"].get<int>();
+    duplicates += json::parse(res->body)["duplicates"].get<int>();
+    at += n;
+  }
+  EXPECT_EQ(recorded, 6);    // six scans with a status (InfoReceived changes nothing)
+  EXPECT_EQ(duplicates, 6);  // each seen twice
+  const json parcel = get("/api/v1/orders/" + number + "/shipments")["shipments"][0];
+  EXPECT_EQ(parcel["state"], "delivered");
+  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "delivered");  // shipped, then delivered
+  // a late in_transit never undoes the delivery
+  auto late = push(envelope(
+      json::array({{{"id", "k9"}, {"time", "2026-11-23T09:00:00Z"}, {"kuaidi100_state", 0}}})));
+  ASSERT_EQ(late->status, 200);
+  EXPECT_EQ(json::parse(late->body)["shipment_state"], "delivered");
+  // the timeline shows the parcel's and the order's steps, without the carrier's words
+  const std::string events =
+      server.Client()
+          ->Get("/api/v1/orders/" + number + "/events", Bearer(server.Token("cs")))
+          ->body;
+  EXPECT_NE(events.find("shipment.transition"), std::string::npos);
+  // and the channel is told of the parcel's steps (the outbox; no webhook URL here, so they wait)
+  const std::string outbox =
+      server.Client()->Get("/api/v1/webhooks?limit=200", Bearer(server.Token("admin")))->body;
+  EXPECT_NE(outbox.find("\"shipment.transition\""), std::string::npos);
+  EXPECT_FALSE(json::parse(outbox)["webhook_url_configured"].get<bool>());
+  EXPECT_EQ(events.find("已签收"), std::string::npos);
+}
+
+// The logistics lead's own steps on a parcel (label, hand-over) follow the shipment table; the
+// simulated carrier plays a parcel's journey, here one that ends in an exception, which puts
+// the order in delivery_exception and opens a ticket for customer service.
+TEST(TrackingPush, HandOverFollowsTheTableAndASimulatedExceptionOpensATicket) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  auto post = [&](const std::string& path, const std::string& role, const json& body) {
+    return server.Client()->Post(path, Bearer(server.Token(role)), body.dump(), "application/json");
+  };
+  auto get = [&](const std::string& path) {
+    return json::parse(server.Client()->Get(path, Bearer(server.Token("cs")))->body);
+  };
+  const ProducedOrder produced = ProduceMagnetOrder(server, "sim-1");
+  const std::string& number = produced.number;
+  auto parcel =
+      post("/api/v1/orders/" + number + "/shipments", "logistics", {{"carrier", "simulated"}});
+  ASSERT_EQ(parcel->status, 201);
+  const std::string shipment =
+      "/api/v1/shipments/" + std::to_string(json::parse(parcel->body)["id"].get<int64_t>());
+  auto early = post(shipment + "/transitions", "logistics", {{"event", "hand_over"}});
+  EXPECT_EQ(early->status, 409);  // the label first
+  EXPECT_NE(early->body.find("print_label"), std::string::npos) << early->body;
+  ASSERT_EQ(post(shipment + "/transitions", "logistics", {{"event", "print_label"}})->status, 200);
+  ASSERT_EQ(post(shipment + "/transitions", "logistics", {{"event", "hand_over"}})->status, 200);
+  ASSERT_EQ(
+      post("/api/v1/orders/" + number + "/transitions", "logistics", {{"event", "pack"}})->status,
+      200);
+  auto journey = post(shipment + "/simulate", "logistics", {{"ending", "exception"}});
+  ASSERT_EQ(journey->status, 200) << journey->body;
+  EXPECT_EQ(json::parse(journey->body)["shipment_state"], "exception");
+  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "delivery_exception");
+  const json tickets = get("/api/v1/tickets?order=" + number)["tickets"];
+  ASSERT_FALSE(tickets.empty());
+  EXPECT_NE(tickets[0]["subject"].get<std::string>().find("courier exception"), std::string::npos);
+}
+
+// The logistics lead prints a batch: one PDF with a label per parcel, the recipient masked as
+// waybills require (pdftotext sees 139******78, never the number), each parcel marked
+// label_printed with the batch, and a second print recorded as a reprint.
+TEST(Labels, ABatchIsOnePdfWithMaskedRecipientsAndMarksEachParcel) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  auto post = [&](const std::string& path, const json& body) {
+    return server.Client()->Post(path, Bearer(server.Token("logistics")), body.dump(),
+                                 "application/json");
+  };
+  const ProducedOrder produced = ProduceMagnetOrder(server, "label-1");
+  std::vector<int64_t> parcels;
+  for (int k = 0; k < 2; ++k) {
+    auto parcel =
+        post("/api/v1/orders/" + produced.number + "/shipments", {{"carrier", "simulated"}});
+    ASSERT_EQ(parcel->status, 201) << parcel->body;
+    parcels.push_back(json::parse(parcel->body)["id"]);
+  }
+  auto printed = post("/api/v1/labels", {{"shipments", parcels}, {"size", "100x150"}});
+  ASSERT_EQ(printed->status, 200) << printed->body;
+  EXPECT_EQ(printed->get_header_value("Content-Type"), "application/pdf");
+  const std::string batch = printed->get_header_value("X-Keepsake-Batch");
+  EXPECT_FALSE(batch.empty());
+  const std::string pdf = (dir.path() / "labels.pdf").string();
+  std::ofstream(pdf, std::ios::binary) << printed->body;
+  int code = -1;
+  EXPECT_NE(RunCommand({"/usr/bin/pdfinfo", pdf}, &code).find("Pages:           2"),
+            std::string::npos);
+  const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-"}, &code);
+  EXPECT_NE(text.find("139******78"), std::string::npos) << text;
+  EXPECT_EQ(text.find("13912345678"), std::string::npos);
+  EXPECT_EQ(text.find("文三路"), std::string::npos);     // no street on a waybill
+  EXPECT_NE(text.find("杭州 西湖"), std::string::npos);  // the route
+  EXPECT_NE(text.find(produced.number), std::string::npos);
+  const json shipments = json::parse(
+      server.Client()
+          ->Get("/api/v1/orders/" + produced.number + "/shipments", Bearer(server.Token("cs")))
+          ->body)["shipments"];
+  for (const json& s : shipments) EXPECT_EQ(s["state"], "label_printed");
+  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {parcels[0]}}})->status, 200);
+  const std::string events =
+      server.Client()
+          ->Get("/api/v1/orders/" + produced.number + "/events", Bearer(server.Token("cs")))
+          ->body;
+  EXPECT_NE(events.find("label printed in batch " + batch), std::string::npos);
+  EXPECT_NE(events.find("label reprinted in batch"), std::string::npos);
+  EXPECT_EQ(post("/api/v1/labels", {{"shipments", {parcels[0]}}, {"size", "A4"}})->status, 422);
+  // the same batch for a Zebra printer: one ^XA ... ^XZ per label, the waybill in ^BC
+  auto zpl = post("/api/v1/labels", {{"shipments", parcels}, {"format", "zpl"}});
+  ASSERT_EQ(zpl->status, 200) << zpl->body;
+  size_t formats = 0;
+  for (size_t at = 0; (at = zpl->body.find("^XA", at)) != std::string::npos; ++at) ++formats;
+  EXPECT_EQ(formats, 2u);
+  EXPECT_EQ(zpl->body.rfind("^XZ\n"), zpl->body.size() - 4);
+  for (const json& s : shipments) {
+    EXPECT_NE(zpl->body.find("^BCN,160,Y,N,N^FD" + s["tracking_number"].get<std::string>() + "^FS"),
+              std::string::npos)
+        << zpl->body;
+  }
+  EXPECT_NE(zpl->body.find("139******78"), std::string::npos);
+  EXPECT_EQ(zpl->body.find("13912345678"), std::string::npos);
+  // the same from the command line, beside the running server
+  const std::string cli = (dir.path() / "cli.pdf").string();
+  const std::string said =
+      RunCommand({KEEPSAKE_BINARY, "label", "render", "--data", server.data_dir().string(),
+                  "--shipment", std::to_string(parcels[1]), "--size", "76x130", "--out", cli},
+                 &code, true);
+  ASSERT_EQ(code, 0) << said;
+  EXPECT_NE(RunCommand({"/usr/bin/pdfinfo", cli}, &code).find("215.433 x 368.504 pts"),
+            std::string::npos);
+  EXPECT_NE(RunCommand({KEEPSAKE_BINARY, "label", "render", "--data", server.data_dir().string(),
+                        "--shipment", "99999", "--out", cli},
+                       &code, true)
+                .find("does not exist"),
+            std::string::npos);
+  EXPECT_EQ(post("/api/v1/labels", {{"shipments", {99999}}})->status, 404);
+}
+
+}  // namespace
+}  // namespace keepsake::testing
