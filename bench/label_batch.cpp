@@ -1,10 +1,13 @@
 // Renders N shipping labels into one PDF (imaging::LabelsPdf), as a batch print would, and
-// writes it: the figure behind docs/performance.md's label line.
+// writes it; or, with --png-dpi, N PNG labels (imaging::LabelsPng), keeping only their total
+// size: the figures behind docs/performance.md's label lines.
 //   keepsake_labels --count 500 --out labels.pdf
+//   keepsake_labels --count 500 --png-dpi 203
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +19,8 @@ int main(int argc, char** argv) {
   std::string out = "labels.pdf";
   app.add_option("--count", count)->check(CLI::Range(1, 100000));
   app.add_option("--out", out);
+  int png_dpi = 0;
+  app.add_option("--png-dpi", png_dpi, "203 or 300: PNGs instead of one PDF");
   CLI11_PARSE(app, argc, argv);
   std::vector<keepsake::imaging::ShippingLabel> labels;
   for (int n = 0; n < count; ++n) {
@@ -31,11 +36,24 @@ int main(int argc, char** argv) {
                       order,
                       order});
   }
+  const keepsake::imaging::LabelFonts fonts{
+      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+      "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
   const auto started = std::chrono::steady_clock::now();
-  auto pdf =
-      keepsake::imaging::LabelsPdf(labels, 100, 150,
-                                   {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                                    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"});
+  if (png_dpi != 0) {
+    auto pngs = keepsake::imaging::LabelsPng(labels, 100, 150, fonts, png_dpi);
+    if (!pngs) {
+      std::fprintf(stderr, "%s\n", pngs.error().message.c_str());
+      return 1;
+    }
+    size_t bytes = 0;
+    for (const std::string& png : *pngs) bytes += png.size();
+    std::printf("png_labels=%d dpi=%d seconds=%.2f bytes=%zu\n", count, png_dpi,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                bytes);
+    return 0;
+  }
+  auto pdf = keepsake::imaging::LabelsPdf(labels, 100, 150, fonts);
   if (!pdf) {
     std::fprintf(stderr, "%s\n", pdf.error().message.c_str());
     return 1;

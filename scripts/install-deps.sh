@@ -12,7 +12,7 @@ packages=(
   prusa-slicer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-objdetect-dev
   opencv-data liblcms2-dev libqpdf-dev icc-profiles-free libfreetype-dev fonts-wqy-microhei
-  libzxing-dev fonts-droid-fallback fonts-dejavu-core
+  libzxing-dev libharfbuzz-dev fonts-droid-fallback fonts-dejavu-core
   qpdf poppler-utils ghostscript
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
   curl clang-format

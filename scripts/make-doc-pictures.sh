@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Remakes the pictures of docs/print-specs.md from the permissively licensed samples in
+# Remakes the pictures of docs/print-specs.md and docs/logistics.md from the permissively licensed samples in
 # ../shared/data (see docs/images/NOTICE.md): previews from `keepsake print render`, the PDF's
 # pages as poppler draws them. (The spot plates are checked by the tests, not pictured.)
 set -euo pipefail
@@ -28,4 +28,22 @@ render magnet-diecut-segmented magnet-diecut ../shared/data/meshes/ai/triposr_ch
 pdftoppm -r 60 -png "$work/postcard-cn/print.pdf" "$work/page"
 cp "$work/page-1.png" "$out/pdf-postcard-cn-front.png"
 cp "$work/page-2.png" "$out/pdf-postcard-cn-back.png"
+# a shipping label (PNG at 203 dpi, as a thermal printer gets it) and a packing slip, from the
+# demo's parcel: the demo server seeds its orders, then stops
+./build/keepsake serve --demo --data "$work/var" --listen 127.0.0.1:0 --port-file "$work/port" \
+  >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do
+  grep -q "event=listening" "$work/serve.log" && break
+  sleep 0.2
+done
+kill "$server" && wait "$server" || true
+./build/keepsake label render --data "$work/var" --shipment 1 --format png --dpi 203 \
+  --out "$out/label-100x150-203dpi.png" >/dev/null
+number="$(sqlite3 "$work/var/keepsake.db" \
+  "SELECT o.number FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.id = 1")"
+./build/keepsake packing-slip render --data "$work/var" --order "$number" --out "$work/slip.pdf" \
+  >/dev/null
+pdftoppm -r 90 -png -singlefile "$work/slip.pdf" "$work/slip"
+cp "$work/slip.png" "$out/packing-slip-a5.png"
 echo "pictures written to $out"

@@ -18,6 +18,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "canvas.hpp"
 #include "icc.hpp"
 #include "image_head.hpp"
 #include "keepsake/imaging/format.hpp"
@@ -124,29 +125,6 @@ std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model) {
                        static_cast<int>(r.width / shrink), static_cast<int>(r.height / shrink));
   }
   return faces;
-}
-
-// PNG with a pHYs chunk (pixels per metre) after IHDR, so that the file says its dpi.
-std::string PngWithDpi(const cv::Mat& bgr, int dpi) {
-  std::vector<uchar> encoded;
-  cv::imencode(".png", bgr, encoded);
-  std::string png(encoded.begin(), encoded.end());
-  const uint32_t ppm = static_cast<uint32_t>(std::lround(dpi / 0.0254));
-  unsigned char chunk[4 + 4 + 9 + 4];
-  const unsigned char header[8] = {0, 0, 0, 9, 'p', 'H', 'Y', 's'};
-  std::memcpy(chunk, header, 8);
-  for (int k = 0; k < 2; ++k) {
-    chunk[8 + 4 * k] = static_cast<unsigned char>(ppm >> 24);
-    chunk[9 + 4 * k] = static_cast<unsigned char>(ppm >> 16);
-    chunk[10 + 4 * k] = static_cast<unsigned char>(ppm >> 8);
-    chunk[11 + 4 * k] = static_cast<unsigned char>(ppm);
-  }
-  chunk[16] = 1;  // unit: metre
-  const uLong crc = crc32(crc32(0, nullptr, 0), chunk + 4, 4 + 9);
-  for (int k = 0; k < 4; ++k) chunk[17 + k] = static_cast<unsigned char>(crc >> (24 - 8 * k));
-  // signature (8) + IHDR (4 length + 4 type + 13 data + 4 crc) = 33 bytes
-  png.insert(33, reinterpret_cast<const char*>(chunk), sizeof chunk);
-  return png;
 }
 
 struct CmsCloser {

@@ -15,8 +15,9 @@ namespace {
 
 constexpr const char* kShipmentColumns =
     "s.id, s.order_id, o.number, s.carrier, s.tracking_number, s.state, s.reshipment, "
-    "s.weight_g, s.size_mm, s.created_by, s.created_at, s.updated_at, s.version FROM shipments s "
-    "JOIN orders o ON o.id = s.order_id";
+    "s.weight_g, s.size_mm, s.created_by, s.created_at, s.updated_at, s.version, "
+    "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), '') "
+    "FROM shipments s JOIN orders o ON o.id = s.order_id";
 
 Shipment ShipmentFromRow(SQLite::Statement& q) {
   Shipment s;
@@ -33,6 +34,7 @@ Shipment ShipmentFromRow(SQLite::Statement& q) {
   s.created_at = q.getColumn(10).getString();
   s.updated_at = q.getColumn(11).getString();
   s.version = q.getColumn(12).getInt64();
+  s.last_scan_at = q.getColumn(13).getString();
   return s;
 }
 
@@ -193,6 +195,43 @@ Result<Shipment> Store::GetShipment(int64_t shipment_id) {
       return Fail(Errc::kNotFound, "shipment " + std::to_string(shipment_id) + " does not exist");
     }
     return *shipment;
+  });
+}
+
+Result<std::vector<Shipment>> Store::UndeliveredShipments(int limit) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Shipment>> {
+    SQLite::Statement q(db, std::string("SELECT ") + kShipmentColumns +
+                                " WHERE s.state != 'delivered' ORDER BY s.updated_at, s.id "
+                                "LIMIT ?");
+    q.bind(1, limit);
+    std::vector<Shipment> out;
+    while (q.executeStep()) out.push_back(ShipmentFromRow(q));
+    return out;
+  });
+}
+
+Result<std::vector<PackingQueueEntry>> Store::PackingQueue(int limit) {
+  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<PackingQueueEntry>> {
+    // when the order last became ready to pack (its last item produced)
+    SQLite::Statement q(db,
+                        "SELECT o.id, COALESCE((SELECT max(e.at) FROM events e WHERE e.order_id = "
+                        "o.id AND e.to_state = 'ready_to_pack'), "
+                        "o.updated_at) AS ready FROM orders o WHERE o.state IN ('ready_to_pack', "
+                        "'packed') ORDER BY ready, o.id LIMIT ?");
+    q.bind(1, limit);
+    std::vector<PackingQueueEntry> out;
+    while (q.executeStep()) {
+      const int64_t id = q.getColumn(0).getInt64();
+      auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(id));
+      if (!order) continue;
+      PackingQueueEntry entry{*order, q.getColumn(1).getString(), {}};
+      SQLite::Statement parcels(
+          db, std::string("SELECT ") + kShipmentColumns + " WHERE s.order_id = ? ORDER BY s.id");
+      parcels.bind(1, id);
+      while (parcels.executeStep()) entry.parcels.push_back(ShipmentFromRow(parcels));
+      out.push_back(std::move(entry));
+    }
+    return out;
   });
 }
 

@@ -156,6 +156,9 @@ struct ApiServer::Impl {
   void SimulateTracking(const Context&, const httplib::Request&, httplib::Response&);
   void PrintLabels(const Context&, const httplib::Request&, httplib::Response&);
   void OrderShipments(const Context&, const httplib::Request&, httplib::Response&);
+  void PrintPackingSlips(const Context&, const httplib::Request&, httplib::Response&);
+  void PackingQueue(const Context&, const httplib::Request&, httplib::Response&);
+  void StuckShipments(const Context&, const httplib::Request&, httplib::Response&);
   static json ShipmentJson(const orders::Shipment& shipment);
   // an audit row for a reveal, an export or a search by personal data; false (and a reply)
   // when it cannot be written, so nothing is shown unaudited

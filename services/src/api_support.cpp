@@ -3,14 +3,19 @@
 // Personal data leaves only through reveal (audited, for a reason, tied to an open ticket).
 #include <openssl/crypto.h>
 
+#include <fstream>
+#include <map>
 #include <regex>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "api_json.hpp"
 #include "api_server_impl.hpp"
 #include "keepsake/logistics/carrier.hpp"
+#include "keepsake/logistics/stuck.hpp"
 #include "keepsake/logistics/tracking.hpp"
+#include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/labels.hpp"
@@ -93,17 +98,8 @@ void ApiServer::Impl::OrderOverview(const Context& ctx, const httplib::Request& 
   out["allowed_events"] = orders::OrderStateMachine().AllowedEvents(order->state, ctx.actor.role);
   // each item's newest preview, so the agent sees what the customer will get
   for (json& item : out["items"]) {
-    auto jobs = store.JobsForItem(item["id"].get<int64_t>());
-    item["preview"] = nullptr;
-    if (!jobs) continue;
-    for (auto job = jobs->rbegin(); job != jobs->rend(); ++job) {
-      const json result = json::parse(job->result, nullptr, false);
-      if (result.is_object() && result.contains("files") &&
-          result["files"].contains("preview.png")) {
-        item["preview"] = result["files"]["preview.png"].value("asset", "");
-        break;
-      }
-    }
+    const std::string preview = NewestPreviewAsset(store, item["id"].get<int64_t>());
+    item["preview"] = preview.empty() ? json(nullptr) : json(preview);
   }
   auto events = store.OrderEvents(order->id);
   if (!events) return ReplyError(req, res, events.error());
@@ -629,7 +625,8 @@ json ApiServer::Impl::ShipmentJson(const orders::Shipment& s) {
           {"created_by", s.created_by},
           {"created_at", s.created_at},
           {"updated_at", s.updated_at},
-          {"version", s.version}};
+          {"version", s.version},
+          {"last_scan_at", s.last_scan_at.empty() ? json(nullptr) : json(s.last_scan_at)}};
 }
 
 // {"carrier": "simulated"} or {"carrier": "manual", "tracking_number": "SF1234567890"}, with
@@ -832,22 +829,136 @@ void ApiServer::Impl::PrintLabels(const Context& ctx, const httplib::Request& re
     return ReplyError(req, res,
                       Invalid("shipments is a list of 1 to 1000 parcel ids", "shipments"));
   }
-  std::vector<int64_t> ids;
+  LabelRequest request;
   for (const json& id : (*body)["shipments"]) {
     if (!id.is_number_integer()) {
       return ReplyError(req, res, Invalid("parcel ids are numbers", "shipments"));
     }
-    ids.push_back(id.get<int64_t>());
+    request.shipments.push_back(id.get<int64_t>());
   }
-  auto printed =
-      PrintLabelBatch(store, catalog, config.assets_dir, ids, body->value("size", "100x150"),
-                      body->value("format", "pdf"), ctx.actor);
+  for (const char* field : {"size", "format"}) {
+    if (body->contains(field) && !(*body)[field].is_string()) {
+      return ReplyError(req, res, Invalid(std::string(field) + " is a string", field));
+    }
+  }
+  if (body->contains("dpi") && !(*body)["dpi"].is_number_integer()) {
+    return ReplyError(req, res, Invalid("dpi is 203 or 300", "dpi"));
+  }
+  request.size = body->value("size", "100x150");
+  request.format = body->value("format", "pdf");
+  request.dpi = body->value("dpi", 203);
+  auto printed = PrintLabelBatch(store, catalog, config.assets_dir, request, ctx.actor);
   if (!printed) return ReplyError(req, res, printed.error());
   res.set_header("X-Keepsake-Batch", printed->batch);
   res.set_header("Content-Disposition", "attachment; filename=\"labels-" + printed->batch + "." +
                                             printed->extension + "\"");
   res.status = 200;
   res.set_content(printed->bytes, printed->content_type);
+}
+
+// {"orders": ["KS00000042", 43, ...]}: one PDF, a packing slip per order
+void ApiServer::Impl::PrintPackingSlips(const Context& ctx, const httplib::Request& req,
+                                        httplib::Response& res) {
+  (void)ctx;
+  auto body = Body(req, res, true);
+  if (!body) return;
+  if (!body->contains("orders") || !(*body)["orders"].is_array() || (*body)["orders"].empty() ||
+      (*body)["orders"].size() > 500) {
+    return ReplyError(req, res,
+                      Invalid("orders is a list of 1 to 500 order numbers or ids", "orders"));
+  }
+  std::vector<int64_t> ids;
+  for (const json& key : (*body)["orders"]) {
+    if (!key.is_string() && !key.is_number_integer()) {
+      return ReplyError(req, res, Invalid("orders are numbers (KS00000042) or ids", "orders"));
+    }
+    auto found =
+        FindOrder(key.is_string() ? key.get<std::string>() : std::to_string(key.get<int64_t>()));
+    if (!found) return ReplyError(req, res, found.error());
+    ids.push_back(found->id);
+  }
+  auto pdf = keepsake::services::PrintPackingSlips(store, catalog, config.assets_dir,
+                                                   config.data_dir, ids);
+  if (!pdf) return ReplyError(req, res, pdf.error());
+  res.set_header("Content-Disposition", "attachment; filename=\"packing-slips.pdf\"");
+  res.status = 200;
+  res.set_content(*pdf, "application/pdf");
+}
+
+// The lead's work list: orders to pack (and packed ones not yet handed over), the longest
+// waiting first, with their parcels and what is left to do on each.
+void ApiServer::Impl::PackingQueue(const Context& ctx, const httplib::Request& req,
+                                   httplib::Response& res) {
+  int limit = 500;
+  if (req.has_param("limit")) {
+    try {
+      limit = std::stoi(req.get_param_value("limit"));
+    } catch (const std::exception&) {
+      limit = 0;
+    }
+    if (limit < 1 || limit > 2000) {
+      return ReplyError(req, res, Invalid("limit is 1 to 2000", "limit"));
+    }
+  }
+  auto queue = store.PackingQueue(limit);
+  if (!queue) return ReplyError(req, res, queue.error());
+  const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
+  json list = json::array();
+  for (const orders::PackingQueueEntry& entry : *queue) {
+    json row = {{"order", entry.order.number},
+                {"id", entry.order.id},
+                {"state", entry.order.state},
+                {"version", entry.order.version},
+                {"ready_since", entry.ready_since},
+                {"waiting_hours", (now - orders::UnixMsFromIso(entry.ready_since)) / 3'600'000},
+                {"items", json::array()},
+                {"parcels", json::array()}};
+    for (const orders::Item& item : entry.order.items) {
+      const orders::Product* product = catalog.Find(item.product);
+      row["items"].push_back({{"id", item.id},
+                              {"product", item.product},
+                              {"title", product != nullptr ? product->title : item.product},
+                              {"state", item.state}});
+    }
+    int unprinted = 0;
+    for (const orders::Shipment& parcel : entry.parcels) {
+      row["parcels"].push_back(ShipmentJson(parcel));
+      if (parcel.state == "created") ++unprinted;
+    }
+    // the next step, so that the list reads as a to-do list
+    row["next"] = entry.parcels.empty()                  ? "create a parcel"
+                  : unprinted > 0                        ? "print labels"
+                  : entry.order.state == "ready_to_pack" ? "pack"
+                                                         : "hand over";
+    list.push_back(std::move(row));
+  }
+  (void)ctx;
+  Reply(res, 200, json{{"orders", list}, {"count", list.size()}});
+}
+
+// Parcels that need the lead: needing a person (exception, attempt_failed, returned,
+// expired) or too long in a state (assets/logistics.json, stuck_after_hours); oldest first.
+void ApiServer::Impl::StuckShipments(const Context& ctx, const httplib::Request& req,
+                                     httplib::Response& res) {
+  (void)ctx;
+  std::ifstream settings(config.assets_dir + "/logistics.json");
+  std::stringstream text;
+  text << settings.rdbuf();
+  const logistics::StuckLimits limits = logistics::StuckLimitsFromJson(text.str());
+  auto parcels = store.UndeliveredShipments(100000);
+  if (!parcels) return ReplyError(req, res, parcels.error());
+  const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
+  json list = json::array();
+  std::map<std::string, int> by_state;
+  for (const orders::Shipment& parcel : *parcels) {
+    const auto reason = logistics::StuckReason(parcel, now, limits);
+    if (!reason) continue;
+    json row = ShipmentJson(parcel);
+    row["stuck"] = *reason;
+    list.push_back(std::move(row));
+    ++by_state[parcel.state];
+  }
+  Reply(res, 200, json{{"shipments", list}, {"count", list.size()}, {"by_state", by_state}});
 }
 
 }  // namespace keepsake::services

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "keepsake/imaging/format.hpp"
+#include "keepsake/logistics/carrier.hpp"
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/crypto.hpp"
@@ -196,6 +197,21 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
         spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
                      order.error().message);
         break;
+      }
+    }
+  }
+  // the keychain order waits on the packing queue with a simulated parcel, so the demo shows
+  // a label and a packing slip to print
+  auto keychain = store.GetOrder(created[2].id);
+  if (keychain && keychain->state == "ready_to_pack") {
+    auto carrier = logistics::MakeCarrier("simulated");
+    auto number = carrier->IssueWaybill(keychain->number, 1);
+    if (number) {
+      auto parcel = store.CreateShipment({keychain->id, "simulated", *number, 60, "120x90x30"},
+                                         Actor{"demo-logistics", Role::kLogistics});
+      if (!parcel) {
+        spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
+                     parcel.error().message);
       }
     }
   }

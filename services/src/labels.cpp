@@ -2,13 +2,16 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "keepsake/imaging/label.hpp"
+#include "keepsake/imaging/packing_slip.hpp"
 #include "keepsake/logistics/tracking.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/masking.hpp"
+#include "keepsake/services/paths.hpp"
 
 namespace keepsake::services {
 
@@ -35,27 +38,50 @@ std::string RouteCode(const orders::Address& a) {
   return trim(a.city) + (a.district.empty() ? "" : " " + trim(a.district));
 }
 
+// assets/logistics.json: the sender block, the fonts, the service phone
+orders::Result<json> LogisticsSettings(const std::string& assets_dir) {
+  std::ifstream settings_file(assets_dir + "/logistics.json");
+  json settings = json::parse(settings_file, nullptr, false);
+  if (!settings.is_object()) {
+    return tl::unexpected(
+        orders::Error{orders::Errc::kStorage, "assets/logistics.json cannot be read", "", {}});
+  }
+  return settings;
+}
+
+imaging::LabelFonts Fonts(const json& settings) {
+  const json fonts = settings.value("fonts", json::object());
+  return {fonts.value("latin", ""), fonts.value("cjk", "")};
+}
+
 }  // namespace
 
 orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
                                            const orders::ProductCatalog& catalog,
                                            const std::string& assets_dir,
-                                           const std::vector<int64_t>& shipment_ids,
-                                           const std::string& size, const std::string& format,
+                                           const LabelRequest& request,
                                            const orders::Actor& actor) {
+  const std::string& size = request.size;
+  const std::string& format = request.format;
   if (size != "100x150" && size != "76x130") {
     return tl::unexpected(Invalid("size is 100x150 or 76x130 (mm)", "size", {"100x150", "76x130"}));
   }
-  if (format != "pdf" && format != "zpl") {
-    return tl::unexpected(Invalid("format is pdf or zpl", "format", {"pdf", "zpl"}));
+  if (format != "pdf" && format != "png" && format != "zpl") {
+    return tl::unexpected(Invalid("format is pdf, png or zpl", "format", {"pdf", "png", "zpl"}));
   }
+  if (format == "png" && request.dpi != 203 && request.dpi != 300) {
+    return tl::unexpected(Invalid("dpi is 203 or 300 (the printer's head)", "dpi", {"203", "300"}));
+  }
+  const std::vector<int64_t>& shipment_ids = request.shipments;
   if (shipment_ids.empty()) return tl::unexpected(Invalid("no parcels to print", "shipments"));
-  std::ifstream settings_file(assets_dir + "/logistics.json");
-  const json settings = json::parse(settings_file, nullptr, false);
-  if (!settings.is_object()) {
+  if (format == "png" && shipment_ids.size() > 1) {
     return tl::unexpected(
-        orders::Error{orders::Errc::kStorage, "assets/logistics.json cannot be read", "", {}});
+        Invalid("a png is one label; print a batch as pdf (a label per page) or zpl", "format",
+                {"pdf", "zpl"}));
   }
+  auto loaded = LogisticsSettings(assets_dir);
+  if (!loaded) return tl::unexpected(loaded.error());
+  const json& settings = *loaded;
   std::vector<orders::Shipment> parcels;
   std::vector<imaging::ShippingLabel> labels;
   for (int64_t id : shipment_ids) {
@@ -92,17 +118,27 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
     labels.push_back(std::move(label));
     parcels.push_back(*shipment);
   }
-  const json fonts = settings.value("fonts", json::object());
   const double w = size == "100x150" ? 100 : 76, h = size == "100x150" ? 150 : 130;
-  auto bytes =
-      format == "pdf"
-          ? imaging::LabelsPdf(labels, w, h, {fonts.value("latin", ""), fonts.value("cjk", "")})
-          : imaging::LabelsZpl(labels, w, h);
+  tl::expected<std::string, imaging::Error> bytes;
+  if (format == "pdf") {
+    bytes = imaging::LabelsPdf(labels, w, h, Fonts(settings));
+  } else if (format == "zpl") {
+    bytes = imaging::LabelsZpl(labels, w, h);
+  } else {
+    auto pngs = imaging::LabelsPng(labels, w, h, Fonts(settings), request.dpi);
+    if (pngs) {
+      bytes = std::move(pngs->front());
+    } else {
+      bytes = tl::unexpected(pngs.error());
+    }
+  }
   if (!bytes) return tl::unexpected(Invalid(bytes.error().message, "shipments"));
   LabelBatch out;
   out.bytes = std::move(*bytes);
   out.batch = "B" + orders::NowUtcIso().substr(0, 19) + "-" + NewRequestId().substr(0, 6);
-  out.content_type = format == "pdf" ? "application/pdf" : "application/vnd.zebra.zpl";
+  out.content_type = format == "pdf"   ? "application/pdf"
+                     : format == "png" ? "image/png"
+                                       : "application/vnd.zebra.zpl";
   out.extension = format;
   for (const orders::Shipment& parcel : parcels) {
     const bool reprint = parcel.state != "created";
@@ -112,6 +148,84 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
         (reprint ? "label reprinted in batch " : "label printed in batch ") + out.batch);
   }
   return out;
+}
+
+std::string NewestPreviewAsset(orders::Store& store, int64_t item_id) {
+  auto jobs = store.JobsForItem(item_id);
+  if (!jobs) return "";
+  for (auto job = jobs->rbegin(); job != jobs->rend(); ++job) {
+    const json result = json::parse(job->result, nullptr, false);
+    if (result.is_object() && result.contains("files") && result["files"].is_object() &&
+        result["files"].contains("preview.png") && result["files"]["preview.png"].is_object()) {
+      return result["files"]["preview.png"].value("asset", "");
+    }
+  }
+  return "";
+}
+
+orders::Result<std::string> PrintPackingSlips(orders::Store& store,
+                                              const orders::ProductCatalog& catalog,
+                                              const std::string& assets_dir,
+                                              const std::string& data_dir,
+                                              const std::vector<int64_t>& order_ids) {
+  if (order_ids.empty()) return tl::unexpected(Invalid("no orders to pack", "orders"));
+  auto loaded = LogisticsSettings(assets_dir);
+  if (!loaded) return tl::unexpected(loaded.error());
+  const DataPaths paths(data_dir);
+  std::vector<imaging::PackingSlip> slips;
+  for (int64_t id : order_ids) {
+    auto order = store.GetOrder(id);
+    if (!order) return tl::unexpected(order.error());
+    if (!order->customer) {
+      return tl::unexpected(
+          Invalid("order " + order->number + " has no recipient (its data was purged)", "orders"));
+    }
+    imaging::PackingSlip slip;
+    slip.order_number = order->number;
+    slip.placed_on = "下单 Placed " + order->created_at.substr(0, 10);
+    const orders::Customer& c = *order->customer;
+    const orders::Address masked = MaskAddress(c.address);
+    slip.recipient = {MaskName(c.name), MaskPhone(c.phone),
+                      masked.province + " " + masked.city + " " + masked.district + " ***"};
+    slip.service_phone = loaded->value("service_phone", "");
+    auto parcels = store.ShipmentsOfOrder(order->id);
+    if (!parcels) return tl::unexpected(parcels.error());
+    if (parcels->empty()) {
+      slip.parcel = "包裹 Parcel: none yet";
+    } else {
+      for (size_t k = 0; k < parcels->size(); ++k) {
+        const orders::Shipment& p = (*parcels)[k];
+        std::string line = (k == 0 ? "包裹 Parcel " : "; ") + std::to_string(k + 1) + "/" +
+                           std::to_string(parcels->size()) + " " + p.tracking_number;
+        if (p.weight_g > 0) line += " " + std::to_string(p.weight_g) + " g";
+        if (!p.size_mm.empty()) line += " " + p.size_mm + " mm";
+        slip.parcel += line;
+      }
+      if ((*parcels)[0].reshipment) slip.note = "补发 Reshipment (warranty reprint)";
+    }
+    for (const orders::Item& item : order->items) {
+      imaging::PackingSlipItem line;
+      const orders::Product* product = catalog.Find(item.product);
+      line.title = product != nullptr ? product->title : item.product;
+      line.detail = "item " + std::to_string(item.position + 1) + " · " + item.product;
+      for (const auto& [option, value] : item.options) {
+        line.detail += " · " + option + " " + std::to_string(value);
+      }
+      line.qc = item.state == "produced" ? "✓ QC passed" : "✗ not produced (" + item.state + ")";
+      const std::string preview = NewestPreviewAsset(store, item.id);
+      if (!preview.empty()) {
+        std::ifstream file(paths.AssetFile(preview), std::ios::binary);
+        std::stringstream bytes;
+        bytes << file.rdbuf();
+        line.picture_png = bytes.str();
+      }
+      slip.items.push_back(std::move(line));
+    }
+    slips.push_back(std::move(slip));
+  }
+  auto pdf = imaging::PackingSlipsPdf(slips, Fonts(*loaded));
+  if (!pdf) return tl::unexpected(Invalid(pdf.error().message, "orders"));
+  return *pdf;
 }
 
 }  // namespace keepsake::services

@@ -304,17 +304,32 @@ int main(int argc, char** argv) {
 
   std::vector<int64_t> label_shipments;
   std::string label_size = "100x150", label_format = "pdf", label_out, label_assets;
+  int label_dpi = 203;
   auto* label = app.add_subcommand("label", "Shipping labels");
   label->require_subcommand(1);
   auto* label_render = label->add_subcommand(
-      "render", "Labels of parcels into one file (PDF, a label per page, or ZPL)");
+      "render", "Labels of parcels into one file (PDF, a label per page; ZPL; or one PNG)");
   label_render->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
   label_render->add_option("--shipment", label_shipments, "Parcel id (repeat for a batch)")
       ->required();
   label_render->add_option("--size", label_size, "100x150 or 76x130 (mm)")->capture_default_str();
-  label_render->add_option("--format", label_format, "pdf or zpl")->capture_default_str();
+  label_render->add_option("--format", label_format, "pdf, png (one parcel) or zpl")
+      ->capture_default_str();
+  label_render->add_option("--dpi", label_dpi, "png: 203 or 300")->capture_default_str();
   label_render->add_option("--out", label_out, "The file to write")->required();
   label_render->add_option("--assets", label_assets, "Folder with products.json, logistics.json");
+
+  std::vector<std::string> slip_orders;
+  std::string slip_out;
+  auto* slip = app.add_subcommand("packing-slip", "Packing slips");
+  slip->require_subcommand(1);
+  auto* slip_render =
+      slip->add_subcommand("render", "Packing slips of orders into one PDF (A5, a slip per order)");
+  slip_render->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  slip_render->add_option("--order", slip_orders, "Order number or id (repeat for a batch)")
+      ->required();
+  slip_render->add_option("--out", slip_out, "The PDF to write")->required();
+  slip_render->add_option("--assets", label_assets, "Folder with products.json, logistics.json");
 
   std::string report_month, report_out;
   auto* report = app.add_subcommand("report", "Reports for the contract");
@@ -492,7 +507,7 @@ int main(int argc, char** argv) {
     auto store = OpenExistingStore(config);
     if (!store) return Die(store.error().message);
     auto printed = services::PrintLabelBatch(
-        **store, *catalog, assets_dir, label_shipments, label_size, label_format,
+        **store, *catalog, assets_dir, {label_shipments, label_size, label_format, label_dpi},
         orders::Actor{"keepsake label render", orders::Role::kLogistics});
     if (!printed) return Die(printed.error().message);
     if (!services::WriteFileAtomically(label_out, printed->bytes)) {
@@ -500,6 +515,26 @@ int main(int argc, char** argv) {
     }
     std::cout << label_shipments.size() << " label(s), batch " << printed->batch << ", written to "
               << label_out << std::endl;
+    return 0;
+  }
+  if (slip_render->parsed()) {
+    const std::string assets_dir = FindAssetsDir(label_assets);
+    auto catalog = orders::ProductCatalog::Load(assets_dir + "/products.json");
+    if (!catalog) return Die(catalog.error().message);
+    auto store = OpenExistingStore(config);
+    if (!store) return Die(store.error().message);
+    std::vector<int64_t> ids;
+    for (const std::string& key : slip_orders) {
+      const bool is_id = !key.empty() && key.size() < 18 &&
+                         key.find_first_not_of("0123456789") == std::string::npos;
+      auto order = is_id ? (*store)->GetOrder(std::stoll(key)) : (*store)->GetOrderByNumber(key);
+      if (!order) return Die(order.error().message);
+      ids.push_back(order->id);
+    }
+    auto pdf = services::PrintPackingSlips(**store, *catalog, assets_dir, config.data_dir, ids);
+    if (!pdf) return Die(pdf.error().message);
+    if (!services::WriteFileAtomically(slip_out, *pdf)) return Die("cannot write " + slip_out);
+    std::cout << ids.size() << " packing slip(s) written to " << slip_out << std::endl;
     return 0;
   }
   if (monthly->parsed()) {

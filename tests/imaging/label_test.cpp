@@ -8,7 +8,9 @@
 #include <ZXing/ReadBarcode.h>
 #include <ZXing/TextUtfEncoding.h>
 
+#include <cmath>
 #include <fstream>
+#include <tuple>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -74,6 +76,70 @@ TEST(Label, ABatchOf200IsOneCheckedPdfWithReadableBarcodesAndText) {
   };
   EXPECT_EQ(read(ZXing::BarcodeFormat::Code128), "SF0001000001");
   EXPECT_EQ(read(ZXing::BarcodeFormat::QRCode), "https://keepsake.example/o/KS10000001");
+}
+
+// The dpi a PNG says of itself in its pHYs chunk (pixels per metre), or 0.
+int PngDpi(const std::string& png) {
+  const size_t at = png.find("pHYs");
+  if (at == std::string::npos || at + 12 > png.size()) return 0;
+  uint32_t ppm = 0;
+  for (int k = 0; k < 4; ++k) ppm = ppm << 8 | static_cast<unsigned char>(png[at + 4 + k]);
+  return static_cast<int>(std::lround(ppm * 0.0254));
+}
+
+std::string ReadCode(const cv::Mat& grey, ZXing::BarcodeFormat format) {
+  const ZXing::ImageView view(grey.data, grey.cols, grey.rows, ZXing::ImageFormat::Lum);
+  ZXing::DecodeHints hints;
+  hints.setFormats(format);
+  const ZXing::Result r = ZXing::ReadBarcode(view, hints);
+  return r.isValid() ? ZXing::TextUtfEncoding::ToUtf8(r.text()) : std::string("(none)");
+}
+
+TEST(Label, PngsAt203And300DpiSayTheirDpiAndTheirCodesReadBack) {
+  for (const auto& [w, h, dpi] : {std::tuple{100.0, 150.0, 203}, std::tuple{100.0, 150.0, 300},
+                                  std::tuple{76.0, 130.0, 203}}) {
+    auto pngs = LabelsPng({Label(42)}, w, h, kFonts, dpi);
+    ASSERT_TRUE(pngs) << pngs.error().message;
+    ASSERT_EQ(pngs->size(), 1u);
+    EXPECT_EQ(PngDpi(pngs->front()), dpi);
+    const std::vector<uchar> bytes(pngs->front().begin(), pngs->front().end());
+    const cv::Mat page = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(page.empty());
+    EXPECT_EQ(page.cols, std::lround(w / 25.4 * dpi));
+    EXPECT_EQ(page.rows, std::lround(h / 25.4 * dpi));
+    EXPECT_EQ(ReadCode(page, ZXing::BarcodeFormat::Code128), "SF0001000042") << w << " " << dpi;
+    EXPECT_EQ(ReadCode(page, ZXing::BarcodeFormat::QRCode),
+              "https://keepsake.example/o/KS10000042");
+    // text is drawn: the label is not just bars (ink below the barcode, in the recipient block)
+    const cv::Mat recipient = page(cv::Rect(0, page.rows * 60 / 150, page.cols, page.rows / 5));
+    EXPECT_GT(cv::countNonZero(recipient < 128), 200);
+  }
+  EXPECT_FALSE(LabelsPng({Label(1)}, 100, 150, kFonts, 150));
+}
+
+TEST(Label, FontsAreEmbeddedAsSubsetsSoOneLabelIsSmall) {
+  auto pdf = LabelsPdf({Label(3)}, 100, 150, kFonts);
+  ASSERT_TRUE(pdf) << pdf.error().message;
+  // Droid Sans Fallback whole is 4 MB; the glyphs of one label are a few kilobytes
+  EXPECT_LT(pdf->size(), 200u * 1024);
+  TempDir dir;
+  const std::string path = (dir.path() / "label.pdf").string();
+  std::ofstream(path, std::ios::binary) << *pdf;
+  int code = -1;
+  const std::string fonts = RunCommand({"/usr/bin/pdffonts", path}, &code);
+  EXPECT_EQ(code, 0);
+  // name, type, encoding, emb, sub, uni: both fonts embedded, subset, with ToUnicode
+  EXPECT_NE(fonts.find("+DejaVuSans"), std::string::npos) << fonts;
+  EXPECT_NE(fonts.find("+DroidSansFallback"), std::string::npos) << fonts;
+  size_t subset_rows = 0;
+  for (size_t at = fonts.find("yes yes yes"); at != std::string::npos;
+       at = fonts.find("yes yes yes", at + 1)) {
+    ++subset_rows;
+  }
+  EXPECT_EQ(subset_rows, 2u) << fonts;
+  const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", path, "-"}, &code);
+  EXPECT_NE(text.find("王*"), std::string::npos) << text;
+  EXPECT_NE(text.find("上海市 徐汇区"), std::string::npos) << text;
 }
 
 TEST(Label, TheSmallOnePlySizeAndRefusals) {

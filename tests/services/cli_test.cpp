@@ -87,6 +87,14 @@ TEST(Cli, DemoSeedRunsEveryStep) {
   EXPECT_NE(log.find("event=demo_seed orders=8"), std::string::npos) << log;
   EXPECT_EQ(log.find("demo_step_skipped"), std::string::npos) << log;
   EXPECT_EQ(log.find("demo_seed_incomplete"), std::string::npos) << log;
+  // the keychain waits on the packing queue with its parcel, its label next
+  auto queue = server.Client()->Get("/api/v1/packing/queue", Bearer(server.Token("logistics")));
+  ASSERT_EQ(queue->status, 200);
+  const nlohmann::json orders = nlohmann::json::parse(queue->body)["orders"];
+  ASSERT_EQ(orders.size(), 1u) << queue->body;
+  EXPECT_EQ(orders[0]["items"][0]["product"], "keychain-acrylic");
+  EXPECT_EQ(orders[0]["next"], "print labels");
+  EXPECT_EQ(orders[0]["parcels"][0]["weight_g"], 60);
 }
 
 // Runs a preparation command (keepsake ARGS... --out OUT) and reads the report it left.

@@ -227,5 +227,111 @@ TEST(Labels, ABatchIsOnePdfWithMaskedRecipientsAndMarksEachParcel) {
   EXPECT_EQ(post("/api/v1/labels", {{"shipments", {99999}}})->status, 404);
 }
 
+// The lead's afternoon: the ready-to-pack queue says what is next for each order, the packing
+// slip goes into the box (masked recipient, the item's picture, QC, the service phone), a
+// single label as a PNG for a 300 dpi printer, and a courier exception shows among the stuck
+// parcels.
+TEST(Packing, QueueSlipPngLabelAndStuckParcels) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  auto post = [&](const std::string& path, const json& body) {
+    return server.Client()->Post(path, Bearer(server.Token("logistics")), body.dump(),
+                                 "application/json");
+  };
+  auto get = [&](const std::string& path, const std::string& role = "logistics") {
+    return server.Client()->Get(path, Bearer(server.Token(role)));
+  };
+  auto queue_entry = [&](const std::string& number) {
+    const json queue = json::parse(get("/api/v1/packing/queue")->body);
+    for (const json& row : queue["orders"]) {
+      if (row["order"] == number) return row;
+    }
+    return json(nullptr);
+  };
+  const ProducedOrder produced = ProduceMagnetOrder(server, "pack-1");
+  json row = queue_entry(produced.number);
+  ASSERT_TRUE(row.is_object());
+  EXPECT_EQ(row["next"], "create a parcel");
+  EXPECT_EQ(row["items"][0]["state"], "produced");
+  EXPECT_EQ(get("/api/v1/packing/queue", "cs")->status, 200);
+  EXPECT_EQ(get("/api/v1/packing/queue", "channel")->status, 403);
+
+  auto parcel = post("/api/v1/orders/" + produced.number + "/shipments",
+                     {{"carrier", "simulated"}, {"weight_g", 320}, {"size_mm", "200x150x80"}});
+  ASSERT_EQ(parcel->status, 201) << parcel->body;
+  const json created = json::parse(parcel->body);
+  const int64_t id = created["id"];
+  EXPECT_EQ(queue_entry(produced.number)["next"], "print labels");
+
+  // the packing slip
+  auto slip = post("/api/v1/packing-slips", {{"orders", {produced.number}}});
+  ASSERT_EQ(slip->status, 200) << slip->body;
+  EXPECT_EQ(slip->get_header_value("Content-Type"), "application/pdf");
+  const std::string pdf = (dir.path() / "slip.pdf").string();
+  std::ofstream(pdf, std::ios::binary) << slip->body;
+  int code = -1;
+  const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-"}, &code);
+  for (const std::string expected :
+       {produced.number, std::string("139******78"), std::string("QC passed"),
+        std::string("400-800-1234"), std::string("320 g"),
+        created["tracking_number"].get<std::string>()}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+  EXPECT_EQ(text.find("13912345678"), std::string::npos);
+  const std::string images = RunCommand({"/usr/bin/pdfimages", "-list", pdf}, &code);
+  EXPECT_NE(images.find(" jpeg "), std::string::npos) << images;  // the magnet's preview
+  EXPECT_EQ(post("/api/v1/packing-slips", {{"orders", {"KS99999999"}}})->status, 404);
+  EXPECT_EQ(post("/api/v1/packing-slips", {{"orders", json::array()}})->status, 422);
+  const std::string cli = (dir.path() / "cli-slip.pdf").string();
+  const std::string said =
+      RunCommand({KEEPSAKE_BINARY, "packing-slip", "render", "--data", server.data_dir().string(),
+                  "--order", produced.number, "--out", cli},
+                 &code, true);
+  ASSERT_EQ(code, 0) << said;
+  EXPECT_NE(RunCommand({"/usr/bin/pdfinfo", cli}, &code).find("419.528 x 595.276 pts"),
+            std::string::npos);
+
+  // one label as a PNG at 300 dpi: 100 x 150 mm is 1181 x 1772 dots
+  auto png = post("/api/v1/labels", {{"shipments", {id}}, {"format", "png"}, {"dpi", 300}});
+  ASSERT_EQ(png->status, 200) << png->body;
+  EXPECT_EQ(png->get_header_value("Content-Type"), "image/png");
+  ASSERT_GT(png->body.size(), 24u);
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t k = 0; k < 4; ++k) v = v << 8 | static_cast<unsigned char>(png->body[at + k]);
+    return v;
+  };
+  EXPECT_EQ(png->body.substr(1, 3), "PNG");
+  EXPECT_EQ(be32(16), 1181u);
+  EXPECT_EQ(be32(20), 1772u);
+  EXPECT_NE(png->body.find("pHYs"), std::string::npos);
+  EXPECT_EQ(post("/api/v1/labels", {{"shipments", {id, id}}, {"format", "png"}})->status, 422);
+  EXPECT_EQ(post("/api/v1/labels", {{"shipments", {id}}, {"format", "png"}, {"dpi", 150}})->status,
+            422);
+
+  // a fresh parcel is not stuck; a courier exception is, with its reason
+  auto stuck = [&] { return json::parse(get("/api/v1/shipments/stuck")->body); };
+  for (const json& s : stuck()["shipments"]) EXPECT_NE(s["id"], id);
+  ASSERT_EQ(
+      post("/api/v1/shipments/" + std::to_string(id) + "/transitions", {{"event", "hand_over"}})
+          ->status,
+      200);
+  ASSERT_EQ(post("/api/v1/shipments/" + std::to_string(id) + "/simulate", {{"ending", "exception"}})
+                ->status,
+            200);
+  const json after = stuck();
+  bool listed = false;
+  for (const json& s : after["shipments"]) {
+    if (s["id"] == id) {
+      listed = true;
+      EXPECT_EQ(s["stuck"], "needs a person: exception");
+      EXPECT_FALSE(s["last_scan_at"].is_null());
+    }
+  }
+  EXPECT_TRUE(listed) << after.dump();
+  EXPECT_EQ(after["by_state"]["exception"], 1);
+}
+
 }  // namespace
 }  // namespace keepsake::testing

@@ -3,7 +3,8 @@
 // large, sender and recipient blocks (the recipient already masked by the caller, as GB/T
 // 41833-2022 asks of waybills), contents and the order reference. Text is real PDF text in
 // embedded TrueType fonts (DejaVu Sans for Latin, Droid Sans Fallback for Chinese, both from
-// Debian), so the label can be searched and checked with pdftotext.
+// Debian, subset to the characters used), so the label can be searched and checked with
+// pdftotext.
 #pragma once
 
 #include <string>
@@ -36,6 +37,12 @@ struct LabelFonts {
 tl::expected<std::string, Error> LabelsPdf(const std::vector<ShippingLabel>& labels,
                                            double width_mm, double height_mm,
                                            const LabelFonts& fonts);
+
+// The same labels as PNG pictures, one per label, at 203 or 300 dpi (a thermal printer's head),
+// grey on white with the dpi in the file; barcode modules are whole dots. Errors as LabelsPdf.
+tl::expected<std::vector<std::string>, Error> LabelsPng(const std::vector<ShippingLabel>& labels,
+                                                        double width_mm, double height_mm,
+                                                        const LabelFonts& fonts, int dpi);
 
 // The same labels as ZPL II for Zebra thermal printers at 203 dpi (8 dots per mm): one
 // ^XA ... ^XZ format per label, the waybill as the printer's own Code 128 (^BC), the order as

@@ -201,6 +201,11 @@ class Store {
                                               Role role)>& decide,
       const std::string& note = "");  // on the timeline, e.g. the label batch
   Result<Shipment> GetShipment(int64_t shipment_id);
+  // Parcels on their way or waiting (every state but delivered), least recently changed first,
+  // at most `limit`; which of them are stuck is the logistics module's rule.
+  Result<std::vector<Shipment>> UndeliveredShipments(int limit);
+  // Orders in ready_to_pack or packed, the longest waiting first, at most `limit`.
+  Result<std::vector<PackingQueueEntry>> PackingQueue(int limit);
   // Completes the orders delivered more than `days` ago (the contract's quiet period after
   // delivery); returns how many.
   Result<int> CompleteDeliveredOrders(int days, int64_t now_ms);

@@ -307,6 +307,15 @@ struct Shipment {
   std::string created_at;
   std::string updated_at;
   int64_t version = 0;
+  std::string last_scan_at;  // the newest carrier scan's time, or empty
+};
+
+// An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
+// it became ready and the parcels it has so far.
+struct PackingQueueEntry {
+  Order order;
+  std::string ready_since;
+  std::vector<Shipment> parcels;
 };
 
 // One scan of a parcel as a carrier reports it, normalised to the shipment table's statuses.

@@ -2,7 +2,7 @@
 // route from city and district, our sender block (assets/logistics.json), contents from the
 // catalogue; one PDF or ZPL stream; each parcel marked label_printed with the batch id (a
 // second print recorded as a reprint). Shared by POST /api/v1/labels and `keepsake label
-// render`.
+// render`. Packing slips for the same parcels' orders come from here too.
 #pragma once
 
 #include <cstdint>
@@ -21,13 +21,31 @@ struct LabelBatch {
   std::string extension;  // pdf or zpl
 };
 
-// size: 100x150 or 76x130; format: pdf or zpl. Errors: kInvalidArgument (size, format, a
-// parcel whose order has no recipient any more, a label that cannot be drawn), kNotFound.
+struct LabelRequest {
+  std::vector<int64_t> shipments;
+  std::string size = "100x150";  // or 76x130
+  std::string format = "pdf";    // pdf, png (one parcel at a time) or zpl
+  int dpi = 203;                 // png: 203 or 300
+};
+
+// Errors: kInvalidArgument (size, format, dpi, several parcels as png, a parcel whose order has
+// no recipient any more, a label that cannot be drawn), kNotFound.
 orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
                                            const orders::ProductCatalog& catalog,
                                            const std::string& assets_dir,
-                                           const std::vector<int64_t>& shipment_ids,
-                                           const std::string& size, const std::string& format,
-                                           const orders::Actor& actor);
+                                           const LabelRequest& request, const orders::Actor& actor);
+
+// Packing slips (one PDF, A5, a slip per order in the order given): items with their newest
+// preview from `data_dir`'s assets, the QC state, the parcels, the recipient masked, the
+// customer-service phone from assets/logistics.json. Errors: kNotFound, kInvalidArgument (an
+// order with no recipient any more, a slip that cannot be drawn).
+orders::Result<std::string> PrintPackingSlips(orders::Store& store,
+                                              const orders::ProductCatalog& catalog,
+                                              const std::string& assets_dir,
+                                              const std::string& data_dir,
+                                              const std::vector<int64_t>& order_ids);
+
+// The sha256 of the newest preview.png an item's jobs made, or empty.
+std::string NewestPreviewAsset(orders::Store& store, int64_t item_id);
 
 }  // namespace keepsake::services

@@ -1,0 +1,108 @@
+// Shipping labels: one drawing per label (canvas.hpp), written as a PDF batch (vector bars,
+// real text in embedded subset fonts) or as PNGs at a thermal printer's dpi.
+#include <algorithm>
+#include <tuple>
+
+#include "canvas.hpp"
+#include "keepsake/imaging/barcode.hpp"
+#include "keepsake/imaging/label.hpp"
+
+namespace keepsake::imaging {
+
+namespace {
+
+tl::expected<void, Error> DrawLabel(Canvas& page, const ShippingLabel& label, double w, double h) {
+  const double sx = w / 100, sy = h / 150, s = std::min(sx, sy);  // laid out for 100 x 150
+  auto text = [&](const std::string& t, double x, double y, double pt) {
+    return page.Text(t, x * sx, y * sy, pt * s);
+  };
+  page.Line(2 * sx, 2 * sy, (100 - 2) * sx, 2 * sy, 0.8);
+  page.Line(2 * sx, (150 - 2) * sy, (100 - 2) * sx, (150 - 2) * sy, 0.8);
+  page.Line(2 * sx, 2 * sy, 2 * sx, (150 - 2) * sy, 0.8);
+  page.Line((100 - 2) * sx, 2 * sy, (100 - 2) * sx, (150 - 2) * sy, 0.8);
+  for (const auto& [t, x, y, pt] :
+       {std::tuple<std::string, double, double, double>{label.carrier, 5, 10, 13},
+        {label.route_code, 5, 23, 24}}) {
+    if (auto done = text(t, x, y, pt); !done) return tl::unexpected(done.error());
+  }
+  page.Line(2 * sx, 27 * sy, 98 * sx, 27 * sy, 0.8);
+  // the waybill: Code 128 bars across the label, its characters centred under them
+  auto bars = Code128(label.waybill);
+  if (!bars) return tl::unexpected(bars.error());
+  page.Modules(*bars, 8 * sx, 30 * sy, (100 - 16) * sx, 20 * sy);
+  auto width = page.Measure(label.waybill, 11 * s);
+  if (!width) return tl::unexpected(width.error());
+  if (auto done = page.Text(label.waybill, (w - *width) / 2, 55 * sy, 11 * s); !done) {
+    return tl::unexpected(done.error());
+  }
+  page.Line(2 * sx, 58 * sy, 98 * sx, 58 * sy, 0.8);
+  double y = 64;
+  if (auto done = text("收件 To", 5, y, 8); !done) return tl::unexpected(done.error());
+  for (const std::string& line : label.recipient) {
+    y += 5.5;
+    if (auto done = text(line, 5, y, 10); !done) return tl::unexpected(done.error());
+  }
+  y = std::max(y + 4, 92.0);
+  page.Line(2 * sx, y * sy, 98 * sx, y * sy, 0.5);
+  y += 6;
+  if (auto done = text("寄件 From", 5, y, 8); !done) return tl::unexpected(done.error());
+  for (const std::string& line : label.sender) {
+    y += 4.5;
+    if (auto done = text(line, 5, y, 8); !done) return tl::unexpected(done.error());
+  }
+  page.Line(2 * sx, 118 * sy, 98 * sx, 118 * sy, 0.5);
+  for (const auto& [t, yy] :
+       {std::pair<std::string, double>{"内容 Contents: " + label.contents, 125},
+        {"订单 Order: " + label.reference, 131}}) {
+    if (auto done = text(t, 5, yy, 8); !done) return tl::unexpected(done.error());
+  }
+  // the QR code at the bottom right, 24 mm (scaled)
+  auto qr = QrCode(label.qr_text);
+  if (!qr) return tl::unexpected(qr.error());
+  const double side = 24 * s, qx = w - 4 * sx - side, qy = h - 4 * sy - side;
+  page.Modules(*qr, qx, qy, side, side);
+  return {};
+}
+
+}  // namespace
+
+tl::expected<std::string, Error> LabelsPdf(const std::vector<ShippingLabel>& labels,
+                                           double width_mm, double height_mm,
+                                           const LabelFonts& fonts) {
+  if (labels.empty()) return tl::unexpected(Error{Errc::kUnprintable, "no labels to print"});
+  auto pair = FontPair::Open(fonts);
+  if (!pair) return tl::unexpected(pair.error());
+  std::vector<PdfCanvas> pages;
+  pages.reserve(labels.size());
+  for (const ShippingLabel& label : labels) {
+    pages.emplace_back(**pair, height_mm);
+    if (auto drawn = DrawLabel(pages.back(), label, width_mm, height_mm); !drawn) {
+      return tl::unexpected(
+          Error{drawn.error().code, "label " + label.waybill + ": " + drawn.error().message});
+    }
+  }
+  return WriteCanvasPdf(**pair, pages, width_mm, height_mm, "Keepsake shipping labels");
+}
+
+tl::expected<std::vector<std::string>, Error> LabelsPng(const std::vector<ShippingLabel>& labels,
+                                                        double width_mm, double height_mm,
+                                                        const LabelFonts& fonts, int dpi) {
+  if (labels.empty()) return tl::unexpected(Error{Errc::kUnprintable, "no labels to print"});
+  if (dpi != 203 && dpi != 300) {
+    return tl::unexpected(Error{Errc::kUnprintable, "labels are drawn at 203 or 300 dpi"});
+  }
+  auto pair = FontPair::Open(fonts);
+  if (!pair) return tl::unexpected(pair.error());
+  std::vector<std::string> pngs;
+  for (const ShippingLabel& label : labels) {
+    RasterCanvas page(**pair, width_mm, height_mm, dpi);
+    if (auto drawn = DrawLabel(page, label, width_mm, height_mm); !drawn) {
+      return tl::unexpected(
+          Error{drawn.error().code, "label " + label.waybill + ": " + drawn.error().message});
+    }
+    pngs.push_back(page.Png());
+  }
+  return pngs;
+}
+
+}  // namespace keepsake::imaging

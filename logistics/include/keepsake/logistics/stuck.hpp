@@ -1,0 +1,30 @@
+// Which parcels are stuck: the lead's at-a-glance list. A parcel is stuck when it needs a
+// person (attempt_failed, exception, returned, expired) or when it has stayed in a state longer
+// than that state's limit (a label printed a day ago and never handed over, no scan for three
+// days in transit). The limits are data (assets/logistics.json, "stuck_after_hours").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "keepsake/orders/types.hpp"
+
+namespace keepsake::logistics {
+
+struct StuckLimits {
+  std::map<std::string, int> hours;  // state -> hours it may last before the parcel is stuck
+};
+
+// The limits from logistics.json's "stuck_after_hours" object; states it does not name keep
+// the defaults (created and label_printed 24 h, handed_over 48 h, in_transit 72 h,
+// out_for_delivery 24 h, available_for_pickup 72 h).
+StuckLimits StuckLimitsFromJson(const std::string& logistics_json);
+
+// Why the parcel is stuck ("no scan for 80 h in in_transit (limit 72 h)"), or nullopt. The
+// clock runs from the newer of the last state change and the last scan.
+std::optional<std::string> StuckReason(const orders::Shipment& parcel, int64_t now_ms,
+                                       const StuckLimits& limits);
+
+}  // namespace keepsake::logistics

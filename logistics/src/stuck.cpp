@@ -1,0 +1,46 @@
+#include "keepsake/logistics/stuck.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/orders/sla.hpp"
+
+namespace keepsake::logistics {
+
+StuckLimits StuckLimitsFromJson(const std::string& logistics_json) {
+  StuckLimits limits{{{"created", 24},
+                      {"label_printed", 24},
+                      {"handed_over", 48},
+                      {"in_transit", 72},
+                      {"out_for_delivery", 24},
+                      {"available_for_pickup", 72}}};
+  const nlohmann::json settings = nlohmann::json::parse(logistics_json, nullptr, false);
+  if (!settings.is_object() || !settings.contains("stuck_after_hours") ||
+      !settings["stuck_after_hours"].is_object()) {
+    return limits;
+  }
+  for (const auto& [state, hours] : settings["stuck_after_hours"].items()) {
+    if (hours.is_number_integer() && hours.get<int>() > 0) limits.hours[state] = hours.get<int>();
+  }
+  return limits;
+}
+
+std::optional<std::string> StuckReason(const orders::Shipment& parcel, int64_t now_ms,
+                                       const StuckLimits& limits) {
+  if (parcel.state == "attempt_failed" || parcel.state == "exception" ||
+      parcel.state == "returned" || parcel.state == "expired") {
+    return "needs a person: " + parcel.state;
+  }
+  const auto limit = limits.hours.find(parcel.state);
+  if (limit == limits.hours.end()) return std::nullopt;
+  const int64_t since = std::max(orders::UnixMsFromIso(parcel.updated_at),
+                                 orders::UnixMsFromIso(parcel.last_scan_at));  // -1 when none
+  const int64_t hours = (now_ms - since) / 3'600'000;
+  if (hours < limit->second) return std::nullopt;
+  const bool scanned = parcel.state != "created" && parcel.state != "label_printed";
+  return std::string(scanned ? "no scan for " : "waiting for ") + std::to_string(hours) + " h in " +
+         parcel.state + " (limit " + std::to_string(limit->second) + " h)";
+}
+
+}  // namespace keepsake::logistics
