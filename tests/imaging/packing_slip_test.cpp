@@ -62,8 +62,8 @@ TEST(PackingSlip, SixItemsMakeTwoA5PagesWithPicturesTextAndAReadableOrderCode) {
   }
   EXPECT_EQ(jpegs, 6u) << images;
   const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", path, "-"}, &code);
-  for (const char* expected :
-       {"KS00000042", "139******78", "✓ QC passed", "400-800-1234", "item 6", "共 6 件", "page 2 of 2"}) {
+  for (const char* expected : {"KS00000042", "139******78", "✓ QC passed", "400-800-1234", "item 6",
+                               "共 6 件", "page 2 of 2"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
   RunCommand({"/usr/bin/pdftoppm", "-f", "1", "-l", "1", "-r", "200", "-gray", "-png", path,
