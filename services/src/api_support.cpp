@@ -857,9 +857,8 @@ void ApiServer::Impl::PrintLabels(const Context& ctx, const httplib::Request& re
 }
 
 // {"orders": ["KS00000042", 43, ...]}: one PDF, a packing slip per order
-void ApiServer::Impl::PrintPackingSlips(const Context& ctx, const httplib::Request& req,
+void ApiServer::Impl::PrintPackingSlips(const Context&, const httplib::Request& req,
                                         httplib::Response& res) {
-  (void)ctx;
   auto body = Body(req, res, true);
   if (!body) return;
   if (!body->contains("orders") || !(*body)["orders"].is_array() || (*body)["orders"].empty() ||
@@ -887,7 +886,7 @@ void ApiServer::Impl::PrintPackingSlips(const Context& ctx, const httplib::Reque
 
 // The lead's work list: orders to pack (and packed ones not yet handed over), the longest
 // waiting first, with their parcels and what is left to do on each.
-void ApiServer::Impl::PackingQueue(const Context& ctx, const httplib::Request& req,
+void ApiServer::Impl::PackingQueue(const Context&, const httplib::Request& req,
                                    httplib::Response& res) {
   int limit = 500;
   if (req.has_param("limit")) {
@@ -932,15 +931,13 @@ void ApiServer::Impl::PackingQueue(const Context& ctx, const httplib::Request& r
                                                          : "hand over";
     list.push_back(std::move(row));
   }
-  (void)ctx;
   Reply(res, 200, json{{"orders", list}, {"count", list.size()}});
 }
 
 // Parcels that need the lead: needing a person (exception, attempt_failed, returned,
 // expired) or too long in a state (assets/logistics.json, stuck_after_hours); oldest first.
-void ApiServer::Impl::StuckShipments(const Context& ctx, const httplib::Request& req,
+void ApiServer::Impl::StuckShipments(const Context&, const httplib::Request& req,
                                      httplib::Response& res) {
-  (void)ctx;
   std::ifstream settings(config.assets_dir + "/logistics.json");
   std::stringstream text;
   text << settings.rdbuf();
