@@ -121,11 +121,12 @@ Result<TrackingOutcome> Store::ApplyTracking(const std::string& carrier,
     TrackingOutcome outcome;
     outcome.shipment_id = static_cast<int>(shipment.id);
     const std::string now = NowUtcIso();
-    for (const TrackingEvent& e : events) {
-      SQLite::Statement ins(db,
-                            "INSERT OR IGNORE INTO tracking_events(shipment_id, event_id, at, "
-                            "status, carrier_code, description, received_at) "
-                            "VALUES(?,?,?,?,?,?,?)");
+    SQLite::Statement ins(db,
+                          "INSERT OR IGNORE INTO tracking_events(shipment_id, event_id, at, "
+                          "status, carrier_code, description, received_at) "
+                          "VALUES(?,?,?,?,?,?,?)");
+    for (const TrackingEvent& e : events) {  // one prepared statement for the whole push
+      ins.reset();
       ins.bind(1, shipment.id);
       ins.bind(2, e.event_id);
       ins.bind(3, e.at);
