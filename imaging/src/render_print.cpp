@@ -812,7 +812,8 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
 
   // cover: the image fills the page, bleed included; what sticks out is cropped
   const double scale = std::max(static_cast<double>(out.width_px) / image.cols,
-                                static_cast<double>(out.height_px) / image.rows);
+                                static_cast<double>(out.height_px) / image.rows) *
+                       std::clamp(inputs.zoom, 1.0, 4.0);
   out.effective_dpi = dpi / scale;
   char printed[160];
   std::snprintf(printed, sizeof printed, "the image has %d x %d pixels: printed at %.0f x %.0f mm",
@@ -852,6 +853,10 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
     if (!inside) {
       out.warnings.push_back("a face reaches outside the safe area: it may be cut at the trim");
     }
+  }
+  if (inputs.crop_offset) {  // the reviewer placed the crop
+    x0 = (image.cols - crop_w) / 2 * (1 + std::clamp((*inputs.crop_offset)[0], -1.0, 1.0));
+    y0 = (image.rows - crop_h) / 2 * (1 + std::clamp((*inputs.crop_offset)[1], -1.0, 1.0));
   }
   out.crop_px = {static_cast<int>(std::lround(x0)), static_cast<int>(std::lround(y0)),
                  static_cast<int>(std::lround(crop_w)), static_cast<int>(std::lround(crop_h))};

@@ -106,6 +106,8 @@ const std::vector<ApiServer::Impl::Route>& ApiServer::Impl::Routes() {
       // signed by the aggregator instead of a bearer token (checked in the handler)
       {"POST", "/api/v1/tracking/push", "/api/v1/tracking/push", {}, &Impl::TrackingPush},
       {"GET", "/metrics", "/metrics", {kAdmin}, &Impl::MetricsText},
+      {"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", {}, &Impl::OpenApi},
+      {"GET", "/api/v1/session", "/api/v1/session", everyone, &Impl::Session},
       {"GET", "/api/v1/state-machines", "/api/v1/state-machines", everyone, &Impl::StateMachines},
       {"GET", "/api/v1/products", "/api/v1/products", everyone, &Impl::Products},
       {"POST",
@@ -353,6 +355,59 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
   (this->*route.handler)(ctx, req, res);
 }
 
+namespace {
+
+// assets/openapi.json describes what each route takes and answers; who may call it, its path
+// parameters and its problem answers come from the route table here, so they cannot drift.
+json MergeRouteTable(json doc, const std::vector<ApiServer::Impl::Route>& routes) {
+  static const std::regex placeholder(R"(\{([a-z_]+)\})");
+  static const std::regex group(R"(\(([^()]*)\))");
+  for (const auto& route : routes) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    const json::json_pointer where = json::json_pointer("/paths") / route.path / method;
+    if (!doc.contains(where)) continue;  // OpenApiTest names the undocumented route
+    json& op = doc[where];
+    json roles = json::array();
+    for (Role r : route.roles) roles.push_back(std::string(orders::RoleName(r)));
+    op["x-roles"] = roles;
+    op["security"] =
+        route.roles.empty() ? json::array() : json::array({{{"bearer", json::array()}}});
+    const std::string who = route.roles.empty() ? "public" : "roles: " + json(roles).dump();
+    op["description"] = op.value("description", "") + (op.contains("description") ? "\n\n" : "") +
+                        "Who may call it: " + who + ".";
+    // the nth {name} of the template is the nth group of the route's regex
+    const std::string path = route.path, regex = route.regex;
+    auto names = std::sregex_iterator(path.begin(), path.end(), placeholder);
+    auto groups = std::sregex_iterator(regex.begin(), regex.end(), group);
+    for (; names != std::sregex_iterator() && groups != std::sregex_iterator(); ++names, ++groups) {
+      op["parameters"].push_back(
+          {{"name", (*names)[1].str()},
+           {"in", "path"},
+           {"required", true},
+           {"schema", {{"type", "string"}, {"pattern", "^" + (*groups)[1].str() + "$"}}}});
+    }
+    json& responses = op["responses"];
+    const auto problem = [&](const char* status) {
+      if (!responses.contains(status)) {
+        responses[status] = {{"$ref", "#/components/responses/Problem"}};
+      }
+    };
+    if (!route.roles.empty()) {
+      problem("401");
+      problem("403");
+    }
+    if (method == "post") {
+      problem("400");
+      problem("422");
+    }
+    problem("500");
+  }
+  return doc;
+}
+
+}  // namespace
+
 void ApiServer::Impl::Configure() {
   server.new_task_queue = [this] {
     return new BoundedThreadPool(static_cast<size_t>(config.http_threads),
@@ -410,6 +465,18 @@ void ApiServer::Impl::Configure() {
                  tl_request.request_id, req.method, tl_request.route, res.status, seconds * 1000,
                  tl_request.role);
   });
+  std::ifstream api_doc(fs::path(config.assets_dir) / "openapi.json");
+  const json base = json::parse(api_doc, nullptr, false);
+  if (base.is_object() && base.contains("paths")) {
+    openapi = MergeRouteTable(base, Routes());
+  } else {
+    spdlog::warn("event=openapi_missing path={}/openapi.json", config.assets_dir);
+  }
+  if (!config.console_dir.empty()) {
+    server.Get("/console(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {
+      ConsoleFile(req, res);
+    });
+  }
   for (const Route& route : Routes()) {
     auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
       Dispatch(route, req, res);
@@ -476,6 +543,80 @@ std::optional<orders::Order> ApiServer::Impl::LoadOrder(const httplib::Request& 
 
 void ApiServer::Impl::Healthz(const Context&, const httplib::Request&, httplib::Response& res) {
   Reply(res, 200, {{"status", "ok"}});
+}
+
+// Who the token belongs to and which routes its role may call: the console builds its
+// navigation from this, so it shows only what the role may do.
+void ApiServer::Impl::Session(const Context& ctx, const httplib::Request&, httplib::Response& res) {
+  json routes = json::array();
+  for (const Route& r : Routes()) {
+    if (std::find(r.roles.begin(), r.roles.end(), ctx.actor.role) != r.roles.end()) {
+      routes.push_back(std::string(r.method) + " " + r.path);
+    }
+  }
+  Reply(res, 200,
+        {{"name", ctx.actor.name},
+         {"role", std::string(orders::RoleName(ctx.actor.role))},
+         {"routes", routes}});
+}
+
+void ApiServer::Impl::OpenApi(const Context&, const httplib::Request& req, httplib::Response& res) {
+  if (openapi.is_null()) {
+    return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, "the API document is missing"));
+  }
+  res.status = 200;
+  res.set_content(openapi.dump(), "application/json");
+}
+
+// The console is static files: our pages from console/app and three.js from the npm package,
+// at /console/vendor/three/. Only plain names with a known extension are served, looked up
+// below those two folders (a resolved path that leaves them is refused: symlinks, "..").
+void ApiServer::Impl::ConsoleFile(const httplib::Request& req, httplib::Response& res) {
+  tl_request.route = "/console";
+  static const std::map<std::string, std::string> kTypes = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".png", "image/png"},
+      {".svg", "image/svg+xml"},
+      {".json", "application/json"}};
+  static const std::regex kPlainPath("(/[A-Za-z0-9_.-]+)*/?");
+  const std::string rest = req.matches[1].str();
+  if (rest.empty()) {  // relative module paths need the trailing slash
+    res.status = 308;
+    res.set_header("Location", "/console/");
+    return;
+  }
+  const std::string vendor = "/vendor/three/";
+  fs::path root = fs::path(config.console_dir) / "app";
+  std::string relative = rest == "/" ? "index.html" : rest.substr(1);
+  if (rest.rfind(vendor, 0) == 0) {
+    root = fs::path(config.console_dir) / "node_modules" / "three";
+    relative = rest.substr(vendor.size());
+    if (relative.rfind("build/", 0) != 0 && relative.rfind("examples/jsm/", 0) != 0) relative = "";
+  }
+  const auto type = kTypes.find(fs::path(relative).extension().string());
+  std::error_code ec;
+  const fs::path base = fs::canonical(root, ec);
+  const fs::path file = fs::weakly_canonical(root / relative, ec);
+  const bool inside = !ec && file.native().rfind(base.native() + "/", 0) == 0;
+  std::ifstream in;
+  if (std::regex_match(rest, kPlainPath) && type != kTypes.end() && inside &&
+      fs::is_regular_file(file, ec)) {
+    in.open(file, std::ios::binary);
+  }
+  if (!in) {
+    return ReplyProblem(
+        req, res, ToProblem(ApiErrc::kNoRoute, "the console has no such file; open /console/"));
+  }
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  res.status = 200;
+  // the console talks only to this server; no inline scripts; pictures come as blob: URLs
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' blob: data:; frame-src 'self' blob:; "
+                 "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(body, type->second.c_str());
 }
 
 void ApiServer::Impl::MetricsText(const Context&, const httplib::Request& req,

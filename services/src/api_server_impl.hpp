@@ -102,6 +102,11 @@ struct ApiServer::Impl {
 
   // handlers
   void Healthz(const Context&, const httplib::Request&, httplib::Response&);
+  void Session(const Context&, const httplib::Request&, httplib::Response&);
+  void OpenApi(const Context&, const httplib::Request&, httplib::Response&);
+  // GET /console/...: the staff console's static files (not an API route)
+  void ConsoleFile(const httplib::Request&, httplib::Response&);
+  json openapi;  // assets/openapi.json with the route table's roles merged in (Configure)
   void MetricsText(const Context&, const httplib::Request&, httplib::Response&);
   void StateMachines(const Context&, const httplib::Request&, httplib::Response&);
   void Products(const Context&, const httplib::Request&, httplib::Response&);

@@ -104,8 +104,7 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   if (params.is_object() && params.contains("height_mm") && params["height_mm"].is_number()) {
     args.insert(args.end(), {"--height-mm", std::to_string(params["height_mm"].get<double>())});
   }
-  if (job.kind == "prepare_mesh" && params.is_object() && params.contains("tuning") &&
-      params["tuning"].is_object()) {
+  if (params.is_object() && params.contains("tuning") && params["tuning"].is_object()) {
     args.insert(args.end(), {"--tuning", params["tuning"].dump()});
   }
   const orders::Product* product =
@@ -118,9 +117,6 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   }
   if (product != nullptr && job.kind == "render_print") {
     args.insert(args.end(), {"--product", product->id, "--assets", config_.assets_dir});
-    if (params.contains("tuning") && params["tuning"].value("allow_low_dpi", false)) {
-      args.push_back("--allow-low-dpi");  // a reviewer accepted the resolution
-    }
     if (params.contains("size_mm") && params["size_mm"].is_number()) {
       args.insert(args.end(), {"--size-mm", std::to_string(params["size_mm"].get<double>())});
     }

@@ -67,6 +67,27 @@ std::string FindAssetsDir(const std::string& given) {
   return "assets";
 }
 
+// The staff console's folder: --console, KEEPSAKE_CONSOLE, or console/ of the source tree the
+// binary was built in. Empty (and /console not served) when none has app/index.html.
+std::string FindConsoleDir(const std::string& given) {
+  std::vector<fs::path> candidates;
+  if (!given.empty()) candidates.push_back(given);
+  if (const char* env = std::getenv("KEEPSAKE_CONSOLE")) candidates.push_back(env);
+  const fs::path exe = fs::path(services::SelfExecutable()).parent_path();
+  candidates.insert(candidates.end(), {exe / "../console", exe / "../../console"});
+  for (const fs::path& candidate : candidates) {
+    if (fs::exists(candidate / "app" / "index.html")) {
+      if (!fs::exists(candidate / "node_modules" / "three")) {
+        spdlog::warn("event=console_incomplete reason=\"three.js is missing: run npm ci in {}\"",
+                     candidate.string());
+      }
+      return fs::weakly_canonical(candidate).string();
+    }
+  }
+  if (!given.empty()) spdlog::warn("event=console_missing dir={}", given);
+  return "";
+}
+
 // `keepsake products`: every product with its options, a figure's material and a print
 // product's numbers, so that staff can answer "what size is the magnet?" without the code.
 int ListProducts(const std::string& assets_dir) {
@@ -184,6 +205,10 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   }
   std::cout << "Keepsake is serving on http://" << config.host << ":" << port
             << "  (data: " << config.data_dir << ")" << std::endl;
+  if (!config.console_dir.empty()) {
+    std::cout << "Staff console: http://" << config.host << ":" << port
+              << "/console/  (sign in with a token)" << std::endl;
+  }
   if (demo) {
     std::cout << "Try: curl -H 'Authorization: Bearer <cs token>' http://" << config.host << ":"
               << port << "/api/v1/orders" << std::endl;
@@ -252,6 +277,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--demo", demo, "Seed demo orders and print one demo token per role");
   serve->add_option("--assets", assets, "Folder with products.json and demo files");
+  std::string console_dir;
+  serve->add_option("--console", console_dir,
+                    "Folder of the staff console (app/ and node_modules/); found next to the "
+                    "binary if not given");
   serve->add_option("--port-file", port_file, "Write the bound port to this file");
   serve->add_option("--max-upload-mb", config.max_upload_bytes, "Largest upload in bytes")
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1024 * 1024); })
@@ -458,6 +487,7 @@ int main(int argc, char** argv) {
   if (serve->parsed()) {
     if (!ParseListen(listen, config)) return Die("--listen must be HOST:PORT, got " + listen);
     config.assets_dir = FindAssetsDir(assets);
+    config.console_dir = FindConsoleDir(console_dir);
     if (!config.webhook_url.empty()) {
       const std::string bad = services::WebhookSender::CheckUrl(config.webhook_url);
       if (!bad.empty()) return Die(bad);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -119,19 +120,31 @@ tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& as
   return settings;
 }
 
-tl::expected<bool, std::string> ParsePrintTuning(const std::string& json_text) {
+tl::expected<PrintTuning, std::string> ParsePrintTuning(const std::string& json_text) {
   const json doc = json::parse(json_text, nullptr, false);
   if (!doc.is_object()) return tl::unexpected(std::string("tuning must be a JSON object"));
-  bool allow_low_dpi = false;
+  PrintTuning tuning;
   for (const auto& [name, value] : doc.items()) {
-    if (name != "allow_low_dpi" || !value.is_boolean()) {
+    if (name == "allow_low_dpi" && value.is_boolean()) {
+      tuning.allow_low_dpi = value.get<bool>();
+    } else if (name == "zoom" && value.is_number() && value.get<double>() >= 1 &&
+               value.get<double>() <= 4) {
+      tuning.zoom = value.get<double>();
+    } else if (name == "crop_offset" && value.is_array() && value.size() == 2 &&
+               value[0].is_number() && value[1].is_number() &&
+               std::abs(value[0].get<double>()) <= 1 && std::abs(value[1].get<double>()) <= 1) {
+      tuning.crop_offset = {value[0].get<double>(), value[1].get<double>()};
+    } else if (name == "zoom" || name == "crop_offset" || name == "allow_low_dpi") {
       return tl::unexpected("tuning." + name +
-                            " is not a print tuning Keepsake knows; use allow_low_dpi (true or "
-                            "false)");
+                            " is out of range: zoom is 1 to 4, crop_offset two numbers from -1 "
+                            "to 1, allow_low_dpi true or false");
+    } else {
+      return tl::unexpected("tuning." + name +
+                            " is not a print tuning Keepsake knows; use allow_low_dpi, zoom or "
+                            "crop_offset");
     }
-    allow_low_dpi = value.get<bool>();
   }
-  return allow_low_dpi;
+  return tuning;
 }
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
@@ -182,6 +195,8 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.cmyk_profile_path = settings.cmyk_profile_path;
   inputs.face_model_path = settings.face_model_path;
   inputs.allow_low_dpi = args.allow_low_dpi;
+  inputs.zoom = args.zoom;
+  inputs.crop_offset = args.crop_offset;
   inputs.preview_px = args.preview_px;
   inputs.max_pixels = args.max_pixels;
   inputs.text = args.text;

@@ -89,6 +89,11 @@ int RenderPrint(const WorkerArgs& args) {
   render.max_pixels = args.max_image_pixels;
   render.size_mm = args.size_mm;
   render.allow_low_dpi = args.allow_low_dpi;
+  auto tuning = ParsePrintTuning(args.tuning);
+  if (!tuning) return Reject(tuning.error());
+  render.allow_low_dpi |= tuning->allow_low_dpi;
+  render.zoom = tuning->zoom;
+  render.crop_offset = tuning->crop_offset;
   render.sides = args.sides;
   render.text = args.text;
   const int code = RunPrintRender(render, *settings);

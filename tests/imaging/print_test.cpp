@@ -155,6 +155,27 @@ TEST(PrintCrop, AnOffCentreFaceStaysInsideTheCrop) {
   EXPECT_LT(c[1], (1024 - c[3]) / 2);
 }
 
+// A reviewer's crop: zoom 2 takes half the width and height (and half the dpi), and the offset
+// puts it where the reviewer moved it, here the lower right corner, past the face-aware choice.
+TEST(PrintCrop, AReviewerZoomsAndMovesTheCrop) {
+  const PrintProfile magnet = Profile("magnet-rect", 80, 53, 2, 3);
+  auto fitted = RenderPrint(Inputs(Image("portrait_offcentre_face_qwen_1024.png")), magnet);
+  ASSERT_TRUE(fitted) << fitted.error().message;
+  PrintInputs inputs = Inputs(Image("portrait_offcentre_face_qwen_1024.png"));
+  inputs.zoom = 2;
+  inputs.crop_offset = std::array<double, 2>{1, 1};
+  auto zoomed = RenderPrint(inputs, magnet);
+  ASSERT_TRUE(zoomed) << zoomed.error().message;
+  const auto& a = fitted->crop_px;
+  const auto& b = zoomed->crop_px;
+  EXPECT_NEAR(b[2], a[2] / 2.0, 2);
+  EXPECT_NEAR(b[3], a[3] / 2.0, 2);
+  EXPECT_NEAR(b[0] + b[2], 1024, 2);  // at the right edge
+  EXPECT_NEAR(b[1] + b[3], 1024, 2);  // and the bottom
+  EXPECT_NEAR(zoomed->effective_dpi, fitted->effective_dpi / 2, 1);
+  EXPECT_EQ(zoomed->width_px, fitted->width_px);  // the print keeps its size
+}
+
 // On the round magnet the safe area is a circle: the off-centre portrait's face box reaches
 // past it (its corners), which the rectangular check would not see.
 TEST(PrintCrop, RoundMagnetChecksFacesAgainstTheSafeCircle) {

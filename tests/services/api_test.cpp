@@ -1,7 +1,9 @@
 // The HTTP API against the real keepsake binary on loopback with a real SQLite file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "keepsake/services/api_server.hpp"
@@ -73,6 +75,38 @@ TEST_F(ApiTest, ErrorsAreProblemJson) {
   for (const char* key : {"type", "title", "detail", "code"}) EXPECT_TRUE(p.contains(key)) << key;
 }
 
+// GET /api/v1/openapi.json documents every route of the table and no other, each with who may
+// call it (from the table), a summary, its answers and its path parameters.
+TEST_F(ApiTest, OpenApiDocumentsEveryRouteAndNoOther) {
+  auto res = server_->Client()->Get("/api/v1/openapi.json");
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json doc = json::parse(res->body);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  std::set<std::string> routes, documented;
+  for (const services::RouteInfo& route : services::ApiRoutes()) {
+    std::string method = route.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(c));
+    routes.insert(method + " " + route.path);
+    const json::json_pointer at = json::json_pointer("/paths") / route.path / method;
+    ASSERT_TRUE(doc.contains(at)) << "undocumented: " << route.method << " " << route.path;
+    const json& op = doc[at];
+    EXPECT_FALSE(op.value("summary", "").empty()) << route.path;
+    EXPECT_EQ(op["x-roles"].size(), route.roles.size()) << route.path;
+    EXPECT_TRUE(op["responses"].contains("500")) << route.path;
+    if (!route.roles.empty()) EXPECT_TRUE(op["responses"].contains("403")) << route.path;
+    const size_t placeholders = std::count(route.path.begin(), route.path.end(), '{');
+    size_t path_parameters = 0;
+    for (const json& p : op.value("parameters", json::array()))
+      path_parameters += p["in"] == "path";
+    EXPECT_EQ(path_parameters, placeholders) << route.path;
+  }
+  for (const auto& [path, methods] : doc["paths"].items()) {
+    for (const auto& [method, op] : methods.items()) documented.insert(method + " " + path);
+  }
+  for (const std::string& d : documented) EXPECT_TRUE(routes.count(d)) << "no such route: " << d;
+  EXPECT_EQ(routes.size(), documented.size());
+}
+
 // Every route x every role: no token is 401, a role not in the table is 403, a listed role
 // gets past authentication (whatever the handler then says about the request itself).
 TEST_F(ApiTest, RouteRoleMatrix) {
@@ -94,7 +128,7 @@ TEST_F(ApiTest, RouteRoleMatrix) {
       // configured one checks the body's signature instead of a token)
       auto res = call({});
       ASSERT_TRUE(res);
-      EXPECT_EQ(res->status, route.path == "/healthz" ? 200 : 403) << route.path;
+      EXPECT_EQ(res->status, route.path == "/api/v1/tracking/push" ? 403 : 200) << route.path;
       continue;
     }
     auto anonymous = call({});
@@ -444,9 +478,31 @@ TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
   ASSERT_EQ(accepted->status, 200) << accepted->body;
   ASSERT_TRUE(WaitFor([&] { return state(small_item) == "needs_review"; }, 30000));
   jobs = json::parse(Get("/api/v1/items/" + small_item + "/jobs", "cs")->body)["jobs"];
-  const json& rendered = jobs[0]["id"] > jobs[1]["id"] ? jobs[0] : jobs[1];
+  const json rendered = jobs[0]["id"] > jobs[1]["id"] ? jobs[0] : jobs[1];
   EXPECT_LT(rendered["result"]["effective_dpi"].get<double>(), 150);
   EXPECT_FALSE(rendered["result"]["warnings"].empty());
+  // and crops it closer: zoom 1.5 at the top; out of range is refused
+  ASSERT_EQ(Post(transitions, "modeler", {{"event", "request_rework"}, {"reason", "crop closer"}})
+                ->status,
+            200);
+  auto too_far = Post(transitions, "modeler",
+                      {{"event", "reprepare"}, {"reason", "x"}, {"tuning", {{"zoom", 9}}}});
+  EXPECT_EQ(too_far->status, 422) << too_far->body;
+  EXPECT_NE(too_far->body.find("zoom is 1 to 4"), std::string::npos) << too_far->body;
+  auto cropped =
+      Post(transitions, "modeler",
+           {{"event", "reprepare"},
+            {"reason", "crop closer"},
+            {"tuning", {{"allow_low_dpi", true}, {"zoom", 1.5}, {"crop_offset", {0, -1}}}}});
+  ASSERT_EQ(cropped->status, 200) << cropped->body;
+  ASSERT_TRUE(WaitFor([&] { return state(small_item) == "needs_review"; }, 30000));
+  jobs = json::parse(Get("/api/v1/items/" + small_item + "/jobs", "cs")->body)["jobs"];
+  ASSERT_EQ(jobs.size(), 3u);
+  json newest = jobs[0];
+  for (const json& j : jobs) newest = j["id"] > newest["id"] ? j : newest;
+  const json& crop = newest["result"]["crop_px"];
+  EXPECT_NEAR(crop[2].get<double>(), rendered["result"]["crop_px"][2].get<double>() / 1.5, 2);
+  EXPECT_EQ(crop[1], 0);  // at the top
 }
 
 // A postcard with the customer's greeting: the text goes with the order, is checked against the

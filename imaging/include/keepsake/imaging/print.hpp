@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,6 +75,11 @@ struct PrintInputs {
   int preview_px = 900;        // the preview's longer side
   std::string text;            // a postcard's greeting (UTF-8), printed on its back
   int sides = 1;               // 2: a double-sided keychain (page 2, the back, mirrored)
+  // A reviewer's crop: zoom >= 1 takes a smaller part of the picture (the dpi falls with it);
+  // crop_offset places the crop in the room left around it, -1 (left, top) to 1 (right,
+  // bottom), instead of centring it on the faces.
+  double zoom = 1;
+  std::optional<std::array<double, 2>> crop_offset;
 };
 
 struct PrintResult {

@@ -23,7 +23,10 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string assets_dir;  // products.json and static files; found next to the binary if empty
-  orders::SlaPolicy sla;   // customer-service levels (assets/sla.json, loaded by serve)
+  // The staff console: app/ (our pages) and node_modules/three (installed by npm ci); empty:
+  // /console is not served.
+  std::string console_dir;
+  orders::SlaPolicy sla;  // customer-service levels (assets/sla.json, loaded by serve)
   int64_t max_upload_bytes = 100ll * 1024 * 1024;
   int64_t max_json_bytes = 1024 * 1024;
   // cpp-httplib serves a keep-alive connection on one thread for its whole life, so this is

@@ -5,8 +5,10 @@
 // cannot make this product.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,11 +27,20 @@ struct PrintSettings {
 // Reads ASSETS/print_profiles.json; the reason when it is missing or malformed.
 tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& assets_dir);
 
+// A reviewer's tuning of a 2D item (the API's `tuning` object on the event reprepare).
+struct PrintTuning {
+  bool allow_low_dpi = false;                        // print below the refusal dpi
+  double zoom = 1;                                   // 1-4: crop in on the picture
+  std::optional<std::array<double, 2>> crop_offset;  // -1..1 each: where the crop sits
+};
+
 struct PrintRenderArgs {
   std::string product;
   std::string image;
   std::string out_dir;
-  bool allow_low_dpi = false;   // a reviewer's override
+  bool allow_low_dpi = false;  // a reviewer's override
+  double zoom = 1;             // a reviewer's crop (PrintTuning)
+  std::optional<std::array<double, 2>> crop_offset{};
   bool progress_lines = false;  // inside the sandboxed worker
   int preview_px = 900;         // the preview's longer side
   int64_t max_pixels = 100'000'000;
@@ -41,8 +52,8 @@ struct PrintRenderArgs {
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);
 
-// A reviewer's tuning of a 2D item (the API's `tuning` object): {"allow_low_dpi": true} prints
-// below the refusal dpi. Returns allow_low_dpi, or the reason the object is refused.
-tl::expected<bool, std::string> ParsePrintTuning(const std::string& json_text);
+// {"allow_low_dpi": true, "zoom": 1.5, "crop_offset": [0, -0.5]}, each optional; the reason
+// when the object is refused.
+tl::expected<PrintTuning, std::string> ParsePrintTuning(const std::string& json_text);
 
 }  // namespace keepsake::services

@@ -17,7 +17,7 @@ struct WorkerArgs {
   double height_mm = 100;      // prepare_mesh: the ordered height
   double min_wall_mm = 1.0;    // prepare_mesh: the material's minimum wall
   bool colour = false;         // prepare_mesh: a full-colour material
-  std::string tuning = "{}";   // prepare_mesh: the engineer's fine-tuning (JSON object)
+  std::string tuning = "{}";   // the engineer's fine-tuning (JSON object) of either kind
   std::string product;         // render_print: the product whose print profile applies
   std::string assets_dir;      // render_print: where print_profiles.json is
   double size_mm = 0;          // render_print: the item's size option (keychains)
