@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Keepsake builds and tests with. Idempotent: packages already
-# present are skipped by apt. Needs root (or sudo) and Debian's package mirrors.
+# Installs the Debian 12 packages Keepsake builds and tests with, and the staff console's npm
+# packages (console/package-lock.json). Idempotent: packages already present are skipped by
+# apt. Needs root (or sudo), Debian's package mirrors and the npm registry.
+#   install-deps.sh          what the service needs to build and run
+#   install-deps.sh --test   also Chromium and the console's test packages (Playwright)
 set -euo pipefail
+cd "$(dirname "$0")/.."
+testing=false
+[ "${1:-}" = "--test" ] && testing=true
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -17,6 +23,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
   curl clang-format
 )
+command -v npm > /dev/null || packages+=(nodejs npm)
+$testing && packages+=(chromium chromium-driver)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,11 +32,17 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "install-deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The console's packages, exactly as locked; served from console/node_modules (no CDN).
+if $testing; then
+  (cd console && npm ci --no-audit --no-fund --loglevel=error)
+else
+  (cd console && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+fi

@@ -3,7 +3,7 @@
 # whole suite (unit and slow tests) with CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 scripts/build.sh -DKEEPSAKE_BUILD_TESTS=ON
 cd build
 ctest --output-on-failure -j "${KEEPSAKE_JOBS:-2}" --timeout 600

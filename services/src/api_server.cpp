@@ -610,6 +610,13 @@ void ApiServer::Impl::ConsoleFile(const httplib::Request& req, httplib::Response
         req, res, ToProblem(ApiErrc::kNoRoute, "the console has no such file; open /console/"));
   }
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (rest.rfind(vendor + "examples/", 0) == 0) {
+    // three's add-ons import the bare name 'three', which only an import map resolves, and
+    // Chromium takes import maps only inline, which the CSP forbids: point them at the module
+    for (size_t at = 0; (at = body.find(" from 'three';", at)) != std::string::npos;) {
+      body.replace(at, 14, " from '/console/vendor/three/build/three.module.js';");
+    }
+  }
   res.status = 200;
   // the console talks only to this server; no inline scripts; pictures come as blob: URLs
   res.set_header("Content-Security-Policy",
@@ -983,6 +990,28 @@ void ApiServer::Impl::ReviewQueue(const Context& ctx, const httplib::Request& re
     json entry = api_json::ItemJson(item, ctx.actor.role);
     entry["order"] = number;
     entry["waiting_since"] = item.updated_at;
+    // what the engineer sorts by at a glance: the product's title and material, the height
+    // that was prepared, and how many findings (figures) or warnings (prints) its newest
+    // job reported
+    const orders::Product* product = catalog.Find(item.product);
+    const orders::Material* material =
+        product != nullptr ? catalog.FindMaterial(product->material) : nullptr;
+    entry["title"] = product != nullptr ? product->title : item.product;
+    entry["material"] = material != nullptr ? json(material->title) : json(nullptr);
+    entry["height_mm"] = nullptr;
+    entry["warnings"] = 0;
+    auto jobs = store.JobsForItem(item.id);
+    if (jobs && !jobs->empty()) {
+      const orders::Job& newest = *std::max_element(
+          jobs->begin(), jobs->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+      const json result = json::parse(newest.result, nullptr, false);
+      if (result.is_object()) {
+        if (result.contains("height_mm")) entry["height_mm"] = result["height_mm"];
+        entry["warnings"] = result.value("findings", json::array()).size() +
+                            result.value("warnings", json::array()).size();
+        entry["job"] = newest.id;
+      }
+    }
     items.push_back(entry);
   }
   Reply(res, 200, {{"items", items}});

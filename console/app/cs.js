@@ -1,0 +1,337 @@
+// Customer service: search by every lookup path, the order page (timeline, items with their
+// previews, parcels, masked personal data with a reveal that asks why), tickets with their
+// SLA clocks and the breach list, warranty claims with photos, and the order actions.
+import { assetUrl, get, post, upload } from './api.js';
+import { t } from './i18n.js';
+import { act, dialog, duration, errorBox, field, h, mount, state, table, time, toast } from './ui.js';
+import { may } from './session.js';
+
+const ORDER_STATES = ['placed', 'in_production', 'ready_to_pack', 'packed', 'shipped', 'delivered', 'delivery_exception', 'held', 'cancelled', 'completed'];
+
+function select(name, values, selected) {
+  return h('select', { name }, values.map(([value, label]) => h('option', { value, selected: value === selected }, label)));
+}
+
+// --- search --------------------------------------------------------------------------------
+
+export async function search(main) {
+  const inputs = {
+    number: h('input', { name: 'number', placeholder: 'KS00000042', size: 12 }),
+    phone_last4: h('input', { name: 'phone_last4', inputmode: 'numeric', maxlength: 4, size: 5 }),
+    name: h('input', { name: 'name', size: 8 }),
+    phone: h('input', { name: 'phone', inputmode: 'numeric', size: 12 }),
+    channel_ref: h('input', { name: 'channel_ref', size: 12 }),
+    tracking_number: h('input', { name: 'tracking_number', size: 14 }),
+    state: select('state', [['', t('any')], ...ORDER_STATES.map((s) => [s, t(s)])], ''),
+  };
+  const results = h('div');
+  const box = errorBox();
+  const run = async () => {
+    const query = new URLSearchParams();
+    for (const [key, input] of Object.entries(inputs)) if (input.value.trim()) query.set(key, input.value.trim());
+    query.set('limit', '50');
+    const first = await get(`/api/v1/orders?${query}`);
+    let cursor = first.next_cursor;
+    mount(results, table({
+      testid: 'search-results',
+      rows: first.orders,
+      pageSize: 15,
+      more: cursor ? async () => {
+        query.set('cursor', cursor);
+        const page = await get(`/api/v1/orders?${query}`);
+        cursor = page.next_cursor;
+        return page.orders;
+      } : undefined,
+      columns: [
+        { label: t('Order'), cell: (o) => h('a', { href: `#/cs/order/${o.number}` }, o.number) },
+        { label: t('Customer'), cell: (o) => o.customer?.name ?? '—' },
+        { label: t('Phone'), cell: (o) => o.customer?.phone ?? '—' },
+        { label: t('State'), cell: (o) => state(o.state) },
+        { label: t('Items'), cell: (o) => o.items.map((i) => i.product).join(', ') },
+        { label: t('Created'), cell: (o) => time(o.created_at) },
+      ],
+    }));
+  };
+  const button = h('button', { type: 'submit', class: 'primary' }, t('Search'));
+  const form = h('form', {
+    class: 'card',
+    onsubmit: (e) => { e.preventDefault(); act(button, box, run); },
+  }, h('div', { class: 'fields' },
+    field(t('Order number'), inputs.number),
+    field(t('Last 4 digits of the phone'), inputs.phone_last4),
+    field(t('Full name'), inputs.name),
+    field(t('Whole phone number'), inputs.phone),
+    field(t('Channel reference'), inputs.channel_ref),
+    field(t('Tracking number'), inputs.tracking_number),
+    field(t('State'), inputs.state),
+    button), box);
+  mount(main, h('h2', {}, t('Customer service')), form, results);
+  await run();
+}
+
+// --- the order page ------------------------------------------------------------------------
+
+export async function order(main, number) {
+  const o = await get(`/api/v1/orders/${number}/overview`);
+  const redraw = () => order(main, number);
+  const c = o.customer ?? {};
+  const a = c.address ?? {};
+  const revealed = (fieldName, text) => h('span', { dataset: { field: fieldName } }, text);
+  const customer = h('table', { class: 'numbers', dataset: { testid: 'customer' } }, h('tbody', {},
+    h('tr', {}, h('td', {}, t('Customer')), h('td', {}, revealed('name', c.name), ' ', revealButton(o, 'name'))),
+    h('tr', {}, h('td', {}, t('Phone')), h('td', {}, revealed('phone', c.phone), ' ', revealButton(o, 'phone'))),
+    h('tr', {}, h('td', {}, t('Address')), h('td', {}, revealed('address', [a.province, a.city, a.district, a.street, a.detail].join(' ')), ' ', revealButton(o, 'address')))));
+  const items = h('div', { class: 'thumbs' }, o.items.map((i) => {
+    const img = h('img', { alt: i.product });
+    if (i.preview) assetUrl(i.preview).then((url) => { img.src = url; });
+    return h('figure', { class: 'card' }, i.preview ? img : null,
+      h('figcaption', {}, `#${i.id} ${i.product} `, state(i.state),
+        o.state === 'delivered' || o.state === 'completed' ? claimButton(o, i, redraw) : null));
+  }));
+  const timeline = table({
+    testid: 'timeline', rows: [...o.timeline].reverse(), pageSize: 10,
+    columns: [
+      { label: t('Created'), cell: (e) => time(e.at) },
+      { label: 'Event', cell: (e) => e.kind + (e.item ? ` #${e.item}` : '') },
+      { label: t('State'), cell: (e) => (e.to ? `${t(e.from || '—')} → ${t(e.to)}` : '') },
+      { label: t('Reason'), cell: (e) => e.reason },
+      { label: 'By', cell: (e) => `${e.actor} (${t(e.role)})` },
+    ],
+  });
+  mount(main,
+    h('div', { class: 'row' }, h('h2', {}, `${t('Order')} ${o.number}`), state(o.state), h('span', { class: 'muted' }, o.channel_ref),
+      h('span', { class: 'spacer' }), h('a', { href: '#/cs' }, '← ' + t('Search'))),
+    h('div', { class: 'grid2' },
+      h('div', {},
+        h('div', { class: 'card' }, h('h3', {}, t('Items')), items),
+        h('h3', {}, t('Timeline')), timeline),
+      h('div', {},
+        h('div', { class: 'card' }, customer),
+        orderActions(o, redraw),
+        ticketsCard(o, redraw),
+        parcelsCard(o),
+        claimsCard(o))));
+}
+
+function revealButton(o, fieldName) {
+  if (!may('POST /api/v1/orders/{id}/reveal')) return null;
+  const button = h('button', { class: 'small', dataset: { reveal: fieldName } }, t('Reveal'));
+  button.addEventListener('click', () => revealDialog(o, fieldName));
+  return button;
+}
+
+// The reveal asks why, and for which ticket: an open ticket of this order, or a new phone
+// ticket for the call the agent is on (opened first, then the reveal names it).
+function revealDialog(o, fieldName) {
+  const open = o.tickets.filter((tk) => tk.state !== 'resolved' && tk.state !== 'closed');
+  const reason = h('textarea', { name: 'reason', rows: 2, cols: 50, minlength: 10 });
+  const ticket = select('ticket', [...open.map((tk) => [String(tk.id), `#${tk.id} ${tk.subject}`]), ['new', t('Open a new phone ticket for this call')]], open.length ? String(open[0].id) : 'new');
+  const subject = h('input', { name: 'subject', size: 40, value: `${t('phone')}: ${o.number}` });
+  const box = errorBox();
+  const ok = h('button', { class: 'primary', dataset: { testid: 'reveal-confirm' } }, t('Reveal'));
+  const d = dialog(`${t('Reveal the customer\'s')} ${t(fieldName)}`,
+    h('div', {}, field(t('Why do you need it? (written to the audit log)'), reason), field(t('For ticket'), ticket), field(t('Subject of the new ticket'), subject), box),
+    [h('button', { onclick: () => d.close() }, t('Cancel')), ok]);
+  ok.addEventListener('click', () => act(ok, box, async () => {
+    let ticketId = ticket.value;
+    if (ticketId === 'new') {
+      const created = await post('/api/v1/tickets', { order: o.number, type: 'query', channel: 'phone', level: 3, subject: subject.value.trim() || o.number });
+      ticketId = created.id;
+    }
+    const answer = await post(`/api/v1/orders/${o.number}/reveal`, { field: fieldName, reason: reason.value.trim(), ticket: Number(ticketId) });
+    const v = answer.value;
+    const text = typeof v === 'object' ? [v.province, v.city, v.district, v.street, v.detail].join(' ') : v;
+    d.close();
+    const target = document.querySelector(`[data-field="${fieldName}"]`);
+    if (target) {
+      target.textContent = text;
+      target.classList.add('revealed');
+    }
+  }));
+}
+
+function reasonDialog(title, then) {
+  const reason = h('input', { name: 'reason', size: 44 });
+  const box = errorBox();
+  const ok = h('button', { class: 'primary' }, title);
+  const d = dialog(title, h('div', {}, field(t('Reason'), reason), box), [h('button', { onclick: () => d.close() }, t('Close')), ok]);
+  ok.addEventListener('click', () => act(ok, box, async () => { await then(reason.value.trim()); d.close(); }));
+  reason.focus();
+}
+
+function orderActions(o, redraw) {
+  const buttons = [];
+  const event = (name, label, path, cls) => {
+    if (!o.allowed_events.includes(name) || !may(`POST /api/v1/orders/{id}/${path}`)) return;
+    buttons.push(h('button', {
+      class: cls, dataset: { action: name },
+      onclick: () => reasonDialog(label, async (reason) => {
+        await post(`/api/v1/orders/${o.number}/${path}`, { reason, version: o.version });
+        toast(`${o.number}: ${label}`);
+        await redraw();
+      }),
+    }, label));
+  };
+  event('hold', t('Hold'), 'hold');
+  event('resume', t('Resume'), 'resume');
+  event('cancel', t('Cancel the order'), 'cancel', 'danger');
+  if (may('POST /api/v1/orders/{id}/address') && ['placed', 'in_production', 'ready_to_pack', 'held'].includes(o.state)) {
+    buttons.push(h('button', { onclick: () => addressDialog(o, redraw) }, t('Change address')));
+  }
+  return buttons.length ? h('div', { class: 'card row' }, buttons) : null;
+}
+
+function addressDialog(o, redraw) {
+  const names = ['province', 'city', 'district', 'street', 'detail'];
+  const labels = { province: 'Province', city: 'City', district: 'District', street: 'Street', detail: 'Detail' };
+  const inputs = Object.fromEntries(names.map((n) => [n, h('input', { name: n, size: 30 })]));
+  const reason = h('input', { name: 'reason', size: 30 });
+  const box = errorBox();
+  const ok = h('button', { class: 'primary' }, t('Save'));
+  const d = dialog(t('Change address'), h('div', {}, names.map((n) => field(t(labels[n]), inputs[n])), field(t('Reason'), reason), box),
+    [h('button', { onclick: () => d.close() }, t('Close')), ok]);
+  ok.addEventListener('click', () => act(ok, box, async () => {
+    const address = Object.fromEntries(names.map((n) => [n, inputs[n].value.trim()]));
+    await post(`/api/v1/orders/${o.number}/address`, { address, reason: reason.value.trim(), version: o.version });
+    d.close();
+    await redraw();
+  }));
+}
+
+// --- tickets -------------------------------------------------------------------------------
+
+function slaCell(tk) {
+  const s = tk.sla;
+  const breached = s.first_response_breached || s.resolution_breached;
+  if (breached) return h('span', { class: 'breached' }, t('breached'));
+  if (s.paused) return h('span', { class: 'muted' }, t('paused'));
+  return h('span', {}, duration(s.resolution_minutes_left));
+}
+
+function ticketsCard(o, redraw) {
+  const list = o.tickets.map((tk) => h('li', {}, h('a', { href: `#/cs/ticket/${tk.id}` }, `#${tk.id} ${tk.subject}`), ' ', state(tk.state), ' ', slaCell(tk)));
+  const open = may('POST /api/v1/tickets') ? h('button', { class: 'small', dataset: { testid: 'open-ticket' }, onclick: () => ticketDialog(o, redraw) }, t('Open a ticket')) : null;
+  return h('div', { class: 'card', dataset: { testid: 'tickets' } }, h('div', { class: 'row' }, h('h3', {}, t('Tickets')), h('span', { class: 'spacer' }), open),
+    list.length ? h('ul', {}, list) : h('p', { class: 'muted' }, '—'));
+}
+
+function ticketDialog(o, redraw) {
+  const type = select('type', ['query', 'complaint', 'change_request', 'fault'].map((v) => [v, t(v)]), 'query');
+  const channel = select('channel', ['phone', 'chat'].map((v) => [v, t(v)]), 'phone');
+  const level = select('level', [1, 2, 3, 4].map((v) => [String(v), String(v)]), '3');
+  const subject = h('input', { name: 'subject', size: 44 });
+  const body = h('textarea', { name: 'body', rows: 3, cols: 50 });
+  const box = errorBox();
+  const ok = h('button', { class: 'primary', dataset: { testid: 'ticket-confirm' } }, t('Open a ticket'));
+  const d = dialog(t('Open a ticket'), h('div', {},
+    h('div', { class: 'fields' }, field(t('Type'), type), field(t('Channel'), channel), field(t('Level'), level)),
+    field(t('Subject'), subject), field(t('First message'), body), box), [h('button', { onclick: () => d.close() }, t('Close')), ok]);
+  ok.addEventListener('click', () => act(ok, box, async () => {
+    const created = await post('/api/v1/tickets', { order: o.number, type: type.value, channel: channel.value, level: Number(level.value), subject: subject.value.trim(), body: body.value.trim() || undefined });
+    d.close();
+    toast(`#${created.id} ${created.subject}`);
+    await redraw();
+  }));
+}
+
+export async function tickets(main) {
+  const breachedOnly = h('input', { type: 'checkbox', name: 'breached', checked: location.search.includes('breached') });
+  const stateSelect = select('state', [['', t('any')], ...['open', 'pending_customer', 'resolved'].map((s) => [s, t(s)]), ['all', 'all']], '');
+  const list = h('div');
+  const load = async () => {
+    const query = new URLSearchParams({ limit: '200' });
+    if (breachedOnly.checked) query.set('breached', 'true');
+    if (stateSelect.value) query.set('state', stateSelect.value);
+    const { tickets: rows } = await get(`/api/v1/tickets?${query}`);
+    // the clock that runs out first on top; breached ones first of all
+    rows.sort((a, b) => a.sla.resolution_minutes_left - b.sla.resolution_minutes_left);
+    mount(list, table({
+      testid: 'tickets', rows,
+      columns: [
+        { label: '#', cell: (tk) => h('a', { href: `#/cs/ticket/${tk.id}` }, `#${tk.id}`) },
+        { label: t('Order'), cell: (tk) => (tk.order ? h('a', { href: `#/cs/order/${tk.order}` }, tk.order) : '—') },
+        { label: t('Subject'), cell: (tk) => tk.subject },
+        { label: t('Type'), cell: (tk) => t(tk.type) },
+        { label: t('Level'), cell: (tk) => String(tk.level) },
+        { label: t('State'), cell: (tk) => state(tk.state) },
+        { label: t('Time left'), cell: slaCell },
+      ],
+    }));
+  };
+  breachedOnly.addEventListener('change', load);
+  stateSelect.addEventListener('change', load);
+  mount(main, h('h2', {}, t('Tickets')),
+    h('div', { class: 'card row' }, h('label', {}, breachedOnly, ' ', t('Breached only')), field(t('State'), stateSelect)), list);
+  await load();
+}
+
+export async function ticket(main, id) {
+  const tk = await get(`/api/v1/tickets/${id}`);
+  const redraw = () => ticket(main, id);
+  const body = h('textarea', { rows: 3, cols: 60, name: 'message' });
+  const internal = h('input', { type: 'checkbox' });
+  const box = errorBox();
+  const send = h('button', { class: 'primary', onclick: () => act(send, box, async () => {
+    await post(`/api/v1/tickets/${id}/messages`, { body: body.value.trim(), internal: internal.checked });
+    await redraw();
+  }) }, t('Send'));
+  const events = tk.allowed_events.map((event) => {
+    const b = h('button', { class: 'small', onclick: () => act(b, box, async () => {
+      await post(`/api/v1/tickets/${id}/transitions`, { event, version: tk.version });
+      await redraw();
+    }) }, event.replaceAll('_', ' '));
+    return b;
+  });
+  mount(main,
+    h('div', { class: 'row' }, h('h2', {}, `#${tk.id} ${tk.subject}`), state(tk.state), slaCell(tk), h('span', { class: 'spacer' }),
+      tk.order ? h('a', { href: `#/cs/order/${tk.order}` }, `${t('Order')} ${tk.order}`) : null),
+    h('div', { class: 'grid2' },
+      table({
+        testid: 'ticket-log', rows: tk.log, pageSize: 12,
+        columns: [
+          { label: t('Created'), cell: (e) => time(e.at) },
+          { label: 'By', cell: (e) => `${e.author} (${t(e.role)})` },
+          { label: t('Type'), cell: (e) => e.kind },
+          { label: t('Detail'), cell: (e) => e.body },
+        ],
+      }),
+      h('div', { class: 'card' },
+        h('p', {}, `${t('Type')}: ${t(tk.type)} · ${t('Channel')}: ${t(tk.channel)} · ${t('Level')}: ${tk.level}`),
+        h('p', { class: 'muted' }, `SLA: ${time(tk.sla.first_response_due)} / ${time(tk.sla.resolution_due)}`),
+        field(t('Message to the customer'), body), h('label', {}, internal, ' ', t('Internal note')), h('div', { class: 'row' }, send, ...events), box)));
+}
+
+// --- parcels and claims --------------------------------------------------------------------
+
+function parcelsCard(o) {
+  const rows = (o.shipments ?? []).map((s) => h('li', {}, `${s.carrier} ${s.tracking_number} `, state(s.state), s.last_scan_at ? h('span', { class: 'muted' }, ` ${t('Last scan')} ${time(s.last_scan_at)}`) : null));
+  return h('div', { class: 'card' }, h('h3', {}, t('Parcels')), rows.length ? h('ul', {}, rows) : h('p', { class: 'muted' }, '—'));
+}
+
+function claimsCard(o) {
+  const rows = (o.claims ?? []).map((c) => h('li', {}, `#${c.id} ${t(c.reason)} `, state(c.state)));
+  return h('div', { class: 'card' }, h('h3', {}, t('Claims')), rows.length ? h('ul', {}, rows) : h('p', { class: 'muted' }, '—'));
+}
+
+function claimButton(o, item, redraw) {
+  if (!may('POST /api/v1/claims')) return null;
+  return h('button', { class: 'small', onclick: () => claimDialog(o, item, redraw) }, t('Warranty claim'));
+}
+
+// Photos are uploaded first (each becomes an asset), then the claim names them.
+function claimDialog(o, item, redraw) {
+  const reason = select('reason', ['damaged_in_transit', 'print_defect', 'colour_off', 'wrong_item', 'lost_parcel'].map((v) => [v, t(v)]), 'damaged_in_transit');
+  const description = h('textarea', { rows: 3, cols: 50 });
+  const photos = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', multiple: true });
+  const box = errorBox();
+  const ok = h('button', { class: 'primary' }, t('Open the claim'));
+  const d = dialog(`${t('Warranty claim')} · #${item.id}`, h('div', {}, field(t('Reason'), reason), field(t('Description'), description), field(t('Photos'), photos), box),
+    [h('button', { onclick: () => d.close() }, t('Close')), ok]);
+  ok.addEventListener('click', () => act(ok, box, async () => {
+    const evidence = [];
+    for (const file of photos.files) evidence.push((await upload(file)).id);
+    await post('/api/v1/claims', { item: item.id, reason: reason.value, description: description.value.trim(), evidence });
+    d.close();
+    await redraw();
+  }));
+}

@@ -1,0 +1,110 @@
+// The console's shell: sign-in with a token, the navigation the role may use (from GET
+// /api/v1/session), the language switch and a hash router (#/review, #/cs/order/KS00000001, ...).
+import { get, token } from './api.js';
+import { lang, setLang, t } from './i18n.js';
+import { h, mount } from './ui.js';
+import * as review from './review.js';
+import * as cs from './cs.js';
+import * as logistics from './logistics.js';
+import { may, session as current, setSession } from './session.js';
+
+const main = document.getElementById('main');
+
+const sections = [
+  { path: '#/review', label: 'Review', needs: 'GET /api/v1/review/queue' },
+  { path: '#/cs', label: 'Customer service', needs: 'GET /api/v1/orders/{id}/overview' },
+  { path: '#/cs/tickets', label: 'Tickets', needs: 'GET /api/v1/tickets' },
+  { path: '#/logistics', label: 'Logistics', needs: 'GET /api/v1/packing/queue' },
+  { path: '#/logistics/tracking', label: 'Tracking', needs: 'GET /api/v1/shipments/stuck' },
+];
+
+const routes = [
+  [/^#\/review$/, () => review.queue(main)],
+  [/^#\/review\/item\/(\d+)$/, (id) => review.page(main, Number(id))],
+  [/^#\/cs$/, () => cs.search(main)],
+  [/^#\/cs\/order\/([A-Za-z0-9]+)$/, (number) => cs.order(main, number)],
+  [/^#\/cs\/tickets$/, () => cs.tickets(main)],
+  [/^#\/cs\/ticket\/(\d+)$/, (id) => cs.ticket(main, Number(id))],
+  [/^#\/logistics$/, () => logistics.packing(main)],
+  [/^#\/logistics\/tracking$/, () => logistics.tracking(main)],
+];
+
+function signIn(message) {
+  setSession(null);
+  token.clear();
+  drawHeader();
+  const input = h('input', { type: 'password', id: 'token', autocomplete: 'off', required: true });
+  const error = h('div', { class: 'error', role: 'alert', hidden: !message }, message || '');
+  const form = h('form', {
+    class: 'card signin',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      token.set(input.value.trim());
+      try {
+        await start();
+      } catch (err) {
+        token.clear();
+        error.textContent = err.message;
+        error.hidden = false;
+      }
+    },
+  },
+  h('h2', {}, t('Keepsake console')),
+  h('label', { class: 'field' }, h('span', {}, t('Token')), input),
+  h('p', { class: 'muted' }, t('Paste the token you were given (keepsake token create). It is kept in this tab only.')),
+  error,
+  h('button', { type: 'submit', class: 'primary' }, t('Sign in')));
+  mount(main, form);
+  input.focus();
+}
+
+function drawHeader() {
+  const nav = document.getElementById('nav');
+  const session = current();
+  const shown = session ? sections.filter((s) => may(s.needs)) : [];
+  mount(nav, shown.map((s) => h('a', { href: s.path, class: location.hash.startsWith(s.path) ? 'active' : '' }, t(s.label))));
+  // the longest matching section is the active one (#/cs/tickets is not #/cs)
+  const active = shown.filter((s) => location.hash === s.path || location.hash.startsWith(s.path + '/'))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  for (const a of nav.children) a.classList.toggle('active', active && a.getAttribute('href') === active.path);
+  document.getElementById('who').textContent = session ? `${session.name} · ${t(session.role)}` : '';
+  const out = document.getElementById('signout');
+  out.hidden = !session;
+  out.textContent = t('Sign out');
+}
+
+async function route() {
+  const session = current();
+  if (!session) return;
+  drawHeader();
+  const hash = location.hash || '';
+  for (const [pattern, view] of routes) {
+    const m = hash.match(pattern);
+    if (m) {
+      try {
+        await view(...m.slice(1));
+      } catch (e) {
+        mount(main, h('div', { class: 'error', role: 'alert' }, e.message));
+      }
+      return;
+    }
+  }
+  const first = sections.find((s) => may(s.needs));
+  if (first) location.hash = first.path;
+  else mount(main, h('p', { class: 'card' }, t('Your role'), ': ', t(session.role)));
+}
+
+async function start() {
+  setSession(await get('/api/v1/session'));
+  await route();
+}
+
+document.getElementById('lang').value = lang();
+setLang(lang());
+document.getElementById('lang').addEventListener('change', (e) => { setLang(e.target.value); drawHeader(); route(); });
+document.getElementById('signout').addEventListener('click', () => { signIn(); });
+window.addEventListener('hashchange', route);
+// a token revoked while the tab was open: back to the sign-in, saying why
+window.addEventListener('keepsake:signed-out', (e) => { if (current()) signIn(e.detail); });
+if (token.get()) start().catch((e) => signIn(e.message));
+else signIn();

@@ -1,0 +1,212 @@
+// The staff console end to end: Debian's Chromium driven by Playwright against a real
+// `keepsake serve --demo` on loopback. An engineer approves a repaired figure after turning
+// the viewer and reworks another with a new height; customer service finds an order by the
+// phone's last four digits and the name, reveals the phone with a reason and opens a ticket;
+// logistics creates a parcel and prints a batch of labels. Each screen is saved to
+// docs/screenshots/. Any error in the browser's console fails the test.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer, waitFor } from './server.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = process.env.KEEPSAKE_SCREENSHOTS ?? join(root, 'docs', 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server;
+let browser;
+const consoleErrors = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    // WebGL without a GPU: SwiftShader, Chromium's software renderer
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(role, lang = 'zh') {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`${role}: ${msg.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`${role}: ${e.message}`));
+  await page.goto(`${server.base}/console/`);
+  if (lang !== 'zh') await page.selectOption('#lang', lang);
+  await page.fill('#token', server.tokens[role]);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#nav a');
+  return page;
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) });
+
+test('the sign-in page refuses an unknown token in words', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+  page.on('console', (msg) => {
+    // the refused token's own 401 is the one error this test expects
+    if (msg.type() === 'error' && !msg.text().includes('401')) consoleErrors.push(`signin: ${msg.text()}`);
+  });
+  await page.goto(`${server.base}/console/`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  await shot(page, 'signin');
+  await page.fill('#token', 'ks_not_a_token');
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('form.signin .error:not([hidden])');
+  assert.match(await page.textContent('form.signin .error'), /unknown or revoked/);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('keepsake.token')), null);
+  await page.context().close();
+});
+
+test('an engineer approves a repaired figure after turning it, and reworks another with a new height', async () => {
+  // a second figure to review: the channel orders one as the AI app would
+  const chair = new Uint8Array(readFileSync(join(root, 'assets', 'demo', 'triposr_chair.obj')));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, chair);
+  await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+    channel_ref: 'e2e-figure',
+    customer: { name: '周杰', phone: '13100000009', address: { province: '湖北省', city: '武汉市', district: '洪山区', street: '珞喻路 1 号', detail: '2 栋' } },
+    items: [{ product: 'figure-white', asset: asset.id, options: { height_mm: 100 } }],
+  }, { 'Idempotency-Key': 'e2e-figure' });
+  await waitFor('two figures in review', async () => (await server.api('GET', '/api/v1/review/queue', server.tokens.modeler)).items.length === 2, 120_000);
+
+  const page = await signIn('modeler');
+  await page.waitForSelector('[data-testid=review-queue] a.open');
+  assert.equal(await page.locator('[data-testid=review-queue] tbody tr').count(), 2);
+  await shot(page, 'review-queue');
+
+  // the first: turn the model, look at both side by side, approve
+  await page.locator('[data-testid=review-queue] a.open').first().click();
+  const viewer = page.locator('[data-testid=viewer]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined && !document.querySelector('.viewer .note'));
+  const before = Number(await viewer.getAttribute('data-azimuth'));
+  const box = await viewer.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 160, box.y + box.height / 2 + 20, { steps: 8 });
+  await page.mouse.up();
+  const turned = Number(await viewer.getAttribute('data-azimuth'));
+  assert.ok(Math.abs(turned - before) > 10, `the view turned (${before} -> ${turned})`);
+  await page.click('button[data-mode=side]');
+  await page.waitForSelector('[data-testid=preview][src^="blob:"]');
+  assert.match(await page.textContent('[data-testid=numbers]'), /mm/);
+  await shot(page, 'review-figure');
+  const first = Number(page.url().match(/item\/(\d+)/)[1]);
+  await page.click('[data-testid=approve]');
+  await page.waitForURL(/#\/review$/);
+  const approved = await server.api('GET', `/api/v1/items/${first}`, server.tokens.cs);
+  assert.equal(approved.state, 'approved');
+  assert.match(approved.print_file, /^[0-9a-f]{64}$/);
+
+  // the second: a new height, the preparation runs again with its progress shown
+  await page.waitForSelector('[data-testid=review-queue] a.open');
+  assert.equal(await page.locator('[data-testid=review-queue] tbody tr').count(), 1);
+  await page.locator('[data-testid=review-queue] a.open').first().click();
+  await page.waitForSelector('input[name=height_mm]');
+  const second = Number(page.url().match(/item\/(\d+)/)[1]);
+  await page.fill('input[name=height_mm]', '80');
+  await page.fill('input[name=reason]', '客户要求 80 毫米');
+  await page.click('[data-testid=rework]');
+  await page.waitForSelector('[data-testid=progress]');
+  await shot(page, 'review-rework');
+  await waitFor('the rework to be prepared', async () => (await server.api('GET', `/api/v1/items/${second}`, server.tokens.cs)).state === 'needs_review', 120_000);
+  // the page reloads itself with the new numbers: 80 mm high
+  await page.waitForFunction(() => /× 80\.0 mm/.test(document.querySelector('[data-testid=numbers]')?.textContent ?? ''), null, { timeout: 30_000 });
+  const reworked = await server.api('GET', `/api/v1/items/${second}`, server.tokens.cs);
+  assert.equal(reworked.tuning.height_mm, 80);
+  await page.context().close();
+});
+
+test('a print item shows its preview and the crop on the customer\'s picture', async () => {
+  const page = await signIn('modeler', 'en');
+  await page.goto(`${server.base}/console/#/review/item/3`);
+  await page.waitForSelector('[data-testid=preview][src^="blob:"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=crop]')?.width > 0);
+  await page.fill('input[name=zoom]', '1.5');
+  await page.dispatchEvent('input[name=zoom]', 'input');
+  assert.match(await page.textContent('main'), /Effective dpi/);
+  await shot(page, 'review-print');
+  await page.context().close();
+});
+
+test('customer service finds an order by phone and name, reveals the phone with a reason, opens a ticket', async () => {
+  const page = await signIn('cs');
+  await page.waitForSelector('[data-testid=search-results]');
+  await page.fill('input[name=phone_last4]', '0005');
+  await page.fill('input[name=name]', '陈静');
+  await page.click('form.card button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=search-results] tbody tr').length === 1);
+  assert.match(await page.textContent('[data-testid=search-results]'), /KS00000005/);
+  await shot(page, 'cs-search');
+  await page.click('[data-testid=search-results] a');
+  await page.waitForSelector('[data-testid=customer]');
+  assert.equal(await page.textContent('[data-field=phone]'), '135******05');
+  await page.click('button[data-reveal=phone]');
+  await page.fill('dialog textarea[name=reason]', '客户来电核对收货电话');
+  await page.click('[data-testid=reveal-confirm]');
+  await page.waitForSelector('[data-field=phone].revealed');
+  assert.equal(await page.textContent('[data-field=phone]'), '13500000005');
+  // the reveal opened a phone ticket for the call; the agent opens a complaint too
+  await page.click('[data-testid=open-ticket]');
+  await page.selectOption('dialog select[name=type]', 'complaint');
+  await page.fill('dialog input[name=subject]', '冰箱贴颜色偏暗');
+  await page.fill('dialog textarea[name=body]', '客户反映颜色比预览暗');
+  await page.click('[data-testid=ticket-confirm]');
+  await page.waitForFunction(() => /冰箱贴颜色偏暗/.test(document.querySelector('[data-testid=tickets]')?.textContent ?? ''));
+  await shot(page, 'cs-order');
+  const { tickets } = await server.api('GET', '/api/v1/tickets?order=KS00000005', server.tokens.cs);
+  assert.equal(tickets.length, 2);
+  const audit = await server.api('GET', '/api/v1/audit', server.tokens.admin);
+  assert.ok(JSON.stringify(audit).includes('reveal'), 'the reveal is audited');
+  await page.click('#nav a[href="#/cs/tickets"]');
+  await page.waitForSelector('[data-testid=tickets] tbody tr');
+  await shot(page, 'cs-tickets');
+  await page.context().close();
+});
+
+test('logistics creates a parcel and prints a batch of labels as one PDF', async () => {
+  // production finishes the white figure of demo-2: its order is ready to pack too
+  await server.api('POST', '/api/v1/items/2/transitions', server.tokens.production, { event: 'produced' });
+  const page = await signIn('logistics');
+  await page.waitForSelector('[data-testid=packing-queue] tbody tr');
+  assert.equal(await page.locator('[data-testid=packing-queue] input[data-order]').count(), 2);
+  await page.click('[data-testid=create-parcel]');
+  await page.fill('dialog input[name=weight_g]', '350');
+  await page.fill('dialog input[name=size_mm]', '200x150x120');
+  await page.click('[data-testid=parcel-confirm]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=create-parcel]') && document.querySelectorAll('[data-testid=packing-queue] input[data-order]').length === 2);
+  await shot(page, 'logistics-packing');
+  for (const box of await page.locator('[data-testid=packing-queue] input[data-order]').all()) await box.check();
+  const labels = page.waitForResponse((r) => r.url().endsWith('/api/v1/labels'));
+  await page.click('[data-testid=print-labels]');
+  const response = await labels;
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()['content-type'], 'application/pdf');
+  await page.waitForSelector('[data-testid=label-pdf]');
+  // what the frame prints is the PDF the server made
+  const head = await page.evaluate(async () => {
+    const bytes = await (await fetch(document.querySelector('[data-testid=label-pdf]').src)).arrayBuffer();
+    return new TextDecoder().decode(bytes.slice(0, 5));
+  });
+  assert.equal(head, '%PDF-');
+  assert.match(await page.textContent('[data-testid=label-status]'), /^2 /);
+  await shot(page, 'logistics-labels');
+  const queue = await server.api('GET', '/api/v1/packing/queue', server.tokens.logistics);
+  for (const o of queue.orders) for (const p of o.parcels) assert.equal(p.state, 'label_printed');
+  await page.click('#nav a[href="#/logistics/tracking"]');
+  await page.waitForSelector('[data-testid=stuck]');
+  await shot(page, 'logistics-tracking');
+  await page.context().close();
+});
+
+test('the console wrote no errors to the browser console', () => {
+  assert.deepEqual(consoleErrors, []);
+});
