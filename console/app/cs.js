@@ -310,21 +310,21 @@ function parcelsCard(o) {
 
 function claimsCard(o) {
   const rows = (o.claims ?? []).map((c) => h('li', {}, `#${c.id} ${t(c.reason)} `, state(c.state)));
-  return h('div', { class: 'card' }, h('h3', {}, t('Claims')), rows.length ? h('ul', {}, rows) : h('p', { class: 'muted' }, '—'));
+  return h('div', { class: 'card', dataset: { testid: 'claims' } }, h('h3', {}, t('Claims')), rows.length ? h('ul', {}, rows) : h('p', { class: 'muted' }, '—'));
 }
 
 function claimButton(o, item, redraw) {
   if (!may('POST /api/v1/claims')) return null;
-  return h('button', { class: 'small', onclick: () => claimDialog(o, item, redraw) }, t('Warranty claim'));
+  return h('button', { class: 'small', dataset: { testid: 'claim' }, onclick: () => claimDialog(o, item, redraw) }, t('Warranty claim'));
 }
 
 // Photos are uploaded first (each becomes an asset), then the claim names them.
 function claimDialog(o, item, redraw) {
   const reason = select('reason', ['damaged_in_transit', 'print_defect', 'colour_off', 'wrong_item', 'lost_parcel'].map((v) => [v, t(v)]), 'damaged_in_transit');
-  const description = h('textarea', { rows: 3, cols: 50 });
-  const photos = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/webp', multiple: true });
+  const description = h('textarea', { name: 'description', rows: 3, cols: 50 });
+  const photos = h('input', { type: 'file', name: 'photos', accept: 'image/png,image/jpeg,image/webp', multiple: true });
   const box = errorBox();
-  const ok = h('button', { class: 'primary' }, t('Open the claim'));
+  const ok = h('button', { class: 'primary', dataset: { testid: 'claim-confirm' } }, t('Open the claim'));
   const d = dialog(`${t('Warranty claim')} · #${item.id}`, h('div', {}, field(t('Reason'), reason), field(t('Description'), description), field(t('Photos'), photos), box),
     [h('button', { onclick: () => d.close() }, t('Close')), ok]);
   ok.addEventListener('click', () => act(ok, box, async () => {

@@ -211,6 +211,7 @@ function actions(item, job, reworkFields) {
 async function followPreparation(itemId, previousJob, status) {
   const bar = progressBar();
   mount(status, h('p', {}, t('Preparing again…')), bar);
+  status.scrollIntoView({ block: 'center' });
   for (;;) {
     await new Promise((r) => setTimeout(r, 700));
     const { jobs } = await get(`/api/v1/items/${itemId}/jobs`);

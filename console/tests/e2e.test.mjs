@@ -161,9 +161,20 @@ test('customer service finds an order by phone and name, reveals the phone with 
   await page.fill('dialog textarea[name=body]', '客户反映颜色比预览暗');
   await page.click('[data-testid=ticket-confirm]');
   await page.waitForFunction(() => /冰箱贴颜色偏暗/.test(document.querySelector('[data-testid=tickets]')?.textContent ?? ''));
-  await shot(page, 'cs-order');
   const { tickets } = await server.api('GET', '/api/v1/tickets?order=KS00000005', server.tokens.cs);
   assert.equal(tickets.length, 2);
+  // the magnet was delivered: a warranty claim with the customer's photo
+  await page.click('[data-testid=claim]');
+  await page.selectOption('dialog select[name=reason]', 'colour_off');
+  await page.fill('dialog textarea[name=description]', '颜色比预览暗');
+  await page.setInputFiles('dialog input[name=photos]', join(root, 'assets', 'demo', 'boxer_portrait.jpg'));
+  await page.click('[data-testid=claim-confirm]');
+  await page.waitForFunction(() => /#\d/.test(document.querySelector('[data-testid=claims]')?.textContent ?? ''));
+  const { claims } = await server.api('GET', '/api/v1/claims?order=KS00000005', server.tokens.cs);
+  assert.equal(claims.length, 1);
+  assert.equal(claims[0].reason, 'colour_off');
+  assert.equal(claims[0].evidence.length, 1);
+  await shot(page, 'cs-order');
   const audit = await server.api('GET', '/api/v1/audit', server.tokens.admin);
   assert.ok(JSON.stringify(audit).includes('reveal'), 'the reveal is audited');
   await page.click('#nav a[href="#/cs/tickets"]');

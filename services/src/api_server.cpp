@@ -621,6 +621,7 @@ void ApiServer::Impl::ConsoleFile(const httplib::Request& req, httplib::Response
   // the console talks only to this server; no inline scripts; pictures come as blob: URLs
   res.set_header("Content-Security-Policy",
                  "default-src 'self'; img-src 'self' blob: data:; frame-src 'self' blob:; "
+                 "connect-src 'self' blob:; "
                  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   res.set_header("Cache-Control", "no-cache");
   res.set_content(body, type->second.c_str());
