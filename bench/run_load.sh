@@ -10,7 +10,7 @@ scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
 data="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 ./build/keepsake serve --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
-  --job-workers 0 2>"$data/server.log" >/dev/null &
+  --job-workers 0 --personal-searches-per-minute 0 2>"$data/server.log" >/dev/null &
 server=$!
 for _ in $(seq 100); do [ -s "$data/port" ] && break; sleep 0.1; done
 port="$(cat "$data/port")"

@@ -41,7 +41,7 @@ ANALYZE;
 SQL
 seed_end=$(date +%s.%N)
 ./build/keepsake serve --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
-  --job-workers 0 2>"$data/server.log" >/dev/null &
+  --job-workers 0 --personal-searches-per-minute 0 2>"$data/server.log" >/dev/null &
 server=$!
 for _ in $(seq 100); do [ -s "$data/port" ] && break; sleep 0.1; done
 port="$(cat "$data/port")"

@@ -201,7 +201,7 @@ test('logistics creates a parcel and prints a batch of labels as one PDF', async
   const response = await labels;
   assert.equal(response.status(), 200);
   assert.equal(response.headers()['content-type'], 'application/pdf');
-  await page.waitForSelector('[data-testid=label-pdf]');
+  await page.waitForSelector('[data-testid=label-pdf][data-print=requested]');
   // what the frame prints is the PDF the server made
   const head = await page.evaluate(async () => {
     const bytes = await (await fetch(document.querySelector('[data-testid=label-pdf]').src)).arrayBuffer();

@@ -41,13 +41,20 @@ using orders::Role;
 thread_local RequestState tl_request;
 
 namespace {
+constexpr size_t kMaxHeaderFields = 100;
+}  // namespace
+
+namespace {
 
 // cpp-httplib 0.11.4's ThreadPool queue is unbounded; this one blocks the accept loop when
 // `capacity` connections are already waiting, so overload turns into TCP backpressure instead
 // of unbounded memory.
 class BoundedThreadPool : public httplib::TaskQueue {
  public:
-  BoundedThreadPool(size_t threads, size_t capacity) : capacity_(capacity) {
+  // `waiting` counts the connections in the queue (shared: the connection reaper reads it and
+  // may outlive the pool by a moment, which cpp-httplib deletes when it stops listening).
+  BoundedThreadPool(size_t threads, size_t capacity, std::shared_ptr<std::atomic<size_t>> waiting)
+      : capacity_(capacity), waiting_(std::move(waiting)) {
     for (size_t i = 0; i < threads; ++i) {
       threads_.emplace_back([this] { Work(); });
     }
@@ -59,6 +66,7 @@ class BoundedThreadPool : public httplib::TaskQueue {
     space_.wait(lock, [&] { return queue_.size() < capacity_ || shutdown_; });
     if (shutdown_) return;
     queue_.push_back(std::move(fn));
+    *waiting_ = queue_.size();
     work_.notify_one();
   }
 
@@ -82,6 +90,7 @@ class BoundedThreadPool : public httplib::TaskQueue {
         if (shutdown_ && queue_.empty()) return;
         fn = std::move(queue_.front());
         queue_.pop_front();
+        *waiting_ = queue_.size();
         space_.notify_one();
       }
       fn();
@@ -89,6 +98,7 @@ class BoundedThreadPool : public httplib::TaskQueue {
   }
 
   size_t capacity_;
+  std::shared_ptr<std::atomic<size_t>> waiting_;
   std::mutex mutex_;
   std::condition_variable work_;
   std::condition_variable space_;
@@ -272,6 +282,7 @@ httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& 
                                                         httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
   tl_request = RequestState{NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-"};
+  if (reaper) reaper->RequestStarted(req.remote_addr, req.remote_port);
   res.set_header("X-Request-Id", tl_request.request_id);
   res.set_header("X-Content-Type-Options", "nosniff");
   auto refuse = [&](ApiErrc code, const std::string& detail) {
@@ -280,6 +291,13 @@ httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& 
     ReplyProblem(req, res, ToProblem(code, detail));
     return HR::Handled;
   };
+  // cpp-httplib keeps every header line it is sent (each up to 8 KB); the connection reaper
+  // bounds how many bytes a head may have, this how many fields we look at
+  if (req.headers.size() > kMaxHeaderFields) {
+    return refuse(ApiErrc::kHeadersTooLarge,
+                  std::to_string(req.headers.size()) + " header fields; at most " +
+                      std::to_string(kMaxHeaderFields) + " are accepted");
+  }
   if (req.has_header("Transfer-Encoding")) {
     return refuse(ApiErrc::kLengthRequired,
                   "chunked or other transfer encodings are not accepted; send the body with a "
@@ -334,9 +352,12 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
                                   "send 'Authorization: Bearer <token>'; create a token with "
                                   "'keepsake token create'"));
   }
+  // an address that keeps sending unknown tokens is guessing: it waits before the next try
+  if (Limited(auth_failures, false, req, res, "too many unknown tokens from your address")) return;
   auto token = store.FindToken(TokenHash(header.substr(prefix.size())));
   if (!token) {
     if (token.error().code == orders::Errc::kNotFound) {
+      auth_failures.Take(req.remote_addr);
       return ReplyProblem(req, res,
                           ToProblem(ApiErrc::kUnauthenticated, "the token is unknown or revoked"));
     }
@@ -411,7 +432,7 @@ json MergeRouteTable(json doc, const std::vector<ApiServer::Impl::Route>& routes
 void ApiServer::Impl::Configure() {
   server.new_task_queue = [this] {
     return new BoundedThreadPool(static_cast<size_t>(config.http_threads),
-                                 static_cast<size_t>(config.http_queue));
+                                 static_cast<size_t>(config.http_queue), waiting_connections);
   };
   server.set_read_timeout(config.read_timeout_s, 0);
   server.set_write_timeout(config.write_timeout_s, 0);
@@ -456,6 +477,12 @@ void ApiServer::Impl::Configure() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (reaper) reaper->RequestEnded(req.remote_addr, req.remote_port);
+    // a head cpp-httplib refused itself (a line over 8 KB) never reached the guard
+    if (tl_request.request_id.empty()) {
+      tl_request =
+          RequestState{NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-"};
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tl_request.started)
             .count();
@@ -464,6 +491,7 @@ void ApiServer::Impl::Configure() {
     spdlog::info("request_id={} method={} route={} status={} ms={:.2f} role={}",
                  tl_request.request_id, req.method, tl_request.route, res.status, seconds * 1000,
                  tl_request.role);
+    tl_request = RequestState{};
   });
   std::ifstream api_doc(fs::path(config.assets_dir) / "openapi.json");
   const json base = json::parse(api_doc, nullptr, false);
@@ -490,6 +518,20 @@ void ApiServer::Impl::Configure() {
 }
 
 // --- helpers ---------------------------------------------------------------------------------
+
+bool ApiServer::Impl::Limited(RateLimiter& limiter, bool take, const httplib::Request& req,
+                              httplib::Response& res, const std::string& what) {
+  if (limiter.per_minute() == 0) return false;
+  const bool refused = take ? !limiter.Take(req.remote_addr) : limiter.Exhausted(req.remote_addr);
+  if (!refused) return false;
+  const int wait = std::max(1, limiter.RetryAfterSeconds(req.remote_addr));
+  res.set_header("Retry-After", std::to_string(wait));
+  spdlog::warn("request_id={} event=rate_limited what=\"{}\"", tl_request.request_id, what);
+  ReplyProblem(
+      req, res,
+      ToProblem(ApiErrc::kTooManyRequests, what + "; try again in " + std::to_string(wait) + " s"));
+  return true;
+}
 
 std::optional<json> ApiServer::Impl::Body(const httplib::Request& req, httplib::Response& res,
                                           bool required) {
@@ -809,6 +851,11 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
         req, res,
         ToProblem(ApiErrc::kForbidden, "searching by phone or name is for customer service"));
   }
+  // one agent searches by hand; thousands of searches from one address are a bulk export
+  if (personal && Limited(personal_searches, true, req, res,
+                          "too many searches by phone or name from your address")) {
+    return;
+  }
   for (const char* name : {"limit", "cursor"}) {
     auto value = text(name);
     if (!value) continue;
@@ -1029,12 +1076,26 @@ ApiServer::ApiServer(const ServerConfig& config, orders::Store& store,
 ApiServer::~ApiServer() = default;
 
 int ApiServer::Bind() {
-  if (impl_->config.port == 0) return impl_->server.bind_to_any_port(impl_->config.host);
-  return impl_->server.bind_to_port(impl_->config.host, impl_->config.port) ? impl_->config.port
-                                                                            : -1;
+  if (impl_->config.port == 0) {
+    impl_->port = impl_->server.bind_to_any_port(impl_->config.host);
+  } else {
+    impl_->port = impl_->server.bind_to_port(impl_->config.host, impl_->config.port)
+                      ? impl_->config.port
+                      : -1;
+  }
+  return impl_->port;
 }
 
-bool ApiServer::Listen() { return impl_->server.listen_after_bind(); }
+bool ApiServer::Listen() {
+  ConnectionReaper::Limits limits;
+  limits.head_deadline = std::chrono::seconds(impl_->config.request_head_timeout_s);
+  impl_->reaper = std::make_unique<ConnectionReaper>(
+      impl_->port, limits, [waiting = impl_->waiting_connections] { return waiting->load(); });
+  impl_->reaper->Start();
+  const bool ok = impl_->server.listen_after_bind();
+  impl_->reaper->Stop();
+  return ok;
+}
 
 void ApiServer::Stop() { impl_->server.stop(); }
 

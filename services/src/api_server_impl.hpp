@@ -3,7 +3,9 @@
 // service: search, tickets, reveal, audit, purge).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -13,6 +15,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "connection_reaper.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/store.hpp"
@@ -21,6 +24,7 @@
 #include "keepsake/services/metrics.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/problem.hpp"
+#include "rate_limit.hpp"
 
 namespace keepsake::services {
 
@@ -58,7 +62,13 @@ struct ApiServer::Impl {
   static const std::vector<Route>& Routes();
 
   Impl(const ServerConfig& c, orders::Store& s, const orders::ProductCatalog& p, JobRunner* r)
-      : config(c), store(s), catalog(p), runner(r), paths(c.data_dir) {}
+      : config(c),
+        store(s),
+        catalog(p),
+        runner(r),
+        paths(c.data_dir),
+        auth_failures(c.auth_failures_per_minute),
+        personal_searches(c.personal_searches_per_minute) {}
 
   ServerConfig config;
   orders::Store& store;
@@ -69,6 +79,17 @@ struct ApiServer::Impl {
   httplib::Server server;
   std::mutex inflight_mutex;
   std::set<std::string> inflight_keys;
+  int port = -1;  // bound
+  // connections waiting for a handler thread; slow clients that hold a thread are closed
+  std::shared_ptr<std::atomic<size_t>> waiting_connections =
+      std::make_shared<std::atomic<size_t>>(0);
+  std::unique_ptr<ConnectionReaper> reaper;  // from Listen() on
+  RateLimiter auth_failures;                 // unknown or revoked tokens, per peer address
+  RateLimiter personal_searches;             // searches by phone or name, per peer address
+  // A 429 with Retry-After when `limiter` has no token left for the peer (taking one if
+  // `take`); false when the request may go on.
+  bool Limited(RateLimiter& limiter, bool take, const httplib::Request& req, httplib::Response& res,
+               const std::string& what);
 
   void Configure();
   httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);

@@ -285,6 +285,21 @@ int main(int argc, char** argv) {
   serve->add_option("--max-upload-mb", config.max_upload_bytes, "Largest upload in bytes")
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1024 * 1024); })
       ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--auth-failures-per-minute", config.auth_failures_per_minute,
+                   "Unknown tokens one address may send per minute before 429 (0: no limit)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  serve
+      ->add_option("--personal-searches-per-minute", config.personal_searches_per_minute,
+                   "Searches by phone or name one address may make per minute (0: no limit)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  serve
+      ->add_option("--request-head-timeout-s", config.request_head_timeout_s,
+                   "Seconds a client may take to send a request's head")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   serve->add_option("--http-threads", config.http_threads, "Request handler threads")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

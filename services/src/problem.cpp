@@ -72,6 +72,10 @@ Problem ToProblem(ApiErrc code, std::string detail, std::string field) {
       return Make(415, "unsupported_media_type", "Unsupported file type", std::move(detail));
     case ApiErrc::kBadRequest:
       return Make(400, "bad_request", "Bad request", std::move(detail), std::move(field));
+    case ApiErrc::kHeadersTooLarge:
+      return Make(431, "headers_too_large", "Too many header fields", std::move(detail));
+    case ApiErrc::kTooManyRequests:
+      return Make(429, "too_many_requests", "Too many requests", std::move(detail));
     case ApiErrc::kInternal:
       return Make(500, "internal", "Internal error", "internal error");
   }

@@ -18,7 +18,9 @@ class ApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    server_ = new ServerProcess(dir_->path() / "data", {"--max-upload-mb", "2"});
+    // the route x role matrix sends a forged token to every route
+    server_ = new ServerProcess(dir_->path() / "data",
+                                {"--max-upload-mb", "2", "--auth-failures-per-minute", "1000"});
     server_->Start();
   }
   static void TearDownTestSuite() {

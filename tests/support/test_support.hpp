@@ -53,6 +53,7 @@ class ServerProcess {
   void Stop() { Kill(15); }
   bool Running() const { return pid_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::filesystem::path log_path() const { return data_dir_ / "server.log"; }
   std::unique_ptr<httplib::Client> Client() const;

@@ -34,6 +34,13 @@ struct ServerConfig {
   int http_threads = 64;
   int http_queue = 256;  // accepted connections waiting for a handler thread
   int read_timeout_s = 15;
+  // A connection that has not sent a whole request head this long after it opened (or after
+  // its last answer) is closed; 0.5 s while other connections wait for a thread.
+  int request_head_timeout_s = 10;
+  // Per socket peer address, per minute (0: no limit): requests with an unknown or revoked
+  // token (then 429 until the bucket refills), and searches by phone or name.
+  int auth_failures_per_minute = 30;
+  int personal_searches_per_minute = 120;
   int write_timeout_s = 30;
   int job_workers = 2;            // concurrent sandboxed workers
   int64_t job_lease_ms = 60'000;  // renewed while the worker reports progress

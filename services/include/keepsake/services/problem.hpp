@@ -22,6 +22,8 @@ enum class ApiErrc {
   kUnsupportedEncoding,   // 415: Content-Encoding on a request body
   kUnsupportedMediaType,  // 415: an upload that is none of the accepted formats
   kBadRequest,            // 400: anything else wrong with the request line or headers
+  kTooManyRequests,       // 429: a rate limit of this peer address (Retry-After says when)
+  kHeadersTooLarge,       // 431: more header fields than any client of ours sends
   kInternal,              // 500: a bug or an I/O failure; details only in the log
 };
 
