@@ -492,6 +492,7 @@ void Store::Impl::WriterLoop() {
       }
     }
     std::string commit_error;
+    bool disk_full = false;
     {
       std::lock_guard<std::mutex> lock(write_mutex);
       try {
@@ -504,7 +505,9 @@ void Store::Impl::WriterLoop() {
         }
         writer->exec("COMMIT");
       } catch (const SQLite::Exception& e) {
-        commit_error = std::string("storage error: ") + e.what();
+        const Error error = StorageError(e);
+        commit_error = error.message;
+        disk_full = error.code == Errc::kDiskFull;
         try {
           writer->exec("ROLLBACK");
         } catch (const SQLite::Exception&) {
@@ -515,6 +518,7 @@ void Store::Impl::WriterLoop() {
       std::lock_guard<std::mutex> lock(queue_mutex);
       for (PendingWrite* w : batch) {
         w->commit_error = commit_error;
+        w->commit_disk_full = disk_full;
         w->done = true;
       }
     }

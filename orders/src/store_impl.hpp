@@ -19,10 +19,19 @@
 #include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include "keepsake/orders/store.hpp"
 
 namespace keepsake::orders {
+
+// A SQLite failure as an Error: a full disk (SQLITE_FULL) is told apart, the rest is storage.
+inline Error StorageError(const SQLite::Exception& e) {
+  if ((e.getErrorCode() & 0xff) == SQLITE_FULL) {
+    return Error{Errc::kDiskFull, "the server's disk is full: nothing was written", "", {}};
+  }
+  return Error{Errc::kStorage, std::string("storage error: ") + e.what(), "", {}};
+}
 
 struct Store::Impl {
   StoreOptions options;
@@ -36,6 +45,7 @@ struct Store::Impl {
   struct PendingWrite {
     std::function<bool(SQLite::Database&)> run;  // false: roll back this write
     std::string commit_error;                    // set when the batch's COMMIT failed
+    bool commit_disk_full = false;               // because the disk was full
     bool done = false;
   };
   std::mutex queue_mutex;
@@ -60,7 +70,7 @@ struct Store::Impl {
       try {
         out.emplace(fn(db));
       } catch (const SQLite::Exception& e) {
-        out.emplace(Fail(Errc::kStorage, std::string("storage error: ") + e.what()));
+        out.emplace(tl::unexpected(StorageError(e)));
       }
       return out->has_value();
     };
@@ -70,7 +80,10 @@ struct Store::Impl {
       queue_cv.notify_one();
       done_cv.wait(lock, [&] { return pending.done; });
     }
-    if (!pending.commit_error.empty()) return Fail(Errc::kStorage, pending.commit_error);
+    if (!pending.commit_error.empty()) {
+      return Fail(pending.commit_disk_full ? Errc::kDiskFull : Errc::kStorage,
+                  pending.commit_error);
+    }
     return std::move(*out);
   }
 

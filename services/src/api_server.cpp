@@ -722,10 +722,13 @@ void ApiServer::Impl::UploadAsset(const Context&, const httplib::Request& req,
                   "meshes GLB, glTF, OBJ, FBX, PLY, STL, OFF or a ZIP with an OBJ; images PNG, "
                   "JPEG, WebP"));
   }
-  const std::optional<std::string> sha = StoreAssetBytes(paths, req.body);
+  bool disk_full = false;
+  const std::optional<std::string> sha = StoreAssetBytes(paths, req.body, &disk_full);
   if (!sha) {
-    spdlog::error("request_id={} event=asset_write_failed", tl_request.request_id);
-    return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
+    spdlog::error("request_id={} event=asset_write_failed disk_full={}", tl_request.request_id,
+                  disk_full);
+    return disk_full ? ReplyError(req, res, orders::Error{orders::Errc::kDiskFull, "", "", {}})
+                     : ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
   }
   auto asset = store.RecordAsset(
       orders::Asset{*sha, kind, format, static_cast<int64_t>(req.body.size()), ""});

@@ -106,7 +106,7 @@ struct ApiServer::Impl {
     if (p.status == 401) res.set_header("WWW-Authenticate", "Bearer");
   }
   void ReplyError(const httplib::Request& req, httplib::Response& res, const orders::Error& e) {
-    if (e.code == orders::Errc::kStorage) {
+    if (e.code == orders::Errc::kStorage || e.code == orders::Errc::kDiskFull) {
       spdlog::error("request_id={} event=storage_error error=\"{}\"", tl_request.request_id,
                     e.message);
     }

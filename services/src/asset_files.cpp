@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
@@ -24,7 +25,8 @@ bool WriteFileAtomically(const fs::path& path, std::string_view content) {
   return !ec;
 }
 
-std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content) {
+std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content,
+                                           bool* disk_full) {
   const std::string sha = Sha256Hex(content);
   const fs::path target = paths.AssetFile(sha);
   std::error_code ec;
@@ -46,6 +48,8 @@ std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_v
     ok = !ec;
   }
   if (!ok) {
+    const int error = errno;
+    if (disk_full != nullptr) *disk_full = error == ENOSPC || error == EDQUOT;
     fs::remove(tmp, ec);
     return std::nullopt;
   }

@@ -41,6 +41,9 @@ Problem ToProblem(const orders::Error& e) {
       return Make(422, "unknown_product", "Unknown product", e.message, e.field, e.allowed);
     case Errc::kInvalidOption:
       return Make(422, "invalid_option", "Invalid product option", e.message, e.field, e.allowed);
+    case Errc::kDiskFull:
+      return Make(507, "insufficient_storage", "The server's disk is full",
+                  "nothing was written; the operators are told; try again later");
     case Errc::kStorage:
       return Make(500, "internal", "Internal error", "internal error");
   }

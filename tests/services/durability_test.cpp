@@ -1,12 +1,18 @@
 // Nothing acknowledged is lost: a client creates orders while the server is killed with
 // SIGKILL at random moments and restarted; every acknowledged order is there exactly once and
 // the database passes PRAGMA integrity_check. Also: leased jobs are picked up after a restart,
-// and the logs of a whole session hold no personal data.
+// the logs of a whole session hold no personal data, and a full disk is a clear 507 that
+// corrupts nothing and passes when space returns.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
 #include <random>
 #include <set>
 #include <thread>
@@ -172,6 +178,94 @@ TEST(Durability, LogsHoldNoPersonalData) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " found in the log";
   }
   for (const std::string& token : {channel, cs}) EXPECT_EQ(log.find(token), std::string::npos);
+}
+
+// A data directory on a 24 MB tmpfs (root only: the test mounts it): uploads and orders until
+// the disk is full, each refused write a 507 that names the cause; what was acknowledged stays
+// readable, the database passes integrity_check, no temporary file is left, and once there is
+// room again the same requests pass.
+TEST(Durability, AFullDiskIsA507ThatLosesNothing) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  TempDir dir;
+  const std::filesystem::path small = dir.path() / "small";
+  std::filesystem::create_directories(small);
+  if (mount("tmpfs", small.c_str(), "tmpfs", 0, "size=24m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  }
+  struct Unmount {
+    std::filesystem::path path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{small};
+  ServerProcess server(small / "data", {"--job-workers", "0"});
+  server.Start();
+  const std::string channel = server.Token("channel");
+  const std::string picture =
+      ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png");
+  std::vector<std::string> assets;
+  std::string refused;
+  for (int i = 0; i < 60 && refused.empty(); ++i) {
+    // the same picture with a different tail: each is a new asset
+    const std::string body =
+        picture + std::string(64, static_cast<char>('a' + i % 26)) + std::to_string(i);
+    auto res =
+        server.Client()->Post("/api/v1/assets", Bearer(channel), body, "application/octet-stream");
+    ASSERT_TRUE(res);
+    if (res->status == 201) {
+      assets.push_back(json::parse(res->body)["id"]);
+    } else {
+      ASSERT_EQ(res->status, 507) << res->body;
+      refused = res->body;
+    }
+  }
+  ASSERT_FALSE(refused.empty()) << "the disk never filled";
+  EXPECT_EQ(json::parse(refused)["code"], "insufficient_storage");
+  ASSERT_FALSE(assets.empty());
+  // orders fill what is left, until SQLite cannot grow either
+  std::vector<std::string> numbers;
+  bool full = false;
+  for (int i = 0; i < 20000 && !full; ++i) {
+    json body = OrderBody("full-" + std::to_string(i), "magnet-rect", assets.front());
+    body["customer"]["address"]["detail"] = std::string(200, 'x');  // fill faster
+    auto res = server.Client()->Post(
+        "/api/v1/orders",
+        {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "full-" + std::to_string(i)}},
+        body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    if (res->status == 201) {
+      numbers.push_back(json::parse(res->body)["number"]);
+    } else {
+      ASSERT_EQ(res->status, 507) << res->body;
+      full = true;
+    }
+  }
+  ASSERT_TRUE(full) << numbers.size() << " orders and still room";
+  ASSERT_FALSE(numbers.empty());
+  std::cout << assets.size() << " uploads and " << numbers.size()
+            << " orders were acknowledged before the disk was full\n";
+  // reads go on; everything acknowledged is there
+  const std::string cs = server.Token("cs");
+  EXPECT_EQ(server.Client()->Get("/healthz")->status, 200);
+  for (size_t i = 0; i < numbers.size(); i += std::max<size_t>(1, numbers.size() / 50)) {
+    EXPECT_EQ(server.Client()->Get("/api/v1/orders/" + numbers[i], Bearer(cs))->status, 200);
+  }
+  auto count = server.Client()->Get("/api/v1/orders?limit=1", Bearer(cs));
+  EXPECT_EQ(json::parse(count->body)["orders"][0]["number"], numbers.back());
+  {
+    SQLite::Database db((small / "data" / "keepsake.db").string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(small / "data" / "tmp"));
+  // room again: the same kinds of request pass
+  ASSERT_EQ(mount("tmpfs", small.c_str(), "tmpfs", MS_REMOUNT, "size=96m"), 0)
+      << std::strerror(errno);
+  auto again = server.Client()->Post("/api/v1/assets", Bearer(channel), picture + "again",
+                                     "application/octet-stream");
+  EXPECT_EQ(again->status, 201) << again->body;
+  auto order = server.Client()->Post(
+      "/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", "after"}},
+      OrderBody("after-full", "magnet-rect", assets.front()).dump(), "application/json");
+  EXPECT_EQ(order->status, 201) << order->body;
+  server.Stop();
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ enum class Errc {
   kIdempotencyInFlight,  // the same Idempotency-Key is being processed right now
   kUnknownProduct,       // the product id is not in products.json
   kInvalidOption,        // a product option is missing or not one of the allowed values
-  kStorage,              // SQLite reported an error (I/O, corruption, full disk)
+  kStorage,              // SQLite reported an error (I/O, corruption)
+  kDiskFull,             // the disk is full: nothing of this write was kept
 };
 
 struct Error {

@@ -16,6 +16,8 @@ namespace keepsake::services {
 bool WriteFileAtomically(const std::filesystem::path& path, std::string_view content);
 
 // Stores `content` and returns its sha256 (hex), or nullopt when the disk refused.
-std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content);
+// `disk_full` (if given) is set when the write failed for want of space.
+std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content,
+                                           bool* disk_full = nullptr);
 
 }  // namespace keepsake::services
