@@ -24,7 +24,7 @@ packages=(
   curl clang-format
 )
 command -v npm > /dev/null || packages+=(nodejs npm)
-$testing && packages+=(chromium chromium-driver)
+$testing && packages+=(chromium chromium-driver clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <assimp/BaseImporter.h>
@@ -20,6 +22,17 @@
 
 #include "precheck.hpp"
 #include "zip_bundle.hpp"
+
+// Debian builds Assimp 5.2 with its internal checks on, and a failed check aborts the process:
+// a malformed file (found by fuzz_mesh: a face list that TriangulateProcess miscounts) ended
+// the worker with SIGABRT instead of failing the import. This definition takes the library's
+// place (the dynamic linker binds libassimp's own calls to the executable's symbol first), and
+// Importer::ReadFile catches the exception and reports the file as unreadable.
+namespace Assimp {
+[[noreturn]] void aiAssertViolation(const char* expression, const char*, int) {
+  throw std::runtime_error(std::string("the importer's own check failed: ") + expression);
+}
+}  // namespace Assimp
 
 namespace keepsake::mesh {
 
@@ -77,7 +90,12 @@ size_t KeepOnlyLoaderFor(Assimp::Importer& importer, std::string_view extension)
     }
     if (!wanted) others.push_back(importer.GetImporter(i));
   }
-  for (Assimp::BaseImporter* other : others) importer.UnregisterLoader(other);
+  // Assimp's UnregisterLoader hands the loader back without deleting it (found by fuzz_mesh:
+  // every import leaked the other 47 loaders)
+  for (Assimp::BaseImporter* other : others) {
+    importer.UnregisterLoader(other);
+    delete other;
+  }
   return importer.GetImporterCount();
 }
 

@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string_view>
+#include <vector>
 
 namespace keepsake::mesh {
 
@@ -143,27 +145,60 @@ tl::expected<void, Error> CheckOff(const std::string& bytes, const ImportLimits&
   return {};
 }
 
-// PLY: "element vertex N" and "element face N" lines up to "end_header".
+// PLY: the header must follow the format's grammar (Assimp's parser loops for minutes on some
+// malformed headers: found by fuzz_mesh), and its "element vertex N" / "element face N" counts
+// must fit the limits and the file.
 tl::expected<void, Error> CheckPly(const std::string& bytes, const ImportLimits& limits) {
   const size_t end = bytes.find("end_header");
   if (end == std::string::npos) return Unreadable("the PLY header has no end_header");
+  static const std::set<std::string> kTypes = {
+      "char", "uchar", "short", "ushort", "int",   "uint",   "float",   "double",
+      "int8", "uint8", "int16", "uint16", "int32", "uint32", "float32", "float64"};
   std::istringstream in(bytes.substr(0, end));
   std::string line;
   int64_t vertices = 0, faces = 0;
+  bool first = true, in_element = false;
   while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string keyword, element, count;
-    if (!(words >> keyword >> element >> count) || keyword != "element") continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::istringstream split(line);
+    std::vector<std::string> words;
+    for (std::string w; split >> w;) words.push_back(w);
+    if (first) {
+      if (words != std::vector<std::string>{"ply"}) return Unreadable("not a PLY header");
+      first = false;
+      continue;
+    }
+    if (words.empty() || words[0] == "comment" || words[0] == "obj_info") continue;
+    const std::string& keyword = words[0];
+    if (keyword == "format") {
+      if (words.size() != 3) return Unreadable("the PLY header's format line is malformed");
+      continue;
+    }
+    if (keyword == "property") {
+      const bool scalar = words.size() == 3 && kTypes.count(words[1]) > 0;
+      const bool list = words.size() == 5 && words[1] == "list" && kTypes.count(words[2]) > 0 &&
+                        kTypes.count(words[3]) > 0;
+      if (!in_element || (!scalar && !list)) {
+        return Unreadable("the PLY header has a malformed property line: " + line.substr(0, 80));
+      }
+      continue;
+    }
+    if (keyword != "element" || words.size() != 3) {
+      return Unreadable("the PLY header has a line it does not allow: " + line.substr(0, 80));
+    }
+    in_element = true;
     int64_t n = 0;
     try {
       size_t used = 0;
-      n = std::stoll(count, &used);
-      if (used != count.size()) return Unreadable("the PLY header's counts are not numbers");
+      n = std::stoll(words[2], &used);
+      if (used != words[2].size() || n < 0) {
+        return Unreadable("the PLY header's counts are not numbers");
+      }
     } catch (const std::exception&) {
       return Unreadable("the PLY header's counts are not numbers");
     }
-    if (element == "vertex") vertices = n;
-    if (element == "face") faces = n;
+    if (words[1] == "vertex") vertices = n;
+    if (words[1] == "face") faces = n;
   }
   return CheckCounts(vertices, faces, bytes.size(), limits);
 }

@@ -516,6 +516,9 @@ std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& r
 
 }  // namespace
 
+// The widest a figure may be at its ordered height (a large printer's build plate).
+constexpr double kMaxSideMm = 1000;
+
 tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
                                                 const RepairOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -528,8 +531,22 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
 
   // Work at print scale, so that every tolerance is in millimetres.
   MeshData scaled = input;
-  if (ComputeBounds(scaled).Size(2) <= 0) {
+  const Bounds bounds = ComputeBounds(scaled);
+  if (bounds.Size(2) <= 0) {
     return tl::unexpected(Error{Errc::kUnreadable, "the model is flat: it has no height"});
+  }
+  // A model many times wider than it is high becomes a slab metres wide at the ordered height,
+  // which no printer takes, and whose rebuild would run until the worker's CPU limit (found by
+  // fuzz_mesh): refused here, with the numbers.
+  const double widest =
+      std::max(bounds.Size(0), bounds.Size(1)) / bounds.Size(2) * options.height_mm;
+  if (!(widest <= kMaxSideMm)) {
+    char reason[160];
+    std::snprintf(reason, sizeof reason,
+                  "the model would be %.0f mm wide at %.0f mm high: too flat to print as a "
+                  "figure (at most %.0f mm)",
+                  widest, options.height_mm, kMaxSideMm);
+    return tl::unexpected(Error{Errc::kUnreadable, reason});
   }
   ScaleToHeight(scaled, options.height_mm);
   Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);

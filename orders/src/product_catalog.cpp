@@ -171,7 +171,10 @@ Result<std::map<std::string, int64_t>> ProductCatalog::ResolveOptions(
     return Fail(Errc::kUnknownProduct, "unknown product '" + product_id + "'", field, known);
   }
   std::map<std::string, int64_t> resolved;
-  for (const auto& [name, value] : options) {
+  for (const auto& option : options) {
+    // (not a structured binding: clang 14, which builds the fuzzers, cannot capture those)
+    const std::string& name = option.first;
+    const int64_t value = option.second;
     auto it = std::find_if(product->options.begin(), product->options.end(),
                            [&](const ProductOption& o) { return o.name == name; });
     if (it == product->options.end()) {

@@ -342,7 +342,7 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
                                httplib::Response& res) {
   tl_request.route = route.path;
   Context ctx{orders::Actor{"anonymous", Role::kSystem}, req.remote_addr};
-  if (route.roles.empty()) return (this->*route.handler)(ctx, req, res);
+  if (route.roles.empty()) return Handle(route, ctx, req, res);
 
   const std::string header = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
@@ -373,7 +373,22 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
                                                            route.path + " is for: " + allowed));
   }
   ctx.actor = orders::Actor{token->name, token->role};
-  (this->*route.handler)(ctx, req, res);
+  Handle(route, ctx, req, res);
+}
+
+void ApiServer::Impl::Handle(const Route& route, const Context& ctx, const httplib::Request& req,
+                             httplib::Response& res) {
+  try {
+    (this->*route.handler)(ctx, req, res);
+  } catch (const json::type_error&) {
+    // a body field of another JSON type than the handler reads ("description": 3): the
+    // caller's mistake, not ours (found by fuzz_tracking_push)
+    res = httplib::Response();
+    ReplyProblem(req, res,
+                 ToProblem(ApiErrc::kMalformedJson,
+                           "a field of the body has the wrong JSON type (a number where text "
+                           "belongs, or the other way round)"));
+  }
 }
 
 namespace {

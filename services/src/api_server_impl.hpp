@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "connection_reaper.hpp"
@@ -94,6 +95,9 @@ struct ApiServer::Impl {
   void Configure();
   httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
+  // Runs the route's handler; a body field of the wrong JSON type becomes a 400.
+  void Handle(const Route& route, const Context& ctx, const httplib::Request& req,
+              httplib::Response& res);
 
   // replies
   void Reply(httplib::Response& res, int status, const json& body) {

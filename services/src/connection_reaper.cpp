@@ -2,13 +2,17 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>  // the kernel's tcp_info: glibc's lacks tcpi_bytes_received
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -51,6 +55,16 @@ uint64_t BytesReceived(int fd) {
   socklen_t len = sizeof info;
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
   return info.tcpi_bytes_received;
+}
+
+// True when a whole request head waits unread in the kernel's queue: the connection waits
+// for a handler thread, it is not slow.
+bool HeadWaiting(int fd, int unread) {
+  if (unread <= 0) return false;
+  std::string peek(static_cast<size_t>(std::min(unread, 64 * 1024)), '\0');
+  const ssize_t n = recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+  return n > 0 && std::string_view(peek.data(), static_cast<size_t>(n)).find("\r\n\r\n") !=
+                      std::string_view::npos;
 }
 
 std::vector<int> OpenDescriptors() {
@@ -131,7 +145,14 @@ void ConnectionReaper::Scan() {
         c.baseline = bytes;
         c.rebase = false;
       }
-      if (now - c.idle_since > deadline || bytes - c.baseline > limits_.max_head_bytes) {
+      // what the handler has read of it: a body may already wait in the kernel's queue while
+      // the guard has not yet run (an upload), and is no head
+      int unread = 0;
+      ioctl(fd, SIOCINQ, &unread);
+      const uint64_t consumed = bytes - std::min<uint64_t>(bytes, static_cast<uint64_t>(unread));
+      if (consumed > c.baseline + limits_.max_head_bytes) {
+        doomed.emplace_back(fd, key);
+      } else if (now - c.idle_since > deadline && !HeadWaiting(fd, unread)) {
         doomed.emplace_back(fd, key);
       }
     }

@@ -5,10 +5,10 @@
 // and it keeps every header line it is sent (2 million headers cost 290 MB). The library
 // offers no hook per connection, so this runs beside it: every 100 ms it looks at the process's
 // sockets on the API port (/proc/self/fd, getpeername, TCP_INFO) and shuts down those that are
-// between requests (no request head read yet) for longer than the head deadline, or that have
-// sent more than `max_head_bytes` since their last request. While connections wait for a
-// thread, the deadline drops to `busy_deadline`: slow clients then lose their threads first,
-// so a health check gets through.
+// between requests (no request head read yet) for longer than the head deadline without a
+// whole head waiting in the kernel's queue, or whose handler has read more than
+// `max_head_bytes` of head. While connections wait for a thread, the deadline drops to
+// `busy_deadline`: slow clients then lose their threads first, so a health check gets through.
 #pragma once
 
 #include <atomic>

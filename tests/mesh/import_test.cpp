@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using keepsake::testing::ReadFile;
+using keepsake::testing::SourceDir;
 using keepsake::testing::TempDir;
 
 using keepsake::testing::AiMesh;
@@ -234,6 +235,17 @@ TEST(HostileFiles, TwoBillionVertexHeadersAreRefusedWithoutAllocating) {
   ASSERT_FALSE(short_file);
   EXPECT_EQ(short_file.error().code, Errc::kUnreadable);
   EXPECT_NE(short_file.error().message.find("more than the file"), std::string::npos);
+}
+
+// Found by fuzz_mesh: a PLY whose face list trips one of Assimp's own checks, which in
+// Debian's build aborts the process. The import now fails as unreadable instead.
+TEST(HostileFiles, AFileThatTripsAnAssimpCheckIsUnreadableNotAnAbort) {
+  TempDir dir;
+  const std::string content =
+      ReadFile(SourceDir() + "/fuzz/corpus/fuzz_mesh/regression-assimp-assert.ply");
+  auto ply = ImportText(dir, "check.ply", content, MeshFormat::kPly);
+  ASSERT_FALSE(ply);
+  EXPECT_EQ(ply.error().code, Errc::kUnreadable) << ply.error().message;
 }
 
 TEST(HostileFiles, OutOfRangeIndicesAreUnreadable) {

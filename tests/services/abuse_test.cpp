@@ -2,15 +2,16 @@
 // address (a REMOTE_ADDR header changes nothing), bodies over the limit or in forms we do not
 // take, header floods, a megabyte header line, Content-Length with Transfer-Encoding, and
 // slow clients that drip their headers to hold every handler thread while a health check must
-// still answer within a second. The server stays up and its memory bounded throughout.
-#include <arpa/inet.h>
-#include <netinet/in.h>
+// still answer within a second, and hostile files through the upload and the worker. The
+// server stays up, the same process, and its memory bounded throughout.
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 namespace {
 
 using keepsake::testing::Bearer;
+using keepsake::testing::ConnectLoopback;
 using keepsake::testing::RawHttp;
 using keepsake::testing::ServerProcess;
 using keepsake::testing::StatusOf;
@@ -37,19 +39,6 @@ long ResidentMb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) / 1024;
   }
   return -1;
-}
-
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 std::string Forged(const std::string& extra_header = "") {
@@ -122,18 +111,20 @@ TEST(Abuse, BodiesAndHeadsWeDoNotTakeAreRefusedBeforeTheyCostAnything) {
   // no Content-Length at all
   EXPECT_EQ(StatusOf(RawHttp(port, "POST /api/v1/orders HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n")),
             411);
-  // 10,000 header fields
+  // 10,000 header fields (120 KB): a 431, or, when the handler is slow to parse them, the
+  // connection closed by the reaper once 64 KB of head were read (no answer: -1)
   std::string many = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 10000; ++i) many += "X-F" + std::to_string(i) + ": v\r\n";
-  EXPECT_EQ(StatusOf(RawHttp(port, many + "\r\n")), 431);
-  // one header line of a megabyte
-  EXPECT_EQ(StatusOf(RawHttp(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                       std::string(1 << 20, 'a') + "\r\n\r\n")),
-            400);
+  const int fields = StatusOf(RawHttp(port, many + "\r\n"));
+  EXPECT_TRUE(fields == 431 || fields == -1) << fields;
+  // one header line of a megabyte: cpp-httplib's 400 for a line over 8 KB, or the reaper
+  const int line = StatusOf(RawHttp(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                              std::string(1 << 20, 'a') + "\r\n\r\n"));
+  EXPECT_TRUE(line == 400 || line == -1) << line;
   // a flood of header lines is cut off, not kept: two million fields sent as fast as the
   // socket takes them
   std::thread flood([port] {
-    const int fd = Connect(port);
+    const int fd = ConnectLoopback(port);
     // once the server shuts the connection, its window stays closed: give up sending then
     timeval limit{2, 0};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
@@ -162,7 +153,7 @@ TEST(Abuse, SlowClientsCannotStarveTheHealthCheck) {
   server.Start();
   std::vector<int> slow;
   for (int i = 0; i < 8; ++i) {
-    const int fd = Connect(server.port());
+    const int fd = ConnectLoopback(server.port());
     ASSERT_GE(fd, 0);
     send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
     slow.push_back(fd);
@@ -200,6 +191,97 @@ TEST(Abuse, SlowClientsCannotStarveTheHealthCheck) {
     if (fd >= 0) close(fd);
   }
   EXPECT_TRUE(server.Running());
+}
+
+// The hostile files a customer could upload, made here: each is refused at the upload (415)
+// or its item ends in awaiting_customer with the reason on its job; the server process is the
+// same one afterwards and still answers.
+std::string PngChunk(const std::string& kind, const std::string& data) {
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  // the CRC is not checked before the size is: any value does for these tests
+  return be32(static_cast<uint32_t>(data.size())) + kind + data + be32(0);
+}
+
+std::vector<std::pair<std::string, std::string>> HostileFiles() {
+  std::vector<std::pair<std::string, std::string>> files;
+  auto le32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 24)};
+  };
+  files.emplace_back("truncated GLB", "glTF" + le32(2) + le32(1'000'000'000));
+  const std::string text = R"({"asset":{"version":"2.0"},"buffers":[{"byteLength":99999999}]})";
+  files.emplace_back("GLB whose chunk lies about its length",
+                     "glTF" + le32(2) + le32(12 + 8 + static_cast<uint32_t>(text.size())) +
+                         le32(400'000'000) + "JSON" + text);
+  files.emplace_back("glTF nested 200,000 deep", R"({"asset":{"version":"2.0"},"x":)" +
+                                                     std::string(200'000, '[') +
+                                                     std::string(200'000, ']') + "}");
+  files.emplace_back("glTF buffer outside the upload",
+                     R"({"asset":{"version":"2.0"},"buffers":[{"uri":"../../../../etc/passwd",)"
+                     R"("byteLength":64}],"meshes":[]})");
+  files.emplace_back("OBJ with out-of-range indices", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99999\n");
+  files.emplace_back("OBJ with NaN and infinite coordinates",
+                     "v nan 0 0\nv inf 1 0\nv 0 -inf 1\nf 1 2 3\n");
+  files.emplace_back("OBJ of zero-area faces", "v 1 1 1\nv 1 1 1\nv 1 1 1\nf 1 2 3\nf 3 2 1\n");
+  files.emplace_back("OBJ whose material is /etc/passwd",
+                     "mtllib ../../../../../etc/passwd\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n");
+  files.emplace_back("PLY claiming two billion vertices",
+                     "ply\nformat binary_little_endian 1.0\nelement vertex 2000000000\n"
+                     "property float x\nproperty float y\nproperty float z\nend_header\n");
+  std::string ihdr = std::string("\0\1\x86\xa0\0\1\x86\xa0", 8) + std::string("\x08\x02\0\0\0", 5);
+  files.emplace_back("PNG decompression bomb (100,000 x 100,000)",
+                     std::string("\x89PNG\r\n\x1a\n", 8) + PngChunk("IHDR", ihdr) +
+                         PngChunk("IDAT", std::string("\x78\x9c\x03\x00\x00\x00\x00\x01", 8)) +
+                         PngChunk("IEND", ""));
+  files.emplace_back("TIFF named as a PNG", std::string("II*\0\x08\0\0\0", 8) + std::string(64, 0));
+  return files;
+}
+
+TEST(Abuse, HostileFilesAreRefusedOrFailTheirJobAndTheServerStaysTheSame) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  const pid_t pid = server.pid();
+  const std::string channel = server.Token("channel");
+  int refused = 0, failed = 0, n = 0;
+  for (const auto& [name, content] : HostileFiles()) {
+    const std::string key = "hostile-" + std::to_string(++n);
+    auto upload = server.Client()->Post("/api/v1/assets", Bearer(channel), content,
+                                        "application/octet-stream");
+    ASSERT_TRUE(upload) << name;
+    if (upload->status == 415 || upload->status == 422) {
+      ++refused;
+      EXPECT_FALSE(json::parse(upload->body)["detail"].get<std::string>().empty()) << name;
+      continue;
+    }
+    ASSERT_EQ(upload->status, 201) << name << ": " << upload->body;
+    const json asset = json::parse(upload->body);
+    const std::string product = asset["kind"] == "mesh" ? "figure-white" : "magnet-rect";
+    auto order = server.Client()->Post(
+        "/api/v1/orders", {{"Authorization", "Bearer " + channel}, {"Idempotency-Key", key}},
+        keepsake::testing::OrderBody(key, product, asset["id"].get<std::string>()).dump(),
+        "application/json");
+    ASSERT_EQ(order->status, 201) << name << ": " << order->body;
+    const std::string item =
+        std::to_string(json::parse(order->body)["items"][0]["id"].get<int64_t>());
+    ASSERT_TRUE(keepsake::testing::WaitFor(
+        [&] { return keepsake::testing::ItemState(server, item) == "awaiting_customer"; }, 60000))
+        << name << " ends in " << keepsake::testing::ItemState(server, item);
+    const json jobs = keepsake::testing::ItemJobs(server, item);
+    ASSERT_FALSE(jobs.empty());
+    EXPECT_FALSE(jobs[0]["error"].get<std::string>().empty()) << name;
+    ++failed;
+  }
+  std::cout << refused << " refused at the upload, " << failed << " failed in the worker\n";
+  EXPECT_EQ(refused + failed, static_cast<int>(HostileFiles().size()));
+  EXPECT_GE(refused, 1);  // the TIFF
+  EXPECT_GE(failed, 8);   // the rest reach a worker, which fails them
+  EXPECT_EQ(server.pid(), pid);
+  EXPECT_EQ(server.Client()->Get("/healthz")->status, 200);
+  EXPECT_EQ(kill(pid, 0), 0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <random>
@@ -33,7 +34,10 @@ TEST(Durability, SigkillDuringOrderCreationLosesNothingAcknowledged) {
   std::set<std::string> acknowledged;
   std::set<std::string> attempted;
   int next = 0;
-  for (int round = 0; round < 6; ++round) {
+  // 6 kills in the suite; tests/soak/sigkill.sh sets 50
+  const char* soak = std::getenv("KEEPSAKE_SOAK_ROUNDS");
+  const int rounds = soak != nullptr ? std::atoi(soak) : 6;
+  for (int round = 0; round < rounds; ++round) {
     std::atomic<bool> stop{false};
     std::vector<std::string> acked_this_round;
     std::thread client([&] {

@@ -73,6 +73,8 @@ class ServerProcess {
 
 httplib::Headers Bearer(const std::string& token);
 
+// A TCP connection to 127.0.0.1:port (the descriptor), or -1.
+int ConnectLoopback(int port);
 // Sends `request` verbatim on a new loopback connection and returns the whole response.
 std::string RawHttp(int port, const std::string& request);
 int StatusOf(const std::string& raw_response);
