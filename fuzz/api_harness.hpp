@@ -32,8 +32,8 @@ class ApiHarness {
     config_.auth_failures_per_minute = 0;
     config_.personal_searches_per_minute = 0;
     services::DataPaths(config_.data_dir).Create();
-    store_ = std::move(*orders::Store::Open(orders::StoreOptions{
-        services::DataPaths(config_.data_dir).Database().string(), 4, 3}));
+    store_ = std::move(*orders::Store::Open(
+        orders::StoreOptions{services::DataPaths(config_.data_dir).Database().string(), 4, 3}));
     catalog_ = std::make_unique<orders::ProductCatalog>(
         *orders::ProductCatalog::Load(config_.assets_dir + "/products.json"));
     config_.sla = *orders::SlaPolicy::Load(config_.assets_dir + "/sla.json");
@@ -44,11 +44,12 @@ class ApiHarness {
     }
     orders::NewOrder order;
     order.channel_ref = "fuzz-1";
-    order.customer = {"王小明", "13800000001", {"浙江省", "杭州市", "西湖区", "文三路 1 号", "1 室"}};
+    order.customer = {
+        "王小明", "13800000001", {"浙江省", "杭州市", "西湖区", "文三路 1 号", "1 室"}};
     order.items.push_back(orders::NewItem{"postcard-cn", "", {}, "新年快乐"});
-    auto created = store_->CreateOrder(order, *catalog_, orders::Actor{"fuzz", orders::Role::kChannel},
-                                       {"fuzz", "fuzz-1", "fuzz-1"},
-                                       [](const orders::Order&) { return std::string("{}"); });
+    auto created = store_->CreateOrder(
+        order, *catalog_, orders::Actor{"fuzz", orders::Role::kChannel},
+        {"fuzz", "fuzz-1", "fuzz-1"}, [](const orders::Order&) { return std::string("{}"); });
     if (created) {
       (void)store_->CreateShipment({created->order.id, "manual", "SF1234567890", 100, "100x100x50"},
                                    orders::Actor{"fuzz", orders::Role::kLogistics});
