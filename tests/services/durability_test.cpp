@@ -62,6 +62,8 @@ TEST(Durability, SigkillDuringOrderCreationLosesNothingAcknowledged) {
     server.Start();
   }
   ASSERT_GT(acknowledged.size(), 20u) << "the client should have been acknowledged many times";
+  std::cout << rounds << " kills, " << acknowledged.size() << " orders acknowledged, "
+            << attempted.size() << " attempted\n";
   server.Stop();
   SQLite::Database db((dir.path() / "data" / "keepsake.db").string(), SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
