@@ -11,14 +11,12 @@
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
 #include "keepsake/services/print_command.hpp"
+#include "scratch_folder.hpp"
 
 namespace {
 
 const std::string& Folder() {
-  static const std::string folder = [] {
-    char pattern[] = "/tmp/keepsake-fuzz-image-XXXXXX";
-    return std::string(mkdtemp(pattern));
-  }();
+  static const std::string folder = keepsake::fuzz::MakeScratchFolder("image");
   return folder;
 }
 

@@ -10,14 +10,12 @@
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/mesh/import.hpp"
 #include "keepsake/mesh/repair.hpp"
+#include "scratch_folder.hpp"
 
 namespace {
 
 const std::string& Folder() {
-  static const std::string folder = [] {
-    char pattern[] = "/tmp/keepsake-fuzz-mesh-XXXXXX";
-    return std::string(mkdtemp(pattern));
-  }();
+  static const std::string folder = keepsake::fuzz::MakeScratchFolder("mesh");
   return folder;
 }
 
