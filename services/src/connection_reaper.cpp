@@ -162,7 +162,6 @@ void ConnectionReaper::Scan() {
     // the descriptor may have been closed and reused since the scan: only the same peer goes
     if (PeerKey(fd, port_) != key) continue;
     shutdown(fd, SHUT_RDWR);  // the handler's recv ends; cpp-httplib closes the descriptor
-    ++closed_;
     spdlog::info("event=slow_client_closed reason=\"no complete request head in time\"");
   }
 }

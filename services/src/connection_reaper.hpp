@@ -2,7 +2,7 @@
 //
 // cpp-httplib 0.11.4 gives each connection a thread and waits `read_timeout` for every recv,
 // so a client that drips one header byte at a time holds its thread for as long as it likes,
-// and it keeps every header line it is sent (2 million headers cost 290 MB). The library
+// and it keeps every header line it is sent (hundreds of MB for a flood). The library
 // offers no hook per connection, so this runs beside it: every 100 ms it looks at the process's
 // sockets on the API port (/proc/self/fd, getpeername, TCP_INFO) and shuts down those that are
 // between requests (no request head read yet) for longer than the head deadline without a
@@ -11,7 +11,6 @@
 // `busy_deadline`: slow clients then lose their threads first, so a health check gets through.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -42,8 +41,6 @@ class ConnectionReaper {
   void RequestStarted(const std::string& peer_addr, int peer_port);
   void RequestEnded(const std::string& peer_addr, int peer_port);
 
-  int64_t closed() const { return closed_; }
-
  private:
   struct Connection {
     Clock::time_point idle_since;
@@ -62,7 +59,6 @@ class ConnectionReaper {
   std::condition_variable stop_cv_;
   bool stop_ = false;
   std::thread thread_;
-  std::atomic<int64_t> closed_{0};
 };
 
 }  // namespace keepsake::services
