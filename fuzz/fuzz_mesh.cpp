@@ -2,7 +2,6 @@
 // the upload is (by their content), imported with Assimp into a folder of their own, and, when
 // they hold a small enough mesh, repaired to a solid with CGAL.
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -26,11 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const auto format = SniffMeshFormat(bytes);
   if (!format) return 0;
-  // Assimp's PLY reader still hangs on some malformed bodies (fuzz/known-hangs/; the worker's
-  // CPU and wall-clock limits end such a job): PLY only with KEEPSAKE_FUZZ_PLY=1, so that the
-  // test command's run finds new things instead of that one again.
-  static const bool ply = std::getenv("KEEPSAKE_FUZZ_PLY") != nullptr;
-  if (*format == MeshFormat::kPly && !ply) return 0;
   const std::string path = Folder() + "/input." + std::string(MeshFormatName(*format));
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -84,14 +84,23 @@ tl::expected<std::string, Error> ExtractBundle(const std::string& zip_path,
     std::unique_ptr<zip_file_t, decltype(&zip_fclose)> file(
         zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(i), 0), &zip_fclose);
     if (!file) return Bad("cannot read " + name + " from the ZIP bundle");
+    zip_stat_t st;
+    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0) {
+      return Bad("the ZIP bundle's directory is damaged");
+    }
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    // an entry that inflates past the size its directory gives (a lying ZIP bomb) is stopped
+    // at that size, not at the bundle's limit
+    zip_uint64_t entry_written = 0;
     for (;;) {
       const zip_int64_t n = zip_fread(file.get(), buffer.data(), buffer.size());
       if (n < 0) return Bad("the ZIP bundle is damaged at " + name);
       if (n == 0) break;
       written += n;
-      if (written > limits.max_total_bytes)
-        return Bad("the ZIP bundle unpacks to more than it says");
+      entry_written += static_cast<zip_uint64_t>(n);
+      if (entry_written > st.size || written > limits.max_total_bytes) {
+        return Bad("the ZIP bundle's " + name + " unpacks to more than its directory says");
+      }
       out.write(buffer.data(), n);
     }
     if (!out) return Bad("cannot write " + name + " from the ZIP bundle");

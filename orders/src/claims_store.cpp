@@ -75,12 +75,14 @@ Result<int64_t> CreateReshipment(SQLite::Database& db, const Claim& claim, const
                     " has no approved print file to reprint; decide a refund instead",
                 "event");
   }
-  SQLite::Statement original(db, "SELECT channel_ref, customer_id FROM orders WHERE id = ?");
+  SQLite::Statement original(db,
+                             "SELECT channel_ref, customer_id, channel FROM orders WHERE id = ?");
   original.bind(1, claim.order_id);
   if (!original.executeStep()) return Fail(Errc::kNotFound, "the claim's order is gone");
   SQLite::Statement ord(db,
                         "INSERT INTO orders(channel_ref, customer_id, state, created_by, "
-                        "created_at, updated_at, reshipment_of) VALUES(?,?,'placed',?,?,?,?)");
+                        "created_at, updated_at, reshipment_of, channel) "
+                        "VALUES(?,?,'placed',?,?,?,?,?)");
   ord.bind(1, original.getColumn(0).getString() + "-claim" + std::to_string(claim.id));
   if (original.getColumn(1).isNull()) {
     ord.bind(2);
@@ -91,6 +93,7 @@ Result<int64_t> CreateReshipment(SQLite::Database& db, const Claim& claim, const
   ord.bind(4, now);
   ord.bind(5, now);
   ord.bind(6, claim.order_id);
+  ord.bind(7, original.getColumn(2).getString());
   ord.exec();
   const int64_t order_id = db.getLastInsertRowid();
   SQLite::Statement it(

@@ -275,6 +275,17 @@ CREATE TABLE tracking_events (
   UNIQUE (shipment_id, event_id)
 );
 )sql",
+      // 10: the channel that placed an order (the name of its tokens): a channel sees only its
+      // own orders. Orders placed before are the channel's whose token created them; a reprint
+      // belongs to the channel of the order it reprints.
+      R"sql(
+ALTER TABLE orders ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+UPDATE orders SET channel = COALESCE((SELECT e.actor FROM events e WHERE e.order_id = orders.id
+  AND e.kind = 'order.created' AND e.role = 'channel' ORDER BY e.id LIMIT 1), '');
+UPDATE orders SET channel = (SELECT o.channel FROM orders o WHERE o.id = orders.reshipment_of)
+  WHERE reshipment_of IS NOT NULL;
+CREATE INDEX orders_channel ON orders(channel, id);
+)sql",
   };
   return migrations;
 }

@@ -278,8 +278,8 @@ Item ItemFromRow(SQLite::Statement& q) {
 std::optional<Order> LoadOrder(SQLite::Database& db, const char* where, const std::string& key) {
   const std::string sql =
       "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
-      "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail "
-      "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE " +
+      "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail, "
+      "o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE " +
       std::string(where);
   SQLite::Statement q(db, sql);
   q.bind(1, key);
@@ -299,6 +299,7 @@ Order OrderFromRow(SQLite::Statement& q) {
   order.version = q.getColumn(5).getInt64();
   order.created_at = q.getColumn(6).getString();
   order.updated_at = q.getColumn(7).getString();
+  order.channel = q.getColumn(16).getString();
   if (!q.getColumn(8).isNull()) {
     Customer c;
     c.name = q.getColumn(9).getString();
@@ -604,12 +605,13 @@ Result<CreateOrderResult> Store::CreateOrder(
     const int64_t customer_id = db.getLastInsertRowid();
     SQLite::Statement ord(db,
                           "INSERT INTO orders(channel_ref, customer_id, state, created_by, "
-                          "created_at, updated_at) VALUES(?,?,'placed',?,?,?)");
+                          "created_at, updated_at, channel) VALUES(?,?,'placed',?,?,?,?)");
     ord.bind(1, order.channel_ref);
     ord.bind(2, customer_id);
     ord.bind(3, actor.name);
     ord.bind(4, now);
     ord.bind(5, now);
+    ord.bind(6, actor.role == Role::kChannel ? actor.name : std::string());
     ord.exec();
     const int64_t order_id = db.getLastInsertRowid();
     rows::AppendEvent(
@@ -705,12 +707,16 @@ Result<OrderPage> Store::ListOrders(const OrderFilter& filter) {
   return impl_->Read([&](SQLite::Database& db) -> Result<OrderPage> {
     std::string sql =
         "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
-        "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail "
-        "FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
+        "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail, "
+        "o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
     std::vector<std::string> binds;
     if (filter.state) {
       sql += " AND o.state = ?";
       binds.push_back(*filter.state);
+    }
+    if (filter.channel) {
+      sql += " AND o.channel = ?";
+      binds.push_back(*filter.channel);
     }
     if (filter.channel_ref) {
       sql += " AND o.channel_ref = ?";

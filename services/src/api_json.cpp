@@ -50,6 +50,7 @@ json OrderJson(const orders::Order& order, orders::Role viewer) {
   json out = {{"id", order.id},
               {"number", order.number},
               {"channel_ref", order.channel_ref},
+              {"channel", order.channel},
               {"state", order.state},
               {"version", order.version},
               {"customer", customer},

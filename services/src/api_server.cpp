@@ -376,9 +376,74 @@ void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
   Handle(route, ctx, req, res);
 }
 
+// Object-level access. A channel's token reaches only the orders its channel placed (a channel
+// is the name its tokens are created with), and their items, jobs, tickets and claims: another
+// channel's object answers exactly as one that does not exist, so its existence is not told
+// either. The object comes from the route's path ({id}) or, for opening a ticket or a claim,
+// from the body; what cannot be found is left to the handler's own 404.
+std::optional<std::string> ApiServer::Impl::OtherChannelsObject(const Context& ctx,
+                                                                const Route& route,
+                                                                const httplib::Request& req) {
+  if (ctx.actor.role != Role::kChannel) return std::nullopt;
+  const auto mine = [&](int64_t order_id) {
+    auto order = store.GetOrder(order_id);
+    return !order || order->channel == ctx.actor.name;
+  };
+  const std::string_view path = route.path;
+  const auto starts = [&](std::string_view prefix) {
+    return path.substr(0, prefix.size()) == prefix;
+  };
+  const std::string key = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+  if (starts("/api/v1/orders/{id}")) {
+    auto order = FindOrder(key);
+    if (order && order->channel != ctx.actor.name) return "order " + key + " does not exist";
+  } else if (starts("/api/v1/items/{id}")) {
+    auto item = store.GetItem(std::stoll(key));
+    if (item && !mine(item->order_id)) return "item " + key + " does not exist";
+  } else if (starts("/api/v1/jobs/{id}")) {
+    auto job = store.GetJob(std::stoll(key));
+    if (job) {
+      auto item = store.GetItem(job->item_id);
+      if (item && !mine(item->order_id)) return "job " + key + " does not exist";
+    }
+  } else if (starts("/api/v1/tickets/{id}")) {
+    auto ticket = store.GetTicket(std::stoll(key));
+    const bool theirs = ticket && (ticket->order_id ? !mine(*ticket->order_id)
+                                                    : ticket->opened_by != ctx.actor.name);
+    if (theirs) return "ticket " + key + " does not exist";
+  } else if (starts("/api/v1/claims/{id}")) {
+    auto claim = store.GetClaim(std::stoll(key));
+    if (claim && !mine(claim->order_id)) return "claim " + key + " does not exist";
+  } else if (std::string_view(route.method) == "POST" &&
+             (path == "/api/v1/tickets" || path == "/api/v1/claims")) {
+    const json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return std::nullopt;  // the handler says what is wrong with it
+    if (path == "/api/v1/tickets" && body.contains("order") &&
+        (body["order"].is_string() || body["order"].is_number_integer())) {
+      const std::string order_key = body["order"].is_string()
+                                        ? body["order"].get<std::string>()
+                                        : std::to_string(body["order"].get<int64_t>());
+      auto order = FindOrder(order_key);
+      if (order && order->channel != ctx.actor.name) {
+        return "order " + order_key + " does not exist";
+      }
+    }
+    if (path == "/api/v1/claims" && body.contains("item") && body["item"].is_number_integer()) {
+      auto item = store.GetItem(body["item"].get<int64_t>());
+      if (item && !mine(item->order_id)) {
+        return "item " + std::to_string(body["item"].get<int64_t>()) + " does not exist";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 void ApiServer::Impl::Handle(const Route& route, const Context& ctx, const httplib::Request& req,
                              httplib::Response& res) {
   try {
+    if (auto hidden = OtherChannelsObject(ctx, route, req)) {
+      return ReplyError(req, res, orders::Error{orders::Errc::kNotFound, *hidden, {}, {}});
+    }
     (this->*route.handler)(ctx, req, res);
   } catch (const json::type_error&) {
     // a body field of another JSON type than the handler reads ("description": 3): the
@@ -861,6 +926,8 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
   filter.phone = text("phone");
   filter.phone_last4 = text("phone_last4");
   filter.name = text("name");
+  // a channel lists only the orders it placed
+  if (ctx.actor.role == Role::kChannel) filter.channel = ctx.actor.name;
   // a search by the customer's personal data is for customer service, and it is audited
   // (which fields were used and how many orders came back; never the values)
   const bool personal = filter.phone || filter.phone_last4 || filter.name;

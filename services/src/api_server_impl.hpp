@@ -95,7 +95,12 @@ struct ApiServer::Impl {
   void Configure();
   httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
-  // Runs the route's handler; a body field of the wrong JSON type becomes a 400.
+  // For a channel's token: the not-found message when the route's object (an order, or its
+  // item, job, ticket or claim) belongs to another channel; nullopt when it may go on.
+  std::optional<std::string> OtherChannelsObject(const Context& ctx, const Route& route,
+                                                 const httplib::Request& req);
+  // Runs the route's handler, unless the object is another channel's (404); a body field of
+  // the wrong JSON type becomes a 400.
   void Handle(const Route& route, const Context& ctx, const httplib::Request& req,
               httplib::Response& res);
 

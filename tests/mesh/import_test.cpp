@@ -6,6 +6,7 @@
 
 #include <zip.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@ using keepsake::testing::SourceDir;
 using keepsake::testing::TempDir;
 
 using keepsake::testing::AiMesh;
+using keepsake::testing::CgalData;
 
 // Copies a file into the job folder, as the runner does.
 std::string Stage(const TempDir& dir, const std::string& source, const std::string& name) {
@@ -238,14 +240,106 @@ TEST(HostileFiles, TwoBillionVertexHeadersAreRefusedWithoutAllocating) {
 }
 
 // Found by fuzz_mesh: a PLY whose face list trips one of Assimp's own checks, which in
-// Debian's build aborts the process. The import now fails as unreadable instead.
+// Debian's build aborts the process. The fuzzer's file is now refused by the walk of the PLY
+// body; a well-formed PLY with a face of no corners still trips the check, and the import fails
+// as unreadable instead of aborting.
 TEST(HostileFiles, AFileThatTripsAnAssimpCheckIsUnreadableNotAnAbort) {
   TempDir dir;
   const std::string content =
       ReadFile(SourceDir() + "/fuzz/corpus/fuzz_mesh/regression-assimp-assert.ply");
-  auto ply = ImportText(dir, "check.ply", content, MeshFormat::kPly);
+  auto fuzzed = ImportText(dir, "check.ply", content, MeshFormat::kPly);
+  ASSERT_FALSE(fuzzed);
+  EXPECT_EQ(fuzzed.error().code, Errc::kUnreadable) << fuzzed.error().message;
+  auto cornerless = ImportText(dir, "corners.ply",
+                               "ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\n"
+                               "property float y\nproperty float z\nelement face 4\n"
+                               "property list uchar int vertex_indices\nend_header\n0 0 0\n"
+                               "10 0 0\n0 10 0\n0 0 10\n3 0 2 1\n3 0 1 3\n3 0 3 2\n0\n",
+                               MeshFormat::kPly);
+  ASSERT_FALSE(cornerless);
+  EXPECT_EQ(cornerless.error().code, Errc::kUnreadable);
+  EXPECT_NE(cornerless.error().message.find("importer's own check failed"), std::string::npos)
+      << cornerless.error().message;
+}
+
+// Found by fuzz_mesh: Assimp's PLY reader hung on this body (an "end_header" run into the next
+// line, then a header again where numbers belong). The body is walked before Assimp sees it.
+TEST(HostileFiles, APlyBodyThatHungAssimpIsUnreadableAtOnce) {
+  TempDir dir;
+  const std::string content =
+      ReadFile(SourceDir() + "/fuzz/corpus/fuzz_mesh/regression-assimp-ply-body.ply");
+  const auto started = std::chrono::steady_clock::now();
+  auto ply = ImportText(dir, "hang.ply", content, MeshFormat::kPly);
   ASSERT_FALSE(ply);
   EXPECT_EQ(ply.error().code, Errc::kUnreadable) << ply.error().message;
+  EXPECT_NE(ply.error().message.find("end_header"), std::string::npos) << ply.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+// A PLY body that does not hold what its header says is refused with where it goes wrong.
+TEST(HostileFiles, APlyBodyThatDisagreesWithItsHeaderIsUnreadable) {
+  TempDir dir;
+  const std::string header =
+      "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+      "property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n";
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"0 0 0\n1 0 0\n0 1 0\n", "ends before element face 0"},
+      {"0 0 0\n1 0 0\n0 1\n3 0 1 2\n", "element vertex 2 is short"},
+      {"0 0 0\n1 0 0\n0 1 0 7\n3 0 1 2\n", "more values"},
+      {"0 0 0\n1 0 zero\n0 1 0\n3 0 1 2\n", "not a number"},
+      {"0 0 0\n1 0 0\n0 1 0\n-3 0 1 2\n", "not a count"},
+      {"0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n3 0 1 2\n", "more lines"},
+  };
+  for (const auto& [body, why] : bodies) {
+    auto ply = ImportText(dir, "body.ply", header + body, MeshFormat::kPly);
+    ASSERT_FALSE(ply) << body;
+    EXPECT_EQ(ply.error().code, Errc::kUnreadable);
+    EXPECT_NE(ply.error().message.find(why), std::string::npos) << ply.error().message;
+  }
+  // binary: a face list whose count runs past the end of the file
+  std::string binary =
+      "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\n"
+      "property float y\nproperty float z\nelement face 1\n"
+      "property list uchar int vertex_indices\nend_header\n";
+  binary += std::string(36, '\0');
+  binary += '\xff';  // 255 indices announced, 12 bytes follow
+  binary += std::string(12, '\0');
+  auto cut = ImportText(dir, "cut.ply", binary, MeshFormat::kPly);
+  ASSERT_FALSE(cut);
+  EXPECT_NE(cut.error().message.find("ends inside element face 0"), std::string::npos)
+      << cut.error().message;
+  // an element with a count and nothing in it would make a reader loop on no bytes
+  auto empty = ImportText(dir, "empty.ply",
+                          header.substr(0, header.size() - 11) +
+                              "element nothing 2000000000\nend_header\n0 0 0\n1 0 0\n0 1 0\n"
+                              "3 0 1 2\n",
+                          MeshFormat::kPly);
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("has no properties"), std::string::npos)
+      << empty.error().message;
+}
+
+// The walk of the PLY body lets real files through: CGAL's data set has ASCII meshes (one with
+// extra per-face properties and an edge element) and binary point clouds from other writers.
+TEST(Import, RealPlyFilesPassTheBodyWalk) {
+  TempDir dir;
+  auto sphere = ImportMesh(dir.path().string(), Stage(dir, CgalData("meshes/sphere.ply"), "a.ply"),
+                           MeshFormat::kPly, {});
+  ASSERT_TRUE(sphere) << sphere.error().message;
+  EXPECT_EQ(sphere->mesh.triangles.size(), 320u);
+  auto tetra =
+      ImportMesh(dir.path().string(), Stage(dir, CgalData("meshes/colored_tetra.ply"), "b.ply"),
+                 MeshFormat::kPly, {});
+  ASSERT_TRUE(tetra) << tetra.error().message;
+  EXPECT_EQ(tetra->mesh.triangles.size(), 4u);
+  for (const std::string cloud : {"points_3/oni.ply", "points_3/b9_training.ply"}) {
+    auto points =
+        ImportMesh(dir.path().string(), Stage(dir, CgalData(cloud), "c.ply"), MeshFormat::kPly, {});
+    // a point cloud is no model, but its body is well formed: refused for having no faces
+    ASSERT_FALSE(points) << cloud;
+    EXPECT_EQ(points.error().message.find("PLY"), std::string::npos)
+        << cloud << ": " << points.error().message;
+  }
 }
 
 TEST(HostileFiles, OutOfRangeIndicesAreUnreadable) {

@@ -25,24 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using keepsake::testing::AiMesh;
+using keepsake::testing::CgalData;
 using keepsake::testing::RunCommand;
 using keepsake::testing::TempDir;
-
-// CGAL's data set ships as a tarball in libcgal-demo. Only the mesh a test names is unpacked
-// (the whole set is 29 MB, and CTest runs each test in its own process), into a directory
-// removed when the process exits.
-std::string CgalMesh(const std::string& name) {
-  static TempDir dir;
-  const std::string member = "data/meshes/" + name;
-  if (!fs::exists(dir.path() / member)) {
-    int code = -1;
-    RunCommand({"/bin/tar", "-xzf", "/usr/share/doc/libcgal-dev/data.tar.gz", "-C",
-                dir.path().string(), member},
-               &code);
-    EXPECT_EQ(code, 0) << "libcgal-demo's data.tar.gz is needed (scripts/install-deps.sh)";
-  }
-  return (dir.path() / member).string();
-}
 
 // Independent of CGAL: closed and consistently oriented means every directed edge (a, b)
 // appears exactly once and (b, a) exactly once.
@@ -115,21 +100,22 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     CgalBrokenMeshes, RepairCase,
     ::testing::Values(
-        Case{"Holes", CgalMesh("holes.off"), MeshFormat::kOff, false},
-        Case{"DoubleTorusThreeHoles", CgalMesh("double-torus-3-holes.off"), MeshFormat::kOff,
+        Case{"Holes", CgalData("meshes/holes.off"), MeshFormat::kOff, false},
+        Case{"DoubleTorusThreeHoles", CgalData("meshes/double-torus-3-holes.off"), MeshFormat::kOff,
              false},
-        Case{"MechHolesShark", CgalMesh("mech-holes-shark.off"), MeshFormat::kOff, false},
+        Case{"MechHolesShark", CgalData("meshes/mech-holes-shark.off"), MeshFormat::kOff, false},
         // its holes are filled, but 173 of the 1,163 crossings are its own: the closed
         // surface is rebuilt (wrapping the raw soup made a thin double shell through the holes)
-        Case{"ElephantWithHoles", CgalMesh("elephant-with-holes.off"), MeshFormat::kOff, true},
+        Case{"ElephantWithHoles", CgalData("meshes/elephant-with-holes.off"), MeshFormat::kOff,
+             true},
         // a self-intersecting figure: its own crossings are rebuilt, never cut away
-        Case{"Man", CgalMesh("man.off"), MeshFormat::kOff, true}),
+        Case{"Man", CgalData("meshes/man.off"), MeshFormat::kOff, true}),
     [](const auto& test) { return test.param.name; });
 
 // CGAL's cylinder_locally_refined.off: filling its holes makes 8 crossing pairs, all involving
 // a fill face, so they are removed where they are and no rebuild is needed.
 TEST(Repair, CrossingsMadeByHoleFillsAreRemovedWhereTheyAre) {
-  const fs::path path(CgalMesh("cylinder_locally_refined.off"));
+  const fs::path path(CgalData("meshes/cylinder_locally_refined.off"));
   auto imported = ImportMesh(path.parent_path().string(), path.string(), MeshFormat::kOff, {});
   ASSERT_TRUE(imported) << imported.error().message;
   auto repaired = RepairToSolid(imported->mesh, RepairOptions{});

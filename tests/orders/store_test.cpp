@@ -374,6 +374,38 @@ TEST_F(StoreTest, ReopensAtTheSameSchemaAndBacksUp) {
   EXPECT_EQ((*restored)->GetOrder(1)->channel_ref, "ref-1");
 }
 
+// Migration 10 gives the orders placed before it their channel: the name of the channel token
+// that created each (from its order.created event); a reprint takes its original's.
+TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
+  auto placed = Create(Figure("ref-app"), "k-app");
+  ASSERT_TRUE(placed);
+  const auto reply = [](const Order& o) { return std::to_string(o.id); };
+  auto by_staff = store_->CreateOrder(Figure("ref-staff"), catalog_, cs_, {"cs", "k1", "h"}, reply);
+  auto reprint =
+      store_->CreateOrder(Figure("ref-reprint"), catalog_, cs_, {"cs", "k2", "h"}, reply);
+  ASSERT_TRUE(by_staff && reprint);
+  EXPECT_EQ(store_->GetOrder(placed->order.id)->channel, "app");
+  EXPECT_EQ(store_->GetOrder(by_staff->order.id)->channel, "");
+  // back to the schema before migration 10 (the newest), with one reprint
+  store_.reset();
+  {
+    SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
+    db.exec(
+        "DROP INDEX orders_channel; ALTER TABLE orders DROP COLUMN channel;"
+        "DELETE FROM schema_migrations WHERE version = 10;");
+    db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
+            " WHERE id = " + std::to_string(reprint->order.id));
+  }
+  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  EXPECT_EQ((*reopened)->GetOrder(placed->order.id)->channel, "app");
+  EXPECT_EQ((*reopened)->GetOrder(by_staff->order.id)->channel, "");
+  EXPECT_EQ((*reopened)->GetOrder(reprint->order.id)->channel, "app");
+  OrderFilter mine;
+  mine.channel = "app";
+  EXPECT_EQ((*reopened)->ListOrders(mine)->orders.size(), 2u);
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
   store_.reset();
   {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
@@ -205,12 +206,49 @@ std::string PngChunk(const std::string& kind, const std::string& data) {
   return be32(static_cast<uint32_t>(data.size())) + kind + data + be32(0);
 }
 
-std::vector<std::pair<std::string, std::string>> HostileFiles() {
+std::string Le16(uint16_t v) { return {static_cast<char>(v), static_cast<char>(v >> 8)}; }
+std::string Le32(uint32_t v) { return Le16(static_cast<uint16_t>(v)) + Le16(v >> 16); }
+
+// A ZIP bundle of one .obj entry holding `inflated` zero bytes, deflated, whose directories
+// say it unpacks to `declared` bytes. Written by hand: libzip writes only honest archives.
+std::string ZipOfZeros(uint32_t inflated, uint32_t declared) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  const std::string zeros(1 << 20, '\0');
+  std::string data;
+  std::vector<char> out(1 << 16);
+  uLong crc = crc32(0, nullptr, 0);
+  for (uint32_t done = 0; done < inflated;) {
+    const uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(zeros.size()), inflated - done);
+    done += n;
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(zeros.data()), n);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+    z.avail_in = n;
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(out.data());
+      z.avail_out = static_cast<uInt>(out.size());
+      deflate(&z, done == inflated ? Z_FINISH : Z_NO_FLUSH);
+      data.append(out.data(), out.size() - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  const std::string name = "model.obj";
+  // version 2.0, no flags, deflate, a time and date, CRC, sizes, name length, no extra field
+  const std::string fields = Le16(20) + Le16(0) + Le16(8) + Le16(0) + Le16(0x21) +
+                             Le32(static_cast<uint32_t>(crc)) +
+                             Le32(static_cast<uint32_t>(data.size())) + Le32(declared) +
+                             Le16(static_cast<uint16_t>(name.size())) + Le16(0);
+  const std::string local = Le32(0x04034b50) + fields + name + data;
+  const std::string central =
+      Le32(0x02014b50) + Le16(20) + fields + Le16(0) + Le16(0) + Le16(0) + Le32(0) + Le32(0) + name;
+  return local + central + Le32(0x06054b50) + Le16(0) + Le16(0) + Le16(1) + Le16(1) +
+         Le32(static_cast<uint32_t>(central.size())) + Le32(static_cast<uint32_t>(local.size())) +
+         Le16(0);
+}
+
+std::vector<std::pair<std::string, std::string>> MakeHostileFiles() {
   std::vector<std::pair<std::string, std::string>> files;
-  auto le32 = [](uint32_t v) {
-    return std::string{static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
-                       static_cast<char>(v >> 24)};
-  };
+  const auto le32 = Le32;
   files.emplace_back("truncated GLB", "glTF" + le32(2) + le32(1'000'000'000));
   const std::string text = R"({"asset":{"version":"2.0"},"buffers":[{"byteLength":99999999}]})";
   files.emplace_back("GLB whose chunk lies about its length",
@@ -237,6 +275,19 @@ std::vector<std::pair<std::string, std::string>> HostileFiles() {
                          PngChunk("IDAT", std::string("\x78\x9c\x03\x00\x00\x00\x00\x01", 8)) +
                          PngChunk("IEND", ""));
   files.emplace_back("TIFF named as a PNG", std::string("II*\0\x08\0\0\0", 8) + std::string(64, 0));
+  files.emplace_back("ZIP bomb: 600 MB of zeros in a bundle under 1 MB",
+                     ZipOfZeros(600u << 20, 600u << 20));
+  files.emplace_back("ZIP bomb whose entry says 1 KB and inflates to 64 MB",
+                     ZipOfZeros(64u << 20, 1024));
+  files.emplace_back(
+      "PLY body that hung Assimp's reader",
+      keepsake::testing::ReadFile(keepsake::testing::SourceDir() +
+                                  "/fuzz/corpus/fuzz_mesh/regression-assimp-ply-body.ply"));
+  return files;
+}
+
+const std::vector<std::pair<std::string, std::string>>& HostileFiles() {
+  static const auto files = MakeHostileFiles();
   return files;
 }
 
@@ -273,6 +324,10 @@ TEST(Abuse, HostileFilesAreRefusedOrFailTheirJobAndTheServerStaysTheSame) {
     const json jobs = keepsake::testing::ItemJobs(server, item);
     ASSERT_FALSE(jobs.empty());
     EXPECT_FALSE(jobs[0]["error"].get<std::string>().empty()) << name;
+    if (name.rfind("ZIP bomb", 0) == 0) {
+      EXPECT_NE(jobs[0]["error"].get<std::string>().find("unpacks to more"), std::string::npos)
+          << name << ": " << jobs[0]["error"];
+    }
     ++failed;
   }
   std::cout << refused << " refused at the upload, " << failed << " failed in the worker\n";

@@ -407,6 +407,11 @@ TEST_F(SupportTest, ClaimWindowReprintOnTheFrozenFileAndRefund) {
   EXPECT_EQ(reship["channel_ref"].get<std::string>().rfind("claim-1-claim", 0), 0u);
   EXPECT_EQ(reship["items"][0]["state"], "approved");
   EXPECT_EQ(reship["items"][0]["print_file"], frozen);  // the same sha256
+  // the reprint belongs to the channel that placed the original, which follows it as its own
+  EXPECT_EQ(reship["channel"], "test-channel");
+  EXPECT_EQ(
+      server.Client()->Get("/api/v1/orders/" + again, Bearer(server.Token("channel")))->status,
+      200);
   bool marked = false;
   const json events = get("/api/v1/orders/" + again + "/events");
   for (const json& e : events["events"]) {

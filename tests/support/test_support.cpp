@@ -30,6 +30,19 @@ std::string SourceDir() { return KEEPSAKE_SOURCE_DIR; }
 std::string SharedDataDir() { return KEEPSAKE_SOURCE_DIR "/../shared/data"; }
 std::string AiMesh(const std::string& name) { return SharedDataDir() + "/meshes/ai/" + name; }
 
+std::string CgalData(const std::string& member) {
+  static TempDir dir;
+  const std::string path = "data/" + member;
+  if (!fs::exists(dir.path() / path)) {
+    int code = -1;
+    RunCommand({"/bin/tar", "-xzf", "/usr/share/doc/libcgal-dev/data.tar.gz", "-C",
+                dir.path().string(), path},
+               &code);
+    EXPECT_EQ(code, 0) << "libcgal-demo's data.tar.gz is needed (scripts/install-deps.sh)";
+  }
+  return (dir.path() / path).string();
+}
+
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -150,16 +163,19 @@ std::unique_ptr<httplib::Client> ServerProcess::Client() const {
   return client;
 }
 
-std::string ServerProcess::Token(const std::string& role) {
-  auto it = tokens_.find(role);
+std::string ServerProcess::Token(const std::string& role) { return Token(role, "test-" + role); }
+
+std::string ServerProcess::Token(const std::string& role, const std::string& name) {
+  const std::string key = role + "/" + name;
+  auto it = tokens_.find(key);
   if (it != tokens_.end()) return it->second;
   int code = 0;
   std::string out = RunCommand({KeepsakeBinary(), "token", "create", "--data", data_dir_.string(),
-                                "--role", role, "--name", "test-" + role},
+                                "--role", role, "--name", name},
                                &code);
   if (code != 0) throw std::runtime_error("token create failed for " + role);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  tokens_[role] = out;
+  tokens_[key] = out;
   return out;
 }
 

@@ -21,6 +21,10 @@ std::string SourceDir();
 std::string SharedDataDir();                  // ../shared/data beside the repository
 std::string AiMesh(const std::string& name);  // a file of ../shared/data/meshes/ai
 std::string ReadFile(const std::filesystem::path& path);
+// A file of CGAL's data set (Debian libcgal-demo ships it as a tarball), e.g. "meshes/man.off":
+// only that member is unpacked, into a folder removed when the process exits (the set is 29 MB
+// and CTest runs each test in its own process).
+std::string CgalData(const std::string& member);
 
 class TempDir {
  public:
@@ -58,8 +62,10 @@ class ServerProcess {
   std::filesystem::path log_path() const { return data_dir_ / "server.log"; }
   std::unique_ptr<httplib::Client> Client() const;
 
-  // A token for `role` created with the CLI on this data directory.
+  // A token for `role` created with the CLI on this data directory, named test-<role> or
+  // `name` (a channel is the name of its tokens).
   std::string Token(const std::string& role);
+  std::string Token(const std::string& role, const std::string& name);
 
  private:
   std::filesystem::path data_dir_;

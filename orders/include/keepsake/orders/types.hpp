@@ -64,6 +64,7 @@ struct Order {
   int64_t id = 0;
   std::string number;  // human-facing: KS00000042
   std::string channel_ref;
+  std::string channel;  // the name of the channel's tokens that placed it; empty if staff did
   std::optional<Customer> customer;  // nullopt once purged
   std::string state;
   std::string held_from;  // the state an on_hold order returns to
@@ -98,6 +99,7 @@ struct Asset {
 
 struct OrderFilter {
   std::optional<std::string> state;
+  std::optional<std::string> channel;  // only the orders this channel placed
   std::optional<std::string> channel_ref;
   std::optional<std::string> number;  // KS00000042
   // personal-data searches (customer service): the full phone, or its last four digits with
