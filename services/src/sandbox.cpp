@@ -158,10 +158,11 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   close(pipe_fds[0]);
 
   int status = 0;
+  rusage usage{};
   if (cancelled) timed_out = true;  // same path: kill, then reap
   for (;;) {
     if (timed_out) kill(-pid, SIGKILL);
-    const pid_t done = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+    const pid_t done = wait4(pid, &status, timed_out ? 0 : WNOHANG, &usage);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) {
       return {SandboxEnd::kFailed, -1, 0, "lost track of the worker process"};
@@ -187,7 +188,16 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   }
   if (WIFSIGNALED(status)) {
     result.signal = WTERMSIG(status);
-    if (result.signal == SIGXCPU || result.signal == SIGKILL) {
+    // RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard one; a SIGKILL before
+    // the worker used its CPU time came from outside (the kernel's out-of-memory killer, an
+    // operator): not the file's fault, so the job is tried again
+    const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    if (result.signal == SIGKILL && cpu_s < static_cast<double>(limits.cpu_s)) {
+      result.end = SandboxEnd::kCrashed;
+      result.message = "the worker was killed from outside (SIGKILL) after " +
+                       std::to_string(static_cast<int>(cpu_s)) + " s of CPU time";
+    } else if (result.signal == SIGXCPU || result.signal == SIGKILL) {
       result.end = SandboxEnd::kCpuLimit;
       result.message = "the worker used more than " + std::to_string(limits.cpu_s) +
                        " s of CPU time and was stopped";

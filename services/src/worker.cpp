@@ -33,11 +33,16 @@ int Reject(const std::string& why) {
 bool WriteResult(const json& result) { return WriteFileAtomically("result.json", result.dump(2)); }
 
 // Faults on purpose, for the tests of the sandbox only: the server passes
-// KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it.
-void InjectFault() {
+// KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it. "segv:png" faults
+// only on files of that format (a poison file among good ones).
+void InjectFault(const WorkerArgs& args) {
   const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
   if (fault == nullptr) return;
-  const std::string f(fault);
+  std::string f(fault);
+  if (const size_t colon = f.find(':'); colon != std::string::npos) {
+    if (f.substr(colon + 1) != args.format) return;
+    f.resize(colon);
+  }
   if (f == "segv") std::raise(SIGSEGV);
   if (f == "alloc") {
     std::vector<std::vector<char>> hog;
@@ -125,7 +130,7 @@ int RunWorker(const WorkerArgs& args) {
     std::_Exit(kWorkerExitOutOfMemory);
   });
   try {
-    InjectFault();
+    InjectFault(args);
     if (args.kind == "prepare_mesh") return PrepareMesh(args);
     if (args.kind == "render_print") return RenderPrint(args);
     if (args.kind == "inspect_image" || args.kind == "inspect_evidence") return InspectImage(args);

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "test_support.hpp"
@@ -103,6 +104,101 @@ TEST(Durability, LeasedJobIsPickedUpAfterARestart) {
   json jobs = ItemJobs(restarted, item);
   EXPECT_EQ(jobs[0]["attempts"], 2);
   EXPECT_TRUE(jobs[0]["result"]["printable"].get<bool>());  // rendered on the second attempt
+}
+
+// The pids of `server`'s sandboxed workers running now (children whose command is a worker).
+std::vector<pid_t> WorkersOf(pid_t server) {
+  std::vector<pid_t> workers;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    try {
+      const std::string stat = ReadFile(entry.path() / "stat");
+      // pid (comm) state ppid ...: the command may hold spaces, so read after its ')'
+      std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+      char state = 0;
+      pid_t parent = 0;
+      rest >> state >> parent;
+      const std::string cmdline = ReadFile(entry.path() / "cmdline");
+      if (parent == server && cmdline.find(std::string("\0worker\0", 8)) != std::string::npos) {
+        workers.push_back(std::stoi(name));
+      }
+    } catch (const std::exception&) {
+      // gone while being read
+    }
+  }
+  return workers;
+}
+
+int CountLines(const std::string& text, const std::string& part) {
+  int n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// A worker killed with SIGKILL in the middle of its job: the job is tried again (after its
+// backoff) and finishes once; the item moves on once.
+TEST(Durability, AWorkerKilledMidJobIsRetriedAndItsJobFinishesOnce) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data", {"--job-workers", "1"});
+  server.Start();
+  const std::string item = PlaceOrderWithFile(
+      server, "images/portrait_photoreal_sd15_1280x1920.png", "photo-print-7in", "killed");
+  std::vector<pid_t> workers;
+  ASSERT_TRUE(WaitFor([&] { return !(workers = WorkersOf(server.pid())).empty(); }, 20000));
+  ASSERT_EQ(kill(workers.front(), SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return ItemJobs(server, item)[0]["state"] == "succeeded"; }, 60000))
+      << ItemJobs(server, item).dump();
+  const json jobs = ItemJobs(server, item);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["attempts"], 2);
+  const std::string job = std::to_string(jobs[0]["id"].get<int64_t>());
+  const std::string log = ReadFile(server.log_path());
+  EXPECT_EQ(CountLines(log, "event=job_end job=" + job + " kind=render_print outcome=failed"), 1);
+  EXPECT_EQ(CountLines(log, "event=job_end job=" + job + " kind=render_print outcome=succeeded"),
+            1);
+  // the item left preparing once
+  const std::string state = ItemState(server, item);
+  EXPECT_NE(state, "preparing");
+  SQLite::Database db((dir.path() / "data" / "keepsake.db").string(), SQLite::OPEN_READONLY);
+  SQLite::Statement moves(db,
+                          "SELECT COUNT(*) FROM events WHERE item_id = ? AND from_state = "
+                          "'preparing'");
+  moves.bind(1, static_cast<int64_t>(std::stoll(item)));
+  ASSERT_TRUE(moves.executeStep());
+  EXPECT_EQ(moves.getColumn(0).getInt(), 1);
+}
+
+// A file that kills its worker every time (a poison file) goes to the dead letter after the
+// attempts, while the good files behind it are prepared.
+TEST(Durability, APoisonFileIsDeadLetteredWhileOtherJobsFlow) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data", {"--job-workers", "1", "--job-max-attempts", "3"},
+                       {{"KEEPSAKE_WORKER_FAULT", "segv:png"}});
+  server.Start();
+  const std::string poison = PlaceOrderWithFile(
+      server, "images/portrait_anime_fennec_girl_1024.png", "magnet-rect", "poison");
+  std::vector<std::string> good;
+  for (const char* picture : {"images/lowres_portrait_exif_prompt_512x768.jpg",
+                              "images/icc_display_exif_orient1_dunhuang_640x636.jpg"}) {
+    good.push_back(PlaceOrderWithFile(server, picture, "magnet-rect", picture));
+  }
+  // the good ones do not wait for the poison file's attempts
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const std::string& item : good) {
+          if (ItemJobs(server, item)[0]["state"] != "succeeded") return false;
+        }
+        return true;
+      },
+      60000));
+  EXPECT_NE(ItemJobs(server, poison)[0]["state"], "dead");  // still between attempts then
+  ASSERT_TRUE(WaitFor([&] { return ItemJobs(server, poison)[0]["state"] == "dead"; }, 60000))
+      << ItemJobs(server, poison).dump();
+  const json dead = ItemJobs(server, poison)[0];
+  EXPECT_EQ(dead["attempts"], 3);
+  EXPECT_FALSE(dead["error"].get<std::string>().empty());
+  EXPECT_EQ(server.Client()->Get("/healthz")->status, 200);
 }
 
 TEST(Durability, ShutdownStopsARunningWorkerPromptly) {

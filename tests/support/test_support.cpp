@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -121,6 +122,13 @@ void ServerProcess::Start() {
       KeepsakeBinary(), "serve",       "--data",           data_arg,   "--listen",
       "127.0.0.1:0",    "--port-file", port_file.string(), "--assets", SourceDir() + "/assets"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  // tests/soak/strace_soak.sh runs the server under strace this way
+  if (const char* wrapper = std::getenv("KEEPSAKE_TEST_SERVER_WRAPPER")) {
+    std::istringstream words(wrapper);
+    std::vector<std::string> prefix;
+    for (std::string word; words >> word;) prefix.push_back(word);
+    argv.insert(argv.begin(), prefix.begin(), prefix.end());
+  }
   const std::string log = log_path().string();
   pid_ = fork();
   if (pid_ == 0) {
@@ -133,7 +141,8 @@ void ServerProcess::Start() {
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());  // a wrapper is found on the PATH
+    dprintf(2, "cannot run %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }
   const bool up = WaitFor(
@@ -144,7 +153,12 @@ void ServerProcess::Start() {
         return res && res->status == 200;
       },
       30000);
-  if (!up) throw std::runtime_error("keepsake serve did not come up; see " + log);
+  if (!up) {
+    // the log goes with the test's folder: its end is the reason
+    std::string tail = fs::exists(log) ? ReadFile(log) : std::string();
+    if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
+    throw std::runtime_error("keepsake serve did not come up; its log ends:\n" + tail);
+  }
 }
 
 void ServerProcess::Kill(int signal) {
