@@ -15,6 +15,7 @@ namespace {
 
 constexpr int64_t kBackoffBaseMs = 2000;
 constexpr int64_t kBackoffMaxMs = 5 * 60 * 1000;
+constexpr int kMaxInterruptions = 10;
 
 const char* kJobColumns =
     "id, kind, item_id, asset_id, state, attempts, max_attempts, progress, phase, error, result, "
@@ -198,7 +199,15 @@ Result<std::vector<Job>> Store::JobsForItem(int64_t item_id) {
 
 Result<int> Store::ReleaseAllLeases() {
   return impl_->Write([&](SQLite::Database& db) -> Result<int> {
-    SQLite::Statement upd(db, "UPDATE jobs SET lease_expires_ms = 0 WHERE state = 'leased'");
+    // Only one server runs on a data folder: a job leased now was cut short by the server
+    // stopping (killed, crashed, shut down), not failed by its worker, so the attempt is given
+    // back. Beyond kMaxInterruptions it counts again, so a file that somehow takes the server
+    // down with it still reaches the dead letter.
+    SQLite::Statement upd(db,
+                          "UPDATE jobs SET lease_expires_ms = 0, attempts = CASE WHEN "
+                          "interrupted < ? THEN attempts - 1 ELSE attempts END, interrupted = "
+                          "interrupted + 1 WHERE state = 'leased'");
+    upd.bind(1, kMaxInterruptions);
     return upd.exec();
   });
 }

@@ -286,6 +286,11 @@ UPDATE orders SET channel = (SELECT o.channel FROM orders o WHERE o.id = orders.
   WHERE reshipment_of IS NOT NULL;
 CREATE INDEX orders_channel ON orders(channel, id);
 )sql",
+      // 11: how often a job's attempt was cut short by the server stopping (not the job's
+      // fault: such an attempt is given back, up to a bound)
+      R"sql(
+ALTER TABLE jobs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

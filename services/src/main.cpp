@@ -177,6 +177,9 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   }
   auto released = (*store)->ReleaseAllLeases();
   if (released && *released > 0) spdlog::info("event=leases_released jobs={}", *released);
+  if (const int cleared = DataPaths(config.data_dir).ClearScratch(); cleared > 0) {
+    spdlog::info("event=scratch_cleared entries={}", cleared);
+  }
 
   auto catalog = orders::ProductCatalog::Load(config.assets_dir + "/products.json");
   if (!catalog) return Die(catalog.error().message);

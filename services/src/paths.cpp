@@ -10,4 +10,18 @@ void DataPaths::Create() const {
   }
 }
 
+int DataPaths::ClearScratch() const {
+  namespace fs = std::filesystem;
+  int removed = 0;
+  for (const fs::path& dir : {root_ / "tmp", root_ / "jobs"}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::error_code gone;
+      fs::remove_all(entry.path(), gone);
+      if (!gone) ++removed;
+    }
+  }
+  return removed;
+}
+
 }  // namespace keepsake::services

@@ -27,6 +27,10 @@ class DataPaths {
   }
   // Creates the folders (mode 0700). Throws std::filesystem::filesystem_error.
   void Create() const;
+  // Removes what a stopped server left in tmp/ and jobs/ (half-written uploads, folders of cut
+  // short attempts): nothing there is ever acknowledged. Only while holding the lock, before
+  // any job runs. Returns how many entries went.
+  int ClearScratch() const;
 
  private:
   std::filesystem::path root_;
