@@ -115,9 +115,10 @@ python3 - "$data/rss" "$seconds" <<'PY'
 import sys
 samples = [tuple(map(int, line.split())) for line in open(sys.argv[1]) if len(line.split()) == 4]
 start, seconds = samples[0][0], int(sys.argv[2])
-# A job's files pass through the server's memory when it ends (about 12 MB for these meshes),
-# so one sample is up or down by that much: each tenth of the run is summed up by its lowest
-# and highest sample, and the drift compares the highest of the second tenth (caches warm) with
+# The server's memory swings by about 12 MB over minutes under this load (not traced: the
+# allocator keeping or returning freed memory, or a finished job's files passing through), so
+# one sample is up or down by that much: each tenth of the run is summed up by its lowest and
+# highest sample, and the drift compares the highest of the second tenth (caches warm) with
 # the highest of the last.
 tenths = [[s for s in samples if seconds * (k - 1) / 10 <= s[0] - start < seconds * k / 10]
           for k in range(1, 11)]
