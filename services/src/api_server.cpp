@@ -3,8 +3,12 @@
 // upload is refused without being read. RFC 9457 problems come from problem.cpp.
 #include "keepsake/services/api_server.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +46,7 @@ thread_local RequestState tl_request;
 
 namespace {
 constexpr size_t kMaxHeaderFields = 100;
+constexpr int kListenBacklog = 1024;
 }  // namespace
 
 namespace {
@@ -1161,12 +1166,24 @@ ApiServer::ApiServer(const ServerConfig& config, orders::Store& store,
 ApiServer::~ApiServer() = default;
 
 int ApiServer::Bind() {
+  // Debian builds cpp-httplib as a library that listens with a backlog of 5: a burst of 50
+  // connections overflowed it, and clients whose handshake the kernel dropped waited out their
+  // read timeout. The listening socket is noted as it is made and listened on again with a
+  // backlog the kernel caps at net.core.somaxconn.
+  int listening = -1;
+  impl_->server.set_socket_options([&listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listening = sock;
+  });
   if (impl_->config.port == 0) {
     impl_->port = impl_->server.bind_to_any_port(impl_->config.host);
   } else {
     impl_->port = impl_->server.bind_to_port(impl_->config.host, impl_->config.port)
                       ? impl_->config.port
                       : -1;
+  }
+  if (impl_->port > 0 && listening >= 0 && ::listen(listening, kListenBacklog) != 0) {
+    spdlog::warn("event=listen_backlog_unchanged error=\"{}\"", std::strerror(errno));
   }
   return impl_->port;
 }
