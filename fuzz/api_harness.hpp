@@ -3,6 +3,7 @@
 // after its guard (bearer token, role check, the handler reading the body).
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/crypto.hpp"
 #include "keepsake/services/paths.hpp"
+#include "scratch_folder.hpp"
 
 namespace keepsake::fuzz {
 
@@ -24,15 +26,20 @@ class ApiHarness {
   static constexpr const char* kTrackingSecret = "fuzzing-tracking-secret";
 
   ApiHarness() {
-    char pattern[] = "/tmp/keepsake-fuzz-api-XXXXXX";
-    config_.data_dir = mkdtemp(pattern);
+    config_.data_dir = MakeScratchFolder("api");
     config_.assets_dir = KEEPSAKE_SOURCE_DIR "/assets";
     config_.tracking_secret = kTrackingSecret;
     config_.auth_failures_per_minute = 0;
     config_.personal_searches_per_minute = 0;
     services::DataPaths(config_.data_dir).Create();
-    store_ = std::move(*orders::Store::Open(
-        orders::StoreOptions{services::DataPaths(config_.data_dir).Database().string(), 4, 3}));
+    auto opened = orders::Store::Open(
+        orders::StoreOptions{services::DataPaths(config_.data_dir).Database().string(), 4, 3});
+    if (!opened) {
+      std::fprintf(stderr, "the fuzzing store cannot be opened: %s\n",
+                   opened.error().message.c_str());
+      std::abort();
+    }
+    store_ = std::move(*opened);
     catalog_ = std::make_unique<orders::ProductCatalog>(
         *orders::ProductCatalog::Load(config_.assets_dir + "/products.json"));
     config_.sla = *orders::SlaPolicy::Load(config_.assets_dir + "/sla.json");

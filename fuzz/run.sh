@@ -8,7 +8,11 @@ set -euo pipefail
 fuzzer="$1" seeds="$2" artifacts="$3"
 mkdir -p "$artifacts"
 work="$(mktemp -d /tmp/keepsake-fuzz-corpus-XXXXXX)"
-trap 'rm -rf "$work" /tmp/keepsake-fuzz-mesh-* /tmp/keepsake-fuzz-image-* /tmp/keepsake-fuzz-api-*' EXIT
+# the fuzzer's scratch folders go in a TMPDIR of this run's own: removing them cannot touch
+# those of a fuzzer running beside it (CTest runs two at a time)
+scratch="$(mktemp -d /tmp/keepsake-fuzz-scratch-XXXXXX)"
+export TMPDIR="$scratch"
+trap 'rm -rf "$work" "$scratch"' EXIT
 # full allocation stacks (Debian's libraries have no frame pointers): the leak suppressions
 # name functions inside them
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0:${ASAN_OPTIONS:-}"
