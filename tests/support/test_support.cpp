@@ -123,6 +123,7 @@ void ServerProcess::Start() {
       "127.0.0.1:0",    "--port-file", port_file.string(), "--assets", SourceDir() + "/assets"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   // tests/soak/strace_soak.sh runs the server under strace this way
+  wrapped_ = std::getenv("KEEPSAKE_TEST_SERVER_WRAPPER") != nullptr;
   if (const char* wrapper = std::getenv("KEEPSAKE_TEST_SERVER_WRAPPER")) {
     std::istringstream words(wrapper);
     std::vector<std::string> prefix;
@@ -132,6 +133,9 @@ void ServerProcess::Start() {
   const std::string log = log_path().string();
   pid_ = fork();
   if (pid_ == 0) {
+    // a wrapper (strace) and the server in a group of their own, so a signal reaches both:
+    // strace only detaches when it is told to stop, and the server would run on
+    if (wrapped_) setpgid(0, 0);
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, 2);
     int null_fd = open("/dev/null", O_WRONLY);
@@ -163,7 +167,7 @@ void ServerProcess::Start() {
 
 void ServerProcess::Kill(int signal) {
   if (pid_ <= 0) return;
-  kill(pid_, signal);
+  kill(wrapped_ ? -pid_ : pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -74,6 +74,7 @@ class ServerProcess {
   std::map<std::string, std::string> env_;
   std::map<std::string, std::string> tokens_;
   pid_t pid_ = -1;
+  bool wrapped_ = false;  // started under KEEPSAKE_TEST_SERVER_WRAPPER, in a process group
   int port_ = 0;
 };
 
