@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 KEEPSAKE_BUILD_TARGET=keepsake scripts/build.sh >/dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-images=../shared/data/images
+images=tests/data/images
 ./build/keepsake print render --product photo-print-7in \
   --image "$images/portrait_photoreal_sd15_1280x1920.png" --out "$work/source" >/dev/null
 large="$work/source/print.png"

@@ -24,7 +24,7 @@ packages=(
   curl clang-format
 )
 command -v npm > /dev/null || packages+=(nodejs npm)
-$testing && packages+=(chromium chromium-driver clang-14 libclang-rt-14-dev)
+$testing && packages+=(chromium chromium-driver clang-14 libclang-rt-14-dev assimp-testmodels)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Remakes the pictures of docs/print-specs.md and docs/logistics.md from the permissively licensed samples in
-# ../shared/data (see docs/images/NOTICE.md): previews from `keepsake print render`, the PDF's
+# Remakes the pictures of docs/print-specs.md and docs/logistics.md from the permissively
+# licensed samples in tests/data (see tests/data/SOURCES.md): previews from `keepsake print render`, the PDF's
 # pages as poppler draws them. (The spot plates are checked by the tests, not pictured.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEEPSAKE_BUILD_TARGET=keepsake scripts/build.sh >/dev/null
-images=../shared/data/images
+images=tests/data/images
 out=docs/images
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -22,7 +22,7 @@ render magnet-rect magnet-rect "$images/portrait_offcentre_face_qwen_1024.png"
 render magnet-round-58 magnet-round-58 "$images/portrait_offcentre_face_qwen_1024.png"
 render keychain-acrylic keychain-acrylic "$images/cutout_corgi_pixelart_rgba_1024.png" \
   --option sides=2
-render magnet-diecut-segmented magnet-diecut ../shared/data/meshes/ai/triposr_chair/input.png \
+render magnet-diecut-segmented magnet-diecut tests/data/meshes/triposr_chair/input.png \
   --allow-low-dpi
 # print.pdf: both pages of the postcard as poppler renders them (what the press receives)
 pdftoppm -r 60 -png "$work/postcard-cn/print.pdf" "$work/page"

@@ -82,5 +82,32 @@ TEST(Architecture, MeshAndImagingKnowNothingOfHttpJsonOrSql) {
   }
 }
 
+// A clone on someone else's machine has nothing beside it: no source, script, test or build
+// file may reach outside the repository for its inputs (tests/data holds what the tests read;
+// samples without a licence are named by KEEPSAKE_EXTRA_SAMPLES in the benchmarks only).
+// Markdown may still tell where a file came from.
+TEST(Architecture, NothingReadsFromBesideTheClone) {
+  const std::string outside = std::string("..") + "/shared";
+  const fs::path root(SourceDir());
+  int scanned = 0;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory() &&
+        (name == ".git" || name == "node_modules" || name.rfind("build", 0) == 0)) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || it->path().extension() == ".md") continue;
+    if (it->file_size() > 4 * 1024 * 1024) continue;  // pictures and meshes, not text
+    const std::string text = ReadFile(it->path());
+    if (text.find('\0') != std::string::npos) continue;  // binary
+    ++scanned;
+    EXPECT_EQ(text.find(outside), std::string::npos)
+        << fs::relative(it->path(), root) << " names " << outside;
+  }
+  EXPECT_GT(scanned, 100);
+}
+
 }  // namespace
 }  // namespace keepsake::testing

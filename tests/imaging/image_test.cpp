@@ -1,4 +1,4 @@
-// Sniffing and decoding of real AI-generated images (../shared/data/images, SOURCES.md).
+// Sniffing and decoding of real AI-generated images (tests/data/images, SOURCES.md there).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,10 +12,11 @@ namespace keepsake::imaging {
 namespace {
 
 using keepsake::testing::ReadFile;
-using keepsake::testing::SharedDataDir;
 using keepsake::testing::TempDir;
+using keepsake::testing::TestData;
+using keepsake::testing::TexturedFigureGlb;
 
-std::string Image(const std::string& name) { return SharedDataDir() + "/images/" + name; }
+std::string Image(const std::string& name) { return TestData("images/" + name); }
 
 TEST(ImageFormat, RecognisesPngAndJpegByContent) {
   EXPECT_EQ(SniffImageFormat(ReadFile(Image("cutout_corgi_pixelart_rgba_1024.png"))),
@@ -28,7 +29,7 @@ TEST(ImageFormat, RecognisesPngAndJpegByContent) {
 TEST(ImageFormat, RefusesOtherBytes) {
   EXPECT_FALSE(SniffImageFormat(""));
   EXPECT_FALSE(SniffImageFormat("GIF89a"));
-  EXPECT_FALSE(SniffImageFormat(ReadFile(SharedDataDir() + "/meshes/ai/sf3d_chair/mesh.glb")));
+  EXPECT_FALSE(SniffImageFormat(TexturedFigureGlb()));
 }
 
 TEST(InspectImage, ReportsSizeAndAlpha) {

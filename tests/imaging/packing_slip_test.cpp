@@ -19,8 +19,8 @@ namespace {
 
 using keepsake::testing::ReadFile;
 using keepsake::testing::RunCommand;
-using keepsake::testing::SharedDataDir;
 using keepsake::testing::TempDir;
+using keepsake::testing::TestData;
 
 const LabelFonts kFonts{"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                         "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
@@ -32,8 +32,7 @@ PackingSlip Slip(int items) {
   slip.parcel = "包裹 Parcel 1/1 SIM0000000042 320 g 200x150x80 mm";
   slip.recipient = {"王*", "139******78", "浙江省 杭州市 西湖区 ***"};
   slip.service_phone = "400-800-1234";
-  const std::string picture =
-      ReadFile(SharedDataDir() + "/images/cutout_corgi_pixelart_rgba_1024.png");
+  const std::string picture = ReadFile(TestData("images/cutout_corgi_pixelart_rgba_1024.png"));
   for (int k = 0; k < items; ++k) {
     slip.items.push_back({"冰箱贴 Fridge magnet",
                           "item " + std::to_string(k + 1) + " · magnet-rect", 1, "✓ QC passed",
@@ -81,8 +80,7 @@ TEST(PackingSlip, SixItemsMakeTwoA5PagesWithPicturesTextAndAReadableOrderCode) {
 
 TEST(PackingSlip, APictureThatIsNotAPngIsRefusedByName) {
   PackingSlip slip = Slip(1);
-  slip.items[0].picture_png =
-      ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg");
+  slip.items[0].picture_png = ReadFile(TestData("images/lowres_portrait_exif_prompt_512x768.jpg"));
   auto refused = PackingSlipsPdf({slip}, kFonts);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("KS00000042"), std::string::npos);

@@ -53,7 +53,7 @@ cv::Mat GhostscriptPage(const fs::path& pdf, int page, int dpi) {
   return cv::imread(png.string(), cv::IMREAD_COLOR);
 }
 
-std::string Image(const std::string& name) { return SharedDataDir() + "/images/" + name; }
+std::string Image(const std::string& name) { return TestData("images/" + name); }
 
 constexpr int kDpi = 100;
 

@@ -1,4 +1,4 @@
-// Print files for the 2D products from real AI-generated images (../shared/data/images and
+// Print files for the 2D products from real AI-generated images (tests/data/images and
 // the generators' input pictures), checked by tools that are not ours: qpdf (structure),
 // poppler's pdfinfo (page boxes), Ghostscript (renders the PDF, and its inkcov device says the
 // page is CMYK), and a plain read of the PNG's pHYs chunk.
@@ -23,12 +23,12 @@ namespace keepsake::imaging {
 namespace {
 
 using keepsake::testing::RunCommand;
-using keepsake::testing::SharedDataDir;
 using keepsake::testing::TempDir;
+using keepsake::testing::TestData;
 
 constexpr double kPtPerMm = 72.0 / 25.4;
 
-std::string Image(const std::string& name) { return SharedDataDir() + "/images/" + name; }
+std::string Image(const std::string& name) { return TestData("images/" + name); }
 
 PrintInputs Inputs(const std::string& image) {
   PrintInputs in;
@@ -130,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ProductCase{Profile("magnet-round-58", 58, 58, 2, 4, PrintShape::kRound),
                                   Image("portrait_offcentre_face_qwen_1024.png")},
                       ProductCase{Profile("magnet-rect", 80, 53, 2, 3),
-                                  SharedDataDir() + "/meshes/ai/sf3d_cat/input.png"}),
+                                  Image("lowres_cutout_armored_man_rgba_512.png")}),
     [](const auto& test) {
       std::string name = test.param.profile.id + "_" + std::to_string(test.index);
       for (char& ch : name) {
@@ -276,7 +276,7 @@ TEST(PrintDieCut, OpaquePictureOrNothingToCutAroundIsRefused) {
 // by segmentation (GrabCut seeded with the border), the grey goes, the cut follows the chair,
 // and the reviewer is told to check it. A picture with a scene behind the subject is refused.
 TEST(PrintDieCut, APlainBackgroundIsSegmentedAndASceneIsRefused) {
-  PrintInputs inputs = Inputs(SharedDataDir() + "/meshes/ai/triposr_chair/input.png");
+  PrintInputs inputs = Inputs(TestData("meshes/triposr_chair/input.png"));
   inputs.allow_low_dpi = true;
   auto chair = RenderPrint(inputs, Keychain());
   ASSERT_TRUE(chair) << chair.error().message;

@@ -9,15 +9,20 @@
 namespace keepsake::mesh {
 namespace {
 
+using keepsake::testing::AssimpModel;
 using keepsake::testing::ReadFile;
-using keepsake::testing::SharedDataDir;
+using keepsake::testing::TestData;
+using keepsake::testing::TexturedFigureGlb;
+using keepsake::testing::WhiteFigureGlb;
 
 TEST(MeshFormat, RecognisesRealGeneratorOutputs) {
-  const std::string ai = SharedDataDir() + "/meshes/ai/";
-  EXPECT_EQ(SniffMeshFormat(ReadFile(ai + "trellis_character_tpose.glb")), MeshFormat::kGlb);
-  EXPECT_EQ(SniffMeshFormat(ReadFile(ai + "hunyuan3d2_female_white_mesh.glb")), MeshFormat::kGlb);
-  EXPECT_EQ(SniffMeshFormat(ReadFile(ai + "sf3d_cat/mesh.obj")), MeshFormat::kObj);
-  EXPECT_EQ(SniffMeshFormat(ReadFile(ai + "triposr_chair/mesh.obj")), MeshFormat::kObj);
+  EXPECT_EQ(SniffMeshFormat(ReadFile(TestData("meshes/triposr_chair/mesh.obj"))), MeshFormat::kObj);
+  // other writers' files (Debian's assimp-testmodels) and generator-shaped ones made here
+  EXPECT_EQ(SniffMeshFormat(ReadFile(AssimpModel("glTF2/BoxTextured-glTF-Binary/BoxTextured.glb"))),
+            MeshFormat::kGlb);
+  EXPECT_EQ(SniffMeshFormat(ReadFile(AssimpModel("OBJ/spider.obj"))), MeshFormat::kObj);
+  EXPECT_EQ(SniffMeshFormat(TexturedFigureGlb()), MeshFormat::kGlb);
+  EXPECT_EQ(SniffMeshFormat(WhiteFigureGlb()), MeshFormat::kGlb);
 }
 
 TEST(MeshFormat, RecognisesTheOtherAcceptedFormats) {
@@ -37,7 +42,7 @@ TEST(MeshFormat, RefusesWhatIsNotAMesh) {
   EXPECT_FALSE(SniffMeshFormat(""));
   EXPECT_FALSE(SniffMeshFormat("hello world"));
   EXPECT_FALSE(SniffMeshFormat("{\"not\": \"gltf\"}"));
-  EXPECT_FALSE(SniffMeshFormat(ReadFile(SharedDataDir() + "/images/cutout_man_rgba_1024.png")));
+  EXPECT_FALSE(SniffMeshFormat(ReadFile(TestData("images/cutout_man_rgba_1024.png"))));
   std::string stl_wrong_size(84 + 50 * 2 + 7, '\0');
   const uint32_t faces = 2;
   std::memcpy(stl_wrong_size.data() + 80, &faces, 4);

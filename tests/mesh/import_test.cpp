@@ -1,5 +1,6 @@
-// Import of real AI-generated meshes (../shared/data/meshes/ai, see SOURCES.md there for the
-// numbers quoted) and of hostile bundles made here.
+// Import of a real AI-generated mesh (TripoSR's, tests/data/SOURCES.md for the numbers
+// quoted), of figures written as generators write them (tests/support/sample_files.hpp), of
+// other writers' files (Debian's assimp-testmodels) and of hostile bundles made here.
 #include "keepsake/mesh/import.hpp"
 
 #include <gtest/gtest.h>
@@ -21,8 +22,25 @@ using keepsake::testing::ReadFile;
 using keepsake::testing::SourceDir;
 using keepsake::testing::TempDir;
 
-using keepsake::testing::AiMesh;
+using keepsake::testing::AssimpModel;
 using keepsake::testing::CgalData;
+using keepsake::testing::FixtureMesh;
+using keepsake::testing::TestData;
+using keepsake::testing::TexturedFigureGlb;
+using keepsake::testing::WhiteFigureGlb;
+using keepsake::testing::WriteBytes;
+
+// CGAL's homer: 4,930 positions, 9,856 triangles.
+constexpr int64_t kHomerPositions = 4930, kHomerTriangles = 9856;
+
+// homer as OBJ + MTL + JPEG (SF3D's shape of output), in `folder`.
+fs::path TexturedObj(const fs::path& folder) {
+  FixtureMesh homer = keepsake::testing::ReadOff(CgalData("meshes/homer.off"));
+  keepsake::testing::ProjectFrontUvs(homer);
+  return keepsake::testing::WriteTexturedObj(
+      homer, folder, TestData("images/lowres_portrait_exif_prompt_512x768.jpg"), "material_0.jpeg",
+      0.4);
+}
 
 // Copies a file into the job folder, as the runner does.
 std::string Stage(const TempDir& dir, const std::string& source, const std::string& name) {
@@ -44,19 +62,20 @@ void MakeZip(const fs::path& path, const std::vector<std::pair<std::string, std:
   ASSERT_EQ(zip_close(z), 0);
 }
 
-TEST(Import, TrellisGlbHasTheFacesAndTextureOfItsSource) {
+TEST(Import, TexturedGlbHasTheFacesAndTextureOfItsSource) {
   TempDir dir;
-  auto m = ImportMesh(dir.path(), Stage(dir, AiMesh("trellis_character_tpose.glb"), "input.glb"),
+  auto m = ImportMesh(dir.path(), WriteBytes(dir.path() / "input.glb", TexturedFigureGlb()),
                       MeshFormat::kGlb, {});
   ASSERT_TRUE(m) << m.error().message;
-  EXPECT_EQ(m->stats.triangles, 5336);
+  EXPECT_EQ(m->stats.triangles, kHomerTriangles);
   EXPECT_TRUE(m->stats.has_texture_colors);  // the embedded base-colour texture
 }
 
 TEST(Import, TripoSrObjKeepsVertexColours) {
   TempDir dir;
-  auto m = ImportMesh(dir.path(), Stage(dir, AiMesh("triposr_chair/mesh.obj"), "input.obj"),
-                      MeshFormat::kObj, {});
+  auto m =
+      ImportMesh(dir.path(), Stage(dir, TestData("meshes/triposr_chair/mesh.obj"), "input.obj"),
+                 MeshFormat::kObj, {});
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ(m->stats.triangles, 72222);
   EXPECT_TRUE(m->stats.has_vertex_colors);
@@ -67,13 +86,16 @@ TEST(Import, TripoSrObjKeepsVertexColours) {
 
 TEST(Import, ZipBundleWithObjMtlAndTexture) {
   TempDir dir;
-  const std::string cat = AiMesh("sf3d_cat/");
-  MakeZip(dir.path() / "input.zip", {{"cat/mesh.obj", ReadFile(cat + "mesh.obj")},
-                                     {"cat/material.mtl", ReadFile(cat + "material.mtl")},
-                                     {"cat/material_0.jpeg", ReadFile(cat + "material_0.jpeg")}});
+  const fs::path obj = TexturedObj(dir.path() / "made");
+  const std::string made = (dir.path() / "made").string() + "/";
+  MakeZip(dir.path() / "input.zip",
+          {{"homer/mesh.obj", ReadFile(made + "mesh.obj")},
+           {"homer/material.mtl", ReadFile(made + "material.mtl")},
+           {"homer/material_0.jpeg", ReadFile(made + "material_0.jpeg")}});
+  fs::remove_all(dir.path() / "made");
   auto m = ImportMesh(dir.path(), (dir.path() / "input.zip").string(), MeshFormat::kZip, {});
   ASSERT_TRUE(m) << m.error().message;
-  EXPECT_EQ(m->stats.triangles, 9356);
+  EXPECT_EQ(m->stats.triangles, kHomerTriangles);
   EXPECT_TRUE(m->stats.has_texture_colors);  // the MTL's map_Kd, read from inside the bundle
 }
 
@@ -123,25 +145,27 @@ TEST(Import, GarbageBehindAValidMagicIsUnreadable) {
 
 TEST(Import, FaceLimitIsEnforced) {
   TempDir dir;
-  auto m = ImportMesh(dir.path(), Stage(dir, AiMesh("trellis_character_tpose.glb"), "input.glb"),
+  auto m = ImportMesh(dir.path(), WriteBytes(dir.path() / "input.glb", TexturedFigureGlb()),
                       MeshFormat::kGlb, ImportLimits{1000, 1000});
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, Errc::kTooLarge);
 }
 
 TEST(Import, GlbIsTurnedZUpAndObjUpIsTheTallerAxis) {
-  auto glb =
-      ImportMesh(AiMesh(""), AiMesh("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, {});
+  TempDir dir;
+  auto glb = ImportMesh(dir.path(), WriteBytes(dir.path() / "white.glb", WhiteFigureGlb()),
+                        MeshFormat::kGlb, {});
   ASSERT_TRUE(glb);
   EXPECT_TRUE(glb->stats.converted_y_up);
   Bounds b = ComputeBounds(glb->mesh);
-  EXPECT_NEAR(b.Size(2), 1.96, 0.02);  // 0.70 x 1.96 x 0.36 in its own Y-up frame
-  auto cat = ImportMesh(AiMesh("sf3d_cat"), AiMesh("sf3d_cat/mesh.obj"), MeshFormat::kObj, {});
-  ASSERT_TRUE(cat);
-  EXPECT_TRUE(cat->stats.converted_y_up);
-  EXPECT_NEAR(ComputeBounds(cat->mesh).Size(2), 0.93, 0.01);
-  auto chair =
-      ImportMesh(AiMesh("triposr_chair"), AiMesh("triposr_chair/mesh.obj"), MeshFormat::kObj, {});
+  EXPECT_NEAR(b.Size(2), 151.31, 0.02);  // armadillo: 127.02 x 151.31 x 115.42, Y-up
+  const fs::path obj = TexturedObj(dir.path() / "obj");
+  auto homer = ImportMesh((dir.path() / "obj").string(), obj.string(), MeshFormat::kObj, {});
+  ASSERT_TRUE(homer);
+  EXPECT_TRUE(homer->stats.converted_y_up);  // 0.56 x 1.00 x 0.33: Y is the taller
+  EXPECT_NEAR(ComputeBounds(homer->mesh).Size(2), 1.00, 0.01);
+  auto chair = ImportMesh(TestData("meshes/triposr_chair"),
+                          TestData("meshes/triposr_chair/mesh.obj"), MeshFormat::kObj, {});
   ASSERT_TRUE(chair);
   EXPECT_FALSE(chair->stats.converted_y_up);
   EXPECT_TRUE(chair->stats.has_vertex_colors);
@@ -149,10 +173,12 @@ TEST(Import, GlbIsTurnedZUpAndObjUpIsTheTallerAxis) {
 }
 
 TEST(Import, WeldsSeamSplitVertices) {
-  auto glb = ImportMesh(AiMesh(""), AiMesh("trellis_character_tpose.glb"), MeshFormat::kGlb, {});
+  TempDir dir;
+  auto glb = ImportMesh(dir.path(), WriteBytes(dir.path() / "figure.glb", TexturedFigureGlb()),
+                        MeshFormat::kGlb, {});
   ASSERT_TRUE(glb);
-  EXPECT_EQ(glb->stats.file_vertices, 4356);  // SOURCES.md: 4,356 file vertices
-  EXPECT_EQ(glb->stats.positions, 2670);      // on 2,670 positions
+  EXPECT_EQ(glb->stats.file_vertices, 3 * kHomerTriangles);  // three to a triangle
+  EXPECT_EQ(glb->stats.positions, kHomerPositions);
 }
 
 TEST(Import, NonFiniteCoordinatesAreRefused) {
@@ -202,7 +228,7 @@ TEST(HostileFiles, DeeplyNestedGltfJsonIsRefusedBeforeParsing) {
 
 TEST(HostileFiles, GlbWhoseHeaderLiesAboutItsLengthIsRefused) {
   TempDir dir;
-  std::string glb = ReadFile(AiMesh("hunyuan3d2_female_white_mesh.glb"));
+  std::string glb = WhiteFigureGlb();
   ASSERT_GT(glb.size(), 20u);
   const uint32_t lie = 0x7fffffff;
   std::memcpy(glb.data() + 8, &lie, 4);
@@ -211,7 +237,7 @@ TEST(HostileFiles, GlbWhoseHeaderLiesAboutItsLengthIsRefused) {
   EXPECT_EQ(m.error().code, Errc::kUnreadable);
   EXPECT_NE(m.error().message.find("header says"), std::string::npos) << m.error().message;
   // a JSON chunk that claims to run past the end of the file
-  glb = ReadFile(AiMesh("hunyuan3d2_female_white_mesh.glb"));
+  glb = WhiteFigureGlb();
   std::memcpy(glb.data() + 12, &lie, 4);
   m = ImportText(dir, "chunk.glb", glb, MeshFormat::kGlb);
   ASSERT_FALSE(m);

@@ -1,5 +1,6 @@
-// Repair to a printable solid on real inputs: the AI generators' outputs in
-// ../shared/data/meshes/ai and broken meshes from CGAL's own data set (Debian libcgal-demo).
+// Repair to a printable solid on real inputs: TripoSR's output in tests/data, figures written
+// as generators write them (tests/support/sample_files.hpp) and broken meshes from CGAL's own
+// data set (Debian libcgal-demo).
 // Every output is checked twice: with CGAL's exact predicates (CheckSolid) and with a plain
 // edge count written here (every directed edge once, its reverse once; positive volume).
 #include "keepsake/mesh/repair.hpp"
@@ -8,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -24,10 +26,23 @@ namespace keepsake::mesh {
 namespace {
 
 namespace fs = std::filesystem;
-using keepsake::testing::AiMesh;
+using keepsake::testing::AssimpModel;
 using keepsake::testing::CgalData;
+using keepsake::testing::ReadFile;
 using keepsake::testing::RunCommand;
 using keepsake::testing::TempDir;
+using keepsake::testing::TestData;
+using keepsake::testing::TexturedFigureGlb;
+using keepsake::testing::WhiteFigureGlb;
+using keepsake::testing::WriteBytes;
+
+// A fixture's bytes as a file of this process's own folder, kept for the process's life.
+std::string FixtureFile(const std::string& name, const std::string& bytes) {
+  static TempDir dir;
+  const fs::path path = dir.path() / name;
+  if (!fs::exists(path)) WriteBytes(path, bytes);
+  return path.string();
+}
 
 // Independent of CGAL: closed and consistently oriented means every directed edge (a, b)
 // appears exactly once and (b, a) exactly once.
@@ -48,7 +63,7 @@ void ExpectWatertight(const MeshData& mesh) {
 
 struct Case {
   std::string name;
-  std::string path;
+  std::function<std::string()> path;
   MeshFormat format;
   bool expect_rebuild;
 };
@@ -59,7 +74,7 @@ class RepairCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RepairCase, ComesOutAPrintableSolidAtTheOrderedHeight) {
   const Case& c = GetParam();
-  const fs::path path(c.path);
+  const fs::path path(c.path());
   auto imported = ImportMesh(path.parent_path().string(), path.string(), c.format, {});
   ASSERT_TRUE(imported) << imported.error().message;
   RepairOptions options;
@@ -88,28 +103,34 @@ TEST_P(RepairCase, ComesOutAPrintableSolidAtTheOrderedHeight) {
 INSTANTIATE_TEST_SUITE_P(
     AiGenerators, RepairCase,
     ::testing::Values(
-        Case{"TrellisGlb", AiMesh("trellis_character_tpose.glb"), MeshFormat::kGlb, false},
-        Case{"Hunyuan3dGlb", AiMesh("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, false},
-        Case{"Sf3dChairGlb", AiMesh("sf3d_chair/mesh.glb"), MeshFormat::kGlb, false},
-        // 47 self-intersecting pairs in the file itself: rebuilt, so no part is cut away
-        Case{"Sf3dCatObj", AiMesh("sf3d_cat/mesh.obj"), MeshFormat::kObj, true},
         // 70 boundary loops, 68 of them hairline cracks, 7 floating parts
-        Case{"TripoSrChairObj", AiMesh("triposr_chair/mesh.obj"), MeshFormat::kObj, false}),
+        Case{"TripoSrChairObj", [] { return TestData("meshes/triposr_chair/mesh.obj"); },
+             MeshFormat::kObj, false},
+        // every triangle's vertices split, as at UV seams; welded back into a closed figure
+        Case{"TexturedFigureGlb", [] { return FixtureFile("figure.glb", TexturedFigureGlb()); },
+             MeshFormat::kGlb, false},
+        Case{"WhiteFigureGlb", [] { return FixtureFile("white.glb", WhiteFigureGlb()); },
+             MeshFormat::kGlb, false},
+        // another writer's GLB (Debian assimp-testmodels): a box split at every face
+        Case{"BoxTexturedGlb",
+             [] { return AssimpModel("glTF2/BoxTextured-glTF-Binary/BoxTextured.glb"); },
+             MeshFormat::kGlb, false}),
     [](const auto& test) { return test.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(
     CgalBrokenMeshes, RepairCase,
     ::testing::Values(
-        Case{"Holes", CgalData("meshes/holes.off"), MeshFormat::kOff, false},
-        Case{"DoubleTorusThreeHoles", CgalData("meshes/double-torus-3-holes.off"), MeshFormat::kOff,
-             false},
-        Case{"MechHolesShark", CgalData("meshes/mech-holes-shark.off"), MeshFormat::kOff, false},
+        Case{"Holes", [] { return CgalData("meshes/holes.off"); }, MeshFormat::kOff, false},
+        Case{"DoubleTorusThreeHoles", [] { return CgalData("meshes/double-torus-3-holes.off"); },
+             MeshFormat::kOff, false},
+        Case{"MechHolesShark", [] { return CgalData("meshes/mech-holes-shark.off"); },
+             MeshFormat::kOff, false},
         // its holes are filled, but 173 of the 1,163 crossings are its own: the closed
         // surface is rebuilt (wrapping the raw soup made a thin double shell through the holes)
-        Case{"ElephantWithHoles", CgalData("meshes/elephant-with-holes.off"), MeshFormat::kOff,
-             true},
+        Case{"ElephantWithHoles", [] { return CgalData("meshes/elephant-with-holes.off"); },
+             MeshFormat::kOff, true},
         // a self-intersecting figure: its own crossings are rebuilt, never cut away
-        Case{"Man", CgalData("meshes/man.off"), MeshFormat::kOff, true}),
+        Case{"Man", [] { return CgalData("meshes/man.off"); }, MeshFormat::kOff, true}),
     [](const auto& test) { return test.param.name; });
 
 // CGAL's cylinder_locally_refined.off: filling its holes makes 8 crossing pairs, all involving
@@ -141,8 +162,8 @@ TEST(Repair, FlatOrEmptyInputIsRefused) {
 }
 
 TEST(Colour, VertexColoursCarryOverToTheRepairedSurface) {
-  auto chair =
-      ImportMesh(AiMesh("triposr_chair"), AiMesh("triposr_chair/mesh.obj"), MeshFormat::kObj, {});
+  auto chair = ImportMesh(TestData("meshes/triposr_chair"),
+                          TestData("meshes/triposr_chair/mesh.obj"), MeshFormat::kObj, {});
   ASSERT_TRUE(chair);
   auto repaired = RepairToSolid(chair->mesh, {});
   ASSERT_TRUE(repaired);
@@ -169,47 +190,63 @@ TEST(Colour, VertexColoursCarryOverToTheRepairedSurface) {
   EXPECT_NEAR(mean(back->mesh)[0], after[0], 1.0);
 }
 
-// SF3D's cat: OBJ + MTL with "Kd 0.4" beside "map_Kd material_0.jpeg". The colours must be the
-// texture's own, not 40 % of them.
+// SF3D writes OBJ + MTL with "Kd 0.4" beside "map_Kd material_0.jpeg" (seen in its outputs).
+// The colours must be the texture's own, not 40 % of them. The same shape of file here: CGAL's
+// homer with a JPEG portrait projected on it.
 TEST(Colour, TextureIsSampledWithoutTheDiffuseFactorTrap) {
-  auto cat = ImportMesh(AiMesh("sf3d_cat"), AiMesh("sf3d_cat/mesh.obj"), MeshFormat::kObj, {});
-  ASSERT_TRUE(cat) << cat.error().message;
-  ASSERT_TRUE(cat->stats.has_texture_colors);
-  ASSERT_EQ(cat->mesh.colors.size(), cat->mesh.positions.size());
+  TempDir dir;
+  keepsake::testing::FixtureMesh homer = keepsake::testing::ReadOff(CgalData("meshes/homer.off"));
+  keepsake::testing::ProjectFrontUvs(homer);
+  const std::string picture = TestData("images/lowres_portrait_exif_prompt_512x768.jpg");
+  const fs::path obj =
+      keepsake::testing::WriteTexturedObj(homer, dir.path(), picture, "material_0.jpeg", 0.4);
+  auto figure = ImportMesh(dir.path().string(), obj.string(), MeshFormat::kObj, {});
+  ASSERT_TRUE(figure) << figure.error().message;
+  ASSERT_TRUE(figure->stats.has_texture_colors);
+  ASSERT_EQ(figure->mesh.colors.size(), figure->mesh.positions.size());
   double sampled = 0;
-  for (const auto& c : cat->mesh.colors) sampled += (c[0] + c[1] + c[2]) / 3.0;
-  sampled /= static_cast<double>(cat->mesh.colors.size());
-  const cv::Mat texture = cv::imread(AiMesh("sf3d_cat/material_0.jpeg"), cv::IMREAD_COLOR);
+  for (const auto& c : figure->mesh.colors) sampled += (c[0] + c[1] + c[2]) / 3.0;
+  sampled /= static_cast<double>(figure->mesh.colors.size());
+  // the mean of the picture where the figure's front covers it, sampled the same way here
+  const cv::Mat texture = cv::imread(picture, cv::IMREAD_COLOR);
   ASSERT_FALSE(texture.empty());
-  // the atlas is mostly black padding: compare with the mean of its painted texels (about 152)
-  std::vector<cv::Mat> channels;
-  cv::split(texture, channels);
-  const cv::Mat painted = (channels[0] > 10) | (channels[1] > 10) | (channels[2] > 10);
-  const cv::Scalar mean = cv::mean(texture, painted);
-  const double texture_mean = (mean[0] + mean[1] + mean[2]) / 3;
-  // the UVs do not cover the atlas evenly, so allow a margin; 40 % would be far below it
-  EXPECT_GT(sampled, 0.75 * texture_mean);
-  EXPECT_LT(sampled, 1.25 * texture_mean);
+  double expected = 0;
+  for (const auto& uv : homer.uvs) {
+    const int x =
+        std::clamp(static_cast<int>(uv[0] * static_cast<float>(texture.cols)), 0, texture.cols - 1);
+    const int y =
+        std::clamp(static_cast<int>(uv[1] * static_cast<float>(texture.rows)), 0, texture.rows - 1);
+    const cv::Vec3b bgr = texture.at<cv::Vec3b>(y, x);
+    expected += (bgr[0] + bgr[1] + bgr[2]) / 3.0;
+  }
+  expected /= static_cast<double>(homer.uvs.size());
+  // welding averages a little; 40 % of the colour would be far below this
+  EXPECT_NEAR(sampled, expected, 0.1 * expected);
 }
 
 TEST(Colour, EmbeddedGlbTextureGivesColours) {
-  auto trellis =
-      ImportMesh(AiMesh(""), AiMesh("trellis_character_tpose.glb"), MeshFormat::kGlb, {});
-  ASSERT_TRUE(trellis);
-  EXPECT_TRUE(trellis->stats.has_texture_colors);
-  std::set<std::array<uint8_t, 3>> distinct(trellis->mesh.colors.begin(),
-                                            trellis->mesh.colors.end());
+  TempDir dir;
+  const std::string path = WriteBytes(dir.path() / "figure.glb", TexturedFigureGlb());
+  auto figure = ImportMesh(dir.path().string(), path, MeshFormat::kGlb, {});
+  ASSERT_TRUE(figure);
+  EXPECT_TRUE(figure->stats.has_texture_colors);
+  std::set<std::array<uint8_t, 3>> distinct(figure->mesh.colors.begin(), figure->mesh.colors.end());
   EXPECT_GT(distinct.size(), 100u);  // a painted figure, not one flat colour
-  auto white =
-      ImportMesh(AiMesh(""), AiMesh("hunyuan3d2_female_white_mesh.glb"), MeshFormat::kGlb, {});
+  // another writer's GLB with its texture embedded as a PNG
+  const std::string box = AssimpModel("glTF2/BoxTextured-glTF-Binary/BoxTextured.glb");
+  auto boxed = ImportMesh(fs::path(box).parent_path().string(), box, MeshFormat::kGlb, {});
+  ASSERT_TRUE(boxed) << boxed.error().message;
+  EXPECT_TRUE(boxed->stats.has_texture_colors);
+  const std::string white_path = WriteBytes(dir.path() / "white.glb", WhiteFigureGlb());
+  auto white = ImportMesh(dir.path().string(), white_path, MeshFormat::kGlb, {});
   ASSERT_TRUE(white);
   EXPECT_TRUE(white->mesh.colors.empty());  // the white mesh has no colour to carry
 }
 
 // 3MF (core + materials extension): millimetres, and the colours as a colour group.
 TEST(Export, ThreeMfHoldsMillimetresAndColours) {
-  auto chair =
-      ImportMesh(AiMesh("triposr_chair"), AiMesh("triposr_chair/mesh.obj"), MeshFormat::kObj, {});
+  auto chair = ImportMesh(TestData("meshes/triposr_chair"),
+                          TestData("meshes/triposr_chair/mesh.obj"), MeshFormat::kObj, {});
   ASSERT_TRUE(chair);
   auto repaired = RepairToSolid(chair->mesh, {});
   ASSERT_TRUE(repaired);
@@ -235,8 +272,8 @@ TEST(Export, ThreeMfHoldsMillimetresAndColours) {
 
 TEST(Export, BinaryStlReadsBackWithTheSameTriangles) {
   TempDir dir;
-  auto imported =
-      ImportMesh(AiMesh(""), AiMesh("trellis_character_tpose.glb"), MeshFormat::kGlb, {});
+  const std::string glb = WriteBytes(dir.path() / "figure.glb", TexturedFigureGlb());
+  auto imported = ImportMesh(dir.path().string(), glb, MeshFormat::kGlb, {});
   ASSERT_TRUE(imported);
   auto repaired = RepairToSolid(imported->mesh, {});
   ASSERT_TRUE(repaired);
@@ -252,25 +289,32 @@ TEST(Export, BinaryStlReadsBackWithTheSameTriangles) {
   EXPECT_TRUE(CheckSolid(back->mesh).Ok());
 }
 
-// SOURCES.md measured the thin share with one inward ray per face, each model scaled so that
-// its longest side is 100 mm: TRELLIS 13.0 % under 0.8 mm and 10.8 % under 0.5 mm; Hunyuan3D
-// 1.1 % and 0.1 %. Our measurement must agree with that independent one.
-TEST(WallThickness, AgreesWithTheSourcesMeasurement) {
-  struct Expect {
-    std::string file;
-    MeshFormat format;
-    double under_08, under_05;
-  };
-  for (const Expect& e :
-       {Expect{"trellis_character_tpose.glb", MeshFormat::kGlb, 0.130, 0.108},
-        Expect{"hunyuan3d2_female_white_mesh.glb", MeshFormat::kGlb, 0.011, 0.001}}) {
-    auto imported = ImportMesh(AiMesh(""), AiMesh(e.file), e.format, {});
-    ASSERT_TRUE(imported);
-    MeshData mesh = imported->mesh;
-    ScaleToHeight(mesh, 100.0);  // for both, the height is the longest side
-    EXPECT_NEAR(MeasureWallThickness(mesh, 0.8).ShareBelow(), e.under_08, 0.015) << e.file;
-    EXPECT_NEAR(MeasureWallThickness(mesh, 0.5).ShareBelow(), e.under_05, 0.015) << e.file;
-  }
+// A plate 20 x 20 x 0.6 mm: its two large faces (800 mm2) are 0.6 mm thick, its rim (48 mm2)
+// 20 mm across. One inward ray per face must find exactly that.
+TEST(WallThickness, APlateIsThinAcrossItsFacesOnly) {
+  MeshData plate;
+  plate.positions = {{0, 0, 0},   {20, 0, 0},   {20, 20, 0},   {0, 20, 0},
+                     {0, 0, 0.6}, {20, 0, 0.6}, {20, 20, 0.6}, {0, 20, 0.6}};
+  plate.triangles = {{0, 2, 1}, {0, 3, 2}, {4, 5, 6}, {4, 6, 7}, {0, 1, 5}, {0, 5, 4},
+                     {1, 2, 6}, {1, 6, 5}, {2, 3, 7}, {2, 7, 6}, {3, 0, 4}, {3, 4, 7}};
+  ASSERT_TRUE(CheckSolid(plate).Ok());
+  const WallThickness walls = MeasureWallThickness(plate, 0.8);
+  EXPECT_NEAR(walls.area_mm2, 848.0, 1e-9);
+  EXPECT_NEAR(walls.ShareBelow(), 800.0 / 848.0, 1e-9);
+  EXPECT_NEAR(walls.p50_mm, 0.6, 1e-6);  // measured in float
+  EXPECT_EQ(MeasureWallThickness(plate, 0.5).ShareBelow(), 0.0);
+}
+
+// The relief fixture has 5 % of homer's depth: at 100 mm tall, at most 1.7 mm deep.
+TEST(WallThickness, APressedFigureIsMostlyThin) {
+  TempDir dir;
+  const std::string glb = WriteBytes(dir.path() / "relief.glb", keepsake::testing::ThinReliefGlb());
+  auto imported = ImportMesh(dir.path().string(), glb, MeshFormat::kGlb, {});
+  ASSERT_TRUE(imported);
+  MeshData mesh = imported->mesh;
+  ScaleToHeight(mesh, 100.0);
+  EXPECT_GT(MeasureWallThickness(mesh, 0.8).ShareBelow(), 0.5);
+  EXPECT_LT(MeasureWallThickness(mesh, 0.1).ShareBelow(), 0.2);  // only the rims come near 0
 }
 
 TEST(WallThickness, ACubeIsAsThickAsItIsWide) {

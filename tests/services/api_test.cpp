@@ -45,9 +45,7 @@ class ApiTest : public ::testing::Test {
     return json::parse(res->body);
   }
   static std::string MeshAsset() {
-    static std::string id =
-        UploadAsset(*server_, server_->Token("channel"),
-                    ReadFile(SharedDataDir() + "/meshes/ai/trellis_character_tpose.glb"));
+    static std::string id = UploadAsset(*server_, server_->Token("channel"), TexturedFigureGlb());
     return id;
   }
   static int64_t CountOrders(const std::string& channel_ref) {
@@ -161,7 +159,7 @@ TEST_F(ApiTest, UploadDecidesTypeByContent) {
   const std::string token = server_->Token("channel");
   auto res = server_->Client()->Post(
       "/api/v1/assets", Bearer(token),
-      ReadFile(SharedDataDir() + "/images/cutout_corgi_pixelart_rgba_1024.png"), "text/plain");
+      ReadFile(TestData("images/cutout_corgi_pixelart_rgba_1024.png")), "text/plain");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 201) << res->body;
   json asset = json::parse(res->body);
@@ -170,10 +168,10 @@ TEST_F(ApiTest, UploadDecidesTypeByContent) {
   EXPECT_EQ(asset["sha256"], "911de0a83444d2b491a2cde290e610b879ba243d5449ccdd3595676f3bf4e991");
   EXPECT_EQ(asset["bytes"], 445215);
   // curl --data-binary sends application/x-www-form-urlencoded; the upload must not care
-  auto form_typed = server_->Client()->Post(
-      "/api/v1/assets", Bearer(token),
-      ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"),
-      "application/x-www-form-urlencoded");
+  auto form_typed =
+      server_->Client()->Post("/api/v1/assets", Bearer(token),
+                              ReadFile(TestData("images/lowres_portrait_exif_prompt_512x768.jpg")),
+                              "application/x-www-form-urlencoded");
   ASSERT_TRUE(form_typed);
   EXPECT_EQ(form_typed->status, 201) << form_typed->body;
   auto garbage = server_->Client()->Post("/api/v1/assets", Bearer(token), "#!/bin/sh\nrm -rf /\n",
@@ -452,7 +450,7 @@ TEST_F(ApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
 TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
   const std::string sharp =
       UploadAsset(*server_, server_->Token("channel"),
-                  ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png"));
+                  ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png")));
   json order = CreateOrder(OrderBody("api-magnet", "magnet-rect", sharp), "key-magnet");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
   auto state = [&](const std::string& id) {
@@ -472,7 +470,7 @@ TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
 
   const std::string small =
       UploadAsset(*server_, server_->Token("channel"),
-                  ReadFile(SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"));
+                  ReadFile(TestData("images/lowres_portrait_exif_prompt_512x768.jpg")));
   json refused = CreateOrder(OrderBody("api-postcard-small", "postcard-cn", small), "key-small");
   const std::string small_item = std::to_string(refused["items"][0]["id"].get<int64_t>());
   ASSERT_TRUE(WaitFor([&] { return state(small_item) == "awaiting_customer"; }, 30000));
@@ -524,7 +522,7 @@ TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
 TEST_F(ApiTest, PostcardGreetingTravelsFromTheOrderToTheCardsBack) {
   const std::string picture =
       UploadAsset(*server_, server_->Token("channel"),
-                  ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png"));
+                  ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png")));
   json magnet = OrderBody("api-magnet-text", "magnet-rect", picture);
   magnet["items"][0]["text"] = "生日快乐";
   auto refused = Post("/api/v1/orders", "channel", magnet, {{"Idempotency-Key", "key-mt"}});

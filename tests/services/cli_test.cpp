@@ -115,10 +115,9 @@ Prepared RunPreparation(std::vector<std::string> args, const std::filesystem::pa
 TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   TempDir dir;
   const auto out = dir.path() / "out";
-  const Prepared p =
-      RunPreparation({"mesh", "prepare", SharedDataDir() + "/meshes/ai/triposr_chair/mesh.obj",
-                      "--height-mm", "60", "--colour"},
-                     out);
+  const Prepared p = RunPreparation({"mesh", "prepare", TestData("meshes/triposr_chair/mesh.obj"),
+                                     "--height-mm", "60", "--colour"},
+                                    out);
   ASSERT_EQ(p.code, 0) << p.output;
   const auto& report = p.report;
   EXPECT_TRUE(report["printable"].get<bool>());
@@ -134,14 +133,14 @@ TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   EXPECT_EQ(stl_bytes, 84 + 50 * report["repair"]["output_triangles"].get<uint64_t>());
 }
 
-// Thickening (an engineer's tuning) rebuilds every wall thicker: the TRELLIS character's thin
-// skirt and fingers (13 % of its surface under 0.8 mm) mostly reach the 1 mm minimum.
+// Thickening (an engineer's tuning) rebuilds every wall thicker: a relief about 0.7 mm deep
+// (most of its surface under the minimum) mostly reaches the 1 mm minimum.
 TEST(Cli, MeshPrepareThickensTheWalls) {
   TempDir dir;
-  const std::string trellis = SharedDataDir() + "/meshes/ai/trellis_character_tpose.glb";
-  const Prepared as_is = RunPreparation({"mesh", "prepare", trellis}, dir.path() / "as_is");
+  const std::string relief = WriteBytes(dir.path() / "relief.glb", ThinReliefGlb());
+  const Prepared as_is = RunPreparation({"mesh", "prepare", relief}, dir.path() / "as_is");
   const Prepared thick =
-      RunPreparation({"mesh", "prepare", trellis, "--thicken-mm", "1"}, dir.path() / "thick");
+      RunPreparation({"mesh", "prepare", relief, "--thicken-mm", "1"}, dir.path() / "thick");
   ASSERT_EQ(as_is.code, 0) << as_is.output;
   ASSERT_EQ(thick.code, 0) << thick.output;
   EXPECT_TRUE(thick.report["repair"]["rebuilt_volumetrically"].get<bool>());
@@ -184,7 +183,7 @@ TEST(Cli, PrintRenderWritesThePrintFilesOrRefusesInOneLine) {
   TempDir dir;
   const Prepared keychain =
       RunPreparation({"print", "render", "--product", "keychain-acrylic", "--size-mm", "50",
-                      "--image", SharedDataDir() + "/images/cutout_corgi_pixelart_rgba_1024.png"},
+                      "--image", TestData("images/cutout_corgi_pixelart_rgba_1024.png")},
                      dir.path() / "keychain");
   ASSERT_EQ(keychain.code, 0) << keychain.output;
   EXPECT_TRUE(keychain.report["printable"].get<bool>());
@@ -195,7 +194,7 @@ TEST(Cli, PrintRenderWritesThePrintFilesOrRefusesInOneLine) {
   }
   const Prepared small =
       RunPreparation({"print", "render", "--product", "postcard-cn", "--image",
-                      SharedDataDir() + "/images/lowres_portrait_exif_prompt_512x768.jpg"},
+                      TestData("images/lowres_portrait_exif_prompt_512x768.jpg")},
                      dir.path() / "small");
   EXPECT_EQ(small.code, 2);
   EXPECT_FALSE(small.report["printable"].get<bool>());

@@ -102,11 +102,9 @@ TEST(Durability, SigkillDuringMixedLoadLosesNothingAcknowledged) {
   const int rounds = soak != nullptr ? std::atoi(soak) : 4;
   const std::string channel = server.Token("channel"), modeler = server.Token("modeler"),
                     logistics = server.Token("logistics");
-  const std::string picture =
-      ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png");
+  const std::string picture = ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png"));
   const std::string magnet_picture = UploadAsset(server, channel, picture);
-  const std::string mesh =
-      UploadAsset(server, channel, ReadFile(AiMesh("trellis_character_tpose.glb")));
+  const std::string mesh = UploadAsset(server, channel, TexturedFigureGlb());
   // figures waiting for the engineer from the start (a figure takes longer than a round)
   for (int i = 0; i < 2; ++i) {
     const std::string ref = "figure-" + std::to_string(i);
@@ -597,8 +595,7 @@ TEST(Durability, AFullDiskIsA507ThatLosesNothing) {
   server.Start();
   const std::string channel = server.Token("channel");
   const std::string cs = server.Token("cs");  // a token is a write too: made while there is room
-  const std::string picture =
-      ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png");
+  const std::string picture = ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png"));
   std::vector<std::string> assets;
   std::string refused;
   for (int i = 0; i < 60 && refused.empty(); ++i) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "test_support.hpp"
 
@@ -13,7 +14,7 @@ namespace fs = std::filesystem;
 
 struct Input {
   std::string name;
-  std::string path;  // relative to ../shared/data/meshes/ai, or absolute
+  std::function<std::string(const fs::path& dir)> file;  // the input's path, made in `dir`
 };
 
 void PrintTo(const Input& i, std::ostream* os) { *os << i.name; }
@@ -26,8 +27,7 @@ TEST_P(PrusaSlicerCheck, PreparedStlIsManifoldWithoutOpenEdges) {
   }
   TempDir dir;
   const Input& in = GetParam();
-  const std::string source =
-      in.path.front() == '/' ? in.path : SharedDataDir() + "/meshes/ai/" + in.path;
+  const std::string source = in.file(dir.path());
   int code = -1;
   RunCommand({KeepsakeBinary(), "mesh", "prepare", source, "--height-mm", "80", "--out",
               (dir.path() / "out").string()},
@@ -50,12 +50,20 @@ TEST_P(PrusaSlicerCheck, PreparedStlIsManifoldWithoutOpenEdges) {
   EXPECT_NE(info_3mf.find("size_z = 80.0"), std::string::npos) << info_3mf;
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, PrusaSlicerCheck,
-                         ::testing::Values(Input{"Trellis", "trellis_character_tpose.glb"},
-                                           Input{"TripoSrChair", "triposr_chair/mesh.obj"},
-                                           Input{"Sf3dCat", "sf3d_cat/mesh.obj"},
-                                           Input{"Hunyuan3d", "hunyuan3d2_female_white_mesh.glb"}),
-                         [](const auto& test) { return test.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Samples, PrusaSlicerCheck,
+    ::testing::Values(
+        Input{"TexturedFigureGlb",
+              [](const fs::path& dir) {
+                return WriteBytes(dir / "figure.glb", TexturedFigureGlb());
+              }},
+        Input{"TripoSrChair",
+              [](const fs::path&) { return TestData("meshes/triposr_chair/mesh.obj"); }},
+        // its own crossings: the repaired surface must still be clean
+        Input{"CgalMan", [](const fs::path&) { return CgalData("meshes/man.off"); }},
+        Input{"WhiteFigureGlb",
+              [](const fs::path& dir) { return WriteBytes(dir / "white.glb", WhiteFigureGlb()); }}),
+    [](const auto& test) { return test.param.name; });
 
 }  // namespace
 }  // namespace keepsake::testing

@@ -56,8 +56,9 @@ upload() {
   curl -s -X POST -H "Authorization: Bearer $channel" --data-binary "@$1" "$base/api/v1/assets" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
 }
-meshes=("$(upload ../shared/data/meshes/ai/hunyuan3d2_female_white_mesh.glb)"
-        "$(upload ../shared/data/meshes/ai/trellis_character_tpose.glb)")
+tar -xzf /usr/share/doc/libcgal-dev/data.tar.gz -C "$data" data/meshes/armadillo.off
+meshes=("$(upload tests/data/meshes/triposr_chair/mesh.obj)"
+        "$(upload "$data/data/meshes/armadillo.off")")
 (
   i=0
   while true; do

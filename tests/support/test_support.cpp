@@ -28,22 +28,6 @@ namespace fs = std::filesystem;
 
 std::string KeepsakeBinary() { return KEEPSAKE_BINARY; }
 std::string SourceDir() { return KEEPSAKE_SOURCE_DIR; }
-std::string SharedDataDir() { return KEEPSAKE_SOURCE_DIR "/../shared/data"; }
-std::string AiMesh(const std::string& name) { return SharedDataDir() + "/meshes/ai/" + name; }
-
-std::string CgalData(const std::string& member) {
-  static TempDir dir;
-  const std::string path = "data/" + member;
-  if (!fs::exists(dir.path() / path)) {
-    int code = -1;
-    RunCommand({"/bin/tar", "-xzf", "/usr/share/doc/libcgal-dev/data.tar.gz", "-C",
-                dir.path().string(), path},
-               &code);
-    EXPECT_EQ(code, 0) << "libcgal-demo's data.tar.gz is needed (scripts/install-deps.sh)";
-  }
-  return (dir.path() / path).string();
-}
-
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -279,9 +263,8 @@ nlohmann::json OrderBody(const std::string& channel_ref, const std::string& prod
 
 ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref) {
   ProducedOrder out;
-  out.photo =
-      UploadAsset(server, server.Token("channel"),
-                  ReadFile(SharedDataDir() + "/images/portrait_anime_fennec_girl_1024.png"));
+  out.photo = UploadAsset(server, server.Token("channel"),
+                          ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png")));
   auto created = server.Client()->Post(
       "/api/v1/orders",
       {{"Authorization", "Bearer " + server.Token("channel")}, {"Idempotency-Key", ref}},
@@ -322,11 +305,10 @@ std::string HmacSha256Hex(const std::string& key, const std::string& data) {
   return hex;
 }
 
-std::string PlaceOrderWithFile(ServerProcess& server, const std::string& shared_file,
+std::string PlaceOrderWithFile(ServerProcess& server, const std::string& test_file,
                                const std::string& product, const std::string& ref) {
   const std::string token = server.Token("channel");
-  const std::string asset =
-      UploadAsset(server, token, ReadFile(SharedDataDir() + "/" + shared_file));
+  const std::string asset = UploadAsset(server, token, ReadFile(TestData(test_file)));
   auto res = server.Client()->Post(
       "/api/v1/orders", {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "key-" + ref}},
       OrderBody(ref, product, asset).dump(), "application/json");

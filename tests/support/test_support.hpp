@@ -13,18 +13,14 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "sample_files.hpp"
+
 namespace keepsake::testing {
 
 // Paths given by CMake.
 std::string KeepsakeBinary();
 std::string SourceDir();
-std::string SharedDataDir();                  // ../shared/data beside the repository
-std::string AiMesh(const std::string& name);  // a file of ../shared/data/meshes/ai
 std::string ReadFile(const std::filesystem::path& path);
-// A file of CGAL's data set (Debian libcgal-demo ships it as a tarball), e.g. "meshes/man.off":
-// only that member is unpacked, into a folder removed when the process exits (the set is 29 MB
-// and CTest runs each test in its own process).
-std::string CgalData(const std::string& member);
 
 class TempDir {
  public:
@@ -95,7 +91,7 @@ nlohmann::json OrderBody(const std::string& channel_ref, const std::string& prod
                          const std::string& asset,
                          nlohmann::json options = nlohmann::json::object());
 
-// Uploads a file of ../shared/data (e.g. "images/x.jpg") as the channel and places a one-item
+// Uploads a file of tests/data (e.g. "images/x.jpg") as the channel and places a one-item
 // order for `product` under channel_ref `ref`; returns the item id. Fails the test otherwise.
 // A magnet order whose picture (the fennec girl, sharp enough) passes its checks, taken through
 // production by the production role: the order is ready to pack. Throws on any failure.
@@ -109,7 +105,7 @@ ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref);
 // HMAC-SHA256 as lowercase hex, computed here with OpenSSL to check the server's signatures.
 std::string HmacSha256Hex(const std::string& key, const std::string& data);
 
-std::string PlaceOrderWithFile(ServerProcess& server, const std::string& shared_file,
+std::string PlaceOrderWithFile(ServerProcess& server, const std::string& test_file,
                                const std::string& product, const std::string& ref);
 // GET /api/v1/items/{item}/jobs and GET /api/v1/items/{item} as `role`.
 nlohmann::json ItemJobs(ServerProcess& server, const std::string& item,
