@@ -114,3 +114,15 @@ put("fuzz_tracking_push", "aftership.json", json.dumps({
     "carrier": "manual", "tracking_number": "SF1234567890",
     "events": [{"id": "a1", "time": "2026-11-23T10:00:00Z", "tag": "InTransit"},
                {"id": "a2", "time": "2026-11-23T09:00:00Z", "tag": "Exception"}]}))
+
+# --- hostile bodies (docs/reliability.md): nested just past the depth limit, a phone number in
+# free text, control characters in a customer's name -------------------------------------------
+deep = "[" * 40 + "]" * 40
+for route in range(0, 40, 8):
+    put("fuzz_api", f"deep{route:02d}.json", bytes([route]) + ('{"extra":' + deep + '}').encode())
+put("fuzz_api", "phone_reason.json",
+    bytes([1]) + json.dumps({"reason": "王五 138 1234 5678", "note": "x"}, ensure_ascii=False).encode())
+put("fuzz_api", "control_name.json", bytes([0]) + json.dumps(
+    {"channel_ref": "c", "customer": {"name": "A\u202eB\nC\u0000", "phone": "1",
+     "address": {"province": "p", "city": "c", "detail": "d"}}, "items": []}).encode())
+put("fuzz_tracking_push", "deep.json", '{"carrier":"manual","events":' + deep + '}')

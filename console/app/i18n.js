@@ -147,6 +147,7 @@ export const zh = {
   'Last scan': '最后扫描',
   'Why': '原因',
   'labels in batch': '张面单，批次',
+  'left out': '未打印',
   'Language': '语言',
   'create a parcel': '创建包裹',
   'print labels': '打印面单',

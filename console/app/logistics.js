@@ -47,7 +47,10 @@ export async function packing(main) {
     if (!shipments.length) throw new Error(t('Select parcels to print.'));
     const { blob, response } = await postForBlob('/api/v1/labels', { shipments, size: '100x150', format });
     const batch = response.headers.get('X-Keepsake-Batch');
-    status.textContent = `${shipments.length} ${t('labels in batch')} ${batch}`;
+    // parcels whose label could not be made are left out of the file, each with its reason
+    const failed = JSON.parse(response.headers.get('X-Keepsake-Failed') || '[]');
+    status.textContent = `${shipments.length - failed.length} ${t('labels in batch')} ${batch}` +
+      failed.map((f) => ` · ${t('left out')} #${f.shipment}: ${f.reason}`).join('');
     if (format === 'pdf') printPdf(blob, output);
     else download(blob, `labels-${batch}.zpl`);
   });

@@ -291,6 +291,12 @@ CREATE INDEX orders_channel ON orders(channel, id);
       R"sql(
 ALTER TABLE jobs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 12: a token's life: an expiry (NULL: none), and whether the demo made it (the demo
+      // revokes only its own tokens, never one that a person named demo-something)
+      R"sql(
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

@@ -1,5 +1,6 @@
 #include "api_json.hpp"
 
+#include "edge_checks.hpp"
 #include "keepsake/services/masking.hpp"
 
 namespace keepsake::services::api_json {
@@ -121,6 +122,19 @@ orders::Result<std::string> RequiredString(const json& obj, const char* key,
   return obj[key].get<std::string>();
 }
 
+// A customer's name or address part goes on labels, slips and screens as it is: refused when
+// it holds what a printer or a terminal would act on instead of print.
+orders::Result<std::string> PrintableString(const json& obj, const char* key,
+                                            const std::string& path, bool required = true) {
+  auto value = RequiredString(obj, key, path, required);
+  if (!value) return value;
+  if (auto why = UnprintableCharacterIn(*value)) {
+    const std::string field = path.empty() ? key : path + "." + key;
+    return Fail(Errc::kInvalidArgument, field + " cannot be printed on a label: " + *why, field);
+  }
+  return value;
+}
+
 }  // namespace
 
 orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
@@ -134,9 +148,9 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
     return Fail(Errc::kInvalidArgument, "customer is required (an object)", "customer");
   }
   const json& c = body["customer"];
-  auto name = RequiredString(c, "name", "customer");
+  auto name = PrintableString(c, "name", "customer");
   if (!name) return tl::unexpected(name.error());
-  auto phone = RequiredString(c, "phone", "customer");
+  auto phone = PrintableString(c, "phone", "customer");
   if (!phone) return tl::unexpected(phone.error());
   order.customer.name = *name;
   order.customer.phone = *phone;
@@ -151,7 +165,7 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
   const char* names[] = {"province", "city", "district", "street", "detail"};
   for (int i = 0; i < 5; ++i) {
     const bool required = i == 0 || i == 1 || i == 4;
-    auto value = RequiredString(a, names[i], "customer.address", required);
+    auto value = PrintableString(a, names[i], "customer.address", required);
     if (!value) return tl::unexpected(value.error());
     *fields[i] = *value;
   }
@@ -189,6 +203,17 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
         return Fail(Errc::kInvalidArgument, path + ".text must be a string", path + ".text");
       }
       item.text = items[i]["text"].get<std::string>();
+      // a greeting may break lines (CR LF taken as LF); nothing else unprintable
+      for (size_t at = item.text.find("\r\n"); at != std::string::npos;
+           at = item.text.find("\r\n", at)) {
+        item.text.erase(at, 1);
+      }
+      std::string without_breaks = item.text;
+      std::erase(without_breaks, '\n');
+      if (auto why = UnprintableCharacterIn(without_breaks)) {
+        return Fail(Errc::kInvalidArgument, path + ".text cannot be printed: " + *why,
+                    path + ".text");
+      }
     }
     order.items.push_back(std::move(item));
   }

@@ -24,6 +24,7 @@
 
 #include "api_json.hpp"
 #include "api_server_impl.hpp"
+#include "edge_checks.hpp"
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/mesh/format.hpp"
@@ -46,6 +47,7 @@ thread_local RequestState tl_request;
 
 namespace {
 constexpr size_t kMaxHeaderFields = 100;
+constexpr int64_t kMaxId = 999'999'999'999'999'999;  // 18 digits, as the route patterns allow
 constexpr int kListenBacklog = 1024;
 }  // namespace
 
@@ -286,7 +288,8 @@ std::vector<RouteInfo> ApiRoutes() {
 httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& req,
                                                         httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
-  tl_request = RequestState{NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-"};
+  tl_request = RequestState{
+      NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {}, ClientAddress(req)};
   if (reaper) reaper->RequestStarted(req.remote_addr, req.remote_port);
   res.set_header("X-Request-Id", tl_request.request_id);
   res.set_header("X-Content-Type-Options", "nosniff");
@@ -340,44 +343,115 @@ httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& 
     return refuse(ApiErrc::kPayloadTooLarge, "the body is " + value + " bytes; the limit here is " +
                                                  std::to_string(limit) + " bytes");
   }
+  if (length == 0) return HR::Unhandled;
+  // Who sends a body is known before a byte of it is read: a caller without a valid token
+  // for the route costs us a head, never an upload.
+  const Route* route = MatchRoute(req);
+  if (route == nullptr) return refuse(ApiErrc::kNoRoute, "no such endpoint; see docs/api.md");
+  tl_request.route = route->path;
+  if (!route->roles.empty()) {
+    auto actor = Authenticate(*route, req, res);
+    if (!actor) {
+      res.set_header("Connection", "close");
+      return HR::Handled;
+    }
+    tl_request.actor = std::move(actor);
+  }
+  if (reaper) reaper->BodyStarted(req.remote_addr, req.remote_port, length);
   return HR::Unhandled;
 }
 
-void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
-                               httplib::Response& res) {
-  tl_request.route = route.path;
-  Context ctx{orders::Actor{"anonymous", Role::kSystem}, req.remote_addr};
-  if (route.roles.empty()) return Handle(route, ctx, req, res);
+const ApiServer::Impl::Route* ApiServer::Impl::MatchRoute(const httplib::Request& req) {
+  static const std::vector<std::regex> patterns = [] {
+    std::vector<std::regex> out;
+    for (const Route& r : Routes()) out.emplace_back(r.regex);
+    return out;
+  }();
+  const auto& routes = Routes();
+  for (size_t i = 0; i < routes.size(); ++i) {
+    if (req.method == routes[i].method && std::regex_match(req.path, patterns[i])) {
+      return &routes[i];
+    }
+  }
+  return nullptr;
+}
 
+std::string ApiServer::Impl::ClientAddress(const httplib::Request& req) const {
+  const auto trusted = [&](const std::string& address) {
+    return std::find(config.trusted_proxies.begin(), config.trusted_proxies.end(), address) !=
+           config.trusted_proxies.end();
+  };
+  if (!trusted(req.remote_addr) || !req.has_header("X-Forwarded-For")) return req.remote_addr;
+  // "client, proxy1, proxy2": the right-most entry a trusted proxy did not add is the client
+  std::string list = req.get_header_value("X-Forwarded-For");
+  std::string client = req.remote_addr;
+  while (!list.empty()) {
+    const size_t comma = list.rfind(',');
+    std::string entry = list.substr(comma == std::string::npos ? 0 : comma + 1);
+    list.resize(comma == std::string::npos ? 0 : comma);
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    if (entry.empty() || entry.size() > 45 ||
+        entry.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos) {
+      break;  // not an address: stop at the last one we could believe
+    }
+    client = entry;
+    if (!trusted(entry)) break;
+  }
+  return client;
+}
+
+std::optional<orders::Actor> ApiServer::Impl::Authenticate(const Route& route,
+                                                           const httplib::Request& req,
+                                                           httplib::Response& res) {
   const std::string header = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
   if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) {
-    return ReplyProblem(req, res,
-                        ToProblem(ApiErrc::kUnauthenticated,
-                                  "send 'Authorization: Bearer <token>'; create a token with "
-                                  "'keepsake token create'"));
+    ReplyProblem(req, res,
+                 ToProblem(ApiErrc::kUnauthenticated,
+                           "send 'Authorization: Bearer <token>'; create a token with "
+                           "'keepsake token create'"));
+    return std::nullopt;
   }
-  // an address that keeps sending unknown tokens is guessing: it waits before the next try
-  if (Limited(auth_failures, false, req, res, "too many unknown tokens from your address")) return;
   auto token = store.FindToken(TokenHash(header.substr(prefix.size())));
   if (!token) {
-    if (token.error().code == orders::Errc::kNotFound) {
-      auth_failures.Take(req.remote_addr);
-      return ReplyProblem(req, res,
-                          ToProblem(ApiErrc::kUnauthenticated, "the token is unknown or revoked"));
+    if (token.error().code != orders::Errc::kNotFound) {
+      ReplyError(req, res, token.error());
+      return std::nullopt;
     }
-    return ReplyError(req, res, token.error());
+    // an address that keeps sending unknown tokens is guessing: it waits before the next try
+    if (Limited(auth_failures, true, req, res, "too many unknown tokens from your address")) {
+      return std::nullopt;
+    }
+    ReplyProblem(req, res, ToProblem(ApiErrc::kUnauthenticated, "the token is unknown or revoked"));
+    return std::nullopt;
   }
   tl_request.role = std::string(orders::RoleName(token->role));
   if (std::find(route.roles.begin(), route.roles.end(), token->role) == route.roles.end()) {
     std::string allowed;
     for (Role r : route.roles)
       allowed += (allowed.empty() ? "" : ", ") + std::string(orders::RoleName(r));
-    return ReplyProblem(req, res,
-                        ToProblem(ApiErrc::kForbidden, route.method + std::string(" ") +
-                                                           route.path + " is for: " + allowed));
+    ReplyProblem(req, res,
+                 ToProblem(ApiErrc::kForbidden,
+                           route.method + std::string(" ") + route.path + " is for: " + allowed));
+    return std::nullopt;
   }
-  ctx.actor = orders::Actor{token->name, token->role};
+  return orders::Actor{token->name, token->role};
+}
+
+void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
+                               httplib::Response& res) {
+  tl_request.route = route.path;
+  if (reaper) reaper->BodyRead(req.remote_addr, req.remote_port);
+  Context ctx{orders::Actor{"anonymous", Role::kSystem}, tl_request.client};
+  if (route.roles.empty()) return Handle(route, ctx, req, res);
+  if (tl_request.actor) {
+    ctx.actor = *tl_request.actor;  // checked by the guard, before the body was read
+    return Handle(route, ctx, req, res);
+  }
+  auto actor = Authenticate(route, req, res);
+  if (!actor) return;
+  ctx.actor = std::move(*actor);
   Handle(route, ctx, req, res);
 }
 
@@ -421,7 +495,7 @@ std::optional<std::string> ApiServer::Impl::OtherChannelsObject(const Context& c
     if (claim && !mine(claim->order_id)) return "claim " + key + " does not exist";
   } else if (std::string_view(route.method) == "POST" &&
              (path == "/api/v1/tickets" || path == "/api/v1/claims")) {
-    const json body = json::parse(req.body, nullptr, false);
+    const json body = ParseBoundedJson(req.body).value_or(json());
     if (!body.is_object()) return std::nullopt;  // the handler says what is wrong with it
     if (path == "/api/v1/tickets" && body.contains("order") &&
         (body["order"].is_string() || body["order"].is_number_integer())) {
@@ -565,8 +639,8 @@ void ApiServer::Impl::Configure() {
     if (reaper) reaper->RequestEnded(req.remote_addr, req.remote_port);
     // a head cpp-httplib refused itself (a line over 8 KB) never reached the guard
     if (tl_request.request_id.empty()) {
-      tl_request =
-          RequestState{NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-"};
+      tl_request = RequestState{
+          NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {}, req.remote_addr};
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tl_request.started)
@@ -607,9 +681,10 @@ void ApiServer::Impl::Configure() {
 bool ApiServer::Impl::Limited(RateLimiter& limiter, bool take, const httplib::Request& req,
                               httplib::Response& res, const std::string& what) {
   if (limiter.per_minute() == 0) return false;
-  const bool refused = take ? !limiter.Take(req.remote_addr) : limiter.Exhausted(req.remote_addr);
+  const std::string& client = tl_request.client.empty() ? req.remote_addr : tl_request.client;
+  const bool refused = take ? !limiter.Take(client) : limiter.Exhausted(client);
   if (!refused) return false;
-  const int wait = std::max(1, limiter.RetryAfterSeconds(req.remote_addr));
+  const int wait = std::max(1, limiter.RetryAfterSeconds(client));
   res.set_header("Retry-After", std::to_string(wait));
   spdlog::warn("request_id={} event=rate_limited what=\"{}\"", tl_request.request_id, what);
   ReplyProblem(
@@ -625,16 +700,44 @@ std::optional<json> ApiServer::Impl::Body(const httplib::Request& req, httplib::
     ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "a JSON body is required"));
     return std::nullopt;
   }
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "the body is not valid JSON"));
+  auto body = ParseBoundedJson(req.body);
+  if (!body) {
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, body.error()));
     return std::nullopt;
   }
-  if (!body.is_object()) {
+  if (!body->is_object()) {
     ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "the body must be a JSON object"));
     return std::nullopt;
   }
-  return body;
+  // every reason, note, subject, message and description, checked here once for all routes
+  if (auto field = FreeTextWithPersonalData(*body)) {
+    ReplyProblem(
+        req, res,
+        ToProblem(ApiErrc::kPersonalDataInText,
+                  *field + " goes on the timeline, tickets, notifications or the audit log, "
+                           "which hold no personal data: leave the phone number out (seven "
+                           "or more digits look like one)",
+                  *field));
+    return std::nullopt;
+  }
+  return std::move(*body);
+}
+
+bool ApiServer::Impl::QueryInteger(const httplib::Request& req, httplib::Response& res,
+                                   const char* name, int64_t min, int64_t max,
+                                   std::optional<int64_t>& out) {
+  if (!req.has_param(name)) return true;
+  auto value = ParseBoundedInteger(req.get_param_value(name), min, max);
+  if (!value) {
+    ReplyProblem(req, res,
+                 ToProblem(ApiErrc::kInvalidQuery,
+                           std::string(name) + " is a whole number from " + std::to_string(min) +
+                               " to " + std::to_string(max),
+                           name));
+    return false;
+  }
+  out = value;
+  return true;
 }
 
 orders::Result<orders::Order> ApiServer::Impl::FindOrder(const std::string& key) {
@@ -727,12 +830,16 @@ void ApiServer::Impl::ConsoleFile(const httplib::Request& req, httplib::Response
   const fs::path base = fs::canonical(root, ec);
   const fs::path file = fs::weakly_canonical(root / relative, ec);
   const bool inside = !ec && file.native().rfind(base.native() + "/", 0) == 0;
+  // the path is already percent-decoded here: "..%2f" arrives as "../", and no segment may
+  // step up or stay put, even where the result would stay inside the folder
+  const bool dotted = ("/" + relative + "/").find("/../") != std::string::npos ||
+                      ("/" + relative + "/").find("/./") != std::string::npos;
   std::ifstream in;
-  if (std::regex_match(rest, kPlainPath) && type != kTypes.end() && inside &&
+  if (std::regex_match(rest, kPlainPath) && !dotted && type != kTypes.end() && inside &&
       fs::is_regular_file(file, ec)) {
     in.open(file, std::ios::binary);
   }
-  if (!in) {
+  if (!in.is_open() || !in) {
     return ReplyProblem(
         req, res, ToProblem(ApiErrc::kNoRoute, "the console has no such file; open /console/"));
   }
@@ -946,21 +1053,21 @@ void ApiServer::Impl::ListOrders(const Context& ctx, const httplib::Request& req
                           "too many searches by phone or name from your address")) {
     return;
   }
-  for (const char* name : {"limit", "cursor"}) {
-    auto value = text(name);
-    if (!value) continue;
-    if (value->empty() || value->size() > 18 ||
-        value->find_first_not_of("0123456789") != std::string::npos) {
-      return ReplyError(req, res,
-                        orders::Error{orders::Errc::kInvalidArgument,
-                                      std::string(name) + " must be a positive integer",
-                                      name,
-                                      {}});
-    }
-    if (std::string_view(name) == "limit") {
-      filter.limit = static_cast<int>(std::min<long long>(std::stoll(*value), 100000));
-    } else {
-      filter.before_id = std::stoll(*value);
+  std::optional<int64_t> limit, cursor;
+  if (!QueryInteger(req, res, "limit", 1, 1000, limit) ||
+      !QueryInteger(req, res, "cursor", 1, kMaxId, cursor)) {
+    return;
+  }
+  if (limit) filter.limit = static_cast<int>(*limit);
+  filter.before_id = cursor;
+  for (const char* name : {"created_from", "created_to"}) {
+    if (req.has_param(name) && !ParseTimestamp(req.get_param_value(name))) {
+      return ReplyProblem(
+          req, res,
+          ToProblem(ApiErrc::kInvalidQuery,
+                    std::string(name) + " is a UTC time (2026-11-01T00:00:00Z) or a date "
+                                        "(2026-11-01)",
+                    name));
     }
   }
   auto page = store.ListOrders(filter);
@@ -1110,18 +1217,9 @@ void ApiServer::Impl::GetJob(const Context&, const httplib::Request& req, httpli
 
 void ApiServer::Impl::ReviewQueue(const Context& ctx, const httplib::Request& req,
                                   httplib::Response& res) {
-  int limit = 50;
-  if (req.has_param("limit")) {
-    const std::string value = req.get_param_value("limit");
-    if (value.empty() || value.size() > 3 ||
-        value.find_first_not_of("0123456789") != std::string::npos) {
-      return ReplyError(
-          req, res,
-          orders::Error{orders::Errc::kInvalidArgument, "limit must be 1-200", "limit", {}});
-    }
-    limit = std::stoi(value);
-  }
-  auto queue = store.ReviewQueue(limit);
+  std::optional<int64_t> limit = 50;
+  if (!QueryInteger(req, res, "limit", 1, 200, limit)) return;
+  auto queue = store.ReviewQueue(static_cast<int>(*limit));
   if (!queue) return ReplyError(req, res, queue.error());
   json items = json::array();
   for (const auto& [item, number] : *queue) {
@@ -1191,6 +1289,8 @@ int ApiServer::Bind() {
 bool ApiServer::Listen() {
   ConnectionReaper::Limits limits;
   limits.head_deadline = std::chrono::seconds(impl_->config.request_head_timeout_s);
+  limits.min_body_bytes_per_s = static_cast<uint64_t>(impl_->config.min_body_bytes_per_s);
+  limits.body_grace = std::chrono::seconds(impl_->config.body_grace_s);
   impl_->reaper = std::make_unique<ConnectionReaper>(
       impl_->port, limits, [waiting = impl_->waiting_connections] { return waiting->load(); });
   impl_->reaper->Start();

@@ -39,6 +39,9 @@ struct RequestState {
   std::chrono::steady_clock::time_point started;
   std::string route = "(no route)";
   std::string role = "-";
+  // set by the guard for a request with a body: its token was checked before the body was read
+  std::optional<orders::Actor> actor;
+  std::string client;  // the client's address (the proxy's header only from a trusted proxy)
 };
 extern thread_local RequestState tl_request;
 
@@ -94,6 +97,15 @@ struct ApiServer::Impl {
 
   void Configure();
   httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);
+  // The route that the method and path name, as cpp-httplib will match it, or nullptr.
+  static const Route* MatchRoute(const httplib::Request& req);
+  // The token's actor for `route` (which has roles), or nullopt after a 401, 403 or 429 reply.
+  // Only unknown tokens are rate limited: a valid token is looked up first and always passes.
+  std::optional<orders::Actor> Authenticate(const Route& route, const httplib::Request& req,
+                                            httplib::Response& res);
+  // The socket's peer, or, when the peer is a trusted proxy, the last address its
+  // X-Forwarded-For names that is not itself a trusted proxy.
+  std::string ClientAddress(const httplib::Request& req) const;
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
   // For a channel's token: the not-found message when the route's object (an order, or its
   // item, job, ticket or claim) belongs to another channel; nullopt when it may go on.
@@ -122,6 +134,10 @@ struct ApiServer::Impl {
     ReplyProblem(req, res, ToProblem(e));
   }
   std::optional<json> Body(const httplib::Request& req, httplib::Response& res, bool required);
+  // The query parameter `name` as a decimal integer in [min, max] into `out` (left alone when
+  // the parameter is absent); false after a 400 that names the parameter and its range.
+  bool QueryInteger(const httplib::Request& req, httplib::Response& res, const char* name,
+                    int64_t min, int64_t max, std::optional<int64_t>& out);
   std::optional<orders::Order> LoadOrder(const httplib::Request& req, httplib::Response& res);
   // An order by its id (digits) or its number (KS00000042).
   orders::Result<orders::Order> FindOrder(const std::string& key);

@@ -12,6 +12,7 @@
 
 #include "api_json.hpp"
 #include "api_server_impl.hpp"
+#include "edge_checks.hpp"
 #include "keepsake/logistics/carrier.hpp"
 #include "keepsake/logistics/stuck.hpp"
 #include "keepsake/logistics/tracking.hpp"
@@ -26,27 +27,10 @@ namespace keepsake::services {
 
 namespace {
 
+constexpr int64_t kMaxId = 999'999'999'999'999'999;  // 18 digits, as the route patterns allow
+
 orders::Error Invalid(const std::string& message, const std::string& field) {
   return orders::Error{orders::Errc::kInvalidArgument, message, field, {}};
-}
-
-// A reason is the staff member's words, kept in the audit log, which holds no personal data:
-// a run of seven digits or more looks like a phone number and is refused.
-bool ReasonIsClean(const std::string& reason) {
-  static const std::regex digits(R"(\d{7,})");
-  return !std::regex_search(reason, digits);
-}
-
-std::optional<int64_t> IdParam(const std::string& text) {
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::stoll(text);
-}
-
-std::string CsvField(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 }  // namespace
@@ -139,12 +123,6 @@ void ApiServer::Impl::RevealCustomer(const Context& ctx, const httplib::Request&
   if (reason.size() < 10 || reason.size() > 500) {
     return ReplyError(req, res, Invalid("say why you need it (10-500 bytes)", "reason"));
   }
-  if (!ReasonIsClean(reason)) {
-    return ReplyError(req, res,
-                      Invalid("the reason is kept in the audit log, which holds no personal "
-                              "data: leave the number out",
-                              "reason"));
-  }
   if (!(*body).contains("ticket") || !(*body)["ticket"].is_number_integer()) {
     return ReplyError(req, res,
                       Invalid("ticket is required: the open ticket this is for", "ticket"));
@@ -227,19 +205,15 @@ void ApiServer::Impl::ListTickets(const Context&, const httplib::Request& req,
     if (!found) return ReplyError(req, res, found.error());
     filter.order_id = found->id;
   }
-  for (const char* name : {"limit", "cursor", "due_within_minutes"}) {
-    if (req.has_param(name) && !IdParam(req.get_param_value(name))) {
-      return ReplyError(req, res, Invalid(std::string(name) + " must be a positive integer", name));
-    }
+  std::optional<int64_t> limit, due_within;
+  // a week of minutes is the longest look ahead that means anything for a service clock
+  if (!QueryInteger(req, res, "limit", 1, 1000, limit) ||
+      !QueryInteger(req, res, "cursor", 1, kMaxId, filter.before_id) ||
+      !QueryInteger(req, res, "due_within_minutes", 0, 7 * 24 * 60, due_within)) {
+    return;
   }
-  if (req.has_param("limit"))
-    filter.limit =
-        static_cast<int>(std::min<int64_t>(*IdParam(req.get_param_value("limit")), 100000));
-  if (req.has_param("cursor")) filter.before_id = IdParam(req.get_param_value("cursor"));
+  if (limit) filter.limit = static_cast<int>(*limit);
   const bool breached_only = req.get_param_value("breached") == "true";
-  std::optional<int64_t> due_within;
-  if (req.has_param("due_within_minutes"))
-    due_within = IdParam(req.get_param_value("due_within_minutes"));
   auto tickets = store.ListTickets(filter);
   if (!tickets) return ReplyError(req, res, tickets.error());
   const int64_t now = orders::NowUnixMs();
@@ -312,19 +286,12 @@ void ApiServer::Impl::TicketTransition(const Context& ctx, const httplib::Reques
 
 void ApiServer::Impl::ListAudit(const Context&, const httplib::Request& req,
                                 httplib::Response& res) {
-  std::optional<int64_t> before;
-  int limit = 100;
-  if (req.has_param("cursor")) {
-    before = IdParam(req.get_param_value("cursor"));
-    if (!before)
-      return ReplyError(req, res, Invalid("cursor must be a positive integer", "cursor"));
+  std::optional<int64_t> before, limit = 100;
+  if (!QueryInteger(req, res, "cursor", 1, kMaxId, before) ||
+      !QueryInteger(req, res, "limit", 1, 1000, limit)) {
+    return;
   }
-  if (req.has_param("limit")) {
-    auto value = IdParam(req.get_param_value("limit"));
-    if (!value) return ReplyError(req, res, Invalid("limit must be 1-1000", "limit"));
-    limit = static_cast<int>(std::min<int64_t>(*value, 100000));
-  }
-  auto entries = store.ListAudit(before, limit);
+  auto entries = store.ListAudit(before, static_cast<int>(*limit));
   if (!entries) return ReplyError(req, res, entries.error());
   json list = json::array();
   for (const orders::AuditEntry& e : *entries) {
@@ -353,9 +320,9 @@ void ApiServer::Impl::ExportAudit(const Context& ctx, const httplib::Request& re
     auto entries = store.ListAudit(before, 1000);
     if (!entries) return ReplyError(req, res, entries.error());
     for (const orders::AuditEntry& e : *entries) {
-      csv += std::to_string(e.id) + "," + e.at + "," + CsvField(e.actor) + "," + e.role + "," +
+      csv += std::to_string(e.id) + "," + e.at + "," + CsvCell(e.actor) + "," + e.role + "," +
              e.action + "," + (e.order_id ? std::to_string(*e.order_id) : "") + "," +
-             CsvField(e.detail) + "," + CsvField(e.peer) + "\n";
+             CsvCell(e.detail) + "," + CsvCell(e.peer) + "\n";
     }
     if (entries->size() < 1000) break;
     before = entries->back().id;
@@ -388,13 +355,9 @@ void ApiServer::Impl::Purge(const Context& ctx, const httplib::Request& req,
 
 void ApiServer::Impl::ListWebhooks(const Context&, const httplib::Request& req,
                                    httplib::Response& res) {
-  int limit = 100;
-  if (req.has_param("limit")) {
-    auto value = IdParam(req.get_param_value("limit"));
-    if (!value) return ReplyError(req, res, Invalid("limit must be 1-1000", "limit"));
-    limit = static_cast<int>(std::min<int64_t>(*value, 100000));
-  }
-  auto messages = store.ListNotifications(req.get_param_value("state"), limit);
+  std::optional<int64_t> limit = 100;
+  if (!QueryInteger(req, res, "limit", 1, 1000, limit)) return;
+  auto messages = store.ListNotifications(req.get_param_value("state"), static_cast<int>(*limit));
   if (!messages) return ReplyError(req, res, messages.error());
   json list = json::array();
   for (const orders::OutboxMessage& m : *messages) {
@@ -579,14 +542,14 @@ void ApiServer::Impl::ChangeAddress(const Context& ctx, const httplib::Request& 
                                 std::string("address.") + field));
     }
     *value = a.value(field, "");
+    if (auto why = UnprintableCharacterIn(*value)) {
+      return ReplyError(
+          req, res,
+          Invalid(std::string("address.") + field + " cannot be printed on a label: " + *why,
+                  std::string("address.") + field));
+    }
   }
-  const std::string reason = body->value("reason", "");
-  if (!ReasonIsClean(reason)) {
-    return ReplyError(req, res,
-                      Invalid("the reason goes on the timeline, which holds no personal data: "
-                              "leave numbers out",
-                              "reason"));
-  }
+  const std::string reason = body->value("reason", "");  // checked in Body()
   auto order = LoadOrder(req, res);
   if (!order) return;
   auto changed = store.ChangeAddress(order->id, address, reason, ctx.actor);
@@ -599,13 +562,7 @@ void ApiServer::Impl::AddOrderNote(const Context& ctx, const httplib::Request& r
                                    httplib::Response& res) {
   auto body = Body(req, res, true);
   if (!body) return;
-  const std::string note = body->value("note", "");
-  if (!ReasonIsClean(note)) {
-    return ReplyError(req, res,
-                      Invalid("notes go on the timeline, which holds no personal data: leave "
-                              "phone numbers out",
-                              "note"));
-  }
+  const std::string note = body->value("note", "");  // checked in Body()
   auto order = LoadOrder(req, res);
   if (!order) return;
   auto added = store.AddOrderNote(order->id, note, ctx.actor);
@@ -850,6 +807,15 @@ void ApiServer::Impl::PrintLabels(const Context& ctx, const httplib::Request& re
   auto printed = PrintLabelBatch(store, catalog, config.assets_dir, request, ctx.actor);
   if (!printed) return ReplyError(req, res, printed.error());
   res.set_header("X-Keepsake-Batch", printed->batch);
+  if (!printed->failed.empty()) {
+    // the file holds the labels that could be made; these parcels were left out (and stay
+    // unprinted), each with its reason, ASCII-escaped for a header
+    json failed = json::array();
+    for (const LabelFailure& f : printed->failed) {
+      failed.push_back({{"shipment", f.shipment}, {"reason", f.reason}});
+    }
+    res.set_header("X-Keepsake-Failed", failed.dump(-1, ' ', true));
+  }
   res.set_header("Content-Disposition", "attachment; filename=\"labels-" + printed->batch + "." +
                                             printed->extension + "\"");
   res.status = 200;
@@ -888,18 +854,9 @@ void ApiServer::Impl::PrintPackingSlips(const Context&, const httplib::Request& 
 // waiting first, with their parcels and what is left to do on each.
 void ApiServer::Impl::PackingQueue(const Context&, const httplib::Request& req,
                                    httplib::Response& res) {
-  int limit = 500;
-  if (req.has_param("limit")) {
-    try {
-      limit = std::stoi(req.get_param_value("limit"));
-    } catch (const std::exception&) {
-      limit = 0;
-    }
-    if (limit < 1 || limit > 2000) {
-      return ReplyError(req, res, Invalid("limit is 1 to 2000", "limit"));
-    }
-  }
-  auto queue = store.PackingQueue(limit);
+  std::optional<int64_t> limit = 500;
+  if (!QueryInteger(req, res, "limit", 1, 2000, limit)) return;
+  auto queue = store.PackingQueue(static_cast<int>(*limit));
   if (!queue) return ReplyError(req, res, queue.error());
   const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
   json list = json::array();

@@ -121,10 +121,31 @@ void ConnectionReaper::RequestEnded(const std::string& addr, int port) {
   c.rebase = true;
 }
 
+void ConnectionReaper::BodyStarted(const std::string& addr, int port, int64_t length) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Connection& c = connections_[addr + ":" + std::to_string(port)];
+  const auto now = Clock::now();
+  c.in_body = true;
+  c.body_started = now;
+  c.last_progress = now;
+  c.body_bytes_seen = 0;
+  const auto transfer = std::chrono::milliseconds(static_cast<int64_t>(
+      1000.0 * static_cast<double>(length) /
+      static_cast<double>(std::max<uint64_t>(1, limits_.min_body_bytes_per_s))));
+  c.body_deadline = now + limits_.body_grace + transfer;
+}
+
+void ConnectionReaper::BodyRead(const std::string& addr, int port) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = connections_.find(addr + ":" + std::to_string(port));
+  if (it != connections_.end()) it->second.in_body = false;
+}
+
 void ConnectionReaper::Scan() {
   const auto now = Clock::now();
-  const auto deadline = waiting_() > 0 ? limits_.busy_deadline : limits_.head_deadline;
-  std::vector<std::pair<int, std::string>> doomed;
+  const bool busy = waiting_() > 0;
+  const auto deadline = busy ? limits_.busy_deadline : limits_.head_deadline;
+  std::vector<std::pair<int, std::string>> doomed, slow_bodies;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& [key, c] : connections_) c.seen = false;
@@ -138,6 +159,19 @@ void ConnectionReaper::Scan() {
         c.idle_since = now;  // accepted since the last scan: its head is what it sends next
         c.rebase = false;
         c.baseline = 0;
+      }
+      if (c.in_body) {
+        const uint64_t bytes = BytesReceived(fd);
+        if (bytes != c.body_bytes_seen) {
+          c.body_bytes_seen = bytes;
+          c.last_progress = now;
+        }
+        const auto stalled = now - c.last_progress;
+        if (now > c.body_deadline || stalled > limits_.head_deadline ||
+            (busy && stalled > limits_.busy_deadline)) {
+          slow_bodies.emplace_back(fd, key);
+        }
+        continue;
       }
       if (c.in_request) continue;
       const uint64_t bytes = BytesReceived(fd);
@@ -163,6 +197,12 @@ void ConnectionReaper::Scan() {
     if (PeerKey(fd, port_) != key) continue;
     shutdown(fd, SHUT_RDWR);  // the handler's recv ends; cpp-httplib closes the descriptor
     spdlog::info("event=slow_client_closed reason=\"no complete request head in time\"");
+  }
+  for (const auto& [fd, key] : slow_bodies) {
+    if (PeerKey(fd, port_) != key) continue;
+    shutdown(fd, SHUT_RDWR);
+    ++slow_bodies_closed_;
+    spdlog::info("event=slow_client_closed reason=\"request body too slow\"");
   }
 }
 

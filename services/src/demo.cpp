@@ -168,8 +168,9 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
       item.asset_id = *asset;
     }
     order.items.push_back(item);
-    auto result = store.CreateOrder(order, catalog, Actor{"demo-seed", Role::kChannel},
-                                    {"demo-seed", d.ref, d.ref},
+    // placed as the channel whose token the demo prints (demo-channel), so it lists them
+    auto result = store.CreateOrder(order, catalog, Actor{"demo-channel", Role::kChannel},
+                                    {"demo-channel", d.ref, d.ref},
                                     [](const orders::Order&) { return std::string("{}"); });
     if (!result) return tl::unexpected(result.error());
     created.push_back(result->order);
@@ -219,13 +220,13 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
 }
 
 orders::Result<std::map<std::string, std::string>> CreateDemoTokens(orders::Store& store) {
-  auto revoked = store.RevokeTokensWithPrefix("demo-");
+  auto revoked = store.RevokeDemoTokens();
   if (!revoked) return tl::unexpected(revoked.error());
   std::map<std::string, std::string> tokens;
   for (Role role : orders::kTokenRoles) {
     const std::string name = "demo-" + std::string(orders::RoleName(role));
     const std::string token = NewApiToken();
-    auto id = store.CreateToken(TokenHash(token), role, name);
+    auto id = store.CreateToken(TokenHash(token), role, name, std::nullopt, /*demo=*/true);
     if (!id) return tl::unexpected(id.error());
     tokens[std::string(orders::RoleName(role))] = token;
   }

@@ -125,7 +125,12 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
     }
     if (params.contains("text") && params["text"].is_string() &&
         !params["text"].get<std::string>().empty()) {
-      args.insert(args.end(), {"--text", params["text"].get<std::string>()});  // the greeting
+      // the greeting is personal: in a file only this user reads, not on the command line
+      // (which every local user sees in /proc/<pid>/cmdline)
+      if (!WriteFileAtomically(job_dir / "greeting.txt", params["text"].get<std::string>())) {
+        return fail("cannot write the greeting into the job directory", true);
+      }
+      args.insert(args.end(), {"--text-file", "greeting.txt"});
     }
   }
   std::vector<std::string> env = {

@@ -84,14 +84,16 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
   const json& settings = *loaded;
   std::vector<orders::Shipment> parcels;
   std::vector<imaging::ShippingLabel> labels;
+  LabelBatch out;
   for (int64_t id : shipment_ids) {
     auto shipment = store.GetShipment(id);
     if (!shipment) return tl::unexpected(shipment.error());
     auto order = store.GetOrder(shipment->order_id);
     if (!order) return tl::unexpected(order.error());
     if (!order->customer) {
-      return tl::unexpected(Invalid(
-          "order " + order->number + " has no recipient (its data was purged)", "shipments"));
+      out.failed.push_back(
+          {id, "order " + order->number + " has no recipient (its data was purged)"});
+      continue;
     }
     const orders::Customer& c = *order->customer;
     const orders::Address masked = MaskAddress(c.address);
@@ -119,21 +121,48 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
     parcels.push_back(*shipment);
   }
   const double w = size == "100x150" ? 100 : 76, h = size == "100x150" ? 150 : 130;
-  tl::expected<std::string, imaging::Error> bytes;
-  if (format == "pdf") {
-    bytes = imaging::LabelsPdf(labels, w, h, Fonts(settings));
-  } else if (format == "zpl") {
-    bytes = imaging::LabelsZpl(labels, w, h);
-  } else {
-    auto pngs = imaging::LabelsPng(labels, w, h, Fonts(settings), request.dpi);
-    if (pngs) {
-      bytes = std::move(pngs->front());
-    } else {
-      bytes = tl::unexpected(pngs.error());
+  const auto draw = [&](const std::vector<imaging::ShippingLabel>& some)
+      -> tl::expected<std::string, imaging::Error> {
+    if (format == "pdf") return imaging::LabelsPdf(some, w, h, Fonts(settings));
+    if (format == "zpl") return imaging::LabelsZpl(some, w, h);
+    auto pngs = imaging::LabelsPng(some, w, h, Fonts(settings), request.dpi);
+    if (!pngs) return tl::unexpected(pngs.error());
+    return std::move(pngs->front());
+  };
+  auto bytes =
+      labels.empty() ? tl::expected<std::string, imaging::Error>(std::string()) : draw(labels);
+  if (!bytes && labels.size() > 1) {
+    // one label spoils the batch: find which, alone, cannot be drawn, and print the others
+    std::vector<imaging::ShippingLabel> good_labels;
+    std::vector<orders::Shipment> good_parcels;
+    for (size_t k = 0; k < labels.size(); ++k) {
+      auto alone = draw({labels[k]});
+      if (alone) {
+        good_labels.push_back(labels[k]);
+        good_parcels.push_back(parcels[k]);
+      } else {
+        out.failed.push_back({parcels[k].id, alone.error().message});
+      }
     }
+    labels = std::move(good_labels);
+    parcels = std::move(good_parcels);
+    bytes =
+        labels.empty() ? tl::expected<std::string, imaging::Error>(std::string()) : draw(labels);
+  } else if (!bytes) {
+    out.failed.push_back({parcels.front().id, bytes.error().message});
+    labels.clear();
+    parcels.clear();
+    bytes = std::string();
   }
   if (!bytes) return tl::unexpected(Invalid(bytes.error().message, "shipments"));
-  LabelBatch out;
+  if (labels.empty()) {
+    std::string reasons;
+    for (const LabelFailure& f : out.failed) {
+      reasons += (reasons.empty() ? "" : "; ") + std::string("parcel ") +
+                 std::to_string(f.shipment) + ": " + f.reason;
+    }
+    return tl::unexpected(Invalid("no label could be made: " + reasons, "shipments"));
+  }
   out.bytes = std::move(*bytes);
   out.batch = "B" + orders::NowUtcIso().substr(0, 19) + "-" + NewRequestId().substr(0, 6);
   out.content_type = format == "pdf"   ? "application/pdf"

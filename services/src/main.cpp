@@ -303,6 +303,18 @@ int main(int argc, char** argv) {
                    "Seconds a client may take to send a request's head")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  serve
+      ->add_option("--min-body-bytes-per-s", config.min_body_bytes_per_s,
+                   "Slowest rate a request body may arrive at, after the grace period")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->capture_default_str();
+  serve
+      ->add_option("--body-grace-s", config.body_grace_s,
+                   "Seconds a request body may take before the rate counts")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve->add_option("--trusted-proxy", config.trusted_proxies,
+                    "Address of a reverse proxy whose X-Forwarded-For is believed (repeatable)");
   serve->add_option("--http-threads", config.http_threads, "Request handler threads")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -345,6 +357,23 @@ int main(int argc, char** argv) {
       ->add_option("--role", token_role, "channel, modeler, cs, logistics, production or admin")
       ->required();
   token_create->add_option("--name", token_name, "Who or what holds the token")->required();
+  int token_expires_days = 0;
+  token_create
+      ->add_option("--expires-days", token_expires_days,
+                   "Days until the token stops working by itself (0: never)")
+      ->check(CLI::Range(0, 3650));
+  auto* token_list =
+      token->add_subcommand("list", "List the tokens: id, role, name, created, expiry, state");
+  token_list->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  auto* token_revoke = token->add_subcommand(
+      "revoke", "Revoke a token by its id, or every token of a name (after a rotation)");
+  token_revoke->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
+  std::optional<int64_t> revoke_id;
+  std::optional<std::string> revoke_name;
+  auto* revoke_id_option =
+      token_revoke->add_option("--id", revoke_id, "The token's id (token list)");
+  token_revoke->add_option("--name", revoke_name, "Every live token of this name")
+      ->excludes(revoke_id_option);
 
   auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
   migrate->add_option("--data", config.data_dir, "Data directory")->capture_default_str();
@@ -449,6 +478,7 @@ int main(int argc, char** argv) {
   worker->add_flag("--allow-low-dpi", worker_args.allow_low_dpi);
   worker->add_option("--sides", worker_args.sides);
   worker->add_option("--text", worker_args.text);
+  worker->add_option("--text-file", worker_args.text_file);
 
   services::PrintRenderArgs print_args;
   auto* print_cmd = app.add_subcommand("print", "2D products: render print-ready files");
@@ -537,9 +567,40 @@ int main(int argc, char** argv) {
     auto store = OpenStore(config);
     if (!store) return Die(store.error().message);
     const std::string new_token = services::NewApiToken();
-    auto id = (*store)->CreateToken(services::TokenHash(new_token), *role, token_name);
+    std::optional<std::string> expires;
+    if (token_expires_days > 0) {
+      expires = orders::IsoFromUnixMs(orders::NowUnixMs() +
+                                      int64_t{token_expires_days} * 24 * 3600 * 1000);
+    }
+    auto id = (*store)->CreateToken(services::TokenHash(new_token), *role, token_name, expires);
     if (!id) return Die(id.error().message);
     std::cout << new_token << std::endl;
+    return 0;
+  }
+  if (token_list->parsed()) {
+    auto store = OpenExistingStore(config);
+    if (!store) return Die(store.error().message);
+    auto tokens = (*store)->ListTokens();
+    if (!tokens) return Die(tokens.error().message);
+    const std::string now = orders::NowUtcIso();
+    std::cout << "id\trole\tname\tcreated\texpires\tstate\n";
+    for (const orders::TokenRecord& t : *tokens) {
+      const std::string state = t.revoked_at                           ? "revoked " + *t.revoked_at
+                                : t.expires_at && *t.expires_at <= now ? std::string("expired")
+                                                                       : std::string("live");
+      std::cout << t.id << '\t' << orders::RoleName(t.role) << '\t' << t.name
+                << (t.demo ? " (demo)" : "") << '\t' << t.created_at << '\t'
+                << t.expires_at.value_or("never") << '\t' << state << '\n';
+    }
+    return 0;
+  }
+  if (token_revoke->parsed()) {
+    if (!revoke_id && !revoke_name) return Die("say which token: --id N or --name NAME");
+    auto store = OpenExistingStore(config);
+    if (!store) return Die(store.error().message);
+    auto revoked = (*store)->RevokeToken(revoke_id, revoke_name, "keepsake token revoke");
+    if (!revoked) return Die(revoked.error().message);
+    std::cout << *revoked << " token(s) revoked" << std::endl;
     return 0;
   }
   if (migrate->parsed()) {
@@ -561,9 +622,13 @@ int main(int argc, char** argv) {
     if (!services::WriteFileAtomically(label_out, printed->bytes)) {
       return Die("cannot write " + label_out);
     }
-    std::cout << label_shipments.size() << " label(s), batch " << printed->batch << ", written to "
-              << label_out << std::endl;
-    return 0;
+    std::cout << label_shipments.size() - printed->failed.size() << " label(s), batch "
+              << printed->batch << ", written to " << label_out << std::endl;
+    for (const services::LabelFailure& f : printed->failed) {
+      std::cerr << "keepsake label render: parcel " << f.shipment << " left out: " << f.reason
+                << std::endl;
+    }
+    return printed->failed.empty() ? 0 : 3;
   }
   if (slip_render->parsed()) {
     const std::string assets_dir = FindAssetsDir(label_assets);

@@ -8,10 +8,39 @@ namespace keepsake::services {
 namespace {
 constexpr std::array<double, 12> kBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                             0.1,   0.25,   0.5,   1,    2.5,   5};
+
+// A client chooses the method it sends: labels come from a fixed set, so no request can forge
+// a series or grow the page.
+std::string MethodLabel(const std::string& method) {
+  for (const char* known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
+// A label value as the text exposition format escapes it: backslash, quote, line feed.
+std::string Escaped(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
-                             double seconds) {
+void Metrics::ObserveRequest(const std::string& raw_method, const std::string& raw_route,
+                             int status, double seconds) {
+  const std::string method = MethodLabel(raw_method);
+  const std::string route = Escaped(raw_route);
+  if (status < 100 || status > 599) status = 0;
   std::lock_guard<std::mutex> lock(mutex_);
   ++requests_[{method, route, status}];
   Series& s = latency_[{method, route}];

@@ -79,6 +79,12 @@ Problem ToProblem(ApiErrc code, std::string detail, std::string field) {
       return Make(431, "headers_too_large", "Too many header fields", std::move(detail));
     case ApiErrc::kTooManyRequests:
       return Make(429, "too_many_requests", "Too many requests", std::move(detail));
+    case ApiErrc::kPersonalDataInText:
+      return Make(422, "personal_data_in_text", "Personal data in free text", std::move(detail),
+                  std::move(field));
+    case ApiErrc::kInvalidQuery:
+      return Make(400, "invalid_query", "A query parameter is not valid", std::move(detail),
+                  std::move(field));
     case ApiErrc::kInternal:
       return Make(500, "internal", "Internal error", "internal error");
   }

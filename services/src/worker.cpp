@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <new>
+#include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -101,6 +102,13 @@ int RenderPrint(const WorkerArgs& args) {
   render.crop_offset = tuning->crop_offset;
   render.sides = args.sides;
   render.text = args.text;
+  if (!args.text_file.empty()) {
+    std::ifstream greeting(args.text_file, std::ios::binary);
+    std::stringstream text;
+    text << greeting.rdbuf();
+    if (!greeting) return Reject("the greeting file of this job cannot be read");
+    render.text = text.str();
+  }
   const int code = RunPrintRender(render, *settings);
   if (code != 0) return code;
   return CopyReportToResult();

@@ -393,13 +393,14 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10 and 11), with one reprint
+  // back to the schema before migration 10 (undoing 10, 11 and 12), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
     db.exec(
         "DROP INDEX orders_channel; ALTER TABLE orders DROP COLUMN channel;"
         "ALTER TABLE jobs DROP COLUMN interrupted;"
+        "ALTER TABLE api_tokens DROP COLUMN expires_at; ALTER TABLE api_tokens DROP COLUMN demo;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));
@@ -426,12 +427,44 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
 }
 
 TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {
-  ASSERT_TRUE(store_->CreateToken("hash-1", Role::kCs, "demo-cs"));
+  const int64_t id = *store_->CreateToken("hash-1", Role::kCs, "ann");
   auto found = store_->FindToken("hash-1");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->role, Role::kCs);
-  EXPECT_EQ(*store_->RevokeTokensWithPrefix("demo-"), 1);
+  EXPECT_EQ(*store_->RevokeToken(id, std::nullopt, "test"), 1);
   EXPECT_FALSE(store_->FindToken("hash-1"));
+  EXPECT_EQ(store_->RevokeToken(id, std::nullopt, "test").error().code, Errc::kNotFound);
+  auto listed = store_->ListTokens();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].revoked_at.has_value());
+}
+
+// Rotation: a new token under the same name, then the old ones revoked by name.
+TEST_F(StoreTest, RevokingByNameEndsEveryLiveTokenOfThatName) {
+  ASSERT_TRUE(store_->CreateToken("old", Role::kChannel, "app"));
+  ASSERT_TRUE(store_->CreateToken("older", Role::kChannel, "app"));
+  ASSERT_TRUE(store_->CreateToken("other", Role::kChannel, "shop"));
+  EXPECT_EQ(*store_->RevokeToken(std::nullopt, std::string("app"), "test"), 2);
+  EXPECT_FALSE(store_->FindToken("old"));
+  EXPECT_FALSE(store_->FindToken("older"));
+  EXPECT_TRUE(store_->FindToken("other"));
+}
+
+TEST_F(StoreTest, AnExpiredTokenIsRefused) {
+  ASSERT_TRUE(store_->CreateToken("gone", Role::kCs, "temp", "2000-01-01T00:00:00Z"));
+  ASSERT_TRUE(store_->CreateToken("live", Role::kCs, "temp", "2999-01-01T00:00:00Z"));
+  EXPECT_EQ(store_->FindToken("gone").error().code, Errc::kNotFound);
+  EXPECT_TRUE(store_->FindToken("live"));
+}
+
+// The demo revokes the tokens it made, never a person's token that happens to be named demo-x.
+TEST_F(StoreTest, TheDemoRevokesOnlyItsOwnTokens) {
+  ASSERT_TRUE(store_->CreateToken("demo", Role::kCs, "demo-cs", std::nullopt, /*demo=*/true));
+  ASSERT_TRUE(store_->CreateToken("person", Role::kCs, "demo-anna"));
+  EXPECT_EQ(*store_->RevokeDemoTokens(), 1);
+  EXPECT_FALSE(store_->FindToken("demo"));
+  EXPECT_TRUE(store_->FindToken("person"));
 }
 
 }  // namespace

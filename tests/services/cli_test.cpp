@@ -13,6 +13,8 @@ TEST(Cli, EverySubcommandHasHelp) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
                                         {"serve", "--help"},
                                         {"token", "create", "--help"},
+                                        {"token", "list", "--help"},
+                                        {"token", "revoke", "--help"},
                                         {"migrate", "--help"},
                                         {"backup", "--help"},
                                         {"mesh", "prepare", "--help"},
@@ -35,7 +37,7 @@ TEST(Cli, MigrateCreatesTheSchema) {
   const std::string out =
       RunCommand({KeepsakeBinary(), "migrate", "--data", (dir.path() / "d").string()}, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("schema version 11"), std::string::npos) << out;
+  EXPECT_NE(out.find("schema version 12"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "keepsake.db"));
 }
 

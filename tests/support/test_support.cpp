@@ -261,14 +261,17 @@ nlohmann::json OrderBody(const std::string& channel_ref, const std::string& prod
           {"items", nlohmann::json::array({item})}};
 }
 
-ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref) {
+ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref,
+                                 const nlohmann::json& customer) {
   ProducedOrder out;
   out.photo = UploadAsset(server, server.Token("channel"),
                           ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png")));
+  nlohmann::json body = OrderBody(ref, "magnet-rect", out.photo);
+  body["customer"].merge_patch(customer);
   auto created = server.Client()->Post(
       "/api/v1/orders",
       {{"Authorization", "Bearer " + server.Token("channel")}, {"Idempotency-Key", ref}},
-      OrderBody(ref, "magnet-rect", out.photo).dump(), "application/json");
+      body.dump(), "application/json");
   if (!created || created->status != 201) throw std::runtime_error("the magnet order failed");
   const nlohmann::json order = nlohmann::json::parse(created->body);
   out.number = order["number"];

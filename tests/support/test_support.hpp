@@ -100,7 +100,9 @@ struct ProducedOrder {
   std::string item_path;  // /api/v1/items/N
   std::string photo;      // the picture's asset id
 };
-ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref);
+// `customer` is merged into the default customer (RFC 7386), e.g. {"address": {"city": ...}}.
+ProducedOrder ProduceMagnetOrder(ServerProcess& server, const std::string& ref,
+                                 const nlohmann::json& customer = nlohmann::json::object());
 
 // HMAC-SHA256 as lowercase hex, computed here with OpenSSL to check the server's signatures.
 std::string HmacSha256Hex(const std::string& key, const std::string& data);

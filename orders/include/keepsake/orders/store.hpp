@@ -97,10 +97,20 @@ class Store {
   Result<Asset> GetAsset(const std::string& id);
 
   // --- tokens and audit ---
-  Result<int64_t> CreateToken(const std::string& token_hash, Role role, const std::string& name);
+  // `expires_at` (UTC ISO time) ends the token by itself; `demo` marks the demo's own tokens.
+  // Audited as token.create.
+  Result<int64_t> CreateToken(const std::string& token_hash, Role role, const std::string& name,
+                              std::optional<std::string> expires_at = std::nullopt,
+                              bool demo = false);
+  // A live token: not revoked, not expired. kNotFound otherwise.
   Result<TokenInfo> FindToken(const std::string& token_hash);
-  // Revokes every live token whose name starts with `prefix`; returns how many.
-  Result<int> RevokeTokensWithPrefix(const std::string& prefix);
+  Result<std::vector<TokenRecord>> ListTokens();
+  // Revokes the live token `id`, or every live token named `name`; audited as token.revoke
+  // with `actor`. Returns how many; kNotFound when none was live.
+  Result<int> RevokeToken(std::optional<int64_t> id, std::optional<std::string> name,
+                          const std::string& actor);
+  // Revokes the live tokens the demo made; returns how many.
+  Result<int> RevokeDemoTokens();
   Result<void> AppendAudit(const AuditRecord& record);
 
   // --- jobs (the durable queue) ---

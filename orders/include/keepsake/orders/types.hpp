@@ -142,6 +142,17 @@ struct TokenInfo {
   Role role = Role::kChannel;
 };
 
+// A token as `keepsake token list` shows it: never the token itself (only its hash is kept).
+struct TokenRecord {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kChannel;
+  std::string created_at;
+  std::optional<std::string> expires_at;
+  std::optional<std::string> revoked_at;
+  bool demo = false;
+};
+
 // A customer-service ticket (DESIGN: tickets with SLAs). `order_id` is empty for a query that
 // is about no order.
 struct Ticket {

@@ -41,6 +41,14 @@ struct ServerConfig {
   // token (then 429 until the bucket refills), and searches by phone or name.
   int auth_failures_per_minute = 30;
   int personal_searches_per_minute = 120;
+  // Addresses of reverse proxies in front of Keepsake: only from these is X-Forwarded-For
+  // believed (for rate limits and the audit log); from anyone else it is ignored.
+  std::vector<std::string> trusted_proxies;
+  // A request body must arrive at this rate at least, after a grace period, or the connection
+  // is closed (a client that drips its body holds a handler thread); while other connections
+  // wait for a thread, a body that stalls for the head deadline's busy value is closed too.
+  int64_t min_body_bytes_per_s = 16 * 1024;
+  int body_grace_s = 10;
   int write_timeout_s = 30;
   int job_workers = 2;            // concurrent sandboxed workers
   int64_t job_lease_ms = 60'000;  // renewed while the worker reports progress

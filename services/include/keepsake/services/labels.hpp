@@ -14,11 +14,17 @@
 
 namespace keepsake::services {
 
+struct LabelFailure {
+  int64_t shipment = 0;
+  std::string reason;
+};
+
 struct LabelBatch {
   std::string bytes;
   std::string batch;  // B2026-11-23T10:00:00-ab12cd
   std::string content_type;
-  std::string extension;  // pdf or zpl
+  std::string extension;             // pdf or zpl
+  std::vector<LabelFailure> failed;  // parcels left out (not marked printed), with the reason
 };
 
 struct LabelRequest {
@@ -28,8 +34,10 @@ struct LabelRequest {
   int dpi = 203;                 // png: 203 or 300
 };
 
-// Errors: kInvalidArgument (size, format, dpi, several parcels as png, a parcel whose order has
-// no recipient any more, a label that cannot be drawn), kNotFound.
+// A parcel whose label cannot be made (its order has no recipient any more, a character no
+// font has) is left out and listed in `failed`; the rest of the batch prints. Errors:
+// kInvalidArgument (size, format, dpi, several parcels as png, no label could be made),
+// kNotFound.
 orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
                                            const orders::ProductCatalog& catalog,
                                            const std::string& assets_dir,

@@ -23,6 +23,9 @@ enum class ApiErrc {
   kUnsupportedMediaType,  // 415: an upload that is none of the accepted formats
   kBadRequest,            // 400: anything else wrong with the request line or headers
   kTooManyRequests,       // 429: a rate limit of this peer address (Retry-After says when)
+  kPersonalDataInText,    // 422: a phone number in free text that goes where no personal
+                          //      data may be (timeline, tickets, webhooks, audit log)
+  kInvalidQuery,          // 400: a query parameter that is not what the route takes
   kHeadersTooLarge,       // 431: more header fields than any client of ours sends
   kInternal,              // 500: a bug or an I/O failure; details only in the log
 };

@@ -23,7 +23,9 @@ struct WorkerArgs {
   double size_mm = 0;          // render_print: the item's size option (keychains)
   bool allow_low_dpi = false;  // render_print: a reviewer accepted a low resolution
   int sides = 1;               // render_print: 2 for a double-sided keychain
-  std::string text;            // render_print: a postcard's greeting
+  std::string text;            // render_print: a postcard's greeting, or
+  std::string text_file;       // render_print: a file of the job directory that holds it (the
+                               // runner's way: a command line is readable by every local user)
 };
 
 inline constexpr int kWorkerExitRejected = 2;
