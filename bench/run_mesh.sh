@@ -1,46 +1,97 @@
 #!/usr/bin/env bash
-# Reruns the mesh preparation figures of docs/performance.md: `keepsake mesh prepare` at
-# 100 mm on each AI sample, on CGAL's broken meshes and on two samples subdivided past a
-# million triangles (bench/subdivide_mesh.cpp), timed with GNU time (wall seconds, peak
-# resident memory). Prints one line per mesh, then the seconds per phase from report.json.
-# Full colour (--colour) where the sample has colour, so the colour transfer is timed too.
+# Reruns the mesh repair figures of docs/performance.md: Keepsake and MeshFix 2.1 side by side
+# on the same files, in one run. MeshFix (GPL-3.0) is built from its source in a scratch folder
+# and run as a separate program, never linked:
+#   KEEPSAKE_MESHFIX_SRC=/path/to/meshfix-2.1 bench/run_mesh.sh
+# (without it, Keepsake's columns alone). For each mesh: whole-process seconds and peak MB
+# (GNU time), triangles out, validity and shells, and the share of the original surface within
+# 0.1 mm of the result at the printed height (100 mm), all measured by build/keepsake_fidelity
+# (bench/measure_fidelity.cpp: CGAL only, none of Keepsake's code), plus PrusaSlicer's own
+# manifold check. Inputs: CGAL's broken meshes (Debian libcgal-demo), clean CGAL figures broken
+# the ways AI meshes break (bench/break_meshes.py), TripoSR's chair (tests/data), a figure
+# subdivided past a million triangles (bench/subdivide_mesh.cpp), and every .glb, .obj, .off and
+# .stl under KEEPSAKE_EXTRA_SAMPLES (samples that may not live in the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 tar -xzf /usr/share/doc/libcgal-dev/data.tar.gz -C "$work" data/meshes
-inputs=(tests/data/meshes/triposr_chair/mesh.obj
-        "$work/data/meshes/holes.off" "$work/data/meshes/mech-holes-shark.off"
-        "$work/data/meshes/man.off" "$work/data/meshes/elephant-with-holes.off"
-        "$work/data/meshes/mannequin-devil.off" "$work/armadillo_x16.stl")
-./build/keepsake_subdivide "$work/data/meshes/armadillo.off" 2 "$work/armadillo_x16.stl" >/dev/null
-# Samples without a licence that lets them into the repository stay outside it; name their
-# folder to add them (every .glb, .obj and .stl under it): KEEPSAKE_EXTRA_SAMPLES=DIR.
+cgal="$work/data/meshes"
+meshfix=""
+if [ -n "${KEEPSAKE_MESHFIX_SRC:-}" ]; then
+  cp -r "$KEEPSAKE_MESHFIX_SRC" "$work/meshfix-src"
+  cmake -S "$work/meshfix-src" -B "$work/meshfix-build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$work/meshfix-build" -j "${KEEPSAKE_JOBS:-2}" >/dev/null
+  meshfix="$(find "$work/meshfix-src" "$work/meshfix-build" -type f -name MeshFix -perm -u+x | head -1)"
+fi
+python3 bench/break_meshes.py "$cgal/homer.off" "$cgal/sphere.off" "$work/broken"
+./build/keepsake_subdivide "$cgal/camel.off" 3 "$work/camel_x64.stl" >/dev/null
+inputs=("$cgal/man.off" "$cgal/mannequin-devil.off" "$cgal/elephant-with-holes.off"
+        "$cgal/cow.off" "$cgal/bones.off" "$cgal/pig.stl" "$cgal/diplodocus.off"
+        "$work"/broken/*.off tests/data/meshes/triposr_chair/mesh.obj "$work/camel_x64.stl")
 if [ -n "${KEEPSAKE_EXTRA_SAMPLES:-}" ]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done < <(
-    find "$KEEPSAKE_EXTRA_SAMPLES" -type f \( -name '*.glb' -o -name '*.obj' -o -name '*.stl' \) -print0 | sort -z)
+    find "$KEEPSAKE_EXTRA_SAMPLES" -type f \( -name '*.glb' -o -name '*.obj' -o -name '*.off' \
+      -o -name '*.stl' \) -print0 | sort -z)
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
-printf '%-40s %10s %10s %9s %8s %s\n' mesh tris_in tris_out seconds peak_MB path
+printf '%-26s %9s | %7s %6s %9s %6s %6s %4s %8s %8s | %7s %6s %9s %6s %6s %4s %8s %8s | %6s\n' \
+  mesh tris_in k_s k_MB k_tris k_ok k_prusa k_sh k_fid k_fidvis m_s m_MB m_tris m_ok m_prusa m_sh \
+  m_fid m_fidvis ratio
+prusa() {  # STL -> yes/no: PrusaSlicer's manifold check
+  if [ -s "$1" ] && prusa-slicer --info "$1" 2>/dev/null | grep -q "manifold = yes"; then echo yes; else echo no; fi
+}
+field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], '-'))" "$1" "$2"; }
 for input in "${inputs[@]}"; do
+  name="$(basename "$(dirname "$input")")/$(basename "$input")"
   out="$work/out"
   rm -rf "$out"
-  colour=()
-  case "$input" in *trellis*|*sf3d*|*triposr*) colour=(--colour) ;; esac
   /usr/bin/time -f "%e %M" -o "$work/time" ./build/keepsake mesh prepare "$input" \
-    --height-mm 100 "${colour[@]}" --out "$out" >/dev/null 2>&1 || true
-  read -r seconds peak_kb < "$work/time"
-  python3 - "$out/report.json" "$input" "$seconds" "$peak_kb" <<'PY'
-import json, sys, os
+    --height-mm 100 --out "$out" --write-original "$work/original.stl" >/dev/null 2>&1 || true
+  read -r k_s k_kb < <(tail -1 "$work/time")
+  tris_in=$(python3 -c "import json; print(json.load(open('$out/report.json'))['import']['triangles'])" 2>/dev/null || echo -)
+  scale=$(python3 -c "import json; print(json.load(open('$out/report.json')).get('mm_per_file_unit', 0))" 2>/dev/null || echo 0)
+  if [ -s "$out/model.stl" ]; then
+    k=$(./build/keepsake_fidelity "$work/original.stl" "$out/model.stl")
+    k_prusa=$(prusa "$out/model.stl")
+  else
+    k='{}'; k_prusa=no
+  fi
+  m='{}'; m_s=-; m_kb=0; m_prusa=-
+  if [ -n "$meshfix" ]; then
+    rm -f "$work/meshfix.off" "$work/meshfix.stl"
+    # MeshFix reads OFF, PLY, STL and OBJ; the other formats go through Keepsake's import
+    src="$input"
+    case "$input" in *.glb|*.gltf|*.fbx|*.zip) src="$work/original.stl"; scale=1 ;; esac
+    /usr/bin/time -f "%e %M" -o "$work/time" timeout 600 "$meshfix" "$src" "$work/meshfix.off" \
+      >/dev/null 2>&1 || true
+    read -r m_s m_kb < <(tail -1 "$work/time")
+    if [ -s "$work/meshfix.off" ] && [ "$scale" != 0 ]; then
+      if [ "$src" = "$input" ]; then ref="$input"; else ref="$work/original.stl"; fi
+      if [ "$ref" = "$input" ]; then
+        m=$(./build/keepsake_fidelity "$input" "$work/meshfix.off" --scale "$scale" --stl "$work/meshfix.stl")
+      else
+        m=$(./build/keepsake_fidelity "$ref" "$work/meshfix.off" --stl "$work/meshfix.stl")
+      fi
+      m_prusa=$(prusa "$work/meshfix.stl")
+    fi
+  fi
+  ratio=$(python3 -c "import sys; a,b=sys.argv[1],sys.argv[2]; print('%.2f' % (float(a)/float(b)) if b not in ('-','0','0.00') else '-')" "$k_s" "$m_s" 2>/dev/null || echo -)
+  printf '%-26s %9s | %7s %6d %9s %6s %6s %4s %8s %8s | %7s %6d %9s %6s %6s %4s %8s %8s | %6s\n' \
+    "${name:0:26}" "$tris_in" "$k_s" $((k_kb / 1024)) "$(field "$k" triangles)" "$(field "$k" valid)" \
+    "$k_prusa" "$(field "$k" shells)" "$(field "$k" share_within)" "$(field "$k" share_within_visible)" \
+    "$m_s" $((m_kb / 1024)) "$(field "$m" triangles)" "$(field "$m" valid)" "$m_prusa" \
+    "$(field "$m" shells)" "$(field "$m" share_within)" "$(field "$m" share_within_visible)" "$ratio"
+  if [ -s "$out/report.json" ]; then
+    python3 - "$out/report.json" <<'PY'
+import json, sys
 r = json.load(open(sys.argv[1]))
 rep = r.get("repair", {})
-path = "rebuilt" if rep.get("rebuilt_volumetrically") else ("local" if r.get("printable") else "refused")
-name = "/".join(sys.argv[2].split("/")[-2:])
-print(f"{name:40s} {rep.get('input_triangles', 0):10d} {rep.get('output_triangles', 0):10d} "
-      f"{float(sys.argv[3]):9.2f} {int(sys.argv[4]) / 1024:8.0f} {path}")
-phases = r.get("timings_s", {})
-if phases:
-    print("    " + "  ".join(f"{k} {v:.2f}" for k, v in phases.items()))
+path = "REBUILT (" + rep.get("rebuild_reason", "") + ")" if rep.get("rebuilt_volumetrically") else "local"
+print(f"    {path}; parts {rep.get('parts_in')}, specks {rep.get('specks_removed')}, sheets "
+      f"{rep.get('sheets_removed')}, crossings {rep.get('self_intersections_found')} (united "
+      f"{rep.get('crossings_united')}, refilled {rep.get('crossings_refilled')}), refused: {r.get('refused', '-')}")
 PY
+  fi
 done

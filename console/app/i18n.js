@@ -148,6 +148,8 @@ export const zh = {
   'Why': '原因',
   'labels in batch': '张面单，批次',
   'left out': '未打印',
+  'What the repair moved': '修复改动之处',
+  'as it was': '与原模型一致',
   'Language': '语言',
   'create a parcel': '创建包裹',
   'print labels': '打印面单',

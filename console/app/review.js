@@ -97,9 +97,26 @@ async function loadViewer(holder, left, item, report) {
   }, label));
   const colour = h('input', { type: 'checkbox', checked: true, onchange: (e) => viewer.setColour(e.target.checked) });
   const thin = h('input', { type: 'checkbox', checked: true, onchange: (e) => viewer.showThin(e.target.checked) });
+  // where the repair moved the customer's surface, in colour on the repaired model
+  const fidelity = report.fidelity ?? {};
+  const deviationFile = files['deviation.bin'];
+  const legend = h('div', { class: 'legend', hidden: true, dataset: { testid: 'deviation-legend' } },
+    h('span', { class: 'swatch same' }), ` ≤ ${fidelity.within_mm ?? 0.1} mm ${t('as it was')} `,
+    h('span', { class: 'swatch moved' }), ` ${fidelity.within_mm ?? 0.1}–1 mm `,
+    h('span', { class: 'swatch far' }), ` ≥ 1 mm`);
+  let deviation = null;
+  const showDeviation = h('input', { type: 'checkbox', disabled: !deviationFile, dataset: { testid: 'deviation' },
+    onchange: async (e) => {
+      if (e.target.checked && !deviation) deviation = new Float32Array(await assetBuffer(deviationFile.asset));
+      viewer.showDeviation(e.target.checked ? deviation : null, { withinMm: fidelity.within_mm ?? 0.1 });
+      legend.hidden = !e.target.checked;
+      if (e.target.checked) { viewer.setMode('repaired'); }
+    } });
+  const share = fidelity.share_within !== undefined ? ` (${(fidelity.share_within * 100).toFixed(1)} % ${t('as it was')})` : '';
   left.append(h('div', { class: 'toolbar' }, modeButtons,
     h('label', {}, colour, ' ', t('Colour')),
-    h('label', {}, thin, ' ', `${t('Thin regions')} (${regions.length})`)));
+    h('label', {}, thin, ' ', `${t('Thin regions')} (${regions.length})`),
+    h('label', {}, showDeviation, ' ', t('What the repair moved'), share)), legend);
   const preview = report.files?.['preview.png'];
   if (preview) left.append(previewImage(preview.asset));
   window.addEventListener('hashchange', () => viewer.dispose(), { once: true });

@@ -125,6 +125,47 @@ export class Viewer {
 
   showThin(on) { this.marks.visible = on; this.render(); }
 
+  // How far the repair moved the surface, as colours on the repaired model: `perCorner` holds a
+  // distance in mm for each corner of each triangle in model.stl's order (deviation.bin).
+  // Within `withinMm` the surface is as it was (grey); beyond, yellow to red at `fullMm`.
+  showDeviation(perCorner, { withinMm = 0.1, fullMm = 1 } = {}) {
+    const model = this.models.repaired;
+    if (!model) return;
+    model.traverse((o) => {
+      if (!o.isMesh) return;
+      const geometry = o.geometry;
+      if (!o.userData.plain) {
+        o.userData.plain = { color: geometry.getAttribute('color'), material: o.material };
+      }
+      if (!perCorner) {
+        if (o.userData.plain.color) geometry.setAttribute('color', o.userData.plain.color);
+        else geometry.deleteAttribute('color');
+        o.material = o.userData.plain.material;
+        return;
+      }
+      const count = geometry.getAttribute('position').count;
+      const index = geometry.index;  // a PLY is indexed, an STL is not
+      const distance = new Float32Array(count);
+      const corners = index ? index.count : count;
+      for (let c = 0; c < corners && c < perCorner.length; c++) {
+        const v = index ? index.getX(c) : c;
+        distance[v] = Math.max(distance[v], perCorner[c]);
+      }
+      const colours = new Float32Array(count * 3);
+      const grey = new THREE.Color(GREY), yellow = new THREE.Color(0xf2c94c), red = new THREE.Color(0xd7263d);
+      const c = new THREE.Color();
+      for (let v = 0; v < count; v++) {
+        const d = distance[v];
+        if (d <= withinMm) c.copy(grey);
+        else c.copy(yellow).lerp(red, Math.min(1, (d - withinMm) / (fullMm - withinMm)));
+        colours.set([c.r, c.g, c.b], v * 3);
+      }
+      geometry.setAttribute('color', new THREE.BufferAttribute(colours, 3));
+      o.material = new THREE.MeshStandardMaterial({ color: 0xffffff, vertexColors: true, roughness: 0.8 });
+    });
+    this.render();
+  }
+
   setMode(mode) { this.mode = mode; this.layout(); }
 
   setColour(on) {

@@ -6,7 +6,8 @@
 // docs/screenshots/. Any error in the browser's console fails the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -68,9 +69,10 @@ test('the sign-in page refuses an unknown token in words', async () => {
 });
 
 test('an engineer approves a repaired figure after turning it, and reworks another with a new height', async () => {
-  // a second figure to review: the channel orders one as the AI app would
-  const chair = new Uint8Array(readFileSync(join(root, 'assets', 'demo', 'triposr_chair.obj')));
-  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, chair);
+  // a second figure to review: the channel orders one as the AI app would, a figure with folds
+  // of its own (CGAL's man.off, Debian libcgal-demo) that the repair cuts out and refills
+  const man = new Uint8Array(execFileSync('/bin/tar', ['-xzOf', '/usr/share/doc/libcgal-dev/data.tar.gz', 'data/meshes/man.off'], { maxBuffer: 64 * 1024 * 1024 }));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, man);
   await server.api('POST', '/api/v1/orders', server.tokens.channel, {
     channel_ref: 'e2e-figure',
     customer: { name: '周杰', phone: '13100000009', address: { province: '湖北省', city: '武汉市', district: '洪山区', street: '珞喻路 1 号', detail: '2 栋' } },
@@ -112,6 +114,12 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
   await page.locator('[data-testid=review-queue] a.open').first().click();
   await page.waitForSelector('input[name=height_mm]');
   const second = Number(page.url().match(/item\/(\d+)/)[1]);
+  // where the repair moved the surface, in colour, with its legend
+  // (an OFF cannot be shown in the browser: the viewer says so and shows the repaired model)
+  await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined);
+  await page.check('[data-testid=deviation]');
+  await page.waitForSelector('[data-testid=deviation-legend]:not([hidden])');
+  await shot(page, 'review-deviation');
   await page.fill('input[name=height_mm]', '80');
   await page.fill('input[name=reason]', '客户要求 80 毫米');
   await page.click('[data-testid=rework]');

@@ -34,14 +34,26 @@ double SignedVolume(const MeshData& mesh) {
   return six_volume / 6.0;
 }
 
-void ScaleToHeight(MeshData& mesh, double height_mm) {
+bool Placement::NearlyIdentity() const {
+  return std::abs(scale - 1) < 1e-12 && std::abs(origin[0]) < 1e-9 && std::abs(origin[1]) < 1e-9 &&
+         std::abs(origin[2]) < 1e-9;
+}
+
+Placement HeightPlacement(const MeshData& mesh, double height_mm) {
   const Bounds b = ComputeBounds(mesh);
-  const double scale = height_mm / b.Size(2);
-  const double cx = (b.min[0] + b.max[0]) / 2;
-  const double cy = (b.min[1] + b.max[1]) / 2;
+  return {{(b.min[0] + b.max[0]) / 2, (b.min[1] + b.max[1]) / 2, b.min[2]}, height_mm / b.Size(2)};
+}
+
+void Apply(const Placement& placement, MeshData& mesh) {
+  const auto& o = placement.origin;
   for (auto& p : mesh.positions) {
-    p = {(p[0] - cx) * scale, (p[1] - cy) * scale, (p[2] - b.min[2]) * scale};
+    p = {(p[0] - o[0]) * placement.scale, (p[1] - o[1]) * placement.scale,
+         (p[2] - o[2]) * placement.scale};
   }
+}
+
+void ScaleToHeight(MeshData& mesh, double height_mm) {
+  Apply(HeightPlacement(mesh, height_mm), mesh);
 }
 
 void RotateDegrees(MeshData& mesh, const std::array<double, 3>& degrees) {

@@ -1,12 +1,11 @@
-// The only translation unit with CGAL (about 50 s and 1.4 GB to compile): keep it that way.
-// CGAL 5.5 Polygon Mesh Processing: repair_polygon_soup, orient_polygon_soup,
-// polygon_soup_to_polygon_mesh, stitch_borders, remove_degenerate_faces,
-// duplicate_non_manifold_vertices, triangulate_hole (do_not_use_cubic_algorithm: bounded cost),
-// connected_components, does_self_intersect, orient_to_bound_a_volume; corefine_and_compute_union
-// joins an optional base. CGAL 3D Alpha Wrapping
-// (alpha_wrap_3) for the rebuild: its output is watertight, 2-manifold, orientable and free of
-// self-intersections by construction, which is what local repair cannot promise for inputs
-// such as CGAL's own man.off (CGAL 5.5's self-intersection removal fails on it).
+// Repair to a printable solid (a CGAL translation unit: about 50 s and 1.4 GB to build; the
+// others are crossings.cpp and fidelity.cpp). CGAL 5.5 Polygon Mesh Processing:
+// repair_polygon_soup, orient_polygon_soup, polygon_soup_to_polygon_mesh, stitch_borders,
+// remove_degenerate_faces, duplicate_non_manifold_vertices, triangulate_hole
+// (do_not_use_cubic_algorithm: bounded cost), Side_of_triangle_mesh for nesting; the parts and the
+// crossings are sorted out in crossings.cpp; corefine_and_compute_union joins an optional base.
+// CGAL 3D Alpha Wrapping (alpha_wrap_3) is the last resort and the thickening: its output is
+// watertight, 2-manifold, orientable and free of self-intersections by construction.
 #include "keepsake/mesh/repair.hpp"
 
 #include <algorithm>
@@ -16,14 +15,12 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include <CGAL/AABB_face_graph_triangle_primitive.h>
 #include <CGAL/AABB_traits.h>
 #include <CGAL/AABB_tree.h>
 #include <CGAL/AABB_triangle_primitive.h>
-#include <CGAL/Exact_predicates_inexact_constructions_kernel.h>
 #include <CGAL/Polygon_mesh_processing/bbox.h>
 #include <CGAL/Polygon_mesh_processing/border.h>
 #include <CGAL/Polygon_mesh_processing/connected_components.h>
@@ -34,39 +31,25 @@
 #include <CGAL/Polygon_mesh_processing/repair.h>
 #include <CGAL/Polygon_mesh_processing/repair_degeneracies.h>
 #include <CGAL/Polygon_mesh_processing/repair_polygon_soup.h>
-#include <CGAL/Polygon_mesh_processing/repair_self_intersections.h>
 #include <CGAL/Polygon_mesh_processing/self_intersections.h>
 #include <CGAL/Polygon_mesh_processing/shape_predicates.h>
 #include <CGAL/Polygon_mesh_processing/stitch_borders.h>
 #include <CGAL/Polygon_mesh_processing/triangulate_hole.h>
-#include <CGAL/Surface_mesh.h>
+#include <CGAL/Side_of_triangle_mesh.h>
 #include <CGAL/alpha_wrap_3.h>
+#include <CGAL/boost/graph/Face_filtered_graph.h>
+#include <CGAL/boost/graph/copy_face_graph.h>
+
+#include "cgal_mesh.hpp"
+#include "crossings.hpp"
 
 namespace keepsake::mesh {
 
 namespace {
 
 namespace PMP = CGAL::Polygon_mesh_processing;
-using Kernel = CGAL::Exact_predicates_inexact_constructions_kernel;
-using Point = Kernel::Point_3;
-using SurfaceMesh = CGAL::Surface_mesh<Point>;
-using Face = SurfaceMesh::Face_index;
-using Halfedge = SurfaceMesh::Halfedge_index;
+using namespace keepsake::mesh::cgal;  // NOLINT: the module's own CGAL vocabulary
 using Polygon = std::vector<std::size_t>;
-
-// Runs body(begin, end) over [0, n) in one chunk per core: the per-face ray casts and the
-// closest-point queries on a const AABB tree are independent of each other.
-template <typename Body>
-void ParallelFor(std::size_t n, const Body& body) {
-  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
-  if (n < 10000 || threads == 1) return body(std::size_t{0}, n);
-  std::vector<std::thread> pool;
-  const std::size_t chunk = (n + threads - 1) / threads;
-  for (std::size_t begin = 0; begin < n; begin += chunk) {
-    pool.emplace_back([&body, begin, end = std::min(n, begin + chunk)] { body(begin, end); });
-  }
-  for (std::thread& t : pool) t.join();
-}
 
 // Seconds per step of the repair, in the order they ran.
 class StepClock {
@@ -146,26 +129,6 @@ Soup WeldWithTolerance(const MeshData& in, double tolerance, RepairReport& repor
   return soup;
 }
 
-MeshData ToMeshData(const SurfaceMesh& sm) {
-  MeshData out;
-  std::vector<uint32_t> index(sm.number_of_vertices() + sm.number_of_removed_vertices());
-  for (auto v : sm.vertices()) {
-    index[v.idx()] = static_cast<uint32_t>(out.positions.size());
-    const Point& p = sm.point(v);
-    out.positions.push_back({p.x(), p.y(), p.z()});
-  }
-  for (Face f : sm.faces()) {
-    std::array<uint32_t, 3> t{};
-    int k = 0;
-    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
-      if (k < 3) t[static_cast<size_t>(k)] = index[v.idx()];
-      ++k;
-    }
-    if (k == 3) out.triangles.push_back(t);
-  }
-  return out;
-}
-
 // Holes up to `max_edges` border edges are filled; returns (filled, left). The faces added
 // are appended to `patches`.
 std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges, std::vector<Face>& patches) {
@@ -184,10 +147,7 @@ std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges, std::vecto
       continue;
     }
     std::vector<Face> patch;
-    PMP::triangulate_hole(
-        sm, h, std::back_inserter(patch),
-        CGAL::parameters::use_delaunay_triangulation(true).do_not_use_cubic_algorithm(edges > 100));
-    if (patch.empty()) {
+    if (!FillHole(sm, h, edges, patch, /*fair=*/true)) {
       ++left;
     } else {
       ++filled;
@@ -197,81 +157,27 @@ std::pair<int64_t, int64_t> FillHoles(SurfaceMesh& sm, int max_edges, std::vecto
   return {filled, left};
 }
 
-// Removes components whose bounding-box diagonal is under `min_size`; returns (parts, removed).
-std::pair<int64_t, int64_t> RemoveFragments(SurfaceMesh& sm, double min_size) {
-  auto component = sm.add_property_map<Face, std::size_t>("f:component", 0).first;
-  const std::size_t parts = PMP::connected_components(sm, component);
-  std::vector<CGAL::Bbox_3> boxes(parts);
+// Removes the shells whose bounding-box diagonal is under `min_size` (never all of them).
+void RemoveTinyShells(SurfaceMesh& sm, double min_size) {
+  auto shell = sm.add_property_map<Face, std::size_t>("f:tiny", 0).first;
+  const std::size_t shells = PMP::connected_components(sm, shell);
+  std::vector<CGAL::Bbox_3> boxes(shells);
   for (Face f : sm.faces()) {
-    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
-      boxes[component[f]] += sm.point(v).bbox();
-    }
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm))
+      boxes[shell[f]] += sm.point(v).bbox();
   }
   std::vector<std::size_t> remove;
-  for (std::size_t c = 0; c < parts; ++c) {
+  for (std::size_t c = 0; c < shells; ++c) {
     const CGAL::Bbox_3& b = boxes[c];
-    const double diagonal = std::sqrt((b.xmax() - b.xmin()) * (b.xmax() - b.xmin()) +
-                                      (b.ymax() - b.ymin()) * (b.ymax() - b.ymin()) +
-                                      (b.zmax() - b.zmin()) * (b.zmax() - b.zmin()));
+    const double diagonal =
+        std::hypot(b.xmax() - b.xmin(), b.ymax() - b.ymin(), b.zmax() - b.zmin());
     if (diagonal < min_size) remove.push_back(c);
   }
-  if (remove.size() == parts) remove.clear();  // never remove everything
-  if (!remove.empty()) {
-    PMP::remove_connected_components(sm, remove, component);
+  if (!remove.empty() && remove.size() < shells) {
+    PMP::remove_connected_components(sm, remove, shell);
     sm.collect_garbage();
   }
-  sm.remove_property_map(component);
-  return {static_cast<int64_t>(parts), static_cast<int64_t>(remove.size())};
-}
-
-// The three corners of a triangle face.
-std::array<Point, 3> FacePoints(const SurfaceMesh& sm, Face f) {
-  std::array<Point, 3> p;
-  std::size_t k = 0;
-  for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
-    if (k < 3) p[k] = sm.point(v);
-    ++k;
-  }
-  return p;
-}
-
-// Builds `sm` face by face; false (and `sm` cleared) when a face cannot be added: an edge with
-// more than two faces, inconsistent orientation, or a vertex whose faces do not form one fan.
-// On a valid million-triangle mesh this is several times faster than checking the soup with
-// is_polygon_soup_a_polygon_mesh and converting it.
-template <typename Corners>
-bool BuildFaceByFace(const std::vector<Point>& points, const std::vector<Corners>& faces,
-                     SurfaceMesh& sm) {
-  sm.clear();
-  sm.reserve(static_cast<SurfaceMesh::size_type>(points.size()),
-             static_cast<SurfaceMesh::size_type>(3 * faces.size() / 2),
-             static_cast<SurfaceMesh::size_type>(faces.size()));
-  for (const Point& p : points) sm.add_vertex(p);
-  for (const auto& f : faces) {
-    if (f.size() != 3 || f[0] == f[1] || f[1] == f[2] || f[0] == f[2] ||
-        sm.add_face(SurfaceMesh::Vertex_index(static_cast<SurfaceMesh::size_type>(f[0])),
-                    SurfaceMesh::Vertex_index(static_cast<SurfaceMesh::size_type>(f[1])),
-                    SurfaceMesh::Vertex_index(static_cast<SurfaceMesh::size_type>(f[2]))) ==
-            SurfaceMesh::null_face()) {
-      sm.clear();
-      return false;
-    }
-  }
-  // vertices no face uses (the soup repair would drop them)
-  for (auto v : sm.vertices()) {
-    if (sm.is_isolated(v)) sm.remove_vertex(v);
-  }
-  sm.collect_garbage();
-  return true;
-}
-
-// Builds `sm` from a MeshData; false when the triangles do not form a polygon mesh, which
-// CGAL's mesh cannot hold. Face i of `sm` is triangle i.
-bool ToSurfaceMesh(const MeshData& mesh, SurfaceMesh& sm) {
-  std::vector<Point> points;
-  points.reserve(mesh.positions.size());
-  for (const auto& p : mesh.positions) points.emplace_back(p[0], p[1], p[2]);
-  return BuildFaceByFace(points, mesh.triangles, sm);
+  sm.remove_property_map(shell);
 }
 
 // Signed volume of each connected component; `component` maps faces to components.
@@ -289,8 +195,55 @@ std::vector<double> ShellVolumes(const SurfaceMesh& sm, const ComponentMap& comp
   return volumes;
 }
 
+// Orients every closed shell so that the whole bounds a volume: a shell inside an odd number
+// of others is a void and faces inward, every other shell faces outward. What CGAL's
+// orient_to_bound_a_volume does, in a fraction of its time (2.5 s on man.off, 5 s on
+// diplodocus.off, more than the rest of the repair): one shell needs only its signed volume,
+// and only shells inside another's box are tested against it, by ray parity.
+void OrientToBoundAVolume(SurfaceMesh& sm) {
+  auto shell = sm.add_property_map<Face, std::size_t>("f:orient", 0).first;
+  const std::size_t shells = PMP::connected_components(sm, shell);
+  const std::vector<double> volumes = ShellVolumes(sm, shell, shells);
+  std::vector<std::vector<Face>> faces(shells);
+  std::vector<CGAL::Bbox_3> boxes(shells);
+  std::vector<Point> probe(shells);
+  for (Face f : sm.faces()) {
+    faces[shell[f]].push_back(f);
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+      boxes[shell[f]] += sm.point(v).bbox();
+      probe[shell[f]] = sm.point(v);
+    }
+  }
+  std::vector<int> depth(shells, 0);
+  std::map<std::size_t, SurfaceMesh> containers;  // shells that hold another's box, copied out
+  for (std::size_t i = 0; i < shells; ++i) {
+    for (std::size_t j = 0; j < shells; ++j) {
+      const CGAL::Bbox_3 &in = boxes[i], &out = boxes[j];
+      if (i == j || in.xmin() < out.xmin() || in.ymin() < out.ymin() || in.zmin() < out.zmin() ||
+          in.xmax() > out.xmax() || in.ymax() > out.ymax() || in.zmax() > out.zmax()) {
+        continue;
+      }
+      auto [it, fresh] = containers.try_emplace(j);
+      if (fresh) {
+        CGAL::Face_filtered_graph<SurfaceMesh> filtered(sm, faces[j]);
+        CGAL::copy_face_graph(filtered, it->second);
+      }
+      const CGAL::Side_of_triangle_mesh<SurfaceMesh, Kernel> inside(it->second);
+      if (inside(probe[i]) == CGAL::ON_BOUNDED_SIDE) ++depth[i];
+    }
+  }
+  std::vector<Face> flip;
+  for (std::size_t c = 0; c < shells; ++c) {
+    const bool should_be_positive = depth[c] % 2 == 0;
+    if ((volumes[c] > 0) != should_be_positive)
+      flip.insert(flip.end(), faces[c].begin(), faces[c].end());
+  }
+  if (!flip.empty()) PMP::reverse_face_orientations(flip, sm);
+  sm.remove_property_map(shell);
+}
+
 // A closed shell that bounds a negative volume is a void inside the solid (both
-// orient_to_bound_a_volume and the alpha wrap orient voids that way). Sealed voids trap resin
+// OrientToBoundAVolume and the alpha wrap orient voids that way). Sealed voids trap resin
 // and powder, so they are filled: the shell is removed. Returns how many.
 int64_t RemoveCavities(SurfaceMesh& sm) {
   auto component = sm.add_property_map<Face, std::size_t>("f:cavity", 0).first;
@@ -468,48 +421,21 @@ std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& r
   PMP::remove_degenerate_faces(sm);
   report.non_manifold_vertices = static_cast<int64_t>(PMP::duplicate_non_manifold_vertices(sm));
   sm.collect_garbage();
-  std::tie(report.parts_in, report.fragments_removed) = RemoveFragments(sm, options.min_part_mm);
+  const StepDone step = [&](const char* name) { clock.Done(name); };
+  SortOutParts(sm, options, report, step);
   std::vector<Face> patches;
   std::tie(report.holes_filled, report.holes_left) = FillHoles(sm, options.max_hole_edges, patches);
-  clock.Done("stitching, fragments and holes");
+  report.triangles_added_by_fills = static_cast<int64_t>(patches.size());
+  clock.Done("stitching, parts and holes");
   if (!CGAL::is_closed(sm)) {
     return std::to_string(report.holes_left) + " hole(s) too large or too irregular to fill";
   }
-  std::vector<std::pair<Face, Face>> pairs;
-  PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
-  clock.Done("self-intersection test");
-  report.self_intersections = static_cast<int64_t>(pairs.size());
-  // Crossings that our own hole fills made (a fill that folds through the surface) are removed
-  // where they are: CGAL's experimental local removal cuts the faces out and refills or smooths
-  // the patch. Crossings that came with the file (teeth through a jaw, hair through a hat) are
-  // not: cutting them out would lose those parts, so the rebuild unites them instead.
-  std::set<Face> patch_faces(patches.begin(), patches.end());
-  report.self_intersections_from_fills =
-      std::count_if(pairs.begin(), pairs.end(), [&](const std::pair<Face, Face>& p) {
-        return patch_faces.count(p.first) > 0 || patch_faces.count(p.second) > 0;
-      });
-  const bool all_from_fills =
-      report.self_intersections_from_fills == static_cast<int64_t>(pairs.size());
-  if (!pairs.empty() && all_from_fills &&
-      pairs.size() <= static_cast<std::size_t>(options.max_local_crossings)) {
-    std::set<Face> crossing;
-    for (const auto& [a, b] : pairs) crossing.insert({a, b});
-    SurfaceMesh before = sm;
-    const bool removed = PMP::experimental::remove_self_intersections(crossing, sm);
-    clock.Done("local self-intersection removal");
-    if (removed && CGAL::is_closed(sm) &&
-        !PMP::does_self_intersect<CGAL::Parallel_if_available_tag>(sm)) {
-      report.self_intersections_removed = report.self_intersections;
-      pairs.clear();
-    } else {
-      sm = std::move(before);
-    }
-  }
-  if (!pairs.empty()) return std::to_string(pairs.size()) + " self-intersecting face pairs";
+  std::string crossings = ResolveCrossings(sm, patches, options, report, step);
+  if (!crossings.empty()) return crossings;
   for (Face f : sm.faces()) {
     if (PMP::is_degenerate_triangle_face(f, sm)) return "degenerate faces remain";
   }
-  PMP::orient_to_bound_a_volume(sm);
+  OrientToBoundAVolume(sm);
   clock.Done("orientation");
   return {};
 }
@@ -548,7 +474,8 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
                   widest, options.height_mm, kMaxSideMm);
     return tl::unexpected(Error{Errc::kUnreadable, reason});
   }
-  ScaleToHeight(scaled, options.height_mm);
+  result.to_height = HeightPlacement(scaled, options.height_mm);
+  Apply(result.to_height, scaled);
   Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);
   clock.Done("scale and weld");
   if (soup.polygons.empty()) {
@@ -565,21 +492,30 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     report.rebuild_reason = LocalRepair(soup, options, report, sm, clock);
   }
   if (!report.rebuild_reason.empty()) {
+    // the last resort, or the engineer's thickening: the whole model wrapped again
     report.rebuilt = true;
+    double area = 0;
+    for (const auto& t : soup.polygons) {
+      area +=
+          std::sqrt(CGAL::squared_area(soup.points[t[0]], soup.points[t[1]], soup.points[t[2]]));
+    }
+    report.wrap_alpha_mm = options.thicken_mm > 0 ? options.thicken_alpha_mm
+                                                  : std::max(options.wrap_alpha_mm,
+                                                             std::sqrt(area / options.wrap_cells));
     SurfaceMesh wrapped;
     const double offset = std::max(options.wrap_offset_mm, options.thicken_mm / 2);
     // When local repair closed every hole but left crossings, wrap its closed surface: the
     // wrap of the raw soup would go in through the holes and make a thin double shell.
     if (!sm.is_empty() && CGAL::is_closed(sm)) {
-      CGAL::alpha_wrap_3(sm, options.wrap_alpha_mm, offset, wrapped);
+      CGAL::alpha_wrap_3(sm, report.wrap_alpha_mm, offset, wrapped);
     } else {
-      CGAL::alpha_wrap_3(soup.points, soup.polygons, options.wrap_alpha_mm, offset, wrapped);
+      CGAL::alpha_wrap_3(soup.points, soup.polygons, report.wrap_alpha_mm, offset, wrapped);
     }
     if (wrapped.is_empty()) {
       return tl::unexpected(Error{Errc::kUnreadable, "the volumetric rebuild produced nothing"});
     }
     sm = std::move(wrapped);
-    RemoveFragments(sm, options.min_part_mm);
+    RemoveTinyShells(sm, options.min_part_mm);  // what the wrap made of dust in the soup
     clock.Done("volumetric rebuild");
   }
   report.cavities_removed = RemoveCavities(sm);
@@ -598,7 +534,19 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
     clock.Done("colour transfer");
   }
-  ScaleToHeight(result.mesh, options.height_mm);  // the wrap's offset changes the height a little
+  // The wrap's offset changes the height a little, and a part removed (a speck above the head)
+  // changes the bounds: the result is placed again, and the input with it for the comparison.
+  result.final = HeightPlacement(result.mesh, options.height_mm);
+  if (result.final.NearlyIdentity()) {
+    result.final = Placement{};
+  } else {
+    Apply(result.final, result.mesh);
+    Apply(result.final, scaled);
+  }
+  if (options.measure_fidelity) {
+    result.fidelity = MeasureFidelity(scaled, result.mesh, options.fidelity_within_mm);
+    clock.Done("fidelity");
+  }
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
   report.output_vertices = static_cast<int64_t>(result.mesh.positions.size());

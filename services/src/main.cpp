@@ -457,6 +457,8 @@ int main(int argc, char** argv) {
   double base_mm = 0, thicken_mm = 0;
   mesh_prepare->add_option("--base-mm", base_mm, "Join a round base this thick (0: none)");
   mesh_prepare->add_option("--thicken-mm", thicken_mm, "Make every wall this much thicker");
+  mesh_prepare->add_option("--write-original", mesh_args.write_original,
+                           "Also write the input as printed (STL), for an independent comparison");
   double remove_parts_under_mm = -1;
   mesh_prepare->add_option("--remove-parts-under-mm", remove_parts_under_mm,
                            "Remove separate parts smaller than this (default 0.8; 0 keeps all)");

@@ -1,5 +1,6 @@
 #include "keepsake/services/mesh_command.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +27,46 @@ using nlohmann::json;
 
 namespace {
 
+// Every part of the input and its fate, the largest first (at most 50: the rest are counted).
+json PartsJson(std::vector<mesh::RepairPart> parts) {
+  std::sort(parts.begin(), parts.end(), [](const mesh::RepairPart& a, const mesh::RepairPart& b) {
+    return a.size_mm > b.size_mm;
+  });
+  json out = json::array();
+  for (size_t i = 0; i < parts.size() && i < 50; ++i) {
+    const mesh::RepairPart& p = parts[i];
+    out.push_back({{"fate", p.fate},
+                   {"size_mm", p.size_mm},
+                   {"centre_mm", p.centre_mm},
+                   {"triangles", p.triangles},
+                   {"closed", p.closed}});
+  }
+  return out;
+}
+
+json FidelityJson(const mesh::Fidelity& f) {
+  json regions = json::array();
+  for (const mesh::MovedRegion& r : f.regions) {
+    regions.push_back({{"area_mm2", r.area_mm2},
+                       {"max_mm", r.max_mm},
+                       {"centre_mm", r.centre_mm},
+                       {"box_min_mm", r.min_mm},
+                       {"box_max_mm", r.max_mm_corner}});
+  }
+  return {{"within_mm", f.within_mm},
+          {"samples", f.samples},
+          {"share_within", f.share_within},
+          {"p50_mm", f.p50_mm},
+          {"p95_mm", f.p95_mm},
+          {"p99_mm", f.p99_mm},
+          {"max_mm", f.max_mm},
+          {"buried_share", f.buried_share},
+          {"back_share_within", f.back_share_within},
+          {"back_p99_mm", f.back_p99_mm},
+          {"back_max_mm", f.back_max_mm},
+          {"moved_regions", regions}};
+}
+
 json ReportJson(const mesh::RepairReport& r) {
   return {{"input_vertices", r.input_vertices},
           {"input_triangles", r.input_triangles},
@@ -35,12 +76,21 @@ json ReportJson(const mesh::RepairReport& r) {
           {"stitched_edges", r.stitched_edges},
           {"non_manifold_vertices_split", r.non_manifold_vertices},
           {"holes_filled", r.holes_filled},
+          {"triangles_added_by_fills", r.triangles_added_by_fills},
+          {"triangles_added_by_unions", r.triangles_added_by_unions},
           {"holes_left_to_rebuild", r.holes_left},
           {"parts_in", r.parts_in},
           {"fragments_removed", r.fragments_removed},
+          {"specks_removed", r.specks_removed},
+          {"sheets_removed", r.sheets_removed},
+          {"parts", PartsJson(r.parts)},
           {"self_intersections_found", r.self_intersections},
           {"self_intersections_from_hole_fills", r.self_intersections_from_fills},
           {"self_intersections_removed_locally", r.self_intersections_removed},
+          {"crossings_united", r.crossings_united},
+          {"crossings_refilled", r.crossings_refilled},
+          {"area_replaced_mm2", r.area_replaced_mm2},
+          {"wrap_alpha_mm", r.wrap_alpha_mm},
           {"cavities_removed", r.cavities_removed},
           {"rebuilt_volumetrically", r.rebuilt},
           {"rebuild_reason", r.rebuild_reason},
@@ -192,6 +242,16 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   auto repaired = mesh::RepairToSolid(imported->mesh, options);
   if (!repaired) return output.Refuse(report, repaired.error().message);
   report["repair"] = ReportJson(repaired->report);
+  report["fidelity"] = FidelityJson(repaired->fidelity);
+  // millimetres per unit of the file: what an independent check scales another tool's output by
+  report["mm_per_file_unit"] = repaired->to_height.scale * repaired->final.scale;
+  if (!args.write_original.empty()) {
+    mesh::MeshData original = imported->mesh;
+    mesh::Apply(repaired->to_height, original);
+    mesh::Apply(repaired->final, original);
+    auto written = mesh::WriteBinaryStl(original, args.write_original);
+    if (!written) return output.Refuse(report, written.error());
+  }
 
   enter(80, "check");
   const mesh::SolidCheck check = mesh::CheckSolid(repaired->mesh);
@@ -254,6 +314,16 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                         {"detail", std::string(share) + " (red in the preview)"},
                         {"regions", regions}});
   }
+  const mesh::Fidelity& fidelity = repaired->fidelity;
+  if (fidelity.samples > 0 && fidelity.share_within < 0.99 && args.tuning.thicken_mm <= 0 &&
+      args.tuning.base_mm <= 0) {
+    char detail[200];
+    std::snprintf(detail, sizeof detail,
+                  "the repair moved the surface: %.1f %% of it is within %.1f mm of the "
+                  "original (under 99 %%), the farthest %.2f mm; look at the deviation map",
+                  fidelity.share_within * 100, fidelity.within_mm, fidelity.max_mm);
+    findings.push_back({{"kind", "changed_shape"}, {"detail", detail}});
+  }
   if (args.colour && imported->mesh.colors.empty()) {
     findings.push_back({{"kind", "no_colour"},
                         {"detail",
@@ -280,6 +350,23 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
   if (!written) return output.Refuse(report, written.error());
   report["files"] = {{"model.stl", *written}};
+  {
+    // the deviation map of the review: the distance of each corner of each triangle of
+    // model.stl (in its order) to the input surface, float32 little-endian, 12 bytes a triangle
+    const std::vector<float>& d = repaired->fidelity.vertex_deviation_mm;
+    std::string bytes;
+    bytes.reserve(repaired->mesh.triangles.size() * 12);
+    for (const auto& t : repaired->mesh.triangles) {
+      for (uint32_t v : t) {
+        const float value = v < d.size() ? d[v] : 0.0f;
+        bytes.append(reinterpret_cast<const char*>(&value), sizeof value);
+      }
+    }
+    if (!WriteFileAtomically(out_dir / "deviation.bin", bytes)) {
+      return output.Refuse(report, "cannot write deviation.bin");
+    }
+    report["files"]["deviation.bin"] = bytes.size();
+  }
   auto three_mf = mesh::WriteThreeMf(repaired->mesh, (out_dir / "model.3mf").string());
   if (!three_mf) return output.Refuse(report, three_mf.error());
   report["files"]["model.3mf"] = *three_mf;

@@ -31,6 +31,18 @@ Bounds ComputeBounds(const MeshData& mesh);
 // Signed volume by the divergence theorem: positive when the triangles face outward.
 double SignedVolume(const MeshData& mesh);
 
+// A uniform scale about a point: p' = (p - origin) * scale.
+struct Placement {
+  std::array<double, 3> origin{};
+  double scale = 1;
+  // Nothing would move by more than rounding: applying it is skipped, so that vertices kept by
+  // a local repair stay bit for bit where they were.
+  bool NearlyIdentity() const;
+};
+// What ScaleToHeight applies to `mesh`.
+Placement HeightPlacement(const MeshData& mesh, double height_mm);
+void Apply(const Placement& placement, MeshData& mesh);
+
 // Scales uniformly so that the Z extent is `height_mm` and translates so that the model stands
 // on z = 0, centred on x = y = 0.
 void ScaleToHeight(MeshData& mesh, double height_mm);

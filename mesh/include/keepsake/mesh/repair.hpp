@@ -1,9 +1,12 @@
 // Repairs an imported mesh into a printable solid at print scale: one or more closed
-// 2-manifold shells, oriented outward, without self-intersections or degenerate faces.
-// Local repair first (CGAL Polygon Mesh Processing); where it cannot guarantee that result,
-// a volumetric rebuild (CGAL 3D Alpha Wrapping) at a tolerance tied to printer resolution.
+// 2-manifold shells, oriented outward, without self-intersections or degenerate faces, as
+// close to the customer's surface as that allows. Local repair (CGAL Polygon Mesh
+// Processing): welding, stitching, hole filling, noise and crossing sheets removed, crossing
+// parts united by autorefinement, folds cut out and refilled. Only what stays broken is
+// rebuilt (CGAL 3D Alpha Wrapping) at the printer's resolution, and the report says so.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -12,6 +15,7 @@
 #include <tl/expected.hpp>
 
 #include "keepsake/mesh/error.hpp"
+#include "keepsake/mesh/fidelity.hpp"
 #include "keepsake/mesh/mesh_data.hpp"
 
 namespace keepsake::mesh {
@@ -24,12 +28,37 @@ struct RepairOptions {
                                      // floating fragment and is removed; larger parts are kept
   int max_local_crossings = 2000;    // up to this many crossings made by hole fills are
                                      // removed locally before falling back to the rebuild
-  double wrap_alpha_mm = 0.5;        // detail of the volumetric rebuild
-  double wrap_offset_mm = 0.03;      // how far the rebuilt surface lies outside the input
+  // A part smaller than this share of the largest part's size (bbox diagonal), and farther
+  // from every other part than twice its own size, is noise from the generator (a speck).
+  double speck_share = 0.03;
+  // Cutting out folds may take at most this share of the file's surface (what is refilled
+  // follows the border of the cut, so the fidelity check says how far the shape moved).
+  double max_replaced_share = 0.25;
+  int max_refill_rounds = 12;  // rounds of cutting out crossings and refilling, at most
+  // The last resort, a rebuild of the whole model, at the printer's resolution:
+  double wrap_alpha_mm = 0.1;     // detail of the volumetric rebuild, at the finest: its time
+                                  // grows with area / alpha^2, so a large surface takes a
+  double wrap_cells = 60000;      // coarser alpha, sqrt(area / wrap_cells), said in the report
+  double wrap_offset_mm = 0.02;   // how far the rebuilt surface lies outside the input
+  double thicken_alpha_mm = 0.5;  // detail of a thickening rebuild (walls made thicker)
+  // The result is compared with the input (both as printed) and the distances reported.
+  bool measure_fidelity = true;
+  double fidelity_within_mm = 0.1;
   // Fine-tuning by a modeling engineer (rework):
   double thicken_mm = 0;  // > 0: rebuild with every wall this much thicker (half on each side)
   double base_mm = 0;     // > 0: join a round base of this thickness under the figure; the
                           // ordered height then includes the base
+};
+
+// One connected part of the input (after welding and stitching) and what became of it.
+struct RepairPart {
+  int64_t triangles = 0;
+  double size_mm = 0;  // bounding-box diagonal at print scale
+  std::array<double, 3> centre_mm{};
+  bool closed = false;  // before holes were filled
+  // kept | united (with the parts it crosses) | removed_fragment (under min_part_mm) |
+  // removed_speck (tiny and far from everything) | removed_sheet (open, crossing another part)
+  std::string fate;
 };
 
 // What was done, counted. Every change to the customer's model shows here.
@@ -42,12 +71,21 @@ struct RepairReport {
   int64_t stitched_edges = 0;         // border edge pairs stitched together
   int64_t non_manifold_vertices = 0;  // split into manifold ones
   int64_t holes_filled = 0;
+  int64_t triangles_added_by_fills = 0;   // by the hole fills and the refills of cut crossings
+  int64_t triangles_added_by_unions = 0;  // split along the curves where united parts meet
   int64_t holes_left = 0;
   int64_t parts_in = 0;                       // connected components before removal
-  int64_t fragments_removed = 0;              // tiny floating parts removed
+  int64_t fragments_removed = 0;              // every part removed (the three kinds below)
+  int64_t specks_removed = 0;                 // noise: tiny and far from the figure
+  int64_t sheets_removed = 0;                 // open sheets crossing a part
+  std::vector<RepairPart> parts;              // every part with its fate
   int64_t self_intersections = 0;             // pairs of faces found after local repair
   int64_t self_intersections_from_fills = 0;  // of those, involving a face a hole fill added
-  int64_t self_intersections_removed = 0;     // removed locally (all were from fills)
+  int64_t self_intersections_removed = 0;     // removed locally, by any of the ways below
+  int64_t crossings_united = 0;               // pairs resolved by autorefinement (a union)
+  int64_t crossings_refilled = 0;             // pairs resolved by cutting out and refilling
+  double area_replaced_mm2 = 0;               // surface the cut-and-refill replaced
+  double wrap_alpha_mm = 0;                   // the rebuild's detail, when it was used
   int64_t cavities_removed = 0;  // closed voids inside the solid (they would trap resin)
   bool rebuilt = false;          // the volumetric rebuild was used
   std::string rebuild_reason;
@@ -65,6 +103,10 @@ struct RepairResult {
   // output vertex is coloured from the closest point of the input surface.
   MeshData mesh;
   RepairReport report;
+  Fidelity fidelity;  // the result against the input as printed (options.measure_fidelity)
+  // How the input's coordinates became the result's: `to_height` first, then `final` (the
+  // result placed again when a removed part or the wrap changed its bounds).
+  Placement to_height, final;
 };
 
 // Errors: kEmpty (nothing printable left), kUnreadable (the geometry is unusable).

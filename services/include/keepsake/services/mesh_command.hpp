@@ -37,6 +37,9 @@ struct MeshPrepareArgs {
   bool colour = false;       // full colour: carry the model's colours to PLY, WRL and 3MF
   MeshTuning tuning;
   bool progress_lines = false;  // print "progress N phase" lines (inside the sandboxed worker)
+  // The input as printed (imported, turned, scaled and placed as the result was), written as a
+  // binary STL: what an independent fidelity check compares the result with (bench/).
+  std::string write_original;
 };
 
 int RunMeshPrepare(const MeshPrepareArgs& args);

@@ -1,0 +1,578 @@
+// Parts and crossings, repaired where they are (a CGAL translation unit: about 50 s to build).
+// CGAL 5.5 Polygon Mesh Processing: connected_components and remove_connected_components for
+// the parts; self_intersections (box intersection with exact predicates) to find crossings.
+// Folds within a surface are cut out with a few rings around them and the holes refilled,
+// round after round, as MeshFix does (Attene, "A lightweight approach to repairing digitized
+// polygon meshes", 2010); parts through parts become one surface by corefine_and_compute_union,
+// whose preconditions (each part closed and free of crossings) the fold step makes true.
+// CGAL's experimental autorefine_and_remove_self_intersections was tried for both and left
+// out: it emptied cow.off and mannequin-devil.off (kept the outer hull of a fold: 10 triangles
+// of 5,804) and crashed inside the corefinement on diplodocus.off.
+#include "crossings.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <CGAL/AABB_face_graph_triangle_primitive.h>
+#include <CGAL/AABB_traits.h>
+#include <CGAL/AABB_tree.h>
+#include <CGAL/Polygon_mesh_processing/border.h>
+#include <CGAL/Polygon_mesh_processing/connected_components.h>
+#include <CGAL/Polygon_mesh_processing/corefinement.h>
+#include <CGAL/Polygon_mesh_processing/manifoldness.h>
+#include <CGAL/Polygon_mesh_processing/orientation.h>
+#include <CGAL/Polygon_mesh_processing/repair.h>
+#include <CGAL/Polygon_mesh_processing/repair_self_intersections.h>
+#include <CGAL/Polygon_mesh_processing/self_intersections.h>
+#include <CGAL/Polygon_mesh_processing/shape_predicates.h>
+#include <CGAL/Polygon_mesh_processing/triangulate_hole.h>
+#include <CGAL/boost/graph/Euler_operations.h>
+#include <CGAL/boost/graph/Face_filtered_graph.h>
+#include <CGAL/boost/graph/copy_face_graph.h>
+
+namespace keepsake::mesh::cgal {
+
+namespace {
+
+namespace PMP = CGAL::Polygon_mesh_processing;
+
+constexpr std::size_t kNoPart = std::numeric_limits<std::size_t>::max();
+
+double Diagonal(const CGAL::Bbox_3& b) {
+  return std::sqrt((b.xmax() - b.xmin()) * (b.xmax() - b.xmin()) +
+                   (b.ymax() - b.ymin()) * (b.ymax() - b.ymin()) +
+                   (b.zmax() - b.zmin()) * (b.zmax() - b.zmin()));
+}
+
+struct PartShape {
+  CGAL::Bbox_3 box;
+  int64_t faces = 0;
+  double area = 0;
+  double hole_area = 0;  // what filling its border loops would add (their vector areas)
+  int64_t border_edges = 0;
+};
+
+// The area of the surface spanned by a border loop, from its vector area: exact for a flat
+// loop, a lower bound for a curved one.
+double LoopArea(const SurfaceMesh& sm, Halfedge border) {
+  Kernel::Vector_3 sum(0, 0, 0);
+  for (Halfedge h : CGAL::halfedges_around_face(border, sm)) {
+    sum = sum + CGAL::cross_product(sm.point(sm.source(h)) - CGAL::ORIGIN,
+                                    sm.point(sm.target(h)) - CGAL::ORIGIN);
+  }
+  return std::sqrt(sum.squared_length()) / 2;
+}
+
+// A closed, manifold surface without crossings or degenerate faces.
+bool CleanSolid(const SurfaceMesh& sm) {
+  if (sm.is_empty() || !CGAL::is_closed(sm)) return false;
+  // non_manifold_vertices is linear; is_non_manifold_vertex per vertex walks the whole mesh
+  // each time (4 s on diplodocus.off)
+  std::vector<Halfedge> pinched;
+  PMP::non_manifold_vertices(sm, std::back_inserter(pinched));
+  if (!pinched.empty()) return false;
+  for (Face f : sm.faces()) {
+    if (PMP::is_degenerate_triangle_face(f, sm)) return false;
+  }
+  return !PMP::does_self_intersect<CGAL::Parallel_if_available_tag>(sm);
+}
+
+double TotalArea(const SurfaceMesh& sm) {
+  double area = 0;
+  for (Face f : sm.faces()) area += FaceArea(sm, f);
+  return area;
+}
+
+}  // namespace
+
+namespace {
+
+// How far the border of a hole strays from its mean plane (Newell's normal through its
+// centroid), as a share of its width: near 0 for the open bottom of a statue, large for a hole
+// in a curved surface.
+double BorderBend(const SurfaceMesh& sm, Halfedge h) {
+  Kernel::Vector_3 normal(0, 0, 0), sum(0, 0, 0);
+  std::vector<Point> border;
+  for (Halfedge e : CGAL::halfedges_around_face(h, sm)) {
+    const Point& a = sm.point(sm.source(e));
+    const Point& b = sm.point(sm.target(e));
+    normal = normal + CGAL::cross_product(a - CGAL::ORIGIN, b - CGAL::ORIGIN);
+    sum = sum + (a - CGAL::ORIGIN);
+    border.push_back(a);
+  }
+  const double length = std::sqrt(normal.squared_length());
+  if (border.size() < 3 || length <= 0) return 0;
+  normal = normal / length;
+  const Point centre = CGAL::ORIGIN + sum / static_cast<double>(border.size());
+  double off_plane = 0, width = 0;
+  for (const Point& p : border) {
+    off_plane = std::max(off_plane, std::abs(CGAL::scalar_product(p - centre, normal)));
+    width = std::max(width, std::sqrt(CGAL::squared_distance(p, centre)));
+  }
+  return width > 0 ? off_plane / (2 * width) : 0;
+}
+
+}  // namespace
+
+bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, bool fair) {
+  const std::size_t before = patch.size();
+  // a flat hole (the open bottom of a statue) takes a flat fill: fairing would dome it (23 mm
+  // out of mannequin-devil's base)
+  if (fair && BorderBend(sm, h) < 0.05) fair = false;
+  // the fairing solves a sparse system over the new vertices: bounded to holes of a size that
+  // a repair makes, not a missing half of a model
+  if (edges <= 1000 && fair) {
+    std::vector<Vertex> added;
+    const auto faired = PMP::triangulate_refine_and_fair_hole(
+        sm, h, std::back_inserter(patch), std::back_inserter(added),
+        CGAL::parameters::use_delaunay_triangulation(true).do_not_use_cubic_algorithm(edges > 100));
+    if (patch.size() > before) return true;
+    (void)faired;
+  }
+  PMP::triangulate_hole(
+      sm, h, std::back_inserter(patch),
+      CGAL::parameters::use_delaunay_triangulation(true).do_not_use_cubic_algorithm(edges > 100));
+  return patch.size() > before;
+}
+
+void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& report,
+                  const StepDone& step) {
+  auto part = sm.add_property_map<Face, std::size_t>("f:part", kNoPart).first;
+  const std::size_t count = PMP::connected_components(sm, part);
+  std::vector<PartShape> shapes(count);
+  for (Face f : sm.faces()) {
+    PartShape& s = shapes[part[f]];
+    for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) s.box += sm.point(v).bbox();
+    ++s.faces;
+    s.area += FaceArea(sm, f);
+  }
+  std::vector<Halfedge> loops;
+  PMP::extract_boundary_cycles(sm, std::back_inserter(loops));
+  for (Halfedge h : loops) {
+    PartShape& s = shapes[part[sm.face(sm.opposite(h))]];
+    s.hole_area += LoopArea(sm, h);
+    for (Halfedge e : CGAL::halfedges_around_face(h, sm)) {
+      (void)e;
+      ++s.border_edges;
+    }
+  }
+  double largest = 0;
+  for (const PartShape& s : shapes) largest = std::max(largest, Diagonal(s.box));
+
+  std::vector<std::string> fate(count, "kept");
+  // open parts that are sheets rather than solids with a hole: filling their border would add
+  // a good share of their own area (a flat patch: all of it; a figure with a hole: little)
+  std::vector<std::size_t> sheets, specks;
+  for (std::size_t c = 0; c < count; ++c) {
+    const double size = Diagonal(shapes[c].box);
+    if (size < options.min_part_mm && size < largest) {
+      fate[c] = "removed_fragment";
+    } else if (shapes[c].border_edges > 0 && shapes[c].hole_area > 0.25 * shapes[c].area) {
+      sheets.push_back(c);
+    } else if (size < options.speck_share * largest) {
+      specks.push_back(c);
+    }
+  }
+  // A sheet goes only when it crosses a closed part larger than itself: a flap through a
+  // figure's surface. Where nothing is closed (a model of open patches, CGAL's pig.stl), the
+  // patches are the model, and they are left to the hole filling or the rebuild.
+  if (!sheets.empty()) {
+    std::vector<std::pair<Face, Face>> pairs;
+    PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
+    std::set<std::size_t> doomed;
+    for (const auto& [a, b] : pairs) {
+      for (const auto& [sheet, other] :
+           {std::pair(part[a], part[b]), std::pair(part[b], part[a])}) {
+        if (sheet != other && shapes[other].border_edges == 0 &&
+            shapes[other].area > shapes[sheet].area &&
+            std::find(sheets.begin(), sheets.end(), sheet) != sheets.end()) {
+          doomed.insert(sheet);
+        }
+      }
+    }
+    for (std::size_t c : doomed) fate[c] = "removed_sheet";
+    step("crossing sheets");
+  }
+  if (!specks.empty()) {
+    // distance from each small part to the rest of the figure (what stays, specks aside)
+    using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
+    using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+    std::set<std::size_t> small(specks.begin(), specks.end());
+    std::vector<Face> body;
+    for (Face f : sm.faces()) {
+      if (small.count(part[f]) == 0 && fate[part[f]] == "kept") body.push_back(f);
+    }
+    if (!body.empty()) {
+      Tree tree(body.begin(), body.end(), sm);
+      tree.accelerate_distance_queries();
+      for (std::size_t c : specks) {
+        const CGAL::Bbox_3& b = shapes[c].box;
+        const Point centre((b.xmin() + b.xmax()) / 2, (b.ymin() + b.ymax()) / 2,
+                           (b.zmin() + b.zmax()) / 2);
+        const double gap = std::sqrt(CGAL::to_double(tree.squared_distance(centre)));
+        if (gap > 2 * Diagonal(b) + 0.5) fate[c] = "removed_speck";
+      }
+    }
+    step("specks");
+  }
+
+  std::vector<std::size_t> remove;
+  for (std::size_t c = 0; c < count; ++c) {
+    const CGAL::Bbox_3& b = shapes[c].box;
+    RepairPart p;
+    p.triangles = shapes[c].faces;
+    p.size_mm = Diagonal(b);
+    p.centre_mm = {(b.xmin() + b.xmax()) / 2, (b.ymin() + b.ymax()) / 2, (b.zmin() + b.zmax()) / 2};
+    p.closed = shapes[c].border_edges == 0;
+    p.fate = fate[c];
+    report.parts.push_back(p);
+    if (fate[c] == "kept") continue;
+    remove.push_back(c);
+    ++report.fragments_removed;
+    if (fate[c] == "removed_speck") ++report.specks_removed;
+    if (fate[c] == "removed_sheet") ++report.sheets_removed;
+  }
+  report.parts_in = static_cast<int64_t>(count);
+  if (remove.size() == count) {  // never remove everything: keep the largest part
+    std::size_t keep = 0;
+    for (std::size_t c = 1; c < count; ++c) {
+      if (Diagonal(shapes[c].box) > Diagonal(shapes[keep].box)) keep = c;
+    }
+    remove.erase(std::find(remove.begin(), remove.end(), keep));
+    report.parts[keep].fate = "kept";
+    --report.fragments_removed;
+  }
+  if (!remove.empty()) {
+    PMP::remove_connected_components(sm, remove, part);
+    sm.collect_garbage();
+  }
+  // "f:part" stays: ResolveCrossings names the parts that it unites
+}
+
+namespace {
+
+// Every shell's faces, by shell id, and each face's shell.
+struct Shells {
+  std::size_t count = 0;
+  std::vector<std::vector<Face>> faces;
+};
+
+Shells FindShells(SurfaceMesh& sm, SurfaceMesh::Property_map<Face, std::size_t>& shell) {
+  Shells out;
+  out.count = PMP::connected_components(sm, shell);
+  out.faces.resize(out.count);
+  for (Face f : sm.faces()) out.faces[shell[f]].push_back(f);
+  return out;
+}
+
+double SignedVolume(const SurfaceMesh& sm, const std::vector<Face>& faces) {
+  double volume = 0;
+  for (Face f : faces) {
+    const std::array<Point, 3> p = FacePoints(sm, f);
+    volume += CGAL::scalar_product(p[0] - CGAL::ORIGIN,
+                                   CGAL::cross_product(p[1] - CGAL::ORIGIN, p[2] - CGAL::ORIGIN)) /
+              6.0;
+  }
+  return volume;
+}
+
+// The faces of crossing pairs within one shell (folds), or between shells.
+std::vector<std::pair<Face, Face>> CrossingPairs(const SurfaceMesh& sm) {
+  std::vector<std::pair<Face, Face>> pairs;
+  PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
+  return pairs;
+}
+
+// Fills every hole of `sm` it can; returns how many it could not (they stay open). `added`
+// grows by the faces the fills add.
+int FillAllHoles(SurfaceMesh& sm, int64_t& added) {
+  std::vector<Halfedge> borders;
+  PMP::extract_boundary_cycles(sm, std::back_inserter(borders));
+  int left = 0;
+  for (Halfedge h : borders) {
+    if (!sm.is_border(h)) continue;
+    int edges = 0;
+    for (Halfedge e : CGAL::halfedges_around_face(h, sm)) {
+      (void)e;
+      ++edges;
+    }
+    std::vector<Face> patch;
+    // a plain triangulation of the cut's border: fairing a cut's fill bulges it through the
+    // surface nearby (man.off, cow.off: more rounds and a lower fidelity)
+    if (!FillHole(sm, h, edges, patch, /*fair=*/false)) ++left;
+    added += static_cast<int64_t>(patch.size());
+  }
+  return left;
+}
+
+// A cut can leave a sliver of surface on its own (a few faces between two cut regions): filled,
+// it would become a bead beside the figure. A piece that holds less than a tenth of the faces
+// of the input part it came from ("f:part") is such a remnant and goes.
+void RemoveCutRemnants(SurfaceMesh& sm, const std::vector<RepairPart>& parts) {
+  const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
+  if (!has_parts) return;
+  auto piece = sm.add_property_map<Face, std::size_t>("f:piece", 0).first;
+  const std::size_t pieces = PMP::connected_components(sm, piece);
+  std::vector<int64_t> faces(pieces, 0);
+  std::vector<std::size_t> origin(pieces, kNoPart);
+  for (Face f : sm.faces()) {
+    ++faces[piece[f]];
+    if (part[f] != kNoPart) origin[piece[f]] = part[f];
+  }
+  std::vector<std::size_t> remnants;
+  for (std::size_t c = 0; c < pieces; ++c) {
+    if (origin[c] < parts.size() && faces[c] * 10 < parts[origin[c]].triangles) {
+      remnants.push_back(c);
+    }
+  }
+  if (!remnants.empty() && remnants.size() < pieces) {
+    PMP::remove_connected_components(sm, remnants, piece);
+    sm.collect_garbage();
+  }
+  sm.remove_property_map(piece);
+}
+
+// MeshFix's way with folds (Attene 2010, section 4): cut out the crossing faces with `ring`
+// rings of neighbours around them, fill the holes, look again; each round cuts one ring wider.
+// Only crossings within one shell are treated. Returns the pairs left (0: clean). `replaced`
+// grows by the area of the file's own faces that were cut out (faces a fill added cost
+// nothing: they were never the customer's); past `max_area` it gives up.
+std::size_t CutAndRefillFolds(SurfaceMesh& sm, const RepairOptions& options, double max_area,
+                              const std::vector<RepairPart>& parts, double& replaced,
+                              int64_t& added) {
+  auto from_file = sm.property_map<Face, bool>("f:from_file").first;
+  std::size_t last_count = std::numeric_limits<std::size_t>::max();
+  int file_from_round = -1;  // the round from which cuts grow into the file's surface
+  for (int round = 0; round < options.max_refill_rounds; ++round) {
+    auto shell = sm.add_property_map<Face, std::size_t>("f:fold_shell", 0).first;
+    PMP::connected_components(sm, shell);
+    // a crossing between a fill and the file's surface is the fill's fault: only the fill is
+    // cut (and grown within fills); crossings of the file's own faces cut both sides
+    std::set<Face> cut, fill_only;
+    for (const auto& [a, b] : CrossingPairs(sm)) {
+      if (shell[a] != shell[b]) continue;
+      if (from_file[a] && from_file[b]) {
+        cut.insert({a, b});
+      } else {
+        for (Face f : {a, b}) {
+          if (!from_file[f]) fill_only.insert(f);
+        }
+      }
+    }
+    sm.remove_property_map(shell);
+    // a hole the last round could not fill: the faces along it are cut, so it grows
+    bool open = false;
+    for (Halfedge h : sm.halfedges()) {
+      if (!sm.is_border(h)) continue;
+      open = true;
+      cut.insert(sm.face(sm.opposite(h)));
+    }
+    if (open && file_from_round < 0) file_from_round = round;
+    const std::size_t count = cut.size() + fill_only.size();
+    if (count >= last_count && file_from_round < 0) file_from_round = round;
+    last_count = count;
+    if (cut.empty() && fill_only.empty()) return 0;  // closed (no border) and clean
+    // The first rounds cut the crossing faces themselves and grow only into fills (a fill is
+    // ours: cutting it costs the customer nothing); once a round leaves as many crossing faces
+    // as the one before, the cut also grows into the file's surface around the crossings, one
+    // ring more every second round.
+    const bool into_file = file_from_round >= 0;
+    const int rings = into_file ? 1 + (round - file_from_round) / 2 : 1 + round / 2;
+    for (int ring = 0; ring < rings; ++ring) {
+      for (std::set<Face>* set : {&cut, &fill_only}) {
+        std::vector<Face> grown;
+        for (Face f : *set) {
+          for (auto v : CGAL::vertices_around_face(sm.halfedge(f), sm)) {
+            for (Face g : CGAL::faces_around_target(sm.halfedge(v), sm)) {
+              if (g != SurfaceMesh::null_face() && (into_file || !from_file[g])) {
+                grown.push_back(g);
+              }
+            }
+          }
+        }
+        set->insert(grown.begin(), grown.end());
+      }
+    }
+    cut.insert(fill_only.begin(), fill_only.end());
+    for (Face f : cut) {
+      if (from_file[f]) replaced += FaceArea(sm, f);
+    }
+    if (replaced > max_area) return std::numeric_limits<std::size_t>::max();
+    for (Face f : cut) CGAL::Euler::remove_face(sm.halfedge(f), sm);
+    sm.collect_garbage();
+    PMP::duplicate_non_manifold_vertices(sm);
+    RemoveCutRemnants(sm, parts);
+    FillAllHoles(sm, added);
+  }
+  if (!CGAL::is_closed(sm)) return std::numeric_limits<std::size_t>::max();
+  auto shell = sm.add_property_map<Face, std::size_t>("f:fold_shell", 0).first;
+  PMP::connected_components(sm, shell);
+  std::size_t left = 0;
+  for (const auto& [a, b] : CrossingPairs(sm)) left += shell[a] == shell[b] ? 1 : 0;
+  sm.remove_property_map(shell);
+  return left;
+}
+
+// Unites the shells that cross each other (each one closed and clean by now), one group of
+// crossing shells at a time, with CGAL's corefinement (its documented preconditions hold:
+// closed, bounding a volume, no crossings of their own). The shells that cross nothing stay as
+// they are. Returns false when a union fails; `sm` is then unchanged.
+bool UniteCrossingShells(SurfaceMesh& sm, const std::vector<std::pair<Face, Face>>& pairs) {
+  auto shell = sm.add_property_map<Face, std::size_t>("f:unite_shell", 0).first;
+  const Shells shells = FindShells(sm, shell);
+  // groups of shells joined by crossings (union-find over shell ids)
+  std::vector<std::size_t> group(shells.count);
+  std::iota(group.begin(), group.end(), 0);
+  const std::function<std::size_t(std::size_t)> root = [&](std::size_t x) {
+    return group[x] == x ? x : group[x] = root(group[x]);
+  };
+  for (const auto& [a, b] : pairs) group[root(shell[a])] = root(shell[b]);
+  std::map<std::size_t, std::vector<std::size_t>> members;
+  for (std::size_t c = 0; c < shells.count; ++c) members[root(c)].push_back(c);
+  SurfaceMesh out;
+  for (const auto& [g, ids] : members) {
+    SurfaceMesh united;
+    for (std::size_t id : ids) {
+      // each shell on its own, facing outward
+      SurfaceMesh piece;
+      std::vector<Face> faces = shells.faces[id];
+      CGAL::Face_filtered_graph<SurfaceMesh> filtered(sm, faces);
+      CGAL::copy_face_graph(filtered, piece);
+      if (SignedVolume(piece, std::vector<Face>(piece.faces().begin(), piece.faces().end())) < 0) {
+        PMP::reverse_face_orientations(piece);
+      }
+      if (united.is_empty()) {
+        united = std::move(piece);
+        continue;
+      }
+      SurfaceMesh joined;
+      try {
+        if (!PMP::corefine_and_compute_union(united, piece, joined,
+                                             CGAL::parameters::throw_on_self_intersection(true))) {
+          sm.remove_property_map(shell);
+          return false;
+        }
+      } catch (const std::exception&) {
+        sm.remove_property_map(shell);
+        return false;
+      }
+      united = std::move(joined);
+    }
+    CGAL::copy_face_graph(united, out);
+  }
+  sm.remove_property_map(shell);
+  sm = std::move(out);
+  return true;
+}
+
+}  // namespace
+
+std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_faces,
+                             const RepairOptions& options, RepairReport& report,
+                             const StepDone& step) {
+  std::vector<std::pair<Face, Face>> pairs = CrossingPairs(sm);
+  step("self-intersection test");
+  report.self_intersections = static_cast<int64_t>(pairs.size());
+  if (pairs.empty()) return {};
+  const std::set<Face> fills(fill_faces.begin(), fill_faces.end());
+  report.self_intersections_from_fills =
+      std::count_if(pairs.begin(), pairs.end(), [&](const std::pair<Face, Face>& p) {
+        return fills.count(p.first) > 0 || fills.count(p.second) > 0;
+      });
+
+  // Crossings that our own hole fills made (a fill folding through the surface): cut out
+  // where they are, nothing of the file is touched.
+  if (report.self_intersections_from_fills == report.self_intersections &&
+      pairs.size() <= static_cast<std::size_t>(options.max_local_crossings)) {
+    std::set<Face> crossing;
+    for (const auto& [a, b] : pairs) crossing.insert({a, b});
+    SurfaceMesh before = sm;
+    const bool removed = PMP::experimental::remove_self_intersections(crossing, sm);
+    step("local self-intersection removal");
+    if (removed && CleanSolid(sm)) {
+      report.self_intersections_removed = report.self_intersections;
+      return {};
+    }
+    sm = std::move(before);
+  }
+
+  // The file's own crossings. Which parts of the input are involved (to name the united ones).
+  std::set<std::size_t> united_parts;
+  int64_t between_shells = 0;
+  {
+    const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
+    auto shell = sm.add_property_map<Face, std::size_t>("f:which_shell", 0).first;
+    PMP::connected_components(sm, shell);
+    for (const auto& [a, b] : pairs) {
+      if (shell[a] == shell[b]) continue;
+      ++between_shells;
+      if (has_parts && part[a] != kNoPart && part[b] != kNoPart) {
+        united_parts.insert({part[a], part[b]});
+      }
+    }
+    sm.remove_property_map(shell);
+  }
+  const double area = TotalArea(sm);
+  auto from_file = sm.add_property_map<Face, bool>("f:from_file", false).first;
+  for (Face f : sm.faces()) from_file[f] = fills.count(f) == 0;
+  SurfaceMesh before = sm;
+
+  // Folds within a shell first: a shell must be clean before it can be united with another.
+  double replaced = 0;
+  const std::size_t folds_left =
+      CutAndRefillFolds(sm, options, options.max_replaced_share * area, report.parts, replaced,
+                        report.triangles_added_by_fills);
+  step("folds cut out and refilled");
+  if (folds_left != 0) {
+    sm = std::move(before);
+    char reason[200];
+    if (replaced > options.max_replaced_share * area) {
+      std::snprintf(reason, sizeof reason,
+                    "%zu crossing face pairs: cutting them out would replace more than %.1f %% "
+                    "of the surface",
+                    pairs.size(), 100 * options.max_replaced_share);
+    } else {
+      std::snprintf(reason, sizeof reason,
+                    "%zu crossing face pairs that %d rounds of cutting out and refilling did not "
+                    "remove",
+                    pairs.size(), options.max_refill_rounds);
+    }
+    return reason;
+  }
+  report.area_replaced_mm2 = replaced;
+  report.crossings_refilled = report.self_intersections - between_shells;
+  sm.remove_property_map(from_file);
+
+  // Then parts through parts: their union.
+  const std::vector<std::pair<Face, Face>> across = CrossingPairs(sm);
+  step("crossings between parts");
+  if (!across.empty()) {
+    const auto faces_before = static_cast<int64_t>(sm.number_of_faces());
+    if (!UniteCrossingShells(sm, across)) {
+      sm = std::move(before);
+      return std::to_string(across.size()) + " crossings between parts that CGAL could not unite";
+    }
+    step("crossing parts united");
+    report.triangles_added_by_unions =
+        std::max<int64_t>(0, static_cast<int64_t>(sm.number_of_faces()) - faces_before);
+    report.crossings_united = between_shells;
+    for (std::size_t p : united_parts) {
+      if (p < report.parts.size()) report.parts[p].fate = "united";
+    }
+  }
+  const bool clean = CleanSolid(sm);
+  step("final check of the crossings' repair");
+  if (!clean) {
+    sm = std::move(before);
+    return std::to_string(pairs.size()) + " crossing face pairs: the repaired surface is not clean";
+  }
+  report.self_intersections_removed = report.self_intersections;
+  return {};
+}
+
+}  // namespace keepsake::mesh::cgal

@@ -1,0 +1,42 @@
+// Private to the mesh module: the parts of a mesh and the crossings between and within them,
+// sorted out locally (crossings.cpp). Used by RepairToSolid between the stitching and the
+// final orientation; the whole-model rebuild is left to the caller as the last resort.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cgal_mesh.hpp"
+#include "keepsake/mesh/repair.hpp"
+
+namespace keepsake::mesh::cgal {
+
+using StepDone = std::function<void(const char*)>;
+
+// Fills the hole whose border `h` runs along (`edges` long): triangulated, refined to the
+// density around it and faired into the surface (triangulate_refine_and_fair_hole: a fill that
+// follows the curvature rather than cutting across it); a plain triangulation when the fairing
+// fails. The faces added are appended to `patch`; false when none could be added.
+bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, bool fair);
+
+// Looks at every connected part of the stitched mesh `sm` (before holes are filled): removes
+// the parts that are noise (specks: tiny next to the figure and far from everything) or that
+// cannot be part of a solid (open sheets that cross another part: a displaced copy of a patch,
+// a second skin). Every part, kept or not, is listed in report.parts; the counts go to
+// report.fragments_removed, specks_removed, sheets_removed.
+void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& report,
+                  const StepDone& step);
+
+// After the holes are filled (`fill_faces` are the faces the fills added) and every part is
+// closed: removes the crossings without rebuilding the model. Crossings that the fills made
+// are cut out and refilled where they are; crossings that came with the file are resolved by
+// autorefinement (overlapping parts and folds become one surface around their union, so no
+// volume is lost and nothing doubles), else by cutting out the crossing faces and a ring
+// around them and refilling (bounded in rounds and in area, the area reported). Returns the
+// reason when crossings remain (the caller rebuilds), empty when `sm` is free of them.
+std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_faces,
+                             const RepairOptions& options, RepairReport& report,
+                             const StepDone& step);
+
+}  // namespace keepsake::mesh::cgal
