@@ -27,6 +27,9 @@ export async function queue(main) {
         { label: t('Height'), cell: (i) => (i.height_mm ? `${Math.round(i.height_mm)} mm` : '—') },
         { label: t('Material'), cell: (i) => i.material ?? '—' },
         { label: t('Warnings'), cell: (i) => h('span', { class: i.warnings ? 'bad' : '' }, String(i.warnings)) },
+        // a figure: how much of the customer's surface the repair left where it was
+        { label: t('As it was'), cell: (i) => (i.kept_share === undefined ? '—'
+          : h('span', { class: i.kept_share < 0.99 ? 'bad' : '' }, `${(i.kept_share * 100).toFixed(1)} %`)) },
         { label: t('Waiting'), cell: (i) => h('span', { title: time(i.waiting_since) }, waitedSince(i.waiting_since)) },
         { label: '', cell: (i) => h('a', { href: `#/review/item/${i.id}`, class: 'open' }, t('Open') + ' →') },
       ],

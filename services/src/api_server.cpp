@@ -1246,6 +1246,11 @@ void ApiServer::Impl::ReviewQueue(const Context& ctx, const httplib::Request& re
         entry["warnings"] = result.value("findings", json::array()).size() +
                             result.value("warnings", json::array()).size();
         entry["job"] = newest.id;
+        // a figure: the share of the customer's surface the repair left where it was
+        if (result.contains("fidelity") && result["fidelity"].is_object() &&
+            result["fidelity"].contains("share_within")) {
+          entry["kept_share"] = result["fidelity"]["share_within"];
+        }
       }
     }
     items.push_back(entry);

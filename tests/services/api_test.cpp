@@ -94,7 +94,9 @@ TEST_F(ApiTest, OpenApiDocumentsEveryRouteAndNoOther) {
     EXPECT_FALSE(op.value("summary", "").empty()) << route.path;
     EXPECT_EQ(op["x-roles"].size(), route.roles.size()) << route.path;
     EXPECT_TRUE(op["responses"].contains("500")) << route.path;
-    if (!route.roles.empty()) EXPECT_TRUE(op["responses"].contains("403")) << route.path;
+    if (!route.roles.empty()) {
+      EXPECT_TRUE(op["responses"].contains("403")) << route.path;
+    }
     const size_t placeholders = std::count(route.path.begin(), route.path.end(), '{');
     size_t path_parameters = 0;
     for (const json& p : op.value("parameters", json::array()))
@@ -372,8 +374,12 @@ TEST_F(ApiTest, RealMeshIsPreparedInTheSandboxAndReachesReview) {
   EXPECT_EQ(Get("/api/v1/assets/" + stl + "/file", "logistics")->status, 403);
   // in the queue (other tests' items may wait there too)
   json queue = json::parse(Get("/api/v1/review/queue", "modeler")->body)["items"];
-  EXPECT_TRUE(std::any_of(queue.begin(), queue.end(),
-                          [&](const json& entry) { return entry["order"] == order["number"]; }));
+  auto mine = std::find_if(queue.begin(), queue.end(),
+                           [&](const json& entry) { return entry["order"] == order["number"]; });
+  ASSERT_NE(mine, queue.end());
+  // how much of the customer's surface stayed where it was, from the preparation's fidelity
+  EXPECT_EQ((*mine)["kept_share"], jobs[0]["result"]["fidelity"]["share_within"]);
+  EXPECT_GT((*mine)["kept_share"].get<double>(), 0.9);
   auto approve = Post("/api/v1/items/" + item + "/transitions", "modeler", {{"event", "approve"}});
   EXPECT_EQ(json::parse(approve->body)["state"], "approved");
   EXPECT_EQ(json::parse(approve->body)["print_file"], stl);  // frozen by its sha256
