@@ -11,6 +11,7 @@
 # the ways AI meshes break (bench/break_meshes.py), TripoSR's chair (tests/data), a figure
 # subdivided past a million triangles (bench/subdivide_mesh.cpp), and every .glb, .obj, .off and
 # .stl under KEEPSAKE_EXTRA_SAMPLES (samples that may not live in the repository).
+# KEEPSAKE_BENCH_ONLY=<extended regex> keeps the rows whose name matches (e.g. 'pig|camel').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
@@ -45,6 +46,9 @@ prusa() {  # STL -> yes/no: PrusaSlicer's manifold check
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], '-'))" "$1" "$2"; }
 for input in "${inputs[@]}"; do
   name="$(basename "$(dirname "$input")")/$(basename "$input")"
+  if [ -n "${KEEPSAKE_BENCH_ONLY:-}" ] && ! grep -Eq -- "$KEEPSAKE_BENCH_ONLY" <<<"$name"; then
+    continue
+  fi
   out="$work/out"
   rm -rf "$out"
   /usr/bin/time -f "%e %M" -o "$work/time" ./build/keepsake mesh prepare "$input" \

@@ -21,6 +21,9 @@
 #include <CGAL/AABB_face_graph_triangle_primitive.h>
 #include <CGAL/AABB_traits.h>
 #include <CGAL/AABB_tree.h>
+#include <CGAL/Box_intersection_d/Box_with_info_d.h>
+#include <CGAL/Polygon_mesh_processing/bbox.h>
+#include <CGAL/box_intersection_d.h>
 #include <CGAL/Polygon_mesh_processing/border.h>
 #include <CGAL/Polygon_mesh_processing/connected_components.h>
 #include <CGAL/Polygon_mesh_processing/corefinement.h>
@@ -68,8 +71,56 @@ double LoopArea(const SurfaceMesh& sm, Halfedge border) {
   return std::sqrt(sum.squared_length()) / 2;
 }
 
+}  // namespace
+
+std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
+  auto checked = sm.add_property_map<Face, bool>("f:crossings_checked", false).first;
+  std::vector<Face> unchecked;
+  for (Face f : sm.faces()) {
+    if (!checked[f]) unchecked.push_back(f);
+  }
+  std::vector<std::pair<Face, Face>> pairs;
+  if (4 * unchecked.size() > sm.number_of_faces()) {
+    PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
+  } else if (!unchecked.empty()) {
+    // the faces whose boxes meet an unchecked face's box; a crossing of an unchecked face is
+    // among them, and two checked faces cannot cross
+    using Box = CGAL::Box_intersection_d::Box_with_info_d<double, 3, Face>;
+    std::vector<Box> near_boxes, all_boxes;
+    near_boxes.reserve(unchecked.size());
+    all_boxes.reserve(sm.number_of_faces());
+    for (Face f : unchecked) near_boxes.emplace_back(PMP::face_bbox(f, sm), f);
+    for (Face f : sm.faces()) all_boxes.emplace_back(PMP::face_bbox(f, sm), f);
+    std::set<Face> near(unchecked.begin(), unchecked.end());
+    CGAL::box_intersection_d(
+        near_boxes.begin(), near_boxes.end(), all_boxes.begin(), all_boxes.end(),
+        [&](const Box&, const Box& b) { near.insert(b.info()); }, std::ptrdiff_t(10),
+        CGAL::Box_intersection_d::CLOSED);
+    const std::vector<Face> range(near.begin(), near.end());
+    PMP::self_intersections<CGAL::Parallel_if_available_tag>(range, sm,
+                                                             std::back_inserter(pairs));
+  }
+  for (Face f : sm.faces()) checked[f] = true;
+  for (const auto& [a, b] : pairs) checked[a] = checked[b] = false;
+  return pairs;
+}
+
+void MarkChanged(SurfaceMesh& sm, Vertex v) {
+  auto checked = sm.add_property_map<Face, bool>("f:crossings_checked", false).first;
+  for (Face f : CGAL::faces_around_target(sm.halfedge(v), sm)) {
+    if (f != SurfaceMesh::null_face()) checked[f] = false;
+  }
+}
+
+void MarkAllChanged(SurfaceMesh& sm) {
+  auto [checked, created] = sm.property_map<Face, bool>("f:crossings_checked");
+  if (created) sm.remove_property_map(checked);
+}
+
+namespace {
+
 // A closed, manifold surface without crossings or degenerate faces.
-bool CleanSolid(const SurfaceMesh& sm) {
+bool CleanSolid(SurfaceMesh& sm) {
   if (sm.is_empty() || !CGAL::is_closed(sm)) return false;
   // non_manifold_vertices is linear; is_non_manifold_vertex per vertex walks the whole mesh
   // each time (4 s on diplodocus.off)
@@ -79,7 +130,7 @@ bool CleanSolid(const SurfaceMesh& sm) {
   for (Face f : sm.faces()) {
     if (PMP::is_degenerate_triangle_face(f, sm)) return false;
   }
-  return !PMP::does_self_intersect<CGAL::Parallel_if_available_tag>(sm);
+  return CrossingPairs(sm).empty();
 }
 
 double TotalArea(const SurfaceMesh& sm) {
@@ -182,8 +233,7 @@ void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& r
   // figure's surface. Where nothing is closed (a model of open patches, CGAL's pig.stl), the
   // patches are the model, and they are left to the hole filling or the rebuild.
   if (!sheets.empty()) {
-    std::vector<std::pair<Face, Face>> pairs;
-    PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
+    const std::vector<std::pair<Face, Face>> pairs = CrossingPairs(sm);
     std::set<std::size_t> doomed;
     for (const auto& [a, b] : pairs) {
       for (const auto& [sheet, other] :
@@ -281,12 +331,6 @@ double SignedVolume(const SurfaceMesh& sm, const std::vector<Face>& faces) {
   return volume;
 }
 
-// The faces of crossing pairs within one shell (folds), or between shells.
-std::vector<std::pair<Face, Face>> CrossingPairs(const SurfaceMesh& sm) {
-  std::vector<std::pair<Face, Face>> pairs;
-  PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
-  return pairs;
-}
 
 // Fills every hole of `sm` it can; returns how many it could not (they stay open). `added`
 // grows by the faces the fills add.
@@ -493,6 +537,7 @@ std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_face
     for (const auto& [a, b] : pairs) crossing.insert({a, b});
     SurfaceMesh before = sm;
     const bool removed = PMP::experimental::remove_self_intersections(crossing, sm);
+    MarkAllChanged(sm);  // it may move what it keeps
     step("local self-intersection removal");
     if (removed && CleanSolid(sm)) {
       report.self_intersections_removed = report.self_intersections;

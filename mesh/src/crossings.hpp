@@ -14,6 +14,15 @@ namespace keepsake::mesh::cgal {
 
 using StepDone = std::function<void(const char*)>;
 
+// The pairs of faces of `sm` that cross, found incrementally: a face found clean by an earlier
+// call and unchanged since (a face property) is not tested again against another such face, so
+// after the first whole test only the faces a repair added, or that crossed, are tested
+// against what lies near them (1.25M triangles: 4 s for the whole test, a fraction of a
+// second for a round of refills). Whoever moves a kept vertex calls MarkChanged.
+std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm);
+void MarkChanged(SurfaceMesh& sm, Vertex v);  // the faces around `v` are tested again
+void MarkAllChanged(SurfaceMesh& sm);
+
 // Fills the hole whose border `h` runs along (`edges` long): triangulated, refined to the
 // density around it and faired into the surface (triangulate_refine_and_fair_hole: a fill that
 // follows the curvature rather than cutting across it); a plain triangulation when the fairing

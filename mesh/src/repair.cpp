@@ -440,6 +440,45 @@ std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& r
   return {};
 }
 
+// The nearest single-precision value. Through a volatile float: without it GCC (12, -O2
+// -frounding-math, next to CGAL's rounding-mode switches) was seen keeping the double.
+double ToSingle(double x) {
+  volatile float single = static_cast<float>(x);
+  return single;
+}
+
+// The print files carry single-precision coordinates (STL's floats): a fold a few
+// nanometres thin, clean in doubles, can cross once rounded. The surface is rounded here, and
+// what crosses after rounding is cut out and refilled like any fold, until nothing does.
+std::string SettleToSinglePrecision(SurfaceMesh& sm, const RepairOptions& options,
+                                    RepairReport& report, StepClock& clock) {
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    for (auto v : sm.vertices()) {
+      const Point p = sm.point(v);
+      const Point rounded(ToSingle(p.x()), ToSingle(p.y()), ToSingle(p.z()));
+      if (rounded.x() == p.x() && rounded.y() == p.y() && rounded.z() == p.z()) continue;
+      sm.point(v) = rounded;
+      MarkChanged(sm, v);
+    }
+    if (CrossingPairs(sm).empty()) {
+      clock.Done("single precision");
+      return {};
+    }
+    RepairReport settle;  // the rounding's crossings, added to the file's own below
+    const StepDone step = [&](const char* name) { clock.Done(name); };
+    if (std::string failed = ResolveCrossings(sm, {}, options, settle, step); !failed.empty()) {
+      return "crossings made by rounding to single precision: " + failed;
+    }
+    report.self_intersections += settle.self_intersections;
+    report.self_intersections_removed += settle.self_intersections_removed;
+    report.crossings_refilled += settle.crossings_refilled;
+    report.area_replaced_mm2 += settle.area_replaced_mm2;
+    report.triangles_added_by_fills += settle.triangles_added_by_fills;
+  }
+  return "crossings remain after rounding to single precision";
+}
+
 }  // namespace
 
 // The widest a figure may be at its ordered height (a large printer's build plate).
@@ -476,6 +515,11 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   }
   result.to_height = HeightPlacement(scaled, options.height_mm);
   Apply(result.to_height, scaled);
+  // in single precision from here, as the print files will be: the file's own vertices then
+  // stay where they are when written, and only what the repair adds is rounded at the end
+  for (auto& p : scaled.positions) {
+    for (double& c : p) c = ToSingle(c);
+  }
   Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);
   clock.Done("scale and weld");
   if (soup.polygons.empty()) {
@@ -526,22 +570,29 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     }
     clock.Done("base");
   }
-  result.mesh = ToMeshData(sm);
-  if (result.mesh.triangles.empty()) {
-    return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
-  }
-  if (!scaled.colors.empty()) {
-    TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
-    clock.Done("colour transfer");
-  }
+  if (sm.is_empty()) return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
   // The wrap's offset changes the height a little, and a part removed (a speck above the head)
   // changes the bounds: the result is placed again, and the input with it for the comparison.
-  result.final = HeightPlacement(result.mesh, options.height_mm);
+  result.final = HeightPlacement(ToMeshData(sm), options.height_mm);
   if (result.final.NearlyIdentity()) {
     result.final = Placement{};
   } else {
-    Apply(result.final, result.mesh);
+    for (auto v : sm.vertices()) {
+      const Point p = sm.point(v);
+      const double s = result.final.scale;
+      const auto& o = result.final.origin;
+      sm.point(v) = Point((p.x() - o[0]) * s, (p.y() - o[1]) * s, (p.z() - o[2]) * s);  // Apply
+    }
+    MarkAllChanged(sm);
     Apply(result.final, scaled);
+  }
+  if (std::string left = SettleToSinglePrecision(sm, options, report, clock); !left.empty()) {
+    return tl::unexpected(Error{Errc::kUnreadable, left});
+  }
+  result.mesh = ToMeshData(sm);
+  if (!scaled.colors.empty()) {
+    TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
+    clock.Done("colour transfer");
   }
   if (options.measure_fidelity) {
     result.fidelity = MeasureFidelity(scaled, result.mesh, options.fidelity_within_mm);
@@ -549,6 +600,17 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   }
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
+  SolidCheck& check = result.check;  // what the settling above verified, and the rest here
+  check.polygon_mesh = true;         // a Surface_mesh, built face by face
+  check.closed = CGAL::is_closed(sm);
+  for (Face f : sm.faces()) {
+    if (PMP::is_degenerate_triangle_face(f, sm)) ++check.degenerate_faces;
+  }
+  check.self_intersections = 0;
+  check.shells = report.shells;
+  const std::vector<double> volumes =
+      ShellVolumes(sm, component, static_cast<std::size_t>(check.shells));
+  check.outward = std::all_of(volumes.begin(), volumes.end(), [](double v) { return v > 0; });
   report.output_vertices = static_cast<int64_t>(result.mesh.positions.size());
   report.output_triangles = static_cast<int64_t>(result.mesh.triangles.size());
   report.seconds =

@@ -254,7 +254,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   }
 
   enter(80, "check");
-  const mesh::SolidCheck check = mesh::CheckSolid(repaired->mesh);
+  const mesh::SolidCheck& check = repaired->check;
   const mesh::Bounds bounds = mesh::ComputeBounds(repaired->mesh);
   report["output"] = {{"size_mm", {bounds.Size(0), bounds.Size(1), bounds.Size(2)}},
                       {"volume_mm3", mesh::SignedVolume(repaired->mesh)},

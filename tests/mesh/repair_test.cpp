@@ -92,6 +92,13 @@ TEST_P(RepairCase, ComesOutAPrintableSolidAtTheOrderedHeight) {
   EXPECT_TRUE(check.outward);
   EXPECT_EQ(check.self_intersections, 0);
   EXPECT_EQ(check.degenerate_faces, 0);
+  // the repair's own verdict, which the service reports, agrees with the independent check
+  EXPECT_EQ(repaired->check.Ok(), check.Ok());
+  EXPECT_EQ(repaired->check.shells, check.shells);
+  // single precision throughout: the STL's floats are the coordinates that were checked
+  for (const auto& p : repaired->mesh.positions) {
+    for (double x : p) ASSERT_EQ(x, static_cast<double>(static_cast<float>(x)));
+  }
   ExpectWatertight(repaired->mesh);
   const Bounds b = ComputeBounds(repaired->mesh);
   EXPECT_NEAR(b.Size(2), 80.0, 80.0 * 0.005);
@@ -99,7 +106,9 @@ TEST_P(RepairCase, ComesOutAPrintableSolidAtTheOrderedHeight) {
   // nothing significant is lost: every part is kept or united, but the counted fragments
   if (!r.rebuilt) {
     EXPECT_LE(check.shells, r.parts_in - r.fragments_removed);
-    if (r.crossings_united == 0) EXPECT_EQ(check.shells, r.parts_in - r.fragments_removed);
+    if (r.crossings_united == 0) {
+      EXPECT_EQ(check.shells, r.parts_in - r.fragments_removed);
+    }
     // no bloat: the input's triangles and what fills add, nothing more than that
     EXPECT_LE(r.output_triangles,
               r.input_triangles + r.triangles_added_by_fills + r.triangles_added_by_unions);
