@@ -23,7 +23,6 @@
 #include <CGAL/AABB_tree.h>
 #include <CGAL/Box_intersection_d/Box_with_info_d.h>
 #include <CGAL/Polygon_mesh_processing/bbox.h>
-#include <CGAL/box_intersection_d.h>
 #include <CGAL/Polygon_mesh_processing/border.h>
 #include <CGAL/Polygon_mesh_processing/connected_components.h>
 #include <CGAL/Polygon_mesh_processing/corefinement.h>
@@ -37,6 +36,7 @@
 #include <CGAL/boost/graph/Euler_operations.h>
 #include <CGAL/boost/graph/Face_filtered_graph.h>
 #include <CGAL/boost/graph/copy_face_graph.h>
+#include <CGAL/box_intersection_d.h>
 
 namespace keepsake::mesh::cgal {
 
@@ -97,8 +97,7 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
         [&](const Box&, const Box& b) { near.insert(b.info()); }, std::ptrdiff_t(10),
         CGAL::Box_intersection_d::CLOSED);
     const std::vector<Face> range(near.begin(), near.end());
-    PMP::self_intersections<CGAL::Parallel_if_available_tag>(range, sm,
-                                                             std::back_inserter(pairs));
+    PMP::self_intersections<CGAL::Parallel_if_available_tag>(range, sm, std::back_inserter(pairs));
   }
   for (Face f : sm.faces()) checked[f] = true;
   for (const auto& [a, b] : pairs) checked[a] = checked[b] = false;
@@ -330,7 +329,6 @@ double SignedVolume(const SurfaceMesh& sm, const std::vector<Face>& faces) {
   }
   return volume;
 }
-
 
 // Fills every hole of `sm` it can; returns how many it could not (they stay open). `added`
 // grows by the faces the fills add.
