@@ -65,9 +65,10 @@ for input in "${inputs[@]}"; do
   m='{}'; m_s=-; m_kb=0; m_prusa=-
   if [ -n "$meshfix" ]; then
     rm -f "$work/meshfix.off" "$work/meshfix.stl"
-    # MeshFix reads OFF, PLY, STL and OBJ; the other formats go through Keepsake's import
+    # MeshFix reads OFF, PLY and STL (its OBJ reader fails on the generators' OBJ files: no
+    # output); the other formats go through Keepsake's import, as printed (the same STL)
     src="$input"
-    case "$input" in *.glb|*.gltf|*.fbx|*.zip) src="$work/original.stl"; scale=1 ;; esac
+    case "$input" in *.glb|*.gltf|*.fbx|*.zip|*.obj) src="$work/original.stl"; scale=1 ;; esac
     /usr/bin/time -f "%e %M" -o "$work/time" timeout 600 "$meshfix" "$src" "$work/meshfix.off" \
       >/dev/null 2>&1 || true
     read -r m_s m_kb < <(tail -1 "$work/time")

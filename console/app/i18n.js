@@ -151,6 +151,7 @@ export const zh = {
   'What the repair moved': '修复改动之处',
   'as it was': '与原模型一致',
   'As it was': '保真度',
+  'Colour ΔE': '色差 ΔE',
   'Language': '语言',
   'create a parcel': '创建包裹',
   'print labels': '打印面单',

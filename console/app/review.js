@@ -30,6 +30,9 @@ export async function queue(main) {
         // a figure: how much of the customer's surface the repair left where it was
         { label: t('As it was'), cell: (i) => (i.kept_share === undefined ? '—'
           : h('span', { class: i.kept_share < 0.99 ? 'bad' : '' }, `${(i.kept_share * 100).toFixed(1)} %`)) },
+        // a full-colour figure: how far the printed colour strays (p95 ΔE2000, under 3 barely seen)
+        { label: t('Colour ΔE'), cell: (i) => (i.colour_p95_de00 === undefined ? '—'
+          : h('span', { class: i.colour_p95_de00 > 3 ? 'bad' : '' }, i.colour_p95_de00.toFixed(1))) },
         { label: t('Waiting'), cell: (i) => h('span', { title: time(i.waiting_since) }, waitedSince(i.waiting_since)) },
         { label: '', cell: (i) => h('a', { href: `#/review/item/${i.id}`, class: 'open' }, t('Open') + ' →') },
       ],

@@ -1,10 +1,16 @@
 #include "keepsake/mesh/export.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
+
+#include <zip.h>
+#include <opencv2/imgcodecs.hpp>
 
 namespace keepsake::mesh {
 
@@ -80,24 +86,50 @@ tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std:
   return WriteAtomically(out, path);
 }
 
-tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path) {
-  // VRML97 (ISO/IEC 14772-1) is text; %.4f of a millimetre is a tenth of a micron.
+tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path,
+                                            const std::string& texture_url) {
+  const bool textured =
+      !texture_url.empty() && !mesh.texture.Empty() && mesh.uvs.size() == mesh.triangles.size();
+  // VRML97 (ISO/IEC 14772-1) is text; %.9g gives back the very float the STL has (a tenth of
+  // a micron less could make two close faces cross again).
   std::string out =
       "#VRML V2.0 utf8\n"
       "# Keepsake full-colour print file. Units: millimetres (import with mm, as the STL).\n"
-      "Shape {\n"
-      "  appearance Appearance { material Material { diffuseColor 1 1 1 } }\n"
+      "Shape {\n";
+  if (textured) {
+    out +=
+        "  appearance Appearance {\n    material Material { diffuseColor 1 1 1 }\n"
+        "    texture ImageTexture { url \"" +
+        texture_url + "\" }\n  }\n";
+  } else {
+    out += "  appearance Appearance { material Material { diffuseColor 1 1 1 } }\n";
+  }
+  out +=
       "  geometry IndexedFaceSet {\n"
       "    solid TRUE\n    ccw TRUE\n    convex TRUE\n    colorPerVertex TRUE\n"
       "    coord Coordinate {\n      point [\n";
   out.reserve(out.size() + 40 * mesh.positions.size() + 24 * mesh.triangles.size());
-  char line[128];
+  char line[160];
   for (const auto& p : mesh.positions) {
-    std::snprintf(line, sizeof line, "        %.4f %.4f %.4f,\n", p[0], p[1], p[2]);
+    std::snprintf(line, sizeof line, "        %.9g %.9g %.9g,\n", p[0], p[1], p[2]);
     out += line;
   }
   out += "      ]\n    }\n";
-  if (mesh.colors.size() == mesh.positions.size()) {
+  if (textured) {
+    out += "    texCoord TextureCoordinate {\n      point [\n";
+    for (const auto& t : mesh.uvs) {
+      for (const auto& uv : t) {
+        std::snprintf(line, sizeof line, "        %.7g %.7g,\n", uv[0], uv[1]);
+        out += line;
+      }
+    }
+    out += "      ]\n    }\n    texCoordIndex [\n";
+    for (size_t i = 0; i < mesh.triangles.size(); ++i) {
+      std::snprintf(line, sizeof line, "      %zu, %zu, %zu, -1,\n", 3 * i, 3 * i + 1, 3 * i + 2);
+      out += line;
+    }
+    out += "    ]\n";
+  } else if (mesh.colors.size() == mesh.positions.size()) {
     out += "    color Color {\n      color [\n";
     for (const auto& c : mesh.colors) {
       std::snprintf(line, sizeof line, "        %.4f %.4f %.4f,\n", c[0] / 255.0, c[1] / 255.0,
@@ -113,6 +145,84 @@ tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::str
   }
   out += "    ]\n  }\n}\n";
   return WriteAtomically(out, path);
+}
+
+namespace {
+
+std::string PngBytes(const Texture& texture) {
+  cv::Mat bgr(texture.height, texture.width, CV_8UC3);
+  for (int y = 0; y < texture.height; ++y) {
+    for (int x = 0; x < texture.width; ++x) {
+      const uint8_t* t = &texture.rgb[(static_cast<size_t>(y) * static_cast<size_t>(texture.width) +
+                                       static_cast<size_t>(x)) *
+                                      3];
+      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(t[2], t[1], t[0]);
+    }
+  }
+  std::vector<uchar> png;
+  cv::imencode(".png", bgr, png);
+  return std::string(png.begin(), png.end());
+}
+
+std::string ObjText(const MeshData& mesh) {
+  std::string out =
+      "# Keepsake full-colour print file. Units: millimetres.\nmtllib model.mtl\no figure\n";
+  char line[160];
+  for (const auto& p : mesh.positions) {
+    std::snprintf(line, sizeof line, "v %.9g %.9g %.9g\n", p[0], p[1], p[2]);
+    out += line;
+  }
+  for (const auto& t : mesh.uvs) {
+    for (const auto& uv : t) {
+      std::snprintf(line, sizeof line, "vt %.7g %.7g\n", uv[0], uv[1]);
+      out += line;
+    }
+  }
+  out += "usemtl figure\n";
+  for (size_t i = 0; i < mesh.triangles.size(); ++i) {
+    const auto& t = mesh.triangles[i];
+    std::snprintf(line, sizeof line, "f %u/%zu %u/%zu %u/%zu\n", t[0] + 1, 3 * i + 1, t[1] + 1,
+                  3 * i + 2, t[2] + 1, 3 * i + 3);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
+tl::expected<size_t, std::string> WriteTexturePng(const MeshData& mesh, const std::string& path) {
+  return WriteAtomically(PngBytes(mesh.texture), path);
+}
+
+tl::expected<size_t, std::string> WriteTexturedObjZip(const MeshData& mesh,
+                                                      const std::string& path) {
+  const std::string mtl =
+      "# Keepsake: the figure's base colour is its texture (sRGB)\nnewmtl figure\n"
+      "Ka 1 1 1\nKd 1 1 1\nKs 0 0 0\nillum 1\nmap_Kd texture.png\n";
+  const std::array<std::pair<const char*, std::string>, 3> files = {
+      std::pair{"model.obj", ObjText(mesh)}, std::pair{"model.mtl", mtl},
+      std::pair{"texture.png", PngBytes(mesh.texture)}};
+  const std::string temporary = path + ".part";
+  int error = 0;
+  zip_t* zip = zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  if (zip == nullptr) return tl::unexpected("cannot create " + temporary);
+  for (const auto& [name, bytes] : files) {
+    zip_source_t* source = zip_source_buffer(zip, bytes.data(), bytes.size(), 0);
+    if (source == nullptr || zip_file_add(zip, name, source, ZIP_FL_ENC_UTF_8) < 0) {
+      if (source != nullptr) zip_source_free(source);
+      zip_discard(zip);
+      return tl::unexpected(std::string("cannot add ") + name + " to the zip");
+    }
+  }
+  if (zip_close(zip) != 0) {
+    zip_discard(zip);
+    std::filesystem::remove(temporary);
+    return tl::unexpected("cannot write " + path);
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return tl::unexpected("cannot rename into " + path + ": " + ec.message());
+  return static_cast<size_t>(std::filesystem::file_size(path));
 }
 
 }  // namespace keepsake::mesh

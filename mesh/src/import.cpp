@@ -155,6 +155,41 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   }
   const bool coloured =
       out.stats.has_vertex_colors || out.stats.has_texture_colors || factor_colours;
+  // The texture is kept as it is when one textured material covers the whole model (what the
+  // generators write: one atlas); several atlases would need packing, and stay vertex colours.
+  int atlas = -1;
+  if (out.stats.has_texture_colors) {
+    atlas = static_cast<int>(scene->mMeshes[0]->mMaterialIndex);
+    for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+      const aiMesh* in = scene->mMeshes[m];
+      if (static_cast<int>(in->mMaterialIndex) != atlas || !in->HasTextureCoords(0)) atlas = -1;
+    }
+    if (atlas < 0) {
+      out.stats.texture_note =
+          "the model has several materials or parts without texture coordinates: its colours "
+          "are carried as vertex colours";
+    }
+  }
+  if (atlas >= 0) {
+    const cv::Mat& bgr = textures[static_cast<size_t>(atlas)];
+    const aiColor4D& f = factors[static_cast<size_t>(atlas)];
+    Texture& texture = out.mesh.texture;
+    texture.width = bgr.cols;
+    texture.height = bgr.rows;
+    texture.rgb.resize(static_cast<size_t>(bgr.cols) * static_cast<size_t>(bgr.rows) * 3);
+    for (int y = 0; y < bgr.rows; ++y) {
+      for (int x = 0; x < bgr.cols; ++x) {
+        const cv::Vec3b t = bgr.at<cv::Vec3b>(y, x);
+        uint8_t* o = &texture.rgb[(static_cast<size_t>(y) * static_cast<size_t>(bgr.cols) +
+                                   static_cast<size_t>(x)) *
+                                  3];
+        o[0] = ToByte(t[2] / 255.0f * f.r);
+        o[1] = ToByte(t[1] / 255.0f * f.g);
+        o[2] = ToByte(t[0] / 255.0f * f.b);
+      }
+    }
+    out.stats.texture_kept = true;
+  }
 
   MeshData& mesh = out.mesh;
   std::unordered_map<PositionKey, uint32_t, PositionHash> welded;
@@ -196,6 +231,14 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
       if (face.mNumIndices != 3) continue;  // triangulated; anything else was dropped
       mesh.triangles.push_back(
           {remap[face.mIndices[0]], remap[face.mIndices[1]], remap[face.mIndices[2]]});
+      if (atlas >= 0) {
+        CornerUvs uv{};
+        for (size_t c = 0; c < 3; ++c) {
+          const aiVector3D& t = in->mTextureCoords[0][face.mIndices[c]];
+          uv[c] = {t.x, t.y};
+        }
+        mesh.uvs.push_back(uv);
+      }
     }
   }
   out.stats.positions = static_cast<int64_t>(mesh.positions.size());

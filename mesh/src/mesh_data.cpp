@@ -34,6 +34,29 @@ double SignedVolume(const MeshData& mesh) {
   return six_volume / 6.0;
 }
 
+std::array<uint8_t, 3> Texture::At(float u, float v) const {
+  if (Empty()) return {255, 255, 255};
+  const double fu = (u - std::floor(u)) * width - 0.5;
+  const double fv = (1.0 - (v - std::floor(v))) * height - 0.5;  // rows from the top
+  const double x0 = std::floor(fu), y0 = std::floor(fv);
+  const double ax = fu - x0, ay = fv - y0;
+  auto texel = [&](double x, double y, int c) {
+    const int xi = std::clamp(static_cast<int>(x), 0, width - 1);
+    const int yi = std::clamp(static_cast<int>(y), 0, height - 1);
+    return static_cast<double>(
+        rgb[(static_cast<size_t>(yi) * static_cast<size_t>(width) + static_cast<size_t>(xi)) * 3 +
+            static_cast<size_t>(c)]);
+  };
+  std::array<uint8_t, 3> out{};
+  for (int c = 0; c < 3; ++c) {
+    const double top = texel(x0, y0, c) * (1 - ax) + texel(x0 + 1, y0, c) * ax;
+    const double bottom = texel(x0, y0 + 1, c) * (1 - ax) + texel(x0 + 1, y0 + 1, c) * ax;
+    out[static_cast<size_t>(c)] =
+        static_cast<uint8_t>(std::lround(std::clamp(top * (1 - ay) + bottom * ay, 0.0, 255.0)));
+  }
+  return out;
+}
+
 bool Placement::NearlyIdentity() const {
   return std::abs(scale - 1) < 1e-12 && std::abs(origin[0]) < 1e-9 && std::abs(origin[1]) < 1e-9 &&
          std::abs(origin[2]) < 1e-9;

@@ -49,6 +49,8 @@ void RenderView(const MeshData& mesh, const std::vector<bool>& highlighted, cons
   const double light_len = std::sqrt(Dot(light, light));
   for (double& x : light) x /= light_len;
   const bool coloured = mesh.colors.size() == mesh.positions.size();
+  // a textured figure is drawn with its texture (the eyes are in it, not in the vertices)
+  const bool textured = !mesh.texture.Empty() && mesh.uvs.size() == mesh.triangles.size();
 
   for (size_t f = 0; f < mesh.triangles.size(); ++f) {
     const auto& t = mesh.triangles[f];
@@ -98,7 +100,14 @@ void RenderView(const MeshData& mesh, const std::vector<bool>& highlighted, cons
         if (z >= stored) continue;
         stored = static_cast<float>(z);
         std::array<double, 3> rgb = thin ? kThinRgb : kPlainRgb;
-        if (coloured && !thin) {
+        if (textured && !thin) {
+          // orthographic: the screen's barycentric weights are the surface's
+          const CornerUvs& uv = mesh.uvs[f];
+          const std::array<uint8_t, 3> c = mesh.texture.At(
+              static_cast<float>(b[0] * uv[0][0] + b[1] * uv[1][0] + b[2] * uv[2][0]),
+              static_cast<float>(b[0] * uv[0][1] + b[1] * uv[1][1] + b[2] * uv[2][1]));
+          rgb = {static_cast<double>(c[0]), static_cast<double>(c[1]), static_cast<double>(c[2])};
+        } else if (coloured && !thin) {
           rgb = {0, 0, 0};
           for (size_t k = 0; k < 3; ++k) {
             for (size_t ch = 0; ch < 3; ++ch) rgb[ch] += b[k] * mesh.colors[t[k]][ch];

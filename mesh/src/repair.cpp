@@ -496,6 +496,11 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
 
   // Work at print scale, so that every tolerance is in millimetres.
   MeshData scaled = input;
+  if (!options.colour) {
+    scaled.colors.clear();
+    scaled.uvs.clear();
+    scaled.texture = {};
+  }
   const Bounds bounds = ComputeBounds(scaled);
   if (bounds.Size(2) <= 0) {
     return tl::unexpected(Error{Errc::kUnreadable, "the model is flat: it has no height"});
@@ -594,9 +599,21 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
     TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
     clock.Done("colour transfer");
   }
+  if (!scaled.uvs.empty() && !scaled.texture.Empty()) {
+    result.texture = TransferTexture(scaled, result.mesh);
+    clock.Done("texture coordinates");
+  }
   if (options.measure_fidelity) {
     result.fidelity = MeasureFidelity(scaled, result.mesh, options.fidelity_within_mm);
     clock.Done("fidelity");
+    if (!scaled.colors.empty() || !scaled.texture.Empty()) {
+      result.colour = MeasureColourFidelity(scaled, result.mesh);
+      MeshData plain = result.mesh;  // what the printer would get from vertex colours alone
+      plain.uvs.clear();
+      plain.texture = {};
+      result.vertex_colour = MeasureColourFidelity(scaled, plain);
+      clock.Done("colour fidelity");
+    }
   }
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));

@@ -1251,6 +1251,11 @@ void ApiServer::Impl::ReviewQueue(const Context& ctx, const httplib::Request& re
             result["fidelity"].contains("share_within")) {
           entry["kept_share"] = result["fidelity"]["share_within"];
         }
+        // a full-colour figure: how far its printed colour strays from the customer's (p95
+        // CIEDE2000; under 3 is barely seen)
+        if (result.contains("colour_fidelity") && result["colour_fidelity"].is_object()) {
+          entry["colour_p95_de00"] = result["colour_fidelity"].value("p95_de00", 0.0);
+        }
       }
     }
     items.push_back(entry);

@@ -225,7 +225,11 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                       {"converted_y_up", imported->stats.converted_y_up},
                       {"up_axis_rule", imported->stats.up_axis_rule},
                       {"vertex_colors", imported->stats.has_vertex_colors},
-                      {"texture_colors", imported->stats.has_texture_colors}};
+                      {"texture_colors", imported->stats.has_texture_colors},
+                      {"texture_kept", imported->stats.texture_kept}};
+  if (!imported->stats.texture_note.empty()) {
+    report["import"]["texture_note"] = imported->stats.texture_note;
+  }
 
   if (args.colour && imported->mesh.colors.empty()) {
     report["input_has_no_colour"] = true;
@@ -235,6 +239,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
 
   mesh::RepairOptions options;
   options.height_mm = height_mm;
+  options.colour = args.colour;
   options.base_mm = args.tuning.base_mm;
   options.thicken_mm = args.tuning.thicken_mm;
   if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
@@ -378,9 +383,38 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
     auto ply = mesh::WriteColorPly(repaired->mesh, (out_dir / "model.ply").string());
     if (!ply) return output.Refuse(report, ply.error());
     report["files"]["model.ply"] = *ply;
-    auto wrl = mesh::WriteVrml(repaired->mesh, (out_dir / "model.wrl").string());
+    // with the customer's texture: the VRML maps it (texture.png beside it), and the textured
+    // OBJ travels as one zip
+    const bool textured = !repaired->mesh.texture.Empty() && !repaired->mesh.uvs.empty();
+    auto wrl = mesh::WriteVrml(repaired->mesh, (out_dir / "model.wrl").string(),
+                               textured ? "texture.png" : "");
     if (!wrl) return output.Refuse(report, wrl.error());
     report["files"]["model.wrl"] = *wrl;
+    if (textured) {
+      auto texture = mesh::WriteTexturePng(repaired->mesh, (out_dir / "texture.png").string());
+      if (!texture) return output.Refuse(report, texture.error());
+      report["files"]["texture.png"] = *texture;
+      auto obj = mesh::WriteTexturedObjZip(repaired->mesh, (out_dir / "model_obj.zip").string());
+      if (!obj) return output.Refuse(report, obj.error());
+      report["files"]["model_obj.zip"] = *obj;
+    }
+  }
+  if (repaired->colour.samples > 0) {
+    // CIEDE2000 between the customer's colour and what the print carries at the same point,
+    // and the same for vertex colours alone (the colour path without the texture)
+    const auto colour_json = [](const mesh::ColourFidelity& c) {
+      return json{{"samples", c.samples},
+                  {"median_de00", c.median_de},
+                  {"p95_de00", c.p95_de},
+                  {"share_under_3", c.share_under_3}};
+    };
+    report["colour_fidelity"] = colour_json(repaired->colour);
+    report["colour_fidelity"]["textured"] = !repaired->mesh.texture.Empty();
+    report["colour_fidelity"]["vertex_colours_alone"] = colour_json(repaired->vertex_colour);
+    report["colour_fidelity"]["faces_with_their_own_texture_coordinates"] =
+        repaired->texture.faces_kept;
+    report["colour_fidelity"]["faces_with_projected_texture_coordinates"] =
+        repaired->texture.faces_projected;
   }
 
   enter(97, "preview");

@@ -11,7 +11,9 @@
 #include <Inventor/SoPrimitiveVertex.h>
 #include <Inventor/VRMLnodes/SoVRMLColor.h>
 #include <Inventor/VRMLnodes/SoVRMLCoordinate.h>
+#include <Inventor/VRMLnodes/SoVRMLImageTexture.h>
 #include <Inventor/VRMLnodes/SoVRMLIndexedFaceSet.h>
+#include <Inventor/VRMLnodes/SoVRMLTextureCoordinate.h>
 #include <Inventor/actions/SoCallbackAction.h>
 #include <Inventor/actions/SoGetBoundingBoxAction.h>
 #include <Inventor/actions/SoSearchAction.h>
@@ -20,6 +22,9 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <filesystem>
+#include <sstream>
+
+#include <zip.h>
 
 #include "keepsake/mesh/preview.hpp"
 #include "test_support.hpp"
@@ -116,6 +121,80 @@ TEST(Vrml, CoinReadsTheGeometryAndTheVertexColours) {
   EXPECT_FLOAT_EQ(green[0], 0);
   EXPECT_FLOAT_EQ(green[1], 1);
   EXPECT_FLOAT_EQ(green[2], 0);
+}
+
+// With a texture: Coin finds the ImageTexture and a texture coordinate for every corner, in
+// range; the PNG and the OBJ zip carry the same texture.
+TEST(Vrml, TexturedModelMapsItsTextureForColourJetPrinters) {
+  TempDir dir;
+  MeshData mesh = ColouredTetrahedron();
+  mesh.texture.width = 4;
+  mesh.texture.height = 2;
+  mesh.texture.rgb.assign(4 * 2 * 3, 0);
+  mesh.texture.rgb[0] = 255;  // the top-left texel red
+  for (size_t i = 0; i < mesh.triangles.size(); ++i) {
+    const float u = 0.2f * static_cast<float>(i);
+    mesh.uvs.push_back({{{u, 0.1f}, {u + 0.1f, 0.2f}, {u, 0.9f}}});
+  }
+  const std::string path = (dir.path() / "model.wrl").string();
+  ASSERT_TRUE(WriteVrml(mesh, path, "texture.png"));
+  ASSERT_TRUE(WriteTexturePng(mesh, (dir.path() / "texture.png").string()));
+  CoinScene scene = ReadWithCoin(path);
+  ASSERT_NE(scene.root, nullptr) << "Coin could not parse the VRML";
+  EXPECT_EQ(CountTriangles(scene.root), 4);
+  SoSearchAction search;
+  search.setType(SoVRMLImageTexture::getClassTypeId());
+  search.setSearchingAll(TRUE);
+  search.apply(scene.root);
+  ASSERT_NE(search.getPath(), nullptr) << "no ImageTexture";
+  auto* image =
+      static_cast<SoVRMLImageTexture*>(static_cast<SoFullPath*>(search.getPath())->getTail());
+  EXPECT_STREQ(image->url[0].getString(), "texture.png");
+  SoVRMLIndexedFaceSet* faces = FindFaceSet(scene.root);
+  ASSERT_NE(faces, nullptr);
+  auto* coords = FieldNode<SoVRMLTextureCoordinate>(faces->texCoord.getValue());
+  ASSERT_NE(coords, nullptr);
+  EXPECT_EQ(coords->point.getNum(), 12);
+  EXPECT_EQ(faces->texCoordIndex.getNum(), 16);
+  for (int i = 0; i < coords->point.getNum(); ++i) {
+    EXPECT_GE(coords->point[i][0], 0);
+    EXPECT_LE(coords->point[i][1], 1);
+  }
+  EXPECT_EQ(faces->color.getValue(), nullptr);  // the texture is the colour
+  const cv::Mat png = cv::imread((dir.path() / "texture.png").string(), cv::IMREAD_COLOR);
+  ASSERT_EQ(png.cols, 4);
+  EXPECT_EQ(png.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 255));  // BGR: red, top left
+
+  // the OBJ zip: model.obj with a vt per corner, the MTL naming the PNG
+  const std::string zip_path = (dir.path() / "model_obj.zip").string();
+  ASSERT_TRUE(WriteTexturedObjZip(mesh, zip_path));
+  int error = 0;
+  zip_t* zip = zip_open(zip_path.c_str(), ZIP_RDONLY, &error);
+  ASSERT_NE(zip, nullptr);
+  auto member = [&](const char* name) {
+    std::string bytes;
+    zip_file_t* file = zip_fopen(zip, name, 0);
+    if (file == nullptr) return bytes;
+    char buffer[4096];
+    for (zip_int64_t n; (n = zip_fread(file, buffer, sizeof buffer)) > 0;) {
+      bytes.append(buffer, static_cast<size_t>(n));
+    }
+    zip_fclose(file);
+    return bytes;
+  };
+  std::istringstream obj(member("model.obj"));
+  int v = 0, vt = 0, f = 0;
+  for (std::string line; std::getline(obj, line);) {
+    v += line.rfind("v ", 0) == 0;
+    vt += line.rfind("vt ", 0) == 0;
+    f += line.rfind("f ", 0) == 0;
+  }
+  EXPECT_EQ(v, 4);
+  EXPECT_EQ(vt, 12);
+  EXPECT_EQ(f, 4);
+  EXPECT_NE(member("model.mtl").find("map_Kd texture.png"), std::string::npos);
+  EXPECT_EQ(member("texture.png").substr(1, 3), "PNG");
+  zip_close(zip);
 }
 
 TEST(Vrml, AWhiteModelHasNoColourNode) {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -21,6 +22,8 @@
 #include "keepsake/mesh/export.hpp"
 #include "keepsake/mesh/fidelity.hpp"
 #include "keepsake/mesh/import.hpp"
+#include "keepsake/mesh/preview.hpp"
+#include "keepsake/mesh/texture.hpp"
 #include "test_support.hpp"
 
 namespace keepsake::mesh {
@@ -505,6 +508,102 @@ TEST(WallThickness, ACubeIsAsThickAsItIsWide) {
   EXPECT_NEAR(walls.area_mm2, 600.0, 1e-9);
   EXPECT_EQ(walls.area_below_mm2, 0.0);
   EXPECT_NEAR(walls.p50_mm, 10.0, 1e-9);
+}
+
+// A full-colour figure keeps its texture through a repair: the kept triangles their own
+// texture coordinates, the fills of three punched holes coordinates from the surface they
+// replace; the colour the result prints is measured against the customer's (CIEDE2000) and
+// beats the same result's vertex colours alone.
+TEST(Texture, SurvivesTheRepairAndBeatsVertexColours) {
+  TempDir dir;
+  keepsake::testing::FixtureMesh homer = keepsake::testing::ReadOff(CgalData("meshes/homer.off"));
+  keepsake::testing::ProjectFrontUvs(homer);
+  // three holes: every triangle with a corner within a small ball around three vertices
+  std::vector<std::array<uint32_t, 3>> kept;
+  for (const auto& t : homer.triangles) {
+    bool punched = false;
+    for (uint32_t centre : {100u, 2000u, 4000u}) {
+      for (uint32_t v : t) {
+        const auto& a = homer.positions[v];
+        const auto& b = homer.positions[centre];
+        const float d = std::hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+        punched = punched || d < 0.01f;
+      }
+    }
+    if (!punched) kept.push_back(t);
+  }
+  ASSERT_LT(kept.size(), homer.triangles.size());
+  homer.triangles = kept;
+  const std::string picture = ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png"));
+  const std::string path =
+      WriteBytes(dir.path() / "holed.glb", keepsake::testing::GlbBytes(homer, {picture, true}));
+  auto figure = ImportMesh(dir.path().string(), path, MeshFormat::kGlb, {});
+  ASSERT_TRUE(figure) << figure.error().message;
+  ASSERT_TRUE(figure->stats.texture_kept);
+  EXPECT_EQ(figure->mesh.texture.width, 1024);
+  ASSERT_EQ(figure->mesh.uvs.size(), figure->mesh.triangles.size());
+
+  RepairOptions options;
+  options.height_mm = 100;
+  auto repaired = RepairToSolid(figure->mesh, options);
+  ASSERT_TRUE(repaired) << repaired.error().message;
+  EXPECT_GE(repaired->report.holes_filled, 3);
+  EXPECT_TRUE(CheckSolid(repaired->mesh).Ok());
+  ASSERT_EQ(repaired->mesh.uvs.size(), repaired->mesh.triangles.size());
+  EXPECT_EQ(repaired->mesh.texture.width, 1024);
+  EXPECT_GT(repaired->texture.faces_kept, static_cast<int64_t>(kept.size()) * 9 / 10);
+  EXPECT_GT(repaired->texture.faces_projected, 0);  // the fills
+  for (const CornerUvs& t : repaired->mesh.uvs) {
+    for (const auto& uv : t) {
+      ASSERT_GE(uv[0], -0.01f);
+      ASSERT_LE(uv[0], 1.01f);
+      ASSERT_GE(uv[1], -0.01f);
+      ASSERT_LE(uv[1], 1.01f);
+    }
+  }
+  // the aims on the surface the repair kept, and better than vertex colours
+  const ColourFidelity& colour = repaired->colour;
+  EXPECT_GT(colour.samples, 40000);
+  EXPECT_LE(colour.median_de, 1.5);
+  EXPECT_LE(colour.p95_de, 3.0);
+  const ColourFidelity& plain = repaired->vertex_colour;
+  EXPECT_GT(plain.p95_de, colour.p95_de + 1) << "vertex colours alone lose the picture's detail";
+  EXPECT_LT(plain.share_under_3, colour.share_under_3);
+
+  // the preview shows what will print: the repaired figure's front view looks like the
+  // customer's, closer than the same figure drawn from vertex colours alone
+  MeshData vertex_coloured = repaired->mesh;
+  vertex_coloured.uvs.clear();
+  vertex_coloured.texture = {};
+  MeshData original = figure->mesh;
+  ScaleToHeight(original, 100);
+  auto png = RenderPreviewPng({{&original, "customer", {}},
+                               {&repaired->mesh, "print", {}},
+                               {&vertex_coloured, "vertex colours", {}}},
+                              300);
+  ASSERT_TRUE(png) << png.error();
+  const cv::Mat image =
+      cv::imdecode(std::vector<uchar>(png->begin(), png->end()), cv::IMREAD_COLOR);
+  ASSERT_FALSE(image.empty());
+  const int row = 300 + 28;
+  auto front = [&](int r) { return image(cv::Rect(0, r * row + 28, 300, 300)); };
+  const double to_print = cv::norm(front(0), front(1), cv::NORM_L1);
+  const double to_vertex_colours = cv::norm(front(0), front(2), cv::NORM_L1);
+  EXPECT_LT(to_print * 2, to_vertex_colours)
+      << "print " << to_print << ", vertex colours " << to_vertex_colours;
+}
+
+TEST(Texture, Ciede2000MatchesSharmasTable) {
+  // identical colours, and pairs whose difference is known: black to white is 100 in L*
+  EXPECT_NEAR(Ciede2000({10, 200, 30}, {10, 200, 30}), 0.0, 1e-9);
+  EXPECT_NEAR(Ciede2000({0, 0, 0}, {255, 255, 255}), 100.0, 0.01);
+  // a one-step change of a mid grey is far below what anyone sees (1)
+  EXPECT_LT(Ciede2000({128, 128, 128}, {129, 129, 129}), 1.0);
+  // symmetric
+  EXPECT_NEAR(Ciede2000({200, 30, 40}, {30, 40, 200}), Ciede2000({30, 40, 200}, {200, 30, 40}),
+              1e-9);
+  // sRGB red against sRGB green: about 86.6 in CIEDE2000 (Lab 53.2/80.1/67.2, 87.7/-86.2/83.2)
+  EXPECT_NEAR(Ciede2000({255, 0, 0}, {0, 255, 0}), 86.6, 0.5);
 }
 
 }  // namespace

@@ -401,9 +401,15 @@ TEST_F(ApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
   ASSERT_EQ(jobs.size(), 1u);
   const json& first = jobs[0]["result"];
   EXPECT_DOUBLE_EQ(first["walls"]["min_wall_mm"].get<double>(), 2.0);  // full colour's minimum
-  for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "preview.png"}) {
+  // the figure's texture travels: the VRML maps it, the OBJ zip carries it, each an asset
+  for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png",
+                           "model_obj.zip", "preview.png"}) {
     EXPECT_TRUE(first["files"].contains(name)) << name;
+    EXPECT_TRUE(first["files"][name].contains("asset")) << name;
   }
+  EXPECT_TRUE(first["colour_fidelity"]["textured"].get<bool>());
+  EXPECT_LT(first["colour_fidelity"]["p95_de00"].get<double>(),
+            first["colour_fidelity"]["vertex_colours_alone"]["p95_de00"].get<double>());
   auto preview =
       Get("/api/v1/assets/" + first["files"]["preview.png"]["asset"].get<std::string>() + "/file",
           "modeler");

@@ -24,6 +24,18 @@ tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std:
 
 // VRML97 (.wrl) IndexedFaceSet with per-vertex colours when the mesh has them, for full-colour
 // printers that take VRML. Written by us: Assimp 5.2 has no VRML exporter. Coordinates in mm.
-tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path);
+// With a texture (mesh.uvs and mesh.texture) and a `texture_url`, an ImageTexture of that
+// file (relative to the .wrl) and a TextureCoordinate per corner, as colour-jet printers read.
+tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path,
+                                            const std::string& texture_url = {});
+
+// The texture as an 8-bit sRGB PNG. Precondition: !mesh.texture.Empty().
+tl::expected<size_t, std::string> WriteTexturePng(const MeshData& mesh, const std::string& path);
+
+// A ZIP of model.obj (mm, a texture coordinate per corner), model.mtl (map_Kd texture.png) and
+// texture.png: the textured OBJ that full-colour print services take as one upload.
+// Precondition: the mesh has a texture (mesh.uvs, mesh.texture).
+tl::expected<size_t, std::string> WriteTexturedObjZip(const MeshData& mesh,
+                                                      const std::string& path);
 
 }  // namespace keepsake::mesh

@@ -24,6 +24,10 @@ struct ImportStats {
   std::string up_axis_rule;  // "format" or "taller of y and z"
   bool has_vertex_colors = false;
   bool has_texture_colors = false;  // colours sampled from a base-colour texture at the UVs
+  // The texture itself kept (mesh.texture, mesh.uvs): one textured material for the whole
+  // model. Otherwise only the vertex colours sampled from it, and why in `texture_note`.
+  bool texture_kept = false;
+  std::string texture_note;
 };
 
 struct ImportedMesh {

@@ -8,10 +8,26 @@
 
 namespace keepsake::mesh {
 
+// A base-colour texture: 8-bit sRGB, rows from the top. (u, v) runs from the bottom-left
+// corner, as in OBJ, VRML97 and Assimp; outside [0, 1] it repeats.
+struct Texture {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> rgb;  // width * height * 3
+  bool Empty() const { return width <= 0 || height <= 0; }
+  std::array<uint8_t, 3> At(float u, float v) const;  // bilinear between texel centres
+};
+
+using CornerUvs = std::array<std::array<float, 2>, 3>;
+
 struct MeshData {
   std::vector<std::array<double, 3>> positions;    // file units on import, mm after scaling
   std::vector<std::array<uint32_t, 3>> triangles;  // counter-clockwise seen from outside
   std::vector<std::array<uint8_t, 3>> colors;      // per vertex (sRGB), or empty
+  // With a texture: each triangle's corners' texture coordinates (per corner, so that seams
+  // between islands of the atlas stay where they are); empty without one.
+  std::vector<CornerUvs> uvs;
+  Texture texture;
 
   size_t VertexCount() const { return positions.size(); }
   size_t TriangleCount() const { return triangles.size(); }

@@ -17,6 +17,7 @@
 #include "keepsake/mesh/error.hpp"
 #include "keepsake/mesh/fidelity.hpp"
 #include "keepsake/mesh/mesh_data.hpp"
+#include "keepsake/mesh/texture.hpp"
 
 namespace keepsake::mesh {
 
@@ -43,6 +44,9 @@ struct RepairOptions {
   double thicken_alpha_mm = 0.5;  // detail of a thickening rebuild (walls made thicker)
   // The result is compared with the input (both as printed) and the distances reported.
   bool measure_fidelity = true;
+  // Carry the input's colour (vertex colours, texture coordinates) and measure it; a white
+  // figure's order turns it off.
+  bool colour = true;
   double fidelity_within_mm = 0.1;
   // Fine-tuning by a modeling engineer (rework):
   double thicken_mm = 0;  // > 0: rebuild with every wall this much thicker (half on each side)
@@ -124,6 +128,11 @@ struct RepairResult {
   // final single-precision coordinates, so the whole test is not run again (4 s at 1.25M
   // triangles). The tests check every result with CheckSolid independently.
   SolidCheck check;
+  // With a texture (input.uvs): how the result's coordinates were found.
+  TextureTransfer texture;
+  // With colour (a texture or vertex colours): the colour the result prints against the
+  // input's, and the same for the result's vertex colours alone (the plain colour path).
+  ColourFidelity colour, vertex_colour;
 };
 
 // Errors: kEmpty (nothing printable left), kUnreadable (the geometry is unusable).

@@ -1,0 +1,236 @@
+// Texture coordinates through the repair and the colour difference it leaves (a CGAL
+// translation unit: closest-point queries on an AABB tree of the original's triangles).
+#include "keepsake/mesh/texture.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <CGAL/AABB_traits.h>
+#include <CGAL/AABB_tree.h>
+#include <CGAL/AABB_triangle_primitive.h>
+
+#include "cgal_mesh.hpp"
+
+namespace keepsake::mesh {
+
+namespace {
+
+using cgal::Kernel;
+using cgal::Point;
+using Triangle = Kernel::Triangle_3;
+using Iterator = std::vector<Triangle>::const_iterator;
+using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
+using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+
+Point PointOf(const MeshData& mesh, uint32_t v) {
+  const auto& p = mesh.positions[v];
+  return Point(p[0], p[1], p[2]);
+}
+
+std::vector<Triangle> TrianglesOf(const MeshData& mesh) {
+  std::vector<Triangle> out;
+  out.reserve(mesh.triangles.size());
+  for (const auto& t : mesh.triangles) {
+    out.emplace_back(PointOf(mesh, t[0]), PointOf(mesh, t[1]), PointOf(mesh, t[2]));
+  }
+  return out;
+}
+
+// Barycentric weights of `p` (projected onto the triangle's plane); outside the triangle some
+// are negative, which extends the triangle's parametrisation linearly.
+std::array<double, 3> Weights(const Triangle& t, const Point& p) {
+  const Kernel::Vector_3 a = t[1] - t[0], b = t[2] - t[0], c = p - t[0];
+  const double aa = a * a, ab = a * b, bb = b * b, ca = c * a, cb = c * b;
+  const double det = aa * bb - ab * ab;
+  if (!(std::abs(det) > 0)) return {1.0 / 3, 1.0 / 3, 1.0 / 3};
+  const double v = (bb * ca - ab * cb) / det;
+  const double w = (aa * cb - ab * ca) / det;
+  return {1 - v - w, v, w};
+}
+
+std::array<float, 2> Interpolate(const CornerUvs& uv, const std::array<double, 3>& w) {
+  return {static_cast<float>(w[0] * uv[0][0] + w[1] * uv[1][0] + w[2] * uv[2][0]),
+          static_cast<float>(w[0] * uv[0][1] + w[1] * uv[1][1] + w[2] * uv[2][1])};
+}
+
+std::array<double, 3> Lab(const std::array<uint8_t, 3>& rgb) {
+  auto linear = [](uint8_t c) {
+    const double s = c / 255.0;
+    return s <= 0.04045 ? s / 12.92 : std::pow((s + 0.055) / 1.055, 2.4);
+  };
+  const double r = linear(rgb[0]), g = linear(rgb[1]), b = linear(rgb[2]);
+  // sRGB (D65) to XYZ, relative to the D65 white
+  const double x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
+  const double y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b;
+  const double z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883;
+  auto f = [](double t) {
+    return t > 216.0 / 24389 ? std::cbrt(t) : (24389.0 / 27 * t + 16) / 116;
+  };
+  return {116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))};
+}
+
+}  // namespace
+
+double Ciede2000(const std::array<uint8_t, 3>& first, const std::array<uint8_t, 3>& second) {
+  constexpr double kPi = 3.14159265358979323846;
+  const auto deg = [](double r) { return r * 180 / kPi; };
+  const auto rad = [](double d) { return d * kPi / 180; };
+  const std::array<double, 3> l1 = Lab(first), l2 = Lab(second);
+  const double c1 = std::hypot(l1[1], l1[2]), c2 = std::hypot(l2[1], l2[2]);
+  const double c_mean7 = std::pow((c1 + c2) / 2, 7);
+  const double g = 0.5 * (1 - std::sqrt(c_mean7 / (c_mean7 + std::pow(25.0, 7))));
+  const double a1 = (1 + g) * l1[1], a2 = (1 + g) * l2[1];
+  const double cp1 = std::hypot(a1, l1[2]), cp2 = std::hypot(a2, l2[2]);
+  auto hue = [&](double b, double a) {
+    if (a == 0 && b == 0) return 0.0;
+    const double h = deg(std::atan2(b, a));
+    return h < 0 ? h + 360 : h;
+  };
+  const double h1 = hue(l1[2], a1), h2 = hue(l2[2], a2);
+  const double dl = l2[0] - l1[0], dc = cp2 - cp1;
+  double dh = 0;
+  if (cp1 * cp2 != 0) {
+    dh = h2 - h1;
+    if (dh > 180) dh -= 360;
+    if (dh < -180) dh += 360;
+  }
+  const double dhh = 2 * std::sqrt(cp1 * cp2) * std::sin(rad(dh / 2));
+  const double l_mean = (l1[0] + l2[0]) / 2, cp_mean = (cp1 + cp2) / 2;
+  double h_mean = h1 + h2;
+  if (cp1 * cp2 != 0) {
+    if (std::abs(h1 - h2) <= 180) {
+      h_mean = (h1 + h2) / 2;
+    } else {
+      h_mean = (h1 + h2 + (h1 + h2 < 360 ? 360 : -360)) / 2;
+    }
+  }
+  const double t = 1 - 0.17 * std::cos(rad(h_mean - 30)) + 0.24 * std::cos(rad(2 * h_mean)) +
+                   0.32 * std::cos(rad(3 * h_mean + 6)) - 0.20 * std::cos(rad(4 * h_mean - 63));
+  const double d_theta = 30 * std::exp(-std::pow((h_mean - 275) / 25, 2));
+  const double cp_mean7 = std::pow(cp_mean, 7);
+  const double rc = 2 * std::sqrt(cp_mean7 / (cp_mean7 + std::pow(25.0, 7)));
+  const double sl = 1 + 0.015 * std::pow(l_mean - 50, 2) / std::sqrt(20 + std::pow(l_mean - 50, 2));
+  const double sc = 1 + 0.045 * cp_mean;
+  const double sh = 1 + 0.015 * cp_mean * t;
+  const double rt = -std::sin(rad(2 * d_theta)) * rc;
+  const double x = dl / sl, y = dc / sc, z = dhh / sh;
+  return std::sqrt(x * x + y * y + z * z + rt * y * z);
+}
+
+std::array<uint8_t, 3> ColourAt(const MeshData& mesh, std::size_t triangle,
+                                const std::array<double, 3>& w) {
+  if (!mesh.texture.Empty() && triangle < mesh.uvs.size()) {
+    const std::array<float, 2> uv = Interpolate(mesh.uvs[triangle], w);
+    return mesh.texture.At(uv[0], uv[1]);
+  }
+  if (mesh.colors.size() == mesh.positions.size()) {
+    std::array<uint8_t, 3> out{};
+    const auto& t = mesh.triangles[triangle];
+    for (std::size_t c = 0; c < 3; ++c) {
+      const double v =
+          w[0] * mesh.colors[t[0]][c] + w[1] * mesh.colors[t[1]][c] + w[2] * mesh.colors[t[2]][c];
+      out[c] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
+    }
+    return out;
+  }
+  return {255, 255, 255};
+}
+
+TextureTransfer TransferTexture(const MeshData& original, MeshData& result) {
+  TextureTransfer out;
+  const std::vector<Triangle> triangles = TrianglesOf(original);
+  Tree tree(triangles.begin(), triangles.end());
+  tree.accelerate_distance_queries();
+  result.uvs.assign(result.triangles.size(), CornerUvs{});
+  std::vector<uint8_t> kept(result.triangles.size(), 0);
+  cgal::ParallelFor(result.triangles.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& t = result.triangles[i];
+      const Point a = PointOf(result, t[0]), b = PointOf(result, t[1]), c = PointOf(result, t[2]);
+      const Point centre = CGAL::centroid(a, b, c);
+      const auto [closest, primitive] = tree.closest_point_and_primitive(centre);
+      const auto source = static_cast<std::size_t>(primitive - triangles.begin());
+      const Triangle& s = triangles[source];
+      bool same = true;
+      for (std::size_t k = 0; k < 3; ++k) {
+        const Point corner = k == 0 ? a : (k == 1 ? b : c);
+        const std::array<double, 3> w = Weights(s, corner);
+        result.uvs[i][k] = Interpolate(original.uvs[source], w);
+        const double nearest =
+            std::min({CGAL::squared_distance(corner, s[0]), CGAL::squared_distance(corner, s[1]),
+                      CGAL::squared_distance(corner, s[2])});
+        same = same && nearest < 1e-8;  // within 0.1 micron: the rounding to floats
+      }
+      kept[i] = same ? 1 : 0;
+    }
+  });
+  out.faces_kept = std::count(kept.begin(), kept.end(), 1);
+  out.faces_projected = static_cast<int64_t>(kept.size()) - out.faces_kept;
+  result.texture = original.texture;
+  return out;
+}
+
+ColourFidelity MeasureColourFidelity(const MeshData& original, const MeshData& result, int samples,
+                                     double within_mm) {
+  ColourFidelity out;
+  if (original.triangles.empty() || result.triangles.empty() || samples <= 0) return out;
+  const std::vector<Triangle> from = TrianglesOf(original), to = TrianglesOf(result);
+  std::vector<double> cumulative(from.size());
+  double total = 0;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    total += std::sqrt(from[i].squared_area());
+    cumulative[i] = total;
+  }
+  if (!(total > 0)) return out;
+  Tree tree(to.begin(), to.end());
+  tree.accelerate_distance_queries();
+  std::mt19937_64 random(20261205);
+  std::uniform_real_distribution<double> unit(0, 1);
+  struct Sample {
+    std::size_t triangle;
+    std::array<double, 3> weights;
+  };
+  std::vector<Sample> points(static_cast<std::size_t>(samples));
+  for (Sample& s : points) {
+    s.triangle = static_cast<std::size_t>(
+        std::lower_bound(cumulative.begin(), cumulative.end(), unit(random) * total) -
+        cumulative.begin());
+    s.triangle = std::min(s.triangle, from.size() - 1);
+    double u = unit(random), v = unit(random);
+    if (u + v > 1) u = 1 - u, v = 1 - v;
+    s.weights = {1 - u - v, u, v};
+  }
+  std::vector<double> differences(points.size(), -1);
+  cgal::ParallelFor(points.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Sample& s = points[i];
+      const Triangle& t = from[s.triangle];
+      const Point p = CGAL::barycenter(t[0], s.weights[0], t[1], s.weights[1], t[2], s.weights[2]);
+      const auto [closest, primitive] = tree.closest_point_and_primitive(p);
+      if (CGAL::squared_distance(p, closest) > within_mm * within_mm) continue;
+      const auto target = static_cast<std::size_t>(primitive - to.begin());
+      differences[i] = Ciede2000(ColourAt(original, s.triangle, s.weights),
+                                 ColourAt(result, target, Weights(to[target], closest)));
+    }
+  });
+  differences.erase(std::remove(differences.begin(), differences.end(), -1.0), differences.end());
+  if (differences.empty()) return out;
+  std::sort(differences.begin(), differences.end());
+  out.samples = static_cast<int64_t>(differences.size());
+  const auto at = [&](double q) {
+    return differences[std::min(
+        differences.size() - 1,
+        static_cast<std::size_t>(q * static_cast<double>(differences.size())))];
+  };
+  out.median_de = at(0.5);
+  out.p95_de = at(0.95);
+  out.share_under_3 =
+      static_cast<double>(std::lower_bound(differences.begin(), differences.end(), 3.0) -
+                          differences.begin()) /
+      static_cast<double>(differences.size());
+  return out;
+}
+
+}  // namespace keepsake::mesh
