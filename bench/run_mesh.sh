@@ -100,3 +100,38 @@ print(f"    {path}; parts {rep.get('parts_in')}, specks {rep.get('specks_removed
 PY
   fi
 done
+
+# Colour: each coloured input prepared white and in full colour, the time of both and the
+# CIEDE2000 difference between the customer's colour and the print's, with the texture
+# (textured files) and with vertex colours alone (the colour path before textures travelled).
+echo
+printf '%-26s %8s %8s %9s | %8s %8s %8s | %8s %8s %8s\n' colour white_s colour_s textured \
+  med_de p95_de under3 vc_med vc_p95 vc_under3
+for input in "${inputs[@]}"; do
+  case "$input" in *.glb|*.obj|*.ply) ;; *) continue ;; esac
+  name="$(basename "$(dirname "$input")")/$(basename "$input")"
+  if [ -n "${KEEPSAKE_BENCH_ONLY:-}" ] && ! grep -Eq -- "$KEEPSAKE_BENCH_ONLY" <<<"$name"; then
+    continue
+  fi
+  rm -rf "$work/white" "$work/colour"
+  /usr/bin/time -f "%e" -o "$work/time" ./build/keepsake mesh prepare "$input" --height-mm 100 \
+    --out "$work/white" >/dev/null 2>&1 || true
+  white_s=$(tail -1 "$work/time")
+  /usr/bin/time -f "%e" -o "$work/time" ./build/keepsake mesh prepare "$input" --height-mm 100 \
+    --material full-colour --colour --out "$work/colour" >/dev/null 2>&1 || true
+  colour_s=$(tail -1 "$work/time")
+  python3 - "$work/colour/report.json" "${name:0:26}" "$white_s" "$colour_s" <<'PY'
+import json, sys
+try:
+    c = json.load(open(sys.argv[1])).get("colour_fidelity")
+except (OSError, ValueError):
+    c = None
+if not c:
+    print(f"{sys.argv[2]:26s} {sys.argv[3]:>8s} {sys.argv[4]:>8s}   no colour")
+    sys.exit()
+v = c["vertex_colours_alone"]
+print(f"{sys.argv[2]:26s} {sys.argv[3]:>8s} {sys.argv[4]:>8s} {str(c['textured']):>9s} | "
+      f"{c['median_de00']:8.2f} {c['p95_de00']:8.2f} {c['share_under_3']:8.3f} | "
+      f"{v['median_de00']:8.2f} {v['p95_de00']:8.2f} {v['share_under_3']:8.3f}")
+PY
+done
