@@ -147,9 +147,7 @@ tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::str
   return WriteAtomically(out, path);
 }
 
-namespace {
-
-std::string PngBytes(const Texture& texture) {
+std::string EncodeTexturePng(const Texture& texture) {
   cv::Mat bgr(texture.height, texture.width, CV_8UC3);
   for (int y = 0; y < texture.height; ++y) {
     for (int x = 0; x < texture.width; ++x) {
@@ -163,6 +161,8 @@ std::string PngBytes(const Texture& texture) {
   cv::imencode(".png", bgr, png);
   return std::string(png.begin(), png.end());
 }
+
+namespace {
 
 std::string ObjText(const MeshData& mesh) {
   std::string out =
@@ -191,7 +191,7 @@ std::string ObjText(const MeshData& mesh) {
 }  // namespace
 
 tl::expected<size_t, std::string> WriteTexturePng(const MeshData& mesh, const std::string& path) {
-  return WriteAtomically(PngBytes(mesh.texture), path);
+  return WriteAtomically(EncodeTexturePng(mesh.texture), path);
 }
 
 tl::expected<size_t, std::string> WriteTexturedObjZip(const MeshData& mesh,
@@ -201,7 +201,7 @@ tl::expected<size_t, std::string> WriteTexturedObjZip(const MeshData& mesh,
       "Ka 1 1 1\nKd 1 1 1\nKs 0 0 0\nillum 1\nmap_Kd texture.png\n";
   const std::array<std::pair<const char*, std::string>, 3> files = {
       std::pair{"model.obj", ObjText(mesh)}, std::pair{"model.mtl", mtl},
-      std::pair{"texture.png", PngBytes(mesh.texture)}};
+      std::pair{"texture.png", EncodeTexturePng(mesh.texture)}};
   const std::string temporary = path + ".part";
   int error = 0;
   zip_t* zip = zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);

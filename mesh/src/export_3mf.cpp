@@ -53,7 +53,57 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
                                          static_cast<DWORD>(triangles.size())) != LIB3MF_OK) {
     return tl::unexpected(std::string("lib3mf: cannot set the geometry"));
   }
-  if (!mesh.colors.empty()) {
+  const bool textured = !mesh.texture.Empty() && mesh.uvs.size() == mesh.triangles.size();
+  if (textured) {
+    // the texture as a 3MF texture2d resource (Materials and Properties extension): a PNG part
+    // related to the model, and the coordinates of each triangle's corners on it
+    std::string png = EncodeTexturePng(mesh.texture);
+    NMR::PLib3MFModelAttachment* raw_attachment = nullptr;
+    std::string uri = "/3D/Textures/texture.png";
+    std::string relation = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dtexture";
+    if (NMR::lib3mf_model_addattachmentutf8(raw_model, uri.data(), relation.data(),
+                                            &raw_attachment) != LIB3MF_OK) {
+      return tl::unexpected(std::string("lib3mf: cannot attach the texture"));
+    }
+    Handle attachment(raw_attachment);
+    if (NMR::lib3mf_attachment_readfrombuffer(raw_attachment,
+                                              reinterpret_cast<BYTE*>(png.data()),
+                                              png.size()) != LIB3MF_OK) {
+      return tl::unexpected(std::string("lib3mf: cannot store the texture"));
+    }
+    NMR::PLib3MFModelTexture2D* raw_texture = nullptr;
+    if (NMR::lib3mf_model_addtexture2dfromattachment(raw_model, raw_attachment, &raw_texture) !=
+        LIB3MF_OK) {
+      return tl::unexpected(std::string("lib3mf: cannot add the texture"));
+    }
+    Handle texture(raw_texture);
+    NMR::lib3mf_texture2d_setcontenttype(raw_texture, NMR::MODELTEXTURETYPE_PNG);
+    DWORD texture_id = 0;
+    NMR::lib3mf_resource_getresourceid(raw_texture, &texture_id);
+    NMR::PLib3MFPropertyHandler* raw_handler = nullptr;
+    if (NMR::lib3mf_meshobject_createpropertyhandler(raw_object, &raw_handler) != LIB3MF_OK) {
+      return tl::unexpected(std::string("lib3mf: cannot add texture coordinates"));
+    }
+    Handle handler(raw_handler);
+    std::vector<NMR::MODELMESHTEXTURE2D> corners(mesh.triangles.size());
+    for (size_t i = 0; i < mesh.triangles.size(); ++i) {
+      corners[i].m_nTextureID = texture_id;
+      for (size_t k = 0; k < 3; ++k) {
+        corners[i].m_fU[k] = mesh.uvs[i][k][0];
+        corners[i].m_fV[k] = mesh.uvs[i][k][1];
+      }
+    }
+    if (NMR::lib3mf_propertyhandler_settexturearray(raw_handler, corners.data()) != LIB3MF_OK) {
+      return tl::unexpected(std::string("lib3mf: cannot set the texture coordinates"));
+    }
+    NMR::PLib3MFDefaultPropertyHandler* raw_default = nullptr;
+    if (NMR::lib3mf_object_createdefaultpropertyhandler(raw_object, &raw_default) != LIB3MF_OK) {
+      return tl::unexpected(std::string("lib3mf: cannot add the default texture"));
+    }
+    Handle default_handler(raw_default);
+    NMR::lib3mf_defaultpropertyhandler_settexture(raw_default, texture_id, mesh.uvs[0][0][0],
+                                                  mesh.uvs[0][0][1]);
+  } else if (!mesh.colors.empty()) {
     NMR::PLib3MFPropertyHandler* raw_handler = nullptr;
     if (NMR::lib3mf_meshobject_createpropertyhandler(raw_object, &raw_handler) != LIB3MF_OK) {
       return tl::unexpected(std::string("lib3mf: cannot add colours"));

@@ -195,6 +195,20 @@ TEST(Vrml, TexturedModelMapsItsTextureForColourJetPrinters) {
   EXPECT_NE(member("model.mtl").find("map_Kd texture.png"), std::string::npos);
   EXPECT_EQ(member("texture.png").substr(1, 3), "PNG");
   zip_close(zip);
+
+  // the 3MF: the PNG as a texture part, a texture2d resource and coordinates on the triangles
+  // (read as the ZIP and XML it is, not through lib3mf that wrote it)
+  const std::string three_mf = (dir.path() / "model.3mf").string();
+  ASSERT_TRUE(WriteThreeMf(mesh, three_mf));
+  zip = zip_open(three_mf.c_str(), ZIP_RDONLY, &error);
+  ASSERT_NE(zip, nullptr);
+  EXPECT_EQ(member("3D/Textures/texture.png").substr(1, 3), "PNG");
+  const std::string model = member("3D/3dmodel.model");
+  EXPECT_NE(model.find("texture2d"), std::string::npos);
+  EXPECT_NE(model.find("texture2dgroup"), std::string::npos);
+  EXPECT_NE(model.find("u=\"0.1"), std::string::npos) << "the second triangle's first corner";
+  EXPECT_NE(model.find("unit=\"millimeter\""), std::string::npos);
+  zip_close(zip);
 }
 
 TEST(Vrml, AWhiteModelHasNoColourNode) {

@@ -15,7 +15,9 @@ namespace keepsake::mesh {
 // Returns the number of bytes written, or the OS error text.
 tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std::string& path);
 
-// 3MF in millimetres (lib3mf); with vertex colours, a gradient colour per triangle.
+// 3MF in millimetres (lib3mf); with a texture (mesh.uvs, mesh.texture), a texture2d resource
+// (the PNG in 3D/Textures) and its coordinates per corner; else with vertex colours, a
+// gradient colour per triangle.
 tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::string& path);
 
 // Binary little-endian PLY with float x, y, z and uchar red, green, blue per vertex (for
@@ -28,6 +30,9 @@ tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std:
 // file (relative to the .wrl) and a TextureCoordinate per corner, as colour-jet printers read.
 tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path,
                                             const std::string& texture_url = {});
+
+// The PNG bytes of a texture (8-bit sRGB). Precondition: !texture.Empty().
+std::string EncodeTexturePng(const Texture& texture);
 
 // The texture as an 8-bit sRGB PNG. Precondition: !mesh.texture.Empty().
 tl::expected<size_t, std::string> WriteTexturePng(const MeshData& mesh, const std::string& path);
