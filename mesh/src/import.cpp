@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <assimp/material.h>
 #include <assimp/postprocess.h>
@@ -40,12 +43,30 @@ struct PositionHash {
 // The decoded base-colour texture of `material`, or an empty image. Embedded textures (GLB)
 // come from the scene; an external one (OBJ's map_Kd) is read through the importer's confined
 // IO system, so it too must sit beside the model. Decoding honours OpenCV's pixel limit.
-cv::Mat MaterialTexture(const LoadedScene& loaded, const aiMaterial* material) {
+cv::Mat DecodeTexture(const LoadedScene& loaded, const aiString& path);
+
+// A texture the material names but that cannot be read (missing beside an OBJ, not an image)
+// adds its name to `unreadable`.
+cv::Mat MaterialTexture(const LoadedScene& loaded, const aiMaterial* material,
+                        std::vector<std::string>& unreadable) {
   aiString path;
   if (material->GetTexture(aiTextureType_BASE_COLOR, 0, &path) != AI_SUCCESS &&
       material->GetTexture(aiTextureType_DIFFUSE, 0, &path) != AI_SUCCESS) {
     return {};
   }
+  cv::Mat decoded = DecodeTexture(loaded, path);
+  if (decoded.empty()) {
+    // the name as the file gives it, cut to what a report line can hold and to printable ASCII
+    std::string name = std::filesystem::path(path.C_Str()).filename().string().substr(0, 60);
+    for (char& c : name) {
+      if (c < 0x20 || c > 0x7e) c = '?';
+    }
+    unreadable.push_back(name.empty() ? "(embedded)" : name);
+  }
+  return decoded;
+}
+
+cv::Mat DecodeTexture(const LoadedScene& loaded, const aiString& path) {
   std::vector<uchar> bytes;
   if (const aiTexture* embedded = loaded.scene->GetEmbeddedTexture(path.C_Str())) {
     if (embedded->mHeight != 0) return {};  // raw texel arrays: not produced by the generators
@@ -131,8 +152,12 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   // texture, the material's diffuse factor is ignored: SF3D writes Kd 0.4 beside map_Kd, and
   // multiplying would print the figure at 40 % brightness.
   std::vector<cv::Mat> textures(scene->mNumMaterials);
+  std::vector<std::string> unreadable;
   for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
-    textures[i] = MaterialTexture(**loaded, scene->mMaterials[i]);
+    textures[i] = MaterialTexture(**loaded, scene->mMaterials[i], unreadable);
+  }
+  for (const std::string& name : unreadable) {
+    out.stats.unreadable_textures.push_back(name);
   }
   // glTF's baseColorFactor multiplies the texture and the vertex colours (glTF 2.0, 3.9.2);
   // without either, it is the colour. OBJ's Kd is not used (the trap above).

@@ -329,6 +329,26 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                   fidelity.share_within * 100, fidelity.within_mm, fidelity.max_mm);
     findings.push_back({{"kind", "changed_shape"}, {"detail", detail}});
   }
+  if (args.colour && !imported->stats.unreadable_textures.empty()) {
+    std::string names;
+    for (const std::string& name : imported->stats.unreadable_textures) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    findings.push_back({{"kind", "texture_unreadable"},
+                        {"detail", "the file names a texture that could not be read (" + names +
+                                       "): missing from the upload or not an image; those parts "
+                                       "print without it"}});
+  }
+  if (args.colour && !imported->stats.unreadable_textures.empty()) {
+    std::string names;
+    for (const std::string& name : imported->stats.unreadable_textures) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    findings.push_back({{"kind", "texture_unreadable"},
+                        {"detail", "the file names a texture that could not be read (" + names +
+                                       "): missing from the upload or not an image; those parts "
+                                       "print without it"}});
+  }
   if (args.colour && imported->mesh.colors.empty()) {
     findings.push_back({{"kind", "no_colour"},
                         {"detail",

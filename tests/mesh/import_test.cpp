@@ -71,6 +71,28 @@ TEST(Import, TexturedGlbHasTheFacesAndTextureOfItsSource) {
   EXPECT_TRUE(m->stats.has_texture_colors);  // the embedded base-colour texture
 }
 
+// The texture travels whole (one atlas, a coordinate per corner); a texture the MTL names but
+// that did not come with the upload is named in the stats, and the model still imports.
+TEST(Import, TexturedObjKeepsItsAtlasAndNamesAMissingOne) {
+  TempDir dir;
+  const fs::path obj = TexturedObj(dir.path());
+  auto m = ImportMesh(dir.path(), obj.string(), MeshFormat::kObj, {});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_TRUE(m->stats.texture_kept);
+  EXPECT_EQ(m->mesh.texture.width, 512);
+  EXPECT_EQ(m->mesh.texture.height, 768);
+  EXPECT_EQ(m->mesh.uvs.size(), m->mesh.triangles.size());
+  EXPECT_TRUE(m->stats.unreadable_textures.empty());
+
+  fs::remove(dir.path() / "material_0.jpeg");
+  auto without = ImportMesh(dir.path(), obj.string(), MeshFormat::kObj, {});
+  ASSERT_TRUE(without) << without.error().message;
+  EXPECT_FALSE(without->stats.texture_kept);
+  EXPECT_TRUE(without->mesh.uvs.empty());
+  ASSERT_EQ(without->stats.unreadable_textures.size(), 1u);
+  EXPECT_EQ(without->stats.unreadable_textures[0], "material_0.jpeg");
+}
+
 TEST(Import, TripoSrObjKeepsVertexColours) {
   TempDir dir;
   auto m =

@@ -135,6 +135,29 @@ TEST(Cli, MeshPrepareWritesAPrintableStlAndItsReport) {
   EXPECT_EQ(stl_bytes, 84 + 50 * report["repair"]["output_triangles"].get<uint64_t>());
 }
 
+// A full-colour figure whose MTL names a texture that did not come with the upload: it is
+// still prepared, and the report says which texture is missing, for the engineer.
+TEST(Cli, MeshPrepareNamesAMissingTexture) {
+  TempDir dir;
+  FixtureMesh homer = ReadOff(CgalData("meshes/homer.off"));
+  ProjectFrontUvs(homer);
+  const auto obj = WriteTexturedObj(homer, dir.path() / "upload",
+                                    TestData("images/lowres_portrait_exif_prompt_512x768.jpg"),
+                                    "material_0.jpeg", 0.4);
+  std::filesystem::remove(dir.path() / "upload" / "material_0.jpeg");
+  const Prepared p =
+      RunPreparation({"mesh", "prepare", obj.string(), "--material", "full-colour", "--colour"},
+                     dir.path() / "out");
+  ASSERT_EQ(p.code, 0) << p.output;
+  bool named = false;
+  for (const auto& finding : p.report["findings"]) {
+    named = named ||
+            (finding["kind"] == "texture_unreadable" &&
+             finding["detail"].get<std::string>().find("material_0.jpeg") != std::string::npos);
+  }
+  EXPECT_TRUE(named) << p.report["findings"].dump();
+}
+
 // Thickening (an engineer's tuning) rebuilds every wall thicker: a relief about 0.7 mm deep
 // (most of its surface under the minimum) mostly reaches the 1 mm minimum.
 TEST(Cli, MeshPrepareThickensTheWalls) {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <tl/expected.hpp>
 
@@ -28,6 +29,8 @@ struct ImportStats {
   // model. Otherwise only the vertex colours sampled from it, and why in `texture_note`.
   bool texture_kept = false;
   std::string texture_note;
+  // Textures a material names that could not be read (missing, not an image): their names.
+  std::vector<std::string> unreadable_textures;
 };
 
 struct ImportedMesh {
