@@ -66,8 +66,7 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
       return tl::unexpected(std::string("lib3mf: cannot attach the texture"));
     }
     Handle attachment(raw_attachment);
-    if (NMR::lib3mf_attachment_readfrombuffer(raw_attachment,
-                                              reinterpret_cast<BYTE*>(png.data()),
+    if (NMR::lib3mf_attachment_readfrombuffer(raw_attachment, reinterpret_cast<BYTE*>(png.data()),
                                               png.size()) != LIB3MF_OK) {
       return tl::unexpected(std::string("lib3mf: cannot store the texture"));
     }
