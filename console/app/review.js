@@ -68,13 +68,19 @@ function figure(item, job, side) {
 }
 
 async function loadViewer(holder, left, item, report) {
-  const { Viewer, parseModel } = await import('./viewer.js');
+  const { Viewer, parseModel, texturedModel } = await import('./viewer.js');
   const viewer = new Viewer(holder);
   const files = report.files ?? {};
   const repairedFile = files['model.ply'] ?? files['model.stl'];
   const note = holder.querySelector('.note');
   try {
-    if (repairedFile) {
+    if (files['uvs.bin'] && files['texture.png'] && files['model.stl']) {
+      // a full-colour figure with its texture: drawn as it will print (its eyes are in the texture)
+      const [stl, uvs, image] = await Promise.all([assetBuffer(files['model.stl'].asset),
+        assetBuffer(files['uvs.bin'].asset), assetBuffer(files['texture.png'].asset)]);
+      viewer.setModel('repaired', await texturedModel(stl, new Float32Array(uvs), new Blob([image], { type: 'image/png' })));
+      holder.dataset.textured = 'yes';
+    } else if (repairedFile) {
       const format = files['model.ply'] ? 'ply' : 'stl';
       viewer.setModel('repaired', await parseModel(await assetBuffer(repairedFile.asset), format));
     }

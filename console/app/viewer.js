@@ -44,6 +44,26 @@ export async function parseModel(buffer, format) {
   }
 }
 
+// The repaired STL with its texture (a full-colour figure that came with one): `uvs` holds two
+// floats for each corner of each triangle in the STL's order (uvs.bin), `image` the texture.
+export async function texturedModel(stlBuffer, uvs, imageBlob) {
+  const geometry = new STLLoader().parse(stlBuffer);
+  geometry.computeVertexNormals();
+  const corners = geometry.getAttribute('position').count;
+  if (uvs.length !== corners * 2) throw new Error(`uvs.bin has ${uvs.length / 2} corners, the STL ${corners}`);
+  geometry.setAttribute('uv', new THREE.BufferAttribute(uvs, 2));
+  const bitmap = await createImageBitmap(imageBlob, { imageOrientation: 'flipY' });
+  const texture = new THREE.Texture(bitmap);
+  texture.flipY = false;  // flipped when decoded: v runs upwards, as in OBJ and VRML
+  texture.colorSpace = THREE.SRGBColorSpace;
+  texture.wrapS = texture.wrapT = THREE.RepeatWrapping;  // coordinates past 1 repeat, as printed
+  texture.needsUpdate = true;
+  const mesh = new THREE.Mesh(geometry, new THREE.MeshStandardMaterial({ color: 0xffffff, map: texture, roughness: 0.8 }));
+  mesh.userData.coloured = true;
+  mesh.userData.textured = true;
+  return mesh;
+}
+
 export class Viewer {
   constructor(container) {
     this.container = container;

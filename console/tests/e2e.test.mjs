@@ -133,6 +133,42 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
   await page.context().close();
 });
 
+// A full-colour figure that came with a texture (glTF's BoxTextured, Debian assimp-testmodels)
+// is drawn with its texture, as it will print.
+test('a full-colour figure is drawn with its texture', async () => {
+  const box = new Uint8Array(execFileSync('/bin/cat', ['/usr/share/assimp/models/glTF2/BoxTextured-glTF-Binary/BoxTextured.glb']));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, box);
+  const order = await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+    channel_ref: 'e2e-textured',
+    customer: { name: '吴昊', phone: '13100000010', address: { province: '湖北省', city: '武汉市', district: '洪山区', street: '珞喻路 2 号', detail: '3 栋' } },
+    items: [{ product: 'figure-colour', asset: asset.id, options: { height_mm: 60 } }],
+  }, { 'Idempotency-Key': 'e2e-textured' });
+  const id = order.items[0].id;
+  await waitFor('the textured figure in review', async () => (await server.api('GET', `/api/v1/items/${id}`, server.tokens.cs)).state === 'needs_review', 120_000);
+  const page = await signIn('modeler');
+  await page.goto(`${server.base}/console/#/review/item/${id}`);
+  await page.waitForSelector('[data-testid=viewer][data-textured=yes]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined);
+  // the texture is drawn: the box's blue and green picture, not a plain grey cube
+  const coloured = await page.evaluate(async () => {
+    const gl = document.querySelector('[data-testid=viewer] canvas');
+    const bitmap = await createImageBitmap(gl);
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+    let blue = 0, green = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 2] > data[i] + 40) blue++;
+      if (data[i + 1] > data[i] + 30 && data[i + 1] > data[i + 2] + 30) green++;
+    }
+    return { blue, green, all: data.length / 4 };
+  });
+  assert.ok(coloured.blue > coloured.all * 0.02 && coloured.green > coloured.all * 0.003, `the texture on screen: ${JSON.stringify(coloured)}`);
+  await shot(page, 'review-textured');
+  await page.context().close();
+});
+
 test('a print item shows its preview and the crop on the customer\'s picture', async () => {
   const page = await signIn('modeler', 'en');
   await page.goto(`${server.base}/console/#/review/item/3`);

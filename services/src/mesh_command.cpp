@@ -417,6 +417,17 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
       auto obj = mesh::WriteTexturedObjZip(repaired->mesh, (out_dir / "model_obj.zip").string());
       if (!obj) return output.Refuse(report, obj.error());
       report["files"]["model_obj.zip"] = *obj;
+      // for the console's viewer: the texture coordinates of each corner of each triangle of
+      // model.stl (in its order), float32 u then v, little-endian, 24 bytes a triangle
+      std::string uvs;
+      uvs.reserve(repaired->mesh.uvs.size() * 24);
+      for (const mesh::CornerUvs& t : repaired->mesh.uvs) {
+        for (const auto& uv : t) uvs.append(reinterpret_cast<const char*>(uv.data()), 8);
+      }
+      if (!WriteFileAtomically(out_dir / "uvs.bin", uvs)) {
+        return output.Refuse(report, "cannot write uvs.bin");
+      }
+      report["files"]["uvs.bin"] = uvs.size();
     }
   }
   if (repaired->colour.samples > 0) {

@@ -403,11 +403,14 @@ TEST_F(ApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
   EXPECT_DOUBLE_EQ(first["walls"]["min_wall_mm"].get<double>(), 2.0);  // full colour's minimum
   // the figure's texture travels: the VRML maps it, the OBJ zip carries it, each an asset
   for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png",
-                           "model_obj.zip", "preview.png"}) {
+                           "model_obj.zip", "uvs.bin", "preview.png"}) {
     EXPECT_TRUE(first["files"].contains(name)) << name;
     EXPECT_TRUE(first["files"][name].contains("asset")) << name;
   }
   EXPECT_TRUE(first["colour_fidelity"]["textured"].get<bool>());
+  // the viewer's coordinates: two floats for each corner of each triangle of the STL
+  EXPECT_EQ(first["files"]["uvs.bin"]["bytes"].get<int64_t>(),
+            24 * first["repair"]["output_triangles"].get<int64_t>());
   EXPECT_LT(first["colour_fidelity"]["p95_de00"].get<double>(),
             first["colour_fidelity"]["vertex_colours_alone"]["p95_de00"].get<double>());
   auto preview =
