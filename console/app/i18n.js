@@ -152,6 +152,7 @@ export const zh = {
   'as it was': '与原模型一致',
   'As it was': '保真度',
   'Colour ΔE': '色差 ΔE',
+  'Colour difference': '与原色的差异',
   'Language': '语言',
   'create a parcel': '创建包裹',
   'print labels': '打印面单',

@@ -125,10 +125,34 @@ async function loadViewer(holder, left, item, report) {
       if (e.target.checked) { viewer.setMode('repaired'); }
     } });
   const share = fidelity.share_within !== undefined ? ` (${(fidelity.share_within * 100).toFixed(1)} % ${t('as it was')})` : '';
+  // a full-colour figure: where its printed colour differs from the customer's (CIEDE2000)
+  const colourFile = files['colour_de.bin'];
+  const colourLegend = h('div', { class: 'legend', hidden: true, dataset: { testid: 'colour-legend' } },
+    h('span', { class: 'swatch same' }), ` ΔE ≤ 2 ${t('as it was')} `,
+    h('span', { class: 'swatch moved' }), ' ΔE 2–10 ',
+    h('span', { class: 'swatch far' }), ' ΔE ≥ 10');
+  let colourDe = null;
+  const showColour = h('input', { type: 'checkbox', dataset: { testid: 'colour-difference' },
+    onchange: async (e) => {
+      if (e.target.checked) {
+        showDeviation.checked = false;
+        legend.hidden = true;
+        if (!colourDe) colourDe = new Float32Array(await assetBuffer(colourFile.asset));
+        viewer.setMode('repaired');
+      }
+      viewer.showDeviation(e.target.checked ? colourDe : null, { withinMm: 2, fullMm: 10 });
+      colourLegend.hidden = !e.target.checked;
+    } });
+  showDeviation.addEventListener('change', () => {
+    if (showDeviation.checked) { showColour.checked = false; colourLegend.hidden = true; }
+  });
+  const p95 = report.colour_fidelity?.p95_de00;
   left.append(h('div', { class: 'toolbar' }, modeButtons,
     h('label', {}, colour, ' ', t('Colour')),
     h('label', {}, thin, ' ', `${t('Thin regions')} (${regions.length})`),
-    h('label', {}, showDeviation, ' ', t('What the repair moved'), share)), legend);
+    h('label', {}, showDeviation, ' ', t('What the repair moved'), share),
+    colourFile && h('label', {}, showColour, ' ', t('Colour difference'), p95 !== undefined ? ` (p95 ΔE ${p95.toFixed(1)})` : '')),
+  legend, colourLegend);
   const preview = report.files?.['preview.png'];
   if (preview) left.append(previewImage(preview.asset));
   window.addEventListener('hashchange', () => viewer.dispose(), { once: true });

@@ -148,6 +148,7 @@ export class Viewer {
   // How far the repair moved the surface, as colours on the repaired model: `perCorner` holds a
   // distance in mm for each corner of each triangle in model.stl's order (deviation.bin).
   // Within `withinMm` the surface is as it was (grey); beyond, yellow to red at `fullMm`.
+  // The same map draws the colour difference (colour_de.bin, CIEDE2000 in place of mm).
   showDeviation(perCorner, { withinMm = 0.1, fullMm = 1 } = {}) {
     const model = this.models.repaired;
     if (!model) return;

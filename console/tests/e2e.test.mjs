@@ -166,6 +166,10 @@ test('a full-colour figure is drawn with its texture', async () => {
   });
   assert.ok(coloured.blue > coloured.all * 0.02 && coloured.green > coloured.all * 0.003, `the texture on screen: ${JSON.stringify(coloured)}`);
   await shot(page, 'review-textured');
+  // where the printed colour differs from the customer's: a map with its legend
+  await page.check('[data-testid=colour-difference]');
+  await page.waitForSelector('[data-testid=colour-legend]:not([hidden])');
+  await shot(page, 'review-colour');
   await page.context().close();
 });
 

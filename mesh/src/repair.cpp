@@ -612,6 +612,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
       plain.uvs.clear();
       plain.texture = {};
       result.vertex_colour = MeasureColourFidelity(scaled, plain);
+      result.corner_colour_de = CornerColourDifferences(scaled, result.mesh);
       clock.Done("colour fidelity");
     }
   }

@@ -233,4 +233,29 @@ ColourFidelity MeasureColourFidelity(const MeshData& original, const MeshData& r
   return out;
 }
 
+std::vector<float> CornerColourDifferences(const MeshData& original, const MeshData& result) {
+  const bool coloured =
+      !original.texture.Empty() || original.colors.size() == original.positions.size();
+  if (!coloured || original.triangles.empty()) return {};
+  const std::vector<Triangle> from = TrianglesOf(original), to = TrianglesOf(result);
+  Tree tree(from.begin(), from.end());
+  tree.accelerate_distance_queries();
+  std::vector<float> out(3 * to.size(), 0.0f);
+  cgal::ParallelFor(to.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      for (std::size_t k = 0; k < 3; ++k) {
+        std::array<double, 3> w{0.1, 0.1, 0.1};
+        w[k] = 0.8;
+        const Triangle& t = to[i];
+        const Point p = CGAL::barycenter(t[0], w[0], t[1], w[1], t[2], w[2]);
+        const auto [closest, primitive] = tree.closest_point_and_primitive(p);
+        const auto source = static_cast<std::size_t>(primitive - from.begin());
+        out[3 * i + k] = static_cast<float>(Ciede2000(
+            ColourAt(original, source, Weights(from[source], closest)), ColourAt(result, i, w)));
+      }
+    }
+  });
+  return out;
+}
+
 }  // namespace keepsake::mesh

@@ -169,7 +169,7 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       bool stored = true;
       for (const char* name :
            {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png", "model_obj.zip",
-            "deviation.bin", "uvs.bin", "print.pdf", "print.png", "preview.png"}) {
+            "deviation.bin", "uvs.bin", "colour_de.bin", "print.pdf", "print.png", "preview.png"}) {
         if (!fs::exists(job_dir / name)) continue;
         std::ifstream file(job_dir / name, std::ios::binary);
         std::stringstream bytes;

@@ -430,6 +430,16 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
       report["files"]["uvs.bin"] = uvs.size();
     }
   }
+  if (args.colour && !repaired->corner_colour_de.empty()) {
+    // the console's colour map: the CIEDE2000 difference near each corner of each triangle of
+    // model.stl (in its order), float32 little-endian, 12 bytes a triangle
+    const std::vector<float>& de = repaired->corner_colour_de;
+    const std::string bytes(reinterpret_cast<const char*>(de.data()), de.size() * sizeof(float));
+    if (!WriteFileAtomically(out_dir / "colour_de.bin", bytes)) {
+      return output.Refuse(report, "cannot write colour_de.bin");
+    }
+    report["files"]["colour_de.bin"] = bytes.size();
+  }
   if (repaired->colour.samples > 0) {
     // CIEDE2000 between the customer's colour and what the print carries at the same point,
     // and the same for vertex colours alone (the colour path without the texture)

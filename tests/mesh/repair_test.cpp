@@ -591,6 +591,17 @@ TEST(Texture, SurvivesTheRepairAndBeatsVertexColours) {
   const double to_vertex_colours = cv::norm(front(0), front(2), cv::NORM_L1);
   EXPECT_LT(to_print * 2, to_vertex_colours)
       << "print " << to_print << ", vertex colours " << to_vertex_colours;
+
+  // the console's colour map: a difference near each corner, small where the texture travelled
+  ASSERT_EQ(repaired->corner_colour_de.size(), 3 * repaired->mesh.triangles.size());
+  const auto p90 = [](std::vector<float> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() * 9 / 10];
+  };
+  const float textured_p90 = p90(repaired->corner_colour_de);
+  const float vertex_p90 = p90(CornerColourDifferences(original, vertex_coloured));
+  EXPECT_LT(textured_p90, 1.0f);
+  EXPECT_GT(vertex_p90, textured_p90 + 1.0f);
 }
 
 TEST(Texture, Ciede2000MatchesSharmasTable) {

@@ -403,7 +403,7 @@ TEST_F(ApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
   EXPECT_DOUBLE_EQ(first["walls"]["min_wall_mm"].get<double>(), 2.0);  // full colour's minimum
   // the figure's texture travels: the VRML maps it, the OBJ zip carries it, each an asset
   for (const char* name : {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png",
-                           "model_obj.zip", "uvs.bin", "preview.png"}) {
+                           "model_obj.zip", "uvs.bin", "colour_de.bin", "preview.png"}) {
     EXPECT_TRUE(first["files"].contains(name)) << name;
     EXPECT_TRUE(first["files"][name].contains("asset")) << name;
   }

@@ -133,6 +133,7 @@ struct RepairResult {
   // With colour (a texture or vertex colours): the colour the result prints against the
   // input's, and the same for the result's vertex colours alone (the plain colour path).
   ColourFidelity colour, vertex_colour;
+  std::vector<float> corner_colour_de;  // CornerColourDifferences, with colour
 };
 
 // Errors: kEmpty (nothing printable left), kUnreadable (the geometry is unusable).

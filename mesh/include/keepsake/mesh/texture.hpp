@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "keepsake/mesh/mesh_data.hpp"
 
@@ -42,5 +43,11 @@ struct ColourFidelity {
 // the repair moved the surface) are left to the geometric fidelity.
 ColourFidelity MeasureColourFidelity(const MeshData& original, const MeshData& result,
                                      int samples = 50000, double within_mm = 0.1);
+
+// The colour difference (CIEDE2000) near each corner of each triangle of `result`, in its
+// order (three values a triangle): the result's colour a little inside the triangle from the
+// corner (so a corner on a seam reads its own island) against `original`'s colour at the
+// closest point. Empty when `original` has no colour. For the console's colour map.
+std::vector<float> CornerColourDifferences(const MeshData& original, const MeshData& result);
 
 }  // namespace keepsake::mesh
