@@ -1,14 +1,20 @@
 // Private to the mesh module: the CGAL types and small helpers shared by its CGAL translation
-// units (repair.cpp, crossings.cpp, fidelity.cpp). Each of those costs about 50 s and 1.4 GB
-// to compile: include this only where CGAL is needed anyway.
+// units (repair.cpp, crossings.cpp, fidelity.cpp, texture.cpp). Each of those costs about 50 s
+// and 1.4 GB to compile: include this only where CGAL is needed anyway.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
+#include <CGAL/AABB_traits.h>
+#include <CGAL/AABB_tree.h>
+#include <CGAL/AABB_triangle_primitive.h>
 #include <CGAL/Exact_predicates_inexact_constructions_kernel.h>
 #include <CGAL/Surface_mesh.h>
 
@@ -22,6 +28,56 @@ using SurfaceMesh = CGAL::Surface_mesh<Point>;
 using Face = SurfaceMesh::Face_index;
 using Halfedge = SurfaceMesh::Halfedge_index;
 using Vertex = SurfaceMesh::Vertex_index;
+
+// A MeshData's triangles as CGAL triangles, and the AABB tree over them for closest-point
+// queries (a primitive's position in the vector is the triangle's index).
+using Triangle = Kernel::Triangle_3;
+using TriangleTree = CGAL::AABB_tree<CGAL::AABB_traits<
+    Kernel, CGAL::AABB_triangle_primitive<Kernel, std::vector<Triangle>::const_iterator>>>;
+
+inline Triangle TriangleOf(const MeshData& mesh, const std::array<uint32_t, 3>& t) {
+  const auto point = [&](uint32_t v) {
+    const auto& p = mesh.positions[v];
+    return Point(p[0], p[1], p[2]);
+  };
+  return Triangle(point(t[0]), point(t[1]), point(t[2]));
+}
+
+inline std::vector<Triangle> TrianglesOf(const MeshData& mesh) {
+  std::vector<Triangle> out;
+  out.reserve(mesh.triangles.size());
+  for (const auto& t : mesh.triangles) out.push_back(TriangleOf(mesh, t));
+  return out;
+}
+
+// Per triangle of `mesh`: does `other` have the same triangle (the same three corners, bit for
+// bit)? What a local repair kept costs nothing to measure.
+inline std::vector<bool> KeptIn(const MeshData& mesh, const MeshData& other) {
+  using Key = std::array<double, 9>;  // the corners, sorted
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const {
+      std::size_t h = 0;
+      for (double x : key) h = h * 1000003u ^ std::hash<double>()(x);
+      return h;
+    }
+  };
+  const auto key_of = [](const MeshData& m, const std::array<uint32_t, 3>& t) {
+    std::array<std::array<double, 3>, 3> c = {m.positions[t[0]], m.positions[t[1]],
+                                              m.positions[t[2]]};
+    std::sort(c.begin(), c.end());
+    Key key{};
+    for (std::size_t k = 0; k < 9; ++k) key[k] = c[k / 3][k % 3];
+    return key;
+  };
+  std::unordered_set<Key, KeyHash> keys;
+  keys.reserve(other.triangles.size());
+  for (const auto& t : other.triangles) keys.insert(key_of(other, t));
+  std::vector<bool> kept(mesh.triangles.size());
+  for (std::size_t i = 0; i < mesh.triangles.size(); ++i) {
+    kept[i] = keys.count(key_of(mesh, mesh.triangles[i])) > 0;
+  }
+  return kept;
+}
 
 // Runs body(begin, end) over [0, n) in one chunk per core: per-face ray casts and
 // closest-point queries on a built, const AABB tree are independent of each other.

@@ -12,66 +12,30 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <CGAL/AABB_traits.h>
-#include <CGAL/AABB_tree.h>
-#include <CGAL/AABB_triangle_primitive.h>
-
 #include "cgal_mesh.hpp"
 
 namespace keepsake::mesh {
 
 namespace {
 
+using cgal::KeptIn;
 using cgal::Kernel;
 using cgal::Point;
-using Triangle = Kernel::Triangle_3;
-using Iterator = std::vector<Triangle>::const_iterator;
-using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
-using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+using cgal::Triangle;
+using cgal::TriangleOf;
+using Tree = cgal::TriangleTree;
 
 // Beyond this a distance may be an upper bound (the search looks only this far around what
 // changed); anything that far is flagged long before it matters.
 constexpr double kSearchMarginMm = 5.0;
 
 using Corner = std::array<double, 3>;
-using TriangleKey = std::array<double, 9>;  // the corners, sorted
-
-struct KeyHash {
-  template <std::size_t N>
-  std::size_t operator()(const std::array<double, N>& key) const {
-    std::size_t h = 0;
-    for (double x : key) h = h * 1000003u ^ std::hash<double>()(x);
-    return h;
+struct CornerHash {
+  std::size_t operator()(const Corner& c) const {
+    return (std::hash<double>()(c[0]) * 1000003u ^ std::hash<double>()(c[1])) * 1000003u ^
+           std::hash<double>()(c[2]);
   }
 };
-
-TriangleKey KeyOf(const MeshData& mesh, const std::array<uint32_t, 3>& t) {
-  std::array<Corner, 3> c = {mesh.positions[t[0]], mesh.positions[t[1]], mesh.positions[t[2]]};
-  std::sort(c.begin(), c.end());
-  TriangleKey key{};
-  for (std::size_t k = 0; k < 9; ++k) key[k] = c[k / 3][k % 3];
-  return key;
-}
-
-Triangle TriangleOf(const MeshData& mesh, const std::array<uint32_t, 3>& t) {
-  const auto point = [&](uint32_t v) {
-    const Corner& p = mesh.positions[v];
-    return Point(p[0], p[1], p[2]);
-  };
-  return Triangle(point(t[0]), point(t[1]), point(t[2]));
-}
-
-// Per triangle of `mesh`: does `other` have the same triangle?
-std::vector<bool> KeptIn(const MeshData& mesh, const MeshData& other) {
-  std::unordered_set<TriangleKey, KeyHash> keys;
-  keys.reserve(other.triangles.size());
-  for (const auto& t : other.triangles) keys.insert(KeyOf(other, t));
-  std::vector<bool> kept(mesh.triangles.size());
-  for (std::size_t i = 0; i < mesh.triangles.size(); ++i) {
-    kept[i] = keys.count(KeyOf(mesh, mesh.triangles[i])) > 0;
-  }
-  return kept;
-}
 
 // `count` points on `mesh`, uniform by area; a point on a kept triangle is recorded as a
 // distance of 0 in `zero`, the others returned.
@@ -264,8 +228,8 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
   }
 
   // per result vertex: 0 where it is one of the original's vertices, else measured
-  std::unordered_set<Corner, KeyHash> original_corners(original.positions.begin(),
-                                                       original.positions.end());
+  std::unordered_set<Corner, CornerHash> original_corners(original.positions.begin(),
+                                                          original.positions.end());
   std::vector<Point> moved_vertices;
   std::vector<std::size_t> moved_index;
   for (std::size_t v = 0; v < result.positions.size(); ++v) {

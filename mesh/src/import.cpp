@@ -89,14 +89,20 @@ cv::Mat DecodeTexture(const LoadedScene& loaded, const aiString& path) {
   }
 }
 
-// Nearest texel at (u, v), repeating outside [0, 1]; Assimp's v runs upwards.
-std::array<uint8_t, 3> SampleTexture(const cv::Mat& bgr, float u, float v) {
-  const double fu = u - std::floor(u);
-  const double fv = v - std::floor(v);
-  const int x = std::clamp(static_cast<int>(fu * bgr.cols), 0, bgr.cols - 1);
-  const int y = std::clamp(static_cast<int>((1.0 - fv) * bgr.rows), 0, bgr.rows - 1);
-  const cv::Vec3b texel = bgr.at<cv::Vec3b>(y, x);
-  return {texel[2], texel[1], texel[0]};
+// A decoded BGR image as the mesh's RGB texture (empty stays empty).
+Texture ToTexture(const cv::Mat& bgr) {
+  Texture texture;
+  if (bgr.empty()) return texture;
+  texture.width = bgr.cols;
+  texture.height = bgr.rows;
+  texture.rgb.reserve(static_cast<size_t>(bgr.cols) * static_cast<size_t>(bgr.rows) * 3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      const cv::Vec3b t = bgr.at<cv::Vec3b>(y, x);
+      texture.rgb.insert(texture.rgb.end(), {t[2], t[1], t[0]});
+    }
+  }
+  return texture;
 }
 
 uint8_t ToByte(float c) {
@@ -151,10 +157,10 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   // Colour comes from a base-colour texture sampled at the UVs, or from vertex colours. With a
   // texture, the material's diffuse factor is ignored: SF3D writes Kd 0.4 beside map_Kd, and
   // multiplying would print the figure at 40 % brightness.
-  std::vector<cv::Mat> textures(scene->mNumMaterials);
+  std::vector<Texture> textures(scene->mNumMaterials);
   std::vector<std::string> unreadable;
   for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
-    textures[i] = MaterialTexture(**loaded, scene->mMaterials[i], unreadable);
+    textures[i] = ToTexture(MaterialTexture(**loaded, scene->mMaterials[i], unreadable));
   }
   for (const std::string& name : unreadable) {
     out.stats.unreadable_textures.push_back(name);
@@ -172,7 +178,7 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   }
   for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
     const aiMesh* in = scene->mMeshes[m];
-    if (in->HasTextureCoords(0) && !textures[in->mMaterialIndex].empty()) {
+    if (in->HasTextureCoords(0) && !textures[in->mMaterialIndex].Empty()) {
       out.stats.has_texture_colors = true;
     }
     const aiColor4D& f = factors[in->mMaterialIndex];
@@ -196,22 +202,14 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
     }
   }
   if (atlas >= 0) {
-    const cv::Mat& bgr = textures[static_cast<size_t>(atlas)];
+    // glTF's factor multiplies the texture (above); the atlas carries it baked in
     const aiColor4D& f = factors[static_cast<size_t>(atlas)];
     Texture& texture = out.mesh.texture;
-    texture.width = bgr.cols;
-    texture.height = bgr.rows;
-    texture.rgb.resize(static_cast<size_t>(bgr.cols) * static_cast<size_t>(bgr.rows) * 3);
-    for (int y = 0; y < bgr.rows; ++y) {
-      for (int x = 0; x < bgr.cols; ++x) {
-        const cv::Vec3b t = bgr.at<cv::Vec3b>(y, x);
-        uint8_t* o = &texture.rgb[(static_cast<size_t>(y) * static_cast<size_t>(bgr.cols) +
-                                   static_cast<size_t>(x)) *
-                                  3];
-        o[0] = ToByte(t[2] / 255.0f * f.r);
-        o[1] = ToByte(t[1] / 255.0f * f.g);
-        o[2] = ToByte(t[0] / 255.0f * f.b);
-      }
+    texture = textures[static_cast<size_t>(atlas)];
+    for (size_t i = 0; i < texture.rgb.size(); i += 3) {
+      texture.rgb[i] = ToByte(texture.rgb[i] / 255.0f * f.r);
+      texture.rgb[i + 1] = ToByte(texture.rgb[i + 1] / 255.0f * f.g);
+      texture.rgb[i + 2] = ToByte(texture.rgb[i + 2] / 255.0f * f.b);
     }
     out.stats.texture_kept = true;
   }
@@ -221,8 +219,8 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   welded.reserve(static_cast<size_t>(out.stats.file_vertices));
   for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
     const aiMesh* in = scene->mMeshes[m];
-    const cv::Mat& texture = textures[in->mMaterialIndex];
-    const bool textured = in->HasTextureCoords(0) && !texture.empty();
+    const Texture& texture = textures[in->mMaterialIndex];
+    const bool textured = in->HasTextureCoords(0) && !texture.Empty();
     const aiColor4D& factor = factors[in->mMaterialIndex];
     std::vector<uint32_t> remap(in->mNumVertices);
     for (unsigned v = 0; v < in->mNumVertices; ++v) {
@@ -239,7 +237,7 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
         if (textured) {
           // a seam vertex takes the colour of its first copy; both sides are alike
           std::array<uint8_t, 3> c =
-              SampleTexture(texture, in->mTextureCoords[0][v].x, in->mTextureCoords[0][v].y);
+              texture.At(in->mTextureCoords[0][v].x, in->mTextureCoords[0][v].y);
           c = {ToByte(c[0] / 255.0f * factor.r), ToByte(c[1] / 255.0f * factor.g),
                ToByte(c[2] / 255.0f * factor.b)};
           mesh.colors.push_back(c);

@@ -339,16 +339,6 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                                        "): missing from the upload or not an image; those parts "
                                        "print without it"}});
   }
-  if (args.colour && !imported->stats.unreadable_textures.empty()) {
-    std::string names;
-    for (const std::string& name : imported->stats.unreadable_textures) {
-      names += (names.empty() ? "" : ", ") + name;
-    }
-    findings.push_back({{"kind", "texture_unreadable"},
-                        {"detail", "the file names a texture that could not be read (" + names +
-                                       "): missing from the upload or not an image; those parts "
-                                       "print without it"}});
-  }
   if (args.colour && imported->mesh.colors.empty()) {
     findings.push_back({{"kind", "no_colour"},
                         {"detail",
