@@ -11,7 +11,7 @@
 
 #include <httplib.h>
 
-#include "api_server_impl.hpp"
+#include "http/server_impl.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/store.hpp"

@@ -26,6 +26,7 @@ enum class ApiErrc {
   kPersonalDataInText,    // 422: a phone number in free text that goes where no personal
                           //      data may be (timeline, tickets, webhooks, audit log)
   kInvalidQuery,          // 400: a query parameter that is not what the route takes
+  kInvalidField,          // 422: a body field that is missing or not what the route takes
   kHeadersTooLarge,       // 431: more header fields than any client of ours sends
   kInternal,              // 500: a bug or an I/O failure; details only in the log
 };

@@ -85,6 +85,9 @@ Problem ToProblem(ApiErrc code, std::string detail, std::string field) {
     case ApiErrc::kInvalidQuery:
       return Make(400, "invalid_query", "A query parameter is not valid", std::move(detail),
                   std::move(field));
+    case ApiErrc::kInvalidField:
+      return Make(422, "invalid_field", "A field is missing or invalid", std::move(detail),
+                  std::move(field));
     case ApiErrc::kInternal:
       return Make(500, "internal", "Internal error", "internal error");
   }

@@ -21,8 +21,17 @@ json EventJson(const orders::Event& event);
 json JobJson(const orders::Job& job);
 json AssetJson(const orders::Asset& asset);
 json StateMachineJson(const orders::StateMachine& machine);
+json ShipmentJson(const orders::Shipment& shipment);
 
-// Parses the body of POST /api/v1/orders. Errors name the field (kInvalidArgument).
-orders::Result<orders::NewOrder> ParseNewOrder(const json& body);
+// A body field that is missing or not what the route takes (a 422 invalid_field).
+struct FieldError {
+  std::string message;
+  std::string field;
+};
+template <class T>
+using Parsed = tl::expected<T, FieldError>;
+
+// Parses the body of POST /api/v1/orders. Errors name the field.
+Parsed<orders::NewOrder> ParseNewOrder(const json& body);
 
 }  // namespace keepsake::services::api_json

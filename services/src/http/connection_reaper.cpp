@@ -1,4 +1,4 @@
-#include "connection_reaper.hpp"
+#include "http/connection_reaper.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -1,12 +1,15 @@
-#include "api_json.hpp"
+#include "http/api_json.hpp"
 
-#include "edge_checks.hpp"
+#include "http/edge_checks.hpp"
 #include "keepsake/services/masking.hpp"
 
 namespace keepsake::services::api_json {
 
-using orders::Errc;
-using orders::Fail;
+namespace {
+tl::unexpected<FieldError> Fail(std::string message, std::string field) {
+  return tl::unexpected<FieldError>(FieldError{std::move(message), std::move(field)});
+}
+}  // namespace
 
 bool SeesPersonalData(orders::Role role) { return role == orders::Role::kChannel; }
 
@@ -110,42 +113,41 @@ json StateMachineJson(const orders::StateMachine& machine) {
 
 namespace {
 
-orders::Result<std::string> RequiredString(const json& obj, const char* key,
-                                           const std::string& path, bool required = true) {
+Parsed<std::string> RequiredString(const json& obj, const char* key, const std::string& path,
+                                   bool required = true) {
   const std::string field = path.empty() ? key : path + "." + key;
   if (!obj.contains(key) || obj[key].is_null()) {
     if (!required) return std::string();
-    return Fail(Errc::kInvalidArgument, field + " is required", field);
+    return Fail(field + " is required", field);
   }
-  if (!obj[key].is_string())
-    return Fail(Errc::kInvalidArgument, field + " must be a string", field);
+  if (!obj[key].is_string()) return Fail(field + " must be a string", field);
   return obj[key].get<std::string>();
 }
 
 // A customer's name or address part goes on labels, slips and screens as it is: refused when
 // it holds what a printer or a terminal would act on instead of print.
-orders::Result<std::string> PrintableString(const json& obj, const char* key,
-                                            const std::string& path, bool required = true) {
+Parsed<std::string> PrintableString(const json& obj, const char* key, const std::string& path,
+                                    bool required = true) {
   auto value = RequiredString(obj, key, path, required);
   if (!value) return value;
   if (auto why = UnprintableCharacterIn(*value)) {
     const std::string field = path.empty() ? key : path + "." + key;
-    return Fail(Errc::kInvalidArgument, field + " cannot be printed on a label: " + *why, field);
+    return Fail(field + " cannot be printed on a label: " + *why, field);
   }
   return value;
 }
 
 }  // namespace
 
-orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
-  if (!body.is_object()) return Fail(Errc::kInvalidArgument, "the body must be a JSON object", "");
+Parsed<orders::NewOrder> ParseNewOrder(const json& body) {
+  if (!body.is_object()) return Fail("the body must be a JSON object", "");
   orders::NewOrder order;
   auto ref = RequiredString(body, "channel_ref", "");
   if (!ref) return tl::unexpected(ref.error());
   order.channel_ref = *ref;
 
   if (!body.contains("customer") || !body["customer"].is_object()) {
-    return Fail(Errc::kInvalidArgument, "customer is required (an object)", "customer");
+    return Fail("customer is required (an object)", "customer");
   }
   const json& c = body["customer"];
   auto name = PrintableString(c, "name", "customer");
@@ -155,8 +157,7 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
   order.customer.name = *name;
   order.customer.phone = *phone;
   if (!c.contains("address") || !c["address"].is_object()) {
-    return Fail(Errc::kInvalidArgument, "customer.address is required (an object)",
-                "customer.address");
+    return Fail("customer.address is required (an object)", "customer.address");
   }
   const json& a = c["address"];
   std::string* fields[] = {&order.customer.address.province, &order.customer.address.city,
@@ -171,13 +172,12 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
   }
 
   if (!body.contains("items") || !body["items"].is_array()) {
-    return Fail(Errc::kInvalidArgument, "items is required (an array)", "items");
+    return Fail("items is required (an array)", "items");
   }
   const json& items = body["items"];
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string path = "items[" + std::to_string(i) + "]";
-    if (!items[i].is_object())
-      return Fail(Errc::kInvalidArgument, path + " must be an object", path);
+    if (!items[i].is_object()) return Fail(path + " must be an object", path);
     orders::NewItem item;
     auto product = RequiredString(items[i], "product", path);
     if (!product) return tl::unexpected(product.error());
@@ -188,19 +188,18 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
     if (items[i].contains("options") && !items[i]["options"].is_null()) {
       const json& options = items[i]["options"];
       if (!options.is_object()) {
-        return Fail(Errc::kInvalidArgument, path + ".options must be an object", path + ".options");
+        return Fail(path + ".options must be an object", path + ".options");
       }
       for (const auto& [key, value] : options.items()) {
         if (!value.is_number_integer()) {
-          return Fail(Errc::kInvalidArgument, path + ".options." + key + " must be an integer",
-                      path + ".options." + key);
+          return Fail(path + ".options." + key + " must be an integer", path + ".options." + key);
         }
         item.options[key] = value.get<int64_t>();
       }
     }
     if (items[i].contains("text") && !items[i]["text"].is_null()) {
       if (!items[i]["text"].is_string()) {
-        return Fail(Errc::kInvalidArgument, path + ".text must be a string", path + ".text");
+        return Fail(path + ".text must be a string", path + ".text");
       }
       item.text = items[i]["text"].get<std::string>();
       // a greeting may break lines (CR LF taken as LF); nothing else unprintable
@@ -211,13 +210,28 @@ orders::Result<orders::NewOrder> ParseNewOrder(const json& body) {
       std::string without_breaks = item.text;
       std::erase(without_breaks, '\n');
       if (auto why = UnprintableCharacterIn(without_breaks)) {
-        return Fail(Errc::kInvalidArgument, path + ".text cannot be printed: " + *why,
-                    path + ".text");
+        return Fail(path + ".text cannot be printed: " + *why, path + ".text");
       }
     }
     order.items.push_back(std::move(item));
   }
   return order;
+}
+
+json ShipmentJson(const orders::Shipment& s) {
+  return {{"id", s.id},
+          {"order", s.order_number},
+          {"carrier", s.carrier},
+          {"tracking_number", s.tracking_number},
+          {"state", s.state},
+          {"reshipment", s.reshipment},
+          {"weight_g", s.weight_g},
+          {"size_mm", s.size_mm},
+          {"created_by", s.created_by},
+          {"created_at", s.created_at},
+          {"updated_at", s.updated_at},
+          {"version", s.version},
+          {"last_scan_at", s.last_scan_at.empty() ? json(nullptr) : json(s.last_scan_at)}};
 }
 
 }  // namespace keepsake::services::api_json

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "command_output.hpp"
+#include "jobs/command_output.hpp"
 #include "keepsake/mesh/analysis.hpp"
 #include "keepsake/mesh/export.hpp"
 #include "keepsake/mesh/format.hpp"

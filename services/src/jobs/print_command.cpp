@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "command_output.hpp"
+#include "jobs/command_output.hpp"
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/services/asset_files.hpp"
 

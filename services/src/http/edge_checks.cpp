@@ -1,4 +1,4 @@
-#include "edge_checks.hpp"
+#include "http/edge_checks.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "command_output.hpp"
+#include "jobs/command_output.hpp"
 
 #include <cstdio>
 #include <iostream>

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "command_output.hpp"
+#include "jobs/command_output.hpp"
 #include "keepsake/imaging/inspect.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/mesh_command.hpp"

@@ -1,0 +1,212 @@
+// The helpers every handler uses: replies, the body and query readers, the audit row, and
+// the JSON of tickets and claims (shown by more than one resource).
+#include "http/handlers.hpp"
+
+#include "http/edge_checks.hpp"
+#include "keepsake/orders/sla.hpp"
+#include "keepsake/orders/state_machine.hpp"
+
+namespace keepsake::services {
+
+thread_local RequestState tl_request;
+
+void Reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void ReplyProblem(const httplib::Request& req, httplib::Response& res, const Problem& p) {
+  res.status = p.status;
+  res.set_content(ProblemBody(p, req.path, tl_request.request_id), "application/problem+json");
+  if (p.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+}
+
+void ReplyError(const httplib::Request& req, httplib::Response& res, const orders::Error& e) {
+  if (e.code == orders::Errc::kStorage || e.code == orders::Errc::kDiskFull) {
+    spdlog::error("request_id={} event=storage_error error=\"{}\"", tl_request.request_id,
+                  e.message);
+  }
+  ReplyProblem(req, res, ToProblem(e));
+}
+
+void ReplyInvalid(const httplib::Request& req, httplib::Response& res, const std::string& message,
+                  const std::string& field, std::vector<std::string> allowed) {
+  Problem p = ToProblem(ApiErrc::kInvalidField, message, field);
+  p.allowed = std::move(allowed);
+  ReplyProblem(req, res, p);
+}
+
+bool Limited(RateLimiter& limiter, bool take, const httplib::Request& req, httplib::Response& res,
+             const std::string& what) {
+  if (limiter.per_minute() == 0) return false;
+  const std::string& client = tl_request.client.empty() ? req.remote_addr : tl_request.client;
+  const bool refused = take ? !limiter.Take(client) : limiter.Exhausted(client);
+  if (!refused) return false;
+  const int wait = std::max(1, limiter.RetryAfterSeconds(client));
+  res.set_header("Retry-After", std::to_string(wait));
+  spdlog::warn("request_id={} event=rate_limited what=\"{}\"", tl_request.request_id, what);
+  ReplyProblem(
+      req, res,
+      ToProblem(ApiErrc::kTooManyRequests, what + "; try again in " + std::to_string(wait) + " s"));
+  return true;
+}
+
+std::optional<json> Body(const httplib::Request& req, httplib::Response& res, bool required) {
+  if (req.body.empty()) {
+    if (!required) return json::object();
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "a JSON body is required"));
+    return std::nullopt;
+  }
+  auto body = ParseBoundedJson(req.body);
+  if (!body) {
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, body.error()));
+    return std::nullopt;
+  }
+  if (!body->is_object()) {
+    ReplyProblem(req, res, ToProblem(ApiErrc::kMalformedJson, "the body must be a JSON object"));
+    return std::nullopt;
+  }
+  // every reason, note, subject, message and description, checked here once for all routes
+  if (auto field = FreeTextWithPersonalData(*body)) {
+    ReplyProblem(
+        req, res,
+        ToProblem(ApiErrc::kPersonalDataInText,
+                  *field + " goes on the timeline, tickets, notifications or the audit log, "
+                           "which hold no personal data: leave the phone number out (seven "
+                           "or more digits look like one)",
+                  *field));
+    return std::nullopt;
+  }
+  return std::move(*body);
+}
+
+bool QueryInteger(const httplib::Request& req, httplib::Response& res, const char* name,
+                  int64_t min, int64_t max, std::optional<int64_t>& out) {
+  if (!req.has_param(name)) return true;
+  auto value = ParseBoundedInteger(req.get_param_value(name), min, max);
+  if (!value) {
+    ReplyProblem(req, res,
+                 ToProblem(ApiErrc::kInvalidQuery,
+                           std::string(name) + " is a whole number from " + std::to_string(min) +
+                               " to " + std::to_string(max),
+                           name));
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+orders::Result<orders::Order> FindOrder(orders::Store& store, const std::string& key) {
+  return !key.empty() && key.find_first_not_of("0123456789") == std::string::npos && key.size() < 18
+             ? store.GetOrder(std::stoll(key))
+             : store.GetOrderByNumber(key);
+}
+
+bool BodyVersion(const json& body, const httplib::Request& req, httplib::Response& res,
+                 std::optional<int64_t>& out) {
+  if (!body.contains("version")) return true;
+  if (!body["version"].is_number_integer()) {
+    ReplyInvalid(req, res, "version must be an integer", "version");
+    return false;
+  }
+  out = body["version"].get<int64_t>();
+  return true;
+}
+
+std::optional<orders::Order> Handlers::LoadOrder(const httplib::Request& req,
+                                                 httplib::Response& res) {
+  orders::Result<orders::Order> order = FindOrder(req.matches[1]);
+  if (!order) {
+    ReplyError(req, res, order.error());
+    return std::nullopt;
+  }
+  return *order;
+}
+
+bool Handlers::Audit(const Context& ctx, const httplib::Request& req, httplib::Response& res,
+                     const std::string& action, std::optional<int64_t> order_id,
+                     const json& detail) {
+  auto written = store.AppendAudit(
+      orders::AuditRecord{ctx.actor.name, std::string(orders::RoleName(ctx.actor.role)), action,
+                          order_id, detail.dump(), ctx.peer});
+  if (!written) {
+    ReplyError(req, res, written.error());
+    return false;
+  }
+  return true;
+}
+
+json Handlers::TicketJson(const orders::Ticket& t) const {
+  const orders::SlaStatus sla = orders::ComputeSla(t, config.sla, orders::NowUnixMs());
+  return {
+      {"id", t.id},
+      {"order", t.order_number.empty() ? json(nullptr) : json(t.order_number)},
+      {"type", t.type},
+      {"channel", t.channel},
+      {"level", t.level},
+      {"state", t.state},
+      {"subject", t.subject},
+      {"opened_by", t.opened_by},
+      {"created_at", t.created_at},
+      {"updated_at", t.updated_at},
+      {"first_response_at",
+       t.first_response_at.empty() ? json(nullptr) : json(t.first_response_at)},
+      {"resolved_at", t.resolved_at.empty() ? json(nullptr) : json(t.resolved_at)},
+      {"version", t.version},
+      {"sla",
+       {{"first_response_due", sla.first_response_due},
+        {"resolution_due", sla.resolution_due.empty() ? json(nullptr) : json(sla.resolution_due)},
+        {"paused", sla.paused},
+        {"resolution_minutes_left", sla.resolution_ms_left / 60000},
+        {"first_response_breached", sla.first_response_breached},
+        {"resolution_breached", sla.resolution_breached}}}};
+}
+
+json Handlers::ClaimJson(const orders::Claim& c, Role viewer) {
+  json evidence = json::array();
+  auto jobs = store.JobsForItem(c.item_id);
+  for (const std::string& asset : c.evidence) {
+    json photo = {{"asset", asset}, {"check", "queued"}};
+    if (jobs) {
+      for (const orders::Job& job : *jobs) {
+        const json params = json::parse(job.params, nullptr, false);
+        if (job.kind != "inspect_evidence" || job.asset_id != asset || !params.is_object() ||
+            params.value("claim", int64_t{0}) != c.id) {
+          continue;
+        }
+        if (job.state == "succeeded") {
+          const json result = json::parse(job.result, nullptr, false);
+          photo["check"] = "readable";
+          if (result.is_object()) {
+            photo["width_px"] = result.value("width_px", 0);
+            photo["height_px"] = result.value("height_px", 0);
+          }
+        } else if (job.state == "failed" || job.state == "dead") {
+          photo["check"] = "unreadable";
+          photo["reason"] = job.error;
+        }
+      }
+    }
+    evidence.push_back(photo);
+  }
+  return {{"id", c.id},
+          {"order", c.order_number},
+          {"item", c.item_id},
+          {"reason", c.reason},
+          {"description", c.description},
+          {"evidence", evidence},
+          {"state", c.state},
+          {"override_reason", c.override_reason},
+          {"decision_note", c.decision_note},
+          {"refund_cents", c.refund_cents},
+          {"refund_reference", c.refund_reference},
+          {"reprint_order",
+           c.reprint_order_id ? json(orders::OrderNumber(*c.reprint_order_id)) : json(nullptr)},
+          {"opened_by", c.opened_by},
+          {"created_at", c.created_at},
+          {"updated_at", c.updated_at},
+          {"version", c.version},
+          {"allowed_events", orders::ClaimStateMachine().AllowedEvents(c.state, viewer)}};
+}
+
+}  // namespace keepsake::services

@@ -1,0 +1,145 @@
+// The administrator's routes: the audit log and its export, the purge of customer data, the
+// webhook outbox, the monthly report.
+#include "http/edge_checks.hpp"
+#include "http/handlers.hpp"
+#include "http/routes/routes.hpp"
+#include "keepsake/services/monthly_report.hpp"
+
+namespace keepsake::services {
+
+namespace {
+
+class AdminHandlers : public Handlers {
+ public:
+  using Handlers::Handlers;
+  void ListAudit(const Context&, const httplib::Request& req, httplib::Response& res);
+  void ExportAudit(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void Purge(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void ListWebhooks(const Context&, const httplib::Request& req, httplib::Response& res);
+  void MonthlyReport(const Context&, const httplib::Request& req, httplib::Response& res);
+};
+
+void AdminHandlers::ListAudit(const Context&, const httplib::Request& req, httplib::Response& res) {
+  std::optional<int64_t> before, limit = 100;
+  if (!QueryInteger(req, res, "cursor", 1, kMaxId, before) ||
+      !QueryInteger(req, res, "limit", 1, 1000, limit)) {
+    return;
+  }
+  auto entries = store.ListAudit(before, static_cast<int>(*limit));
+  if (!entries) return ReplyError(req, res, entries.error());
+  json list = json::array();
+  for (const orders::AuditEntry& e : *entries) {
+    list.push_back({{"id", e.id},
+                    {"at", e.at},
+                    {"actor", e.actor},
+                    {"role", e.role},
+                    {"action", e.action},
+                    {"order", e.order_id ? json(*e.order_id) : json(nullptr)},
+                    {"detail", json::parse(e.detail, nullptr, false)},
+                    {"peer", e.peer}});
+  }
+  json out = {{"entries", list}};
+  out["next_cursor"] = static_cast<int>(entries->size()) == limit && !entries->empty()
+                           ? json(std::to_string(entries->back().id))
+                           : json(nullptr);
+  Reply(res, 200, out);
+}
+void AdminHandlers::ExportAudit(const Context& ctx, const httplib::Request& req,
+                                httplib::Response& res) {
+  if (!Audit(ctx, req, res, "audit.export", std::nullopt, json::object())) return;
+  std::string csv = "id,at,actor,role,action,order,detail,peer\n";
+  std::optional<int64_t> before;
+  for (;;) {
+    auto entries = store.ListAudit(before, 1000);
+    if (!entries) return ReplyError(req, res, entries.error());
+    for (const orders::AuditEntry& e : *entries) {
+      csv += std::to_string(e.id) + "," + e.at + "," + CsvCell(e.actor) + "," + e.role + "," +
+             e.action + "," + (e.order_id ? std::to_string(*e.order_id) : "") + "," +
+             CsvCell(e.detail) + "," + CsvCell(e.peer) + "\n";
+    }
+    if (entries->size() < 1000) break;
+    before = entries->back().id;
+  }
+  res.set_header("Content-Disposition", "attachment; filename=\"keepsake-audit.csv\"");
+  res.status = 200;
+  res.set_content(csv, "text/csv; charset=utf-8");
+}
+void AdminHandlers::Purge(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = Body(req, res, true);
+  if (!body) return;
+  const bool everything = body->value("everything", false);
+  if (everything && body->value("confirm", "") != "purge every customer") {
+    return ReplyInvalid(req, res,
+                        "purging every order's customer data (the end of the contract) "
+                        "needs \"confirm\": \"purge every customer\"",
+                        "confirm");
+  }
+  auto purged = store.PurgeCustomers(body->value("before", ""), everything, ctx.actor);
+  if (!purged) return ReplyError(req, res, purged.error());
+  spdlog::info("event=customers_purged orders={} customers={}", purged->orders, purged->customers);
+  Reply(res, 200,
+        {{"orders", purged->orders},
+         {"customers", purged->customers},
+         {"digest", purged->digest},
+         {"at", purged->at}});
+}
+void AdminHandlers::ListWebhooks(const Context&, const httplib::Request& req,
+                                 httplib::Response& res) {
+  std::optional<int64_t> limit = 100;
+  if (!QueryInteger(req, res, "limit", 1, 1000, limit)) return;
+  auto messages = store.ListNotifications(req.get_param_value("state"), static_cast<int>(*limit));
+  if (!messages) return ReplyError(req, res, messages.error());
+  json list = json::array();
+  for (const orders::OutboxMessage& m : *messages) {
+    list.push_back(
+        {{"event_id", m.event_id},
+         {"type", m.kind},
+         {"created_at", m.at},
+         {"state", m.state},
+         {"attempts", m.attempts},
+         {"next_attempt_at",
+          m.state == "pending" ? json(orders::IsoFromUnixMs(m.next_attempt_ms)) : json(nullptr)},
+         {"last_error", m.last_error},
+         {"body", json::parse(m.body, nullptr, false)}});
+  }
+  Reply(res, 200,
+        {{"webhook_url_configured", !config.webhook_url.empty()}, {"notifications", list}});
+}
+// ?month=2026-11 [&format=json|csv|png]
+void AdminHandlers::MonthlyReport(const Context&, const httplib::Request& req,
+                                  httplib::Response& res) {
+  auto report = store.BuildMonthlyReport(req.get_param_value("month"));
+  if (!report) return ReplyError(req, res, report.error());
+  const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+  res.status = 200;
+  if (format == "csv") {
+    res.set_header("Content-Disposition",
+                   "attachment; filename=\"keepsake-" + report->month + ".csv\"");
+    res.set_content(MonthlyReportCsv(*report), "text/csv; charset=utf-8");
+  } else if (format == "png") {
+    res.set_content(MonthlyReportChartPng(*report), "image/png");
+  } else if (format == "json") {
+    res.set_content(MonthlyReportJson(*report), "application/json");
+  } else {
+    ReplyInvalid(req, res, "format is json, csv or png", "format", {"json", "csv", "png"});
+  }
+}
+
+}  // namespace
+
+std::vector<Route> AdminRoutes() {
+  using H = AdminHandlers;
+  return {
+      {"GET", "/api/v1/audit", "/api/v1/audit", {kAdmin}, Call<H, &H::ListAudit>},
+      {"GET", "/api/v1/audit/export", "/api/v1/audit/export", {kAdmin}, Call<H, &H::ExportAudit>},
+      {"POST", "/api/v1/admin/purge", "/api/v1/admin/purge", {kAdmin}, Call<H, &H::Purge>},
+      {"GET", "/api/v1/webhooks", "/api/v1/webhooks", {kAdmin}, Call<H, &H::ListWebhooks>},
+      {"GET",
+       "/api/v1/reports/monthly",
+       "/api/v1/reports/monthly",
+       {kAdmin, kCs},
+       Call<H, &H::MonthlyReport>},
+  };
+}
+
+}  // namespace keepsake::services
