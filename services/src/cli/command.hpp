@@ -1,0 +1,55 @@
+// The command line: a file per subcommand registers its options and what it runs; main()
+// parses and runs the one that was chosen.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "keepsake/orders/store.hpp"
+#include "keepsake/services/config.hpp"
+
+namespace keepsake::services::cli {
+
+// A subcommand that was registered: `chosen` is the (sub)command whose parse means "run this".
+struct Command {
+  CLI::App* chosen;
+  std::function<int()> run;
+  bool logs = true;  // false for the commands whose stdout and stderr are their output
+};
+
+// Each adds one subcommand (and its own subcommands) to `app`.
+std::vector<Command> AddServe(CLI::App& app);
+std::vector<Command> AddToken(CLI::App& app);
+std::vector<Command> AddMigrate(CLI::App& app);
+std::vector<Command> AddLabel(CLI::App& app);
+std::vector<Command> AddPackingSlip(CLI::App& app);
+std::vector<Command> AddReport(CLI::App& app);
+std::vector<Command> AddPurge(CLI::App& app);
+std::vector<Command> AddBackup(CLI::App& app);
+std::vector<Command> AddMesh(CLI::App& app);
+std::vector<Command> AddWorker(CLI::App& app);
+std::vector<Command> AddPrint(CLI::App& app);
+std::vector<Command> AddProducts(CLI::App& app);
+
+// --- shared by the subcommands ------------------------------------------------------------
+
+void SetUpLogging();
+// "keepsake: <message>" on stderr; returns the exit status 1.
+int Die(const std::string& message);
+// assets/ next to the binary (build/keepsake -> ../assets) or in the working directory.
+std::string FindAssetsDir(const std::string& given);
+// The staff console's folder: --console, KEEPSAKE_CONSOLE, or console/ of the source tree the
+// binary was built in. Empty (and /console not served) when none has app/index.html.
+std::string FindConsoleDir(const std::string& given);
+// --data, the data directory.
+void AddDataOption(CLI::App& command, ServerConfig& config);
+orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& config);
+// The store of a data directory that must exist already (the maintenance commands never
+// create an empty one by mistake).
+orders::Result<std::unique_ptr<orders::Store>> OpenExistingStore(const ServerConfig& config);
+
+}  // namespace keepsake::services::cli
