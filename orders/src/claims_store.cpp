@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
 #include "keepsake/orders/store.hpp"
@@ -188,13 +189,14 @@ Result<Claim> Store::OpenClaim(const NewClaim& claim, const Actor& actor, int wi
       SQLite::Statement job(db,
                             "INSERT INTO jobs(kind, item_id, asset_id, state, max_attempts, "
                             "run_after_ms, created_at, updated_at, params) "
-                            "VALUES('inspect_evidence', ?, ?, 'queued', 2, ?, ?, ?, ?)");
-      job.bind(1, item->id);
-      job.bind(2, asset);
-      job.bind(3, NowUnixMs());
-      job.bind(4, now);
+                            "VALUES(?, ?, ?, 'queued', 2, ?, ?, ?, ?)");
+      job.bind(1, std::string(JobKindName(JobKind::kInspectEvidence)));
+      job.bind(2, item->id);
+      job.bind(3, asset);
+      job.bind(4, NowUnixMs());
       job.bind(5, now);
-      job.bind(6, json{{"claim", id}}.dump());
+      job.bind(6, now);
+      job.bind(7, json{{"claim", id}}.dump());
       job.exec();
     }
     rows::AppendEvent(

@@ -1,6 +1,7 @@
 // The order store: opening, migrations, orders, items, assets, tokens and audit.
 // The job queue is in job_queue.cpp. SQLite pragmas: https://sqlite.org/pragma.html
 #include "keepsake/orders/store.hpp"
+#include "keepsake/orders/job_kind.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -139,7 +140,8 @@ Result<void> ValidateNewOrder(const NewOrder& order) {
 
 std::string JobKindFor(const std::string& asset_kind) {
   // 2D artwork is rendered to print files (inspect_image: jobs queued before 2D rendering)
-  return asset_kind == "mesh" ? "prepare_mesh" : "render_print";
+  return std::string(
+      JobKindName(asset_kind == "mesh" ? JobKind::kPrepareMesh : JobKind::kRenderPrint));
 }
 
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,

@@ -475,7 +475,7 @@ TEST(HostileClients, TheGreetingIsNotOnAnyCommandLine) {
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         std::ifstream in(entry.path() / "cmdline", std::ios::binary);
         std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (cmdline.find("render_print") != std::string::npos) ++workers_seen;
+        if (cmdline.find(std::string("worker\0--job", 12)) != std::string::npos) ++workers_seen;
         if (cmdline.find("secret-greeting-") != std::string::npos) ++greetings_seen;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -3,6 +3,7 @@
 #include "http/handlers.hpp"
 
 #include "http/edge_checks.hpp"
+#include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
 
@@ -170,7 +171,8 @@ json Handlers::ClaimJson(const orders::Claim& c, Role viewer) {
     if (jobs) {
       for (const orders::Job& job : *jobs) {
         const json params = json::parse(job.params, nullptr, false);
-        if (job.kind != "inspect_evidence" || job.asset_id != asset || !params.is_object() ||
+        if (job.kind != orders::JobKindName(orders::JobKind::kInspectEvidence) ||
+            job.asset_id != asset || !params.is_object() ||
             params.value("claim", int64_t{0}) != c.id) {
           continue;
         }

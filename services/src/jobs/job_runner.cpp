@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keepsake/services/asset_files.hpp"
+#include "keepsake/services/job_spec.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/sandbox.hpp"
 
@@ -61,11 +62,11 @@ void JobRunner::Loop(int index) {
 void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   const auto started = std::chrono::steady_clock::now();
   spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
+  const bool evidence = job.kind == orders::JobKindName(orders::JobKind::kInspectEvidence);
   auto fail = [&](const std::string& reason, bool retryable,
                   const std::string& item_event = "prepare_failed") {
     // a claim's photo is about the item, not a preparation of it: the item stays as it is
-    auto done = store_.FailJob(job.id, owner, reason, retryable,
-                               job.kind == "inspect_evidence" ? "" : item_event);
+    auto done = store_.FailJob(job.id, owner, reason, retryable, evidence ? "" : item_event);
     if (!done)
       spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id,
                     done.error().message);
@@ -90,49 +91,16 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   }
   if (ec) return fail("the stored asset file cannot be read", false);
 
-  std::vector<std::string> args = {"worker",
-                                   "--kind",
-                                   job.kind,
-                                   "--input",
-                                   input,
-                                   "--format",
-                                   asset->format,
-                                   "--max-image-pixels",
-                                   std::to_string(config_.worker.max_image_pixels)};
-  // the item's product, options and fine-tuning when the job was queued
-  const auto params = nlohmann::json::parse(job.params, nullptr, false);
-  if (params.is_object() && params.contains("height_mm") && params["height_mm"].is_number()) {
-    args.insert(args.end(), {"--height-mm", std::to_string(params["height_mm"].get<double>())});
+  // the item's product, options and fine-tuning when the job was queued, written once for the
+  // worker (job.json is this user's only, like the folder: a greeting is personal and a command
+  // line is readable by every local user)
+  auto spec = SpecForJob(job, *asset, catalog_, config_);
+  if (!spec) return fail(spec.error(), false);
+  if (spec->input != input) return fail("the job's input file is not the asset's", false);
+  if (!WriteFileAtomically(job_dir / "job.json", JobSpecJson(*spec))) {
+    return fail("cannot write job.json into the job directory", true);
   }
-  if (params.is_object() && params.contains("tuning") && params["tuning"].is_object()) {
-    args.insert(args.end(), {"--tuning", params["tuning"].dump()});
-  }
-  const orders::Product* product =
-      params.is_object() ? catalog_.Find(params.value("product", "")) : nullptr;
-  const orders::Material* material =
-      product != nullptr ? catalog_.FindMaterial(product->material) : nullptr;
-  if (material != nullptr) {
-    args.insert(args.end(), {"--min-wall-mm", std::to_string(material->min_wall_mm)});
-    if (material->colour) args.push_back("--colour");
-  }
-  if (product != nullptr && job.kind == "render_print") {
-    args.insert(args.end(), {"--product", product->id, "--assets", config_.assets_dir});
-    if (params.contains("size_mm") && params["size_mm"].is_number()) {
-      args.insert(args.end(), {"--size-mm", std::to_string(params["size_mm"].get<double>())});
-    }
-    if (params.contains("sides") && params["sides"].is_number_integer()) {
-      args.insert(args.end(), {"--sides", std::to_string(params["sides"].get<int>())});
-    }
-    if (params.contains("text") && params["text"].is_string() &&
-        !params["text"].get<std::string>().empty()) {
-      // the greeting is personal: in a file only this user reads, not on the command line
-      // (which every local user sees in /proc/<pid>/cmdline)
-      if (!WriteFileAtomically(job_dir / "greeting.txt", params["text"].get<std::string>())) {
-        return fail("cannot write the greeting into the job directory", true);
-      }
-      args.insert(args.end(), {"--text-file", "greeting.txt"});
-    }
-  }
+  const std::vector<std::string> args = {"worker", "--job", "job.json"};
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
       // OpenCV reads its decoder pixel limit from the environment once, before any decode
@@ -196,12 +164,11 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       }
       // a 2D print that raised no warning is approved by its checks; anything else waits for
       // a reviewer
-      const bool passed = job.kind == "render_print" && !print_file.empty() &&
+      const bool passed = job.kind == orders::JobKindName(orders::JobKind::kRenderPrint) &&
+                          !print_file.empty() &&
                           parsed.value("warnings", nlohmann::json::array()).empty();
       // claim evidence is about the item, not a preparation of it: no item event
-      const std::string item_event = job.kind == "inspect_evidence" ? ""
-                                     : passed                       ? "passed_checks"
-                                                                    : "prepared";
+      const std::string item_event = evidence ? "" : passed ? "passed_checks" : "prepared";
       auto done = store_.CompleteJob(job.id, owner, parsed.dump(), item_event, print_file);
       if (!done)
         spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,

@@ -36,7 +36,7 @@ bool WriteResult(const json& result) { return WriteFileAtomically("result.json",
 // Faults on purpose, for the tests of the sandbox only: the server passes
 // KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it. "segv:png" faults
 // only on files of that format (a poison file among good ones).
-void InjectFault(const WorkerArgs& args) {
+void InjectFault(const JobSpec& args) {
   const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
   if (fault == nullptr) return;
   std::string f(fault);
@@ -59,16 +59,15 @@ void InjectFault(const WorkerArgs& args) {
 // result.json for the runner. Refusals exit 2 with the reason as the last stderr line.
 int CopyReportToResult();
 
-int PrepareMesh(const WorkerArgs& args) {
-  auto tuning = ParseMeshTuning(args.tuning);
-  if (!tuning) return Reject(tuning.error());
-  const MeshPrepareArgs prepare{.input = args.input,
-                                .out_dir = std::string("."),
-                                .height_mm = args.height_mm,
-                                .min_wall_mm = args.min_wall_mm,
-                                .colour = args.colour,
-                                .tuning = *tuning,
-                                .progress_lines = true};
+int PrepareMesh(const JobSpec& spec) {
+  MeshPrepareArgs prepare;
+  prepare.input = spec.input;
+  prepare.out_dir = ".";
+  prepare.height_mm = spec.height_mm;
+  prepare.min_wall_mm = spec.min_wall_mm;
+  prepare.colour = spec.colour;
+  prepare.tuning = spec.mesh_tuning;
+  prepare.progress_lines = true;
   const int code = RunMeshPrepare(prepare);
   if (code != 0) return code;
   return CopyReportToResult();
@@ -82,39 +81,27 @@ int CopyReportToResult() {
   return ec ? Reject("cannot write the result") : 0;
 }
 
-int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warnings = {});
-
 // Print files for a 2D product into the job folder.
-int RenderPrint(const WorkerArgs& args) {
-  auto settings = LoadPrintSettings(args.assets_dir);
+int RenderPrint(const JobSpec& spec) {
+  auto settings = LoadPrintSettings(spec.assets_dir);
   if (!settings) return Reject(settings.error());  // our data, not the customer's: a failure
-  PrintRenderArgs render{.product = args.product,
-                         .image = args.input,
+  PrintRenderArgs render{.product = spec.product,
+                         .image = spec.input,
                          .out_dir = std::string("."),
                          .progress_lines = true};
-  render.max_pixels = args.max_image_pixels;
-  render.size_mm = args.size_mm;
-  render.allow_low_dpi = args.allow_low_dpi;
-  auto tuning = ParsePrintTuning(args.tuning);
-  if (!tuning) return Reject(tuning.error());
-  render.allow_low_dpi |= tuning->allow_low_dpi;
-  render.zoom = tuning->zoom;
-  render.crop_offset = tuning->crop_offset;
-  render.sides = args.sides;
-  render.text = args.text;
-  if (!args.text_file.empty()) {
-    std::ifstream greeting(args.text_file, std::ios::binary);
-    std::stringstream text;
-    text << greeting.rdbuf();
-    if (!greeting) return Reject("the greeting file of this job cannot be read");
-    render.text = text.str();
-  }
+  render.max_pixels = spec.max_image_pixels;
+  render.size_mm = spec.size_mm;
+  render.allow_low_dpi = spec.print_tuning.allow_low_dpi;
+  render.zoom = spec.print_tuning.zoom;
+  render.crop_offset = spec.print_tuning.crop_offset;
+  render.sides = spec.sides;
+  render.text = spec.text;
   const int code = RunPrintRender(render, *settings);
   if (code != 0) return code;
   return CopyReportToResult();
 }
 
-int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warnings) {
+int InspectImage(const JobSpec& args) {
   auto format = imaging::ParseImageFormat(args.format);
   if (!format) return Reject("unknown image format " + args.format);
   PrintProgressLine(10, "decode");
@@ -122,27 +109,43 @@ int InspectImage(const WorkerArgs& args, const std::vector<std::string>& warning
   if (!inspected) return Reject("the image cannot be used: " + inspected.error().message);
   PrintProgressLine(90, "report");
   const imaging::ImageInspection& i = *inspected;
-  json result = {{"kind", "image"},        {"format", imaging::ImageFormatName(i.format)},
-                 {"width_px", i.width_px}, {"height_px", i.height_px},
-                 {"channels", i.channels}, {"has_alpha", i.has_alpha},
-                 {"warnings", warnings}};
+  json result = {{"kind", "image"},          {"format", imaging::ImageFormatName(i.format)},
+                 {"width_px", i.width_px},   {"height_px", i.height_px},
+                 {"channels", i.channels},   {"has_alpha", i.has_alpha},
+                 {"warnings", json::array()}};
   if (!WriteResult(result)) return Reject("cannot write the result");
   return 0;
 }
 
 }  // namespace
 
-int RunWorker(const WorkerArgs& args) {
+int RunWorker(const std::string& job_file) {
+  std::ifstream in(job_file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Reject("the job's " + job_file + " cannot be read");
+  auto spec = ParseJobSpec(text.str());
+  if (!spec) return Reject(spec.error());
+  return RunWorker(*spec);
+}
+
+int RunWorker(const JobSpec& spec) {
   std::set_new_handler([] {
     std::fputs("out of memory\n", stderr);
     std::_Exit(kWorkerExitOutOfMemory);
   });
   try {
-    InjectFault(args);
-    if (args.kind == "prepare_mesh") return PrepareMesh(args);
-    if (args.kind == "render_print") return RenderPrint(args);
-    if (args.kind == "inspect_image" || args.kind == "inspect_evidence") return InspectImage(args);
-    return Reject("unknown job kind " + args.kind);
+    InjectFault(spec);
+    switch (spec.kind) {
+      case orders::JobKind::kPrepareMesh:
+        return PrepareMesh(spec);
+      case orders::JobKind::kRenderPrint:
+        return RenderPrint(spec);
+      case orders::JobKind::kInspectImage:
+      case orders::JobKind::kInspectEvidence:
+        return InspectImage(spec);
+    }
+    return Reject("unknown job kind");
   } catch (const std::bad_alloc&) {
     std::fputs("out of memory\n", stderr);
     return kWorkerExitOutOfMemory;
