@@ -4,9 +4,7 @@
 import { assetUrl, get, post, upload } from './api.js';
 import { t } from './i18n.js';
 import { act, dialog, duration, errorBox, field, h, mount, state, table, time, toast } from './ui.js';
-import { may } from './session.js';
-
-const ORDER_STATES = ['placed', 'in_production', 'ready_to_pack', 'packed', 'shipped', 'delivered', 'delivery_exception', 'held', 'cancelled', 'completed'];
+import { may, states } from './session.js';
 
 function select(name, values, selected) {
   return h('select', { name }, values.map(([value, label]) => h('option', { value, selected: value === selected }, label)));
@@ -22,7 +20,7 @@ export async function search(main) {
     phone: h('input', { name: 'phone', inputmode: 'numeric', size: 12 }),
     channel_ref: h('input', { name: 'channel_ref', size: 12 }),
     tracking_number: h('input', { name: 'tracking_number', size: 14 }),
-    state: select('state', [['', t('any')], ...ORDER_STATES.map((s) => [s, t(s)])], ''),
+    state: select('state', [['', t('any')], ...states('order').map((s) => [s, t(s)])], ''),
   };
   const results = h('div');
   const box = errorBox();
@@ -175,7 +173,8 @@ function orderActions(o, redraw) {
   event('hold', t('Hold'), 'hold');
   event('resume', t('Resume'), 'resume');
   event('cancel', t('Cancel the order'), 'cancel', 'danger');
-  if (may('POST /api/v1/orders/{id}/address') && ['placed', 'in_production', 'ready_to_pack', 'held'].includes(o.state)) {
+  // the server says whether the address may still change (before packing, or held from there)
+  if (may('POST /api/v1/orders/{id}/address') && o.address_changeable) {
     buttons.push(h('button', { onclick: () => addressDialog(o, redraw) }, t('Change address')));
   }
   return buttons.length ? h('div', { class: 'card row' }, buttons) : null;
@@ -236,7 +235,7 @@ function ticketDialog(o, redraw) {
 
 export async function tickets(main) {
   const breachedOnly = h('input', { type: 'checkbox', name: 'breached', checked: location.search.includes('breached') });
-  const stateSelect = select('state', [['', t('any')], ...['open', 'pending_customer', 'resolved'].map((s) => [s, t(s)]), ['all', 'all']], '');
+  const stateSelect = select('state', [['', t('active')], ...states('ticket').map((s) => [s, t(s)]), ['all', t('all states')]], '');
   const list = h('div');
   const load = async () => {
     const query = new URLSearchParams({ limit: '200' });

@@ -175,7 +175,7 @@ export const zh = {
   'in_production': '生产中',
   'produced': '已生产',
   'placed': '已下单',
-  'held': '已暂停',
+  'on_hold': '已暂停',
   'cancelled': '已取消',
   'ready_to_pack': '待打包',
   'packed': '已打包',
@@ -213,6 +213,19 @@ export const zh = {
   'wrong_item': '发错商品',
   'lost_parcel': '包裹丢失',
   'Events': '可执行操作',
+  'rework': '返工中',
+  'pending_internal': '等待内部处理',
+  'closed': '已关闭',
+  'submitted': '已提交',
+  'under_review': '审核中',
+  'approved_reprint': '同意重印',
+  'approved_refund': '同意退款',
+  'rejected': '已驳回',
+  'fulfilled': '已履行',
+  'available_for_pickup': '待自提',
+  'expired': '已过期',
+  'active': '未结',
+  'all states': '全部状态',
 };
 
 export function lang() {

@@ -95,7 +95,8 @@ async function route() {
 }
 
 async function start() {
-  setSession(await get('/api/v1/session'));
+  const [who, machines] = await Promise.all([get('/api/v1/session'), get('/api/v1/state-machines')]);
+  setSession(who, machines);
   await route();
 }
 

@@ -6,7 +6,7 @@
 // docs/screenshots/. Any error in the browser's console fails the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,6 +229,42 @@ test('customer service finds an order by phone and name, reveals the phone with 
   await page.waitForSelector('[data-testid=tickets] tbody tr');
   await shot(page, 'cs-tickets');
   await page.context().close();
+});
+
+// The console takes its state names from the server: an order on hold is found by the state
+// filter and offers the address change (the filter once said 'held', the server 'on_hold').
+test('customer service finds a held order by its state and may change its address', async () => {
+  const { orders } = await server.api('GET', '/api/v1/orders?state=in_production', server.tokens.cs);
+  const held = orders[0];
+  await server.api('POST', `/api/v1/orders/${held.number}/hold`, server.tokens.cs, { reason: '客户要求暂停' });
+  try {
+    const page = await signIn('cs');
+    await page.waitForSelector('[data-testid=search-results]');
+    await page.selectOption('select[name=state]', 'on_hold');
+    await page.click('form.card button[type=submit]');
+    await page.waitForFunction((number) => {
+      const rows = [...document.querySelectorAll('[data-testid=search-results] tbody tr')];
+      return rows.length > 0 && rows.some((r) => r.textContent.includes(number)) && rows.every((r) => r.textContent.includes('已暂停'));
+    }, held.number);
+    // every state in the filter is worded in Chinese
+    const options = await page.$$eval('select[name=state] option', (os) => os.map((o) => [o.value, o.textContent]));
+    for (const [value, label] of options) if (value) assert.notEqual(label, value, `state ${value} is not translated`);
+    await page.click(`[data-testid=search-results] a:text("${held.number}")`);
+    await page.waitForSelector('[data-testid=customer]');
+    assert.equal(await page.locator('button', { hasText: '修改地址' }).count(), 1);
+    await page.context().close();
+  } finally {
+    await server.api('POST', `/api/v1/orders/${held.number}/resume`, server.tokens.cs, { reason: '客户确认继续' });
+  }
+});
+
+// Every state the server names has Chinese words in the console's dictionary.
+test('every state of every state machine is translated', async () => {
+  const dictionary = readFileSync(join(root, 'console', 'app', 'i18n.js'), 'utf8');
+  const zh = new Set([...dictionary.matchAll(/^ {2}'((?:[^'\\]|\\.)+)': '/gm)].map((m) => m[1]));
+  const machines = await server.api('GET', '/api/v1/state-machines', server.tokens.cs);
+  const missing = Object.values(machines).flatMap((m) => m.states.filter((s) => !zh.has(s)).map((s) => `${m.name}.${s}`));
+  assert.deepEqual(missing, []);
 });
 
 test('logistics creates a parcel and prints a batch of labels as one PDF', async () => {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "keepsake/orders/types.hpp"
+
 namespace keepsake::orders {
 
 namespace {
@@ -164,6 +166,11 @@ const StateMachine& ItemStateMachine() {
           {"produced", "qc_failed", "in_production", {R::kProduction}},
       });
   return machine;
+}
+
+bool AddressChangeable(const Order& order) {
+  const std::string& where = order.state == "on_hold" ? order.held_from : order.state;
+  return where == "placed" || where == "in_production" || where == "ready_to_pack";
 }
 
 }  // namespace keepsake::orders

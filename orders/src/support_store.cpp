@@ -180,10 +180,7 @@ Result<Order> Store::ChangeAddress(int64_t order_id, const Address& address,
     auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
     if (!order)
       return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
-    static const std::vector<std::string> before_packing = {"placed", "in_production",
-                                                            "ready_to_pack"};
-    const std::string& where = order->state == "on_hold" ? order->held_from : order->state;
-    if (std::find(before_packing.begin(), before_packing.end(), where) == before_packing.end()) {
+    if (!AddressChangeable(*order)) {
       return Fail(Errc::kIllegalTransition,
                   "order " + order->number + " is " + order->state +
                       ": the address can change only before packing (a parcel on its way is "

@@ -52,6 +52,11 @@ class StateMachine {
 
 const StateMachine& OrderStateMachine();
 const StateMachine& ItemStateMachine();
+
+struct Order;
+// The customer's address may change before packing: an order placed, in production or ready to
+// pack, or held from one of those (a parcel on its way is redirected with the carrier).
+bool AddressChangeable(const Order& order);
 const StateMachine& TicketStateMachine();
 const StateMachine& ClaimStateMachine();
 

@@ -30,6 +30,7 @@ void SupportHandlers::OrderOverview(const Context& ctx, const httplib::Request& 
   if (!order) return;
   json out = api_json::OrderJson(*order, ctx.actor.role);
   out["allowed_events"] = orders::OrderStateMachine().AllowedEvents(order->state, ctx.actor.role);
+  out["address_changeable"] = orders::AddressChangeable(*order);
   // each item's newest preview, so the agent sees what the customer will get
   for (json& item : out["items"]) {
     const std::string preview = NewestPreviewAsset(store, item["id"].get<int64_t>());
