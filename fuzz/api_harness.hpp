@@ -45,7 +45,7 @@ class ApiHarness {
     config_.sla = *orders::SlaPolicy::Load(config_.assets_dir + "/sla.json");
     for (orders::Role role : orders::kTokenRoles) {
       const std::string token = services::NewApiToken();
-      (void)store_->CreateToken(services::TokenHash(token), role, "fuzz");
+      (void)store_->Access().CreateToken(services::TokenHash(token), role, "fuzz");
       tokens_[role] = token;
     }
     orders::NewOrder order;
@@ -53,12 +53,13 @@ class ApiHarness {
     order.customer = {
         "王小明", "13800000001", {"浙江省", "杭州市", "西湖区", "文三路 1 号", "1 室"}};
     order.items.push_back(orders::NewItem{"postcard-cn", "", {}, "新年快乐"});
-    auto created = store_->CreateOrder(
+    auto created = store_->Orders().CreateOrder(
         order, *catalog_, orders::Actor{"fuzz", orders::Role::kChannel},
         {"fuzz", "fuzz-1", "fuzz-1"}, [](const orders::Order&) { return std::string("{}"); });
     if (created) {
-      (void)store_->CreateShipment({created->order.id, "manual", "SF1234567890", 100, "100x100x50"},
-                                   orders::Actor{"fuzz", orders::Role::kLogistics});
+      (void)store_->Shipments().CreateShipment(
+          {created->order.id, "manual", "SF1234567890", 100, "100x100x50"},
+          orders::Actor{"fuzz", orders::Role::kLogistics});
     }
     impl_ = std::make_unique<services::ApiServer::Impl>(config_, *store_, *catalog_, nullptr);
   }

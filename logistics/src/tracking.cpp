@@ -50,8 +50,8 @@ std::optional<std::string> StatusFromAfterShipTag(const std::string& tag) {
   return std::nullopt;
 }
 
-orders::Store::TrackingRules TrackingRules() {
-  orders::Store::TrackingRules rules;
+orders::ShipmentRepository::TrackingRules TrackingRules() {
+  orders::ShipmentRepository::TrackingRules rules;
   // a carrier's scan means the parcel was handed over; from there every scan, in the order
   // the scans happened, takes the shipment table's row for it if there is one (a late
   // in_transit after delivered has none, and changes nothing)

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "database.hpp"
 #include "keepsake/orders/store.hpp"
-#include "store_impl.hpp"
 #include "store_rows.hpp"
 
 namespace keepsake::orders {
@@ -62,8 +62,8 @@ Result<void> EndItem(SQLite::Database& db, int64_t item_id, const std::string& i
 
 }  // namespace
 
-Result<std::optional<Job>> Store::LeaseJob(const std::string& owner, int64_t lease_ms) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<std::optional<Job>> {
+Result<std::optional<Job>> JobQueue::LeaseJob(const std::string& owner, int64_t lease_ms) {
+  return db_->Write([&](SQLite::Database& db) -> Result<std::optional<Job>> {
     const int64_t now = NowUnixMs();
     // A job whose lease ran out after its last attempt died with its runner: dead-letter it.
     {
@@ -103,9 +103,9 @@ Result<std::optional<Job>> Store::LeaseJob(const std::string& owner, int64_t lea
   });
 }
 
-Result<void> Store::ReportProgress(int64_t job_id, const std::string& owner, int progress,
-                                   const std::string& phase, int64_t lease_ms) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<void> {
+Result<void> JobQueue::ReportProgress(int64_t job_id, const std::string& owner, int progress,
+                                      const std::string& phase, int64_t lease_ms) {
+  return db_->Write([&](SQLite::Database& db) -> Result<void> {
     SQLite::Statement upd(db,
                           "UPDATE jobs SET progress = ?, phase = ?, lease_expires_ms = ?, "
                           "updated_at = ? WHERE id = ? AND state = 'leased' AND lease_owner = ?");
@@ -120,9 +120,10 @@ Result<void> Store::ReportProgress(int64_t job_id, const std::string& owner, int
   });
 }
 
-Result<void> Store::CompleteJob(int64_t job_id, const std::string& owner, const std::string& result,
-                                const std::string& item_event, const std::string& print_file) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<void> {
+Result<void> JobQueue::CompleteJob(int64_t job_id, const std::string& owner,
+                                   const std::string& result, const std::string& item_event,
+                                   const std::string& print_file) {
+  return db_->Write([&](SQLite::Database& db) -> Result<void> {
     auto job = LoadLeasedJob(db, job_id, owner);
     if (!job) return Fail(Errc::kNotFound, "job lease lost");
     SQLite::Statement upd(db,
@@ -139,9 +140,9 @@ Result<void> Store::CompleteJob(int64_t job_id, const std::string& owner, const 
   });
 }
 
-Result<void> Store::FailJob(int64_t job_id, const std::string& owner, const std::string& reason,
-                            bool retryable, const std::string& item_event) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<void> {
+Result<void> JobQueue::FailJob(int64_t job_id, const std::string& owner, const std::string& reason,
+                               bool retryable, const std::string& item_event) {
+  return db_->Write([&](SQLite::Database& db) -> Result<void> {
     auto job = LoadLeasedJob(db, job_id, owner);
     if (!job) return Fail(Errc::kNotFound, "job lease lost");
     const bool again = retryable && job->attempts < job->max_attempts;
@@ -176,8 +177,8 @@ Result<void> Store::FailJob(int64_t job_id, const std::string& owner, const std:
   });
 }
 
-Result<Job> Store::GetJob(int64_t job_id) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<Job> {
+Result<Job> JobQueue::GetJob(int64_t job_id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Job> {
     SQLite::Statement q(db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
     q.bind(1, job_id);
     if (!q.executeStep())
@@ -186,8 +187,8 @@ Result<Job> Store::GetJob(int64_t job_id) {
   });
 }
 
-Result<std::vector<Job>> Store::JobsForItem(int64_t item_id) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Job>> {
+Result<std::vector<Job>> JobQueue::JobsForItem(int64_t item_id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<Job>> {
     SQLite::Statement q(
         db, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE item_id = ? ORDER BY id");
     q.bind(1, item_id);
@@ -197,8 +198,8 @@ Result<std::vector<Job>> Store::JobsForItem(int64_t item_id) {
   });
 }
 
-Result<int> Store::ReleaseAllLeases() {
-  return impl_->Write([&](SQLite::Database& db) -> Result<int> {
+Result<int> JobQueue::ReleaseAllLeases() {
+  return db_->Write([&](SQLite::Database& db) -> Result<int> {
     // Only one server runs on a data folder: a job leased now was cut short by the server
     // stopping (killed, crashed, shut down), not failed by its worker, so the attempt is given
     // back. Beyond kMaxInterruptions it counts again, so a file that somehow takes the server
@@ -212,8 +213,8 @@ Result<int> Store::ReleaseAllLeases() {
   });
 }
 
-Result<std::map<std::string, int64_t>> Store::CountJobsByState() {
-  return impl_->Read([&](SQLite::Database& db) -> Result<std::map<std::string, int64_t>> {
+Result<std::map<std::string, int64_t>> JobQueue::CountJobsByState() {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::map<std::string, int64_t>> {
     std::map<std::string, int64_t> counts;
     for (const char* s : {"queued", "leased", "succeeded", "failed", "dead", "cancelled"}) {
       counts[s] = 0;

@@ -1,4 +1,4 @@
-// Private: row mapping and in-transaction steps shared by store.cpp and job_queue.cpp.
+// Private: row mapping and in-transaction steps shared by the repositories (rows.cpp).
 #pragma once
 
 #include <optional>
@@ -8,6 +8,15 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "keepsake/orders/store.hpp"
+
+namespace keepsake::orders {
+
+// A required text of at most `max_len` bytes.
+inline bool ValidText(const std::string& s, size_t max_len) {
+  return !s.empty() && s.size() <= max_len;
+}
+
+}  // namespace keepsake::orders
 
 namespace keepsake::orders::rows {
 

@@ -43,7 +43,8 @@ orders::Result<std::string> ImportDemoAsset(const ServerConfig& config, orders::
   }
   const auto sha = StoreAssetBytes(DataPaths(config.data_dir), content);
   if (!sha) return orders::Fail(orders::Errc::kStorage, "cannot store demo asset " + name);
-  auto asset = store.RecordAsset({*sha, kind, format, static_cast<int64_t>(content.size()), ""});
+  auto asset =
+      store.Orders().RecordAsset({*sha, kind, format, static_cast<int64_t>(content.size()), ""});
   if (!asset) return tl::unexpected(asset.error());
   return asset->id;
 }
@@ -65,7 +66,7 @@ struct DemoOrder {
 bool WaitForJobs(orders::Store& store, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto counts = store.CountJobsByState();
+    auto counts = store.Jobs().CountJobsByState();
     if (counts && (*counts)["queued"] == 0 && (*counts)["leased"] == 0) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -78,7 +79,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
                                    const orders::ProductCatalog& catalog) {
   orders::OrderFilter existing;
   existing.channel_ref = "demo-1";
-  auto found = store.ListOrders(existing);
+  auto found = store.Orders().ListOrders(existing);
   if (!found) return tl::unexpected(found.error());
   if (!found->orders.empty()) return 0;
 
@@ -169,9 +170,9 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
     }
     order.items.push_back(item);
     // placed as the channel whose token the demo prints (demo-channel), so it lists them
-    auto result = store.CreateOrder(order, catalog, Actor{"demo-channel", Role::kChannel},
-                                    {"demo-channel", d.ref, d.ref},
-                                    [](const orders::Order&) { return std::string("{}"); });
+    auto result = store.Orders().CreateOrder(
+        order, catalog, Actor{"demo-channel", Role::kChannel}, {"demo-channel", d.ref, d.ref},
+        [](const orders::Order&) { return std::string("{}"); });
     if (!result) return tl::unexpected(result.error());
     created.push_back(result->order);
   }
@@ -182,8 +183,9 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
   for (size_t i = 0; i < demo.size(); ++i) {
     const DemoOrder& d = demo[i];
     for (const auto& [event, role] : d.item_events) {
-      auto item = store.TransitionItem(created[i].items.front().id, {event, "demo", "", {}, ""},
-                                       Actor{"demo-" + std::string(orders::RoleName(role)), role});
+      auto item =
+          store.Orders().TransitionItem(created[i].items.front().id, {event, "demo", "", {}, ""},
+                                        Actor{"demo-" + std::string(orders::RoleName(role)), role});
       if (!item) {
         spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
                      item.error().message);
@@ -191,9 +193,9 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
       }
     }
     for (const auto& [event, role] : d.order_events) {
-      auto order = store.TransitionOrder(created[i].id, event,
-                                         Actor{"demo-" + std::string(orders::RoleName(role)), role},
-                                         "demo: " + event, std::nullopt);
+      auto order = store.Orders().TransitionOrder(
+          created[i].id, event, Actor{"demo-" + std::string(orders::RoleName(role)), role},
+          "demo: " + event, std::nullopt);
       if (!order) {
         spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
                      order.error().message);
@@ -203,13 +205,14 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
   }
   // the keychain order waits on the packing queue with a simulated parcel, so the demo shows
   // a label and a packing slip to print
-  auto keychain = store.GetOrder(created[2].id);
+  auto keychain = store.Orders().GetOrder(created[2].id);
   if (keychain && keychain->state == "ready_to_pack") {
     auto carrier = logistics::MakeCarrier("simulated");
     auto number = carrier->IssueWaybill(keychain->number, 1);
     if (number) {
-      auto parcel = store.CreateShipment({keychain->id, "simulated", *number, 60, "120x90x30"},
-                                         Actor{"demo-logistics", Role::kLogistics});
+      auto parcel =
+          store.Shipments().CreateShipment({keychain->id, "simulated", *number, 60, "120x90x30"},
+                                           Actor{"demo-logistics", Role::kLogistics});
       if (!parcel) {
         spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
                      parcel.error().message);
@@ -220,13 +223,13 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
 }
 
 orders::Result<std::map<std::string, std::string>> CreateDemoTokens(orders::Store& store) {
-  auto revoked = store.RevokeDemoTokens();
+  auto revoked = store.Access().RevokeDemoTokens();
   if (!revoked) return tl::unexpected(revoked.error());
   std::map<std::string, std::string> tokens;
   for (Role role : orders::kTokenRoles) {
     const std::string name = "demo-" + std::string(orders::RoleName(role));
     const std::string token = NewApiToken();
-    auto id = store.CreateToken(TokenHash(token), role, name, std::nullopt, /*demo=*/true);
+    auto id = store.Access().CreateToken(TokenHash(token), role, name, std::nullopt, /*demo=*/true);
     if (!id) return tl::unexpected(id.error());
     tokens[std::string(orders::RoleName(role))] = token;
   }

@@ -86,9 +86,9 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
   std::vector<imaging::ShippingLabel> labels;
   LabelBatch out;
   for (int64_t id : shipment_ids) {
-    auto shipment = store.GetShipment(id);
+    auto shipment = store.Shipments().GetShipment(id);
     if (!shipment) return tl::unexpected(shipment.error());
-    auto order = store.GetOrder(shipment->order_id);
+    auto order = store.Orders().GetOrder(shipment->order_id);
     if (!order) return tl::unexpected(order.error());
     if (!order->customer) {
       out.failed.push_back(
@@ -172,7 +172,7 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
   for (const orders::Shipment& parcel : parcels) {
     const bool reprint = parcel.state != "created";
     // a parcel already handed over keeps its state (its label was only printed again)
-    (void)store.TransitionShipment(
+    (void)store.Shipments().TransitionShipment(
         parcel.id, "print_label", actor, std::nullopt, logistics::DecideShipmentEvent,
         (reprint ? "label reprinted in batch " : "label printed in batch ") + out.batch);
   }
@@ -180,7 +180,7 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
 }
 
 std::string NewestPreviewAsset(orders::Store& store, int64_t item_id) {
-  auto jobs = store.JobsForItem(item_id);
+  auto jobs = store.Jobs().JobsForItem(item_id);
   if (!jobs) return "";
   for (auto job = jobs->rbegin(); job != jobs->rend(); ++job) {
     const json result = json::parse(job->result, nullptr, false);
@@ -203,7 +203,7 @@ orders::Result<std::string> PrintPackingSlips(orders::Store& store,
   const DataPaths paths(data_dir);
   std::vector<imaging::PackingSlip> slips;
   for (int64_t id : order_ids) {
-    auto order = store.GetOrder(id);
+    auto order = store.Orders().GetOrder(id);
     if (!order) return tl::unexpected(order.error());
     if (!order->customer) {
       return tl::unexpected(
@@ -217,7 +217,7 @@ orders::Result<std::string> PrintPackingSlips(orders::Store& store,
     slip.recipient = {MaskName(c.name), MaskPhone(c.phone),
                       masked.province + " " + masked.city + " " + masked.district + " ***"};
     slip.service_phone = loaded->value("service_phone", "");
-    auto parcels = store.ShipmentsOfOrder(order->id);
+    auto parcels = store.Shipments().ShipmentsOfOrder(order->id);
     if (!parcels) return tl::unexpected(parcels.error());
     if (parcels->empty()) {
       slip.parcel = "包裹 Parcel: none yet";

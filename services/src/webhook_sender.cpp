@@ -55,7 +55,7 @@ void WebhookSender::Loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    auto due = store_.DueNotifications(orders::NowUnixMs(), 50);
+    auto due = store_.Notifications().DueNotifications(orders::NowUnixMs(), 50);
     if (due) {
       for (const orders::OutboxMessage& message : *due) {
         Send(message);
@@ -102,7 +102,8 @@ void WebhookSender::Send(const orders::OutboxMessage& message) {
   if (!delivered && failures <= config_.webhook_backoff_s.size()) {
     retry_at = orders::NowUnixMs() + int64_t{config_.webhook_backoff_s[failures - 1]} * 1000;
   }
-  auto recorded = store_.RecordDelivery(message.id, status, error, elapsed, delivered, retry_at);
+  auto recorded = store_.Notifications().RecordDelivery(message.id, status, error, elapsed,
+                                                        delivered, retry_at);
   if (!recorded) {
     spdlog::error("event=webhook_record_failed error=\"{}\"", recorded.error().message);
   }

@@ -23,8 +23,8 @@ class StoreTest : public ::testing::Test {
     auto store = Store::Open({(dir_.path() / "test.db").string(), 2, 3});
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
-    ASSERT_TRUE(store_->RecordAsset({kMesh, "mesh", "glb", 10, ""}));
-    ASSERT_TRUE(store_->RecordAsset({kImage, "image", "png", 10, ""}));
+    ASSERT_TRUE(store_->Orders().RecordAsset({kMesh, "mesh", "glb", 10, ""}));
+    ASSERT_TRUE(store_->Orders().RecordAsset({kImage, "image", "png", 10, ""}));
   }
 
   NewOrder Figure(const std::string& ref, const std::string& asset = kMesh) {
@@ -37,7 +37,7 @@ class StoreTest : public ::testing::Test {
 
   Result<CreateOrderResult> Create(const NewOrder& order, const std::string& key,
                                    const std::string& hash = "h") {
-    return store_->CreateOrder(
+    return store_->Orders().CreateOrder(
         order, catalog_, channel_, {"channel", key, hash},
         [](const Order& o) { return "{\"id\":" + std::to_string(o.id) + "}"; });
   }
@@ -49,7 +49,7 @@ class StoreTest : public ::testing::Test {
 
   // the print file the runner records for a prepared figure
   std::string PreparedStl() {
-    EXPECT_TRUE(store_->RecordAsset({kStl, "mesh", "stl", 10, ""}));
+    EXPECT_TRUE(store_->Orders().RecordAsset({kStl, "mesh", "stl", 10, ""}));
     return kStl;
   }
 
@@ -75,13 +75,13 @@ TEST_F(StoreTest, CreatesOrderWithItemJobAndTimeline) {
   ASSERT_EQ(order.items.size(), 1u);
   EXPECT_EQ(order.items[0].state, "preparing");
   EXPECT_EQ(order.items[0].options.at("height_mm"), 80);
-  auto jobs = store_->JobsForItem(order.items[0].id);
+  auto jobs = store_->Jobs().JobsForItem(order.items[0].id);
   ASSERT_TRUE(jobs);
   ASSERT_EQ(jobs->size(), 1u);
   EXPECT_EQ((*jobs)[0].kind, "prepare_mesh");
   EXPECT_EQ((*jobs)[0].params, "{\"height_mm\":80,\"product\":\"figure-white\"}");
   EXPECT_EQ((*jobs)[0].state, "queued");
-  auto events = store_->OrderEvents(order.id);
+  auto events = store_->Orders().OrderEvents(order.id);
   ASSERT_TRUE(events);
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[0].kind, "order.created");
@@ -145,29 +145,30 @@ TEST_F(StoreTest, InvalidOrdersLeaveNoRows) {
 TEST_F(StoreTest, CancelCascadesToItemsAndJobs) {
   auto created = Create(Figure("ref-1"), "k1");
   ASSERT_TRUE(created);
-  auto cancelled = store_->TransitionOrder(created->order.id, "cancel", cs_, "customer asked", {});
+  auto cancelled =
+      store_->Orders().TransitionOrder(created->order.id, "cancel", cs_, "customer asked", {});
   ASSERT_TRUE(cancelled) << cancelled.error().message;
   EXPECT_EQ(cancelled->state, "cancelled");
   EXPECT_EQ(cancelled->items[0].state, "cancelled");
-  auto jobs = store_->JobsForItem(created->order.items[0].id);
+  auto jobs = store_->Jobs().JobsForItem(created->order.items[0].id);
   EXPECT_EQ((*jobs)[0].state, "cancelled");
 }
 
 TEST_F(StoreTest, HoldAndResumeReturnToTheHeldState) {
   auto created = Create(Figure("ref-1"), "k1");
   const int64_t id = created->order.id;
-  auto no_reason = store_->TransitionOrder(id, "hold", cs_, "", {});
+  auto no_reason = store_->Orders().TransitionOrder(id, "hold", cs_, "", {});
   ASSERT_FALSE(no_reason);
   EXPECT_EQ(no_reason.error().field, "reason");
-  auto held = store_->TransitionOrder(id, "hold", cs_, "address check", {});
+  auto held = store_->Orders().TransitionOrder(id, "hold", cs_, "address check", {});
   ASSERT_TRUE(held);
   EXPECT_EQ(held->state, "on_hold");
   EXPECT_EQ(held->held_from, "placed");
-  auto item_change =
-      store_->TransitionItem(created->order.items[0].id, {"approve", "", "", {}, ""}, modeler_);
+  auto item_change = store_->Orders().TransitionItem(created->order.items[0].id,
+                                                     {"approve", "", "", {}, ""}, modeler_);
   ASSERT_FALSE(item_change);
   EXPECT_EQ(item_change.error().code, Errc::kIllegalTransition);
-  auto resumed = store_->TransitionOrder(id, "resume", cs_, "checked", {});
+  auto resumed = store_->Orders().TransitionOrder(id, "resume", cs_, "checked", {});
   ASSERT_TRUE(resumed);
   EXPECT_EQ(resumed->state, "placed");
   EXPECT_EQ(resumed->held_from, "");
@@ -176,47 +177,50 @@ TEST_F(StoreTest, HoldAndResumeReturnToTheHeldState) {
 TEST_F(StoreTest, CancelOnlyBeforeProduction) {
   auto created = Create(Figure("ref-1"), "k1");
   const Order& order = created->order;
-  auto job = store_->LeaseJob("runner", 60000);
+  auto job = store_->Jobs().LeaseJob("runner", 60000);
   ASSERT_TRUE(job && *job);
-  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
-  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"approve", "", "", {}, ""}, modeler_));
-  auto started =
-      store_->TransitionItem(order.items[0].id, {"start_production", "", "", {}, ""}, production_);
+  ASSERT_TRUE(store_->Jobs().CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
+  ASSERT_TRUE(
+      store_->Orders().TransitionItem(order.items[0].id, {"approve", "", "", {}, ""}, modeler_));
+  auto started = store_->Orders().TransitionItem(order.items[0].id,
+                                                 {"start_production", "", "", {}, ""}, production_);
   ASSERT_TRUE(started) << started.error().message;
-  auto now = store_->GetOrder(order.id);
+  auto now = store_->Orders().GetOrder(order.id);
   EXPECT_EQ(now->state, "in_production");  // the order follows its first item into production
-  auto cancel = store_->TransitionOrder(order.id, "cancel", cs_, "too late", {});
+  auto cancel = store_->Orders().TransitionOrder(order.id, "cancel", cs_, "too late", {});
   ASSERT_FALSE(cancel);
   EXPECT_EQ(cancel.error().code, Errc::kIllegalTransition);
   EXPECT_EQ(cancel.error().allowed, (std::vector<std::string>{"all_produced", "hold"}));
-  ASSERT_TRUE(store_->TransitionOrder(order.id, "hold", cs_, "check", {}));
-  auto held_cancel = store_->TransitionOrder(order.id, "cancel", cs_, "still too late", {});
+  ASSERT_TRUE(store_->Orders().TransitionOrder(order.id, "hold", cs_, "check", {}));
+  auto held_cancel =
+      store_->Orders().TransitionOrder(order.id, "cancel", cs_, "still too late", {});
   ASSERT_FALSE(held_cancel);
   EXPECT_EQ(held_cancel.error().code, Errc::kIllegalTransition);
-  ASSERT_TRUE(store_->TransitionOrder(order.id, "resume", cs_, "ok", {}));
-  ASSERT_TRUE(store_->TransitionItem(order.items[0].id, {"produced", "", "", {}, ""}, production_));
-  EXPECT_EQ(store_->GetOrder(order.id)->state, "ready_to_pack");
+  ASSERT_TRUE(store_->Orders().TransitionOrder(order.id, "resume", cs_, "ok", {}));
+  ASSERT_TRUE(store_->Orders().TransitionItem(order.items[0].id, {"produced", "", "", {}, ""},
+                                              production_));
+  EXPECT_EQ(store_->Orders().GetOrder(order.id)->state, "ready_to_pack");
 }
 
 TEST_F(StoreTest, ApprovalFreezesThePrintFileAndReopeningReleasesIt) {
   auto created = Create(Figure("ref-1"), "k1");
   const int64_t item = created->order.items[0].id;
-  auto job = store_->LeaseJob("runner", 60000);
-  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared"));
-  auto nothing = store_->TransitionItem(item, {"approve", "", "", {}, ""}, modeler_);
+  auto job = store_->Jobs().LeaseJob("runner", 60000);
+  ASSERT_TRUE(store_->Jobs().CompleteJob((*job)->id, "runner", "{}", "prepared"));
+  auto nothing = store_->Orders().TransitionItem(item, {"approve", "", "", {}, ""}, modeler_);
   ASSERT_FALSE(nothing);  // a figure without a prepared STL cannot be approved
   EXPECT_EQ(nothing.error().code, Errc::kIllegalTransition);
-  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}, ""}, modeler_));
-  ASSERT_TRUE(store_->TransitionItem(item, {"reprepare", "", "", {}, ""}, modeler_));
-  auto again = store_->LeaseJob("runner", 60000);
+  ASSERT_TRUE(store_->Orders().TransitionItem(item, {"request_rework", "", "", {}, ""}, modeler_));
+  ASSERT_TRUE(store_->Orders().TransitionItem(item, {"reprepare", "", "", {}, ""}, modeler_));
+  auto again = store_->Jobs().LeaseJob("runner", 60000);
   ASSERT_TRUE(again && *again);
-  ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
-  auto approved = store_->TransitionItem(item, {"approve", "", "", {}, ""}, modeler_);
+  ASSERT_TRUE(store_->Jobs().CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
+  auto approved = store_->Orders().TransitionItem(item, {"approve", "", "", {}, ""}, modeler_);
   ASSERT_TRUE(approved) << approved.error().message;
   EXPECT_EQ(approved->print_file, kStl);
-  auto events = store_->OrderEvents(created->order.id);
+  auto events = store_->Orders().OrderEvents(created->order.id);
   EXPECT_NE(events->back().detail.find(kStl), std::string::npos);
-  auto reopened = store_->TransitionItem(item, {"reopen", "", "", {}, ""}, modeler_);
+  auto reopened = store_->Orders().TransitionItem(item, {"reopen", "", "", {}, ""}, modeler_);
   ASSERT_TRUE(reopened);
   EXPECT_EQ(reopened->print_file, "");
 }
@@ -224,26 +228,27 @@ TEST_F(StoreTest, ApprovalFreezesThePrintFileAndReopeningReleasesIt) {
 TEST_F(StoreTest, TuningGoesWithTheNextPreparationAndANewFileDropsIt) {
   auto created = Create(Figure("ref-tune"), "kt");
   const int64_t item = created->order.items[0].id;
-  auto job = store_->LeaseJob("runner", 60000);
-  ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
-  ASSERT_TRUE(store_->TransitionItem(item, {"request_rework", "", "", {}, ""}, modeler_));
-  auto tuned = store_->TransitionItem(item, {"reprepare", "tips over", "", {}, R"({"base_mm":3})"},
-                                      modeler_);
+  auto job = store_->Jobs().LeaseJob("runner", 60000);
+  ASSERT_TRUE(store_->Jobs().CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
+  ASSERT_TRUE(store_->Orders().TransitionItem(item, {"request_rework", "", "", {}, ""}, modeler_));
+  auto tuned = store_->Orders().TransitionItem(
+      item, {"reprepare", "tips over", "", {}, R"({"base_mm":3})"}, modeler_);
   ASSERT_TRUE(tuned) << tuned.error().message;
   EXPECT_EQ(tuned->tuning, R"({"base_mm":3})");
-  auto again = store_->LeaseJob("runner", 60000);
+  auto again = store_->Jobs().LeaseJob("runner", 60000);
   ASSERT_TRUE(again && *again);
   EXPECT_EQ((*again)->params,
             R"({"height_mm":80,"product":"figure-white","tuning":{"base_mm":3}})");
-  auto events = store_->OrderEvents(created->order.id);
+  auto events = store_->Orders().OrderEvents(created->order.id);
   EXPECT_NE(events->back().detail.find("base_mm"), std::string::npos);
   // the customer sends another file: it is prepared as ordered, without the old tuning
-  ASSERT_TRUE(store_->CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
-  ASSERT_TRUE(store_->TransitionItem(item, {"ask_customer", "face missing", "", {}, ""}, modeler_));
-  auto fresh = store_->TransitionItem(item, {"attach_asset", "", kMesh, {}, ""}, cs_);
+  ASSERT_TRUE(store_->Jobs().CompleteJob((*again)->id, "runner", "{}", "prepared", PreparedStl()));
+  ASSERT_TRUE(store_->Orders().TransitionItem(item, {"ask_customer", "face missing", "", {}, ""},
+                                              modeler_));
+  auto fresh = store_->Orders().TransitionItem(item, {"attach_asset", "", kMesh, {}, ""}, cs_);
   ASSERT_TRUE(fresh) << fresh.error().message;
   EXPECT_EQ(fresh->tuning, "{}");
-  auto third = store_->LeaseJob("runner", 60000);
+  auto third = store_->Jobs().LeaseJob("runner", 60000);
   ASSERT_TRUE(third && *third);
   EXPECT_EQ((*third)->params, R"({"height_mm":80,"product":"figure-white"})");
 }
@@ -252,11 +257,11 @@ TEST_F(StoreTest, ReviewQueueIsOldestFirstAndSkipsHeldOrders) {
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
   for (int i = 0; i < 3; ++i) {
-    auto job = store_->LeaseJob("runner", 60000);
-    ASSERT_TRUE(store_->CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
+    auto job = store_->Jobs().LeaseJob("runner", 60000);
+    ASSERT_TRUE(store_->Jobs().CompleteJob((*job)->id, "runner", "{}", "prepared", PreparedStl()));
   }
-  ASSERT_TRUE(store_->TransitionOrder(2, "hold", cs_, "customer called", {}));
-  auto queue = store_->ReviewQueue(10);
+  ASSERT_TRUE(store_->Orders().TransitionOrder(2, "hold", cs_, "customer called", {}));
+  auto queue = store_->Orders().ReviewQueue(10);
   ASSERT_TRUE(queue);
   ASSERT_EQ(queue->size(), 2u);
   EXPECT_EQ((*queue)[0].second, "KS00000001");
@@ -266,15 +271,17 @@ TEST_F(StoreTest, ReviewQueueIsOldestFirstAndSkipsHeldOrders) {
 TEST_F(StoreTest, StaleVersionIsAConflict) {
   auto created = Create(Figure("ref-1"), "k1");
   const int64_t version = created->order.version;
-  ASSERT_TRUE(store_->TransitionOrder(created->order.id, "hold", cs_, "first agent", version));
-  auto second = store_->TransitionOrder(created->order.id, "resume", cs_, "second agent", version);
+  ASSERT_TRUE(
+      store_->Orders().TransitionOrder(created->order.id, "hold", cs_, "first agent", version));
+  auto second =
+      store_->Orders().TransitionOrder(created->order.id, "resume", cs_, "second agent", version);
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, Errc::kVersionConflict);
 }
 
 TEST_F(StoreTest, RoleMayNotTakeAnotherRolesTransition) {
   auto created = Create(Figure("ref-1"), "k1");
-  auto pack = store_->TransitionOrder(created->order.id, "hold", channel_, "x", {});
+  auto pack = store_->Orders().TransitionOrder(created->order.id, "hold", channel_, "x", {});
   ASSERT_FALSE(pack);
   EXPECT_EQ(pack.error().code, Errc::kForbiddenTransition);
 }
@@ -282,59 +289,60 @@ TEST_F(StoreTest, RoleMayNotTakeAnotherRolesTransition) {
 TEST_F(StoreTest, FailedJobRetriesWithBackoffThenDeadLetters) {
   auto created = Create(Figure("ref-1"), "k1");
   const int64_t item = created->order.items[0].id;
-  auto job = store_->LeaseJob("r", 60000);
+  auto job = store_->Jobs().LeaseJob("r", 60000);
   ASSERT_TRUE(job && *job);
   EXPECT_EQ((*job)->attempts, 1);
-  ASSERT_TRUE(store_->FailJob((*job)->id, "r", "worker crashed", true, "prepare_failed"));
-  EXPECT_EQ(store_->GetJob((*job)->id)->state, "queued");
-  auto none = store_->LeaseJob("r", 60000);  // backoff: not due yet
+  ASSERT_TRUE(store_->Jobs().FailJob((*job)->id, "r", "worker crashed", true, "prepare_failed"));
+  EXPECT_EQ(store_->Jobs().GetJob((*job)->id)->state, "queued");
+  auto none = store_->Jobs().LeaseJob("r", 60000);  // backoff: not due yet
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
-  EXPECT_EQ(store_->GetItem(item)->state, "preparing");
+  EXPECT_EQ(store_->Orders().GetItem(item)->state, "preparing");
   // run the retries now, as if the backoff had passed
   for (int attempt = 2; attempt <= 3; ++attempt) {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
     db.exec("UPDATE jobs SET run_after_ms = 0");
-    auto again = store_->LeaseJob("r", 60000);
+    auto again = store_->Jobs().LeaseJob("r", 60000);
     ASSERT_TRUE(again && *again);
     EXPECT_EQ((*again)->attempts, attempt);
-    ASSERT_TRUE(store_->FailJob((*again)->id, "r", "worker crashed", true, "prepare_failed"));
+    ASSERT_TRUE(
+        store_->Jobs().FailJob((*again)->id, "r", "worker crashed", true, "prepare_failed"));
   }
-  auto dead = store_->GetJob((*job)->id);
+  auto dead = store_->Jobs().GetJob((*job)->id);
   EXPECT_EQ(dead->state, "dead");
   EXPECT_EQ(dead->error, "worker crashed");
-  EXPECT_EQ(store_->GetItem(item)->state, "failed");
+  EXPECT_EQ(store_->Orders().GetItem(item)->state, "failed");
 }
 
 TEST_F(StoreTest, PermanentFailureEndsAtOnce) {
   auto created = Create(Figure("ref-1"), "k1");
-  auto job = store_->LeaseJob("r", 60000);
-  ASSERT_TRUE(store_->FailJob((*job)->id, "r", "not a mesh", false, "prepare_failed"));
-  EXPECT_EQ(store_->GetJob((*job)->id)->state, "failed");
-  EXPECT_EQ(store_->GetItem(created->order.items[0].id)->state, "failed");
+  auto job = store_->Jobs().LeaseJob("r", 60000);
+  ASSERT_TRUE(store_->Jobs().FailJob((*job)->id, "r", "not a mesh", false, "prepare_failed"));
+  EXPECT_EQ(store_->Jobs().GetJob((*job)->id)->state, "failed");
+  EXPECT_EQ(store_->Orders().GetItem(created->order.items[0].id)->state, "failed");
 }
 
 TEST_F(StoreTest, ExpiredLeaseIsTakenOverAndReleasedAtStart) {
   Create(Figure("ref-1"), "k1");
-  auto job = store_->LeaseJob("dead-runner", 60000);
+  auto job = store_->Jobs().LeaseJob("dead-runner", 60000);
   ASSERT_TRUE(job && *job);
-  auto busy = store_->LeaseJob("other", 60000);
+  auto busy = store_->Jobs().LeaseJob("other", 60000);
   EXPECT_FALSE(*busy);
-  EXPECT_EQ(*store_->ReleaseAllLeases(), 1);
-  auto taken = store_->LeaseJob("other", 60000);
+  EXPECT_EQ(*store_->Jobs().ReleaseAllLeases(), 1);
+  auto taken = store_->Jobs().LeaseJob("other", 60000);
   ASSERT_TRUE(taken && *taken);
   EXPECT_EQ((*taken)->id, (*job)->id);
   EXPECT_EQ((*taken)->attempts, 1);  // the attempt the stop cut short was given back
-  auto stale = store_->CompleteJob((*job)->id, "dead-runner", "{}", "prepared");
+  auto stale = store_->Jobs().CompleteJob((*job)->id, "dead-runner", "{}", "prepared");
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, Errc::kNotFound);
   // ten stops are given back; after that they count, so such a job still reaches the end
   for (int stop = 2; stop <= 10; ++stop) {
-    ASSERT_TRUE(store_->ReleaseAllLeases());
-    EXPECT_EQ((*store_->LeaseJob("other", 60000))->attempts, 1) << stop;
+    ASSERT_TRUE(store_->Jobs().ReleaseAllLeases());
+    EXPECT_EQ((*store_->Jobs().LeaseJob("other", 60000))->attempts, 1) << stop;
   }
-  ASSERT_TRUE(store_->ReleaseAllLeases());
-  EXPECT_EQ((*store_->LeaseJob("other", 60000))->attempts, 2);
+  ASSERT_TRUE(store_->Jobs().ReleaseAllLeases());
+  EXPECT_EQ((*store_->Jobs().LeaseJob("other", 60000))->attempts, 2);
 }
 
 TEST_F(StoreTest, EventsAreAppendOnly) {
@@ -347,22 +355,22 @@ TEST_F(StoreTest, EventsAreAppendOnly) {
 TEST_F(StoreTest, ListsWithFiltersAndCursor) {
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(Create(Figure("ref-" + std::to_string(i)), "k" + std::to_string(i)));
-  ASSERT_TRUE(store_->TransitionOrder(2, "hold", cs_, "x", {}));
+  ASSERT_TRUE(store_->Orders().TransitionOrder(2, "hold", cs_, "x", {}));
   OrderFilter filter;
   filter.limit = 2;
-  auto page = store_->ListOrders(filter);
+  auto page = store_->Orders().ListOrders(filter);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->orders.size(), 2u);
   EXPECT_EQ(page->orders[0].id, 5);
   ASSERT_TRUE(page->next_cursor);
   filter.before_id = *page->next_cursor;
-  auto next = store_->ListOrders(filter);
+  auto next = store_->Orders().ListOrders(filter);
   EXPECT_EQ(next->orders[0].id, 3);
   OrderFilter held;
   held.state = "on_hold";
-  EXPECT_EQ(store_->ListOrders(held)->orders.size(), 1u);
+  EXPECT_EQ(store_->Orders().ListOrders(held)->orders.size(), 1u);
   held.state = "lost";
-  EXPECT_FALSE(store_->ListOrders(held));
+  EXPECT_FALSE(store_->Orders().ListOrders(held));
 }
 
 TEST_F(StoreTest, ReopensAtTheSameSchemaAndBacksUp) {
@@ -378,7 +386,7 @@ TEST_F(StoreTest, ReopensAtTheSameSchemaAndBacksUp) {
   auto restored = Store::Open({copy, 1, 3});
   ASSERT_TRUE(restored);
   EXPECT_EQ(*(*restored)->IntegrityCheck(), "ok");
-  EXPECT_EQ((*restored)->GetOrder(1)->channel_ref, "ref-1");
+  EXPECT_EQ((*restored)->Orders().GetOrder(1)->channel_ref, "ref-1");
 }
 
 // Migration 10 gives the orders placed before it their channel: the name of the channel token
@@ -387,12 +395,13 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   auto placed = Create(Figure("ref-app"), "k-app");
   ASSERT_TRUE(placed);
   const auto reply = [](const Order& o) { return std::to_string(o.id); };
-  auto by_staff = store_->CreateOrder(Figure("ref-staff"), catalog_, cs_, {"cs", "k1", "h"}, reply);
+  auto by_staff =
+      store_->Orders().CreateOrder(Figure("ref-staff"), catalog_, cs_, {"cs", "k1", "h"}, reply);
   auto reprint =
-      store_->CreateOrder(Figure("ref-reprint"), catalog_, cs_, {"cs", "k2", "h"}, reply);
+      store_->Orders().CreateOrder(Figure("ref-reprint"), catalog_, cs_, {"cs", "k2", "h"}, reply);
   ASSERT_TRUE(by_staff && reprint);
-  EXPECT_EQ(store_->GetOrder(placed->order.id)->channel, "app");
-  EXPECT_EQ(store_->GetOrder(by_staff->order.id)->channel, "");
+  EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
+  EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
   // back to the schema before migration 10 (undoing 10, 11 and 12), with one reprint
   store_.reset();
   {
@@ -407,12 +416,12 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   }
   auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
   ASSERT_TRUE(reopened) << reopened.error().message;
-  EXPECT_EQ((*reopened)->GetOrder(placed->order.id)->channel, "app");
-  EXPECT_EQ((*reopened)->GetOrder(by_staff->order.id)->channel, "");
-  EXPECT_EQ((*reopened)->GetOrder(reprint->order.id)->channel, "app");
+  EXPECT_EQ((*reopened)->Orders().GetOrder(placed->order.id)->channel, "app");
+  EXPECT_EQ((*reopened)->Orders().GetOrder(by_staff->order.id)->channel, "");
+  EXPECT_EQ((*reopened)->Orders().GetOrder(reprint->order.id)->channel, "app");
   OrderFilter mine;
   mine.channel = "app";
-  EXPECT_EQ((*reopened)->ListOrders(mine)->orders.size(), 2u);
+  EXPECT_EQ((*reopened)->Orders().ListOrders(mine)->orders.size(), 2u);
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
@@ -427,14 +436,14 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
 }
 
 TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {
-  const int64_t id = *store_->CreateToken("hash-1", Role::kCs, "ann");
-  auto found = store_->FindToken("hash-1");
+  const int64_t id = *store_->Access().CreateToken("hash-1", Role::kCs, "ann");
+  auto found = store_->Access().FindToken("hash-1");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->role, Role::kCs);
-  EXPECT_EQ(*store_->RevokeToken(id, std::nullopt, "test"), 1);
-  EXPECT_FALSE(store_->FindToken("hash-1"));
-  EXPECT_EQ(store_->RevokeToken(id, std::nullopt, "test").error().code, Errc::kNotFound);
-  auto listed = store_->ListTokens();
+  EXPECT_EQ(*store_->Access().RevokeToken(id, std::nullopt, "test"), 1);
+  EXPECT_FALSE(store_->Access().FindToken("hash-1"));
+  EXPECT_EQ(store_->Access().RevokeToken(id, std::nullopt, "test").error().code, Errc::kNotFound);
+  auto listed = store_->Access().ListTokens();
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_TRUE((*listed)[0].revoked_at.has_value());
@@ -442,29 +451,30 @@ TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {
 
 // Rotation: a new token under the same name, then the old ones revoked by name.
 TEST_F(StoreTest, RevokingByNameEndsEveryLiveTokenOfThatName) {
-  ASSERT_TRUE(store_->CreateToken("old", Role::kChannel, "app"));
-  ASSERT_TRUE(store_->CreateToken("older", Role::kChannel, "app"));
-  ASSERT_TRUE(store_->CreateToken("other", Role::kChannel, "shop"));
-  EXPECT_EQ(*store_->RevokeToken(std::nullopt, std::string("app"), "test"), 2);
-  EXPECT_FALSE(store_->FindToken("old"));
-  EXPECT_FALSE(store_->FindToken("older"));
-  EXPECT_TRUE(store_->FindToken("other"));
+  ASSERT_TRUE(store_->Access().CreateToken("old", Role::kChannel, "app"));
+  ASSERT_TRUE(store_->Access().CreateToken("older", Role::kChannel, "app"));
+  ASSERT_TRUE(store_->Access().CreateToken("other", Role::kChannel, "shop"));
+  EXPECT_EQ(*store_->Access().RevokeToken(std::nullopt, std::string("app"), "test"), 2);
+  EXPECT_FALSE(store_->Access().FindToken("old"));
+  EXPECT_FALSE(store_->Access().FindToken("older"));
+  EXPECT_TRUE(store_->Access().FindToken("other"));
 }
 
 TEST_F(StoreTest, AnExpiredTokenIsRefused) {
-  ASSERT_TRUE(store_->CreateToken("gone", Role::kCs, "temp", "2000-01-01T00:00:00Z"));
-  ASSERT_TRUE(store_->CreateToken("live", Role::kCs, "temp", "2999-01-01T00:00:00Z"));
-  EXPECT_EQ(store_->FindToken("gone").error().code, Errc::kNotFound);
-  EXPECT_TRUE(store_->FindToken("live"));
+  ASSERT_TRUE(store_->Access().CreateToken("gone", Role::kCs, "temp", "2000-01-01T00:00:00Z"));
+  ASSERT_TRUE(store_->Access().CreateToken("live", Role::kCs, "temp", "2999-01-01T00:00:00Z"));
+  EXPECT_EQ(store_->Access().FindToken("gone").error().code, Errc::kNotFound);
+  EXPECT_TRUE(store_->Access().FindToken("live"));
 }
 
 // The demo revokes the tokens it made, never a person's token that happens to be named demo-x.
 TEST_F(StoreTest, TheDemoRevokesOnlyItsOwnTokens) {
-  ASSERT_TRUE(store_->CreateToken("demo", Role::kCs, "demo-cs", std::nullopt, /*demo=*/true));
-  ASSERT_TRUE(store_->CreateToken("person", Role::kCs, "demo-anna"));
-  EXPECT_EQ(*store_->RevokeDemoTokens(), 1);
-  EXPECT_FALSE(store_->FindToken("demo"));
-  EXPECT_TRUE(store_->FindToken("person"));
+  ASSERT_TRUE(
+      store_->Access().CreateToken("demo", Role::kCs, "demo-cs", std::nullopt, /*demo=*/true));
+  ASSERT_TRUE(store_->Access().CreateToken("person", Role::kCs, "demo-anna"));
+  EXPECT_EQ(*store_->Access().RevokeDemoTokens(), 1);
+  EXPECT_FALSE(store_->Access().FindToken("demo"));
+  EXPECT_TRUE(store_->Access().FindToken("person"));
 }
 
 }  // namespace
@@ -480,45 +490,49 @@ TEST_F(StoreTest, SlaBreachesAreRecordedOnceOnTicketAndTimeline) {
   auto order = Create(Figure("sla-1"), "sla-1");
   ASSERT_TRUE(order);
   const Actor cs{"agent", Role::kCs};
-  auto urgent = store_->OpenTicket(
+  auto urgent = store_->Tickets().OpenTicket(
       {order->order.id, "complaint", "phone", 1, "cracked magnet", "it is broken"}, cs);
   ASSERT_TRUE(urgent) << urgent.error().message;
-  auto waiting = store_->OpenTicket({order->order.id, "query", "chat", 1, "which size?", ""}, cs);
+  auto waiting =
+      store_->Tickets().OpenTicket({order->order.id, "query", "chat", 1, "which size?", ""}, cs);
   ASSERT_TRUE(waiting);
-  ASSERT_TRUE(store_->AddTicketEntry(waiting->id, "Which size would you like?", false, cs));
-  ASSERT_TRUE(store_->TransitionTicket(waiting->id, "wait_customer", "", cs, std::nullopt));
+  ASSERT_TRUE(
+      store_->Tickets().AddTicketEntry(waiting->id, "Which size would you like?", false, cs));
+  ASSERT_TRUE(
+      store_->Tickets().TransitionTicket(waiting->id, "wait_customer", "", cs, std::nullopt));
   const SlaPolicy policy;
   // an hour on: nobody answered the complaint within 5 minutes
   const int64_t now = NowUnixMs();
-  auto first = store_->RecordSlaBreaches(policy, now + 3'600'000);
+  auto first = store_->Tickets().RecordSlaBreaches(policy, now + 3'600'000);
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, 1);
   // three hours on: the complaint's 2 hours have run out as well; the waiting ticket's clock
   // stopped when it began to wait, so it has not
-  auto second = store_->RecordSlaBreaches(policy, now + 3 * 3'600'000);
+  auto second = store_->Tickets().RecordSlaBreaches(policy, now + 3 * 3'600'000);
   ASSERT_TRUE(second);
   EXPECT_EQ(*second, 1);
-  auto again = store_->RecordSlaBreaches(policy, now + 3 * 3'600'000);
+  auto again = store_->Tickets().RecordSlaBreaches(policy, now + 3 * 3'600'000);
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, 0);  // recorded once
-  auto log = store_->TicketLog(urgent->id);
+  auto log = store_->Tickets().TicketLog(urgent->id);
   ASSERT_TRUE(log);
   int breaches = 0;
   for (const TicketEntry& e : *log) breaches += e.kind == "breach";
   EXPECT_EQ(breaches, 2);
-  auto events = store_->OrderEvents(order->order.id);
+  auto events = store_->Orders().OrderEvents(order->order.id);
   ASSERT_TRUE(events);
   int on_timeline = 0;
   for (const Event& e : *events) on_timeline += e.kind == "ticket.sla_breached";
   EXPECT_EQ(on_timeline, 2);
   // a ticket settled at once (on the phone) breaches nothing, however late the sweep comes
-  auto settled = store_->OpenTicket({order->order.id, "query", "chat", 1, "colour?", ""}, cs);
+  auto settled =
+      store_->Tickets().OpenTicket({order->order.id, "query", "chat", 1, "colour?", ""}, cs);
   ASSERT_TRUE(settled);
-  ASSERT_TRUE(store_->TransitionTicket(settled->id, "resolve", "", cs, std::nullopt));
-  auto after = store_->RecordSlaBreaches(policy, now + 3 * 3'600'000);
+  ASSERT_TRUE(store_->Tickets().TransitionTicket(settled->id, "resolve", "", cs, std::nullopt));
+  auto after = store_->Tickets().RecordSlaBreaches(policy, now + 3 * 3'600'000);
   ASSERT_TRUE(after);
   EXPECT_EQ(*after, 0);
-  auto quiet = store_->GetTicket(waiting->id);
+  auto quiet = store_->Tickets().GetTicket(waiting->id);
   ASSERT_TRUE(quiet);
   EXPECT_TRUE(quiet->breaches.empty());
 }
@@ -545,11 +559,12 @@ TEST_F(StoreTest, DeliveredOrdersCompleteAfterTheQuietDays) {
               "', 'tracking', 'system', 'order.transition', 'shipped', 'delivered')");
     }
   }
-  auto completed = store_->CompleteDeliveredOrders(7, UnixMsFromIso("2026-11-23T10:00:00.000Z"));
+  auto completed =
+      store_->Orders().CompleteDeliveredOrders(7, UnixMsFromIso("2026-11-23T10:00:00.000Z"));
   ASSERT_TRUE(completed) << completed.error().message;
   EXPECT_EQ(*completed, 1);
-  EXPECT_EQ(store_->GetOrder(old->order.id)->state, "completed");
-  EXPECT_EQ(store_->GetOrder(recent->order.id)->state, "delivered");
+  EXPECT_EQ(store_->Orders().GetOrder(old->order.id)->state, "completed");
+  EXPECT_EQ(store_->Orders().GetOrder(recent->order.id)->state, "delivered");
 }
 
 }  // namespace

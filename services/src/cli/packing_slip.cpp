@@ -26,7 +26,8 @@ int Render(const SlipOptions& o) {
   for (const std::string& key : o.orders) {
     const bool is_id =
         !key.empty() && key.size() < 18 && key.find_first_not_of("0123456789") == std::string::npos;
-    auto order = is_id ? (*store)->GetOrder(std::stoll(key)) : (*store)->GetOrderByNumber(key);
+    auto order = is_id ? (*store)->Orders().GetOrder(std::stoll(key))
+                       : (*store)->Orders().GetOrderByNumber(key);
     if (!order) return Die(order.error().message);
     ids.push_back(order->id);
   }

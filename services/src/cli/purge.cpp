@@ -31,8 +31,8 @@ int Run(const PurgeOptions& o) {
   }
   auto store = OpenExistingStore(o.config);
   if (!store) return Die(store.error().message);
-  auto purged = (*store)->PurgeCustomers(o.before, o.everything,
-                                         orders::Actor{"keepsake purge", orders::Role::kAdmin});
+  auto purged = (*store)->Access().PurgeCustomers(
+      o.before, o.everything, orders::Actor{"keepsake purge", orders::Role::kAdmin});
   if (!purged) return Die(purged.error().message);
   std::cout << "purged the customer data of " << purged->orders << " orders (" << purged->customers
             << " customers); record " << purged->digest << std::endl;

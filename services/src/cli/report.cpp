@@ -20,7 +20,7 @@ struct ReportOptions {
 int Monthly(const ReportOptions& o) {
   auto store = OpenExistingStore(o.config);
   if (!store) return Die(store.error().message);
-  auto figures = (*store)->BuildMonthlyReport(o.month);
+  auto figures = (*store)->Reports().BuildMonthlyReport(o.month);
   if (!figures) return Die(figures.error().message);
   std::error_code ec;
   fs::create_directories(o.out, ec);

@@ -69,10 +69,10 @@ void MaintenanceRounds(orders::Store& store, const ServerConfig& config, std::mu
   int round = 0;
   do {
     lock.unlock();
-    auto breaches = store.RecordSlaBreaches(config.sla, orders::NowUnixMs());
+    auto breaches = store.Tickets().RecordSlaBreaches(config.sla, orders::NowUnixMs());
     if (breaches && *breaches > 0) spdlog::info("event=sla_breaches recorded={}", *breaches);
-    auto completed =
-        store.CompleteDeliveredOrders(config.sla.complete_days_after_delivery, orders::NowUnixMs());
+    auto completed = store.Orders().CompleteDeliveredOrders(config.sla.complete_days_after_delivery,
+                                                            orders::NowUnixMs());
     if (completed && *completed > 0) spdlog::info("event=orders_completed count={}", *completed);
     if (round++ % 120 == 0) {
       auto pruned = store.PruneIdempotency(kIdempotencyKeepHours);
@@ -112,7 +112,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     return Die("another keepsake serve is using " + config.data_dir);
   }
-  auto released = (*store)->ReleaseAllLeases();
+  auto released = (*store)->Jobs().ReleaseAllLeases();
   if (released && *released > 0) spdlog::info("event=leases_released jobs={}", *released);
   if (const int cleared = DataPaths(config.data_dir).ClearScratch(); cleared > 0) {
     spdlog::info("event=scratch_cleared entries={}", cleared);

@@ -31,7 +31,7 @@ int Create(const TokenOptions& o) {
     expires =
         orders::IsoFromUnixMs(orders::NowUnixMs() + int64_t{o.expires_days} * 24 * 3600 * 1000);
   }
-  auto id = (*store)->CreateToken(TokenHash(new_token), *role, o.name, expires);
+  auto id = (*store)->Access().CreateToken(TokenHash(new_token), *role, o.name, expires);
   if (!id) return Die(id.error().message);
   std::cout << new_token << std::endl;
   return 0;
@@ -40,7 +40,7 @@ int Create(const TokenOptions& o) {
 int List(const TokenOptions& o) {
   auto store = OpenExistingStore(o.config);
   if (!store) return Die(store.error().message);
-  auto tokens = (*store)->ListTokens();
+  auto tokens = (*store)->Access().ListTokens();
   if (!tokens) return Die(tokens.error().message);
   const std::string now = orders::NowUtcIso();
   std::cout << "id\trole\tname\tcreated\texpires\tstate\n";
@@ -59,7 +59,8 @@ int Revoke(const TokenOptions& o) {
   if (!o.revoke_id && !o.revoke_name) return Die("say which token: --id N or --name NAME");
   auto store = OpenExistingStore(o.config);
   if (!store) return Die(store.error().message);
-  auto revoked = (*store)->RevokeToken(o.revoke_id, o.revoke_name, "keepsake token revoke");
+  auto revoked =
+      (*store)->Access().RevokeToken(o.revoke_id, o.revoke_name, "keepsake token revoke");
   if (!revoked) return Die(revoked.error().message);
   std::cout << *revoked << " token(s) revoked" << std::endl;
   return 0;

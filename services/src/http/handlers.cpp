@@ -99,8 +99,8 @@ bool QueryInteger(const httplib::Request& req, httplib::Response& res, const cha
 
 orders::Result<orders::Order> FindOrder(orders::Store& store, const std::string& key) {
   return !key.empty() && key.find_first_not_of("0123456789") == std::string::npos && key.size() < 18
-             ? store.GetOrder(std::stoll(key))
-             : store.GetOrderByNumber(key);
+             ? store.Orders().GetOrder(std::stoll(key))
+             : store.Orders().GetOrderByNumber(key);
 }
 
 bool BodyVersion(const json& body, const httplib::Request& req, httplib::Response& res,
@@ -127,7 +127,7 @@ std::optional<orders::Order> Handlers::LoadOrder(const httplib::Request& req,
 bool Handlers::Audit(const Context& ctx, const httplib::Request& req, httplib::Response& res,
                      const std::string& action, std::optional<int64_t> order_id,
                      const json& detail) {
-  auto written = store.AppendAudit(
+  auto written = store.Access().AppendAudit(
       orders::AuditRecord{ctx.actor.name, std::string(orders::RoleName(ctx.actor.role)), action,
                           order_id, detail.dump(), ctx.peer});
   if (!written) {
@@ -165,7 +165,7 @@ json Handlers::TicketJson(const orders::Ticket& t) const {
 
 json Handlers::ClaimJson(const orders::Claim& c, Role viewer) {
   json evidence = json::array();
-  auto jobs = store.JobsForItem(c.item_id);
+  auto jobs = store.Jobs().JobsForItem(c.item_id);
   for (const std::string& asset : c.evidence) {
     json photo = {{"asset", asset}, {"check", "queued"}};
     if (jobs) {

@@ -165,7 +165,7 @@ std::optional<orders::Actor> ApiServer::Impl::Authenticate(const Route& route,
                            "'keepsake token create'"));
     return std::nullopt;
   }
-  auto token = store.FindToken(TokenHash(header.substr(prefix.size())));
+  auto token = store.Access().FindToken(TokenHash(header.substr(prefix.size())));
   if (!token) {
     if (token.error().code != orders::Errc::kNotFound) {
       ReplyError(req, res, token.error());
@@ -217,7 +217,7 @@ std::optional<std::string> ApiServer::Impl::OtherChannelsObject(const Context& c
                                                                 const httplib::Request& req) {
   if (ctx.actor.role != Role::kChannel) return std::nullopt;
   const auto mine = [&](int64_t order_id) {
-    auto order = store.GetOrder(order_id);
+    auto order = store.Orders().GetOrder(order_id);
     return !order || order->channel == ctx.actor.name;
   };
   const std::string_view path = route.path;
@@ -229,21 +229,21 @@ std::optional<std::string> ApiServer::Impl::OtherChannelsObject(const Context& c
     auto order = FindOrder(store, key);
     if (order && order->channel != ctx.actor.name) return "order " + key + " does not exist";
   } else if (starts("/api/v1/items/{id}")) {
-    auto item = store.GetItem(std::stoll(key));
+    auto item = store.Orders().GetItem(std::stoll(key));
     if (item && !mine(item->order_id)) return "item " + key + " does not exist";
   } else if (starts("/api/v1/jobs/{id}")) {
-    auto job = store.GetJob(std::stoll(key));
+    auto job = store.Jobs().GetJob(std::stoll(key));
     if (job) {
-      auto item = store.GetItem(job->item_id);
+      auto item = store.Orders().GetItem(job->item_id);
       if (item && !mine(item->order_id)) return "job " + key + " does not exist";
     }
   } else if (starts("/api/v1/tickets/{id}")) {
-    auto ticket = store.GetTicket(std::stoll(key));
+    auto ticket = store.Tickets().GetTicket(std::stoll(key));
     const bool theirs = ticket && (ticket->order_id ? !mine(*ticket->order_id)
                                                     : ticket->opened_by != ctx.actor.name);
     if (theirs) return "ticket " + key + " does not exist";
   } else if (starts("/api/v1/claims/{id}")) {
-    auto claim = store.GetClaim(std::stoll(key));
+    auto claim = store.Claims().GetClaim(std::stoll(key));
     if (claim && !mine(claim->order_id)) return "claim " + key + " does not exist";
   } else if (std::string_view(route.method) == "POST" &&
              (path == "/api/v1/tickets" || path == "/api/v1/claims")) {
@@ -260,7 +260,7 @@ std::optional<std::string> ApiServer::Impl::OtherChannelsObject(const Context& c
       }
     }
     if (path == "/api/v1/claims" && body.contains("item") && body["item"].is_number_integer()) {
-      auto item = store.GetItem(body["item"].get<int64_t>());
+      auto item = store.Orders().GetItem(body["item"].get<int64_t>());
       if (item && !mine(item->order_id)) {
         return "item " + std::to_string(body["item"].get<int64_t>()) + " does not exist";
       }

@@ -47,7 +47,7 @@ void JobRunner::Loop(int index) {
   // A lease outlives the worker's wall-clock limit, so a live runner never loses its job.
   const int64_t lease_ms = (config_.worker.wall_s + 60) * 1000;
   while (!stopping_) {
-    auto leased = store_.LeaseJob(owner, lease_ms);
+    auto leased = store_.Jobs().LeaseJob(owner, lease_ms);
     if (!leased) {
       spdlog::error("event=job_lease_failed error=\"{}\"", leased.error().message);
     } else if (*leased) {
@@ -66,14 +66,14 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   auto fail = [&](const std::string& reason, bool retryable,
                   const std::string& item_event = "prepare_failed") {
     // a claim's photo is about the item, not a preparation of it: the item stays as it is
-    auto done = store_.FailJob(job.id, owner, reason, retryable, evidence ? "" : item_event);
+    auto done = store_.Jobs().FailJob(job.id, owner, reason, retryable, evidence ? "" : item_event);
     if (!done)
       spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id,
                     done.error().message);
     spdlog::warn("event=job_failed job={} retryable={} reason=\"{}\"", job.id, retryable, reason);
   };
 
-  auto asset = store_.GetAsset(job.asset_id);
+  auto asset = store_.Orders().GetAsset(job.asset_id);
   if (!asset) return fail("the asset of this job is missing", false);
   const DataPaths paths(config_.data_dir);
   const fs::path job_dir = paths.JobDir(job.id, job.attempts);
@@ -117,8 +117,8 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   SandboxResult result = RunSandboxed(
       SelfExecutable(), args, env, job_dir.string(), limits,
       [&](int progress, const std::string& phase) {
-        auto reported = store_.ReportProgress(job.id, owner, progress, phase,
-                                              (config_.worker.wall_s + 60) * 1000);
+        auto reported = store_.Jobs().ReportProgress(job.id, owner, progress, phase,
+                                                     (config_.worker.wall_s + 60) * 1000);
         (void)reported;  // a lost lease shows when the job ends
       },
       &stopping_);
@@ -147,8 +147,8 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
         const std::string format = fs::path(name).extension().string().substr(1);
         // 2D artwork (pictures, the print PDF) or a 3D model
         const char* kind = format == "png" || format == "pdf" ? "image" : "mesh";
-        stored = sha &&
-                 store_.RecordAsset({*sha, kind, format, static_cast<int64_t>(content.size()), ""});
+        stored = sha && store_.Orders().RecordAsset(
+                            {*sha, kind, format, static_cast<int64_t>(content.size()), ""});
         if (!stored) break;
         parsed["files"][name] = {{"asset", *sha}, {"bytes", content.size()}};
       }
@@ -169,7 +169,7 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
                           parsed.value("warnings", nlohmann::json::array()).empty();
       // claim evidence is about the item, not a preparation of it: no item event
       const std::string item_event = evidence ? "" : passed ? "passed_checks" : "prepared";
-      auto done = store_.CompleteJob(job.id, owner, parsed.dump(), item_event, print_file);
+      auto done = store_.Jobs().CompleteJob(job.id, owner, parsed.dump(), item_event, print_file);
       if (!done)
         spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
                       done.error().message);

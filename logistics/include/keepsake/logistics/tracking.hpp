@@ -19,7 +19,7 @@ std::optional<std::string> StatusFromKuaidi100(int code);
 // (InfoReceived, Pending); nullopt for an unknown tag.
 std::optional<std::string> StatusFromAfterShipTag(const std::string& tag);
 
-orders::Store::TrackingRules TrackingRules();
+orders::ShipmentRepository::TrackingRules TrackingRules();
 
 // The scans the simulated carrier reports for a parcel handed over a day ago: on its way, out
 // for delivery, then `ending` (delivered, exception, attempt_failed). For the demo and tests.

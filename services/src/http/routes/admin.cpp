@@ -25,7 +25,7 @@ void AdminHandlers::ListAudit(const Context&, const httplib::Request& req, httpl
       !QueryInteger(req, res, "limit", 1, 1000, limit)) {
     return;
   }
-  auto entries = store.ListAudit(before, static_cast<int>(*limit));
+  auto entries = store.Access().ListAudit(before, static_cast<int>(*limit));
   if (!entries) return ReplyError(req, res, entries.error());
   json list = json::array();
   for (const orders::AuditEntry& e : *entries) {
@@ -50,7 +50,7 @@ void AdminHandlers::ExportAudit(const Context& ctx, const httplib::Request& req,
   std::string csv = "id,at,actor,role,action,order,detail,peer\n";
   std::optional<int64_t> before;
   for (;;) {
-    auto entries = store.ListAudit(before, 1000);
+    auto entries = store.Access().ListAudit(before, 1000);
     if (!entries) return ReplyError(req, res, entries.error());
     for (const orders::AuditEntry& e : *entries) {
       csv += std::to_string(e.id) + "," + e.at + "," + CsvCell(e.actor) + "," + e.role + "," +
@@ -74,7 +74,7 @@ void AdminHandlers::Purge(const Context& ctx, const httplib::Request& req, httpl
                         "needs \"confirm\": \"purge every customer\"",
                         "confirm");
   }
-  auto purged = store.PurgeCustomers(body->value("before", ""), everything, ctx.actor);
+  auto purged = store.Access().PurgeCustomers(body->value("before", ""), everything, ctx.actor);
   if (!purged) return ReplyError(req, res, purged.error());
   spdlog::info("event=customers_purged orders={} customers={}", purged->orders, purged->customers);
   Reply(res, 200,
@@ -87,7 +87,8 @@ void AdminHandlers::ListWebhooks(const Context&, const httplib::Request& req,
                                  httplib::Response& res) {
   std::optional<int64_t> limit = 100;
   if (!QueryInteger(req, res, "limit", 1, 1000, limit)) return;
-  auto messages = store.ListNotifications(req.get_param_value("state"), static_cast<int>(*limit));
+  auto messages = store.Notifications().ListNotifications(req.get_param_value("state"),
+                                                          static_cast<int>(*limit));
   if (!messages) return ReplyError(req, res, messages.error());
   json list = json::array();
   for (const orders::OutboxMessage& m : *messages) {
@@ -108,7 +109,7 @@ void AdminHandlers::ListWebhooks(const Context&, const httplib::Request& req,
 // ?month=2026-11 [&format=json|csv|png]
 void AdminHandlers::MonthlyReport(const Context&, const httplib::Request& req,
                                   httplib::Response& res) {
-  auto report = store.BuildMonthlyReport(req.get_param_value("month"));
+  auto report = store.Reports().BuildMonthlyReport(req.get_param_value("month"));
   if (!report) return ReplyError(req, res, report.error());
   const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
   res.status = 200;

@@ -52,18 +52,18 @@ void AssetHandlers::UploadAsset(const Context&, const httplib::Request& req,
     return disk_full ? ReplyError(req, res, orders::Error{orders::Errc::kDiskFull, "", "", {}})
                      : ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
   }
-  auto asset = store.RecordAsset(
+  auto asset = store.Orders().RecordAsset(
       orders::Asset{*sha, kind, format, static_cast<int64_t>(req.body.size()), ""});
   if (!asset) return ReplyError(req, res, asset.error());
   Reply(res, 201, api_json::AssetJson(*asset));
 }
 void AssetHandlers::GetAsset(const Context&, const httplib::Request& req, httplib::Response& res) {
-  auto asset = store.GetAsset(req.matches[1]);
+  auto asset = store.Orders().GetAsset(req.matches[1]);
   if (!asset) return ReplyError(req, res, asset.error());
   Reply(res, 200, api_json::AssetJson(*asset));
 }
 void AssetHandlers::AssetFile(const Context&, const httplib::Request& req, httplib::Response& res) {
-  auto asset = store.GetAsset(req.matches[1]);
+  auto asset = store.Orders().GetAsset(req.matches[1]);
   if (!asset) return ReplyError(req, res, asset.error());
   const fs::path file = paths.AssetFile(asset->id);
   std::error_code ec;

@@ -39,7 +39,7 @@ void ClaimHandlers::OpenClaim(const Context& ctx, const httplib::Request& req,
       claim.evidence.push_back(e.get<std::string>());
     }
   }
-  auto opened = store.OpenClaim(claim, ctx.actor, config.sla.claim_window_days);
+  auto opened = store.Claims().OpenClaim(claim, ctx.actor, config.sla.claim_window_days);
   if (!opened) return ReplyError(req, res, opened.error());
   Reply(res, 201, ClaimJson(*opened, ctx.actor.role));
 }
@@ -52,7 +52,7 @@ void ClaimHandlers::ListClaims(const Context& ctx, const httplib::Request& req,
     if (!found) return ReplyError(req, res, found.error());
     order_id = found->id;
   }
-  auto claims = store.ListClaims(order_id, req.get_param_value("state"), 200);
+  auto claims = store.Claims().ListClaims(order_id, req.get_param_value("state"), 200);
   if (!claims) return ReplyError(req, res, claims.error());
   json list = json::array();
   for (const orders::Claim& c : *claims) list.push_back(ClaimJson(c, ctx.actor.role));
@@ -60,7 +60,7 @@ void ClaimHandlers::ListClaims(const Context& ctx, const httplib::Request& req,
 }
 void ClaimHandlers::GetClaim(const Context& ctx, const httplib::Request& req,
                              httplib::Response& res) {
-  auto claim = store.GetClaim(std::stoll(req.matches[1]));
+  auto claim = store.Claims().GetClaim(std::stoll(req.matches[1]));
   if (!claim) return ReplyError(req, res, claim.error());
   Reply(res, 200, ClaimJson(*claim, ctx.actor.role));
 }
@@ -79,7 +79,7 @@ void ClaimHandlers::DecideClaim(const Context& ctx, const httplib::Request& req,
     decision.refund_cents = (*body)["refund_cents"].get<int64_t>();
   }
   if (!BodyVersion(*body, req, res, decision.expected_version)) return;
-  auto claim = store.DecideClaim(std::stoll(req.matches[1]), decision, ctx.actor);
+  auto claim = store.Claims().DecideClaim(std::stoll(req.matches[1]), decision, ctx.actor);
   if (!claim) return ReplyError(req, res, claim.error());
   Reply(res, 200, ClaimJson(*claim, ctx.actor.role));
 }

@@ -25,7 +25,7 @@ class ItemHandlers : public Handlers {
 
 void ItemHandlers::GetItem(const Context& ctx, const httplib::Request& req,
                            httplib::Response& res) {
-  auto item = store.GetItem(std::stoll(req.matches[1]));
+  auto item = store.Orders().GetItem(std::stoll(req.matches[1]));
   if (!item) return ReplyError(req, res, item.error());
   Reply(res, 200, api_json::ItemJson(*item, ctx.actor.role));
 }
@@ -53,7 +53,7 @@ void ItemHandlers::ItemTransition(const Context& ctx, const httplib::Request& re
       return ReplyInvalid(req, res, "tuning goes with the event reprepare only", "tuning");
     }
     // a figure's tuning shapes the mesh; a print's lets a reviewer accept a low resolution
-    auto current = store.GetItem(std::stoll(req.matches[1]));
+    auto current = store.Orders().GetItem(std::stoll(req.matches[1]));
     if (!current) return ReplyError(req, res, current.error());
     const orders::Product* product = catalog.Find(current->product);
     std::string refused;
@@ -69,23 +69,23 @@ void ItemHandlers::ItemTransition(const Context& ctx, const httplib::Request& re
     }
     change.tuning = (*body)["tuning"].dump();
   }
-  auto item = store.TransitionItem(std::stoll(req.matches[1]), change, ctx.actor);
+  auto item = store.Orders().TransitionItem(std::stoll(req.matches[1]), change, ctx.actor);
   if (!item) return ReplyError(req, res, item.error());
   if (item->state == "preparing" && runner != nullptr) runner->Wake();
   Reply(res, 200, api_json::ItemJson(*item, ctx.actor.role));
 }
 void ItemHandlers::ItemJobs(const Context&, const httplib::Request& req, httplib::Response& res) {
   const int64_t item_id = std::stoll(req.matches[1]);
-  auto item = store.GetItem(item_id);
+  auto item = store.Orders().GetItem(item_id);
   if (!item) return ReplyError(req, res, item.error());
-  auto jobs = store.JobsForItem(item_id);
+  auto jobs = store.Jobs().JobsForItem(item_id);
   if (!jobs) return ReplyError(req, res, jobs.error());
   json list = json::array();
   for (const orders::Job& j : *jobs) list.push_back(api_json::JobJson(j));
   Reply(res, 200, {{"jobs", list}});
 }
 void ItemHandlers::GetJob(const Context&, const httplib::Request& req, httplib::Response& res) {
-  auto job = store.GetJob(std::stoll(req.matches[1]));
+  auto job = store.Jobs().GetJob(std::stoll(req.matches[1]));
   if (!job) return ReplyError(req, res, job.error());
   Reply(res, 200, api_json::JobJson(*job));
 }
@@ -93,7 +93,7 @@ void ItemHandlers::ReviewQueue(const Context& ctx, const httplib::Request& req,
                                httplib::Response& res) {
   std::optional<int64_t> limit = 50;
   if (!QueryInteger(req, res, "limit", 1, 200, limit)) return;
-  auto queue = store.ReviewQueue(static_cast<int>(*limit));
+  auto queue = store.Orders().ReviewQueue(static_cast<int>(*limit));
   if (!queue) return ReplyError(req, res, queue.error());
   json items = json::array();
   for (const auto& [item, number] : *queue) {
@@ -110,7 +110,7 @@ void ItemHandlers::ReviewQueue(const Context& ctx, const httplib::Request& req,
     entry["material"] = material != nullptr ? json(material->title) : json(nullptr);
     entry["height_mm"] = nullptr;
     entry["warnings"] = 0;
-    auto jobs = store.JobsForItem(item.id);
+    auto jobs = store.Jobs().JobsForItem(item.id);
     if (jobs && !jobs->empty()) {
       const orders::Job& newest = *std::max_element(
           jobs->begin(), jobs->end(), [](const auto& a, const auto& b) { return a.id < b.id; });

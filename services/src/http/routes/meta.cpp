@@ -47,7 +47,7 @@ void MetaHandlers::OpenApi(const Context&, const httplib::Request& req, httplib:
 }
 void MetaHandlers::MetricsText(const Context&, const httplib::Request& req,
                                httplib::Response& res) {
-  auto jobs = store.CountJobsByState();
+  auto jobs = store.Jobs().CountJobsByState();
   if (!jobs) return ReplyError(req, res, jobs.error());
   res.status = 200;
   res.set_content(api.metrics.Render(*jobs), "text/plain; version=0.0.4");

@@ -78,9 +78,9 @@ void OrderHandlers::CreateOrder(const Context& ctx, const httplib::Request& req,
   // The hash is of the canonical JSON (sorted keys, no spaces): formatting does not matter.
   const orders::IdempotencyKey idem{ctx.actor.name, key, Sha256Hex(body->dump())};
   const Role viewer = ctx.actor.role;
-  auto created = store.CreateOrder(*order, catalog, ctx.actor, idem, [&](const orders::Order& o) {
-    return api_json::OrderJson(o, viewer).dump();
-  });
+  auto created = store.Orders().CreateOrder(
+      *order, catalog, ctx.actor, idem,
+      [&](const orders::Order& o) { return api_json::OrderJson(o, viewer).dump(); });
   if (!created) return ReplyError(req, res, created.error());
   if (created->replayed) res.set_header("Idempotent-Replayed", "true");
   res.set_header("Location", "/api/v1/orders/" + std::to_string(created->order.id));
@@ -136,7 +136,7 @@ void OrderHandlers::ListOrders(const Context& ctx, const httplib::Request& req,
                     name));
     }
   }
-  auto page = store.ListOrders(filter);
+  auto page = store.Orders().ListOrders(filter);
   if (!page) return ReplyError(req, res, page.error());
   if (personal && !Audit(ctx, req, res, "orders.search_personal", std::nullopt,
                          {{"by", filter.phone ? "phone" : "phone_last4+name"},
@@ -160,7 +160,7 @@ void OrderHandlers::OrderEvents(const Context&, const httplib::Request& req,
                                 httplib::Response& res) {
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto events = store.OrderEvents(order->id);
+  auto events = store.Orders().OrderEvents(order->id);
   if (!events) return ReplyError(req, res, events.error());
   json list = json::array();
   for (const orders::Event& e : *events) list.push_back(api_json::EventJson(e));
@@ -188,7 +188,7 @@ void OrderHandlers::OrderEvent(const Context& ctx, const httplib::Request& req,
   if (!BodyVersion(*body, req, res, version)) return;
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto changed = store.TransitionOrder(order->id, event, ctx.actor, reason, version);
+  auto changed = store.Orders().TransitionOrder(order->id, event, ctx.actor, reason, version);
   if (!changed) return ReplyError(req, res, changed.error());
   Reply(res, 200, api_json::OrderJson(*changed, ctx.actor.role));
 }
@@ -222,7 +222,7 @@ void OrderHandlers::ChangeAddress(const Context& ctx, const httplib::Request& re
   const std::string reason = body->value("reason", "");  // checked in Body()
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto changed = store.ChangeAddress(order->id, address, reason, ctx.actor);
+  auto changed = store.Orders().ChangeAddress(order->id, address, reason, ctx.actor);
   if (!changed) return ReplyError(req, res, changed.error());
   if (!Audit(ctx, req, res, "customer.address_change", order->id, {{"reason", reason}})) return;
   Reply(res, 200, api_json::OrderJson(*changed, ctx.actor.role));
@@ -234,7 +234,7 @@ void OrderHandlers::AddOrderNote(const Context& ctx, const httplib::Request& req
   const std::string note = body->value("note", "");  // checked in Body()
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto added = store.AddOrderNote(order->id, note, ctx.actor);
+  auto added = store.Orders().AddOrderNote(order->id, note, ctx.actor);
   if (!added) return ReplyError(req, res, added.error());
   Reply(res, 201, api_json::EventJson(*added));
 }

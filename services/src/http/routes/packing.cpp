@@ -92,7 +92,7 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                                    httplib::Response& res) {
   std::optional<int64_t> limit = 500;
   if (!QueryInteger(req, res, "limit", 1, 2000, limit)) return;
-  auto queue = store.PackingQueue(static_cast<int>(*limit));
+  auto queue = store.Shipments().PackingQueue(static_cast<int>(*limit));
   if (!queue) return ReplyError(req, res, queue.error());
   const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
   json list = json::array();

@@ -55,7 +55,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   }
   std::string number = body->value("tracking_number", "");
   if (number.empty()) {
-    auto shipments = store.ShipmentsOfOrder(order->id);
+    auto shipments = store.Shipments().ShipmentsOfOrder(order->id);
     auto issued = carrier->IssueWaybill(order->number,
                                         shipments ? static_cast<int>(shipments->size()) + 1 : 1);
     if (!issued) return ReplyInvalid(req, res, issued.error(), "tracking_number");
@@ -77,7 +77,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   if (!shipment.size_mm.empty() && !std::regex_match(shipment.size_mm, size)) {
     return ReplyInvalid(req, res, "size_mm is LxWxH in mm, e.g. 300x200x100", "size_mm");
   }
-  auto created = store.CreateShipment(shipment, ctx.actor);
+  auto created = store.Shipments().CreateShipment(shipment, ctx.actor);
   if (!created) return ReplyError(req, res, created.error());
   Reply(res, 201, api_json::ShipmentJson(*created));
 }
@@ -85,7 +85,7 @@ void ShipmentHandlers::OrderShipments(const Context&, const httplib::Request& re
                                       httplib::Response& res) {
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto shipments = store.ShipmentsOfOrder(order->id);
+  auto shipments = store.Shipments().ShipmentsOfOrder(order->id);
   if (!shipments) return ReplyError(req, res, shipments.error());
   json list = json::array();
   for (const orders::Shipment& s : *shipments) list.push_back(api_json::ShipmentJson(s));
@@ -157,7 +157,8 @@ void ShipmentHandlers::TrackingPush(const Context&, const httplib::Request& req,
                       orders::IsoFromUnixMs(orders::UnixMsFromIso(time)), *status, code,
                       e.value("description", "").substr(0, 500)});
   }
-  auto outcome = store.ApplyTracking(carrier, number, events, logistics::TrackingRules());
+  auto outcome =
+      store.Shipments().ApplyTracking(carrier, number, events, logistics::TrackingRules());
   if (!outcome) return ReplyError(req, res, outcome.error());
   Reply(res, 200,
         {{"shipment", outcome->shipment_id},
@@ -174,7 +175,8 @@ void ShipmentHandlers::ShipmentTransition(const Context& ctx, const httplib::Req
   if (!body) return;
   std::optional<int64_t> version;
   if (!BodyVersion(*body, req, res, version)) return;
-  auto shipment = store.TransitionShipment(std::stoll(req.matches[1]), body->value("event", ""),
+  auto shipment =
+      store.Shipments().TransitionShipment(std::stoll(req.matches[1]), body->value("event", ""),
                                            ctx.actor, version, logistics::DecideShipmentEvent);
   if (!shipment) return ReplyError(req, res, shipment.error());
   Reply(res, 200, api_json::ShipmentJson(*shipment));
@@ -191,7 +193,7 @@ void ShipmentHandlers::SimulateTracking(const Context&, const httplib::Request& 
     return ReplyInvalid(req, res, "ending is delivered, exception or attempt_failed", "ending",
                         {"delivered", "exception", "attempt_failed"});
   }
-  auto shipment = store.GetShipment(std::stoll(req.matches[1]));
+  auto shipment = store.Shipments().GetShipment(std::stoll(req.matches[1]));
   if (!shipment) return ReplyError(req, res, shipment.error());
   if (shipment->carrier != "simulated") {
     return ReplyInvalid(
@@ -199,10 +201,10 @@ void ShipmentHandlers::SimulateTracking(const Context&, const httplib::Request& 
         "only parcels of the simulated carrier are simulated; this one is " + shipment->carrier,
         "carrier");
   }
-  auto outcome =
-      store.ApplyTracking(shipment->carrier, shipment->tracking_number,
-                          logistics::SimulatedScans(shipment->id, ending, orders::NowUnixMs()),
-                          logistics::TrackingRules());
+  auto outcome = store.Shipments().ApplyTracking(
+      shipment->carrier, shipment->tracking_number,
+      logistics::SimulatedScans(shipment->id, ending, orders::NowUnixMs()),
+      logistics::TrackingRules());
   if (!outcome) return ReplyError(req, res, outcome.error());
   Reply(res, 200,
         {{"shipment", outcome->shipment_id},
@@ -218,7 +220,7 @@ void ShipmentHandlers::StuckShipments(const Context&, const httplib::Request& re
   std::stringstream text;
   text << settings.rdbuf();
   const logistics::StuckLimits limits = logistics::StuckLimitsFromJson(text.str());
-  auto parcels = store.UndeliveredShipments(100000);
+  auto parcels = store.Shipments().UndeliveredShipments(100000);
   if (!parcels) return ReplyError(req, res, parcels.error());
   const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
   json list = json::array();

@@ -36,22 +36,22 @@ void SupportHandlers::OrderOverview(const Context& ctx, const httplib::Request& 
     const std::string preview = NewestPreviewAsset(store, item["id"].get<int64_t>());
     item["preview"] = preview.empty() ? json(nullptr) : json(preview);
   }
-  auto events = store.OrderEvents(order->id);
+  auto events = store.Orders().OrderEvents(order->id);
   if (!events) return ReplyError(req, res, events.error());
   out["timeline"] = json::array();
   for (const orders::Event& e : *events) out["timeline"].push_back(api_json::EventJson(e));
   orders::TicketFilter filter;
   filter.order_id = order->id;
   filter.limit = 100;
-  auto tickets = store.ListTickets(filter);
+  auto tickets = store.Tickets().ListTickets(filter);
   if (!tickets) return ReplyError(req, res, tickets.error());
   out["tickets"] = json::array();
   for (const orders::Ticket& t : *tickets) out["tickets"].push_back(TicketJson(t));
-  auto claims = store.ListClaims(order->id, "", 100);
+  auto claims = store.Claims().ListClaims(order->id, "", 100);
   if (!claims) return ReplyError(req, res, claims.error());
   out["claims"] = json::array();
   for (const orders::Claim& c : *claims) out["claims"].push_back(ClaimJson(c, ctx.actor.role));
-  auto shipments = store.ShipmentsOfOrder(order->id);
+  auto shipments = store.Shipments().ShipmentsOfOrder(order->id);
   if (!shipments) return ReplyError(req, res, shipments.error());
   out["shipments"] = json::array();
   for (const orders::Shipment& s : *shipments)
@@ -76,7 +76,7 @@ void SupportHandlers::RevealCustomer(const Context& ctx, const httplib::Request&
   }
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto ticket = store.GetTicket((*body)["ticket"].get<int64_t>());
+  auto ticket = store.Tickets().GetTicket((*body)["ticket"].get<int64_t>());
   if (!ticket) return ReplyError(req, res, ticket.error());
   const bool active = ticket->state == "open" || ticket->state == "pending_customer" ||
                       ticket->state == "pending_internal";
@@ -135,7 +135,7 @@ void SupportHandlers::OpenTicket(const Context& ctx, const httplib::Request& req
     if (!found) return ReplyError(req, res, found.error());
     ticket.order_id = found->id;
   }
-  auto opened = store.OpenTicket(ticket, ctx.actor);
+  auto opened = store.Tickets().OpenTicket(ticket, ctx.actor);
   if (!opened) return ReplyError(req, res, opened.error());
   Reply(res, 201, TicketJson(*opened));
 }
@@ -159,7 +159,7 @@ void SupportHandlers::ListTickets(const Context&, const httplib::Request& req,
   }
   if (limit) filter.limit = static_cast<int>(*limit);
   const bool breached_only = req.get_param_value("breached") == "true";
-  auto tickets = store.ListTickets(filter);
+  auto tickets = store.Tickets().ListTickets(filter);
   if (!tickets) return ReplyError(req, res, tickets.error());
   const int64_t now = orders::NowUnixMs();
   json list = json::array();
@@ -187,9 +187,9 @@ void SupportHandlers::ListTickets(const Context&, const httplib::Request& req,
 void SupportHandlers::GetTicket(const Context& ctx, const httplib::Request& req,
                                 httplib::Response& res) {
   const int64_t id = std::stoll(req.matches[1]);
-  auto ticket = store.GetTicket(id);
+  auto ticket = store.Tickets().GetTicket(id);
   if (!ticket) return ReplyError(req, res, ticket.error());
-  auto log = store.TicketLog(id);
+  auto log = store.Tickets().TicketLog(id);
   if (!log) return ReplyError(req, res, log.error());
   json out = TicketJson(*ticket);
   out["allowed_events"] = orders::TicketStateMachine().AllowedEvents(ticket->state, ctx.actor.role);
@@ -209,8 +209,8 @@ void SupportHandlers::TicketMessage(const Context& ctx, const httplib::Request& 
   auto body = Body(req, res, true);
   if (!body) return;
   const bool internal = body->value("internal", false);
-  auto ticket = store.AddTicketEntry(std::stoll(req.matches[1]), body->value("body", ""), internal,
-                                     ctx.actor);
+  auto ticket = store.Tickets().AddTicketEntry(std::stoll(req.matches[1]), body->value("body", ""),
+                                               internal, ctx.actor);
   if (!ticket) return ReplyError(req, res, ticket.error());
   Reply(res, 200, TicketJson(*ticket));
 }
@@ -220,7 +220,8 @@ void SupportHandlers::TicketTransition(const Context& ctx, const httplib::Reques
   if (!body) return;
   std::optional<int64_t> version;
   if (!BodyVersion(*body, req, res, version)) return;
-  auto ticket = store.TransitionTicket(std::stoll(req.matches[1]), body->value("event", ""),
+  auto ticket =
+      store.Tickets().TransitionTicket(std::stoll(req.matches[1]), body->value("event", ""),
                                        body->value("reason", ""), ctx.actor, version);
   if (!ticket) return ReplyError(req, res, ticket.error());
   Reply(res, 200, TicketJson(*ticket));

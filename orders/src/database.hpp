@@ -33,7 +33,7 @@ inline Error StorageError(const SQLite::Exception& e) {
   return Error{Errc::kStorage, std::string("storage error: ") + e.what(), "", {}};
 }
 
-struct Store::Impl {
+struct Database {
   StoreOptions options;
   std::mutex write_mutex;  // held by the writer thread around each batch; Backup takes it too
   std::unique_ptr<SQLite::Database> writer;
@@ -98,7 +98,7 @@ struct Store::Impl {
       readers.pop_back();
     }
     struct Return {
-      Impl* impl;
+      Database* impl;
       std::unique_ptr<SQLite::Database>* db;
       ~Return() {
         std::lock_guard<std::mutex> lock(impl->pool_mutex);

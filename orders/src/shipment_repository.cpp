@@ -1,13 +1,25 @@
-// The store's shipments: rows and their queries. Which carrier, which waybill number, which
-// state follows which is the logistics module's (it holds the shipment state table).
+// Parcels, the logistics events on them and the carriers' tracking.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
-#include "keepsake/orders/sla.hpp"
+#include "database.hpp"
+#include "keepsake/orders/job_kind.hpp"
+#include "keepsake/orders/state_machine.hpp"
 #include "keepsake/orders/store.hpp"
-#include "store_impl.hpp"
 #include "store_rows.hpp"
 
 namespace keepsake::orders {
+
+using nlohmann::json;
 
 using nlohmann::json;
 
@@ -47,8 +59,9 @@ std::optional<Shipment> LoadShipment(SQLite::Database& db, int64_t id) {
 
 }  // namespace
 
-Result<Shipment> Store::CreateShipment(const NewShipment& shipment, const Actor& actor) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<Shipment> {
+Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
+                                                    const Actor& actor) {
+  return db_->Write([&](SQLite::Database& db) -> Result<Shipment> {
     SQLite::Statement order(db, "SELECT reshipment_of FROM orders WHERE id = ?");
     order.bind(1, shipment.order_id);
     if (!order.executeStep()) {
@@ -93,8 +106,8 @@ Result<Shipment> Store::CreateShipment(const NewShipment& shipment, const Actor&
   });
 }
 
-Result<std::vector<Shipment>> Store::ShipmentsOfOrder(int64_t order_id) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Shipment>> {
+Result<std::vector<Shipment>> ShipmentRepository::ShipmentsOfOrder(int64_t order_id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<Shipment>> {
     SQLite::Statement q(
         db, std::string("SELECT ") + kShipmentColumns + " WHERE s.order_id = ? ORDER BY s.id");
     q.bind(1, order_id);
@@ -104,11 +117,11 @@ Result<std::vector<Shipment>> Store::ShipmentsOfOrder(int64_t order_id) {
   });
 }
 
-Result<TrackingOutcome> Store::ApplyTracking(const std::string& carrier,
-                                             const std::string& tracking_number,
-                                             const std::vector<TrackingEvent>& events,
-                                             const TrackingRules& rules) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<TrackingOutcome> {
+Result<TrackingOutcome> ShipmentRepository::ApplyTracking(const std::string& carrier,
+                                                          const std::string& tracking_number,
+                                                          const std::vector<TrackingEvent>& events,
+                                                          const TrackingRules& rules) {
+  return db_->Write([&](SQLite::Database& db) -> Result<TrackingOutcome> {
     SQLite::Statement find(db, std::string("SELECT ") + kShipmentColumns +
                                    " WHERE s.carrier = ? AND s.tracking_number = ?");
     find.bind(1, carrier);
@@ -181,7 +194,7 @@ Result<TrackingOutcome> Store::ApplyTracking(const std::string& carrier,
       if (event.empty()) break;
       auto moved =
           rows::ApplyOrderEvent(db, shipment.order_id, event, Actor{"tracking", Role::kSystem},
-                                "carrier: " + state, std::nullopt, impl_->options.job_max_attempts);
+                                "carrier: " + state, std::nullopt, db_->options.job_max_attempts);
       if (!moved) return tl::unexpected(moved.error());
       outcome.order_state = moved->state;
     }
@@ -189,8 +202,8 @@ Result<TrackingOutcome> Store::ApplyTracking(const std::string& carrier,
   });
 }
 
-Result<Shipment> Store::GetShipment(int64_t shipment_id) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<Shipment> {
+Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Shipment> {
     auto shipment = LoadShipment(db, shipment_id);
     if (!shipment) {
       return Fail(Errc::kNotFound, "shipment " + std::to_string(shipment_id) + " does not exist");
@@ -199,8 +212,8 @@ Result<Shipment> Store::GetShipment(int64_t shipment_id) {
   });
 }
 
-Result<std::vector<Shipment>> Store::UndeliveredShipments(int limit) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Shipment>> {
+Result<std::vector<Shipment>> ShipmentRepository::UndeliveredShipments(int limit) {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<Shipment>> {
     SQLite::Statement q(db, std::string("SELECT ") + kShipmentColumns +
                                 " WHERE s.state != 'delivered' ORDER BY s.updated_at, s.id "
                                 "LIMIT ?");
@@ -211,8 +224,8 @@ Result<std::vector<Shipment>> Store::UndeliveredShipments(int limit) {
   });
 }
 
-Result<std::vector<PackingQueueEntry>> Store::PackingQueue(int limit) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<PackingQueueEntry>> {
+Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limit) {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<PackingQueueEntry>> {
     // when the order last became ready to pack (its last item produced)
     SQLite::Statement q(db,
                         "SELECT o.id, COALESCE((SELECT max(e.at) FROM events e WHERE e.order_id = "
@@ -236,12 +249,12 @@ Result<std::vector<PackingQueueEntry>> Store::PackingQueue(int limit) {
   });
 }
 
-Result<Shipment> Store::TransitionShipment(
+Result<Shipment> ShipmentRepository::TransitionShipment(
     int64_t shipment_id, const std::string& event, const Actor& actor,
     std::optional<int64_t> expected_version,
     const std::function<Result<std::string>(const std::string&, const std::string&, Role)>& decide,
     const std::string& note) {
-  return impl_->Write([&](SQLite::Database& db) -> Result<Shipment> {
+  return db_->Write([&](SQLite::Database& db) -> Result<Shipment> {
     auto found = LoadShipment(db, shipment_id);
     if (!found) {
       return Fail(Errc::kNotFound, "shipment " + std::to_string(shipment_id) + " does not exist");
@@ -267,26 +280,6 @@ Result<Shipment> Store::TransitionShipment(
                   std::string(RoleName(actor.role)), "shipment.transition", shipment.state, *to,
                   note, json{{"shipment", shipment_id}, {"event", event}}.dump()});
     return *LoadShipment(db, shipment_id);
-  });
-}
-
-Result<int> Store::CompleteDeliveredOrders(int days, int64_t now_ms) {
-  const std::string before = IsoFromUnixMs(now_ms - int64_t{days} * 86'400'000);
-  return impl_->Write([&](SQLite::Database& db) -> Result<int> {
-    SQLite::Statement q(db,
-                        "SELECT o.id FROM orders o WHERE o.state = 'delivered' AND (SELECT max(at) "
-                        "FROM events e WHERE e.order_id = o.id AND e.kind = 'order.transition' "
-                        "AND e.to_state = 'delivered') < ?");
-    q.bind(1, before);
-    std::vector<int64_t> ids;
-    while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
-    for (int64_t id : ids) {
-      auto done = rows::ApplyOrderEvent(db, id, "complete", Actor{"keepsake", Role::kSystem},
-                                        std::to_string(days) + " days after delivery", std::nullopt,
-                                        impl_->options.job_max_attempts);
-      if (!done) return tl::unexpected(done.error());
-    }
-    return static_cast<int>(ids.size());
   });
 }
 

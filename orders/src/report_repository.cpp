@@ -1,9 +1,9 @@
 // The monthly report's figures, straight from the tables and the timeline.
 #include <map>
 
+#include "database.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/store.hpp"
-#include "store_impl.hpp"
 
 namespace keepsake::orders {
 
@@ -29,7 +29,7 @@ int Scalar(SQLite::Database& db, const std::string& sql, const std::string& from
 
 }  // namespace
 
-Result<MonthlyReport> Store::BuildMonthlyReport(const std::string& month) {
+Result<MonthlyReport> ReportRepository::BuildMonthlyReport(const std::string& month) {
   int year = 0, mon = 0;
   char tail = 0;
   if (month.size() != 7 || std::sscanf(month.c_str(), "%4d-%2d%c", &year, &mon, &tail) != 2 ||
@@ -40,7 +40,7 @@ Result<MonthlyReport> Store::BuildMonthlyReport(const std::string& month) {
   std::snprintf(from, sizeof from, "%04d-%02d-01T00:00:00.000Z", year, mon);
   std::snprintf(to, sizeof to, "%04d-%02d-01T00:00:00.000Z", mon == 12 ? year + 1 : year,
                 mon == 12 ? 1 : mon + 1);
-  return impl_->Read([&](SQLite::Database& db) -> Result<MonthlyReport> {
+  return db_->Read([&](SQLite::Database& db) -> Result<MonthlyReport> {
     MonthlyReport r;
     r.month = month;
     const std::string in_month = "created_at >= ? AND created_at < ?";

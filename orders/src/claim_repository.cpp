@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "database.hpp"
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
 #include "keepsake/orders/store.hpp"
-#include "store_impl.hpp"
 #include "store_rows.hpp"
 
 namespace keepsake::orders {
@@ -121,7 +121,8 @@ Result<int64_t> CreateReshipment(SQLite::Database& db, const Claim& claim, const
 
 }  // namespace
 
-Result<Claim> Store::OpenClaim(const NewClaim& claim, const Actor& actor, int window_days) {
+Result<Claim> ClaimRepository::OpenClaim(const NewClaim& claim, const Actor& actor,
+                                         int window_days) {
   static const std::vector<std::string> reasons = {"damaged_in_transit", "print_defect",
                                                    "colour_off", "wrong_item", "lost_parcel"};
   if (std::find(reasons.begin(), reasons.end(), claim.reason) == reasons.end()) {
@@ -138,7 +139,7 @@ Result<Claim> Store::OpenClaim(const NewClaim& claim, const Actor& actor, int wi
     return Fail(Errc::kForbiddenTransition, "only an admin may open a claim outside the window",
                 "override_reason");
   }
-  return impl_->Write([&](SQLite::Database& db) -> Result<Claim> {
+  return db_->Write([&](SQLite::Database& db) -> Result<Claim> {
     auto item = rows::LoadItem(db, claim.item_id);
     if (!item) {
       return Fail(Errc::kNotFound, "item " + std::to_string(claim.item_id) + " does not exist",
@@ -207,18 +208,18 @@ Result<Claim> Store::OpenClaim(const NewClaim& claim, const Actor& actor, int wi
   });
 }
 
-Result<Claim> Store::GetClaim(int64_t id) {
-  return impl_->Read([&](SQLite::Database& db) -> Result<Claim> {
+Result<Claim> ClaimRepository::GetClaim(int64_t id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Claim> {
     auto c = LoadClaim(db, id);
     if (!c) return Fail(Errc::kNotFound, "claim " + std::to_string(id) + " does not exist");
     return *c;
   });
 }
 
-Result<std::vector<Claim>> Store::ListClaims(int64_t order_id, const std::string& state,
-                                             int limit) {
+Result<std::vector<Claim>> ClaimRepository::ListClaims(int64_t order_id, const std::string& state,
+                                                       int limit) {
   if (limit < 1 || limit > 500) return Fail(Errc::kInvalidArgument, "limit must be 1-500", "limit");
-  return impl_->Read([&](SQLite::Database& db) -> Result<std::vector<Claim>> {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<Claim>> {
     SQLite::Statement q(db, std::string("SELECT ") + kClaimColumns +
                                 " WHERE (? = 0 OR c.order_id = ?) AND (? = '' OR c.state = ?) "
                                 "ORDER BY c.id DESC LIMIT ?");
@@ -233,7 +234,8 @@ Result<std::vector<Claim>> Store::ListClaims(int64_t order_id, const std::string
   });
 }
 
-Result<Claim> Store::DecideClaim(int64_t id, const ClaimDecision& decision, const Actor& actor) {
+Result<Claim> ClaimRepository::DecideClaim(int64_t id, const ClaimDecision& decision,
+                                           const Actor& actor) {
   if (decision.note.size() > 1000) {
     return Fail(Errc::kInvalidArgument, "note is at most 1000 bytes", "note");
   }
@@ -248,7 +250,7 @@ Result<Claim> Store::DecideClaim(int64_t id, const ClaimDecision& decision, cons
       decision.note.empty()) {
     return Fail(Errc::kInvalidArgument, decision.event + " needs a note for the customer", "note");
   }
-  return impl_->Write([&](SQLite::Database& db) -> Result<Claim> {
+  return db_->Write([&](SQLite::Database& db) -> Result<Claim> {
     auto claim = LoadClaim(db, id);
     if (!claim) return Fail(Errc::kNotFound, "claim " + std::to_string(id) + " does not exist");
     if (decision.expected_version && *decision.expected_version != claim->version) {

@@ -1,0 +1,535 @@
+// Orders and their items, and the customer files they are made from.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+#include "database.hpp"
+#include "keepsake/orders/job_kind.hpp"
+#include "keepsake/orders/state_machine.hpp"
+#include "keepsake/orders/store.hpp"
+#include "store_rows.hpp"
+
+namespace keepsake::orders {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id) {
+  SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+               q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+}
+
+Result<void> ValidateNewOrder(const NewOrder& order) {
+  if (!ValidText(order.channel_ref, 128)) {
+    return Fail(Errc::kInvalidArgument, "channel_ref is required (1-128 characters)",
+                "channel_ref");
+  }
+  if (!ValidText(order.customer.name, 100)) {
+    return Fail(Errc::kInvalidArgument, "customer name is required (1-100 bytes)", "customer.name");
+  }
+  static const std::regex kPhone(R"(^\+?[0-9]{6,20}$)");
+  if (!std::regex_match(order.customer.phone, kPhone)) {
+    return Fail(Errc::kInvalidArgument,
+                "customer phone must be 6-20 digits, optionally starting with +", "customer.phone");
+  }
+  const Address& a = order.customer.address;
+  const std::pair<const std::string*, const char*> required[] = {
+      {&a.province, "customer.address.province"},
+      {&a.city, "customer.address.city"},
+      {&a.detail, "customer.address.detail"},
+  };
+  for (const auto& [value, field] : required) {
+    if (!ValidText(*value, 200)) {
+      return Fail(Errc::kInvalidArgument, std::string(field) + " is required (1-200 bytes)", field);
+    }
+  }
+  if (a.district.size() > 200 || a.street.size() > 200) {
+    return Fail(Errc::kInvalidArgument, "address fields are at most 200 bytes",
+                a.district.size() > 200 ? "customer.address.district" : "customer.address.street");
+  }
+  if (order.items.empty() || order.items.size() > 50) {
+    return Fail(Errc::kInvalidArgument, "an order has 1 to 50 items", "items");
+  }
+  return {};
+}
+
+Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
+                              const std::string& field) {
+  auto asset = LoadAsset(db, asset_id);
+  if (!asset) return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
+  return asset->kind;
+}
+
+// The asset kind a product needs: figures are printed from meshes, 2D products from images.
+Result<void> CheckAssetFits(const Product& product, const std::string& asset_kind,
+                            const std::string& field) {
+  const std::string needed = product.kind == ProductKind::kFigure ? "mesh" : "image";
+  if (asset_kind != needed) {
+    return Fail(Errc::kInvalidArgument,
+                "product " + product.id + " needs a " + needed + " asset, not " + asset_kind,
+                field);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<CreateOrderResult> OrderRepository::CreateOrder(
+    const NewOrder& order, const ProductCatalog& catalog, const Actor& actor,
+    const IdempotencyKey& key, const std::function<std::string(const Order&)>& render) {
+  if (auto valid = ValidateNewOrder(order); !valid) return tl::unexpected(valid.error());
+  std::vector<std::map<std::string, int64_t>> resolved;
+  for (size_t i = 0; i < order.items.size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    auto options =
+        catalog.ResolveOptions(order.items[i].product, order.items[i].options, field + ".options");
+    if (!options) {
+      Error e = options.error();
+      if (e.code == Errc::kUnknownProduct) e.field = field + ".product";
+      return tl::unexpected(e);
+    }
+    resolved.push_back(std::move(*options));
+    if (auto text = catalog.CheckText(order.items[i].product, order.items[i].text, field + ".text");
+        !text) {
+      return tl::unexpected(text.error());
+    }
+  }
+  const int max_attempts = db_->options.job_max_attempts;
+  return db_->Write([&](SQLite::Database& db) -> Result<CreateOrderResult> {
+    {
+      SQLite::Statement q(db,
+                          "SELECT request_hash, response, order_id FROM idempotency "
+                          "WHERE scope = ? AND key = ?");
+      q.bind(1, key.scope);
+      q.bind(2, key.key);
+      if (q.executeStep()) {
+        if (q.getColumn(0).getString() != key.request_hash) {
+          return Fail(Errc::kIdempotencyMismatch,
+                      "this Idempotency-Key was used before with a different request body",
+                      "Idempotency-Key");
+        }
+        auto existing = rows::LoadOrder(db, "o.id = ?", std::to_string(q.getColumn(2).getInt64()));
+        if (!existing) return Fail(Errc::kNotFound, "the order of this key is gone");
+        return CreateOrderResult{*existing, q.getColumn(1).getString(), true};
+      }
+    }
+    const std::string now = NowUtcIso();
+    const Address& a = order.customer.address;
+    SQLite::Statement cust(db,
+                           "INSERT INTO customers(name, phone, province, city, district, street, "
+                           "detail) VALUES(?,?,?,?,?,?,?)");
+    cust.bind(1, order.customer.name);
+    cust.bind(2, order.customer.phone);
+    cust.bind(3, a.province);
+    cust.bind(4, a.city);
+    cust.bind(5, a.district);
+    cust.bind(6, a.street);
+    cust.bind(7, a.detail);
+    cust.exec();
+    const int64_t customer_id = db.getLastInsertRowid();
+    SQLite::Statement ord(db,
+                          "INSERT INTO orders(channel_ref, customer_id, state, created_by, "
+                          "created_at, updated_at, channel) VALUES(?,?,'placed',?,?,?,?)");
+    ord.bind(1, order.channel_ref);
+    ord.bind(2, customer_id);
+    ord.bind(3, actor.name);
+    ord.bind(4, now);
+    ord.bind(5, now);
+    ord.bind(6, actor.role == Role::kChannel ? actor.name : std::string());
+    ord.exec();
+    const int64_t order_id = db.getLastInsertRowid();
+    rows::AppendEvent(
+        db, Event{0, order_id, std::nullopt, now, actor.name, std::string(RoleName(actor.role)),
+                  "order.created", "", "placed", "", json{{"items", order.items.size()}}.dump()});
+    for (size_t i = 0; i < order.items.size(); ++i) {
+      const NewItem& item = order.items[i];
+      const std::string field = "items[" + std::to_string(i) + "].asset";
+      std::string asset_kind;
+      if (!item.asset_id.empty()) {
+        auto kind = AssetKind(db, item.asset_id, field);
+        if (!kind) return tl::unexpected(kind.error());
+        auto fits = CheckAssetFits(*catalog.Find(item.product), *kind, field);
+        if (!fits) return tl::unexpected(fits.error());
+        asset_kind = *kind;
+      }
+      const std::string state = item.asset_id.empty() ? "awaiting_asset" : "preparing";
+      SQLite::Statement ins(db,
+                            "INSERT INTO items(order_id, position, product, options, asset_id, "
+                            "state, created_at, updated_at, text) "
+                            "VALUES(?,?,?,?,NULLIF(?, ''),?,?,?,?)");
+      ins.bind(1, order_id);
+      ins.bind(2, static_cast<int>(i));
+      ins.bind(3, item.product);
+      ins.bind(4, json(resolved[i]).dump());
+      ins.bind(5, item.asset_id);
+      ins.bind(6, state);
+      ins.bind(7, now);
+      ins.bind(8, now);
+      ins.bind(9, item.text);
+      ins.exec();
+      const int64_t item_id = db.getLastInsertRowid();
+      rows::AppendEvent(
+          db, Event{0, order_id, item_id, now, actor.name, std::string(RoleName(actor.role)),
+                    "item.created", "", state, "", json{{"product", item.product}}.dump()});
+      if (!asset_kind.empty())
+        rows::EnqueueJob(db, item_id, item.asset_id, asset_kind, max_attempts);
+    }
+    auto created = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+    if (!created) return Fail(Errc::kStorage, "the new order could not be read back");
+    std::string response = render(*created);
+    SQLite::Statement idem(db,
+                           "INSERT INTO idempotency(scope, key, request_hash, order_id, response, "
+                           "created_ms) VALUES(?,?,?,?,?,?)");
+    idem.bind(1, key.scope);
+    idem.bind(2, key.key);
+    idem.bind(3, key.request_hash);
+    idem.bind(4, order_id);
+    idem.bind(5, response);
+    idem.bind(6, NowUnixMs());
+    idem.exec();
+    return CreateOrderResult{std::move(*created), std::move(response), false};
+  });
+}
+
+Result<Order> OrderRepository::GetOrder(int64_t id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Order> {
+    auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(id));
+    if (!order) return Fail(Errc::kNotFound, "order " + std::to_string(id) + " does not exist");
+    return *order;
+  });
+}
+
+Result<Order> OrderRepository::GetOrderByNumber(const std::string& number) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Order> {
+    auto order = rows::LoadOrder(db, "o.number = ?", number);
+    if (!order) return Fail(Errc::kNotFound, "order " + number + " does not exist");
+    return *order;
+  });
+}
+
+Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 200) {
+    return Fail(Errc::kInvalidArgument, "limit must be 1-200", "limit");
+  }
+  if (filter.phone_last4.has_value() != filter.name.has_value()) {
+    return Fail(Errc::kInvalidArgument,
+                "phone_last4 and name go together: the last four digits of the phone and the "
+                "customer's full name",
+                filter.name ? "phone_last4" : "name");
+  }
+  if (filter.phone_last4 &&
+      (filter.phone_last4->size() != 4 ||
+       filter.phone_last4->find_first_not_of("0123456789") != std::string::npos)) {
+    return Fail(Errc::kInvalidArgument, "phone_last4 must be four digits", "phone_last4");
+  }
+  if (filter.state && !OrderStateMachine().HasState(*filter.state)) {
+    std::vector<std::string> states;
+    for (auto s : OrderStateMachine().States()) states.emplace_back(s);
+    return Fail(Errc::kInvalidArgument, "unknown order state '" + *filter.state + "'", "state",
+                states);
+  }
+  return db_->Read([&](SQLite::Database& db) -> Result<OrderPage> {
+    std::string sql =
+        "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
+        "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail, "
+        "o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
+    std::vector<std::string> binds;
+    if (filter.state) {
+      sql += " AND o.state = ?";
+      binds.push_back(*filter.state);
+    }
+    if (filter.channel) {
+      sql += " AND o.channel = ?";
+      binds.push_back(*filter.channel);
+    }
+    if (filter.channel_ref) {
+      sql += " AND o.channel_ref = ?";
+      binds.push_back(*filter.channel_ref);
+    }
+    if (filter.number) {
+      sql += " AND o.number = ?";
+      binds.push_back(*filter.number);
+    }
+    if (filter.tracking_number) {
+      sql += " AND o.id IN (SELECT order_id FROM shipments WHERE tracking_number = ?)";
+      binds.push_back(*filter.tracking_number);
+    }
+    // by the customer: through the customers indexes (phone; last four digits and name)
+    if (filter.phone) {
+      sql += " AND o.customer_id IN (SELECT id FROM customers WHERE phone = ?)";
+      binds.push_back(*filter.phone);
+    }
+    if (filter.phone_last4) {
+      sql +=
+          " AND o.customer_id IN (SELECT id FROM customers WHERE substr(phone, -4) = ? AND "
+          "name = ?)";
+      binds.push_back(*filter.phone_last4);
+      binds.push_back(filter.name.value_or(""));
+    }
+    if (filter.created_from) {
+      sql += " AND o.created_at >= ?";
+      binds.push_back(*filter.created_from);
+    }
+    if (filter.created_to) {
+      sql += " AND o.created_at < ?";
+      binds.push_back(*filter.created_to);
+    }
+    if (filter.before_id) {
+      sql += " AND o.id < ?";
+      binds.push_back(std::to_string(*filter.before_id));
+    }
+    sql += " ORDER BY o.id DESC LIMIT " + std::to_string(filter.limit + 1);
+    SQLite::Statement q(db, sql);
+    for (size_t i = 0; i < binds.size(); ++i) q.bind(static_cast<int>(i + 1), binds[i]);
+    OrderPage page;
+    while (q.executeStep()) page.orders.push_back(rows::OrderFromRow(q));
+    if (static_cast<int>(page.orders.size()) > filter.limit) {
+      page.orders.pop_back();
+      page.next_cursor = page.orders.back().id;
+    }
+    for (Order& o : page.orders) rows::LoadItems(db, o);
+    return page;
+  });
+}
+
+Result<std::vector<Event>> OrderRepository::OrderEvents(int64_t order_id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<Event>> {
+    SQLite::Statement exists(db, "SELECT 1 FROM orders WHERE id = ?");
+    exists.bind(1, order_id);
+    if (!exists.executeStep()) {
+      return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
+    }
+    SQLite::Statement q(db,
+                        "SELECT id, order_id, item_id, at, actor, role, kind, from_state, "
+                        "to_state, reason, detail FROM events WHERE order_id = ? ORDER BY id");
+    q.bind(1, order_id);
+    std::vector<Event> events;
+    while (q.executeStep()) {
+      Event e;
+      e.id = q.getColumn(0).getInt64();
+      e.order_id = q.getColumn(1).getInt64();
+      if (!q.getColumn(2).isNull()) e.item_id = q.getColumn(2).getInt64();
+      e.at = q.getColumn(3).getString();
+      e.actor = q.getColumn(4).getString();
+      e.role = q.getColumn(5).getString();
+      e.kind = q.getColumn(6).getString();
+      e.from_state = q.getColumn(7).getString();
+      e.to_state = q.getColumn(8).getString();
+      e.reason = q.getColumn(9).getString();
+      e.detail = q.getColumn(10).getString();
+      events.push_back(std::move(e));
+    }
+    return events;
+  });
+}
+
+Result<Order> OrderRepository::TransitionOrder(int64_t order_id, std::string_view event,
+                                               const Actor& actor, const std::string& reason,
+                                               std::optional<int64_t> expected_version) {
+  if ((event == "hold" || event == "resume" || event == "cancel") && !ValidText(reason, 500)) {
+    return Fail(Errc::kInvalidArgument, std::string(event) + " needs a reason (1-500 bytes)",
+                "reason");
+  }
+  if (reason.size() > 500)
+    return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
+  return db_->Write([&](SQLite::Database& db) -> Result<Order> {
+    return rows::ApplyOrderEvent(db, order_id, event, actor, reason, expected_version,
+                                 db_->options.job_max_attempts);
+  });
+}
+
+Result<Item> OrderRepository::TransitionItem(int64_t item_id, const ItemChange& change,
+                                             const Actor& actor) {
+  if (change.reason.size() > 500) {
+    return Fail(Errc::kInvalidArgument, "reason is at most 500 bytes", "reason");
+  }
+  return db_->Write([&](SQLite::Database& db) -> Result<Item> {
+    auto item = rows::LoadItem(db, item_id);
+    if (!item) return Fail(Errc::kNotFound, "item " + std::to_string(item_id) + " does not exist");
+    if (change.expected_version && *change.expected_version != item->version) {
+      return Fail(Errc::kVersionConflict,
+                  "item " + std::to_string(item_id) + " changed since you read it (your version " +
+                      std::to_string(*change.expected_version) + ", now " +
+                      std::to_string(item->version) + "); reload and try again",
+                  "version");
+    }
+    SQLite::Statement q(db, "SELECT state FROM orders WHERE id = ?");
+    q.bind(1, item->order_id);
+    q.executeStep();
+    const std::string order_state = q.getColumn(0).getString();
+    if (order_state == "on_hold" && actor.role != Role::kSystem) {
+      return Fail(Errc::kIllegalTransition,
+                  "the order is on hold; resume it before changing its items", "event");
+    }
+    return rows::ApplyItemChange(db, *item, change, actor, db_->options.job_max_attempts);
+  });
+}
+
+Result<Item> OrderRepository::GetItem(int64_t item_id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Item> {
+    auto item = rows::LoadItem(db, item_id);
+    if (!item) return Fail(Errc::kNotFound, "item " + std::to_string(item_id) + " does not exist");
+    return *item;
+  });
+}
+
+Result<std::vector<std::pair<Item, std::string>>> OrderRepository::ReviewQueue(int limit) {
+  if (limit < 1 || limit > 200) return Fail(Errc::kInvalidArgument, "limit must be 1-200", "limit");
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<std::pair<Item, std::string>>> {
+    SQLite::Statement q(db,
+                        "SELECT i.id, o.number FROM items i JOIN orders o ON o.id = i.order_id "
+                        "WHERE i.state = 'needs_review' AND o.state != 'on_hold' "
+                        "ORDER BY i.updated_at, i.id LIMIT ?");
+    q.bind(1, limit);
+    std::vector<std::pair<Item, std::string>> out;
+    while (q.executeStep()) {
+      auto item = rows::LoadItem(db, q.getColumn(0).getInt64());
+      if (item) out.emplace_back(std::move(*item), q.getColumn(1).getString());
+    }
+    return out;
+  });
+}
+
+Result<Asset> OrderRepository::RecordAsset(const Asset& asset) {
+  return db_->Write([&](SQLite::Database& db) -> Result<Asset> {
+    SQLite::Statement ins(db,
+                          "INSERT INTO assets(id, kind, format, bytes, created_at) "
+                          "VALUES(?,?,?,?,?) ON CONFLICT(id) DO NOTHING");
+    ins.bind(1, asset.id);
+    ins.bind(2, asset.kind);
+    ins.bind(3, asset.format);
+    ins.bind(4, asset.bytes);
+    ins.bind(5, NowUtcIso());
+    ins.exec();
+    auto stored = LoadAsset(db, asset.id);
+    if (!stored) return Fail(Errc::kStorage, "the asset could not be read back");
+    return *stored;
+  });
+}
+
+Result<Asset> OrderRepository::GetAsset(const std::string& id) {
+  return db_->Read([&](SQLite::Database& db) -> Result<Asset> {
+    auto asset = LoadAsset(db, id);
+    if (!asset) return Fail(Errc::kNotFound, "asset " + id + " does not exist");
+    return *asset;
+  });
+}
+
+Result<Order> OrderRepository::ChangeAddress(int64_t order_id, const Address& address,
+                                             const std::string& reason, const Actor& actor) {
+  for (const auto& [value, field, required] :
+       {std::tuple<const std::string*, const char*, bool>{&address.province, "province", true},
+        {&address.city, "city", true},
+        {&address.district, "district", false},
+        {&address.street, "street", false},
+        {&address.detail, "detail", true}}) {
+    if ((required && value->empty()) || value->size() > 200) {
+      return Fail(Errc::kInvalidArgument,
+                  std::string("address.") + field +
+                      (required ? " is required (1-200 bytes)" : " is at most 200 bytes"),
+                  std::string("address.") + field);
+    }
+  }
+  if (reason.empty() || reason.size() > 500) {
+    return Fail(Errc::kInvalidArgument, "say why the address changes (1-500 bytes)", "reason");
+  }
+  return db_->Write([&](SQLite::Database& db) -> Result<Order> {
+    auto order = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+    if (!order)
+      return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
+    if (!AddressChangeable(*order)) {
+      return Fail(Errc::kIllegalTransition,
+                  "order " + order->number + " is " + order->state +
+                      ": the address can change only before packing (a parcel on its way is "
+                      "redirected with the carrier)",
+                  "state");
+    }
+    SQLite::Statement customer(db, "SELECT customer_id FROM orders WHERE id = ?");
+    customer.bind(1, order_id);
+    if (!customer.executeStep() || customer.getColumn(0).isNull()) {
+      return Fail(Errc::kIllegalTransition, "the customer's data of this order was purged", "");
+    }
+    SQLite::Statement upd(db,
+                          "UPDATE customers SET province = ?, city = ?, district = ?, street = ?, "
+                          "detail = ? WHERE id = ?");
+    upd.bind(1, address.province);
+    upd.bind(2, address.city);
+    upd.bind(3, address.district);
+    upd.bind(4, address.street);
+    upd.bind(5, address.detail);
+    upd.bind(6, customer.getColumn(0).getInt64());
+    upd.exec();
+    const std::string now = NowUtcIso();
+    SQLite::Statement bump(db,
+                           "UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ?");
+    bump.bind(1, now);
+    bump.bind(2, order_id);
+    bump.exec();
+    rows::AppendEvent(
+        db, Event{0, order_id, std::nullopt, now, actor.name, std::string(RoleName(actor.role)),
+                  "order.address_changed", "", "", reason, "{}"});
+    return *rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
+  });
+}
+
+Result<Event> OrderRepository::AddOrderNote(int64_t order_id, const std::string& note,
+                                            const Actor& actor) {
+  if (note.empty() || note.size() > 2000) {
+    return Fail(Errc::kInvalidArgument, "note is required (1-2000 bytes)", "note");
+  }
+  return db_->Write([&](SQLite::Database& db) -> Result<Event> {
+    SQLite::Statement exists(db, "SELECT 1 FROM orders WHERE id = ?");
+    exists.bind(1, order_id);
+    if (!exists.executeStep()) {
+      return Fail(Errc::kNotFound, "order " + std::to_string(order_id) + " does not exist");
+    }
+    Event e{0,
+            order_id,
+            std::nullopt,
+            NowUtcIso(),
+            actor.name,
+            std::string(RoleName(actor.role)),
+            "order.note",
+            "",
+            "",
+            note,
+            "{}"};
+    rows::AppendEvent(db, e);
+    e.id = db.getLastInsertRowid();
+    return e;
+  });
+}
+
+Result<int> OrderRepository::CompleteDeliveredOrders(int days, int64_t now_ms) {
+  const std::string before = IsoFromUnixMs(now_ms - int64_t{days} * 86'400'000);
+  return db_->Write([&](SQLite::Database& db) -> Result<int> {
+    SQLite::Statement q(db,
+                        "SELECT o.id FROM orders o WHERE o.state = 'delivered' AND (SELECT max(at) "
+                        "FROM events e WHERE e.order_id = o.id AND e.kind = 'order.transition' "
+                        "AND e.to_state = 'delivered') < ?");
+    q.bind(1, before);
+    std::vector<int64_t> ids;
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+    for (int64_t id : ids) {
+      auto done = rows::ApplyOrderEvent(db, id, "complete", Actor{"keepsake", Role::kSystem},
+                                        std::to_string(days) + " days after delivery", std::nullopt,
+                                        db_->options.job_max_attempts);
+      if (!done) return tl::unexpected(done.error());
+    }
+    return static_cast<int>(ids.size());
+  });
+}
+
+}  // namespace keepsake::orders
