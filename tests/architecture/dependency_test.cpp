@@ -1,6 +1,7 @@
 // The dependency direction of DESIGN.md, checked on the include lines (convention alone does
 // not hold): services -> {orders, logistics, mesh, imaging}, logistics -> orders, and mesh,
-// imaging, orders depend on none of ours. Public headers carry no third-party types.
+// imaging, orders depend on none of ours; the CMake links say the same. Public headers carry
+// no third-party types, and nothing reaches another folder by a relative include.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -55,7 +56,7 @@ TEST(Architecture, ModulesIncludeOnlyWhatTheyMayUse) {
 
 TEST(Architecture, PublicHeadersCarryNoThirdPartyTypes) {
   const std::regex heavy(
-      R"re(#include\s+[<"](SQLiteCpp|sqlite3|assimp|opencv2|httplib|CGAL|nlohmann|spdlog|zip\.h|openssl))re");
+      R"re(#include\s+[<"](SQLiteCpp|sqlite3|assimp|opencv2|httplib|CGAL|nlohmann|spdlog|zip\.h|openssl|lcms2|qpdf|lib3mf|ft2build|freetype|ZXing|Eigen|boost|CLI/))re");
   for (const auto& [module, _] : kMayUse) {
     for (const fs::path& file : SourcesOf(module)) {
       if (file.string().find("/include/keepsake/") == std::string::npos) continue;
@@ -63,6 +64,46 @@ TEST(Architecture, PublicHeadersCarryNoThirdPartyTypes) {
       std::string line;
       while (std::getline(in, line)) {
         EXPECT_FALSE(std::regex_search(line, heavy)) << file << ": " << line;
+      }
+    }
+  }
+}
+
+// The same direction in the build: a module's library links only the libraries of the modules
+// it may use (CMake would otherwise let an include through that the include check misses).
+TEST(Architecture, ModulesLinkOnlyWhatTheyMayUse) {
+  const std::regex link(R"re(target_link_libraries\(\s*keepsake_(\w+)([^)]*)\))re");
+  const std::regex ours(R"re(\bkeepsake_(\w+))re");
+  int links = 0;
+  for (const auto& [module, allowed] : kMayUse) {
+    const std::string cmake = ReadFile(fs::path(SourceDir()) / module / "CMakeLists.txt");
+    for (auto it = std::sregex_iterator(cmake.begin(), cmake.end(), link);
+         it != std::sregex_iterator(); ++it) {
+      if ((*it)[1] != module) continue;  // another target of the folder (an executable)
+      const std::string targets = (*it)[2];
+      for (auto used = std::sregex_iterator(targets.begin(), targets.end(), ours);
+           used != std::sregex_iterator(); ++used) {
+        const std::string name = (*used)[1];
+        if (name == "warnings") continue;  // compiler flags, not a module
+        ++links;
+        EXPECT_TRUE(allowed.count(name)) << module << "/CMakeLists.txt links keepsake_" << name;
+      }
+    }
+  }
+  EXPECT_GE(links, 5);
+}
+
+// No file reaches into another folder by a relative path ("../orders/src/..."): what a module
+// shares is in its include/keepsake/<module>/ headers, and private headers are named from the
+// module's own src/.
+TEST(Architecture, NoRelativeIncludes) {
+  const std::regex relative(R"re(#include\s+"[^"]*\.\./)re");
+  for (const auto& [module, _] : kMayUse) {
+    for (const fs::path& file : SourcesOf(module)) {
+      std::ifstream in(file);
+      std::string line;
+      while (std::getline(in, line)) {
+        EXPECT_FALSE(std::regex_search(line, relative)) << file << ": " << line;
       }
     }
   }
