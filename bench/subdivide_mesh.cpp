@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   auto written = out.ends_with(".ply") && !mesh.colors.empty()
                      ? keepsake::mesh::WriteColorPly(mesh, out)
                      : keepsake::mesh::WriteBinaryStl(mesh, out);
-  if (!written) return std::fprintf(stderr, "%s\n", written.error().c_str()), 1;
+  if (!written) return std::fprintf(stderr, "%s\n", written.error().message.c_str()), 1;
   std::printf("%zu triangles, %zu vertices -> %s\n", mesh.triangles.size(), mesh.positions.size(),
               out.c_str());
   return 0;

@@ -183,7 +183,7 @@ function drawFigureSide(side, item, job, report) {
   const findings = (report.findings ?? []).map((f) => h('li', {}, f.detail));
   mount(side,
     h('div', { class: 'card' }, h('h3', {}, t('Printability')), numbers),
-    job?.state === 'failed' || job?.state === 'dead' ? h('div', { class: 'error' }, `${t('The preparation failed')}: ${job.error}`) : null,
+    job?.state === 'failed' || job?.state === 'dead' ? h('div', { class: 'error' }, `${t('The preparation failed')}: ${job.error}${job.error_code ? ` (${job.error_code})` : ''}`) : null,
     actions(item, job, reworkFigureFields(item, report)),
     h('div', { class: 'card' }, h('h3', {}, t('Findings')), findings.length ? h('ul', { class: 'findings' }, findings) : h('p', { class: 'muted' }, '—'),
       h('h3', {}, t('Repairs')), h('ul', { class: 'findings' }, repairs)));

@@ -23,22 +23,23 @@ void PutFloat(std::string& out, double value) {
   out.append(bytes, 4);
 }
 
-tl::expected<size_t, std::string> WriteAtomically(const std::string& out, const std::string& path) {
+tl::expected<size_t, Error> WriteAtomically(const std::string& out, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
     file.write(out.data(), static_cast<std::streamsize>(out.size()));
-    if (!file.flush()) return tl::unexpected("cannot write " + tmp);
+    if (!file.flush()) return tl::unexpected(Error{Errc::kWriteFailed, "cannot write " + tmp});
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return tl::unexpected("cannot rename " + tmp + ": " + ec.message());
+  if (ec)
+    return tl::unexpected(Error{Errc::kWriteFailed, "cannot rename " + tmp + ": " + ec.message()});
   return out.size();
 }
 
 }  // namespace
 
-tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std::string& path) {
+tl::expected<size_t, Error> WriteBinaryStl(const MeshData& mesh, const std::string& path) {
   std::string out;
   out.reserve(84 + 50 * mesh.triangles.size());
   std::string header = "Keepsake binary STL, units: mm";
@@ -64,7 +65,7 @@ tl::expected<size_t, std::string> WriteBinaryStl(const MeshData& mesh, const std
   return WriteAtomically(out, path);
 }
 
-tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std::string& path) {
+tl::expected<size_t, Error> WriteColorPly(const MeshData& mesh, const std::string& path) {
   std::string out = "ply\nformat binary_little_endian 1.0\ncomment Keepsake, units: mm\n";
   out += "element vertex " + std::to_string(mesh.positions.size()) + "\n";
   out += "property float x\nproperty float y\nproperty float z\n";
@@ -86,8 +87,8 @@ tl::expected<size_t, std::string> WriteColorPly(const MeshData& mesh, const std:
   return WriteAtomically(out, path);
 }
 
-tl::expected<size_t, std::string> WriteVrml(const MeshData& mesh, const std::string& path,
-                                            const std::string& texture_url) {
+tl::expected<size_t, Error> WriteVrml(const MeshData& mesh, const std::string& path,
+                                      const std::string& texture_url) {
   const bool textured =
       !texture_url.empty() && !mesh.texture.Empty() && mesh.uvs.size() == mesh.triangles.size();
   // VRML97 (ISO/IEC 14772-1) is text; %.9g gives back the very float the STL has (a tenth of
@@ -190,12 +191,11 @@ std::string ObjText(const MeshData& mesh) {
 
 }  // namespace
 
-tl::expected<size_t, std::string> WriteTexturePng(const MeshData& mesh, const std::string& path) {
+tl::expected<size_t, Error> WriteTexturePng(const MeshData& mesh, const std::string& path) {
   return WriteAtomically(EncodeTexturePng(mesh.texture), path);
 }
 
-tl::expected<size_t, std::string> WriteTexturedObjZip(const MeshData& mesh,
-                                                      const std::string& path) {
+tl::expected<size_t, Error> WriteTexturedObjZip(const MeshData& mesh, const std::string& path) {
   const std::string mtl =
       "# Keepsake: the figure's base colour is its texture (sRGB)\nnewmtl figure\n"
       "Ka 1 1 1\nKd 1 1 1\nKs 0 0 0\nillum 1\nmap_Kd texture.png\n";
@@ -205,23 +205,27 @@ tl::expected<size_t, std::string> WriteTexturedObjZip(const MeshData& mesh,
   const std::string temporary = path + ".part";
   int error = 0;
   zip_t* zip = zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (zip == nullptr) return tl::unexpected("cannot create " + temporary);
+  if (zip == nullptr)
+    return tl::unexpected(Error{Errc::kWriteFailed, "cannot create " + temporary});
   for (const auto& [name, bytes] : files) {
     zip_source_t* source = zip_source_buffer(zip, bytes.data(), bytes.size(), 0);
     if (source == nullptr || zip_file_add(zip, name, source, ZIP_FL_ENC_UTF_8) < 0) {
       if (source != nullptr) zip_source_free(source);
       zip_discard(zip);
-      return tl::unexpected(std::string("cannot add ") + name + " to the zip");
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("cannot add ") + name + " to the zip"});
     }
   }
   if (zip_close(zip) != 0) {
     zip_discard(zip);
     std::filesystem::remove(temporary);
-    return tl::unexpected("cannot write " + path);
+    return tl::unexpected(Error{Errc::kWriteFailed, "cannot write " + path});
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
-  if (ec) return tl::unexpected("cannot rename into " + path + ": " + ec.message());
+  if (ec)
+    return tl::unexpected(
+        Error{Errc::kWriteFailed, "cannot rename into " + path + ": " + ec.message()});
   return static_cast<size_t>(std::filesystem::file_size(path));
 }
 

@@ -24,16 +24,17 @@ using Handle = std::unique_ptr<NMR::PLib3MFBase, Released>;
 
 }  // namespace
 
-tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::string& path) {
+tl::expected<size_t, Error> WriteThreeMf(const MeshData& mesh, const std::string& path) {
   NMR::PLib3MFModel* raw_model = nullptr;
   if (NMR::lib3mf_createmodel(&raw_model) != LIB3MF_OK)
-    return tl::unexpected(std::string("lib3mf: no model"));
+    return tl::unexpected(Error{Errc::kWriteFailed, std::string("lib3mf: no model")});
   Handle model(raw_model);
   NMR::lib3mf_model_setunit(raw_model, NMR::MODELUNIT_MILLIMETER);
 
   NMR::PLib3MFModelMeshObject* raw_object = nullptr;
   if (NMR::lib3mf_model_addmeshobject(raw_model, &raw_object) != LIB3MF_OK) {
-    return tl::unexpected(std::string("lib3mf: cannot add a mesh object"));
+    return tl::unexpected(
+        Error{Errc::kWriteFailed, std::string("lib3mf: cannot add a mesh object")});
   }
   Handle object(raw_object);
   std::vector<NMR::MODELMESHVERTEX> vertices(mesh.positions.size());
@@ -51,7 +52,8 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
   if (NMR::lib3mf_meshobject_setgeometry(raw_object, vertices.data(),
                                          static_cast<DWORD>(vertices.size()), triangles.data(),
                                          static_cast<DWORD>(triangles.size())) != LIB3MF_OK) {
-    return tl::unexpected(std::string("lib3mf: cannot set the geometry"));
+    return tl::unexpected(
+        Error{Errc::kWriteFailed, std::string("lib3mf: cannot set the geometry")});
   }
   const bool textured = !mesh.texture.Empty() && mesh.uvs.size() == mesh.triangles.size();
   if (textured) {
@@ -63,17 +65,20 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
     std::string relation = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dtexture";
     if (NMR::lib3mf_model_addattachmentutf8(raw_model, uri.data(), relation.data(),
                                             &raw_attachment) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot attach the texture"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot attach the texture")});
     }
     Handle attachment(raw_attachment);
     if (NMR::lib3mf_attachment_readfrombuffer(raw_attachment, reinterpret_cast<BYTE*>(png.data()),
                                               png.size()) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot store the texture"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot store the texture")});
     }
     NMR::PLib3MFModelTexture2D* raw_texture = nullptr;
     if (NMR::lib3mf_model_addtexture2dfromattachment(raw_model, raw_attachment, &raw_texture) !=
         LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot add the texture"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot add the texture")});
     }
     Handle texture(raw_texture);
     NMR::lib3mf_texture2d_setcontenttype(raw_texture, NMR::MODELTEXTURETYPE_PNG);
@@ -81,7 +86,8 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
     NMR::lib3mf_resource_getresourceid(raw_texture, &texture_id);
     NMR::PLib3MFPropertyHandler* raw_handler = nullptr;
     if (NMR::lib3mf_meshobject_createpropertyhandler(raw_object, &raw_handler) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot add texture coordinates"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot add texture coordinates")});
     }
     Handle handler(raw_handler);
     std::vector<NMR::MODELMESHTEXTURE2D> corners(mesh.triangles.size());
@@ -93,11 +99,13 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
       }
     }
     if (NMR::lib3mf_propertyhandler_settexturearray(raw_handler, corners.data()) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot set the texture coordinates"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot set the texture coordinates")});
     }
     NMR::PLib3MFDefaultPropertyHandler* raw_default = nullptr;
     if (NMR::lib3mf_object_createdefaultpropertyhandler(raw_object, &raw_default) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot add the default texture"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot add the default texture")});
     }
     Handle default_handler(raw_default);
     NMR::lib3mf_defaultpropertyhandler_settexture(raw_default, texture_id, mesh.uvs[0][0][0],
@@ -105,7 +113,7 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
   } else if (!mesh.colors.empty()) {
     NMR::PLib3MFPropertyHandler* raw_handler = nullptr;
     if (NMR::lib3mf_meshobject_createpropertyhandler(raw_object, &raw_handler) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot add colours"));
+      return tl::unexpected(Error{Errc::kWriteFailed, std::string("lib3mf: cannot add colours")});
     }
     Handle handler(raw_handler);
     std::vector<NMR::MODELMESH_TRIANGLECOLOR_SRGB> colours(mesh.triangles.size());
@@ -117,12 +125,14 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
     }
     if (NMR::lib3mf_propertyhandler_setgradientcolorarray(raw_handler, colours.data()) !=
         LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot set the colours"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot set the colours")});
     }
     // 3MF wants an object-level default whenever triangles carry properties: the mean colour
     NMR::PLib3MFDefaultPropertyHandler* raw_default = nullptr;
     if (NMR::lib3mf_object_createdefaultpropertyhandler(raw_object, &raw_default) != LIB3MF_OK) {
-      return tl::unexpected(std::string("lib3mf: cannot add the default colour"));
+      return tl::unexpected(
+          Error{Errc::kWriteFailed, std::string("lib3mf: cannot add the default colour")});
     }
     Handle default_handler(raw_default);
     std::array<double, 3> sum{};
@@ -137,12 +147,13 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
   }
   NMR::PLib3MFModelBuildItem* raw_item = nullptr;
   if (NMR::lib3mf_model_addbuilditem(raw_model, raw_object, nullptr, &raw_item) != LIB3MF_OK) {
-    return tl::unexpected(std::string("lib3mf: cannot add the build item"));
+    return tl::unexpected(
+        Error{Errc::kWriteFailed, std::string("lib3mf: cannot add the build item")});
   }
   Handle item(raw_item);
   NMR::PLib3MFModelWriter* raw_writer = nullptr;
   if (NMR::lib3mf_model_querywriter(raw_model, "3mf", &raw_writer) != LIB3MF_OK) {
-    return tl::unexpected(std::string("lib3mf: no 3MF writer"));
+    return tl::unexpected(Error{Errc::kWriteFailed, std::string("lib3mf: no 3MF writer")});
   }
   Handle writer(raw_writer);
   const std::string tmp = path + ".tmp.3mf";
@@ -152,12 +163,15 @@ tl::expected<size_t, std::string> WriteThreeMf(const MeshData& mesh, const std::
     NMR::lib3mf_getlasterror(raw_writer, &code, &message);
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
-    return tl::unexpected("lib3mf cannot write " + tmp + ": " +
-                          (message != nullptr ? std::string(message) : std::to_string(code)));
+    return tl::unexpected(
+        Error{Errc::kWriteFailed,
+              "lib3mf cannot write " + tmp + ": " +
+                  (message != nullptr ? std::string(message) : std::to_string(code))});
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return tl::unexpected("cannot rename " + tmp + ": " + ec.message());
+  if (ec)
+    return tl::unexpected(Error{Errc::kWriteFailed, "cannot rename " + tmp + ": " + ec.message()});
   return static_cast<size_t>(std::filesystem::file_size(path));
 }
 

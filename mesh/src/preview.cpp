@@ -123,8 +123,8 @@ void RenderView(const MeshData& mesh, const std::vector<bool>& highlighted, cons
 
 }  // namespace
 
-tl::expected<std::string, std::string> RenderPreviewPng(const std::vector<PreviewRow>& rows,
-                                                        int view_px) {
+tl::expected<std::string, Error> RenderPreviewPng(const std::vector<PreviewRow>& rows,
+                                                  int view_px) {
   constexpr int kSupersample = 2;
   constexpr int kLabelPx = 28;
   const int row_px = view_px + kLabelPx;
@@ -151,9 +151,10 @@ tl::expected<std::string, std::string> RenderPreviewPng(const std::vector<Previe
   std::vector<uchar> png;
   try {
     if (!cv::imencode(".png", canvas, png))
-      return tl::unexpected(std::string("the PNG encoder refused"));
+      return tl::unexpected(Error{Errc::kWriteFailed, std::string("the PNG encoder refused")});
   } catch (const cv::Exception& e) {
-    return tl::unexpected(std::string("the PNG encoder failed: ") + e.what());
+    return tl::unexpected(
+        Error{Errc::kWriteFailed, std::string("the PNG encoder failed: ") + e.what()});
   }
   return std::string(png.begin(), png.end());
 }

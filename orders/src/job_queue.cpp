@@ -19,7 +19,7 @@ constexpr int kMaxInterruptions = 10;
 
 const char* kJobColumns =
     "id, kind, item_id, asset_id, state, attempts, max_attempts, progress, phase, error, result, "
-    "created_at, updated_at, params";
+    "created_at, updated_at, params, error_code";
 
 Job JobFromRow(SQLite::Statement& q) {
   Job job;
@@ -37,6 +37,7 @@ Job JobFromRow(SQLite::Statement& q) {
   job.created_at = q.getColumn(11).getString();
   job.updated_at = q.getColumn(12).getString();
   job.params = q.getColumn(13).getString();
+  job.error_code = q.getColumn(14).getString();
   return job;
 }
 
@@ -140,8 +141,9 @@ Result<void> JobQueue::CompleteJob(int64_t job_id, const std::string& owner,
   });
 }
 
-Result<void> JobQueue::FailJob(int64_t job_id, const std::string& owner, const std::string& reason,
-                               bool retryable, const std::string& item_event) {
+Result<void> JobQueue::FailJob(int64_t job_id, const std::string& owner, const std::string& code,
+                               const std::string& reason, bool retryable,
+                               const std::string& item_event) {
   return db_->Write([&](SQLite::Database& db) -> Result<void> {
     auto job = LoadLeasedJob(db, job_id, owner);
     if (!job) return Fail(Errc::kNotFound, "job lease lost");
@@ -150,22 +152,23 @@ Result<void> JobQueue::FailJob(int64_t job_id, const std::string& owner, const s
     const int64_t backoff =
         std::min(kBackoffMaxMs, kBackoffBaseMs << std::min(job->attempts - 1, 16));
     SQLite::Statement upd(db,
-                          "UPDATE jobs SET state = ?, error = ?, run_after_ms = ?, "
+                          "UPDATE jobs SET state = ?, error = ?, error_code = ?, run_after_ms = ?, "
                           "lease_owner = '', lease_expires_ms = 0, updated_at = ? WHERE id = ?");
     upd.bind(1, state);
     upd.bind(2, reason);
-    upd.bind(3, NowUnixMs() + (again ? backoff : 0));
-    upd.bind(4, NowUtcIso());
-    upd.bind(5, job_id);
+    upd.bind(3, code);
+    upd.bind(4, NowUnixMs() + (again ? backoff : 0));
+    upd.bind(5, NowUtcIso());
+    upd.bind(6, job_id);
     upd.exec();
     auto item = rows::LoadItem(db, job->item_id);
     if (!item) return Fail(Errc::kNotFound, "the job's item is gone");
     rows::AppendEvent(
-        db,
-        Event{
-            0, item->order_id, item->id, "", "keepsake", "system",
-            again ? "job.retry" : "job.failed", "", "", reason,
-            nlohmann::json{{"job", job_id}, {"attempt", job->attempts}, {"state", state}}.dump()});
+        db, Event{0, item->order_id, item->id, "", "keepsake", "system",
+                  again ? "job.retry" : "job.failed", "", "", reason,
+                  nlohmann::json{
+                      {"job", job_id}, {"attempt", job->attempts}, {"state", state}, {"code", code}}
+                      .dump()});
     if (again || item_event.empty()) return {};
     // customer service hears of it at once: a fault ticket on the order, in this transaction
     rows::InsertTicket(db,

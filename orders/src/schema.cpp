@@ -297,6 +297,11 @@ ALTER TABLE jobs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
 ALTER TABLE api_tokens ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 13: a failed job's code beside its words (mesh.unreadable, sandbox.out_of_memory), so
+      // the console can word it in either language and reports can count by cause
+      R"sql(
+ALTER TABLE jobs ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return migrations;
 }

@@ -93,7 +93,7 @@ TEST(Vrml, CoinReadsTheGeometryAndTheVertexColours) {
   const std::string path = (dir.path() / "model.wrl").string();
   const MeshData mesh = ColouredTetrahedron();
   auto written = WriteVrml(mesh, path);
-  ASSERT_TRUE(written) << written.error();
+  ASSERT_TRUE(written) << written.error().message;
   EXPECT_EQ(*written, std::filesystem::file_size(path));
 
   CoinScene scene = ReadWithCoin(path);
@@ -231,7 +231,7 @@ TEST(Preview, ThreeViewsPerRowWithTheFlaggedFacesInRed) {
   white.colors.clear();
   auto png =
       RenderPreviewPng({{&white, "before", {}}, {&white, "after", {true, true, true, true}}}, 200);
-  ASSERT_TRUE(png) << png.error();
+  ASSERT_TRUE(png) << png.error().message;
   const std::vector<uchar> bytes(png->begin(), png->end());
   const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_COLOR);
   ASSERT_FALSE(image.empty());

@@ -433,7 +433,7 @@ TEST(Export, ThreeMfHoldsMillimetresAndColours) {
   TempDir dir;
   const std::string path = (dir.path() / "model.3mf").string();
   auto written = WriteThreeMf(repaired->mesh, path);
-  ASSERT_TRUE(written) << written.error();
+  ASSERT_TRUE(written) << written.error().message;
   int error = 0;
   zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY, &error);
   ASSERT_NE(archive, nullptr);
@@ -459,7 +459,7 @@ TEST(Export, BinaryStlReadsBackWithTheSameTriangles) {
   ASSERT_TRUE(repaired);
   const std::string stl = (dir.path() / "model.stl").string();
   auto written = WriteBinaryStl(repaired->mesh, stl);
-  ASSERT_TRUE(written) << written.error();
+  ASSERT_TRUE(written) << written.error().message;
   EXPECT_EQ(*written, 84 + 50 * repaired->mesh.triangles.size());
   EXPECT_EQ(fs::file_size(stl), *written);
   auto back = ImportMesh(dir.path().string(), stl, MeshFormat::kStl, {});
@@ -581,7 +581,7 @@ TEST(Texture, SurvivesTheRepairAndBeatsVertexColours) {
                                {&repaired->mesh, "print", {}},
                                {&vertex_coloured, "vertex colours", {}}},
                               300);
-  ASSERT_TRUE(png) << png.error();
+  ASSERT_TRUE(png) << png.error().message;
   const cv::Mat image =
       cv::imdecode(std::vector<uchar>(png->begin(), png->end()), cv::IMREAD_COLOR);
   ASSERT_FALSE(image.empty());

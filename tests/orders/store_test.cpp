@@ -292,7 +292,8 @@ TEST_F(StoreTest, FailedJobRetriesWithBackoffThenDeadLetters) {
   auto job = store_->Jobs().LeaseJob("r", 60000);
   ASSERT_TRUE(job && *job);
   EXPECT_EQ((*job)->attempts, 1);
-  ASSERT_TRUE(store_->Jobs().FailJob((*job)->id, "r", "worker crashed", true, "prepare_failed"));
+  ASSERT_TRUE(store_->Jobs().FailJob((*job)->id, "r", "sandbox.crashed", "worker crashed", true,
+                                     "prepare_failed"));
   EXPECT_EQ(store_->Jobs().GetJob((*job)->id)->state, "queued");
   auto none = store_->Jobs().LeaseJob("r", 60000);  // backoff: not due yet
   ASSERT_TRUE(none);
@@ -305,8 +306,8 @@ TEST_F(StoreTest, FailedJobRetriesWithBackoffThenDeadLetters) {
     auto again = store_->Jobs().LeaseJob("r", 60000);
     ASSERT_TRUE(again && *again);
     EXPECT_EQ((*again)->attempts, attempt);
-    ASSERT_TRUE(
-        store_->Jobs().FailJob((*again)->id, "r", "worker crashed", true, "prepare_failed"));
+    ASSERT_TRUE(store_->Jobs().FailJob((*again)->id, "r", "sandbox.crashed", "worker crashed", true,
+                                       "prepare_failed"));
   }
   auto dead = store_->Jobs().GetJob((*job)->id);
   EXPECT_EQ(dead->state, "dead");
@@ -317,8 +318,11 @@ TEST_F(StoreTest, FailedJobRetriesWithBackoffThenDeadLetters) {
 TEST_F(StoreTest, PermanentFailureEndsAtOnce) {
   auto created = Create(Figure("ref-1"), "k1");
   auto job = store_->Jobs().LeaseJob("r", 60000);
-  ASSERT_TRUE(store_->Jobs().FailJob((*job)->id, "r", "not a mesh", false, "prepare_failed"));
+  ASSERT_TRUE(store_->Jobs().FailJob((*job)->id, "r", "mesh.unreadable", "not a mesh", false,
+                                     "prepare_failed"));
   EXPECT_EQ(store_->Jobs().GetJob((*job)->id)->state, "failed");
+  EXPECT_EQ(store_->Jobs().GetJob((*job)->id)->error_code, "mesh.unreadable");
+  EXPECT_EQ(store_->Jobs().GetJob((*job)->id)->error, "not a mesh");
   EXPECT_EQ(store_->Orders().GetItem(created->order.items[0].id)->state, "failed");
 }
 
@@ -402,13 +406,13 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10, 11 and 12), with one reprint
+  // back to the schema before migration 10 (undoing 10 to 13), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
     db.exec(
         "DROP INDEX orders_channel; ALTER TABLE orders DROP COLUMN channel;"
-        "ALTER TABLE jobs DROP COLUMN interrupted;"
+        "ALTER TABLE jobs DROP COLUMN interrupted; ALTER TABLE jobs DROP COLUMN error_code;"
         "ALTER TABLE api_tokens DROP COLUMN expires_at; ALTER TABLE api_tokens DROP COLUMN demo;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +

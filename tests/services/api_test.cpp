@@ -491,6 +491,7 @@ TEST_F(ApiTest, PrintIsRenderedAndApprovedByItsChecks) {
   ASSERT_TRUE(WaitFor([&] { return state(small_item) == "awaiting_customer"; }, 30000));
   jobs = json::parse(Get("/api/v1/items/" + small_item + "/jobs", "cs")->body)["jobs"];
   EXPECT_NE(jobs[0]["error"].get<std::string>().find("dpi"), std::string::npos) << jobs[0];
+  EXPECT_EQ(jobs[0]["error_code"], "image.unprintable") << jobs[0];
   // a reviewer decides to print it anyway: it is rendered, with the low-resolution warning, and
   // waits in the review queue; a figure's tuning is refused for a print
   const std::string transitions = "/api/v1/items/" + small_item + "/transitions";
@@ -585,8 +586,9 @@ TEST_F(ApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {
   json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "cs")->body)["jobs"];
   EXPECT_EQ(jobs[0]["state"], "failed");
   EXPECT_EQ(jobs[0]["result"], nullptr);
-  // the importer's own words reach customer service, and the timeline says why
+  // the importer's own words and code reach customer service, and the timeline says why
   EXPECT_FALSE(jobs[0]["error"].get<std::string>().empty());
+  EXPECT_EQ(jobs[0]["error_code"], "mesh.unreadable") << jobs[0];
   json events = json::parse(
       Get("/api/v1/orders/" + std::to_string(order["id"].get<int64_t>()) + "/events", "cs")
           ->body)["events"];

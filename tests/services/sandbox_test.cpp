@@ -13,6 +13,7 @@ using nlohmann::json;
 struct Outcome {
   std::string job_state;
   std::string error;
+  std::string code;  // the job's error_code
   std::string item_state;
 };
 
@@ -29,6 +30,8 @@ Outcome RunFaultyJob(const std::string& fault, std::vector<std::string> args) {
         json jobs = ItemJobs(server, item);
         out.job_state = jobs[0]["state"];
         out.error = jobs[0]["error"].is_string() ? jobs[0]["error"].get<std::string>() : "";
+        out.code =
+            jobs[0]["error_code"].is_string() ? jobs[0]["error_code"].get<std::string>() : "";
         return out.job_state == "failed" || out.job_state == "dead";
       },
       60000));
@@ -41,6 +44,7 @@ TEST(Sandbox, SegfaultingWorkerFailsItsJobAndTheServerStaysUp) {
   Outcome out = RunFaultyJob("segv", {});
   EXPECT_EQ(out.job_state, "dead");  // crashes are retried; one attempt allowed here
   EXPECT_NE(out.error.find("crashed (SIGSEGV)"), std::string::npos) << out.error;
+  EXPECT_EQ(out.code, "sandbox.crashed");
   EXPECT_EQ(out.item_state, "failed");
 }
 
@@ -51,6 +55,7 @@ TEST(Sandbox, WorkerOverItsMemoryLimitFails) {
   Outcome out = RunFaultyJob("alloc", {"--worker-memory-mb", "256"});
   EXPECT_EQ(out.job_state, "failed");
   EXPECT_NE(out.error.find("memory limit of 256 MB"), std::string::npos) << out.error;
+  EXPECT_EQ(out.code, "sandbox.out_of_memory");
   EXPECT_EQ(out.item_state, "failed");
 }
 
@@ -58,6 +63,7 @@ TEST(Sandbox, RunawayWorkerIsStoppedByTheCpuLimit) {
   Outcome out = RunFaultyJob("spin", {"--worker-cpu-s", "1", "--worker-wall-s", "30"});
   EXPECT_EQ(out.job_state, "failed");
   EXPECT_NE(out.error.find("CPU time"), std::string::npos) << out.error;
+  EXPECT_EQ(out.code, "sandbox.cpu_limit");
 }
 
 TEST(Sandbox, SleepingWorkerIsStoppedByTheWallClock) {
@@ -65,6 +71,7 @@ TEST(Sandbox, SleepingWorkerIsStoppedByTheWallClock) {
   Outcome out = RunFaultyJob("spin", {"--worker-cpu-s", "600", "--worker-wall-s", "2"});
   EXPECT_EQ(out.job_state, "dead");
   EXPECT_NE(out.error.find("longer than 2 s"), std::string::npos) << out.error;
+  EXPECT_EQ(out.code, "sandbox.wall_clock");
 }
 
 }  // namespace

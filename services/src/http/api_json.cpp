@@ -89,6 +89,7 @@ json JobJson(const orders::Job& job) {
           {"progress", job.progress},
           {"phase", job.phase},
           {"error", job.error.empty() ? json(nullptr) : json(job.error)},
+          {"error_code", job.error_code.empty() ? json(nullptr) : json(job.error_code)},
           {"result", result},
           {"created_at", job.created_at},
           {"updated_at", job.updated_at}};

@@ -35,8 +35,10 @@ int CommandOutput::Finish(const nlohmann::json& report) const {
   return 1;
 }
 
-int CommandOutput::Refuse(nlohmann::json report, const std::string& reason) const {
+int CommandOutput::Refuse(nlohmann::json report, const std::string& code,
+                          const std::string& reason) const {
   report["printable"] = false;
+  report["code"] = code;
   report["reason"] = reason;
   WriteFileAtomically(dir_ / "report.json", report.dump(2) + "\n");
   std::cerr << (in_worker_ ? "" : command_ + ": ") << reason << std::endl;

@@ -9,6 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keepsake/imaging/inspect.hpp"
+#include "keepsake/mesh/error.hpp"
+
 namespace keepsake::services {
 
 // The progress line the job runner reads from a worker's stdout.
@@ -26,8 +29,15 @@ class CommandOutput {
   void Progress(int percent, const char* phase) const;
   // Writes report.json atomically; 0, or 1 with the reason on stderr.
   int Finish(const nlohmann::json& report) const;
-  // Writes report.json with "printable": false and the reason; returns exit code 2.
-  int Refuse(nlohmann::json report, const std::string& reason) const;
+  // Writes report.json with "printable": false, the code (mesh.unreadable: the job keeps it)
+  // and the reason in words; returns exit code 2.
+  int Refuse(nlohmann::json report, const std::string& code, const std::string& reason) const;
+  int Refuse(nlohmann::json report, const mesh::Error& error) const {
+    return Refuse(std::move(report), mesh::ErrcName(error.code), error.message);
+  }
+  int Refuse(nlohmann::json report, const imaging::Error& error) const {
+    return Refuse(std::move(report), imaging::ErrcName(error.code), error.message);
+  }
 
  private:
   std::filesystem::path dir_;

@@ -20,6 +20,39 @@ namespace keepsake::services {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The code of a job the sandbox ended (the worker's own refusals name theirs in report.json).
+const char* SandboxEndCode(SandboxEnd end) {
+  switch (end) {
+    case SandboxEnd::kOutOfMemory:
+      return "sandbox.out_of_memory";
+    case SandboxEnd::kCpuLimit:
+      return "sandbox.cpu_limit";
+    case SandboxEnd::kCrashed:
+      return "sandbox.crashed";
+    case SandboxEnd::kWallClock:
+      return "sandbox.wall_clock";
+    case SandboxEnd::kSucceeded:
+    case SandboxEnd::kRejected:
+    case SandboxEnd::kFailed:
+    case SandboxEnd::kCancelled:
+      break;
+  }
+  return "sandbox.failed";
+}
+
+// A worker that refused its input wrote the module's code into report.json.
+std::string RefusalCode(const fs::path& job_dir) {
+  std::ifstream in(job_dir / "report.json");
+  const auto report = nlohmann::json::parse(in, nullptr, false);
+  return report.is_object() && report.contains("code") && report["code"].is_string()
+             ? report["code"].get<std::string>()
+             : "prepare.refused";
+}
+
+}  // namespace
+
 JobRunner::JobRunner(const ServerConfig& config, orders::Store& store,
                      const orders::ProductCatalog& catalog)
     : config_(config), store_(store), catalog_(catalog) {}
@@ -59,28 +92,36 @@ void JobRunner::Loop(int index) {
   }
 }
 
-void JobRunner::Run(const orders::Job& job, const std::string& owner) {
-  const auto started = std::chrono::steady_clock::now();
-  spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
-  const bool evidence = job.kind == orders::JobKindName(orders::JobKind::kInspectEvidence);
-  auto fail = [&](const std::string& reason, bool retryable,
-                  const std::string& item_event = "prepare_failed") {
-    // a claim's photo is about the item, not a preparation of it: the item stays as it is
-    auto done = store_.Jobs().FailJob(job.id, owner, reason, retryable, evidence ? "" : item_event);
-    if (!done)
-      spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id,
-                    done.error().message);
-    spdlog::warn("event=job_failed job={} retryable={} reason=\"{}\"", job.id, retryable, reason);
-  };
+namespace {
 
+// a claim's photo: about the item, never a preparation of it
+bool IsEvidence(const orders::Job& job) {
+  return job.kind == orders::JobKindName(orders::JobKind::kInspectEvidence);
+}
+
+}  // namespace
+
+void JobRunner::Fail(const orders::Job& job, const std::string& owner, const Failure& failure) {
+  // a claim's photo is about the item, not a preparation of it: the item stays as it is
+  auto done = store_.Jobs().FailJob(job.id, owner, failure.code, failure.reason, failure.retryable,
+                                    IsEvidence(job) ? "" : failure.item_event);
+  if (!done) {
+    spdlog::error("event=job_fail_record_failed job={} error=\"{}\"", job.id, done.error().message);
+  }
+  spdlog::warn("event=job_failed job={} retryable={} code={} reason=\"{}\"", job.id,
+               failure.retryable, failure.code, failure.reason);
+}
+
+tl::expected<fs::path, JobRunner::Failure> JobRunner::PrepareFolder(const orders::Job& job) {
   auto asset = store_.Orders().GetAsset(job.asset_id);
-  if (!asset) return fail("the asset of this job is missing", false);
+  if (!asset)
+    return tl::unexpected(Failure{"job.asset_missing", "the asset of this job is missing"});
   const DataPaths paths(config_.data_dir);
   const fs::path job_dir = paths.JobDir(job.id, job.attempts);
   std::error_code ec;
   fs::remove_all(job_dir, ec);
   fs::create_directories(job_dir, ec);
-  if (ec) return fail("cannot create the job directory", true);
+  if (ec) return tl::unexpected(Failure{"job.io", "cannot create the job directory", true});
   fs::permissions(job_dir, fs::perms::owner_all, ec);
   const std::string input = "input." + asset->format;
   // A hard link keeps the stored asset read-only to the worker's view and costs no copy.
@@ -89,18 +130,24 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
     ec.clear();
     fs::copy_file(paths.AssetFile(asset->id), job_dir / input, ec);
   }
-  if (ec) return fail("the stored asset file cannot be read", false);
-
+  if (ec) {
+    return tl::unexpected(Failure{"job.asset_unreadable", "the stored asset file cannot be read"});
+  }
   // the item's product, options and fine-tuning when the job was queued, written once for the
   // worker (job.json is this user's only, like the folder: a greeting is personal and a command
   // line is readable by every local user)
   auto spec = SpecForJob(job, *asset, catalog_, config_);
-  if (!spec) return fail(spec.error(), false);
-  if (spec->input != input) return fail("the job's input file is not the asset's", false);
-  if (!WriteFileAtomically(job_dir / "job.json", JobSpecJson(*spec))) {
-    return fail("cannot write job.json into the job directory", true);
+  if (!spec) return tl::unexpected(Failure{"job.spec_refused", spec.error()});
+  if (spec->input != input) {
+    return tl::unexpected(Failure{"job.spec_refused", "the job's input file is not the asset's"});
   }
-  const std::vector<std::string> args = {"worker", "--job", "job.json"};
+  if (!WriteFileAtomically(job_dir / "job.json", JobSpecJson(*spec))) {
+    return tl::unexpected(Failure{"job.io", "cannot write job.json into the job directory", true});
+  }
+  return job_dir;
+}
+
+std::vector<std::string> JobRunner::WorkerEnvironment() const {
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
       // OpenCV reads its decoder pixel limit from the environment once, before any decode
@@ -112,10 +159,69 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
   if (const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT")) {
     env.push_back(std::string("KEEPSAKE_WORKER_FAULT=") + fault);
   }
-  SandboxLimits limits{config_.worker.memory_mb, config_.worker.cpu_s, config_.worker.file_size_mb,
-                       config_.worker.wall_s};
-  SandboxResult result = RunSandboxed(
-      SelfExecutable(), args, env, job_dir.string(), limits,
+  return env;
+}
+
+std::optional<JobRunner::Failure> JobRunner::Complete(const orders::Job& job,
+                                                      const std::string& owner,
+                                                      const fs::path& job_dir) {
+  std::ifstream in(job_dir / "result.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = nlohmann::json::parse(text.str(), nullptr, false);
+  if (parsed.is_discarded()) {
+    return Failure{"job.no_result", "the worker finished without a readable result", true};
+  }
+  // the print files become content-addressed assets, frozen by their hash
+  const DataPaths paths(config_.data_dir);
+  for (const char* name :
+       {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png", "model_obj.zip",
+        "deviation.bin", "uvs.bin", "colour_de.bin", "print.pdf", "print.png", "preview.png"}) {
+    if (!fs::exists(job_dir / name)) continue;
+    std::ifstream file(job_dir / name, std::ios::binary);
+    std::stringstream bytes;
+    bytes << file.rdbuf();
+    const std::string content = bytes.str();
+    const auto sha = StoreAssetBytes(paths, content);
+    const std::string format = fs::path(name).extension().string().substr(1);
+    // 2D artwork (pictures, the print PDF) or a 3D model
+    const char* kind = format == "png" || format == "pdf" ? "image" : "mesh";
+    if (!sha || !store_.Orders().RecordAsset(
+                    {*sha, kind, format, static_cast<int64_t>(content.size()), ""})) {
+      return Failure{"job.io", "the print file could not be stored", true};
+    }
+    parsed["files"][name] = {{"asset", *sha}, {"bytes", content.size()}};
+  }
+  // what the print room prints: a figure's STL (the 3MF, PLY and WRL travel with it in the
+  // result), a 2D product's PDF
+  std::string print_file;
+  for (const char* name : {"model.stl", "print.pdf"}) {
+    if (parsed["files"].contains(name)) print_file = parsed["files"][name]["asset"];
+  }
+  // a 2D print that raised no warning is approved by its checks; anything else waits for a
+  // reviewer
+  const bool passed = job.kind == orders::JobKindName(orders::JobKind::kRenderPrint) &&
+                      !print_file.empty() &&
+                      parsed.value("warnings", nlohmann::json::array()).empty();
+  // claim evidence is about the item, not a preparation of it: no item event
+  const std::string item_event = IsEvidence(job) ? "" : passed ? "passed_checks" : "prepared";
+  auto done = store_.Jobs().CompleteJob(job.id, owner, parsed.dump(), item_event, print_file);
+  if (!done) {
+    spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id, done.error().message);
+  }
+  return std::nullopt;
+}
+
+void JobRunner::Run(const orders::Job& job, const std::string& owner) {
+  const auto started = std::chrono::steady_clock::now();
+  spdlog::info("event=job_start job={} kind={} attempt={}", job.id, job.kind, job.attempts);
+  auto job_dir = PrepareFolder(job);
+  if (!job_dir) return Fail(job, owner, job_dir.error());
+  const SandboxLimits limits{config_.worker.memory_mb, config_.worker.cpu_s,
+                             config_.worker.file_size_mb, config_.worker.wall_s};
+  const SandboxResult result = RunSandboxed(
+      SelfExecutable(), {"worker", "--job", "job.json"}, WorkerEnvironment(), job_dir->string(),
+      limits,
       [&](int progress, const std::string& phase) {
         auto reported = store_.Jobs().ReportProgress(job.id, owner, progress, phase,
                                                      (config_.worker.wall_s + 60) * 1000);
@@ -123,81 +229,37 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       },
       &stopping_);
 
+  std::optional<Failure> failure;
   switch (result.end) {
-    case SandboxEnd::kSucceeded: {
-      std::ifstream in(job_dir / "result.json");
-      std::stringstream text;
-      text << in.rdbuf();
-      auto parsed = nlohmann::json::parse(text.str(), nullptr, false);
-      if (parsed.is_discarded()) {
-        fail("the worker finished without a readable result", true);
-        break;
-      }
-      // the print files become content-addressed assets, frozen by their hash
-      bool stored = true;
-      for (const char* name :
-           {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png", "model_obj.zip",
-            "deviation.bin", "uvs.bin", "colour_de.bin", "print.pdf", "print.png", "preview.png"}) {
-        if (!fs::exists(job_dir / name)) continue;
-        std::ifstream file(job_dir / name, std::ios::binary);
-        std::stringstream bytes;
-        bytes << file.rdbuf();
-        const std::string content = bytes.str();
-        const auto sha = StoreAssetBytes(paths, content);
-        const std::string format = fs::path(name).extension().string().substr(1);
-        // 2D artwork (pictures, the print PDF) or a 3D model
-        const char* kind = format == "png" || format == "pdf" ? "image" : "mesh";
-        stored = sha && store_.Orders().RecordAsset(
-                            {*sha, kind, format, static_cast<int64_t>(content.size()), ""});
-        if (!stored) break;
-        parsed["files"][name] = {{"asset", *sha}, {"bytes", content.size()}};
-      }
-      if (!stored) {
-        fail("the print file could not be stored", true);
-        break;
-      }
-      // what the print room prints: a figure's STL (the 3MF, PLY and WRL travel with it in the
-      // result), a 2D product's PDF
-      std::string print_file;
-      for (const char* name : {"model.stl", "print.pdf"}) {
-        if (parsed["files"].contains(name)) print_file = parsed["files"][name]["asset"];
-      }
-      // a 2D print that raised no warning is approved by its checks; anything else waits for
-      // a reviewer
-      const bool passed = job.kind == orders::JobKindName(orders::JobKind::kRenderPrint) &&
-                          !print_file.empty() &&
-                          parsed.value("warnings", nlohmann::json::array()).empty();
-      // claim evidence is about the item, not a preparation of it: no item event
-      const std::string item_event = evidence ? "" : passed ? "passed_checks" : "prepared";
-      auto done = store_.Jobs().CompleteJob(job.id, owner, parsed.dump(), item_event, print_file);
-      if (!done)
-        spdlog::error("event=job_complete_failed job={} error=\"{}\"", job.id,
-                      done.error().message);
+    case SandboxEnd::kSucceeded:
+      failure = Complete(job, owner, *job_dir);
       break;
-    }
     case SandboxEnd::kRejected:
       // the customer's file cannot be used: customer service asks for another one
-      fail(result.message, false, "unusable");
+      failure = Failure{RefusalCode(*job_dir), result.message, false, "unusable"};
       break;
     case SandboxEnd::kOutOfMemory:
     case SandboxEnd::kCpuLimit:
-      fail(result.message, false);  // the same file would fail the same way again
+      // the same file would fail the same way again
+      failure = Failure{SandboxEndCode(result.end), result.message, false};
       break;
     case SandboxEnd::kCrashed:
     case SandboxEnd::kWallClock:
     case SandboxEnd::kFailed:
-      fail(result.message, true);
+      failure = Failure{SandboxEndCode(result.end), result.message, true};
       break;
     case SandboxEnd::kCancelled:
       // not the job's fault and not an attempt: the lease is released at the next start
       spdlog::info("event=job_interrupted job={} reason=shutdown", job.id);
       break;
   }
-  fs::remove_all(job_dir, ec);
+  if (failure) Fail(job, owner, *failure);
+  std::error_code ec;
+  fs::remove_all(*job_dir, ec);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("event=job_end job={} kind={} outcome={} seconds={:.3f}", job.id, job.kind,
-               result.end == SandboxEnd::kSucceeded ? "succeeded" : "failed", seconds);
+               result.end == SandboxEnd::kSucceeded && !failure ? "succeeded" : "failed", seconds);
 }
 
 }  // namespace keepsake::services

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -180,6 +181,218 @@ tl::expected<MeshTuning, std::string> ParseMeshTuning(const std::string& json_te
   return t;
 }
 
+namespace {
+
+json ImportJson(const mesh::ImportStats& s) {
+  json out = {{"file_vertices", s.file_vertices},
+              {"positions", s.positions},
+              {"triangles", s.triangles},
+              {"converted_y_up", s.converted_y_up},
+              {"up_axis_rule", s.up_axis_rule},
+              {"vertex_colors", s.has_vertex_colors},
+              {"texture_colors", s.has_texture_colors},
+              {"texture_kept", s.texture_kept}};
+  if (!s.texture_note.empty()) out["texture_note"] = s.texture_note;
+  return out;
+}
+
+json OutputJson(const mesh::MeshData& m, const mesh::SolidCheck& check,
+                const mesh::Bounds& bounds) {
+  return {{"size_mm", {bounds.Size(0), bounds.Size(1), bounds.Size(2)}},
+          {"volume_mm3", mesh::SignedVolume(m)},
+          {"closed", check.closed},
+          {"manifold", check.polygon_mesh},
+          {"outward", check.outward},
+          {"self_intersections", check.self_intersections},
+          {"degenerate_faces", check.degenerate_faces},
+          {"shells", check.shells}};
+}
+
+json StabilityJson(const mesh::Stability& s) {
+  const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  return {{"centre_of_mass_mm", s.centre_of_mass},
+          {"footprint_area_mm2", s.footprint_area_mm2},
+          {"margin_mm", finite(s.margin_mm)},
+          {"stands", s.stands},
+          {"stands_after_settling", s.stands_after_settling},
+          {"settled_margin_mm", finite(s.settled_margin_mm)}};
+}
+
+// What the engineer should look at: thin walls (with where), a moved surface, a texture that
+// could not be read, a full-colour order without colour, a figure that tips over or rocks.
+json Findings(const MeshPrepareArgs& args, const mesh::ImportedMesh& imported,
+              const mesh::RepairResult& repaired, const mesh::WallThickness& walls,
+              const std::vector<mesh::ThinRegion>& thin_regions, const mesh::Bounds& bounds,
+              const mesh::Stability& stability) {
+  json findings = json::array();
+  if (walls.area_below_mm2 > 0) {
+    char share[96];
+    std::snprintf(share, sizeof share, "%.1f %% of the surface is thinner than %.1f mm",
+                  walls.ShareBelow() * 100, args.min_wall_mm);
+    json regions = json::array();
+    for (const mesh::ThinRegion& r : thin_regions) {
+      regions.push_back({{"where", DescribePlace(r, bounds)},
+                         {"centre_mm", r.centre},
+                         {"box_min_mm", r.min},
+                         {"box_max_mm", r.max},
+                         {"area_mm2", r.area_mm2},
+                         {"thinnest_mm", r.thinnest_mm}});
+    }
+    findings.push_back({{"kind", "thin_walls"},
+                        {"detail", std::string(share) + " (red in the preview)"},
+                        {"regions", regions}});
+  }
+  const mesh::Fidelity& fidelity = repaired.fidelity;
+  if (fidelity.samples > 0 && fidelity.share_within < 0.99 && args.tuning.thicken_mm <= 0 &&
+      args.tuning.base_mm <= 0) {
+    char detail[200];
+    std::snprintf(detail, sizeof detail,
+                  "the repair moved the surface: %.1f %% of it is within %.1f mm of the "
+                  "original (under 99 %%), the farthest %.2f mm; look at the deviation map",
+                  fidelity.share_within * 100, fidelity.within_mm, fidelity.max_mm);
+    findings.push_back({{"kind", "changed_shape"}, {"detail", detail}});
+  }
+  if (args.colour && !imported.stats.unreadable_textures.empty()) {
+    std::string names;
+    for (const std::string& name : imported.stats.unreadable_textures) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    findings.push_back({{"kind", "texture_unreadable"},
+                        {"detail", "the file names a texture that could not be read (" + names +
+                                       "): missing from the upload or not an image; those parts "
+                                       "print without it"}});
+  }
+  if (args.colour && imported.mesh.colors.empty()) {
+    findings.push_back({{"kind", "no_colour"},
+                        {"detail",
+                         "the file carries no colour (no texture, no vertex colours): a "
+                         "full-colour print would come out in one colour"}});
+  }
+  if (!stability.stands_after_settling) {
+    findings.push_back(
+        {{"kind", "unstable"},
+         {"detail",
+          "the centre of mass is outside what touches the plate, even after the figure settles "
+          "onto its lowest points: it tips over; consider a base (tuning base_mm)"}});
+  } else if (stability.Rocks()) {
+    char detail[160];
+    std::snprintf(detail, sizeof detail,
+                  "the feet are not level: the figure rocks before it settles on points within "
+                  "%.1f mm of the lowest; consider a base (tuning base_mm)",
+                  stability.settle_mm);
+    findings.push_back({{"kind", "rocks"}, {"detail", detail}});
+  }
+  return findings;
+}
+
+// float32 values as little-endian bytes (this machine's order), for the console's viewer
+std::string FloatBytes(const std::vector<float>& values) {
+  return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+}
+
+// The deviation map of the review: the distance of each corner of each triangle of model.stl
+// (in its order) to the input surface, 12 bytes a triangle.
+std::string DeviationBytes(const mesh::RepairResult& repaired) {
+  const std::vector<float>& d = repaired.fidelity.vertex_deviation_mm;
+  std::vector<float> corners;
+  corners.reserve(repaired.mesh.triangles.size() * 3);
+  for (const auto& t : repaired.mesh.triangles) {
+    for (uint32_t v : t) corners.push_back(v < d.size() ? d[v] : 0.0f);
+  }
+  return FloatBytes(corners);
+}
+
+// The texture coordinates of each corner of each triangle of model.stl (in its order), u then
+// v, 24 bytes a triangle.
+std::string UvBytes(const mesh::MeshData& m) {
+  std::vector<float> uvs;
+  uvs.reserve(m.uvs.size() * 6);
+  for (const mesh::CornerUvs& t : m.uvs) {
+    for (const auto& uv : t) uvs.insert(uvs.end(), {uv[0], uv[1]});
+  }
+  return FloatBytes(uvs);
+}
+
+// CIEDE2000 between the customer's colour and what the print carries at the same point, and
+// the same for vertex colours alone (the colour path without the texture).
+json ColourFidelityJson(const mesh::RepairResult& repaired) {
+  const auto colour_json = [](const mesh::ColourFidelity& c) {
+    return json{{"samples", c.samples},
+                {"median_de00", c.median_de},
+                {"p95_de00", c.p95_de},
+                {"share_under_3", c.share_under_3}};
+  };
+  json out = colour_json(repaired.colour);
+  out["textured"] = !repaired.mesh.texture.Empty();
+  out["vertex_colours_alone"] = colour_json(repaired.vertex_colour);
+  out["faces_with_their_own_texture_coordinates"] = repaired.texture.faces_kept;
+  out["faces_with_projected_texture_coordinates"] = repaired.texture.faces_projected;
+  return out;
+}
+
+// A file the preparation writes: its bytes, or the refusal when it cannot be written.
+using Written = tl::expected<size_t, std::pair<std::string, std::string>>;
+
+Written WriteBytes(const fs::path& path, const std::string& bytes) {
+  if (WriteFileAtomically(path, bytes)) return bytes.size();
+  return tl::unexpected(std::pair<std::string, std::string>(
+      "mesh.write_failed", "cannot write " + path.filename().string()));
+}
+
+Written FromMesh(const tl::expected<size_t, mesh::Error>& written) {
+  if (written) return *written;
+  return tl::unexpected(std::pair<std::string, std::string>(mesh::ErrcName(written.error().code),
+                                                            written.error().message));
+}
+
+// model.stl, deviation.bin, model.3mf, and for full colour model.ply, model.wrl and, with a
+// texture, texture.png, model_obj.zip and uvs.bin; colour_de.bin when colour was measured.
+// Each file's size goes into `files`; the first that cannot be written ends the preparation.
+tl::expected<void, std::pair<std::string, std::string>> WriteModelFiles(
+    const fs::path& out_dir, mesh::RepairResult& repaired, bool colour, json& files) {
+  mesh::MeshData& m = repaired.mesh;
+  std::vector<std::pair<const char*, std::function<Written()>>> steps = {
+      {"model.stl", [&] { return FromMesh(mesh::WriteBinaryStl(m, out_dir / "model.stl")); }},
+      {"deviation.bin",
+       [&] { return WriteBytes(out_dir / "deviation.bin", DeviationBytes(repaired)); }},
+      {"model.3mf", [&] { return FromMesh(mesh::WriteThreeMf(m, out_dir / "model.3mf")); }}};
+  const bool textured = colour && !m.texture.Empty() && !m.uvs.empty();
+  if (colour) {
+    // full colour: the colours of the original surface, carried over to the repaired one
+    if (m.colors.empty()) m.colors.assign(m.positions.size(), {200, 200, 200});
+    steps.push_back(
+        {"model.ply", [&] { return FromMesh(mesh::WriteColorPly(m, out_dir / "model.ply")); }});
+    // with the customer's texture: the VRML maps it (texture.png beside it), and the textured
+    // OBJ travels as one zip
+    steps.push_back({"model.wrl", [&] {
+                       return FromMesh(mesh::WriteVrml(m, out_dir / "model.wrl",
+                                                       textured ? "texture.png" : ""));
+                     }});
+  }
+  if (textured) {
+    steps.push_back({"texture.png",
+                     [&] { return FromMesh(mesh::WriteTexturePng(m, out_dir / "texture.png")); }});
+    steps.push_back({"model_obj.zip", [&] {
+                       return FromMesh(mesh::WriteTexturedObjZip(m, out_dir / "model_obj.zip"));
+                     }});
+    steps.push_back({"uvs.bin", [&] { return WriteBytes(out_dir / "uvs.bin", UvBytes(m)); }});
+  }
+  if (colour && !repaired.corner_colour_de.empty()) {
+    steps.push_back({"colour_de.bin", [&] {
+                       return WriteBytes(out_dir / "colour_de.bin",
+                                         FloatBytes(repaired.corner_colour_de));
+                     }});
+  }
+  for (const auto& [name, write] : steps) {
+    Written written = write();
+    if (!written) return tl::unexpected(written.error());
+    files[name] = *written;
+  }
+  return {};
+}
+
+}  // namespace
+
 int RunMeshPrepare(const MeshPrepareArgs& args) {
   const auto started = std::chrono::steady_clock::now();
   const CommandOutput output(args.out_dir, "keepsake mesh prepare", args.progress_lines);
@@ -191,11 +404,12 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                  {"colour", args.colour},
                  {"tuning", TuningJson(args.tuning)}};
   std::ifstream in(args.input, std::ios::binary);
-  if (!in) return output.Refuse(report, "cannot read " + args.input);
+  if (!in) return output.Refuse(report, "mesh.unreadable", "cannot read " + args.input);
   std::stringstream content;
   content << in.rdbuf();
   auto format = mesh::SniffMeshFormat(content.str());
-  if (!format) return output.Refuse(report, "the file is not a 3D format Keepsake reads");
+  if (!format)
+    return output.Refuse(report, "mesh.unreadable", "the file is not a 3D format Keepsake reads");
   report["format"] = mesh::MeshFormatName(*format);
 
   // The importer may open only files beside the input (an OBJ's MTL and textures); a ZIP
@@ -218,22 +432,9 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   };
   enter(5, "import");
   auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::ImportLimits{});
-  if (!imported) return output.Refuse(report, imported.error().message);
-  report["import"] = {{"file_vertices", imported->stats.file_vertices},
-                      {"positions", imported->stats.positions},
-                      {"triangles", imported->stats.triangles},
-                      {"converted_y_up", imported->stats.converted_y_up},
-                      {"up_axis_rule", imported->stats.up_axis_rule},
-                      {"vertex_colors", imported->stats.has_vertex_colors},
-                      {"texture_colors", imported->stats.has_texture_colors},
-                      {"texture_kept", imported->stats.texture_kept}};
-  if (!imported->stats.texture_note.empty()) {
-    report["import"]["texture_note"] = imported->stats.texture_note;
-  }
-
-  if (args.colour && imported->mesh.colors.empty()) {
-    report["input_has_no_colour"] = true;
-  }
+  if (!imported) return output.Refuse(report, imported.error());
+  report["import"] = ImportJson(imported->stats);
+  if (args.colour && imported->mesh.colors.empty()) report["input_has_no_colour"] = true;
   if (!args.colour) imported->mesh.colors.clear();  // a white figure has no colours to carry
   mesh::RotateDegrees(imported->mesh, args.tuning.rotate_deg);
 
@@ -245,7 +446,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
   enter(20, "repair");
   auto repaired = mesh::RepairToSolid(imported->mesh, options);
-  if (!repaired) return output.Refuse(report, repaired.error().message);
+  if (!repaired) return output.Refuse(report, repaired.error());
   report["repair"] = ReportJson(repaired->report);
   report["fidelity"] = FidelityJson(repaired->fidelity);
   // millimetres per unit of the file: what an independent check scales another tool's output by
@@ -259,18 +460,11 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   }
 
   enter(80, "check");
-  const mesh::SolidCheck& check = repaired->check;
   const mesh::Bounds bounds = mesh::ComputeBounds(repaired->mesh);
-  report["output"] = {{"size_mm", {bounds.Size(0), bounds.Size(1), bounds.Size(2)}},
-                      {"volume_mm3", mesh::SignedVolume(repaired->mesh)},
-                      {"closed", check.closed},
-                      {"manifold", check.polygon_mesh},
-                      {"outward", check.outward},
-                      {"self_intersections", check.self_intersections},
-                      {"degenerate_faces", check.degenerate_faces},
-                      {"shells", check.shells}};
-  if (!check.Ok()) {
-    return output.Refuse(report, "the repaired model failed its final check");
+  report["output"] = OutputJson(repaired->mesh, repaired->check, bounds);
+  if (!repaired->check.Ok()) {
+    return output.Refuse(report, "mesh.failed_final_check",
+                         "the repaired model failed its final check");
   }
 
   enter(90, "walls");
@@ -285,168 +479,21 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   // Thin regions are the engineer's call (thicken, scale up); a model that is almost all
   // thin wall is a sheet, not a figure, and no setting makes it printable as ordered.
   if (walls.ShareBelow() > 0.9) {
-    return output.Refuse(report, "the model is a thin sheet, not a solid: " +
-                                     std::to_string(static_cast<int>(walls.ShareBelow() * 100)) +
-                                     " % of its surface is thinner than " +
-                                     std::to_string(args.min_wall_mm) + " mm at this height");
+    return output.Refuse(report, "mesh.not_solid",
+                         "the model is a thin sheet, not a solid: " +
+                             std::to_string(static_cast<int>(walls.ShareBelow() * 100)) +
+                             " % of its surface is thinner than " +
+                             std::to_string(args.min_wall_mm) + " mm at this height");
   }
-
   const mesh::Stability stability = mesh::AnalyseStability(repaired->mesh);
-  report["stability"] = {
-      {"centre_of_mass_mm", stability.centre_of_mass},
-      {"footprint_area_mm2", stability.footprint_area_mm2},
-      {"margin_mm", std::isfinite(stability.margin_mm) ? json(stability.margin_mm) : json(nullptr)},
-      {"stands", stability.stands},
-      {"stands_after_settling", stability.stands_after_settling},
-      {"settled_margin_mm", std::isfinite(stability.settled_margin_mm)
-                                ? json(stability.settled_margin_mm)
-                                : json(nullptr)}};
-  json findings = json::array();
-  if (walls.area_below_mm2 > 0) {
-    char share[96];
-    std::snprintf(share, sizeof share, "%.1f %% of the surface is thinner than %.1f mm",
-                  walls.ShareBelow() * 100, args.min_wall_mm);
-    json regions = json::array();
-    for (const mesh::ThinRegion& r : thin_regions) {
-      regions.push_back({{"where", DescribePlace(r, bounds)},
-                         {"centre_mm", r.centre},
-                         {"box_min_mm", r.min},
-                         {"box_max_mm", r.max},
-                         {"area_mm2", r.area_mm2},
-                         {"thinnest_mm", r.thinnest_mm}});
-    }
-    findings.push_back({{"kind", "thin_walls"},
-                        {"detail", std::string(share) + " (red in the preview)"},
-                        {"regions", regions}});
-  }
-  const mesh::Fidelity& fidelity = repaired->fidelity;
-  if (fidelity.samples > 0 && fidelity.share_within < 0.99 && args.tuning.thicken_mm <= 0 &&
-      args.tuning.base_mm <= 0) {
-    char detail[200];
-    std::snprintf(detail, sizeof detail,
-                  "the repair moved the surface: %.1f %% of it is within %.1f mm of the "
-                  "original (under 99 %%), the farthest %.2f mm; look at the deviation map",
-                  fidelity.share_within * 100, fidelity.within_mm, fidelity.max_mm);
-    findings.push_back({{"kind", "changed_shape"}, {"detail", detail}});
-  }
-  if (args.colour && !imported->stats.unreadable_textures.empty()) {
-    std::string names;
-    for (const std::string& name : imported->stats.unreadable_textures) {
-      names += (names.empty() ? "" : ", ") + name;
-    }
-    findings.push_back({{"kind", "texture_unreadable"},
-                        {"detail", "the file names a texture that could not be read (" + names +
-                                       "): missing from the upload or not an image; those parts "
-                                       "print without it"}});
-  }
-  if (args.colour && imported->mesh.colors.empty()) {
-    findings.push_back({{"kind", "no_colour"},
-                        {"detail",
-                         "the file carries no colour (no texture, no vertex colours): a "
-                         "full-colour print would come out in one colour"}});
-  }
-  if (!stability.stands_after_settling) {
-    findings.push_back(
-        {{"kind", "unstable"},
-         {"detail",
-          "the centre of mass is outside what touches the plate, even after the figure settles "
-          "onto its lowest points: it tips over; consider a base (tuning base_mm)"}});
-  } else if (stability.Rocks()) {
-    char detail[160];
-    std::snprintf(detail, sizeof detail,
-                  "the feet are not level: the figure rocks before it settles on points within "
-                  "%.1f mm of the lowest; consider a base (tuning base_mm)",
-                  stability.settle_mm);
-    findings.push_back({{"kind", "rocks"}, {"detail", detail}});
-  }
-  report["findings"] = findings;
+  report["stability"] = StabilityJson(stability);
+  report["findings"] = Findings(args, *imported, *repaired, walls, thin_regions, bounds, stability);
 
   enter(95, "export");
-  auto written = mesh::WriteBinaryStl(repaired->mesh, (out_dir / "model.stl").string());
-  if (!written) return output.Refuse(report, written.error());
-  report["files"] = {{"model.stl", *written}};
-  {
-    // the deviation map of the review: the distance of each corner of each triangle of
-    // model.stl (in its order) to the input surface, float32 little-endian, 12 bytes a triangle
-    const std::vector<float>& d = repaired->fidelity.vertex_deviation_mm;
-    std::string bytes;
-    bytes.reserve(repaired->mesh.triangles.size() * 12);
-    for (const auto& t : repaired->mesh.triangles) {
-      for (uint32_t v : t) {
-        const float value = v < d.size() ? d[v] : 0.0f;
-        bytes.append(reinterpret_cast<const char*>(&value), sizeof value);
-      }
-    }
-    if (!WriteFileAtomically(out_dir / "deviation.bin", bytes)) {
-      return output.Refuse(report, "cannot write deviation.bin");
-    }
-    report["files"]["deviation.bin"] = bytes.size();
-  }
-  auto three_mf = mesh::WriteThreeMf(repaired->mesh, (out_dir / "model.3mf").string());
-  if (!three_mf) return output.Refuse(report, three_mf.error());
-  report["files"]["model.3mf"] = *three_mf;
-  if (args.colour) {
-    // full colour: the colours of the original surface, carried over to the repaired one
-    if (repaired->mesh.colors.empty()) {
-      repaired->mesh.colors.assign(repaired->mesh.positions.size(), {200, 200, 200});
-    }
-    auto ply = mesh::WriteColorPly(repaired->mesh, (out_dir / "model.ply").string());
-    if (!ply) return output.Refuse(report, ply.error());
-    report["files"]["model.ply"] = *ply;
-    // with the customer's texture: the VRML maps it (texture.png beside it), and the textured
-    // OBJ travels as one zip
-    const bool textured = !repaired->mesh.texture.Empty() && !repaired->mesh.uvs.empty();
-    auto wrl = mesh::WriteVrml(repaired->mesh, (out_dir / "model.wrl").string(),
-                               textured ? "texture.png" : "");
-    if (!wrl) return output.Refuse(report, wrl.error());
-    report["files"]["model.wrl"] = *wrl;
-    if (textured) {
-      auto texture = mesh::WriteTexturePng(repaired->mesh, (out_dir / "texture.png").string());
-      if (!texture) return output.Refuse(report, texture.error());
-      report["files"]["texture.png"] = *texture;
-      auto obj = mesh::WriteTexturedObjZip(repaired->mesh, (out_dir / "model_obj.zip").string());
-      if (!obj) return output.Refuse(report, obj.error());
-      report["files"]["model_obj.zip"] = *obj;
-      // for the console's viewer: the texture coordinates of each corner of each triangle of
-      // model.stl (in its order), float32 u then v, little-endian, 24 bytes a triangle
-      std::string uvs;
-      uvs.reserve(repaired->mesh.uvs.size() * 24);
-      for (const mesh::CornerUvs& t : repaired->mesh.uvs) {
-        for (const auto& uv : t) uvs.append(reinterpret_cast<const char*>(uv.data()), 8);
-      }
-      if (!WriteFileAtomically(out_dir / "uvs.bin", uvs)) {
-        return output.Refuse(report, "cannot write uvs.bin");
-      }
-      report["files"]["uvs.bin"] = uvs.size();
-    }
-  }
-  if (args.colour && !repaired->corner_colour_de.empty()) {
-    // the console's colour map: the CIEDE2000 difference near each corner of each triangle of
-    // model.stl (in its order), float32 little-endian, 12 bytes a triangle
-    const std::vector<float>& de = repaired->corner_colour_de;
-    const std::string bytes(reinterpret_cast<const char*>(de.data()), de.size() * sizeof(float));
-    if (!WriteFileAtomically(out_dir / "colour_de.bin", bytes)) {
-      return output.Refuse(report, "cannot write colour_de.bin");
-    }
-    report["files"]["colour_de.bin"] = bytes.size();
-  }
-  if (repaired->colour.samples > 0) {
-    // CIEDE2000 between the customer's colour and what the print carries at the same point,
-    // and the same for vertex colours alone (the colour path without the texture)
-    const auto colour_json = [](const mesh::ColourFidelity& c) {
-      return json{{"samples", c.samples},
-                  {"median_de00", c.median_de},
-                  {"p95_de00", c.p95_de},
-                  {"share_under_3", c.share_under_3}};
-    };
-    report["colour_fidelity"] = colour_json(repaired->colour);
-    report["colour_fidelity"]["textured"] = !repaired->mesh.texture.Empty();
-    report["colour_fidelity"]["vertex_colours_alone"] = colour_json(repaired->vertex_colour);
-    report["colour_fidelity"]["faces_with_their_own_texture_coordinates"] =
-        repaired->texture.faces_kept;
-    report["colour_fidelity"]["faces_with_projected_texture_coordinates"] =
-        repaired->texture.faces_projected;
-  }
+  report["files"] = json::object();
+  auto files = WriteModelFiles(out_dir, *repaired, args.colour, report["files"]);
+  if (!files) return output.Refuse(report, files.error().first, files.error().second);
+  if (repaired->colour.samples > 0) report["colour_fidelity"] = ColourFidelityJson(*repaired);
 
   enter(97, "preview");
   // before (as imported) and after, with the thin regions in red
@@ -459,9 +506,12 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                 args.min_wall_mm);
   auto png = mesh::RenderPreviewPng(
       {{&imported->mesh, "before", {}}, {&repaired->mesh, after_label, std::move(thin)}});
-  if (!png) return output.Refuse(report, "the preview: " + png.error());
+  if (!png) {
+    return output.Refuse(report, mesh::ErrcName(png.error().code),
+                         "the preview: " + png.error().message);
+  }
   if (!WriteFileAtomically(out_dir / "preview.png", *png)) {
-    return output.Refuse(report, "cannot write preview.png");
+    return output.Refuse(report, "mesh.write_failed", "cannot write preview.png");
   }
   report["files"]["preview.png"] = png->size();
   enter(-1, "");

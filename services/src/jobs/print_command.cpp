@@ -155,7 +155,8 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   json report = {{"product", args.product}, {"input", fs::path(args.image).filename().string()}};
   const auto found = settings.profiles.find(args.product);
   if (found == settings.profiles.end()) {
-    return output.Refuse(report, "no print profile for product " + args.product);
+    return output.Refuse(report, "print.no_profile",
+                         "no print profile for product " + args.product);
   }
   imaging::PrintProfile profile = found->second;
   double size_mm = args.size_mm;
@@ -172,7 +173,8 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
       sides = static_cast<int>(value);
     } else {
       return output.Refuse(
-          report, "unknown option '" + option + "': print products take size_mm=N and sides=1|2");
+          report, "print.unknown_option",
+          "unknown option '" + option + "': print products take size_mm=N and sides=1|2");
     }
   }
   if (size_mm > 0) {  // keychains come in sizes: a square trim of that side
@@ -185,9 +187,10 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   std::string head(64, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
-  if (!in.good() && head.empty()) return output.Refuse(report, "cannot read the image");
+  if (!in.good() && head.empty())
+    return output.Refuse(report, "image.unreadable", "cannot read the image");
   if (!imaging::SniffImageFormat(head)) {
-    return output.Refuse(report, "the file is not a PNG, JPEG or WebP image");
+    return output.Refuse(report, "image.unreadable", "the file is not a PNG, JPEG or WebP image");
   }
   output.Progress(10, "render");
   imaging::PrintInputs inputs;
@@ -202,14 +205,14 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.text = args.text;
   inputs.sides = sides;
   auto rendered = imaging::RenderPrint(inputs, profile);
-  if (!rendered) return output.Refuse(report, rendered.error().message);
+  if (!rendered) return output.Refuse(report, rendered.error());
   output.Progress(90, "write");
   const imaging::PrintResult& r = *rendered;
   for (const auto& [name, bytes] : {std::pair<const char*, const std::string*>{"print.pdf", &r.pdf},
                                     {"print.png", &r.png},
                                     {"preview.png", &r.preview_png}}) {
     if (!WriteFileAtomically(out_dir / name, *bytes)) {
-      return output.Refuse(report, std::string("cannot write ") + name);
+      return output.Refuse(report, "print.write_failed", std::string("cannot write ") + name);
     }
     report["files"][name] = bytes->size();
   }

@@ -24,6 +24,21 @@ struct Error {
   std::string message;
 };
 
+// The code's stable name, as a failed job shows it ("image.unprintable").
+constexpr const char* ErrcName(Errc code) {
+  switch (code) {
+    case Errc::kUnreadable:
+      return "image.unreadable";
+    case Errc::kTooLarge:
+      return "image.too_large";
+    case Errc::kUnprintable:
+      return "image.unprintable";
+    case Errc::kInternal:
+      return "image.internal";
+  }
+  return "image.unknown";
+}
+
 struct ImageInspection {
   ImageFormat format = ImageFormat::kPng;
   int width_px = 0;

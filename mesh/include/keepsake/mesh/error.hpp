@@ -14,7 +14,27 @@ enum class Errc {
   kTooLarge,     // more faces or vertices than the limits allow
   kBadBundle,    // a ZIP bundle that is damaged, hostile, or without exactly one OBJ
   kOutsideFile,  // the file refers to a file outside its own folder or bundle
+  kWriteFailed,  // a print file or the preview could not be written (disk, a library's writer)
 };
+
+// The code's stable name, as a failed job shows it ("mesh.unreadable").
+constexpr const char* ErrcName(Errc code) {
+  switch (code) {
+    case Errc::kUnreadable:
+      return "mesh.unreadable";
+    case Errc::kEmpty:
+      return "mesh.empty";
+    case Errc::kTooLarge:
+      return "mesh.too_large";
+    case Errc::kBadBundle:
+      return "mesh.bad_bundle";
+    case Errc::kOutsideFile:
+      return "mesh.outside_file";
+    case Errc::kWriteFailed:
+      return "mesh.write_failed";
+  }
+  return "mesh.unknown";
+}
 
 struct Error {
   Errc code;

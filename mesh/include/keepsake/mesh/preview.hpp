@@ -8,6 +8,8 @@
 
 #include <tl/expected.hpp>
 
+#include "keepsake/mesh/error.hpp"
+
 #include "keepsake/mesh/mesh_data.hpp"
 
 namespace keepsake::mesh {
@@ -20,7 +22,7 @@ struct PreviewRow {
 
 // One PNG: a row of three views (front, side, back) per mesh, each view `view_px` square.
 // Returns the PNG bytes, or why it could not be encoded.
-tl::expected<std::string, std::string> RenderPreviewPng(const std::vector<PreviewRow>& rows,
-                                                        int view_px = 360);
+tl::expected<std::string, Error> RenderPreviewPng(const std::vector<PreviewRow>& rows,
+                                                  int view_px = 360);
 
 }  // namespace keepsake::mesh

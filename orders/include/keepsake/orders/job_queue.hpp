@@ -35,11 +35,12 @@ class JobQueue {
   // item freezes the newest one.
   Result<void> CompleteJob(int64_t job_id, const std::string& owner, const std::string& result,
                            const std::string& item_event, const std::string& print_file = {});
-  // Records a failed attempt. A retryable failure is retried with exponential backoff until
-  // max_attempts, then dead-lettered; a permanent one fails at once. When the job ends
-  // (failed or dead) `item_event` is taken on its item with the reason, atomically.
-  Result<void> FailJob(int64_t job_id, const std::string& owner, const std::string& reason,
-                       bool retryable, const std::string& item_event);
+  // Records a failed attempt with its code (mesh.unreadable) and words. A retryable failure is
+  // retried with exponential backoff until max_attempts, then dead-lettered; a permanent one
+  // fails at once. When the job ends (failed or dead) `item_event` is taken on its item with
+  // the reason, atomically.
+  Result<void> FailJob(int64_t job_id, const std::string& owner, const std::string& code,
+                       const std::string& reason, bool retryable, const std::string& item_event);
   Result<Job> GetJob(int64_t job_id);
   Result<std::vector<Job>> JobsForItem(int64_t item_id);
   // Expires every lease at once; called at start, when the data-directory lock proves that

@@ -129,9 +129,10 @@ struct Job {
   int max_attempts = 0;
   int progress = 0;  // 0-100
   std::string phase;
-  std::string error;   // the reason of the last failure, plain words
-  std::string result;  // JSON text written by the worker
-  std::string params;  // JSON text: the item's options when the job was queued
+  std::string error;       // the reason of the last failure, plain words
+  std::string error_code;  // and its code: mesh.unreadable, sandbox.out_of_memory, ...
+  std::string result;      // JSON text written by the worker
+  std::string params;      // JSON text: the item's options when the job was queued
   std::string created_at;
   std::string updated_at;
 };

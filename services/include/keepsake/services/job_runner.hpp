@@ -4,14 +4,19 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <tl/expected.hpp>
+
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/config.hpp"
+#include "keepsake/services/sandbox.hpp"
 
 namespace keepsake::services {
 
@@ -32,8 +37,24 @@ class JobRunner {
   void Wake();
 
  private:
+  // Why a job failed: its code and words, whether another attempt may help, and the event
+  // its item takes when the job ends.
+  struct Failure {
+    std::string code;
+    std::string reason;
+    bool retryable = false;
+    std::string item_event = "prepare_failed";
+  };
+
   void Loop(int index);
   void Run(const orders::Job& job, const std::string& owner);
+  // A fresh folder for this attempt with the input linked in and job.json written.
+  tl::expected<std::filesystem::path, Failure> PrepareFolder(const orders::Job& job);
+  std::vector<std::string> WorkerEnvironment() const;
+  // The worker finished: its files stored as assets and the job completed; or why not.
+  std::optional<Failure> Complete(const orders::Job& job, const std::string& owner,
+                                  const std::filesystem::path& job_dir);
+  void Fail(const orders::Job& job, const std::string& owner, const Failure& failure);
 
   ServerConfig config_;
   orders::Store& store_;
