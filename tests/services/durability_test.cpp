@@ -368,6 +368,10 @@ TEST(Durability, AWorkerKilledMidJobIsRetriedAndItsJobFinishesOnce) {
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0]["attempts"], 2);
   const std::string job = std::to_string(jobs[0]["id"].get<int64_t>());
+  // the runner logs a job's end after its commit (and after clearing its folder): the state
+  // can be seen a moment before the line is written
+  const std::string ended = "event=job_end job=" + job + " kind=render_print outcome=succeeded";
+  EXPECT_TRUE(WaitFor([&] { return CountLines(ReadFile(server.log_path()), ended) > 0; }, 10000));
   const std::string log = ReadFile(server.log_path());
   EXPECT_EQ(CountLines(log, "event=job_end job=" + job + " kind=render_print outcome=failed"), 1);
   EXPECT_EQ(CountLines(log, "event=job_end job=" + job + " kind=render_print outcome=succeeded"),
