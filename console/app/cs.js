@@ -90,10 +90,10 @@ export async function order(main, number) {
     testid: 'timeline', rows: [...o.timeline].reverse(), pageSize: 10,
     columns: [
       { label: t('Created'), cell: (e) => time(e.at) },
-      { label: 'Event', cell: (e) => e.kind + (e.item ? ` #${e.item}` : '') },
+      { label: t('Event'), cell: (e) => t(e.kind) + (e.item ? ` #${e.item}` : '') },
       { label: t('State'), cell: (e) => (e.to ? `${t(e.from || '—')} → ${t(e.to)}` : '') },
       { label: t('Reason'), cell: (e) => e.reason },
-      { label: 'By', cell: (e) => `${e.actor} (${t(e.role)})` },
+      { label: t('By'), cell: (e) => `${e.actor} (${t(e.role)})` },
     ],
   });
   mount(main,
@@ -289,8 +289,8 @@ export async function ticket(main, id) {
         testid: 'ticket-log', rows: tk.log, pageSize: 12,
         columns: [
           { label: t('Created'), cell: (e) => time(e.at) },
-          { label: 'By', cell: (e) => `${e.author} (${t(e.role)})` },
-          { label: t('Type'), cell: (e) => e.kind },
+          { label: t('By'), cell: (e) => `${e.author} (${t(e.role)})` },
+          { label: t('Type'), cell: (e) => t(e.kind) },
           { label: t('Detail'), cell: (e) => e.body },
         ],
       }),

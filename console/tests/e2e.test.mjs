@@ -196,6 +196,12 @@ test('customer service finds an order by phone and name, reveals the phone with 
   await shot(page, 'cs-search');
   await page.click('[data-testid=search-results] a');
   await page.waitForSelector('[data-testid=customer]');
+  // the timeline speaks Chinese: its heads and no raw event name (order.transition)
+  const heads = await page.$$eval('[data-testid=timeline] thead th', (ths) => ths.map((th) => th.textContent));
+  assert.ok(!heads.includes('Event') && !heads.includes('By'), heads.join(' | '));
+  const kinds = await page.$$eval('[data-testid=timeline] tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
+  assert.ok(kinds.length > 0);
+  for (const kind of kinds) assert.doesNotMatch(kind, /^[a-z_]+\.[a-z_]+/, 'an event name is not translated');
   assert.equal(await page.textContent('[data-field=phone]'), '135******05');
   await page.click('button[data-reveal=phone]');
   await page.fill('dialog textarea[name=reason]', '客户来电核对收货电话');
