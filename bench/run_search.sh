@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 orders="${1:-100000}"
 requests="${2:-5000}"
 scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
+# KEEPSAKE_BIN=path runs another keepsake binary (an older build, to compare) with the same driver
+bin="${KEEPSAKE_BIN:-./build/keepsake}"
 data="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-./build/keepsake migrate --data "$data" >/dev/null
+"$bin" migrate --data "$data" >/dev/null
 seed_start=$(date +%s.%N)
 sqlite3 "$data/keepsake.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
@@ -40,12 +42,12 @@ COMMIT;
 ANALYZE;
 SQL
 seed_end=$(date +%s.%N)
-./build/keepsake serve --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
+"$bin" serve --data "$data" --listen 127.0.0.1:0 --port-file "$data/port" \
   --job-workers 0 --personal-searches-per-minute 0 2>"$data/server.log" >/dev/null &
 server=$!
 for _ in $(seq 100); do [ -s "$data/port" ] && break; sleep 0.1; done
 port="$(cat "$data/port")"
-cs="$(./build/keepsake token create --data "$data" --role cs --name bench-cs)"
+cs="$("$bin" token create --data "$data" --role cs --name bench-cs)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); $(date -u +%F)"
 echo "seeded $orders orders in $(awk "BEGIN{printf \"%.1f\", $seed_end - $seed_start}") s; database $(du -h "$data/keepsake.db" | cut -f1)"
 for path in number channel_ref tracking_number phone phone_last4 state dates; do

@@ -23,14 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id) {
-  SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
-  q.bind(1, id);
-  if (!q.executeStep()) return std::nullopt;
-  return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-               q.getColumn(3).getInt64(), q.getColumn(4).getString()};
-}
-
 Result<void> ValidateNewOrder(const NewOrder& order) {
   if (!ValidText(order.channel_ref, 128)) {
     return Fail(Errc::kInvalidArgument, "channel_ref is required (1-128 characters)",
@@ -63,13 +55,6 @@ Result<void> ValidateNewOrder(const NewOrder& order) {
     return Fail(Errc::kInvalidArgument, "an order has 1 to 50 items", "items");
   }
   return {};
-}
-
-Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
-                              const std::string& field) {
-  auto asset = LoadAsset(db, asset_id);
-  if (!asset) return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
-  return asset->kind;
 }
 
 // The asset kind a product needs: figures are printed from meshes, 2D products from images.
@@ -158,7 +143,7 @@ Result<CreateOrderResult> OrderRepository::CreateOrder(
       const std::string field = "items[" + std::to_string(i) + "].asset";
       std::string asset_kind;
       if (!item.asset_id.empty()) {
-        auto kind = AssetKind(db, item.asset_id, field);
+        auto kind = rows::AssetKind(db, item.asset_id, field);
         if (!kind) return tl::unexpected(kind.error());
         auto fits = CheckAssetFits(*catalog.Find(item.product), *kind, field);
         if (!fits) return tl::unexpected(fits.error());
@@ -413,7 +398,7 @@ Result<Asset> OrderRepository::RecordAsset(const Asset& asset) {
     ins.bind(4, asset.bytes);
     ins.bind(5, NowUtcIso());
     ins.exec();
-    auto stored = LoadAsset(db, asset.id);
+    auto stored = rows::LoadAsset(db, asset.id);
     if (!stored) return Fail(Errc::kStorage, "the asset could not be read back");
     return *stored;
   });
@@ -421,7 +406,7 @@ Result<Asset> OrderRepository::RecordAsset(const Asset& asset) {
 
 Result<Asset> OrderRepository::GetAsset(const std::string& id) {
   return db_->Read([&](SQLite::Database& db) -> Result<Asset> {
-    auto asset = LoadAsset(db, id);
+    auto asset = rows::LoadAsset(db, id);
     if (!asset) return Fail(Errc::kNotFound, "asset " + id + " does not exist");
     return *asset;
   });

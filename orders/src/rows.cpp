@@ -24,6 +24,18 @@ using nlohmann::json;
 
 namespace {
 
+std::string JobKindFor(const std::string& asset_kind) {
+  // 2D artwork is rendered to print files (inspect_image: jobs queued before 2D rendering)
+  return std::string(
+      JobKindName(asset_kind == "mesh" ? JobKind::kPrepareMesh : JobKind::kRenderPrint));
+}
+
+}  // namespace
+
+// --- row helpers shared by the repositories ---------------------------------------------
+
+namespace rows {
+
 std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id) {
   SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
   q.bind(1, id);
@@ -32,24 +44,12 @@ std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id) {
                q.getColumn(3).getInt64(), q.getColumn(4).getString()};
 }
 
-std::string JobKindFor(const std::string& asset_kind) {
-  // 2D artwork is rendered to print files (inspect_image: jobs queued before 2D rendering)
-  return std::string(
-      JobKindName(asset_kind == "mesh" ? JobKind::kPrepareMesh : JobKind::kRenderPrint));
-}
-
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
                               const std::string& field) {
   auto asset = LoadAsset(db, asset_id);
   if (!asset) return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
   return asset->kind;
 }
-
-}  // namespace
-
-// --- row helpers shared with job_queue.cpp -------------------------------------------------
-
-namespace rows {
 
 void AppendEvent(SQLite::Database& db, const Event& e) {
   SQLite::Statement ins(db,

@@ -20,6 +20,10 @@ inline bool ValidText(const std::string& s, size_t max_len) {
 
 namespace keepsake::orders::rows {
 
+std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id);
+// The kind (mesh, image) of an uploaded asset; kNotFound naming `field` when it was not.
+Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
+                              const std::string& field);
 void AppendEvent(SQLite::Database& db, const Event& e);
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts);

@@ -330,51 +330,44 @@ json ColourFidelityJson(const mesh::RepairResult& repaired) {
   return out;
 }
 
-// A file the preparation writes: its bytes, or the refusal when it cannot be written.
-using Written = tl::expected<size_t, std::pair<std::string, std::string>>;
+// A file the preparation writes: its size, or why it could not be written (the mesh writers'
+// own errors, and mesh.write_failed for the viewer's binary files).
+using Written = tl::expected<size_t, mesh::Error>;
 
 Written WriteBytes(const fs::path& path, const std::string& bytes) {
   if (WriteFileAtomically(path, bytes)) return bytes.size();
-  return tl::unexpected(std::pair<std::string, std::string>(
-      "mesh.write_failed", "cannot write " + path.filename().string()));
-}
-
-Written FromMesh(const tl::expected<size_t, mesh::Error>& written) {
-  if (written) return *written;
-  return tl::unexpected(std::pair<std::string, std::string>(mesh::ErrcName(written.error().code),
-                                                            written.error().message));
+  return tl::unexpected(
+      mesh::Error{mesh::Errc::kWriteFailed, "cannot write " + path.filename().string()});
 }
 
 // model.stl, deviation.bin, model.3mf, and for full colour model.ply, model.wrl and, with a
 // texture, texture.png, model_obj.zip and uvs.bin; colour_de.bin when colour was measured.
 // Each file's size goes into `files`; the first that cannot be written ends the preparation.
-tl::expected<void, std::pair<std::string, std::string>> WriteModelFiles(
-    const fs::path& out_dir, mesh::RepairResult& repaired, bool colour, json& files) {
+tl::expected<void, mesh::Error> WriteModelFiles(const fs::path& out_dir,
+                                                mesh::RepairResult& repaired, bool colour,
+                                                json& files) {
   mesh::MeshData& m = repaired.mesh;
   std::vector<std::pair<const char*, std::function<Written()>>> steps = {
-      {"model.stl", [&] { return FromMesh(mesh::WriteBinaryStl(m, out_dir / "model.stl")); }},
+      {"model.stl", [&] { return mesh::WriteBinaryStl(m, out_dir / "model.stl"); }},
       {"deviation.bin",
        [&] { return WriteBytes(out_dir / "deviation.bin", DeviationBytes(repaired)); }},
-      {"model.3mf", [&] { return FromMesh(mesh::WriteThreeMf(m, out_dir / "model.3mf")); }}};
+      {"model.3mf", [&] { return mesh::WriteThreeMf(m, out_dir / "model.3mf"); }}};
   const bool textured = colour && !m.texture.Empty() && !m.uvs.empty();
   if (colour) {
     // full colour: the colours of the original surface, carried over to the repaired one
     if (m.colors.empty()) m.colors.assign(m.positions.size(), {200, 200, 200});
-    steps.push_back(
-        {"model.ply", [&] { return FromMesh(mesh::WriteColorPly(m, out_dir / "model.ply")); }});
+    steps.push_back({"model.ply", [&] { return mesh::WriteColorPly(m, out_dir / "model.ply"); }});
     // with the customer's texture: the VRML maps it (texture.png beside it), and the textured
     // OBJ travels as one zip
-    steps.push_back({"model.wrl", [&] {
-                       return FromMesh(mesh::WriteVrml(m, out_dir / "model.wrl",
-                                                       textured ? "texture.png" : ""));
-                     }});
+    steps.push_back(
+        {"model.wrl",
+         [&] { return mesh::WriteVrml(m, out_dir / "model.wrl", textured ? "texture.png" : ""); }});
   }
   if (textured) {
-    steps.push_back({"texture.png",
-                     [&] { return FromMesh(mesh::WriteTexturePng(m, out_dir / "texture.png")); }});
-    steps.push_back({"model_obj.zip", [&] {
-                       return FromMesh(mesh::WriteTexturedObjZip(m, out_dir / "model_obj.zip"));
-                     }});
+    steps.push_back(
+        {"texture.png", [&] { return mesh::WriteTexturePng(m, out_dir / "texture.png"); }});
+    steps.push_back(
+        {"model_obj.zip", [&] { return mesh::WriteTexturedObjZip(m, out_dir / "model_obj.zip"); }});
     steps.push_back({"uvs.bin", [&] { return WriteBytes(out_dir / "uvs.bin", UvBytes(m)); }});
   }
   if (colour && !repaired.corner_colour_de.empty()) {
@@ -404,12 +397,14 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                  {"colour", args.colour},
                  {"tuning", TuningJson(args.tuning)}};
   std::ifstream in(args.input, std::ios::binary);
-  if (!in) return output.Refuse(report, "mesh.unreadable", "cannot read " + args.input);
+  if (!in)
+    return output.Refuse(report, mesh::Error{mesh::Errc::kUnreadable, "cannot read " + args.input});
   std::stringstream content;
   content << in.rdbuf();
   auto format = mesh::SniffMeshFormat(content.str());
   if (!format)
-    return output.Refuse(report, "mesh.unreadable", "the file is not a 3D format Keepsake reads");
+    return output.Refuse(
+        report, mesh::Error{mesh::Errc::kUnreadable, "the file is not a 3D format Keepsake reads"});
   report["format"] = mesh::MeshFormatName(*format);
 
   // The importer may open only files beside the input (an OBJ's MTL and textures); a ZIP
@@ -492,7 +487,7 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   enter(95, "export");
   report["files"] = json::object();
   auto files = WriteModelFiles(out_dir, *repaired, args.colour, report["files"]);
-  if (!files) return output.Refuse(report, files.error().first, files.error().second);
+  if (!files) return output.Refuse(report, files.error());
   if (repaired->colour.samples > 0) report["colour_fidelity"] = ColourFidelityJson(*repaired);
 
   enter(97, "preview");
@@ -507,13 +502,12 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   auto png = mesh::RenderPreviewPng(
       {{&imported->mesh, "before", {}}, {&repaired->mesh, after_label, std::move(thin)}});
   if (!png) {
-    return output.Refuse(report, mesh::ErrcName(png.error().code),
-                         "the preview: " + png.error().message);
+    return output.Refuse(report,
+                         mesh::Error{png.error().code, "the preview: " + png.error().message});
   }
-  if (!WriteFileAtomically(out_dir / "preview.png", *png)) {
-    return output.Refuse(report, "mesh.write_failed", "cannot write preview.png");
-  }
-  report["files"]["preview.png"] = png->size();
+  auto preview = WriteBytes(out_dir / "preview.png", *png);
+  if (!preview) return output.Refuse(report, preview.error());
+  report["files"]["preview.png"] = *preview;
   enter(-1, "");
   report["timings_s"] = timings;
   report["printable"] = true;

@@ -188,9 +188,11 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
   if (!in.good() && head.empty())
-    return output.Refuse(report, "image.unreadable", "cannot read the image");
+    return output.Refuse(report,
+                         imaging::Error{imaging::Errc::kUnreadable, "cannot read the image"});
   if (!imaging::SniffImageFormat(head)) {
-    return output.Refuse(report, "image.unreadable", "the file is not a PNG, JPEG or WebP image");
+    return output.Refuse(report, imaging::Error{imaging::Errc::kUnreadable,
+                                                "the file is not a PNG, JPEG or WebP image"});
   }
   output.Progress(10, "render");
   imaging::PrintInputs inputs;

@@ -3,14 +3,7 @@
 // store's database; all may be called from any thread.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
 
 #include "keepsake/orders/error.hpp"
 #include "keepsake/orders/types.hpp"

@@ -13,13 +13,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "keepsake/orders/access_repository.hpp"
 #include "keepsake/orders/claim_repository.hpp"
@@ -27,10 +22,8 @@
 #include "keepsake/orders/job_queue.hpp"
 #include "keepsake/orders/order_repository.hpp"
 #include "keepsake/orders/outbox.hpp"
-#include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/report_repository.hpp"
 #include "keepsake/orders/shipment_repository.hpp"
-#include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/ticket_repository.hpp"
 #include "keepsake/orders/types.hpp"
 

@@ -16,7 +16,6 @@
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/config.hpp"
-#include "keepsake/services/sandbox.hpp"
 
 namespace keepsake::services {
 

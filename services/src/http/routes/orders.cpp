@@ -67,11 +67,11 @@ void OrderHandlers::CreateOrder(const Context& ctx, const httplib::Request& req,
     }
   }
   struct Release {
-    ApiState* impl;
+    ApiState* state;
     std::string key;
     ~Release() {
-      std::lock_guard<std::mutex> lock(impl->inflight_mutex);
-      impl->inflight_keys.erase(key);
+      std::lock_guard<std::mutex> lock(state->inflight_mutex);
+      state->inflight_keys.erase(key);
     }
   } release{&api, scoped};
 
