@@ -26,7 +26,7 @@ StuckLimits StuckLimitsFromJson(const std::string& logistics_json) {
   return limits;
 }
 
-std::optional<std::string> StuckReason(const orders::Shipment& parcel, int64_t now_ms,
+std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
                                        const StuckLimits& limits) {
   if (parcel.state == "attempt_failed" || parcel.state == "exception" ||
       parcel.state == "returned" || parcel.state == "expired") {

@@ -50,44 +50,42 @@ std::optional<std::string> StatusFromAfterShipTag(const std::string& tag) {
   return std::nullopt;
 }
 
-orders::ShipmentRepository::TrackingRules TrackingRules() {
-  orders::ShipmentRepository::TrackingRules rules;
+std::string ReplayTracking(const std::vector<TrackingEvent>& sorted) {
   // a carrier's scan means the parcel was handed over; from there every scan, in the order
   // the scans happened, takes the shipment table's row for it if there is one (a late
   // in_transit after delivered has none, and changes nothing)
-  rules.replay = [](const std::vector<orders::TrackingEvent>& sorted) {
-    std::string state = "handed_over";
-    for (const orders::TrackingEvent& e : sorted) {
-      auto row = ShipmentStateMachine().Find(state, e.status, orders::Role::kSystem);
-      if (row) state = std::string((*row)->to);
-    }
-    return state;
-  };
-  rules.order_event = [](const std::string& order_state, const std::vector<std::string>& parcels) {
-    auto any = [&](std::initializer_list<const char*> states) {
-      return std::any_of(parcels.begin(), parcels.end(), [&](const std::string& p) {
-        return std::find(states.begin(), states.end(), p) != states.end();
-      });
-    };
-    const bool all_delivered =
-        !parcels.empty() && std::all_of(parcels.begin(), parcels.end(),
-                                        [](const std::string& p) { return p == "delivered"; });
-    const bool moving = any({"in_transit", "out_for_delivery", "available_for_pickup",
-                             "attempt_failed", "delivered", "exception"});
-    if (order_state == "packed" && moving) return std::string("ship");
-    if ((order_state == "shipped" || order_state == "delivery_exception") && all_delivered) {
-      return std::string("deliver");
-    }
-    if (order_state == "shipped" && any({"exception", "returned", "expired"})) {
-      return std::string("delivery_exception");
-    }
-    return std::string();
-  };
-  return rules;
+  std::string state = "handed_over";
+  for (const TrackingEvent& e : sorted) {
+    auto row = ShipmentStateMachine().Find(state, e.status, orders::Role::kSystem);
+    if (row) state = std::string((*row)->to);
+  }
+  return state;
 }
 
-std::vector<orders::TrackingEvent> SimulatedScans(int64_t shipment_id, const std::string& ending,
-                                                  int64_t now_ms) {
+std::string OrderEventForParcels(const std::string& order_state,
+                                 const std::vector<std::string>& parcels) {
+  auto any = [&](std::initializer_list<const char*> states) {
+    return std::any_of(parcels.begin(), parcels.end(), [&](const std::string& p) {
+      return std::find(states.begin(), states.end(), p) != states.end();
+    });
+  };
+  const bool all_delivered =
+      !parcels.empty() && std::all_of(parcels.begin(), parcels.end(),
+                                      [](const std::string& p) { return p == "delivered"; });
+  const bool moving = any({"in_transit", "out_for_delivery", "available_for_pickup",
+                           "attempt_failed", "delivered", "exception"});
+  if (order_state == "packed" && moving) return "ship";
+  if ((order_state == "shipped" || order_state == "delivery_exception") && all_delivered) {
+    return "deliver";
+  }
+  if (order_state == "shipped" && any({"exception", "returned", "expired"})) {
+    return "delivery_exception";
+  }
+  return "";
+}
+
+std::vector<TrackingEvent> SimulatedScans(int64_t shipment_id, const std::string& ending,
+                                          int64_t now_ms) {
   const std::string id = "sim-" + std::to_string(shipment_id) + "-";
   constexpr int64_t kHour = 3'600'000;
   return {{id + "1", orders::IsoFromUnixMs(now_ms - 22 * kHour), "in_transit", "1",
@@ -101,13 +99,6 @@ std::vector<orders::TrackingEvent> SimulatedScans(int64_t shipment_id, const std
            : ending == "exception" ? "2"
                                    : "AttemptFail",
            ending == "delivered" ? "delivered" : "the courier reports a problem"}};
-}
-
-orders::Result<std::string> DecideShipmentEvent(const std::string& from, const std::string& event,
-                                                orders::Role role) {
-  auto row = ShipmentStateMachine().Find(from, event, role);
-  if (!row) return tl::unexpected(row.error());
-  return std::string((*row)->to);
 }
 
 }  // namespace keepsake::logistics

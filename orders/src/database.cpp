@@ -171,7 +171,6 @@ Store::Store(std::unique_ptr<Database> db)
       tickets_(*db_),
       outbox_(*db_),
       claims_(*db_),
-      shipments_(*db_),
       reports_(*db_) {
   db_->StartWriter();
 }

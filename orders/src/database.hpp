@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "keepsake/orders/store.hpp"
+#include "keepsake/orders/transaction.hpp"
 
 namespace keepsake::orders {
 
@@ -115,6 +116,12 @@ struct Database {
       return Fail(Errc::kStorage, std::string("storage error: ") + e.what());
     }
   }
+};
+
+// What a Transaction (transaction.hpp) runs on: the connection of this write or read.
+struct Transaction::Impl {
+  SQLite::Database& db;
+  Database& store;
 };
 
 }  // namespace keepsake::orders

@@ -10,6 +10,7 @@
 
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/logistics/carrier.hpp"
+#include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/crypto.hpp"
@@ -210,9 +211,9 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
     auto carrier = logistics::MakeCarrier("simulated");
     auto number = carrier->IssueWaybill(keychain->number, 1);
     if (number) {
-      auto parcel =
-          store.Shipments().CreateShipment({keychain->id, "simulated", *number, 60, "120x90x30"},
-                                           Actor{"demo-logistics", Role::kLogistics});
+      auto parcel = logistics::ShipmentRepository(store).CreateShipment(
+          {keychain->id, "simulated", *number, 60, "120x90x30"},
+          Actor{"demo-logistics", Role::kLogistics});
       if (!parcel) {
         spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
                      parcel.error().message);

@@ -11,9 +11,9 @@ namespace {
 
 constexpr int64_t kHour = 3'600'000;
 
-orders::Shipment Parcel(const std::string& state, const std::string& updated,
-                        const std::string& scanned = "") {
-  orders::Shipment s;
+logistics::Shipment Parcel(const std::string& state, const std::string& updated,
+                           const std::string& scanned = "") {
+  logistics::Shipment s;
   s.state = state;
   s.updated_at = updated;
   s.last_scan_at = scanned;

@@ -28,7 +28,7 @@ TEST(Tracking, CarrierCodesBecomeStatuses) {
   EXPECT_FALSE(StatusFromAfterShipTag("Teleported"));
 }
 
-std::vector<orders::TrackingEvent> Scans() {
+std::vector<logistics::TrackingEvent> Scans() {
   return {{"a", "2026-11-20T08:00:00.000Z", "in_transit", "0", ""},
           {"b", "2026-11-20T20:00:00.000Z", "in_transit", "0", ""},
           {"c", "2026-11-21T07:30:00.000Z", "out_for_delivery", "5", ""},
@@ -37,10 +37,10 @@ std::vector<orders::TrackingEvent> Scans() {
           {"f", "2026-11-22T10:15:00.000Z", "delivered", "3", ""}};
 }
 
-std::string Replay(std::vector<orders::TrackingEvent> events) {
+std::string Replay(std::vector<logistics::TrackingEvent> events) {
   std::stable_sort(events.begin(), events.end(),
                    [](const auto& x, const auto& y) { return x.at < y.at; });
-  return TrackingRules().replay(events);
+  return ReplayTracking(events);
 }
 
 TEST(Tracking, ShuffledAndDuplicatedScansEndInTheSameState) {
@@ -65,7 +65,7 @@ TEST(Tracking, ShuffledAndDuplicatedScansEndInTheSameState) {
 }
 
 TEST(Tracking, TheOrderFollowsItsParcels) {
-  const auto follow = TrackingRules().order_event;
+  const auto follow = OrderEventForParcels;
   EXPECT_EQ(follow("packed", {"in_transit"}), "ship");
   EXPECT_EQ(follow("packed", {"handed_over"}), "");
   EXPECT_EQ(follow("shipped", {"delivered", "in_transit"}), "");  // one parcel still coming

@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "keepsake/logistics/labels.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/services/asset_files.hpp"
-#include "keepsake/services/labels.hpp"
 
 namespace keepsake::services::cli {
 
@@ -24,14 +24,14 @@ int Render(const LabelOptions& o) {
   if (!catalog) return Die(catalog.error().message);
   auto store = OpenExistingStore(o.config);
   if (!store) return Die(store.error().message);
-  auto printed =
-      PrintLabelBatch(**store, *catalog, assets_dir, {o.shipments, o.size, o.format, o.dpi},
-                      orders::Actor{"keepsake label render", orders::Role::kLogistics});
+  auto printed = logistics::PrintLabelBatch(
+      **store, *catalog, assets_dir, {o.shipments, o.size, o.format, o.dpi},
+      orders::Actor{"keepsake label render", orders::Role::kLogistics});
   if (!printed) return Die(printed.error().message);
   if (!WriteFileAtomically(o.out, printed->bytes)) return Die("cannot write " + o.out);
   std::cout << o.shipments.size() - printed->failed.size() << " label(s), batch " << printed->batch
             << ", written to " << o.out << std::endl;
-  for (const LabelFailure& f : printed->failed) {
+  for (const logistics::LabelFailure& f : printed->failed) {
     std::cerr << "keepsake label render: parcel " << f.shipment << " left out: " << f.reason
               << std::endl;
   }

@@ -2,9 +2,10 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "keepsake/logistics/labels.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/services/asset_files.hpp"
-#include "keepsake/services/labels.hpp"
+#include "keepsake/services/item_pictures.hpp"
 
 namespace keepsake::services::cli {
 
@@ -31,7 +32,8 @@ int Render(const SlipOptions& o) {
     if (!order) return Die(order.error().message);
     ids.push_back(order->id);
   }
-  auto pdf = PrintPackingSlips(**store, *catalog, assets_dir, o.config.data_dir, ids);
+  auto pdf = logistics::PrintPackingSlips(**store, *catalog, assets_dir, ids,
+                                          PreviewPictures(**store, o.config.data_dir));
   if (!pdf) return Die(pdf.error().message);
   if (!WriteFileAtomically(o.out, *pdf)) return Die("cannot write " + o.out);
   std::cout << ids.size() << " packing slip(s) written to " << o.out << std::endl;

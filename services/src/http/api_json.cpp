@@ -1,7 +1,7 @@
 #include "http/api_json.hpp"
 
 #include "http/edge_checks.hpp"
-#include "keepsake/services/masking.hpp"
+#include "keepsake/orders/masking.hpp"
 
 namespace keepsake::services::api_json {
 
@@ -39,9 +39,9 @@ json OrderJson(const orders::Order& order, orders::Role viewer) {
   if (order.customer && viewer != orders::Role::kProduction) {
     const bool full = SeesPersonalData(viewer);
     const orders::Customer& c = *order.customer;
-    const orders::Address a = full ? c.address : MaskAddress(c.address);
-    customer = {{"name", full ? c.name : MaskName(c.name)},
-                {"phone", full ? c.phone : MaskPhone(c.phone)},
+    const orders::Address a = full ? c.address : orders::MaskAddress(c.address);
+    customer = {{"name", full ? c.name : orders::MaskName(c.name)},
+                {"phone", full ? c.phone : orders::MaskPhone(c.phone)},
                 {"masked", !full},
                 {"address",
                  {{"province", a.province},
@@ -219,7 +219,7 @@ Parsed<orders::NewOrder> ParseNewOrder(const json& body) {
   return order;
 }
 
-json ShipmentJson(const orders::Shipment& s) {
+json ShipmentJson(const logistics::Shipment& s) {
   return {{"id", s.id},
           {"order", s.order_number},
           {"carrier", s.carrier},

@@ -1,9 +1,10 @@
 // Private: JSON shapes of the API (rendering of orders, items, events, jobs; parsing of a new
-// order). Masking by role happens here, at the edge, through masking.hpp.
+// order). Masking by role happens here, at the edge, through orders/masking.hpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include "keepsake/logistics/shipment.hpp"
 #include "keepsake/orders/error.hpp"
 #include "keepsake/orders/state_machine.hpp"
 #include "keepsake/orders/types.hpp"
@@ -21,7 +22,7 @@ json EventJson(const orders::Event& event);
 json JobJson(const orders::Job& job);
 json AssetJson(const orders::Asset& asset);
 json StateMachineJson(const orders::StateMachine& machine);
-json ShipmentJson(const orders::Shipment& shipment);
+json ShipmentJson(const logistics::Shipment& shipment);
 
 // A body field that is missing or not what the route takes (a 422 invalid_field).
 struct FieldError {

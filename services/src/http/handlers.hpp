@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/rate_limit.hpp"
+#include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/config.hpp"
@@ -129,7 +130,8 @@ class Handlers {
         store(state.store),
         catalog(state.catalog),
         runner(state.runner),
-        paths(state.paths) {}
+        paths(state.paths),
+        shipping(state.store) {}
 
  protected:
   ApiState& api;
@@ -138,6 +140,7 @@ class Handlers {
   const orders::ProductCatalog& catalog;
   JobRunner* runner;
   const DataPaths& paths;
+  logistics::ShipmentRepository shipping;  // the parcels' rows (logistics), in the same store
 
   orders::Result<orders::Order> FindOrder(const std::string& key) {
     return services::FindOrder(store, key);

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "keepsake/orders/types.hpp"
+#include "keepsake/logistics/shipment.hpp"
 
 namespace keepsake::logistics {
 
@@ -24,7 +24,7 @@ StuckLimits StuckLimitsFromJson(const std::string& logistics_json);
 
 // Why the parcel is stuck ("no scan for 80 h in in_transit (limit 72 h)"), or nullopt. The
 // clock runs from the newer of the last state change and the last scan.
-std::optional<std::string> StuckReason(const orders::Shipment& parcel, int64_t now_ms,
+std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
                                        const StuckLimits& limits);
 
 }  // namespace keepsake::logistics

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "keepsake/orders/store.hpp"
+#include "keepsake/logistics/shipment.hpp"
+#include "keepsake/orders/error.hpp"
+#include "keepsake/orders/role.hpp"
 
 namespace keepsake::logistics {
 
@@ -19,15 +21,16 @@ std::optional<std::string> StatusFromKuaidi100(int code);
 // (InfoReceived, Pending); nullopt for an unknown tag.
 std::optional<std::string> StatusFromAfterShipTag(const std::string& tag);
 
-orders::ShipmentRepository::TrackingRules TrackingRules();
+// A parcel's state after all its scans, sorted by the time they happened.
+std::string ReplayTracking(const std::vector<TrackingEvent>& sorted);
+// The order event that follows from its parcels' states ("" for none): ship when a parcel
+// moves, deliver when all are delivered, delivery_exception when one is in trouble.
+std::string OrderEventForParcels(const std::string& order_state,
+                                 const std::vector<std::string>& parcel_states);
 
 // The scans the simulated carrier reports for a parcel handed over a day ago: on its way, out
 // for delivery, then `ending` (delivered, exception, attempt_failed). For the demo and tests.
-std::vector<orders::TrackingEvent> SimulatedScans(int64_t shipment_id, const std::string& ending,
-                                                  int64_t now_ms);
-
-// The shipment table's decision for a logistics event (print_label, hand_over).
-orders::Result<std::string> DecideShipmentEvent(const std::string& from, const std::string& event,
-                                                orders::Role role);
+std::vector<TrackingEvent> SimulatedScans(int64_t shipment_id, const std::string& ending,
+                                          int64_t now_ms);
 
 }  // namespace keepsake::logistics

@@ -13,8 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "keepsake/orders/access_repository.hpp"
 #include "keepsake/orders/claim_repository.hpp"
@@ -23,8 +26,8 @@
 #include "keepsake/orders/order_repository.hpp"
 #include "keepsake/orders/outbox.hpp"
 #include "keepsake/orders/report_repository.hpp"
-#include "keepsake/orders/shipment_repository.hpp"
 #include "keepsake/orders/ticket_repository.hpp"
+#include "keepsake/orders/transaction.hpp"
 #include "keepsake/orders/types.hpp"
 
 namespace keepsake::orders {
@@ -51,8 +54,20 @@ class Store {
   TicketRepository& Tickets() { return tickets_; }
   Outbox& Notifications() { return outbox_; }
   ClaimRepository& Claims() { return claims_; }
-  ShipmentRepository& Shipments() { return shipments_; }
   ReportRepository& Reports() { return reports_; }
+
+  // One transaction for a repository of another module (transaction.hpp). `fn(Transaction&)`
+  // returns a Result: a value commits and is returned after the group commit that holds it; an
+  // error (or a storage exception) rolls back this write only.
+  template <typename Fn>
+  auto Write(Fn&& fn) -> decltype(fn(std::declval<Transaction&>())) {
+    return Run(fn, &Store::RunWrite);
+  }
+  // One read transaction (one snapshot) on a pooled connection.
+  template <typename Fn>
+  auto Read(Fn&& fn) -> decltype(fn(std::declval<Transaction&>())) {
+    return Run(fn, &Store::RunRead);
+  }
 
   int SchemaVersion();
   // Deletes idempotency records older than `keep_hours` (the API promises >= 24 h).
@@ -64,6 +79,21 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Database> db);
+  using Body = std::function<Result<void>(Transaction&)>;
+  Result<void> RunWrite(const Body& body);
+  Result<void> RunRead(const Body& body);
+  template <typename Fn>
+  auto Run(Fn& fn, Result<void> (Store::*runner)(const Body&))
+      -> decltype(fn(std::declval<Transaction&>())) {
+    std::optional<decltype(fn(std::declval<Transaction&>()))> out;
+    Result<void> ran = (this->*runner)([&](Transaction& tx) -> Result<void> {
+      out.emplace(fn(tx));
+      if (out->has_value()) return {};
+      return tl::unexpected(out->error());
+    });
+    if (!ran) return tl::unexpected(ran.error());
+    return std::move(*out);
+  }
   std::unique_ptr<Database> db_;
   OrderRepository orders_;
   AccessRepository access_;
@@ -71,7 +101,6 @@ class Store {
   TicketRepository tickets_;
   Outbox outbox_;
   ClaimRepository claims_;
-  ShipmentRepository shipments_;
   ReportRepository reports_;
 };
 

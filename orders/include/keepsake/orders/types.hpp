@@ -305,58 +305,6 @@ struct MonthlyReport {
   std::vector<Day> days;
 };
 
-// A parcel of an order. The logistics module owns its state table and carriers; the store keeps
-// the rows in the orders' file so that a shipment and its order change in one transaction.
-struct Shipment {
-  int64_t id = 0;
-  int64_t order_id = 0;
-  std::string order_number;
-  std::string carrier;          // manual, simulated, or a configured courier
-  std::string tracking_number;  // the waybill number
-  std::string state;            // the shipment table's states (logistics)
-  bool reshipment = false;      // the parcel of a warranty reprint
-  int weight_g = 0;
-  std::string size_mm;  // "300x200x100"
-  std::string created_by;
-  std::string created_at;
-  std::string updated_at;
-  int64_t version = 0;
-  std::string last_scan_at;  // the newest carrier scan's time, or empty
-};
-
-// An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
-// it became ready and the parcels it has so far.
-struct PackingQueueEntry {
-  Order order;
-  std::string ready_since;
-  std::vector<Shipment> parcels;
-};
-
-// One scan of a parcel as a carrier reports it, normalised to the shipment table's statuses.
-struct TrackingEvent {
-  std::string event_id;      // the carrier's (or aggregator's) id: duplicates are dropped by it
-  std::string at;            // when it happened, ISO 8601 UTC
-  std::string status;        // in_transit, out_for_delivery, delivered, exception, ...
-  std::string carrier_code;  // as sent, for the record
-  std::string description;
-};
-
-struct TrackingOutcome {
-  int shipment_id = 0;
-  int recorded = 0;    // new events
-  int duplicates = 0;  // events seen before
-  std::string shipment_state;
-  std::string order_state;
-};
-
-struct NewShipment {
-  int64_t order_id = 0;
-  std::string carrier;
-  std::string tracking_number;
-  int weight_g = 0;
-  std::string size_mm{};
-};
-
 struct AuditRecord {
   std::string actor;
   std::string role;

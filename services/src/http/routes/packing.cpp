@@ -3,7 +3,8 @@
 #include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
-#include "keepsake/services/labels.hpp"
+#include "keepsake/logistics/labels.hpp"
+#include "keepsake/services/item_pictures.hpp"
 
 namespace keepsake::services {
 
@@ -25,7 +26,7 @@ void PackingHandlers::PrintLabels(const Context& ctx, const httplib::Request& re
       (*body)["shipments"].empty() || (*body)["shipments"].size() > 1000) {
     return ReplyInvalid(req, res, "shipments is a list of 1 to 1000 parcel ids", "shipments");
   }
-  LabelRequest request;
+  logistics::LabelRequest request;
   for (const json& id : (*body)["shipments"]) {
     if (!id.is_number_integer()) {
       return ReplyInvalid(req, res, "parcel ids are numbers", "shipments");
@@ -43,14 +44,14 @@ void PackingHandlers::PrintLabels(const Context& ctx, const httplib::Request& re
   request.size = body->value("size", "100x150");
   request.format = body->value("format", "pdf");
   request.dpi = body->value("dpi", 203);
-  auto printed = PrintLabelBatch(store, catalog, config.assets_dir, request, ctx.actor);
+  auto printed = logistics::PrintLabelBatch(store, catalog, config.assets_dir, request, ctx.actor);
   if (!printed) return ReplyError(req, res, printed.error());
   res.set_header("X-Keepsake-Batch", printed->batch);
   if (!printed->failed.empty()) {
     // the file holds the labels that could be made; these parcels were left out (and stay
     // unprinted), each with its reason, ASCII-escaped for a header
     json failed = json::array();
-    for (const LabelFailure& f : printed->failed) {
+    for (const logistics::LabelFailure& f : printed->failed) {
       failed.push_back({{"shipment", f.shipment}, {"reason", f.reason}});
     }
     res.set_header("X-Keepsake-Failed", failed.dump(-1, ' ', true));
@@ -79,8 +80,8 @@ void PackingHandlers::PrintPackingSlips(const Context&, const httplib::Request& 
     if (!found) return ReplyError(req, res, found.error());
     ids.push_back(found->id);
   }
-  auto pdf = keepsake::services::PrintPackingSlips(store, catalog, config.assets_dir,
-                                                   config.data_dir, ids);
+  auto pdf = logistics::PrintPackingSlips(store, catalog, config.assets_dir, ids,
+                                          PreviewPictures(store, config.data_dir));
   if (!pdf) return ReplyError(req, res, pdf.error());
   res.set_header("Content-Disposition", "attachment; filename=\"packing-slips.pdf\"");
   res.status = 200;
@@ -92,11 +93,11 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                                    httplib::Response& res) {
   std::optional<int64_t> limit = 500;
   if (!QueryInteger(req, res, "limit", 1, 2000, limit)) return;
-  auto queue = store.Shipments().PackingQueue(static_cast<int>(*limit));
+  auto queue = shipping.PackingQueue(static_cast<int>(*limit));
   if (!queue) return ReplyError(req, res, queue.error());
   const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
   json list = json::array();
-  for (const orders::PackingQueueEntry& entry : *queue) {
+  for (const logistics::PackingQueueEntry& entry : *queue) {
     json row = {{"order", entry.order.number},
                 {"id", entry.order.id},
                 {"state", entry.order.state},
@@ -113,7 +114,7 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                               {"state", item.state}});
     }
     int unprinted = 0;
-    for (const orders::Shipment& parcel : entry.parcels) {
+    for (const logistics::Shipment& parcel : entry.parcels) {
       row["parcels"].push_back(api_json::ShipmentJson(parcel));
       if (parcel.state == "created") ++unprinted;
     }

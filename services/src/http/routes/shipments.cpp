@@ -55,7 +55,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   }
   std::string number = body->value("tracking_number", "");
   if (number.empty()) {
-    auto shipments = store.Shipments().ShipmentsOfOrder(order->id);
+    auto shipments = shipping.ShipmentsOfOrder(order->id);
     auto issued = carrier->IssueWaybill(order->number,
                                         shipments ? static_cast<int>(shipments->size()) + 1 : 1);
     if (!issued) return ReplyInvalid(req, res, issued.error(), "tracking_number");
@@ -64,7 +64,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   if (auto valid = carrier->CheckWaybill(number); !valid) {
     return ReplyInvalid(req, res, valid.error(), "tracking_number");
   }
-  orders::NewShipment shipment{order->id, name, number, 0, ""};
+  logistics::NewShipment shipment{order->id, name, number, 0, ""};
   if (body->contains("weight_g")) {
     if (!(*body)["weight_g"].is_number_integer() || (*body)["weight_g"].get<int64_t>() <= 0 ||
         (*body)["weight_g"].get<int64_t>() > 100000) {
@@ -77,7 +77,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   if (!shipment.size_mm.empty() && !std::regex_match(shipment.size_mm, size)) {
     return ReplyInvalid(req, res, "size_mm is LxWxH in mm, e.g. 300x200x100", "size_mm");
   }
-  auto created = store.Shipments().CreateShipment(shipment, ctx.actor);
+  auto created = shipping.CreateShipment(shipment, ctx.actor);
   if (!created) return ReplyError(req, res, created.error());
   Reply(res, 201, api_json::ShipmentJson(*created));
 }
@@ -85,10 +85,10 @@ void ShipmentHandlers::OrderShipments(const Context&, const httplib::Request& re
                                       httplib::Response& res) {
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto shipments = store.Shipments().ShipmentsOfOrder(order->id);
+  auto shipments = shipping.ShipmentsOfOrder(order->id);
   if (!shipments) return ReplyError(req, res, shipments.error());
   json list = json::array();
-  for (const orders::Shipment& s : *shipments) list.push_back(api_json::ShipmentJson(s));
+  for (const logistics::Shipment& s : *shipments) list.push_back(api_json::ShipmentJson(s));
   Reply(res, 200, {{"order", order->number}, {"shipments", list}});
 }
 // A carrier aggregator's push: {"carrier": "manual", "tracking_number": "SF...", "events":
@@ -120,7 +120,7 @@ void ShipmentHandlers::TrackingPush(const Context&, const httplib::Request& req,
       (*body)["events"].size() > 500) {
     return ReplyInvalid(req, res, "events is a list of at most 500 scans", "events");
   }
-  std::vector<orders::TrackingEvent> events;
+  std::vector<logistics::TrackingEvent> events;
   int skipped = 0;
   for (size_t k = 0; k < (*body)["events"].size(); ++k) {
     const json& e = (*body)["events"][k];
@@ -157,8 +157,7 @@ void ShipmentHandlers::TrackingPush(const Context&, const httplib::Request& req,
                       orders::IsoFromUnixMs(orders::UnixMsFromIso(time)), *status, code,
                       e.value("description", "").substr(0, 500)});
   }
-  auto outcome =
-      store.Shipments().ApplyTracking(carrier, number, events, logistics::TrackingRules());
+  auto outcome = shipping.ApplyTracking(carrier, number, events);
   if (!outcome) return ReplyError(req, res, outcome.error());
   Reply(res, 200,
         {{"shipment", outcome->shipment_id},
@@ -175,9 +174,8 @@ void ShipmentHandlers::ShipmentTransition(const Context& ctx, const httplib::Req
   if (!body) return;
   std::optional<int64_t> version;
   if (!BodyVersion(*body, req, res, version)) return;
-  auto shipment =
-      store.Shipments().TransitionShipment(std::stoll(req.matches[1]), body->value("event", ""),
-                                           ctx.actor, version, logistics::DecideShipmentEvent);
+  auto shipment = shipping.TransitionShipment(std::stoll(req.matches[1]), body->value("event", ""),
+                                              ctx.actor, version);
   if (!shipment) return ReplyError(req, res, shipment.error());
   Reply(res, 200, api_json::ShipmentJson(*shipment));
 }
@@ -193,7 +191,7 @@ void ShipmentHandlers::SimulateTracking(const Context&, const httplib::Request& 
     return ReplyInvalid(req, res, "ending is delivered, exception or attempt_failed", "ending",
                         {"delivered", "exception", "attempt_failed"});
   }
-  auto shipment = store.Shipments().GetShipment(std::stoll(req.matches[1]));
+  auto shipment = shipping.GetShipment(std::stoll(req.matches[1]));
   if (!shipment) return ReplyError(req, res, shipment.error());
   if (shipment->carrier != "simulated") {
     return ReplyInvalid(
@@ -201,10 +199,9 @@ void ShipmentHandlers::SimulateTracking(const Context&, const httplib::Request& 
         "only parcels of the simulated carrier are simulated; this one is " + shipment->carrier,
         "carrier");
   }
-  auto outcome = store.Shipments().ApplyTracking(
-      shipment->carrier, shipment->tracking_number,
-      logistics::SimulatedScans(shipment->id, ending, orders::NowUnixMs()),
-      logistics::TrackingRules());
+  auto outcome =
+      shipping.ApplyTracking(shipment->carrier, shipment->tracking_number,
+                             logistics::SimulatedScans(shipment->id, ending, orders::NowUnixMs()));
   if (!outcome) return ReplyError(req, res, outcome.error());
   Reply(res, 200,
         {{"shipment", outcome->shipment_id},
@@ -220,12 +217,12 @@ void ShipmentHandlers::StuckShipments(const Context&, const httplib::Request& re
   std::stringstream text;
   text << settings.rdbuf();
   const logistics::StuckLimits limits = logistics::StuckLimitsFromJson(text.str());
-  auto parcels = store.Shipments().UndeliveredShipments(100000);
+  auto parcels = shipping.UndeliveredShipments(100000);
   if (!parcels) return ReplyError(req, res, parcels.error());
   const int64_t now = orders::UnixMsFromIso(orders::NowUtcIso());
   json list = json::array();
   std::map<std::string, int> by_state;
-  for (const orders::Shipment& parcel : *parcels) {
+  for (const logistics::Shipment& parcel : *parcels) {
     const auto reason = logistics::StuckReason(parcel, now, limits);
     if (!reason) continue;
     json row = api_json::ShipmentJson(parcel);

@@ -3,10 +3,11 @@
 #include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
+#include "keepsake/logistics/labels.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
 #include "keepsake/services/asset_files.hpp"
-#include "keepsake/services/labels.hpp"
+#include "keepsake/services/item_pictures.hpp"
 
 namespace keepsake::services {
 
@@ -51,10 +52,10 @@ void SupportHandlers::OrderOverview(const Context& ctx, const httplib::Request& 
   if (!claims) return ReplyError(req, res, claims.error());
   out["claims"] = json::array();
   for (const orders::Claim& c : *claims) out["claims"].push_back(ClaimJson(c, ctx.actor.role));
-  auto shipments = store.Shipments().ShipmentsOfOrder(order->id);
+  auto shipments = shipping.ShipmentsOfOrder(order->id);
   if (!shipments) return ReplyError(req, res, shipments.error());
   out["shipments"] = json::array();
-  for (const orders::Shipment& s : *shipments)
+  for (const logistics::Shipment& s : *shipments)
     out["shipments"].push_back(api_json::ShipmentJson(s));
   Reply(res, 200, out);
 }

@@ -1,28 +1,22 @@
-#include "keepsake/services/labels.hpp"
+// Shipping labels: a batch from parcels, drawn by imaging (PDF, PNG or ZPL), each parcel marked
+// label_printed with the batch id.
+#include "keepsake/logistics/labels.hpp"
 
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "keepsake/imaging/label.hpp"
-#include "keepsake/imaging/packing_slip.hpp"
-#include "keepsake/logistics/tracking.hpp"
-#include "keepsake/services/crypto.hpp"
-#include "keepsake/services/masking.hpp"
-#include "keepsake/services/paths.hpp"
+#include "keepsake/logistics/shipment_repository.hpp"
+#include "keepsake/orders/masking.hpp"
+#include "logistics_settings.hpp"
 
-namespace keepsake::services {
+namespace keepsake::logistics {
 
 using nlohmann::json;
 
 namespace {
-
-orders::Error Invalid(const std::string& message, const std::string& field,
-                      std::vector<std::string> allowed = {}) {
-  return orders::Error{orders::Errc::kInvalidArgument, message, field, std::move(allowed)};
-}
 
 // "浙江省 杭州市 西湖区" -> "杭州 西湖": the destination area a sorter reads first.
 std::string RouteCode(const orders::Address& a) {
@@ -38,20 +32,13 @@ std::string RouteCode(const orders::Address& a) {
   return trim(a.city) + (a.district.empty() ? "" : " " + trim(a.district));
 }
 
-// assets/logistics.json: the sender block, the fonts, the service phone
-orders::Result<json> LogisticsSettings(const std::string& assets_dir) {
-  std::ifstream settings_file(assets_dir + "/logistics.json");
-  json settings = json::parse(settings_file, nullptr, false);
-  if (!settings.is_object()) {
-    return tl::unexpected(
-        orders::Error{orders::Errc::kStorage, "assets/logistics.json cannot be read", "", {}});
-  }
-  return settings;
-}
-
-imaging::LabelFonts Fonts(const json& settings) {
-  const json fonts = settings.value("fonts", json::object());
-  return {fonts.value("latin", ""), fonts.value("cjk", "")};
+// `n` random hex digits: a batch id's tail, so two batches in one second differ (not a secret).
+std::string RandomHex(int n) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < n; ++i) out += kDigits[random() % 16];
+  return out;
 }
 
 }  // namespace
@@ -82,11 +69,12 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
   auto loaded = LogisticsSettings(assets_dir);
   if (!loaded) return tl::unexpected(loaded.error());
   const json& settings = *loaded;
-  std::vector<orders::Shipment> parcels;
+  std::vector<logistics::Shipment> parcels;
   std::vector<imaging::ShippingLabel> labels;
   LabelBatch out;
+  ShipmentRepository shipments(store);
   for (int64_t id : shipment_ids) {
-    auto shipment = store.Shipments().GetShipment(id);
+    auto shipment = shipments.GetShipment(id);
     if (!shipment) return tl::unexpected(shipment.error());
     auto order = store.Orders().GetOrder(shipment->order_id);
     if (!order) return tl::unexpected(order.error());
@@ -96,14 +84,14 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
       continue;
     }
     const orders::Customer& c = *order->customer;
-    const orders::Address masked = MaskAddress(c.address);
+    const orders::Address masked = orders::MaskAddress(c.address);
     imaging::ShippingLabel label;
     label.carrier = shipment->carrier == "simulated" ? "Simulated Express" : shipment->carrier;
     label.waybill = shipment->tracking_number;
     label.route_code = RouteCode(c.address);
     // the recipient as GB/T 41833-2022 asks of waybills: family name, six digits hidden, no
     // street, unit or room
-    label.recipient = {MaskName(c.name), MaskPhone(c.phone),
+    label.recipient = {orders::MaskName(c.name), orders::MaskPhone(c.phone),
                        masked.province + " " + masked.city + " " + masked.district + " ***"};
     for (const json& line : settings.value("sender", json::array())) {
       if (line.is_string()) label.sender.push_back(line.get<std::string>());
@@ -134,7 +122,7 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
   if (!bytes && labels.size() > 1) {
     // one label spoils the batch: find which, alone, cannot be drawn, and print the others
     std::vector<imaging::ShippingLabel> good_labels;
-    std::vector<orders::Shipment> good_parcels;
+    std::vector<logistics::Shipment> good_parcels;
     for (size_t k = 0; k < labels.size(); ++k) {
       auto alone = draw({labels[k]});
       if (alone) {
@@ -164,97 +152,19 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
     return tl::unexpected(Invalid("no label could be made: " + reasons, "shipments"));
   }
   out.bytes = std::move(*bytes);
-  out.batch = "B" + orders::NowUtcIso().substr(0, 19) + "-" + NewRequestId().substr(0, 6);
+  out.batch = "B" + orders::NowUtcIso().substr(0, 19) + "-" + RandomHex(6);
   out.content_type = format == "pdf"   ? "application/pdf"
                      : format == "png" ? "image/png"
                                        : "application/vnd.zebra.zpl";
   out.extension = format;
-  for (const orders::Shipment& parcel : parcels) {
+  for (const logistics::Shipment& parcel : parcels) {
     const bool reprint = parcel.state != "created";
     // a parcel already handed over keeps its state (its label was only printed again)
-    (void)store.Shipments().TransitionShipment(
-        parcel.id, "print_label", actor, std::nullopt, logistics::DecideShipmentEvent,
+    (void)shipments.TransitionShipment(
+        parcel.id, "print_label", actor, std::nullopt,
         (reprint ? "label reprinted in batch " : "label printed in batch ") + out.batch);
   }
   return out;
 }
 
-std::string NewestPreviewAsset(orders::Store& store, int64_t item_id) {
-  auto jobs = store.Jobs().JobsForItem(item_id);
-  if (!jobs) return "";
-  for (auto job = jobs->rbegin(); job != jobs->rend(); ++job) {
-    const json result = json::parse(job->result, nullptr, false);
-    if (result.is_object() && result.contains("files") && result["files"].is_object() &&
-        result["files"].contains("preview.png") && result["files"]["preview.png"].is_object()) {
-      return result["files"]["preview.png"].value("asset", "");
-    }
-  }
-  return "";
-}
-
-orders::Result<std::string> PrintPackingSlips(orders::Store& store,
-                                              const orders::ProductCatalog& catalog,
-                                              const std::string& assets_dir,
-                                              const std::string& data_dir,
-                                              const std::vector<int64_t>& order_ids) {
-  if (order_ids.empty()) return tl::unexpected(Invalid("no orders to pack", "orders"));
-  auto loaded = LogisticsSettings(assets_dir);
-  if (!loaded) return tl::unexpected(loaded.error());
-  const DataPaths paths(data_dir);
-  std::vector<imaging::PackingSlip> slips;
-  for (int64_t id : order_ids) {
-    auto order = store.Orders().GetOrder(id);
-    if (!order) return tl::unexpected(order.error());
-    if (!order->customer) {
-      return tl::unexpected(
-          Invalid("order " + order->number + " has no recipient (its data was purged)", "orders"));
-    }
-    imaging::PackingSlip slip;
-    slip.order_number = order->number;
-    slip.placed_on = "下单 Placed " + order->created_at.substr(0, 10);
-    const orders::Customer& c = *order->customer;
-    const orders::Address masked = MaskAddress(c.address);
-    slip.recipient = {MaskName(c.name), MaskPhone(c.phone),
-                      masked.province + " " + masked.city + " " + masked.district + " ***"};
-    slip.service_phone = loaded->value("service_phone", "");
-    auto parcels = store.Shipments().ShipmentsOfOrder(order->id);
-    if (!parcels) return tl::unexpected(parcels.error());
-    if (parcels->empty()) {
-      slip.parcel = "包裹 Parcel: none yet";
-    } else {
-      for (size_t k = 0; k < parcels->size(); ++k) {
-        const orders::Shipment& p = (*parcels)[k];
-        std::string line = (k == 0 ? "包裹 Parcel " : "; ") + std::to_string(k + 1) + "/" +
-                           std::to_string(parcels->size()) + " " + p.tracking_number;
-        if (p.weight_g > 0) line += " " + std::to_string(p.weight_g) + " g";
-        if (!p.size_mm.empty()) line += " " + p.size_mm + " mm";
-        slip.parcel += line;
-      }
-      if ((*parcels)[0].reshipment) slip.note = "补发 Reshipment (warranty reprint)";
-    }
-    for (const orders::Item& item : order->items) {
-      imaging::PackingSlipItem line;
-      const orders::Product* product = catalog.Find(item.product);
-      line.title = product != nullptr ? product->title : item.product;
-      line.detail = "item " + std::to_string(item.position + 1) + " · " + item.product;
-      for (const auto& [option, value] : item.options) {
-        line.detail += " · " + option + " " + std::to_string(value);
-      }
-      line.qc = item.state == "produced" ? "✓ QC passed" : "✗ not produced (" + item.state + ")";
-      const std::string preview = NewestPreviewAsset(store, item.id);
-      if (!preview.empty()) {
-        std::ifstream file(paths.AssetFile(preview), std::ios::binary);
-        std::stringstream bytes;
-        bytes << file.rdbuf();
-        line.picture_png = bytes.str();
-      }
-      slip.items.push_back(std::move(line));
-    }
-    slips.push_back(std::move(slip));
-  }
-  auto pdf = imaging::PackingSlipsPdf(slips, Fonts(*loaded));
-  if (!pdf) return tl::unexpected(Invalid(pdf.error().message, "orders"));
-  return *pdf;
-}
-
-}  // namespace keepsake::services
+}  // namespace keepsake::logistics

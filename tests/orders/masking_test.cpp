@@ -1,8 +1,8 @@
-#include "keepsake/services/masking.hpp"
+#include "keepsake/orders/masking.hpp"
 
 #include <gtest/gtest.h>
 
-namespace keepsake::services {
+namespace keepsake::orders {
 namespace {
 
 TEST(Masking, NameKeepsOnlyTheFamilyName) {
@@ -34,4 +34,4 @@ TEST(Masking, AddressHidesStreetUnitAndRoom) {
 }
 
 }  // namespace
-}  // namespace keepsake::services
+}  // namespace keepsake::orders

@@ -6,13 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
 
-namespace keepsake::services {
+namespace keepsake::logistics {
 
 struct LabelFailure {
   int64_t shipment = 0;
@@ -43,17 +44,17 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
                                            const std::string& assets_dir,
                                            const LabelRequest& request, const orders::Actor& actor);
 
-// Packing slips (one PDF, A5, a slip per order in the order given): items with their newest
-// preview from `data_dir`'s assets, the QC state, the parcels, the recipient masked, the
-// customer-service phone from assets/logistics.json. Errors: kNotFound, kInvalidArgument (an
-// order with no recipient any more, a slip that cannot be drawn).
+// The picture of an item on its packing slip (PNG bytes), or empty for none.
+using ItemPicture = std::function<std::string(int64_t item_id)>;
+
+// Packing slips (one PDF, A5, a slip per order in the order given): items with their picture,
+// the QC state, the parcels, the recipient masked, the customer-service phone from
+// assets/logistics.json. Errors: kNotFound, kInvalidArgument (an order with no recipient any
+// more, a slip that cannot be drawn).
 orders::Result<std::string> PrintPackingSlips(orders::Store& store,
                                               const orders::ProductCatalog& catalog,
                                               const std::string& assets_dir,
-                                              const std::string& data_dir,
-                                              const std::vector<int64_t>& order_ids);
+                                              const std::vector<int64_t>& order_ids,
+                                              const ItemPicture& item_picture);
 
-// The sha256 of the newest preview.png an item's jobs made, or empty.
-std::string NewestPreviewAsset(orders::Store& store, int64_t item_id);
-
-}  // namespace keepsake::services
+}  // namespace keepsake::logistics

@@ -1,8 +1,8 @@
-#include "keepsake/services/masking.hpp"
+#include "keepsake/orders/masking.hpp"
 
 #include <algorithm>
 
-namespace keepsake::services {
+namespace keepsake::orders {
 
 namespace {
 
@@ -47,4 +47,4 @@ orders::Address MaskAddress(const orders::Address& address) {
   return masked;
 }
 
-}  // namespace keepsake::services
+}  // namespace keepsake::orders

@@ -1,0 +1,64 @@
+// Parcels and their scans: the rows the shipment repository reads and writes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keepsake/orders/types.hpp"
+
+namespace keepsake::logistics {
+
+// A parcel of an order. Its rows live in the orders' database file so that a parcel and its
+// order change in one transaction (orders/transaction.hpp).
+struct Shipment {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  std::string order_number;
+  std::string carrier;          // manual, simulated, or a configured courier
+  std::string tracking_number;  // the waybill number
+  std::string state;            // the shipment table's states (logistics)
+  bool reshipment = false;      // the parcel of a warranty reprint
+  int weight_g = 0;
+  std::string size_mm;  // "300x200x100"
+  std::string created_by;
+  std::string created_at;
+  std::string updated_at;
+  int64_t version = 0;
+  std::string last_scan_at;  // the newest carrier scan's time, or empty
+};
+
+// An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
+// it became ready and the parcels it has so far.
+struct PackingQueueEntry {
+  orders::Order order;
+  std::string ready_since;
+  std::vector<Shipment> parcels;
+};
+
+// One scan of a parcel as a carrier reports it, normalised to the shipment table's statuses.
+struct TrackingEvent {
+  std::string event_id;      // the carrier's (or aggregator's) id: duplicates are dropped by it
+  std::string at;            // when it happened, ISO 8601 UTC
+  std::string status;        // in_transit, out_for_delivery, delivered, exception, ...
+  std::string carrier_code;  // as sent, for the record
+  std::string description;
+};
+
+struct TrackingOutcome {
+  int shipment_id = 0;
+  int recorded = 0;    // new events
+  int duplicates = 0;  // events seen before
+  std::string shipment_state;
+  std::string order_state;
+};
+
+struct NewShipment {
+  int64_t order_id = 0;
+  std::string carrier;
+  std::string tracking_number;
+  int weight_g = 0;
+  std::string size_mm{};
+};
+
+}  // namespace keepsake::logistics

@@ -1,0 +1,26 @@
+// Private: what the label and the packing slip share: the shop's settings
+// (assets/logistics.json: the sender block, the fonts, the service phone) and the refusal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/imaging/label.hpp"
+#include "keepsake/orders/error.hpp"
+
+namespace keepsake::logistics {
+
+// A request the label or slip cannot be made from: the field it names, the values it takes.
+inline orders::Error Invalid(const std::string& message, const std::string& field,
+                             std::vector<std::string> allowed = {}) {
+  return orders::Error{orders::Errc::kInvalidArgument, message, field, std::move(allowed)};
+}
+
+// assets/logistics.json; kStorage when it cannot be read.
+orders::Result<nlohmann::json> LogisticsSettings(const std::string& assets_dir);
+
+imaging::LabelFonts Fonts(const nlohmann::json& settings);
+
+}  // namespace keepsake::logistics

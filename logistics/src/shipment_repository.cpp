@@ -1,0 +1,266 @@
+// Parcels, the logistics events on them and the carriers' tracking, in the store's
+// transactions (orders/transaction.hpp).
+#include "keepsake/logistics/shipment_repository.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keepsake/logistics/shipment_state_machine.hpp"
+#include "keepsake/logistics/tracking.hpp"
+#include "keepsake/orders/transaction.hpp"
+
+namespace keepsake::logistics {
+
+using nlohmann::json;
+using orders::Fail;
+using orders::Result;
+using orders::Statement;
+using orders::Transaction;
+
+namespace {
+
+constexpr const char* kShipmentColumns =
+    "s.id, s.order_id, o.number, s.carrier, s.tracking_number, s.state, s.reshipment, "
+    "s.weight_g, s.size_mm, s.created_by, s.created_at, s.updated_at, s.version, "
+    "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), '') "
+    "FROM shipments s JOIN orders o ON o.id = s.order_id";
+
+Shipment ShipmentFromRow(const Statement& q) {
+  Shipment s;
+  s.id = q.Int(0);
+  s.order_id = q.Int(1);
+  s.order_number = q.Text(2);
+  s.carrier = q.Text(3);
+  s.tracking_number = q.Text(4);
+  s.state = q.Text(5);
+  s.reshipment = q.Int(6) != 0;
+  s.weight_g = static_cast<int>(q.Int(7));
+  s.size_mm = q.Text(8);
+  s.created_by = q.Text(9);
+  s.created_at = q.Text(10);
+  s.updated_at = q.Text(11);
+  s.version = q.Int(12);
+  s.last_scan_at = q.Text(13);
+  return s;
+}
+
+// The parcels matching `where` (one placeholder, bound to `key`), in id order.
+std::vector<Shipment> LoadShipments(Transaction& tx, const std::string& where, int64_t key) {
+  Statement q =
+      tx.Prepare(std::string("SELECT ") + kShipmentColumns + " WHERE " + where + " ORDER BY s.id");
+  q.Bind(1, key);
+  std::vector<Shipment> out;
+  while (q.Step()) out.push_back(ShipmentFromRow(q));
+  return out;
+}
+
+Result<Shipment> LoadShipment(Transaction& tx, int64_t id) {
+  auto found = LoadShipments(tx, "s.id = ?", id);
+  if (found.empty()) {
+    return Fail(orders::Errc::kNotFound, "shipment " + std::to_string(id) + " does not exist");
+  }
+  return found.front();
+}
+
+void SetState(Transaction& tx, int64_t shipment_id, const std::string& state,
+              const std::string& now) {
+  tx.Prepare("UPDATE shipments SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?")
+      .Bind(1, state)
+      .Bind(2, now)
+      .Bind(3, shipment_id)
+      .Exec();
+}
+
+}  // namespace
+
+Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
+                                                    const orders::Actor& actor) {
+  return store_->Write([&](Transaction& tx) -> Result<Shipment> {
+    Statement order = tx.Prepare("SELECT reshipment_of FROM orders WHERE id = ?");
+    order.Bind(1, shipment.order_id);
+    if (!order.Step()) {
+      return Fail(orders::Errc::kNotFound,
+                  "order " + std::to_string(shipment.order_id) + " does not exist");
+    }
+    const bool reshipment = !order.IsNull(0);
+    Statement used =
+        tx.Prepare("SELECT 1 FROM shipments WHERE carrier = ? AND tracking_number = ?");
+    used.Bind(1, shipment.carrier).Bind(2, shipment.tracking_number);
+    if (used.Step()) {
+      return Fail(orders::Errc::kInvalidArgument,
+                  "waybill " + shipment.tracking_number + " of " + shipment.carrier +
+                      " is already on another shipment",
+                  "tracking_number");
+    }
+    const std::string now = orders::NowUtcIso();
+    tx.Prepare(
+          "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
+          "weight_g, size_mm, created_by, created_at, updated_at) "
+          "VALUES(?,?,?,'created',?,?,?,?,?,?)")
+        .Bind(1, shipment.order_id)
+        .Bind(2, shipment.carrier)
+        .Bind(3, shipment.tracking_number)
+        .Bind(4, reshipment ? 1 : 0)
+        .Bind(5, shipment.weight_g)
+        .Bind(6, shipment.size_mm)
+        .Bind(7, actor.name)
+        .Bind(8, now)
+        .Bind(9, now)
+        .Exec();
+    const int64_t id = tx.LastInsertId();
+    tx.AppendEvent(orders::Event{0, shipment.order_id, std::nullopt, now, actor.name,
+                                 std::string(orders::RoleName(actor.role)), "shipment.created", "",
+                                 "created", "",
+                                 json{{"shipment", id},
+                                      {"carrier", shipment.carrier},
+                                      {"tracking_number", shipment.tracking_number},
+                                      {"reshipment", reshipment}}
+                                     .dump()});
+    return LoadShipment(tx, id);
+  });
+}
+
+Result<std::vector<Shipment>> ShipmentRepository::ShipmentsOfOrder(int64_t order_id) {
+  return store_->Read([&](Transaction& tx) -> Result<std::vector<Shipment>> {
+    return LoadShipments(tx, "s.order_id = ?", order_id);
+  });
+}
+
+Result<TrackingOutcome> ShipmentRepository::ApplyTracking(
+    const std::string& carrier, const std::string& tracking_number,
+    const std::vector<TrackingEvent>& events) {
+  return store_->Write([&](Transaction& tx) -> Result<TrackingOutcome> {
+    Statement find = tx.Prepare(std::string("SELECT ") + kShipmentColumns +
+                                " WHERE s.carrier = ? AND s.tracking_number = ?");
+    find.Bind(1, carrier).Bind(2, tracking_number);
+    if (!find.Step()) {
+      return Fail(orders::Errc::kNotFound,
+                  "no parcel has waybill " + tracking_number + " of " + carrier, "tracking_number");
+    }
+    const Shipment shipment = ShipmentFromRow(find);
+    TrackingOutcome outcome;
+    outcome.shipment_id = static_cast<int>(shipment.id);
+    const std::string now = orders::NowUtcIso();
+    Statement insert = tx.Prepare(
+        "INSERT OR IGNORE INTO tracking_events(shipment_id, event_id, at, status, carrier_code, "
+        "description, received_at) VALUES(?,?,?,?,?,?,?)");
+    for (const TrackingEvent& e : events) {  // one prepared statement for the whole push
+      insert.Reset();
+      insert.Bind(1, shipment.id)
+          .Bind(2, e.event_id)
+          .Bind(3, e.at)
+          .Bind(4, e.status)
+          .Bind(5, e.carrier_code)
+          .Bind(6, e.description)
+          .Bind(7, now);
+      if (insert.Exec() == 1) {
+        ++outcome.recorded;
+      } else {
+        ++outcome.duplicates;
+      }
+    }
+    // every event the parcel ever had, in the order they happened (not the order they came)
+    Statement all = tx.Prepare(
+        "SELECT event_id, at, status, carrier_code, description FROM tracking_events WHERE "
+        "shipment_id = ? ORDER BY at, id");
+    all.Bind(1, shipment.id);
+    std::vector<TrackingEvent> sorted;
+    while (all.Step()) {
+      sorted.push_back({all.Text(0), all.Text(1), all.Text(2), all.Text(3), all.Text(4)});
+    }
+    const std::string state = ReplayTracking(sorted);
+    outcome.shipment_state = state;
+    if (state != shipment.state) {
+      SetState(tx, shipment.id, state, now);
+      // the carrier's own words can name people (who signed): the timeline gets the status
+      tx.AppendEvent(orders::Event{
+          0, shipment.order_id, std::nullopt, now, "tracking", "system", "shipment.transition",
+          shipment.state, state, "carrier: " + state,
+          json{{"shipment", shipment.id}, {"tracking_number", tracking_number}}.dump()});
+    }
+    // the order follows its parcels (shipped, then delivered; or an exception)
+    for (int step = 0; step < 3; ++step) {
+      auto order = tx.LoadOrder(shipment.order_id);
+      if (!order) return Fail(orders::Errc::kStorage, "the parcel's order vanished");
+      outcome.order_state = order->state;
+      Statement parcels = tx.Prepare("SELECT state FROM shipments WHERE order_id = ?");
+      parcels.Bind(1, shipment.order_id);
+      std::vector<std::string> states;
+      while (parcels.Step()) states.push_back(parcels.Text(0));
+      const std::string event = OrderEventForParcels(order->state, states);
+      if (event.empty()) break;
+      auto moved =
+          tx.ApplyOrderEvent(shipment.order_id, event,
+                             orders::Actor{"tracking", orders::Role::kSystem}, "carrier: " + state);
+      if (!moved) return tl::unexpected(moved.error());
+      outcome.order_state = moved->state;
+    }
+    return outcome;
+  });
+}
+
+Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
+  return store_->Read(
+      [&](Transaction& tx) -> Result<Shipment> { return LoadShipment(tx, shipment_id); });
+}
+
+Result<std::vector<Shipment>> ShipmentRepository::UndeliveredShipments(int limit) {
+  return store_->Read([&](Transaction& tx) -> Result<std::vector<Shipment>> {
+    Statement q = tx.Prepare(std::string("SELECT ") + kShipmentColumns +
+                             " WHERE s.state != 'delivered' ORDER BY s.updated_at, s.id LIMIT ?");
+    q.Bind(1, limit);
+    std::vector<Shipment> out;
+    while (q.Step()) out.push_back(ShipmentFromRow(q));
+    return out;
+  });
+}
+
+Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limit) {
+  return store_->Read([&](Transaction& tx) -> Result<std::vector<PackingQueueEntry>> {
+    // when the order last became ready to pack (its last item produced)
+    Statement q = tx.Prepare(
+        "SELECT o.id, COALESCE((SELECT max(e.at) FROM events e WHERE e.order_id = o.id AND "
+        "e.to_state = 'ready_to_pack'), o.updated_at) AS ready FROM orders o WHERE o.state IN "
+        "('ready_to_pack', 'packed') ORDER BY ready, o.id LIMIT ?");
+    q.Bind(1, limit);
+    std::vector<PackingQueueEntry> out;
+    while (q.Step()) {
+      const int64_t id = q.Int(0);
+      auto order = tx.LoadOrder(id);
+      if (!order) continue;
+      out.push_back({*order, q.Text(1), LoadShipments(tx, "s.order_id = ?", id)});
+    }
+    return out;
+  });
+}
+
+Result<Shipment> ShipmentRepository::TransitionShipment(int64_t shipment_id,
+                                                        const std::string& event,
+                                                        const orders::Actor& actor,
+                                                        std::optional<int64_t> expected_version,
+                                                        const std::string& note) {
+  return store_->Write([&](Transaction& tx) -> Result<Shipment> {
+    auto shipment = LoadShipment(tx, shipment_id);
+    if (!shipment) return shipment;
+    if (expected_version && *expected_version != shipment->version) {
+      return Fail(orders::Errc::kVersionConflict,
+                  "shipment " + std::to_string(shipment_id) + " changed since you read it",
+                  "version");
+    }
+    auto row = ShipmentStateMachine().Find(shipment->state, event, actor.role);
+    if (!row) return tl::unexpected(row.error());
+    const std::string to((*row)->to);
+    const std::string now = orders::NowUtcIso();
+    SetState(tx, shipment_id, to, now);
+    tx.AppendEvent(orders::Event{0, shipment->order_id, std::nullopt, now, actor.name,
+                                 std::string(orders::RoleName(actor.role)), "shipment.transition",
+                                 shipment->state, to, note,
+                                 json{{"shipment", shipment_id}, {"event", event}}.dump()});
+    return LoadShipment(tx, shipment_id);
+  });
+}
+
+}  // namespace keepsake::logistics
