@@ -262,3 +262,33 @@ export function setLang(value) {
 export function t(key) {
   return lang() === 'zh' ? (zh[key] ?? key) : key;
 }
+
+// What the server's reports ask a person to look at (a figure's findings, a print's warnings):
+// a code and its values, worded here in either language; {name} is a value. A code this table
+// does not know shows the server's own English sentence.
+export const notices = {
+  thin_walls: ['{share_percent} % of the surface is thinner than {min_wall_mm} mm (red in the preview)', '{share_percent}% 的表面薄于 {min_wall_mm} 毫米（预览中为红色）'],
+  changed_shape: ['the repair moved the surface: {share_percent} % of it is within {within_mm} mm of the original (under 99 %), the farthest {max_mm} mm; look at the deviation map', '修复移动了表面：{share_percent}% 在原始模型 {within_mm} 毫米以内（低于 99%），最远 {max_mm} 毫米；请查看偏差图'],
+  texture_unreadable: ['the file names a texture that could not be read ({names}): missing from the upload or not an image; those parts print without it', '文件引用的贴图无法读取（{names}）：上传中缺失或不是图片；这些部分将无贴图打印'],
+  no_colour: ['the file carries no colour (no texture, no vertex colours): a full-colour print would come out in one colour', '文件不含颜色（无贴图、无顶点色）：全彩打印会是单色'],
+  unstable: ['the centre of mass is outside what touches the plate, even after the figure settles onto its lowest points: it tips over; consider a base (tuning base_mm)', '重心在接触底板的区域之外，落稳到最低点后仍是如此：会倾倒；可考虑加底座（调整 base_mm）'],
+  rocks: ['the feet are not level: the figure rocks before it settles on points within {settle_mm} mm of the lowest; consider a base (tuning base_mm)', '脚底不平：模型会晃动，直到落在距最低点 {settle_mm} 毫米以内的点上；可考虑加底座（调整 base_mm）'],
+  low_dpi: ['low resolution: {dpi} dpi on the print ({wanted} wanted)', '分辨率低：打印为 {dpi} dpi（需要 {wanted}）'],
+  subject_cut_off: ['the subject is cut off by the picture\'s edge ({sides}): the outline runs straight there', '主体被图片边缘截断（{sides}）：轮廓在那里是直线'],
+  segmented: ['the picture has no transparency: the subject was found by segmentation against its plain background; check the cut line', '图片没有透明通道：主体是从纯色背景中分割出来的；请检查切割线'],
+  parts_left_out: ['{count} part(s) of the picture lie apart from the subject and are left out of the cut', '图片中有 {count} 个部分与主体分离，未包含在切割线内'],
+  tight_corner: ['the cut line has a corner tighter than {radius_mm} mm', '切割线有小于 {radius_mm} 毫米的急弯'],
+  cut_crosses_itself: ['the cut line crosses itself', '切割线自相交'],
+  face_near_trim: ['a face reaches outside the safe area: it may be cut at the trim', '有人脸超出安全区：裁切时可能被切到'],
+};
+const sideNames = { left: '左', right: '右', top: '上', bottom: '下' };
+
+export function notice(n) {
+  const template = notices[n?.code];
+  if (!template) return n?.detail ?? String(n);
+  const zhText = lang() === 'zh';
+  return template[zhText ? 1 : 0].replace(/\{(\w+)\}/g, (_, name) => {
+    const value = String(n.params?.[name] ?? '');
+    return zhText && name === 'sides' ? value.split(', ').map((s) => sideNames[s] ?? s).join('、') : value;
+  });
+}

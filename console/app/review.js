@@ -3,7 +3,7 @@
 // preparation report; a 2D item its print preview and the crop. Approve, rework with
 // fine-tuning (the preparation runs again, with its progress shown), or escalate.
 import { assetBuffer, assetUrl, get, post } from './api.js';
-import { t } from './i18n.js';
+import { notice, t } from './i18n.js';
 import { act, errorBox, field, h, mount, progressBar, state, table, time, toast, waitedSince } from './ui.js';
 import { may } from './session.js';
 
@@ -168,24 +168,24 @@ function previewImage(asset) {
 function drawFigureSide(side, item, job, report) {
   const out = report.output ?? {};
   const size = out.size_mm ? out.size_mm.map((v) => v.toFixed(1)).join(' × ') + ' mm' : '—';
-  const thinFinding = (report.findings ?? []).find((f) => f.kind === 'thin_walls');
-  const unstable = (report.findings ?? []).some((f) => f.kind === 'unstable');
+  const thinFinding = (report.findings ?? []).find((f) => f.code === 'thin_walls');
+  const unstable = (report.findings ?? []).some((f) => f.code === 'unstable');
   const numbers = h('table', { class: 'numbers', dataset: { testid: 'numbers' } }, h('tbody', {},
     h('tr', {}, h('td', {}, t('Size')), h('td', {}, size)),
     h('tr', {}, h('td', {}, t('Volume')), h('td', {}, out.volume_mm3 ? `${(out.volume_mm3 / 1000).toFixed(1)} cm³` : '—')),
-    h('tr', {}, h('td', {}, t('Walls under the minimum')), h('td', { class: thinFinding ? 'bad' : '' }, thinFinding ? thinFinding.detail : '—')),
+    h('tr', {}, h('td', {}, t('Walls under the minimum')), h('td', { class: thinFinding ? 'bad' : '' }, thinFinding ? notice(thinFinding) : '—')),
     h('tr', {}, h('td', {}, t('Shells')), h('td', {}, String(out.shells ?? '—'))),
     h('tr', {}, h('td', {}, t('Closed and manifold')), h('td', {}, out.closed && out.manifold ? t('yes') : t('no'))),
     h('tr', {}, h('td', {}, t('Stable')), h('td', { class: unstable ? 'bad' : '' }, unstable ? t('tips over') : t('stands')))));
   const r = report.repair ?? {};
   const repairs = Object.entries(r).filter(([k, v]) => typeof v === 'number' && v > 0 && !k.includes('seconds') && !k.startsWith('input') && !k.startsWith('output'))
     .map(([k, v]) => h('li', {}, `${k.replaceAll('_', ' ')}: ${Number.isInteger(v) ? v : v.toFixed(2)}`));
-  const findings = (report.findings ?? []).map((f) => h('li', {}, f.detail));
+  const findings = (report.findings ?? []).map((f) => h('li', { dataset: { code: f.code } }, notice(f)));
   mount(side,
     h('div', { class: 'card' }, h('h3', {}, t('Printability')), numbers),
     job?.state === 'failed' || job?.state === 'dead' ? h('div', { class: 'error' }, `${t('The preparation failed')}: ${job.error}${job.error_code ? ` (${job.error_code})` : ''}`) : null,
     actions(item, job, reworkFigureFields(item, report)),
-    h('div', { class: 'card' }, h('h3', {}, t('Findings')), findings.length ? h('ul', { class: 'findings' }, findings) : h('p', { class: 'muted' }, '—'),
+    h('div', { class: 'card' }, h('h3', {}, t('Findings')), findings.length ? h('ul', { class: 'findings', dataset: { testid: 'findings' } }, findings) : h('p', { class: 'muted' }, '—'),
       h('h3', {}, t('Repairs')), h('ul', { class: 'findings' }, repairs)));
 }
 
@@ -297,10 +297,10 @@ function print(item, job, side) {
     h('tr', {}, h('td', {}, t('Faces found')), h('td', {}, String(report.faces?.length ?? 0))),
     h('tr', {}, h('td', {}, t('Crop')), h('td', {}, report.crop_px ? report.crop_px.join(', ') + ' px' : '—')),
     h('tr', {}, h('td', {}, t('Size')), h('td', {}, report.trim_mm ? `${report.trim_mm.join(' × ')} mm` : '—'))));
-  const warnings = (report.warnings ?? []).map((w) => h('li', {}, w));
+  const warnings = (report.warnings ?? []).map((w) => h('li', { dataset: { code: w.code } }, notice(w)));
   mount(side,
     h('div', { class: 'card' }, h('h3', {}, t('Print preview')), numbers,
-      h('h3', {}, t('Warnings')), warnings.length ? h('ul', { class: 'findings' }, warnings) : h('p', { class: 'muted' }, '—')),
+      h('h3', {}, t('Warnings')), warnings.length ? h('ul', { class: 'findings', dataset: { testid: 'warnings' } }, warnings) : h('p', { class: 'muted' }, '—')),
     job?.error ? h('div', { class: 'error' }, job.error) : null,
     actions(item, job, fields));
   return left;

@@ -119,6 +119,13 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
   await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined);
   await page.check('[data-testid=deviation]');
   await page.waitForSelector('[data-testid=deviation-legend]:not([hidden])');
+  // the findings come as codes and values, worded on the Chinese page in Chinese
+  const thin = page.locator('[data-testid=findings] li[data-code=thin_walls]');
+  assert.equal(await thin.count(), 1);
+  assert.match(await thin.textContent(), /^[\d.]+% 的表面薄于 [\d.]+ 毫米/);
+  for (const text of await page.locator('[data-testid=findings] li').allTextContents()) {
+    assert.doesNotMatch(text, /\b(the|of|is|surface)\b/, `an English finding on the Chinese page: ${text}`);
+  }
   await shot(page, 'review-deviation');
   await page.fill('input[name=height_mm]', '80');
   await page.fill('input[name=reason]', '客户要求 80 毫米');

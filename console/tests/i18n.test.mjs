@@ -21,3 +21,23 @@ test('every literal label has a Chinese translation', () => {
   assert.deepEqual(missing, []);
   for (const [key, value] of zh) assert.ok(value.trim(), `empty translation for ${key}`);
 });
+
+test('every finding and warning code the server writes is worded in both languages', () => {
+  const root = join(app, '..', '..');
+  const mesh = readFileSync(join(root, 'services/src/jobs/mesh_command.cpp'), 'utf8');
+  const print = readFileSync(join(root, 'imaging/src/render_print.cpp'), 'utf8');
+  const codes = new Set([
+    ...[...mesh.matchAll(/\{"code", "(\w+)"\}/g)].map((m) => m[1]),
+    ...[...print.matchAll(/warnings\.push_back\(\s*\{"(\w+)"/g)].map((m) => m[1]),
+  ]);
+  assert.ok(codes.size >= 12, `${codes.size} codes found: ${[...codes]}`);
+  const table = dictionary.slice(dictionary.indexOf('export const notices'));
+  for (const code of codes) {
+    const row = table.match(new RegExp(`^ {2}${code}: \\['((?:[^'\\\\]|\\\\.)+)', '((?:[^'\\\\]|\\\\.)+)'\\],$`, 'm'));
+    assert.ok(row, `no wording for ${code}`);
+    assert.match(row[2], /[\u4e00-\u9fff]/, `${code} has no Chinese`);
+    // the same values in both languages
+    const names = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join();
+    assert.equal(names(row[1]), names(row[2]), code);
+  }
+});

@@ -59,7 +59,10 @@ tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const Print
     char why[160];
     std::snprintf(why, sizeof why, "low resolution: %.0f dpi on the print (%d wanted)",
                   out.effective_dpi, profile.warn_below_dpi);
-    out.warnings.push_back(why);
+    out.warnings.push_back({"low_dpi",
+                            {{"dpi", std::to_string(std::lround(out.effective_dpi))},
+                             {"wanted", std::to_string(profile.warn_below_dpi)}},
+                            why});
   }
   return {};
 }
@@ -577,15 +580,19 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   if (!edges.empty()) {
     std::string sides;
     for (const std::string& e : edges) sides += (sides.empty() ? "" : ", ") + e;
-    out.warnings.push_back("the subject is cut off by the picture's edge (" + sides +
-                           "): the outline runs straight there");
+    out.warnings.push_back({"subject_cut_off",
+                            {{"sides", sides}},
+                            "the subject is cut off by the picture's edge (" + sides +
+                                "): the outline runs straight there"});
   }
   out.crop_px = {box.x, box.y, box.width, box.height};
   out.segmented = segmented;
   if (segmented) {
     out.warnings.push_back(
-        "the picture has no transparency: the subject was found by segmentation against its "
-        "plain background; check the cut line");
+        {"segmented",
+         {},
+         "the picture has no transparency: the subject was found by segmentation against its "
+         "plain background; check the cut line"});
   }
 
   // the subject on the canvas, centred in its room below the tab
@@ -633,9 +640,11 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
   size_t main = LargestContour(contours);
   if (contours.size() > 1) {
-    out.warnings.push_back(std::to_string(contours.size() - 1) +
-                           " part(s) of the picture lie apart from the subject and are left "
-                           "out of the cut");
+    const std::string count = std::to_string(contours.size() - 1);
+    out.warnings.push_back({"parts_left_out",
+                            {{"count", count}},
+                            count + " part(s) of the picture lie apart from the subject and are "
+                                    "left out of the cut"});
   }
   cut.setTo(0);
   cv::drawContours(cut, contours, static_cast<int>(main), cv::Scalar(255), cv::FILLED);
@@ -683,10 +692,14 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   out.cut_min_radius_ok = cv::countNonZero(changed) == 0;
   out.cut_simple = PolygonIsSimple(simple);
   if (!out.cut_min_radius_ok) {
-    out.warnings.push_back("the cut line has a corner tighter than " +
-                           std::to_string(profile.min_corner_radius_mm).substr(0, 3) + " mm");
+    const std::string radius = std::to_string(profile.min_corner_radius_mm).substr(0, 3);
+    out.warnings.push_back({"tight_corner",
+                            {{"radius_mm", radius}},
+                            "the cut line has a corner tighter than " + radius + " mm"});
   }
-  if (!out.cut_simple) out.warnings.push_back("the cut line crosses itself");
+  if (!out.cut_simple) {
+    out.warnings.push_back({"cut_crosses_itself", {}, "the cut line crosses itself"});
+  }
   if (hole_px > 0) {
     std::vector<cv::Point2f> hole;
     for (int k = 0; k < 72; ++k) {
@@ -851,7 +864,9 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
       inside = (cv::Rect2d(all) & safe) == cv::Rect2d(all);
     }
     if (!inside) {
-      out.warnings.push_back("a face reaches outside the safe area: it may be cut at the trim");
+      out.warnings.push_back({"face_near_trim",
+                              {},
+                              "a face reaches outside the safe area: it may be cut at the trim"});
     }
   }
   if (inputs.crop_offset) {  // the reviewer placed the crop

@@ -184,13 +184,13 @@ TEST(PrintCrop, RoundMagnetChecksFacesAgainstTheSafeCircle) {
   ASSERT_TRUE(round) << round.error().message;
   ASSERT_FALSE(round->faces.empty());
   bool face_warning = false;
-  for (const std::string& w : round->warnings) face_warning |= w.find("face") != std::string::npos;
+  for (const Notice& w : round->warnings) face_warning |= w.code == "face_near_trim";
   EXPECT_TRUE(face_warning);
   // the same picture on the rectangular magnet keeps its face well inside
   auto rect = RenderPrint(Inputs(Image("portrait_offcentre_face_qwen_1024.png")),
                           Profile("magnet-rect", 80, 53, 2, 3));
   ASSERT_TRUE(rect);
-  for (const std::string& w : rect->warnings) EXPECT_EQ(w.find("face"), std::string::npos) << w;
+  for (const Notice& w : rect->warnings) EXPECT_NE(w.code, "face_near_trim") << w.text;
 }
 
 PrintProfile Keychain() {
@@ -261,7 +261,7 @@ TEST(PrintDieCut, OpaquePictureOrNothingToCutAroundIsRefused) {
   auto man = RenderPrint(Inputs(Image("cutout_man_rgba_1024.png")), Keychain());
   ASSERT_TRUE(man) << man.error().message;
   bool edge = false;
-  for (const std::string& w : man->warnings) edge |= w.find("picture's edge") != std::string::npos;
+  for (const Notice& w : man->warnings) edge |= w.code == "subject_cut_off";
   EXPECT_TRUE(edge);
   // and its cut, straight along the frame, stays inside the trim (2 mm bleed, 60 mm trim)
   for (const auto& q : man->cut_paths_mm[0]) {
@@ -282,7 +282,7 @@ TEST(PrintDieCut, APlainBackgroundIsSegmentedAndASceneIsRefused) {
   ASSERT_TRUE(chair) << chair.error().message;
   EXPECT_TRUE(chair->segmented);
   bool told = false;
-  for (const std::string& w : chair->warnings) told |= w.find("segmentation") != std::string::npos;
+  for (const Notice& w : chair->warnings) told |= w.code == "segmented";
   EXPECT_TRUE(told);
   const cv::Mat art =
       cv::imdecode(std::vector<uchar>(chair->png.begin(), chair->png.end()), cv::IMREAD_COLOR);
@@ -350,7 +350,9 @@ TEST(PrintDpi, WarnsBelow300AndRefusesBelow150UnlessOverridden) {
   ASSERT_TRUE(boxer);
   EXPECT_NEAR(boxer->effective_dpi, 281, 1);
   ASSERT_FALSE(boxer->warnings.empty());
-  EXPECT_NE(boxer->warnings.front().find("low resolution"), std::string::npos);
+  EXPECT_EQ(boxer->warnings.front().code, "low_dpi");
+  EXPECT_NE(boxer->warnings.front().text.find("low resolution"), std::string::npos);
+  EXPECT_EQ(boxer->warnings.front().params.at("wanted"), "300");
   // 512 x 768 on a China postcard: about 125 dpi, refused with the numbers
   PrintInputs low = Inputs(Image("lowres_portrait_exif_prompt_512x768.jpg"));
   auto refused = RenderPrint(low, Profile("postcard-cn", 148, 100, 2, 4));

@@ -151,7 +151,8 @@ TEST(Cli, MeshPrepareNamesAMissingTexture) {
   ASSERT_EQ(p.code, 0) << p.output;
   int named = 0;  // once, with the file's name
   for (const auto& finding : p.report["findings"]) {
-    named += finding["kind"] == "texture_unreadable" &&
+    named += finding["code"] == "texture_unreadable" &&
+             finding["params"]["names"] == "material_0.jpeg" &&
              finding["detail"].get<std::string>().find("material_0.jpeg") != std::string::npos;
   }
   EXPECT_EQ(named, 1) << p.report["findings"].dump();

@@ -218,8 +218,16 @@ json StabilityJson(const mesh::Stability& s) {
           {"settled_margin_mm", finite(s.settled_margin_mm)}};
 }
 
-// What the engineer should look at: thin walls (with where), a moved surface, a texture that
-// could not be read, a full-colour order without colour, a figure that tips over or rocks.
+// `value` to `digits` decimals, as the sentence shows it (the console words the same number).
+double Rounded(double value, int digits) {
+  const double scale = std::pow(10.0, digits);
+  return std::round(value * scale) / scale;
+}
+
+// What the engineer should look at, each with a code and the values it names (the console
+// words them in the reader's language) and an English sentence: thin walls (with where), a moved
+// surface, a texture that could not be read, a full-colour order without colour, a figure that tips
+// over or rocks.
 json Findings(const MeshPrepareArgs& args, const mesh::ImportedMesh& imported,
               const mesh::RepairResult& repaired, const mesh::WallThickness& walls,
               const std::vector<mesh::ThinRegion>& thin_regions, const mesh::Bounds& bounds,
@@ -238,7 +246,10 @@ json Findings(const MeshPrepareArgs& args, const mesh::ImportedMesh& imported,
                          {"area_mm2", r.area_mm2},
                          {"thinnest_mm", r.thinnest_mm}});
     }
-    findings.push_back({{"kind", "thin_walls"},
+    findings.push_back({{"code", "thin_walls"},
+                        {"params",
+                         {{"share_percent", Rounded(walls.ShareBelow() * 100, 1)},
+                          {"min_wall_mm", args.min_wall_mm}}},
                         {"detail", std::string(share) + " (red in the preview)"},
                         {"regions", regions}});
   }
@@ -250,27 +261,35 @@ json Findings(const MeshPrepareArgs& args, const mesh::ImportedMesh& imported,
                   "the repair moved the surface: %.1f %% of it is within %.1f mm of the "
                   "original (under 99 %%), the farthest %.2f mm; look at the deviation map",
                   fidelity.share_within * 100, fidelity.within_mm, fidelity.max_mm);
-    findings.push_back({{"kind", "changed_shape"}, {"detail", detail}});
+    findings.push_back({{"code", "changed_shape"},
+                        {"params",
+                         {{"share_percent", Rounded(fidelity.share_within * 100, 1)},
+                          {"within_mm", fidelity.within_mm},
+                          {"max_mm", Rounded(fidelity.max_mm, 2)}}},
+                        {"detail", detail}});
   }
   if (args.colour && !imported.stats.unreadable_textures.empty()) {
     std::string names;
     for (const std::string& name : imported.stats.unreadable_textures) {
       names += (names.empty() ? "" : ", ") + name;
     }
-    findings.push_back({{"kind", "texture_unreadable"},
+    findings.push_back({{"code", "texture_unreadable"},
+                        {"params", {{"names", names}}},
                         {"detail", "the file names a texture that could not be read (" + names +
                                        "): missing from the upload or not an image; those parts "
                                        "print without it"}});
   }
   if (args.colour && imported.mesh.colors.empty()) {
-    findings.push_back({{"kind", "no_colour"},
+    findings.push_back({{"code", "no_colour"},
+                        {"params", json::object()},
                         {"detail",
                          "the file carries no colour (no texture, no vertex colours): a "
                          "full-colour print would come out in one colour"}});
   }
   if (!stability.stands_after_settling) {
     findings.push_back(
-        {{"kind", "unstable"},
+        {{"code", "unstable"},
+         {"params", json::object()},
          {"detail",
           "the centre of mass is outside what touches the plate, even after the figure settles "
           "onto its lowest points: it tips over; consider a base (tuning base_mm)"}});
@@ -280,7 +299,9 @@ json Findings(const MeshPrepareArgs& args, const mesh::ImportedMesh& imported,
                   "the feet are not level: the figure rocks before it settles on points within "
                   "%.1f mm of the lowest; consider a base (tuning base_mm)",
                   stability.settle_mm);
-    findings.push_back({{"kind", "rocks"}, {"detail", detail}});
+    findings.push_back({{"code", "rocks"},
+                        {"params", {{"settle_mm", Rounded(stability.settle_mm, 1)}}},
+                        {"detail", detail}});
   }
   return findings;
 }

@@ -226,7 +226,11 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   report["effective_dpi"] = r.effective_dpi;
   report["crop_px"] = r.crop_px;
   report["faces"] = faces;
-  report["warnings"] = r.warnings;
+  json warnings = json::array();  // as the figure's findings: a code, its values, a sentence
+  for (const imaging::Notice& w : r.warnings) {
+    warnings.push_back({{"code", w.code}, {"params", w.params}, {"detail", w.text}});
+  }
+  report["warnings"] = warnings;
   report["output_intent"] = r.output_intent;
   report["step_seconds"] = r.step_seconds;
   report["input_profile"] =

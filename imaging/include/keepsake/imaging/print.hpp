@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -82,6 +83,16 @@ struct PrintInputs {
   std::optional<std::array<double, 2>> crop_offset;
 };
 
+// Something a reviewer should look at: a code the console words in the reader's language, the
+// values it names, and the English sentence for the command line and the logs. Codes:
+// low_dpi {dpi, wanted}, subject_cut_off {sides}, segmented, parts_left_out {count},
+// tight_corner {radius_mm}, cut_crosses_itself, face_near_trim.
+struct Notice {
+  std::string code;
+  std::map<std::string, std::string> params;
+  std::string text;
+};
+
 struct PrintResult {
   std::string pdf;          // print.pdf: the front, then the back (postcards, double-sided)
   std::string png;          // print.png, RGB at target_dpi with pHYs
@@ -93,7 +104,7 @@ struct PrintResult {
   double effective_dpi = 0;               // of the customer's pixels on the print
   std::array<int, 4> crop_px{};           // x, y, width, height of the image used
   std::vector<std::array<int, 4>> faces;  // in the image's pixels
-  std::vector<std::string> warnings;      // low dpi, face near the edge: a reviewer looks
+  std::vector<Notice> warnings;           // low dpi, face near the edge: a reviewer looks
   std::string output_intent;              // the CMYK profile's description
   // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
   std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
