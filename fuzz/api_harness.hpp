@@ -12,10 +12,10 @@
 #include <httplib.h>
 
 #include "http/server_impl.hpp"
+#include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/store.hpp"
-#include "keepsake/services/crypto.hpp"
 #include "keepsake/services/paths.hpp"
 #include "scratch_folder.hpp"
 

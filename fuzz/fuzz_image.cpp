@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   imaging::PrintInputs inputs;
   inputs.image_path = path;
-  inputs.cmyk_profile_path = settings->cmyk_profile_path;
+  inputs.press = settings->PressFor(profile->second);
   inputs.max_pixels = 4'000'000;
   inputs.allow_low_dpi = true;  // small pictures go all the way through
   inputs.preview_px = 200;

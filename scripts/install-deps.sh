@@ -17,7 +17,7 @@ packages=(
   libassimp-dev libzip-dev libcgal-dev libcgal-demo libtbb-dev libeigen3-dev lib3mf-dev
   prusa-slicer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-objdetect-dev
-  opencv-data liblcms2-dev libqpdf-dev icc-profiles-free libfreetype-dev fonts-wqy-microhei
+  opencv-data liblcms2-dev libqpdf-dev icc-profiles-free argyll libfreetype-dev fonts-wqy-microhei
   libzxing-dev libharfbuzz-dev fonts-droid-fallback fonts-dejavu-core
   qpdf poppler-utils ghostscript
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
@@ -38,6 +38,27 @@ else
   echo "install-deps: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The press condition print files are separated for (assets/print_profiles.json, "press"):
+# FOGRA39 (ISO 12647-2, coated paper), an ICC output profile built once from Fogra's
+# characterisation data in icc-profiles-free by ArgyllCMS's colprof: medium quality, Argyll's
+# ramp black generation, total ink 300 %, black 95 %, perceptual table gamut-mapped from sRGB
+# (what the customers' pictures are). Takes a minute or two the first time.
+press_dir=/usr/local/share/keepsake/icc
+if [ ! -s "$press_dir/FOGRA39L_keepsake.icc" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "install-deps: building the FOGRA39 press profile (ArgyllCMS colprof)"
+  work=$(mktemp -d)
+  cp /usr/share/color/icc/FOGRA39L.ti3 "$work/FOGRA39L_keepsake.ti3"
+  (cd "$work" && colprof -qm -kr -l 300 -L 95 -S /usr/share/color/icc/sRGB.icc -cmt -dpp \
+     -D "FOGRA39 coated (ISO 12647-2), TAC 300%, built by ArgyllCMS" \
+     -C "Made from Fogra's FOGRA39L characterisation data (icc-profiles-free)" \
+     FOGRA39L_keepsake > colprof.log)
+  $SUDO mkdir -p "$press_dir"
+  $SUDO install -m 0644 "$work/FOGRA39L_keepsake.icc" "$press_dir/FOGRA39L_keepsake.icc"
+  rm -rf "$work"
 fi
 
 # The console's packages, exactly as locked; served from console/node_modules (no CDN).

@@ -25,7 +25,8 @@ test('every literal label has a Chinese translation', () => {
 test('every finding and warning code the server writes is worded in both languages', () => {
   const root = join(app, '..', '..');
   const mesh = readFileSync(join(root, 'services/src/jobs/mesh_command.cpp'), 'utf8');
-  const print = readFileSync(join(root, 'imaging/src/render_print.cpp'), 'utf8');
+  const imaging = join(root, 'imaging/src');
+  const print = readdirSync(imaging).filter((f) => f.endsWith('.cpp')).map((f) => readFileSync(join(imaging, f), 'utf8')).join('\n');
   const codes = new Set([
     ...[...mesh.matchAll(/\{"code", "(\w+)"\}/g)].map((m) => m[1]),
     ...[...print.matchAll(/warnings\.push_back\(\s*\{"(\w+)"/g)].map((m) => m[1]),

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <future>
+#include <random>
 #include <stdexcept>
 
 #include <zlib.h>
@@ -139,6 +140,103 @@ void AddPage(QPDF& pdf, const PdfPage& page) {
   QPDFPageDocumentHelper(pdf).addPage(pdf.makeIndirectObject(page_dict), false);
 }
 
+// A random (version 4) UUID, as XMP's document and instance ids are written.
+std::string NewUuid() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  const uint64_t a = random(), b = random();
+  char text[48];
+  std::snprintf(text, sizeof text, "uuid:%08x-%04x-4%03x-%04x-%012llx",
+                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
+                static_cast<unsigned>(a & 0x0fff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return text;
+}
+
+std::string XmlEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// 2026-12-05T13:00:00Z -> D:20261205130000Z (PDF's date string, the same instant).
+std::string PdfDate(const std::string& iso) {
+  std::string digits;
+  for (char c : iso.substr(0, 19)) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  return "D:" + digits + "Z";
+}
+
+// The XMP packet PDF/X-4 reads its identification from (ISO 15930-7, 6.7.2): the PDF/X
+// version, the dates, the document and instance ids, the rendition class, and the same title,
+// producer and trapping as the Info dictionary.
+std::string XmpPacket(const PdfDocument& document) {
+  const std::string when = document.created_utc;
+  return std::string("<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n") +
+         "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+         " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+         "  <rdf:Description rdf:about=\"\"\n"
+         "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+         "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
+         "    xmlns:xmpMM=\"http://ns.adobe.com/xap/1.0/mm/\"\n"
+         "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n"
+         "    xmlns:pdfxid=\"http://www.npes.org/pdfx/ns/id/\">\n"
+         "   <dc:format>application/pdf</dc:format>\n"
+         "   <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">" +
+         XmlEscaped(document.title) +
+         "</rdf:li></rdf:Alt></dc:title>\n"
+         "   <xmp:CreateDate>" +
+         when + "</xmp:CreateDate>\n   <xmp:ModifyDate>" + when +
+         "</xmp:ModifyDate>\n   <xmp:MetadataDate>" + when +
+         "</xmp:MetadataDate>\n"
+         "   <xmp:CreatorTool>Keepsake</xmp:CreatorTool>\n"
+         "   <xmpMM:DocumentID>" +
+         NewUuid() + "</xmpMM:DocumentID>\n   <xmpMM:InstanceID>" + NewUuid() +
+         "</xmpMM:InstanceID>\n"
+         "   <xmpMM:VersionID>1</xmpMM:VersionID>\n"
+         "   <xmpMM:RenditionClass>default</xmpMM:RenditionClass>\n"
+         "   <pdf:Producer>Keepsake (qpdf)</pdf:Producer>\n"
+         "   <pdf:Trapped>False</pdf:Trapped>\n"
+         "   <pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>\n"
+         "  </rdf:Description>\n"
+         " </rdf:RDF>\n"
+         "</x:xmpmeta>\n"
+         "<?xpacket end=\"w\"?>";
+}
+
+// The one output intent: the press condition by its registered name and the profile itself.
+QPDFObjectHandle OutputIntent(QPDF& pdf, const PdfDocument& document) {
+  QPDFObjectHandle icc = QPDFObjectHandle::newStream(&pdf, document.icc_profile);
+  icc.getDict().replaceKey("/N", QPDFObjectHandle::newInteger(4));
+  QPDFObjectHandle intent = QPDFObjectHandle::newDictionary();
+  intent.replaceKey("/Type", QPDFObjectHandle::newName("/OutputIntent"));
+  intent.replaceKey("/S", QPDFObjectHandle::newName("/GTS_PDFX"));
+  intent.replaceKey("/OutputConditionIdentifier",
+                    QPDFObjectHandle::newUnicodeString(document.condition_identifier.empty()
+                                                           ? document.intent_name
+                                                           : document.condition_identifier));
+  if (!document.registry.empty()) {
+    intent.replaceKey("/RegistryName", QPDFObjectHandle::newUnicodeString(document.registry));
+  }
+  if (!document.condition.empty()) {
+    intent.replaceKey("/OutputCondition", QPDFObjectHandle::newUnicodeString(document.condition));
+  }
+  intent.replaceKey("/Info", QPDFObjectHandle::newUnicodeString(document.intent_name));
+  intent.replaceKey("/DestOutputProfile", icc);
+  return intent;
+}
+
 }  // namespace
 
 std::string WritePrintPdf(const PdfDocument& document) {
@@ -146,22 +244,21 @@ std::string WritePrintPdf(const PdfDocument& document) {
   pdf.emptyPDF();
   for (const PdfPage& page : document.pages) AddPage(pdf, page);
 
-  QPDFObjectHandle icc = QPDFObjectHandle::newStream(&pdf, document.icc_profile);
-  icc.getDict().replaceKey("/N", QPDFObjectHandle::newInteger(4));
-  QPDFObjectHandle intent = QPDFObjectHandle::newDictionary();
-  intent.replaceKey("/Type", QPDFObjectHandle::newName("/OutputIntent"));
-  intent.replaceKey("/S", QPDFObjectHandle::newName("/GTS_PDFX"));
-  intent.replaceKey("/OutputConditionIdentifier",
-                    QPDFObjectHandle::newUnicodeString(document.intent_name));
-  intent.replaceKey("/Info", QPDFObjectHandle::newUnicodeString(document.intent_name));
-  intent.replaceKey("/DestOutputProfile", icc);
   QPDFObjectHandle intents = QPDFObjectHandle::newArray();
-  intents.appendItem(intent);
+  intents.appendItem(OutputIntent(pdf, document));
   pdf.getRoot().replaceKey("/OutputIntents", intents);
+  QPDFObjectHandle metadata = QPDFObjectHandle::newStream(&pdf, XmpPacket(document));
+  metadata.getDict().replaceKey("/Type", QPDFObjectHandle::newName("/Metadata"));
+  metadata.getDict().replaceKey("/Subtype", QPDFObjectHandle::newName("/XML"));
+  pdf.getRoot().replaceKey("/Metadata", metadata);
 
+  const std::string date = PdfDate(document.created_utc);
   QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
   info.replaceKey("/Title", QPDFObjectHandle::newUnicodeString(document.title));
+  info.replaceKey("/Creator", QPDFObjectHandle::newUnicodeString("Keepsake"));
   info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("Keepsake (qpdf)"));
+  info.replaceKey("/CreationDate", QPDFObjectHandle::newString(date));
+  info.replaceKey("/ModDate", QPDFObjectHandle::newString(date));
   info.replaceKey("/Trapped", QPDFObjectHandle::newName("/False"));
   info.replaceKey("/GTS_PDFXVersion", QPDFObjectHandle::newString("PDF/X-4"));
   pdf.getTrailer().replaceKey("/Info", pdf.makeIndirectObject(info));
@@ -173,7 +270,7 @@ std::string WritePrintPdf(const PdfDocument& document) {
   // already compressed image and deflate it again (half a second on a 7-inch print)
   writer.setCompressStreams(true);
   writer.setDecodeLevel(qpdf_dl_none);
-  writer.setDeterministicID(true);  // the same artwork makes the same bytes
+  writer.setDeterministicID(true);  // the trailer's ID from the content (dates and XMP ids in it)
   writer.write();
   auto buffer = writer.getBufferSharedPointer();
   return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());

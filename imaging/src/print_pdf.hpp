@@ -23,13 +23,20 @@ struct PdfPage {
 };
 
 struct PdfDocument {
-  std::string icc_profile;  // the CMYK output profile: the output intent
-  std::string intent_name;  // its description
+  std::string icc_profile;  // the CMYK output profile: the output intent's DestOutputProfile
+  std::string intent_name;  // its description (the intent's Info)
+  std::string condition_identifier;  // registered (e.g. FOGRA39), else the description
+  std::string registry;              // http://www.color.org for a registered condition
+  std::string condition;             // the printing condition in words
   std::string title;
+  std::string created_utc;  // 2026-12-05T13:00:00Z: CreationDate = ModDate, and in the XMP
   std::vector<PdfPage> pages;
 };
 
-// Returns the PDF bytes; throws std::exception (qpdf's) when qpdf cannot write.
+// Returns the PDF bytes, PDF/X-4 (ISO 15930-7): version 1.6, XMP metadata with the PDF/X
+// version, dates and document ids that match the Info dictionary, trapping stated, one GTS_PDFX
+// output intent with the profile embedded, TrimBox and BleedBox on every page, CMYK and spot
+// colours only. Throws std::exception (qpdf's) when qpdf cannot write.
 std::string WritePrintPdf(const PdfDocument& document);
 
 }  // namespace keepsake::imaging

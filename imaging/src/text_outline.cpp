@@ -14,7 +14,7 @@ namespace {
 constexpr double kMmPerPt = 25.4 / 72.0;
 constexpr double kLineSpacing = 1.45;  // of the font size: room for CJK with Latin descenders
 
-tl::expected<TextOutline, Error> Refuse(const std::string& why) {
+tl::unexpected<Error> Refuse(const std::string& why) {
   return tl::unexpected(Error{Errc::kUnprintable, why});
 }
 
@@ -87,6 +87,83 @@ int ConicTo(const FT_Vector* control, const FT_Vector* to, void* user) {
   return 0;
 }
 
+// Line breaking on advances: CJK may break between any two characters, Latin at spaces.
+// Refused for a character the font cannot print.
+tl::expected<std::vector<std::u32string>, Error> BreakLines(FT_Face face,
+                                                            const std::u32string& text,
+                                                            double scale, double width_mm) {
+  std::vector<std::u32string> lines(1);
+  std::vector<double> widths(1, 0.0);
+  for (char32_t c : text) {
+    if (c == '\n') {
+      lines.emplace_back();
+      widths.push_back(0);
+      continue;
+    }
+    const FT_UInt glyph = FT_Get_Char_Index(face, c);
+    if (glyph == 0 && c != ' ') {
+      return Refuse("the greeting has a character the postcard's font cannot print: " +
+                    CodePoint(c));
+    }
+    if (FT_Load_Glyph(face, glyph, FT_LOAD_NO_SCALE | FT_LOAD_NO_BITMAP) != 0) {
+      return Refuse("the postcard's font cannot draw " + CodePoint(c));
+    }
+    const double advance = face->glyph->advance.x * scale;
+    if (widths.back() + advance > width_mm && !lines.back().empty()) {
+      std::u32string carried;
+      if (IsLatinWordChar(c)) {  // move the word begun on this line to the next one
+        const size_t space = lines.back().find_last_of(U' ');
+        if (space != std::u32string::npos) {
+          carried = lines.back().substr(space + 1);
+          lines.back().erase(space);
+        }
+      }
+      lines.push_back(carried);
+      widths.push_back(0);
+      if (c == ' ' && carried.empty()) continue;  // no space at a line's start
+      for (char32_t k : carried) {
+        FT_Load_Glyph(face, FT_Get_Char_Index(face, k), FT_LOAD_NO_SCALE);
+        widths.back() += face->glyph->advance.x * scale;
+      }
+      // the line before lost the word: its width is measured again when drawn
+    }
+    lines.back().push_back(c);
+    widths.back() += advance;
+  }
+  return lines;
+}
+
+// The lines' glyph outlines as path operators, `line_mm` apart, kerned.
+void DrawLines(FT_Face face, const std::vector<std::u32string>& lines, double scale, double line_mm,
+               std::vector<OutlineOp>& ops) {
+  const double ascent = face->ascender * scale;
+  FT_Outline_Funcs funcs{};
+  funcs.move_to = MoveTo;
+  funcs.line_to = LineTo;
+  funcs.conic_to = ConicTo;
+  funcs.cubic_to = CubicTo;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Walk walk{&ops, scale, 0.0, ascent + static_cast<double>(i) * line_mm};
+    FT_UInt previous = 0;
+    for (char32_t c : lines[i]) {
+      const FT_UInt glyph = FT_Get_Char_Index(face, c);
+      if (previous != 0 && FT_HAS_KERNING(face)) {
+        FT_Vector kern{};
+        FT_Get_Kerning(face, previous, glyph, FT_KERNING_UNSCALED, &kern);
+        walk.pen_x += kern.x * scale;
+      }
+      FT_Load_Glyph(face, glyph, FT_LOAD_NO_SCALE | FT_LOAD_NO_BITMAP);
+      if (face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
+        walk.open = false;
+        FT_Outline_Decompose(&face->glyph->outline, &funcs, &walk);
+        if (walk.open) ops.push_back({'h', {}});
+      }
+      walk.pen_x += face->glyph->advance.x * scale;
+      previous = glyph;
+    }
+  }
+}
+
 }  // namespace
 
 bool DecodeUtf8(const std::string& text, std::u32string& out) {
@@ -144,45 +221,9 @@ tl::expected<TextOutline, Error> OutlineText(const std::string& utf8, const std:
   std::unique_ptr<FT_FaceRec_, FreeTypeFace> face(raw_face);
   const double scale = size_pt * kMmPerPt / face->units_per_EM;  // mm per font unit
 
-  // line breaking on advances: CJK may break between any two characters, Latin at spaces
-  std::vector<std::u32string> lines(1);
-  std::vector<double> widths(1, 0.0);
-  for (char32_t c : text) {
-    if (c == '\n') {
-      lines.emplace_back();
-      widths.push_back(0);
-      continue;
-    }
-    const FT_UInt glyph = FT_Get_Char_Index(face.get(), c);
-    if (glyph == 0 && c != ' ') {
-      return Refuse("the greeting has a character the postcard's font cannot print: " +
-                    CodePoint(c));
-    }
-    if (FT_Load_Glyph(face.get(), glyph, FT_LOAD_NO_SCALE | FT_LOAD_NO_BITMAP) != 0) {
-      return Refuse("the postcard's font cannot draw " + CodePoint(c));
-    }
-    const double advance = face->glyph->advance.x * scale;
-    if (widths.back() + advance > width_mm && !lines.back().empty()) {
-      std::u32string carried;
-      if (IsLatinWordChar(c)) {  // move the word begun on this line to the next one
-        const size_t space = lines.back().find_last_of(U' ');
-        if (space != std::u32string::npos) {
-          carried = lines.back().substr(space + 1);
-          lines.back().erase(space);
-        }
-      }
-      lines.push_back(carried);
-      widths.push_back(0);
-      if (c == ' ' && carried.empty()) continue;  // no space at a line's start
-      for (char32_t k : carried) {
-        FT_Load_Glyph(face.get(), FT_Get_Char_Index(face.get(), k), FT_LOAD_NO_SCALE);
-        widths.back() += face->glyph->advance.x * scale;
-      }
-      // the line before lost the word: its width is measured again when drawn
-    }
-    lines.back().push_back(c);
-    widths.back() += advance;
-  }
+  auto broken = BreakLines(face.get(), text, scale, width_mm);
+  if (!broken) return tl::unexpected(broken.error());
+  std::vector<std::u32string>& lines = *broken;
   while (lines.size() > 1 && lines.back().empty()) lines.pop_back();
 
   const double line_mm = size_pt * kMmPerPt * kLineSpacing;
@@ -195,32 +236,7 @@ tl::expected<TextOutline, Error> OutlineText(const std::string& utf8, const std:
 
   TextOutline out;
   out.lines = static_cast<int>(lines.size());
-  const double ascent = face->ascender * scale;
-  FT_Outline_Funcs funcs{};
-  funcs.move_to = MoveTo;
-  funcs.line_to = LineTo;
-  funcs.conic_to = ConicTo;
-  funcs.cubic_to = CubicTo;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    Walk walk{&out.ops, scale, 0.0, ascent + static_cast<double>(i) * line_mm};
-    FT_UInt previous = 0;
-    for (char32_t c : lines[i]) {
-      const FT_UInt glyph = FT_Get_Char_Index(face.get(), c);
-      if (previous != 0 && FT_HAS_KERNING(face.get())) {
-        FT_Vector kern{};
-        FT_Get_Kerning(face.get(), previous, glyph, FT_KERNING_UNSCALED, &kern);
-        walk.pen_x += kern.x * scale;
-      }
-      FT_Load_Glyph(face.get(), glyph, FT_LOAD_NO_SCALE | FT_LOAD_NO_BITMAP);
-      if (face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
-        walk.open = false;
-        FT_Outline_Decompose(&face->glyph->outline, &funcs, &walk);
-        if (walk.open) out.ops.push_back({'h', {}});
-      }
-      walk.pen_x += face->glyph->advance.x * scale;
-      previous = glyph;
-    }
-  }
+  DrawLines(face.get(), lines, scale, line_mm, out.ops);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // label_printed with the batch id.
 #include "keepsake/logistics/labels.hpp"
 
+#include <functional>
 #include <map>
 #include <random>
 
@@ -9,6 +10,7 @@
 
 #include "keepsake/imaging/label.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
+#include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/orders/masking.hpp"
 #include "logistics_settings.hpp"
 
@@ -41,16 +43,10 @@ std::string RandomHex(int n) {
   return out;
 }
 
-}  // namespace
-
-orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
-                                           const orders::ProductCatalog& catalog,
-                                           const std::string& assets_dir,
-                                           const LabelRequest& request,
-                                           const orders::Actor& actor) {
-  const std::string& size = request.size;
+// The request's size, format and dpi as the printers take them.
+orders::Result<void> CheckRequest(const LabelRequest& request) {
   const std::string& format = request.format;
-  if (size != "100x150" && size != "76x130") {
+  if (request.size != "100x150" && request.size != "76x130") {
     return tl::unexpected(Invalid("size is 100x150 or 76x130 (mm)", "size", {"100x150", "76x130"}));
   }
   if (format != "pdf" && format != "png" && format != "zpl") {
@@ -59,21 +55,93 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
   if (format == "png" && request.dpi != 203 && request.dpi != 300) {
     return tl::unexpected(Invalid("dpi is 203 or 300 (the printer's head)", "dpi", {"203", "300"}));
   }
-  const std::vector<int64_t>& shipment_ids = request.shipments;
-  if (shipment_ids.empty()) return tl::unexpected(Invalid("no parcels to print", "shipments"));
-  if (format == "png" && shipment_ids.size() > 1) {
+  if (request.shipments.empty()) {
+    return tl::unexpected(Invalid("no parcels to print", "shipments"));
+  }
+  if (format == "png" && request.shipments.size() > 1) {
     return tl::unexpected(
         Invalid("a png is one label; print a batch as pdf (a label per page) or zpl", "format",
                 {"pdf", "zpl"}));
   }
+  return {};
+}
+
+// What goes on one parcel's label.
+imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& order,
+                                const orders::Customer& c, const orders::ProductCatalog& catalog,
+                                const json& settings) {
+  const orders::Address masked = orders::MaskAddress(c.address);
+  imaging::ShippingLabel label;
+  label.carrier = shipment.carrier == "simulated" ? "Simulated Express" : shipment.carrier;
+  label.waybill = shipment.tracking_number;
+  label.route_code = RouteCode(c.address);
+  // the recipient as GB/T 41833-2022 asks of waybills: family name, six digits hidden, no
+  // street, unit or room
+  label.recipient = {orders::MaskName(c.name), orders::MaskPhone(c.phone),
+                     masked.province + " " + masked.city + " " + masked.district + " ***"};
+  for (const json& line : settings.value("sender", json::array())) {
+    if (line.is_string()) label.sender.push_back(line.get<std::string>());
+  }
+  std::map<std::string, int> counts;
+  for (const orders::Item& item : order.items) ++counts[item.product];
+  for (const auto& [product, n] : counts) {
+    const orders::Product* p = catalog.Find(product);
+    label.contents += (label.contents.empty() ? "" : ", ") + std::to_string(n) + " x " +
+                      (p != nullptr ? p->title : product);
+  }
+  label.reference = order.number + (shipment.reshipment ? " (reshipment)" : "");
+  label.qr_text = order.number;
+  return label;
+}
+
+using Drawn = tl::expected<std::string, imaging::Error>;
+using Draw = std::function<Drawn(const std::vector<imaging::ShippingLabel>&)>;
+
+// Draws the labels; when one spoils the batch, finds which (alone, it cannot be drawn), lists
+// it in `failed` and draws the others. `labels` and `parcels` keep what was drawn.
+Drawn DrawSieved(const Draw& draw, std::vector<imaging::ShippingLabel>& labels,
+                 std::vector<Shipment>& parcels, std::vector<LabelFailure>& failed) {
+  if (labels.empty()) return std::string();
+  auto bytes = draw(labels);
+  if (bytes) return bytes;
+  if (labels.size() == 1) {
+    failed.push_back({parcels.front().id, bytes.error().message});
+    labels.clear();
+    parcels.clear();
+    return std::string();
+  }
+  std::vector<imaging::ShippingLabel> good_labels;
+  std::vector<Shipment> good_parcels;
+  for (size_t k = 0; k < labels.size(); ++k) {
+    auto alone = draw({labels[k]});
+    if (alone) {
+      good_labels.push_back(labels[k]);
+      good_parcels.push_back(parcels[k]);
+    } else {
+      failed.push_back({parcels[k].id, alone.error().message});
+    }
+  }
+  labels = std::move(good_labels);
+  parcels = std::move(good_parcels);
+  return labels.empty() ? Drawn(std::string()) : draw(labels);
+}
+
+}  // namespace
+
+orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
+                                           const orders::ProductCatalog& catalog,
+                                           const std::string& assets_dir,
+                                           const LabelRequest& request,
+                                           const orders::Actor& actor) {
+  if (auto checked = CheckRequest(request); !checked) return tl::unexpected(checked.error());
   auto loaded = LogisticsSettings(assets_dir);
   if (!loaded) return tl::unexpected(loaded.error());
   const json& settings = *loaded;
-  std::vector<logistics::Shipment> parcels;
+  std::vector<Shipment> parcels;
   std::vector<imaging::ShippingLabel> labels;
   LabelBatch out;
   ShipmentRepository shipments(store);
-  for (int64_t id : shipment_ids) {
+  for (int64_t id : request.shipments) {
     auto shipment = shipments.GetShipment(id);
     if (!shipment) return tl::unexpected(shipment.error());
     auto order = store.Orders().GetOrder(shipment->order_id);
@@ -83,65 +151,20 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
           {id, "order " + order->number + " has no recipient (its data was purged)"});
       continue;
     }
-    const orders::Customer& c = *order->customer;
-    const orders::Address masked = orders::MaskAddress(c.address);
-    imaging::ShippingLabel label;
-    label.carrier = shipment->carrier == "simulated" ? "Simulated Express" : shipment->carrier;
-    label.waybill = shipment->tracking_number;
-    label.route_code = RouteCode(c.address);
-    // the recipient as GB/T 41833-2022 asks of waybills: family name, six digits hidden, no
-    // street, unit or room
-    label.recipient = {orders::MaskName(c.name), orders::MaskPhone(c.phone),
-                       masked.province + " " + masked.city + " " + masked.district + " ***"};
-    for (const json& line : settings.value("sender", json::array())) {
-      if (line.is_string()) label.sender.push_back(line.get<std::string>());
-    }
-    std::map<std::string, int> counts;
-    for (const orders::Item& item : order->items) ++counts[item.product];
-    for (const auto& [product, n] : counts) {
-      const orders::Product* p = catalog.Find(product);
-      label.contents += (label.contents.empty() ? "" : ", ") + std::to_string(n) + " x " +
-                        (p != nullptr ? p->title : product);
-    }
-    label.reference = order->number + (shipment->reshipment ? " (reshipment)" : "");
-    label.qr_text = order->number;
-    labels.push_back(std::move(label));
+    labels.push_back(LabelFor(*shipment, *order, *order->customer, catalog, settings));
     parcels.push_back(*shipment);
   }
-  const double w = size == "100x150" ? 100 : 76, h = size == "100x150" ? 150 : 130;
-  const auto draw = [&](const std::vector<imaging::ShippingLabel>& some)
-      -> tl::expected<std::string, imaging::Error> {
+  const std::string& format = request.format;
+  const bool large = request.size == "100x150";
+  const double w = large ? 100 : 76, h = large ? 150 : 130;
+  const Draw draw = [&](const std::vector<imaging::ShippingLabel>& some) -> Drawn {
     if (format == "pdf") return imaging::LabelsPdf(some, w, h, Fonts(settings));
     if (format == "zpl") return imaging::LabelsZpl(some, w, h);
     auto pngs = imaging::LabelsPng(some, w, h, Fonts(settings), request.dpi);
     if (!pngs) return tl::unexpected(pngs.error());
     return std::move(pngs->front());
   };
-  auto bytes =
-      labels.empty() ? tl::expected<std::string, imaging::Error>(std::string()) : draw(labels);
-  if (!bytes && labels.size() > 1) {
-    // one label spoils the batch: find which, alone, cannot be drawn, and print the others
-    std::vector<imaging::ShippingLabel> good_labels;
-    std::vector<logistics::Shipment> good_parcels;
-    for (size_t k = 0; k < labels.size(); ++k) {
-      auto alone = draw({labels[k]});
-      if (alone) {
-        good_labels.push_back(labels[k]);
-        good_parcels.push_back(parcels[k]);
-      } else {
-        out.failed.push_back({parcels[k].id, alone.error().message});
-      }
-    }
-    labels = std::move(good_labels);
-    parcels = std::move(good_parcels);
-    bytes =
-        labels.empty() ? tl::expected<std::string, imaging::Error>(std::string()) : draw(labels);
-  } else if (!bytes) {
-    out.failed.push_back({parcels.front().id, bytes.error().message});
-    labels.clear();
-    parcels.clear();
-    bytes = std::string();
-  }
+  auto bytes = DrawSieved(draw, labels, parcels, out.failed);
   if (!bytes) return tl::unexpected(Invalid(bytes.error().message, "shipments"));
   if (labels.empty()) {
     std::string reasons;
@@ -157,11 +180,11 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
                      : format == "png" ? "image/png"
                                        : "application/vnd.zebra.zpl";
   out.extension = format;
-  for (const logistics::Shipment& parcel : parcels) {
-    const bool reprint = parcel.state != "created";
+  for (const Shipment& parcel : parcels) {
+    const bool reprint = parcel.state != shipment_state::kCreated;
     // a parcel already handed over keeps its state (its label was only printed again)
     (void)shipments.TransitionShipment(
-        parcel.id, "print_label", actor, std::nullopt,
+        parcel.id, std::string(shipment_event::kPrintLabel), actor, std::nullopt,
         (reprint ? "label reprinted in batch " : "label printed in batch ") + out.batch);
   }
   return out;

@@ -6,6 +6,7 @@
 #include "keepsake/logistics/labels.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/orders/masking.hpp"
+#include "keepsake/orders/state_names.hpp"
 #include "logistics_settings.hpp"
 
 namespace keepsake::logistics {
@@ -58,7 +59,8 @@ orders::Result<std::string> PrintPackingSlips(orders::Store& store,
       for (const auto& [option, value] : item.options) {
         line.detail += " · " + option + " " + std::to_string(value);
       }
-      line.qc = item.state == "produced" ? "✓ QC passed" : "✗ not produced (" + item.state + ")";
+      line.qc = item.state == orders::item_state::kProduced ? "✓ QC passed"
+                                                            : "✗ not produced (" + item.state + ")";
       if (item_picture) line.picture_png = item_picture(item.id);
       slip.items.push_back(std::move(line));
     }

@@ -99,21 +99,22 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     tx.Prepare(
           "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
           "weight_g, size_mm, created_by, created_at, updated_at) "
-          "VALUES(?,?,?,'created',?,?,?,?,?,?)")
+          "VALUES(?,?,?,?,?,?,?,?,?,?)")
         .Bind(1, shipment.order_id)
         .Bind(2, shipment.carrier)
         .Bind(3, shipment.tracking_number)
-        .Bind(4, reshipment ? 1 : 0)
-        .Bind(5, shipment.weight_g)
-        .Bind(6, shipment.size_mm)
-        .Bind(7, actor.name)
-        .Bind(8, now)
+        .Bind(4, std::string(shipment_state::kCreated))
+        .Bind(5, reshipment ? 1 : 0)
+        .Bind(6, shipment.weight_g)
+        .Bind(7, shipment.size_mm)
+        .Bind(8, actor.name)
         .Bind(9, now)
+        .Bind(10, now)
         .Exec();
     const int64_t id = tx.LastInsertId();
     tx.AppendEvent(orders::Event{0, shipment.order_id, std::nullopt, now, actor.name,
                                  std::string(orders::RoleName(actor.role)), "shipment.created", "",
-                                 "created", "",
+                                 std::string(shipment_state::kCreated), "",
                                  json{{"shipment", id},
                                       {"carrier", shipment.carrier},
                                       {"tracking_number", shipment.tracking_number},
@@ -210,8 +211,8 @@ Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
 Result<std::vector<Shipment>> ShipmentRepository::UndeliveredShipments(int limit) {
   return store_->Read([&](Transaction& tx) -> Result<std::vector<Shipment>> {
     Statement q = tx.Prepare(std::string("SELECT ") + kShipmentColumns +
-                             " WHERE s.state != 'delivered' ORDER BY s.updated_at, s.id LIMIT ?");
-    q.Bind(1, limit);
+                             " WHERE s.state != ? ORDER BY s.updated_at, s.id LIMIT ?");
+    q.Bind(1, std::string(shipment_state::kDelivered)).Bind(2, limit);
     std::vector<Shipment> out;
     while (q.Step()) out.push_back(ShipmentFromRow(q));
     return out;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/orders/sla.hpp"
 
 namespace keepsake::logistics {
@@ -28,8 +29,9 @@ StuckLimits StuckLimitsFromJson(const std::string& logistics_json) {
 
 std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
                                        const StuckLimits& limits) {
-  if (parcel.state == "attempt_failed" || parcel.state == "exception" ||
-      parcel.state == "returned" || parcel.state == "expired") {
+  namespace S = shipment_state;
+  if (parcel.state == S::kAttemptFailed || parcel.state == S::kException ||
+      parcel.state == S::kReturned || parcel.state == S::kExpired) {
     return "needs a person: " + parcel.state;
   }
   const auto limit = limits.hours.find(parcel.state);
@@ -38,7 +40,7 @@ std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
                                  orders::UnixMsFromIso(parcel.last_scan_at));  // -1 when none
   const int64_t hours = (now_ms - since) / 3'600'000;
   if (hours < limit->second) return std::nullopt;
-  const bool scanned = parcel.state != "created" && parcel.state != "label_printed";
+  const bool scanned = parcel.state != S::kCreated && parcel.state != S::kLabelPrinted;
   return std::string(scanned ? "no scan for " : "waiting for ") + std::to_string(hours) + " h in " +
          parcel.state + " (limit " + std::to_string(limit->second) + " h)";
 }

@@ -4,6 +4,7 @@
 
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/orders/sla.hpp"
+#include "keepsake/orders/state_names.hpp"
 
 namespace keepsake::logistics {
 
@@ -54,7 +55,7 @@ std::string ReplayTracking(const std::vector<TrackingEvent>& sorted) {
   // a carrier's scan means the parcel was handed over; from there every scan, in the order
   // the scans happened, takes the shipment table's row for it if there is one (a late
   // in_transit after delivered has none, and changes nothing)
-  std::string state = "handed_over";
+  std::string state(shipment_state::kHandedOver);
   for (const TrackingEvent& e : sorted) {
     auto row = ShipmentStateMachine().Find(state, e.status, orders::Role::kSystem);
     if (row) state = std::string((*row)->to);
@@ -64,22 +65,27 @@ std::string ReplayTracking(const std::vector<TrackingEvent>& sorted) {
 
 std::string OrderEventForParcels(const std::string& order_state,
                                  const std::vector<std::string>& parcels) {
-  auto any = [&](std::initializer_list<const char*> states) {
+  auto any = [&](std::initializer_list<std::string_view> states) {
     return std::any_of(parcels.begin(), parcels.end(), [&](const std::string& p) {
       return std::find(states.begin(), states.end(), p) != states.end();
     });
   };
   const bool all_delivered =
-      !parcels.empty() && std::all_of(parcels.begin(), parcels.end(),
-                                      [](const std::string& p) { return p == "delivered"; });
-  const bool moving = any({"in_transit", "out_for_delivery", "available_for_pickup",
-                           "attempt_failed", "delivered", "exception"});
-  if (order_state == "packed" && moving) return "ship";
-  if ((order_state == "shipped" || order_state == "delivery_exception") && all_delivered) {
-    return "deliver";
+      !parcels.empty() && std::all_of(parcels.begin(), parcels.end(), [](const std::string& p) {
+        return p == shipment_state::kDelivered;
+      });
+  namespace S = shipment_state;
+  namespace order = orders::order_state;
+  namespace event = orders::order_event;
+  const bool moving = any({S::kInTransit, S::kOutForDelivery, S::kAvailableForPickup,
+                           S::kAttemptFailed, S::kDelivered, S::kException});
+  if (order_state == order::kPacked && moving) return std::string(event::kShip);
+  if ((order_state == order::kShipped || order_state == order::kDeliveryException) &&
+      all_delivered) {
+    return std::string(event::kDeliver);
   }
-  if (order_state == "shipped" && any({"exception", "returned", "expired"})) {
-    return "delivery_exception";
+  if (order_state == order::kShipped && any({S::kException, S::kReturned, S::kExpired})) {
+    return std::string(event::kDeliveryException);
   }
   return "";
 }

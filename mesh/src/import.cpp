@@ -109,58 +109,70 @@ uint8_t ToByte(float c) {
   return static_cast<uint8_t>(std::lround(std::clamp(c, 0.0f, 1.0f) * 255.0f));
 }
 
-}  // namespace
-
-tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const std::string& path,
-                                             MeshFormat format, const ImportLimits& limits) {
-  auto loaded = LoadScene(folder, path, format, limits, aiProcess_PreTransformVertices);
-  if (!loaded) return tl::unexpected(loaded.error());
-  const aiScene* scene = (*loaded)->scene;
-
-  ImportedMesh out;
-  bool y_up = format == MeshFormat::kGlb || format == MeshFormat::kGltf;
-  out.stats.up_axis_rule = "format";
-  if (format != MeshFormat::kGlb && format != MeshFormat::kGltf && format != MeshFormat::kStl) {
-    float y_min = 1e30f, y_max = -1e30f, z_min = 1e30f, z_max = -1e30f;
-    for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
-      for (unsigned v = 0; v < scene->mMeshes[m]->mNumVertices; ++v) {
-        const aiVector3D& p = scene->mMeshes[m]->mVertices[v];
-        y_min = std::min(y_min, p.y);
-        y_max = std::max(y_max, p.y);
-        z_min = std::min(z_min, p.z);
-        z_max = std::max(z_max, p.z);
-      }
-    }
-    y_up = (y_max - y_min) > (z_max - z_min);
-    out.stats.up_axis_rule = "taller of y and z";
-  }
-  out.stats.converted_y_up = y_up;
+// Whether the file's up axis is y (converted to Keepsake's z up): glTF says so; STL is z up;
+// other formats by the taller of y and z.
+bool YUp(const aiScene* scene, MeshFormat format, ImportStats& stats) {
+  stats.up_axis_rule = "format";
+  if (format == MeshFormat::kGlb || format == MeshFormat::kGltf) return true;
+  if (format == MeshFormat::kStl) return false;
+  float y_min = 1e30f, y_max = -1e30f, z_min = 1e30f, z_max = -1e30f;
   for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
-    out.stats.file_vertices += scene->mMeshes[m]->mNumVertices;
-    out.stats.triangles += scene->mMeshes[m]->mNumFaces;
-    out.stats.has_vertex_colors |= scene->mMeshes[m]->HasVertexColors(0);
+    for (unsigned v = 0; v < scene->mMeshes[m]->mNumVertices; ++v) {
+      const aiVector3D& p = scene->mMeshes[m]->mVertices[v];
+      y_min = std::min(y_min, p.y);
+      y_max = std::max(y_max, p.y);
+      z_min = std::min(z_min, p.z);
+      z_max = std::max(z_max, p.z);
+    }
   }
-  if (out.stats.triangles == 0) {
+  stats.up_axis_rule = "taller of y and z";
+  return (y_max - y_min) > (z_max - z_min);
+}
+
+// The file's counts into `stats`, refused when empty or over the limits.
+tl::expected<void, Error> CountAndCheck(const aiScene* scene, const ImportLimits& limits,
+                                        ImportStats& stats) {
+  for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+    stats.file_vertices += scene->mMeshes[m]->mNumVertices;
+    stats.triangles += scene->mMeshes[m]->mNumFaces;
+    stats.has_vertex_colors |= scene->mMeshes[m]->HasVertexColors(0);
+  }
+  if (stats.triangles == 0) {
     return tl::unexpected(Error{Errc::kEmpty, "the file holds no triangles"});
   }
-  if (out.stats.triangles > limits.max_faces) {
+  if (stats.triangles > limits.max_faces) {
     return tl::unexpected(
-        Error{Errc::kTooLarge, "the model has " + std::to_string(out.stats.triangles) +
+        Error{Errc::kTooLarge, "the model has " + std::to_string(stats.triangles) +
                                    " triangles; the limit is " + std::to_string(limits.max_faces)});
   }
-  if (out.stats.file_vertices > limits.max_vertices) {
+  if (stats.file_vertices > limits.max_vertices) {
     return tl::unexpected(Error{
-        Errc::kTooLarge, "the model has " + std::to_string(out.stats.file_vertices) +
+        Errc::kTooLarge, "the model has " + std::to_string(stats.file_vertices) +
                              " vertices; the limit is " + std::to_string(limits.max_vertices)});
   }
+  return {};
+}
 
+// How the materials colour the model: each material's texture and factor, whether the model
+// has colour at all, and the one atlas kept as a texture (-1: colours go to the vertices).
+struct Colouring {
+  std::vector<Texture> textures;
+  std::vector<aiColor4D> factors;
+  bool coloured = false;
+  int atlas = -1;
+};
+
+Colouring ReadColouring(const LoadedScene& loaded, MeshFormat format, ImportedMesh& out) {
+  const aiScene* scene = loaded.scene;
+  Colouring c;
   // Colour comes from a base-colour texture sampled at the UVs, or from vertex colours. With a
   // texture, the material's diffuse factor is ignored: SF3D writes Kd 0.4 beside map_Kd, and
   // multiplying would print the figure at 40 % brightness.
-  std::vector<Texture> textures(scene->mNumMaterials);
+  std::vector<Texture>& textures = c.textures;
+  textures.resize(scene->mNumMaterials);
   std::vector<std::string> unreadable;
   for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
-    textures[i] = ToTexture(MaterialTexture(**loaded, scene->mMaterials[i], unreadable));
+    textures[i] = ToTexture(MaterialTexture(loaded, scene->mMaterials[i], unreadable));
   }
   for (const std::string& name : unreadable) {
     out.stats.unreadable_textures.push_back(name);
@@ -168,12 +180,13 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
   // glTF's baseColorFactor multiplies the texture and the vertex colours (glTF 2.0, 3.9.2);
   // without either, it is the colour. OBJ's Kd is not used (the trap above).
   const bool gltf = format == MeshFormat::kGlb || format == MeshFormat::kGltf;
-  std::vector<aiColor4D> factors(scene->mNumMaterials, aiColor4D(1, 1, 1, 1));
+  std::vector<aiColor4D>& factors = c.factors;
+  factors.assign(scene->mNumMaterials, aiColor4D(1, 1, 1, 1));
   bool factor_colours = false;
   for (unsigned i = 0; gltf && i < scene->mNumMaterials; ++i) {
-    aiColor4D c;
-    if (aiGetMaterialColor(scene->mMaterials[i], AI_MATKEY_BASE_COLOR, &c) == AI_SUCCESS) {
-      factors[i] = c;
+    aiColor4D base;
+    if (aiGetMaterialColor(scene->mMaterials[i], AI_MATKEY_BASE_COLOR, &base) == AI_SUCCESS) {
+      factors[i] = base;
     }
   }
   for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
@@ -184,11 +197,10 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
     const aiColor4D& f = factors[in->mMaterialIndex];
     factor_colours |= f.r < 0.999f || f.g < 0.999f || f.b < 0.999f;
   }
-  const bool coloured =
-      out.stats.has_vertex_colors || out.stats.has_texture_colors || factor_colours;
+  c.coloured = out.stats.has_vertex_colors || out.stats.has_texture_colors || factor_colours;
   // The texture is kept as it is when one textured material covers the whole model (what the
   // generators write: one atlas); several atlases would need packing, and stay vertex colours.
-  int atlas = -1;
+  int& atlas = c.atlas;
   if (out.stats.has_texture_colors) {
     atlas = static_cast<int>(scene->mMeshes[0]->mMaterialIndex);
     for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
@@ -214,6 +226,17 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
     out.stats.texture_kept = true;
   }
 
+  return c;
+}
+
+// The scene's meshes into one: positions welded (z up), colours from the texture or the vertex
+// colours times the factor, UVs per corner when the atlas is kept.
+tl::expected<void, Error> AppendMeshes(const aiScene* scene, bool y_up, const Colouring& colouring,
+                                       ImportedMesh& out) {
+  const std::vector<Texture>& textures = colouring.textures;
+  const std::vector<aiColor4D>& factors = colouring.factors;
+  const bool coloured = colouring.coloured;
+  const int atlas = colouring.atlas;
   MeshData& mesh = out.mesh;
   std::unordered_map<PositionKey, uint32_t, PositionHash> welded;
   welded.reserve(static_cast<size_t>(out.stats.file_vertices));
@@ -264,7 +287,28 @@ tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const st
       }
     }
   }
-  out.stats.positions = static_cast<int64_t>(mesh.positions.size());
+  return {};
+}
+
+}  // namespace
+
+tl::expected<ImportedMesh, Error> ImportMesh(const std::string& folder, const std::string& path,
+                                             MeshFormat format, const ImportLimits& limits) {
+  auto loaded = LoadScene(folder, path, format, limits, aiProcess_PreTransformVertices);
+  if (!loaded) return tl::unexpected(loaded.error());
+  const aiScene* scene = (*loaded)->scene;
+
+  ImportedMesh out;
+  const bool y_up = YUp(scene, format, out.stats);
+  out.stats.converted_y_up = y_up;
+  if (auto counted = CountAndCheck(scene, limits, out.stats); !counted) {
+    return tl::unexpected(counted.error());
+  }
+  const Colouring colouring = ReadColouring(**loaded, format, out);
+  if (auto appended = AppendMeshes(scene, y_up, colouring, out); !appended) {
+    return tl::unexpected(appended.error());
+  }
+  out.stats.positions = static_cast<int64_t>(out.mesh.positions.size());
   return out;
 }
 

@@ -1,6 +1,4 @@
 // API tokens, the audit log and the purge of customers' personal data.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -14,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "database.hpp"
+#include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/state_machine.hpp"
 #include "keepsake/orders/store.hpp"
@@ -22,23 +21,6 @@
 namespace keepsake::orders {
 
 using nlohmann::json;
-
-namespace {
-
-std::string Sha256Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
-}
-
-}  // namespace
 
 Result<int64_t> AccessRepository::CreateToken(const std::string& token_hash, Role role,
                                               const std::string& name,

@@ -8,6 +8,7 @@
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
+#include "keepsake/orders/state_names.hpp"
 #include "keepsake/orders/store.hpp"
 #include "store_rows.hpp"
 
@@ -239,14 +240,14 @@ Result<Claim> ClaimRepository::DecideClaim(int64_t id, const ClaimDecision& deci
   if (decision.note.size() > 1000) {
     return Fail(Errc::kInvalidArgument, "note is at most 1000 bytes", "note");
   }
-  if (decision.event == "approve_refund" &&
+  if (decision.event == claim_event::kApproveRefund &&
       (decision.refund_cents <= 0 || decision.refund_reference.empty() ||
        decision.refund_reference.size() > 100)) {
     return Fail(Errc::kInvalidArgument,
                 "a refund needs refund_cents (> 0) and refund_reference (the payment's id)",
                 decision.refund_cents <= 0 ? "refund_cents" : "refund_reference");
   }
-  if ((decision.event == "reject" || decision.event == "approve_reprint") &&
+  if ((decision.event == claim_event::kReject || decision.event == claim_event::kApproveReprint) &&
       decision.note.empty()) {
     return Fail(Errc::kInvalidArgument, decision.event + " needs a note for the customer", "note");
   }
@@ -262,7 +263,7 @@ Result<Claim> ClaimRepository::DecideClaim(int64_t id, const ClaimDecision& deci
     const std::string to((*row)->to);
     const std::string now = NowUtcIso();
     std::optional<int64_t> reprint = claim->reprint_order_id;
-    if (decision.event == "approve_reprint") {
+    if (decision.event == claim_event::kApproveReprint) {
       auto item = rows::LoadItem(db, claim->item_id);
       if (!item) return Fail(Errc::kNotFound, "the claim's item is gone");
       auto created = CreateReshipment(db, *claim, *item, actor, now);
@@ -291,7 +292,8 @@ Result<Claim> ClaimRepository::DecideClaim(int64_t id, const ClaimDecision& deci
     upd.bind(10, id);
     upd.exec();
     // a decision is news for the channel (webhook); other steps are for the timeline
-    const bool decided = to == "approved_reprint" || to == "approved_refund" || to == "rejected";
+    const bool decided = to == claim_state::kApprovedReprint ||
+                         to == claim_state::kApprovedRefund || to == claim_state::kRejected;
     json detail = {{"claim", id}, {"event", decision.event}};
     if (reprint) detail["reprint_order"] = *reprint;
     if (decision.refund_cents > 0) detail["refund_cents"] = decision.refund_cents;

@@ -14,6 +14,7 @@
 #include "database.hpp"
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/state_machine.hpp"
+#include "keepsake/orders/state_names.hpp"
 #include "keepsake/orders/store.hpp"
 #include "store_rows.hpp"
 
@@ -69,12 +70,10 @@ Result<void> CheckAssetFits(const Product& product, const std::string& asset_kin
   return {};
 }
 
-}  // namespace
-
-Result<CreateOrderResult> OrderRepository::CreateOrder(
-    const NewOrder& order, const ProductCatalog& catalog, const Actor& actor,
-    const IdempotencyKey& key, const std::function<std::string(const Order&)>& render) {
-  if (auto valid = ValidateNewOrder(order); !valid) return tl::unexpected(valid.error());
+// Each item's options resolved against the catalogue (defaults filled in) and its text
+// checked, with the field named as the request names it.
+Result<std::vector<std::map<std::string, int64_t>>> ResolveItems(const NewOrder& order,
+                                                                 const ProductCatalog& catalog) {
   std::vector<std::map<std::string, int64_t>> resolved;
   for (size_t i = 0; i < order.items.size(); ++i) {
     const std::string field = "items[" + std::to_string(i) + "]";
@@ -91,85 +90,120 @@ Result<CreateOrderResult> OrderRepository::CreateOrder(
       return tl::unexpected(text.error());
     }
   }
+  return resolved;
+}
+
+// The answer stored for an Idempotency-Key: the order it made and the response it sent, or
+// nullopt when the key is new. Errors: kIdempotencyMismatch (the key with another body).
+Result<std::optional<CreateOrderResult>> Replayed(SQLite::Database& db, const IdempotencyKey& key) {
+  SQLite::Statement q(db,
+                      "SELECT request_hash, response, order_id FROM idempotency "
+                      "WHERE scope = ? AND key = ?");
+  q.bind(1, key.scope);
+  q.bind(2, key.key);
+  if (!q.executeStep()) return std::optional<CreateOrderResult>();
+  if (q.getColumn(0).getString() != key.request_hash) {
+    return Fail(Errc::kIdempotencyMismatch,
+                "this Idempotency-Key was used before with a different request body",
+                "Idempotency-Key");
+  }
+  auto existing = rows::LoadOrder(db, "o.id = ?", std::to_string(q.getColumn(2).getInt64()));
+  if (!existing) return Fail(Errc::kNotFound, "the order of this key is gone");
+  return CreateOrderResult{*existing, q.getColumn(1).getString(), true};
+}
+
+// The order's customer and its row (state placed), with its timeline's first line.
+int64_t InsertOrderRow(SQLite::Database& db, const NewOrder& order, const Actor& actor,
+                       const std::string& now) {
+  const Address& a = order.customer.address;
+  SQLite::Statement cust(db,
+                         "INSERT INTO customers(name, phone, province, city, district, street, "
+                         "detail) VALUES(?,?,?,?,?,?,?)");
+  cust.bind(1, order.customer.name);
+  cust.bind(2, order.customer.phone);
+  cust.bind(3, a.province);
+  cust.bind(4, a.city);
+  cust.bind(5, a.district);
+  cust.bind(6, a.street);
+  cust.bind(7, a.detail);
+  cust.exec();
+  const int64_t customer_id = db.getLastInsertRowid();
+  SQLite::Statement ord(db,
+                        "INSERT INTO orders(channel_ref, customer_id, state, created_by, "
+                        "created_at, updated_at, channel) VALUES(?,?,?,?,?,?,?)");
+  ord.bind(1, order.channel_ref);
+  ord.bind(2, customer_id);
+  ord.bind(3, std::string(order_state::kPlaced));
+  ord.bind(4, actor.name);
+  ord.bind(5, now);
+  ord.bind(6, now);
+  ord.bind(7, actor.role == Role::kChannel ? actor.name : std::string());
+  ord.exec();
+  const int64_t order_id = db.getLastInsertRowid();
+  rows::AppendEvent(
+      db, Event{0, order_id, std::nullopt, now, actor.name, std::string(RoleName(actor.role)),
+                "order.created", "", std::string(order_state::kPlaced), "",
+                json{{"items", order.items.size()}}.dump()});
+  return order_id;
+}
+
+// One item of a new order: waiting for its file, or preparing it (its job queued).
+Result<void> InsertItemRow(SQLite::Database& db, int64_t order_id, size_t position,
+                           const NewItem& item, const std::map<std::string, int64_t>& options,
+                           const ProductCatalog& catalog, const Actor& actor,
+                           const std::string& now, int max_attempts) {
+  const std::string field = "items[" + std::to_string(position) + "].asset";
+  std::string asset_kind;
+  if (!item.asset_id.empty()) {
+    auto kind = rows::AssetKind(db, item.asset_id, field);
+    if (!kind) return tl::unexpected(kind.error());
+    auto fits = CheckAssetFits(*catalog.Find(item.product), *kind, field);
+    if (!fits) return tl::unexpected(fits.error());
+    asset_kind = *kind;
+  }
+  const std::string state(item.asset_id.empty() ? item_state::kAwaitingAsset
+                                                : item_state::kPreparing);
+  SQLite::Statement ins(db,
+                        "INSERT INTO items(order_id, position, product, options, asset_id, "
+                        "state, created_at, updated_at, text) "
+                        "VALUES(?,?,?,?,NULLIF(?, ''),?,?,?,?)");
+  ins.bind(1, order_id);
+  ins.bind(2, static_cast<int>(position));
+  ins.bind(3, item.product);
+  ins.bind(4, json(options).dump());
+  ins.bind(5, item.asset_id);
+  ins.bind(6, state);
+  ins.bind(7, now);
+  ins.bind(8, now);
+  ins.bind(9, item.text);
+  ins.exec();
+  const int64_t item_id = db.getLastInsertRowid();
+  rows::AppendEvent(db,
+                    Event{0, order_id, item_id, now, actor.name, std::string(RoleName(actor.role)),
+                          "item.created", "", state, "", json{{"product", item.product}}.dump()});
+  if (!asset_kind.empty()) rows::EnqueueJob(db, item_id, item.asset_id, asset_kind, max_attempts);
+  return {};
+}
+
+}  // namespace
+
+Result<CreateOrderResult> OrderRepository::CreateOrder(
+    const NewOrder& order, const ProductCatalog& catalog, const Actor& actor,
+    const IdempotencyKey& key, const std::function<std::string(const Order&)>& render) {
+  if (auto valid = ValidateNewOrder(order); !valid) return tl::unexpected(valid.error());
+  auto resolved = ResolveItems(order, catalog);
+  if (!resolved) return tl::unexpected(resolved.error());
   const int max_attempts = db_->options.job_max_attempts;
   return db_->Write([&](SQLite::Database& db) -> Result<CreateOrderResult> {
-    {
-      SQLite::Statement q(db,
-                          "SELECT request_hash, response, order_id FROM idempotency "
-                          "WHERE scope = ? AND key = ?");
-      q.bind(1, key.scope);
-      q.bind(2, key.key);
-      if (q.executeStep()) {
-        if (q.getColumn(0).getString() != key.request_hash) {
-          return Fail(Errc::kIdempotencyMismatch,
-                      "this Idempotency-Key was used before with a different request body",
-                      "Idempotency-Key");
-        }
-        auto existing = rows::LoadOrder(db, "o.id = ?", std::to_string(q.getColumn(2).getInt64()));
-        if (!existing) return Fail(Errc::kNotFound, "the order of this key is gone");
-        return CreateOrderResult{*existing, q.getColumn(1).getString(), true};
-      }
-    }
+    auto replayed = Replayed(db, key);
+    if (!replayed) return tl::unexpected(replayed.error());
+    if (*replayed) return std::move(**replayed);
     const std::string now = NowUtcIso();
-    const Address& a = order.customer.address;
-    SQLite::Statement cust(db,
-                           "INSERT INTO customers(name, phone, province, city, district, street, "
-                           "detail) VALUES(?,?,?,?,?,?,?)");
-    cust.bind(1, order.customer.name);
-    cust.bind(2, order.customer.phone);
-    cust.bind(3, a.province);
-    cust.bind(4, a.city);
-    cust.bind(5, a.district);
-    cust.bind(6, a.street);
-    cust.bind(7, a.detail);
-    cust.exec();
-    const int64_t customer_id = db.getLastInsertRowid();
-    SQLite::Statement ord(db,
-                          "INSERT INTO orders(channel_ref, customer_id, state, created_by, "
-                          "created_at, updated_at, channel) VALUES(?,?,'placed',?,?,?,?)");
-    ord.bind(1, order.channel_ref);
-    ord.bind(2, customer_id);
-    ord.bind(3, actor.name);
-    ord.bind(4, now);
-    ord.bind(5, now);
-    ord.bind(6, actor.role == Role::kChannel ? actor.name : std::string());
-    ord.exec();
-    const int64_t order_id = db.getLastInsertRowid();
-    rows::AppendEvent(
-        db, Event{0, order_id, std::nullopt, now, actor.name, std::string(RoleName(actor.role)),
-                  "order.created", "", "placed", "", json{{"items", order.items.size()}}.dump()});
+    const int64_t order_id = InsertOrderRow(db, order, actor, now);
     for (size_t i = 0; i < order.items.size(); ++i) {
-      const NewItem& item = order.items[i];
-      const std::string field = "items[" + std::to_string(i) + "].asset";
-      std::string asset_kind;
-      if (!item.asset_id.empty()) {
-        auto kind = rows::AssetKind(db, item.asset_id, field);
-        if (!kind) return tl::unexpected(kind.error());
-        auto fits = CheckAssetFits(*catalog.Find(item.product), *kind, field);
-        if (!fits) return tl::unexpected(fits.error());
-        asset_kind = *kind;
-      }
-      const std::string state = item.asset_id.empty() ? "awaiting_asset" : "preparing";
-      SQLite::Statement ins(db,
-                            "INSERT INTO items(order_id, position, product, options, asset_id, "
-                            "state, created_at, updated_at, text) "
-                            "VALUES(?,?,?,?,NULLIF(?, ''),?,?,?,?)");
-      ins.bind(1, order_id);
-      ins.bind(2, static_cast<int>(i));
-      ins.bind(3, item.product);
-      ins.bind(4, json(resolved[i]).dump());
-      ins.bind(5, item.asset_id);
-      ins.bind(6, state);
-      ins.bind(7, now);
-      ins.bind(8, now);
-      ins.bind(9, item.text);
-      ins.exec();
-      const int64_t item_id = db.getLastInsertRowid();
-      rows::AppendEvent(
-          db, Event{0, order_id, item_id, now, actor.name, std::string(RoleName(actor.role)),
-                    "item.created", "", state, "", json{{"product", item.product}}.dump()});
-      if (!asset_kind.empty())
-        rows::EnqueueJob(db, item_id, item.asset_id, asset_kind, max_attempts);
+      auto item = InsertItemRow(db, order_id, i, order.items[i], (*resolved)[i], catalog, actor,
+                                now, max_attempts);
+      if (!item) return tl::unexpected(item.error());
     }
     auto created = rows::LoadOrder(db, "o.id = ?", std::to_string(order_id));
     if (!created) return Fail(Errc::kStorage, "the new order could not be read back");
@@ -323,7 +357,9 @@ Result<std::vector<Event>> OrderRepository::OrderEvents(int64_t order_id) {
 Result<Order> OrderRepository::TransitionOrder(int64_t order_id, std::string_view event,
                                                const Actor& actor, const std::string& reason,
                                                std::optional<int64_t> expected_version) {
-  if ((event == "hold" || event == "resume" || event == "cancel") && !ValidText(reason, 500)) {
+  if ((event == order_event::kHold || event == order_event::kResume ||
+       event == order_event::kCancel) &&
+      !ValidText(reason, 500)) {
     return Fail(Errc::kInvalidArgument, std::string(event) + " needs a reason (1-500 bytes)",
                 "reason");
   }
@@ -353,8 +389,8 @@ Result<Item> OrderRepository::TransitionItem(int64_t item_id, const ItemChange& 
     SQLite::Statement q(db, "SELECT state FROM orders WHERE id = ?");
     q.bind(1, item->order_id);
     q.executeStep();
-    const std::string order_state = q.getColumn(0).getString();
-    if (order_state == "on_hold" && actor.role != Role::kSystem) {
+    const std::string state_of_order = q.getColumn(0).getString();
+    if (state_of_order == order_state::kOnHold && actor.role != Role::kSystem) {
       return Fail(Errc::kIllegalTransition,
                   "the order is on hold; resume it before changing its items", "event");
     }

@@ -27,6 +27,58 @@ int Scalar(SQLite::Database& db, const std::string& sql, const std::string& from
   return q.executeStep() ? q.getColumn(0).getInt() : 0;
 }
 
+// Turnaround from the timeline (creation, the first shipment, the first delivery) of the
+// orders placed in [from, to), and every day of the month with its orders and mean hours to
+// ship.
+void AddTurnaround(SQLite::Database& db, int year, int mon, const std::string& from,
+                   const std::string& to, MonthlyReport& r) {
+  SQLite::Statement times(
+      db,
+      "SELECT o.created_at, substr(o.created_at, 1, 10), "
+      "(SELECT min(at) FROM events e WHERE e.order_id = o.id AND e.kind = 'order.transition' "
+      "AND e.to_state = 'shipped'), "
+      "(SELECT min(at) FROM events e WHERE e.order_id = o.id AND e.kind = 'order.transition' "
+      "AND e.to_state = 'delivered') FROM orders o WHERE o.created_at >= ? AND o.created_at < ?");
+  times.bind(1, from);
+  times.bind(2, to);
+  std::vector<double> to_ship, to_deliver;
+  std::map<std::string, std::pair<int, std::vector<double>>> by_day;
+  while (times.executeStep()) {
+    const int64_t created = UnixMsFromIso(times.getColumn(0).getString());
+    auto& day = by_day[times.getColumn(1).getString()];
+    ++day.first;
+    if (times.getColumn(2).isNull()) continue;
+    const int64_t shipped = UnixMsFromIso(times.getColumn(2).getString());
+    to_ship.push_back(static_cast<double>(shipped - created) / 3.6e6);
+    day.second.push_back(to_ship.back());
+    if (!times.getColumn(3).isNull()) {
+      to_deliver.push_back(
+          static_cast<double>(UnixMsFromIso(times.getColumn(3).getString()) - shipped) / 3.6e6);
+    }
+  }
+  r.placed_to_shipped = {static_cast<int>(to_ship.size()), Percentile(to_ship, 0.5),
+                         Percentile(to_ship, 0.9)};
+  r.shipped_to_delivered = {static_cast<int>(to_deliver.size()), Percentile(to_deliver, 0.5),
+                            Percentile(to_deliver, 0.9)};
+  // every day of the month, with or without orders
+  for (int d = 1; d <= 31; ++d) {
+    char date[40];
+    std::snprintf(date, sizeof date, "%04d-%02d-%02d", year, mon, d);
+    if (UnixMsFromIso(std::string(date) + "T00:00:00Z") < 0) break;
+    if (std::string(date) + "T00:00:00.000Z" >= std::string(to)) break;
+    MonthlyReport::Day day{date, 0, -1};
+    if (auto it = by_day.find(date); it != by_day.end()) {
+      day.orders = it->second.first;
+      if (!it->second.second.empty()) {
+        double sum = 0;
+        for (double h : it->second.second) sum += h;
+        day.mean_placed_to_shipped_hours = sum / static_cast<double>(it->second.second.size());
+      }
+    }
+    r.days.push_back(day);
+  }
+}
+
 }  // namespace
 
 Result<MonthlyReport> ReportRepository::BuildMonthlyReport(const std::string& month) {
@@ -51,52 +103,7 @@ Result<MonthlyReport> ReportRepository::BuildMonthlyReport(const std::string& mo
                "i ON i.order_id = o.id WHERE o.created_at >= ? AND o.created_at < ? GROUP BY 1 "
                "ORDER BY 1",
                from, to);
-    // turnaround from the timeline: creation, the first shipment, the first delivery
-    SQLite::Statement times(
-        db,
-        "SELECT o.created_at, substr(o.created_at, 1, 10), "
-        "(SELECT min(at) FROM events e WHERE e.order_id = o.id AND e.kind = 'order.transition' "
-        "AND e.to_state = 'shipped'), "
-        "(SELECT min(at) FROM events e WHERE e.order_id = o.id AND e.kind = 'order.transition' "
-        "AND e.to_state = 'delivered') FROM orders o WHERE o.created_at >= ? AND o.created_at < ?");
-    times.bind(1, from);
-    times.bind(2, to);
-    std::vector<double> to_ship, to_deliver;
-    std::map<std::string, std::pair<int, std::vector<double>>> by_day;
-    while (times.executeStep()) {
-      const int64_t created = UnixMsFromIso(times.getColumn(0).getString());
-      auto& day = by_day[times.getColumn(1).getString()];
-      ++day.first;
-      if (times.getColumn(2).isNull()) continue;
-      const int64_t shipped = UnixMsFromIso(times.getColumn(2).getString());
-      to_ship.push_back(static_cast<double>(shipped - created) / 3.6e6);
-      day.second.push_back(to_ship.back());
-      if (!times.getColumn(3).isNull()) {
-        to_deliver.push_back(
-            static_cast<double>(UnixMsFromIso(times.getColumn(3).getString()) - shipped) / 3.6e6);
-      }
-    }
-    r.placed_to_shipped = {static_cast<int>(to_ship.size()), Percentile(to_ship, 0.5),
-                           Percentile(to_ship, 0.9)};
-    r.shipped_to_delivered = {static_cast<int>(to_deliver.size()), Percentile(to_deliver, 0.5),
-                              Percentile(to_deliver, 0.9)};
-    // every day of the month, with or without orders
-    for (int d = 1; d <= 31; ++d) {
-      char date[40];
-      std::snprintf(date, sizeof date, "%04d-%02d-%02d", year, mon, d);
-      if (UnixMsFromIso(std::string(date) + "T00:00:00Z") < 0) break;
-      if (std::string(date) + "T00:00:00.000Z" >= std::string(to)) break;
-      MonthlyReport::Day day{date, 0, -1};
-      if (auto it = by_day.find(date); it != by_day.end()) {
-        day.orders = it->second.first;
-        if (!it->second.second.empty()) {
-          double sum = 0;
-          for (double h : it->second.second) sum += h;
-          day.mean_placed_to_shipped_hours = sum / static_cast<double>(it->second.second.size());
-        }
-      }
-      r.days.push_back(day);
-    }
+    AddTurnaround(db, year, mon, from, to, r);
     // review and rework of the month's orders' items; QC failures that happened in the month
     r.items_reviewed = Scalar(db,
                               "SELECT count(DISTINCT e.item_id) FROM events e JOIN orders o ON "

@@ -15,6 +15,7 @@
 #include "database.hpp"
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/state_machine.hpp"
+#include "keepsake/orders/state_names.hpp"
 #include "keepsake/orders/store.hpp"
 #include "store_rows.hpp"
 
@@ -215,17 +216,17 @@ Result<void> FollowItems(SQLite::Database& db, int64_t order_id, const std::stri
   auto order = LoadOrder(db, "o.id = ?", std::to_string(order_id));
   if (!order) return Fail(Errc::kNotFound, "order not found");
   std::string event;
-  if (order->state == "placed" &&
+  if (order->state == order_state::kPlaced &&
       std::any_of(order->items.begin(), order->items.end(),
-                  [](const Item& i) { return i.state == "in_production"; })) {
+                  [](const Item& i) { return i.state == item_state::kInProduction; })) {
     event = "start_production";
-  } else if (order->state == "in_production") {
+  } else if (order->state == order_state::kInProduction) {
     bool any_live = false;
     bool all_produced = true;
     for (const Item& i : order->items) {
-      if (i.state == "cancelled") continue;
+      if (i.state == item_state::kCancelled) continue;
       any_live = true;
-      all_produced = all_produced && i.state == "produced";
+      all_produced = all_produced && i.state == item_state::kProduced;
     }
     if (any_live && all_produced) event = "all_produced";
   }
@@ -263,7 +264,7 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   const std::string to((*row)->to);
   std::string asset_id = item.asset_id;
   std::string asset_kind;
-  if (change.event == "attach_asset") {
+  if (change.event == item_event::kAttachAsset) {
     if (change.asset_id.empty()) {
       return Fail(Errc::kInvalidArgument, "attach_asset needs an asset id", "asset");
     }
@@ -272,7 +273,7 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
     asset_id = change.asset_id;
     asset_kind = *kind;
   }
-  if (to == "preparing") {
+  if (to == item_state::kPreparing) {
     if (asset_id.empty()) {
       return Fail(Errc::kInvalidArgument, "the item has no asset to prepare", "asset");
     }
@@ -285,7 +286,7 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   // Approval freezes the print file of the item's latest successful preparation; it stays with
   // the item through production (and cancellation, as a record) until `reopen` unfreezes it.
   std::string print_file = item.print_file;
-  if (change.event == "approve" || change.event == "passed_checks") {
+  if (change.event == item_event::kApprove || change.event == item_event::kPassedChecks) {
     print_file = LatestPrintFile(db, item.id);
     if (print_file.empty() && AssetKind(db, item.asset_id, "asset").value_or("") == "mesh") {
       return Fail(Errc::kIllegalTransition,
@@ -293,11 +294,11 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
                   "event", ItemStateMachine().AllEvents(item.state));
     }
   }
-  if (change.event == "reopen") print_file.clear();
+  if (change.event == item_event::kReopen) print_file.clear();
   // fine-tuning applies to the file it was made for: a new file starts without it
   std::string tuning = item.tuning;
-  if (change.event == "attach_asset") tuning = "{}";
-  if (change.event == "reprepare" && !change.tuning.empty()) {
+  if (change.event == item_event::kAttachAsset) tuning = "{}";
+  if (change.event == item_event::kReprepare && !change.tuning.empty()) {
     if (!json::parse(change.tuning, nullptr, false).is_object()) {
       return Fail(Errc::kInvalidArgument, "tuning must be a JSON object", "tuning");
     }
@@ -321,18 +322,19 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
   bump.bind(2, item.order_id);
   bump.exec();
   json detail{{"event", change.event}};
-  if (change.event == "attach_asset") detail["asset"] = asset_id;
-  if ((change.event == "approve" || change.event == "passed_checks") && !print_file.empty()) {
+  if (change.event == item_event::kAttachAsset) detail["asset"] = asset_id;
+  if ((change.event == item_event::kApprove || change.event == item_event::kPassedChecks) &&
+      !print_file.empty()) {
     detail["print_file"] = print_file;
   }
-  if (change.event == "reprepare" && !change.tuning.empty()) {
+  if (change.event == item_event::kReprepare && !change.tuning.empty()) {
     detail["tuning"] = json::parse(change.tuning, nullptr, false);
   }
   AppendEvent(db,
               Event{0, item.order_id, item.id, now, actor.name, std::string(RoleName(actor.role)),
                     "item.transition", item.state, to, change.reason, detail.dump()});
-  if (to == "preparing") EnqueueJob(db, item.id, asset_id, asset_kind, job_max_attempts);
-  if (to == "cancelled") {
+  if (to == item_state::kPreparing) EnqueueJob(db, item.id, asset_id, asset_kind, job_max_attempts);
+  if (to == item_state::kCancelled) {
     SQLite::Statement cancel(db,
                              "UPDATE jobs SET state = 'cancelled', updated_at = ? "
                              "WHERE item_id = ? AND state IN ('queued', 'leased')");
@@ -340,7 +342,7 @@ Result<Item> ApplyItemChange(SQLite::Database& db, const Item& item, const ItemC
     cancel.bind(2, item.id);
     cancel.exec();
   }
-  if (to == "in_production" || to == "produced") {
+  if (to == item_state::kInProduction || to == item_state::kProduced) {
     auto followed = FollowItems(db, item.order_id, "keepsake");
     if (!followed) return tl::unexpected(followed.error());
   }
@@ -369,7 +371,8 @@ Result<Order> ApplyOrderEvent(SQLite::Database& db, int64_t order_id, std::strin
   }
   auto row = OrderStateMachine().Find(order->state, event, actor.role);
   if (!row) return tl::unexpected(row.error());
-  if (order->state == "on_hold" && event == "cancel" && order->held_from != "placed") {
+  if (order->state == order_state::kOnHold && event == order_event::kCancel &&
+      order->held_from != order_state::kPlaced) {
     return Fail(Errc::kIllegalTransition,
                 "order " + order->number + " was held in " + order->held_from +
                     "; cancel is possible only before production",
@@ -381,7 +384,7 @@ Result<Order> ApplyOrderEvent(SQLite::Database& db, int64_t order_id, std::strin
     to = order->held_from;
     held_from.clear();
   }
-  if (event == "hold") held_from = order->state;
+  if (event == order_event::kHold) held_from = order->state;
   const std::string now = NowUtcIso();
   SQLite::Statement upd(db,
                         "UPDATE orders SET state = ?, held_from = ?, version = version + 1, "
@@ -394,17 +397,18 @@ Result<Order> ApplyOrderEvent(SQLite::Database& db, int64_t order_id, std::strin
   rows::AppendEvent(db, Event{0, order_id, std::nullopt, now, actor.name,
                               std::string(RoleName(actor.role)), "order.transition", order->state,
                               to, reason, json{{"event", std::string(event)}}.dump()});
-  if (to == "cancelled") {
+  if (to == order_state::kCancelled) {
     const Actor system{"keepsake", Role::kSystem};
     for (const Item& item : order->items) {
-      auto cancel = ItemStateMachine().Find(item.state, "cancel", Role::kSystem);
+      auto cancel = ItemStateMachine().Find(item.state, item_event::kCancel, Role::kSystem);
       if (!cancel) continue;  // produced or in production: nothing to cancel
       auto done = rows::ApplyItemChange(
-          db, item, ItemChange{"cancel", "order cancelled", "", {}, ""}, system, job_max_attempts);
+          db, item, ItemChange{std::string(item_event::kCancel), "order cancelled", "", {}, ""},
+          system, job_max_attempts);
       if (!done) return tl::unexpected(done.error());
     }
   }
-  if (to == "delivery_exception") {
+  if (to == order_state::kDeliveryException) {
     // the courier reports a problem: customer service hears of it at once, with a ticket
     InsertTicket(db,
                  NewTicket{order_id, "fault", "system", 2,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "keepsake/orders/state_names.hpp"
 #include "keepsake/orders/types.hpp"
 
 namespace keepsake::orders {
@@ -59,118 +60,127 @@ std::vector<std::string> StateMachine::AllEvents(std::string_view from) const {
 }
 
 const StateMachine& OrderStateMachine() {
+  namespace S = order_state;
+  namespace E = order_event;
   static const StateMachine machine(
       "order",
-      {"placed", "in_production", "ready_to_pack", "packed", "shipped", "delivered", "completed",
-       "on_hold", "cancelled", "delivery_exception"},
+      {S::kPlaced, S::kInProduction, S::kReadyToPack, S::kPacked, S::kShipped, S::kDelivered,
+       S::kCompleted, S::kOnHold, S::kCancelled, S::kDeliveryException},
       {
-          {"placed", "start_production", "in_production", {R::kSystem, R::kProduction}},
-          {"placed", "cancel", "cancelled", {R::kChannel, R::kCs, R::kAdmin}},
-          {"placed", "hold", "on_hold", {R::kCs, R::kAdmin}},
-          {"in_production", "all_produced", "ready_to_pack", {R::kSystem}},
-          {"in_production", "hold", "on_hold", {R::kCs, R::kAdmin}},
-          {"ready_to_pack", "pack", "packed", {R::kLogistics}},
-          {"ready_to_pack", "hold", "on_hold", {R::kCs, R::kAdmin, R::kLogistics}},
-          {"packed", "ship", "shipped", {R::kLogistics, R::kSystem}},
-          {"packed", "hold", "on_hold", {R::kCs, R::kAdmin, R::kLogistics}},
-          {"shipped", "deliver", "delivered", {R::kSystem, R::kLogistics}},
-          {"shipped", "delivery_exception", "delivery_exception", {R::kSystem, R::kLogistics}},
-          {"delivery_exception", "deliver", "delivered", {R::kSystem, R::kLogistics}},
-          {"delivery_exception", "reship", "shipped", {R::kLogistics}},
-          {"delivered", "complete", "completed", {R::kSystem, R::kCs, R::kAdmin}},
-          {"on_hold", "resume", kReturnToPrevious, {R::kCs, R::kAdmin}},
+          {S::kPlaced, E::kStartProduction, S::kInProduction, {R::kSystem, R::kProduction}},
+          {S::kPlaced, E::kCancel, S::kCancelled, {R::kChannel, R::kCs, R::kAdmin}},
+          {S::kPlaced, E::kHold, S::kOnHold, {R::kCs, R::kAdmin}},
+          {S::kInProduction, E::kAllProduced, S::kReadyToPack, {R::kSystem}},
+          {S::kInProduction, E::kHold, S::kOnHold, {R::kCs, R::kAdmin}},
+          {S::kReadyToPack, E::kPack, S::kPacked, {R::kLogistics}},
+          {S::kReadyToPack, E::kHold, S::kOnHold, {R::kCs, R::kAdmin, R::kLogistics}},
+          {S::kPacked, E::kShip, S::kShipped, {R::kLogistics, R::kSystem}},
+          {S::kPacked, E::kHold, S::kOnHold, {R::kCs, R::kAdmin, R::kLogistics}},
+          {S::kShipped, E::kDeliver, S::kDelivered, {R::kSystem, R::kLogistics}},
+          {S::kShipped, E::kDeliveryException, S::kDeliveryException, {R::kSystem, R::kLogistics}},
+          {S::kDeliveryException, E::kDeliver, S::kDelivered, {R::kSystem, R::kLogistics}},
+          {S::kDeliveryException, E::kReship, S::kShipped, {R::kLogistics}},
+          {S::kDelivered, E::kComplete, S::kCompleted, {R::kSystem, R::kCs, R::kAdmin}},
+          {S::kOnHold, E::kResume, kReturnToPrevious, {R::kCs, R::kAdmin}},
           // Only an order held before production may be cancelled; the store checks the
           // state it was held from (cancel is "before production" only).
-          {"on_hold", "cancel", "cancelled", {R::kCs, R::kAdmin}},
+          {S::kOnHold, E::kCancel, S::kCancelled, {R::kCs, R::kAdmin}},
       });
   return machine;
 }
 
 // Warranty claims. approve_reprint creates the reshipment order in the same transaction.
 const StateMachine& ClaimStateMachine() {
+  namespace S = claim_state;
+  namespace E = claim_event;
   static const StateMachine machine(
       "claim",
-      {"submitted", "under_review", "approved_reprint", "approved_refund", "rejected", "fulfilled",
-       "closed"},
+      {S::kSubmitted, S::kUnderReview, S::kApprovedReprint, S::kApprovedRefund, S::kRejected,
+       S::kFulfilled, S::kClosed},
       {
-          {"submitted", "start_review", "under_review", {R::kCs, R::kAdmin}},
-          {"under_review", "approve_reprint", "approved_reprint", {R::kCs, R::kAdmin}},
-          {"under_review", "approve_refund", "approved_refund", {R::kCs, R::kAdmin}},
-          {"under_review", "reject", "rejected", {R::kCs, R::kAdmin}},
-          {"approved_reprint", "fulfil", "fulfilled", {R::kCs, R::kAdmin, R::kLogistics}},
-          {"approved_refund", "fulfil", "fulfilled", {R::kCs, R::kAdmin}},
-          {"fulfilled", "close", "closed", {R::kCs, R::kAdmin}},
-          {"rejected", "close", "closed", {R::kCs, R::kAdmin}},
+          {S::kSubmitted, E::kStartReview, S::kUnderReview, {R::kCs, R::kAdmin}},
+          {S::kUnderReview, E::kApproveReprint, S::kApprovedReprint, {R::kCs, R::kAdmin}},
+          {S::kUnderReview, E::kApproveRefund, S::kApprovedRefund, {R::kCs, R::kAdmin}},
+          {S::kUnderReview, E::kReject, S::kRejected, {R::kCs, R::kAdmin}},
+          {S::kApprovedReprint, E::kFulfil, S::kFulfilled, {R::kCs, R::kAdmin, R::kLogistics}},
+          {S::kApprovedRefund, E::kFulfil, S::kFulfilled, {R::kCs, R::kAdmin}},
+          {S::kFulfilled, E::kClose, S::kClosed, {R::kCs, R::kAdmin}},
+          {S::kRejected, E::kClose, S::kClosed, {R::kCs, R::kAdmin}},
       });
   return machine;
 }
 
 // Customer-service tickets. The SLA's resolution clock pauses in pending_customer.
 const StateMachine& TicketStateMachine() {
+  namespace S = ticket_state;
+  namespace E = ticket_event;
   static const StateMachine machine(
-      "ticket", {"open", "pending_customer", "pending_internal", "resolved", "closed"},
+      "ticket", {S::kOpen, S::kPendingCustomer, S::kPendingInternal, S::kResolved, S::kClosed},
       {
-          {"open", "wait_customer", "pending_customer", {R::kCs, R::kAdmin}},
-          {"open", "wait_internal", "pending_internal", {R::kCs, R::kAdmin}},
-          {"open", "resolve", "resolved", {R::kCs, R::kAdmin}},
-          {"pending_customer", "customer_replied", "open", {R::kCs, R::kAdmin, R::kChannel}},
-          {"pending_customer", "wait_internal", "pending_internal", {R::kCs, R::kAdmin}},
-          {"pending_customer", "resolve", "resolved", {R::kCs, R::kAdmin}},
-          {"pending_internal",
-           "internal_done",
-           "open",
+          {S::kOpen, E::kWaitCustomer, S::kPendingCustomer, {R::kCs, R::kAdmin}},
+          {S::kOpen, E::kWaitInternal, S::kPendingInternal, {R::kCs, R::kAdmin}},
+          {S::kOpen, E::kResolve, S::kResolved, {R::kCs, R::kAdmin}},
+          {S::kPendingCustomer, E::kCustomerReplied, S::kOpen, {R::kCs, R::kAdmin, R::kChannel}},
+          {S::kPendingCustomer, E::kWaitInternal, S::kPendingInternal, {R::kCs, R::kAdmin}},
+          {S::kPendingCustomer, E::kResolve, S::kResolved, {R::kCs, R::kAdmin}},
+          {S::kPendingInternal,
+           E::kInternalDone,
+           S::kOpen,
            {R::kCs, R::kAdmin, R::kModeler, R::kLogistics, R::kProduction}},
-          {"pending_internal", "wait_customer", "pending_customer", {R::kCs, R::kAdmin}},
-          {"pending_internal", "resolve", "resolved", {R::kCs, R::kAdmin}},
-          {"resolved", "reopen", "open", {R::kCs, R::kAdmin, R::kChannel}},
-          {"resolved", "close", "closed", {R::kCs, R::kAdmin, R::kSystem}},
+          {S::kPendingInternal, E::kWaitCustomer, S::kPendingCustomer, {R::kCs, R::kAdmin}},
+          {S::kPendingInternal, E::kResolve, S::kResolved, {R::kCs, R::kAdmin}},
+          {S::kResolved, E::kReopen, S::kOpen, {R::kCs, R::kAdmin, R::kChannel}},
+          {S::kResolved, E::kClose, S::kClosed, {R::kCs, R::kAdmin, R::kSystem}},
       });
   return machine;
 }
 
 const StateMachine& ItemStateMachine() {
+  namespace S = item_state;
+  namespace E = item_event;
   static const StateMachine machine(
       "item",
-      {"awaiting_asset", "preparing", "needs_review", "rework", "awaiting_customer", "approved",
-       "in_production", "produced", "failed", "cancelled"},
+      {S::kAwaitingAsset, S::kPreparing, S::kNeedsReview, S::kRework, S::kAwaitingCustomer,
+       S::kApproved, S::kInProduction, S::kProduced, S::kFailed, S::kCancelled},
       {
-          {"awaiting_asset", "attach_asset", "preparing", {R::kChannel, R::kCs}},
-          {"awaiting_asset", "cancel", "cancelled", {R::kSystem}},
-          {"preparing", "prepared", "needs_review", {R::kSystem}},
+          {S::kAwaitingAsset, E::kAttachAsset, S::kPreparing, {R::kChannel, R::kCs}},
+          {S::kAwaitingAsset, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kPreparing, E::kPrepared, S::kNeedsReview, {R::kSystem}},
           // a 2D print without warnings is approved by its checks; its PDF is frozen as if an
           // engineer had approved it
-          {"preparing", "passed_checks", "approved", {R::kSystem}},
-          {"preparing", "prepare_failed", "failed", {R::kSystem}},
+          {S::kPreparing, E::kPassedChecks, S::kApproved, {R::kSystem}},
+          {S::kPreparing, E::kPrepareFailed, S::kFailed, {R::kSystem}},
           // the file cannot be made printable: customer service asks the customer for another
-          {"preparing", "unusable", "awaiting_customer", {R::kSystem}},
-          {"preparing", "cancel", "cancelled", {R::kSystem}},
-          {"needs_review", "approve", "approved", {R::kModeler}},
-          {"needs_review", "request_rework", "rework", {R::kModeler}},
-          {"needs_review", "ask_customer", "awaiting_customer", {R::kModeler, R::kCs}},
-          {"needs_review", "cancel", "cancelled", {R::kSystem}},
-          {"rework", "submit_review", "needs_review", {R::kModeler}},
-          {"rework", "reprepare", "preparing", {R::kModeler}},
-          {"rework", "cancel", "cancelled", {R::kSystem}},
-          {"awaiting_customer", "attach_asset", "preparing", {R::kChannel, R::kCs}},
+          {S::kPreparing, E::kUnusable, S::kAwaitingCustomer, {R::kSystem}},
+          {S::kPreparing, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kNeedsReview, E::kApprove, S::kApproved, {R::kModeler}},
+          {S::kNeedsReview, E::kRequestRework, S::kRework, {R::kModeler}},
+          {S::kNeedsReview, E::kAskCustomer, S::kAwaitingCustomer, {R::kModeler, R::kCs}},
+          {S::kNeedsReview, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kRework, E::kSubmitReview, S::kNeedsReview, {R::kModeler}},
+          {S::kRework, E::kReprepare, S::kPreparing, {R::kModeler}},
+          {S::kRework, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kAwaitingCustomer, E::kAttachAsset, S::kPreparing, {R::kChannel, R::kCs}},
           // an engineer decides to go on with the file after all (a print below the
           // resolution limit, with tuning allow_low_dpi)
-          {"awaiting_customer", "reprepare", "preparing", {R::kModeler}},
-          {"awaiting_customer", "cancel", "cancelled", {R::kSystem}},
-          {"failed", "retry", "preparing", {R::kModeler, R::kCs, R::kAdmin}},
-          {"failed", "ask_customer", "awaiting_customer", {R::kModeler, R::kCs}},
-          {"failed", "cancel", "cancelled", {R::kSystem}},
-          {"approved", "reopen", "needs_review", {R::kModeler}},
-          {"approved", "start_production", "in_production", {R::kProduction}},
-          {"approved", "cancel", "cancelled", {R::kSystem}},
-          {"in_production", "produced", "produced", {R::kProduction}},
-          {"produced", "qc_failed", "in_production", {R::kProduction}},
+          {S::kAwaitingCustomer, E::kReprepare, S::kPreparing, {R::kModeler}},
+          {S::kAwaitingCustomer, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kFailed, E::kRetry, S::kPreparing, {R::kModeler, R::kCs, R::kAdmin}},
+          {S::kFailed, E::kAskCustomer, S::kAwaitingCustomer, {R::kModeler, R::kCs}},
+          {S::kFailed, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kApproved, E::kReopen, S::kNeedsReview, {R::kModeler}},
+          {S::kApproved, E::kStartProduction, S::kInProduction, {R::kProduction}},
+          {S::kApproved, E::kCancel, S::kCancelled, {R::kSystem}},
+          {S::kInProduction, E::kProduced, S::kProduced, {R::kProduction}},
+          {S::kProduced, E::kQcFailed, S::kInProduction, {R::kProduction}},
       });
   return machine;
 }
 
 bool AddressChangeable(const Order& order) {
-  const std::string& where = order.state == "on_hold" ? order.held_from : order.state;
-  return where == "placed" || where == "in_production" || where == "ready_to_pack";
+  const std::string& where = order.state == order_state::kOnHold ? order.held_from : order.state;
+  return where == order_state::kPlaced || where == order_state::kInProduction ||
+         where == order_state::kReadyToPack;
 }
 
 }  // namespace keepsake::orders

@@ -14,6 +14,7 @@
 #include "database.hpp"
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/state_machine.hpp"
+#include "keepsake/orders/state_names.hpp"
 #include "keepsake/orders/store.hpp"
 #include "store_rows.hpp"
 
@@ -222,7 +223,7 @@ Result<Ticket> TicketRepository::AddTicketEntry(int64_t id, const std::string& b
   return db_->Write([&](SQLite::Database& db) -> Result<Ticket> {
     auto ticket = LoadTicket(db, id);
     if (!ticket) return Fail(Errc::kNotFound, "ticket " + std::to_string(id) + " does not exist");
-    if (ticket->state == "closed") {
+    if (ticket->state == ticket_state::kClosed) {
       return Fail(Errc::kIllegalTransition, "ticket " + std::to_string(id) + " is closed", "state");
     }
     const std::string now = NowUtcIso();
@@ -265,14 +266,14 @@ Result<Ticket> TicketRepository::TransitionTicket(int64_t id, std::string_view e
     // the resolution clock: paused while waiting for the customer, stopped when resolved
     int64_t paused_ms = ticket->paused_ms;
     std::string paused_since = ticket->paused_since;
-    if (!paused_since.empty() && to != "pending_customer") {
+    if (!paused_since.empty() && to != ticket_state::kPendingCustomer) {
       paused_ms += std::max<int64_t>(0, now_ms - UnixMsFromIso(paused_since));
       paused_since.clear();
     }
-    if (to == "pending_customer" && paused_since.empty()) paused_since = now;
+    if (to == ticket_state::kPendingCustomer && paused_since.empty()) paused_since = now;
     std::string resolved_at = ticket->resolved_at;
-    if (to == "resolved") resolved_at = now;
-    if (to == "open") resolved_at.clear();  // reopened: the clock runs again
+    if (to == ticket_state::kResolved) resolved_at = now;
+    if (to == ticket_state::kOpen) resolved_at.clear();  // reopened: the clock runs again
     SQLite::Statement upd(db,
                           "UPDATE tickets SET state = ?, paused_ms = ?, paused_since = ?, "
                           "resolved_at = ?, updated_at = ?, version = version + 1 WHERE id = ?");

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 
 namespace keepsake::services {
 
@@ -27,12 +27,12 @@ bool WriteFileAtomically(const fs::path& path, std::string_view content) {
 
 std::optional<std::string> StoreAssetBytes(const DataPaths& paths, std::string_view content,
                                            bool* disk_full) {
-  const std::string sha = Sha256Hex(content);
+  const std::string sha = orders::Sha256Hex(content);
   const fs::path target = paths.AssetFile(sha);
   std::error_code ec;
   if (fs::exists(target, ec)) return sha;
   fs::create_directories(target.parent_path(), ec);
-  const fs::path tmp = paths.Tmp() / ("asset-" + NewRequestId());
+  const fs::path tmp = paths.Tmp() / ("asset-" + orders::NewRequestId());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   bool ok = fd >= 0;
   size_t written = 0;

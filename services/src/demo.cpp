@@ -12,8 +12,9 @@
 #include "keepsake/logistics/carrier.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/mesh/format.hpp"
+#include "keepsake/orders/crypto.hpp"
+#include "keepsake/orders/state_names.hpp"
 #include "keepsake/services/asset_files.hpp"
-#include "keepsake/services/crypto.hpp"
 #include "keepsake/services/paths.hpp"
 
 namespace keepsake::services {
@@ -74,17 +75,9 @@ bool WaitForJobs(orders::Store& store, std::chrono::seconds limit) {
   return false;
 }
 
-}  // namespace
-
-orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& store,
-                                   const orders::ProductCatalog& catalog) {
-  orders::OrderFilter existing;
-  existing.channel_ref = "demo-1";
-  auto found = store.Orders().ListOrders(existing);
-  if (!found) return tl::unexpected(found.error());
-  if (!found->orders.empty()) return 0;
-
-  const std::vector<DemoOrder> demo = {
+// The demo's orders (a data table): one per product and state worth showing.
+const std::vector<DemoOrder>& DemoOrders() {
+  static const std::vector<DemoOrder> demo = {
       {"demo-1",
        "王小明",
        "13800000001",
@@ -157,6 +150,62 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
        {},
        {{"cancel", Role::kCs}}},
   };
+  return demo;
+}
+
+// The steps a demo order takes after its item was inspected, each by the role that would take
+// it; a refused step is logged and ends that order's steps.
+void TakeDemoSteps(orders::Store& store, const DemoOrder& d, const orders::Order& created) {
+  for (const auto& [event, role] : d.item_events) {
+    auto item =
+        store.Orders().TransitionItem(created.items.front().id, {event, "demo", "", {}, ""},
+                                      Actor{"demo-" + std::string(orders::RoleName(role)), role});
+    if (!item) {
+      spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
+                   item.error().message);
+      break;
+    }
+  }
+  for (const auto& [event, role] : d.order_events) {
+    auto order = store.Orders().TransitionOrder(
+        created.id, event, Actor{"demo-" + std::string(orders::RoleName(role)), role},
+        "demo: " + event, std::nullopt);
+    if (!order) {
+      spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
+                   order.error().message);
+      break;
+    }
+  }
+}
+
+// The keychain order waits on the packing queue with a simulated parcel, so the demo shows a
+// label and a packing slip to print.
+void AddDemoParcel(orders::Store& store, int64_t order_id) {
+  auto keychain = store.Orders().GetOrder(order_id);
+  if (!keychain || keychain->state != orders::order_state::kReadyToPack) return;
+  auto carrier = logistics::MakeCarrier("simulated");
+  auto number = carrier->IssueWaybill(keychain->number, 1);
+  if (!number) return;
+  auto parcel = logistics::ShipmentRepository(store).CreateShipment(
+      {keychain->id, "simulated", *number, 60, "120x90x30"},
+      Actor{"demo-logistics", Role::kLogistics});
+  if (!parcel) {
+    spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
+                 parcel.error().message);
+  }
+}
+
+}  // namespace
+
+orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& store,
+                                   const orders::ProductCatalog& catalog) {
+  orders::OrderFilter existing;
+  existing.channel_ref = "demo-1";
+  auto found = store.Orders().ListOrders(existing);
+  if (!found) return tl::unexpected(found.error());
+  if (!found->orders.empty()) return 0;
+
+  const std::vector<DemoOrder>& demo = DemoOrders();
 
   std::vector<orders::Order> created;
   for (const DemoOrder& d : demo) {
@@ -181,45 +230,8 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
   if (!WaitForJobs(store, std::chrono::seconds(120))) {
     spdlog::warn("event=demo_seed_incomplete reason=\"inspection jobs still running\"");
   }
-  for (size_t i = 0; i < demo.size(); ++i) {
-    const DemoOrder& d = demo[i];
-    for (const auto& [event, role] : d.item_events) {
-      auto item =
-          store.Orders().TransitionItem(created[i].items.front().id, {event, "demo", "", {}, ""},
-                                        Actor{"demo-" + std::string(orders::RoleName(role)), role});
-      if (!item) {
-        spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
-                     item.error().message);
-        break;
-      }
-    }
-    for (const auto& [event, role] : d.order_events) {
-      auto order = store.Orders().TransitionOrder(
-          created[i].id, event, Actor{"demo-" + std::string(orders::RoleName(role)), role},
-          "demo: " + event, std::nullopt);
-      if (!order) {
-        spdlog::warn("event=demo_step_skipped order={} step={} reason=\"{}\"", d.ref, event,
-                     order.error().message);
-        break;
-      }
-    }
-  }
-  // the keychain order waits on the packing queue with a simulated parcel, so the demo shows
-  // a label and a packing slip to print
-  auto keychain = store.Orders().GetOrder(created[2].id);
-  if (keychain && keychain->state == "ready_to_pack") {
-    auto carrier = logistics::MakeCarrier("simulated");
-    auto number = carrier->IssueWaybill(keychain->number, 1);
-    if (number) {
-      auto parcel = logistics::ShipmentRepository(store).CreateShipment(
-          {keychain->id, "simulated", *number, 60, "120x90x30"},
-          Actor{"demo-logistics", Role::kLogistics});
-      if (!parcel) {
-        spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
-                     parcel.error().message);
-      }
-    }
-  }
+  for (size_t i = 0; i < demo.size(); ++i) TakeDemoSteps(store, demo[i], created[i]);
+  AddDemoParcel(store, created[2].id);
   return static_cast<int>(created.size());
 }
 
@@ -229,8 +241,9 @@ orders::Result<std::map<std::string, std::string>> CreateDemoTokens(orders::Stor
   std::map<std::string, std::string> tokens;
   for (Role role : orders::kTokenRoles) {
     const std::string name = "demo-" + std::string(orders::RoleName(role));
-    const std::string token = NewApiToken();
-    auto id = store.Access().CreateToken(TokenHash(token), role, name, std::nullopt, /*demo=*/true);
+    const std::string token = orders::NewApiToken();
+    auto id = store.Access().CreateToken(orders::TokenHash(token), role, name, std::nullopt,
+                                         /*demo=*/true);
     if (!id) return tl::unexpected(id.error());
     tokens[std::string(orders::RoleName(role))] = token;
   }

@@ -6,7 +6,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 
 namespace keepsake::services {
 
@@ -85,7 +85,7 @@ void WebhookSender::Send(const orders::OutboxMessage& message) {
       {"X-Keepsake-Event-Id", message.event_id},
       {"X-Keepsake-Signature",
        "t=" + timestamp +
-           ",v1=" + HmacSha256Hex(config_.webhook_secret, timestamp + "." + message.body)},
+           ",v1=" + orders::HmacSha256Hex(config_.webhook_secret, timestamp + "." + message.body)},
       {"User-Agent", "Keepsake-Webhook/1"}};
   const auto started = std::chrono::steady_clock::now();
   auto res = client.Post(url->path, headers, message.body, "application/json");

@@ -76,6 +76,9 @@ int BlackPixels(const cv::Mat& bgr) {  // the greeting's 100 % K, not the grey l
   return cv::countNonZero(black);
 }
 
+// The postcard-cn address side (a landscape page image) as docs/print-specs.md specifies it.
+void ExpectTheAddressSideAsSpecified(const cv::Mat& back, double bleed);
+
 const char* kGreeting =
     "亲爱的小美：\n新年快乐！愿你在新的一年里万事如意，心想事成。这是我用AI做的狐狸女孩，"
     "送给你。Happy New Year from Shanghai!\n—— 阿明";
@@ -99,10 +102,44 @@ TEST(PostcardBack, PostcodeBoxesStampAndGreetingSitWhereTheSpecSays) {
       << boxes;
   EXPECT_NEAR((std::stod(m[3]) - std::stod(m[1])) * 25.4 / 72, 148, 0.1);  // landscape, as listed
   EXPECT_NEAR((std::stod(m[4]) - std::stod(m[2])) * 25.4 / 72, 100, 0.1);
+  EXPECT_EQ(r.report["back"]["turned_ccw_deg"], 0);  // a square picture: the card as listed
 
   const cv::Mat back = GhostscriptPage(pdf, 2, kDpi);
   ASSERT_FALSE(back.empty());
-  const double bleed = 2;
+  ExpectTheAddressSideAsSpecified(back, r.report["bleed_mm"].get<double>());
+}
+
+// A portrait picture turns the picture side to portrait; the address side is drawn on a page
+// of the same size and orientation, turned 90 degrees counter-clockwise, as the report says:
+// imposition takes one page size for both sides.
+TEST(PostcardBack, APortraitPictureTurnsTheAddressSideOnAPageOfTheFrontsSize) {
+  TempDir dir;
+  const Rendered r = Render("postcard-cn", Image("portrait_boxer_exif_prompt_1152x1752.jpg"),
+                            dir.path(), {"--text", kGreeting});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.report["back"]["turned_ccw_deg"], 90);
+  EXPECT_EQ(r.report["back"]["page_size_as_front"], true);
+  const fs::path pdf = dir.path() / "print.pdf";
+  int code = -1;
+  const std::string boxes =
+      RunCommand({"/usr/bin/pdfinfo", "-f", "1", "-l", "2", "-box", pdf.string()}, &code);
+  std::smatch one, two;
+  ASSERT_TRUE(std::regex_search(boxes, one, std::regex(R"(Page\s+1 MediaBox:\s+([^\n]+))")));
+  ASSERT_TRUE(std::regex_search(boxes, two, std::regex(R"(Page\s+2 MediaBox:\s+([^\n]+))")));
+  EXPECT_EQ(one[1].str(), two[1].str()) << boxes;
+  ASSERT_TRUE(std::regex_search(
+      boxes, one, std::regex(R"(Page\s+1 TrimBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+))")));
+  EXPECT_NEAR((std::stod(one[3]) - std::stod(one[1])) * 25.4 / 72, 100, 0.1);  // portrait
+  EXPECT_NEAR((std::stod(one[4]) - std::stod(one[2])) * 25.4 / 72, 148, 0.1);
+  // turned back clockwise, the address side is the card as specified
+  cv::Mat back = GhostscriptPage(pdf, 2, kDpi);
+  ASSERT_FALSE(back.empty());
+  EXPECT_GT(back.rows, back.cols);
+  cv::rotate(back, back, cv::ROTATE_90_CLOCKWISE);
+  ExpectTheAddressSideAsSpecified(back, r.report["bleed_mm"].get<double>());
+}
+
+void ExpectTheAddressSideAsSpecified(const cv::Mat& back, double bleed) {
   // six red boxes of 8 x 10 mm from (10, 8): their outlines are red, nothing else is
   const cv::Rect postcode = Region(9, 7, 60, 12, bleed);
   EXPECT_GT(RedPixels(back(postcode)), 6 * 100);
@@ -188,7 +225,7 @@ TEST(DoubleSidedKeychain, TheBackIsTheFrontMirroredPlateByPlate) {
   for (const std::string ink : {"CutContour", "White", "Cyan", "Magenta", "Black"}) {
     const cv::Mat front = Plate(dir.path(), 1, ink), back = Plate(dir.path(), 2, ink);
     ASSERT_FALSE(front.empty() || back.empty()) << "no " << ink << " plate";
-    ASSERT_GT(cv::countNonZero(front < 128), 100) << ink;
+    ASSERT_GT(cv::countNonZero(front < 128), 50) << ink;  // a plate with ink to compare
     cv::Mat mirrored;
     cv::flip(front, mirrored, 1);
     EXPECT_GT(InkOverlap(back, mirrored), 0.97) << ink;

@@ -1,7 +1,8 @@
 // Print files for the 2D products from real AI-generated images (tests/data/images and
-// the generators' input pictures), checked by tools that are not ours: qpdf (structure),
-// poppler's pdfinfo (page boxes), Ghostscript (renders the PDF, and its inkcov device says the
-// page is CMYK), and a plain read of the PNG's pHYs chunk.
+// the generators' input pictures), checked by tools that are not ours: qpdf (structure, and
+// the PDF/X-4 requirements read back with its object model: tests/support/pdfx_check.hpp),
+// poppler's pdfinfo (page boxes, the XMP), Ghostscript (renders the PDF; inkcov says the page
+// is CMYK, tiffsep gives each plate for the total ink), and a plain read of the PNG's pHYs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "keepsake/imaging/print.hpp"
+#include "pdfx_check.hpp"
 #include "test_support.hpp"
 
 namespace keepsake::imaging {
@@ -30,10 +32,26 @@ constexpr double kPtPerMm = 72.0 / 25.4;
 
 std::string Image(const std::string& name) { return TestData("images/" + name); }
 
+// The press condition assets/print_profiles.json separates for by default (FOGRA39).
+PressCondition Press() {
+  const nlohmann::json doc = nlohmann::json::parse(
+      keepsake::testing::ReadFile(keepsake::testing::SourceDir() + "/assets/print_profiles.json"));
+  const std::string id = doc["defaults"]["press"];
+  const nlohmann::json& p = doc["presses"][id];
+  PressCondition press;
+  press.id = id;
+  press.icc_path = p["icc"];
+  press.identifier = p["output_condition_identifier"];
+  press.registry = p["registry"];
+  press.condition = p["output_condition"];
+  press.total_ink_limit_percent = p["total_ink_limit_percent"];
+  return press;
+}
+
 PrintInputs Inputs(const std::string& image) {
   PrintInputs in;
   in.image_path = image;
-  in.cmyk_profile_path = "/usr/share/color/icc/ghostscript/default_cmyk.icc";
+  in.press = Press();
   in.face_model_path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
   return in;
 }
@@ -114,7 +132,45 @@ TEST_P(PrintProduct, PdfBoxesCmykAndPngDpiAreRight) {
   EXPECT_EQ(png.cols, r->width_px);
   EXPECT_NEAR(png.cols, (r->trim_width_mm + 2 * c.profile.bleed_mm) / 25.4 * 300, 1.0);
   EXPECT_FALSE(r->preview_png.empty());
-  EXPECT_EQ(r->output_intent, "Artifex CMYK SWOP Profile");
+
+  // PDF/X-4 as an intake reads it: every checked requirement holds, the press condition is
+  // the registered FOGRA39, and poppler finds the PDF/X version in the XMP
+  const keepsake::testing::PdfXReport x = keepsake::testing::CheckPdfX4(pdf);
+  EXPECT_TRUE(x.problems.empty()) << ::testing::PrintToString(x.problems);
+  EXPECT_EQ(x.output_condition_identifier, "FOGRA39");
+  EXPECT_EQ(x.registry_name, "http://www.color.org");
+  EXPECT_NE(r->output_intent.find("FOGRA39"), std::string::npos) << r->output_intent;
+  const std::string meta = RunCommand({"/usr/bin/pdfinfo", "-meta", pdf}, &code);
+  EXPECT_NE(meta.find("<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>"),
+            std::string::npos)
+      << meta;
+}
+
+// The total ink never passes the press condition's limit (300 % for FOGRA39 as built): each
+// plate rendered by Ghostscript's tiffsep, summed pixel by pixel, on the darkest, most
+// saturated picture of the set.
+TEST(PrintInk, TotalInkStaysWithinThePressLimit) {
+  PrintInputs in = Inputs(Image("portrait_anime_fennec_girl_1024.png"));
+  auto r = RenderPrint(in, Profile("magnet-rect", 80, 53, 2, 3));
+  ASSERT_TRUE(r) << r.error().message;
+  TempDir dir;
+  const std::string pdf = (dir.path() / "print.pdf").string();
+  std::ofstream(pdf, std::ios::binary) << r->pdf;
+  RunCommand({"/usr/bin/gs", "-q", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiffsep", "-r72", "-o",
+              (dir.path() / "sep.tif").string(), pdf});
+  cv::Mat total;
+  for (const std::string ink : {"Cyan", "Magenta", "Yellow", "Black"}) {
+    const cv::Mat plate =
+        cv::imread((dir.path() / ("sep(" + ink + ").tif")).string(), cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(plate.empty()) << "no " << ink << " plate";
+    cv::Mat coverage;
+    plate.convertTo(coverage, CV_32F, -100.0 / 255, 100);  // tiffsep: 255 is no ink
+    total = total.empty() ? coverage : total + coverage;
+  }
+  double darkest = 0;
+  cv::minMaxLoc(total, nullptr, &darkest);
+  EXPECT_LE(darkest, in.press.total_ink_limit_percent + 2);
+  EXPECT_GT(darkest, 200) << "the picture has no deep shadow to test the limit on";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -75,7 +75,8 @@ TEST(Cli, ProductsListsTheCatalogueWithItsNumbers) {
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("figure-colour"), std::string::npos);
   EXPECT_NE(out.find("minimum wall 2.0 mm, full colour"), std::string::npos) << out;
-  EXPECT_NE(out.find("print 148 x 100 mm, bleed 2.0 mm"), std::string::npos) << out;
+  EXPECT_NE(out.find("print 148 x 100 mm, bleed 3.0 mm"), std::string::npos) << out;
+  EXPECT_NE(out.find("press fogra39"), std::string::npos) << out;
   EXPECT_NE(out.find("print 60 x 60 mm die-cut"), std::string::npos) << out;
 }
 

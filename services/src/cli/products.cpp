@@ -13,12 +13,12 @@ namespace {
 void PrintProfileLine(const imaging::PrintProfile& r) {
   std::printf(
       "%-18s   print %.0f x %.0f mm%s, bleed %.1f mm, safe %.1f mm, %d dpi (warn below %d, "
-      "refuse below %d)\n",
+      "refuse below %d), press %s\n",
       "", r.trim_width_mm, r.trim_height_mm,
       r.shape == imaging::PrintShape::kDieCut  ? " die-cut"
       : r.shape == imaging::PrintShape::kRound ? " round"
                                                : "",
-      r.bleed_mm, r.safe_mm, r.target_dpi, r.warn_below_dpi, r.refuse_below_dpi);
+      r.bleed_mm, r.safe_mm, r.target_dpi, r.warn_below_dpi, r.refuse_below_dpi, r.press.c_str());
 }
 
 int ListProducts(const std::string& assets_dir) {

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 
 namespace keepsake::services::cli {
 
@@ -25,13 +25,13 @@ int Create(const TokenOptions& o) {
   }
   auto store = OpenStore(o.config);
   if (!store) return Die(store.error().message);
-  const std::string new_token = NewApiToken();
+  const std::string new_token = orders::NewApiToken();
   std::optional<std::string> expires;
   if (o.expires_days > 0) {
     expires =
         orders::IsoFromUnixMs(orders::NowUnixMs() + int64_t{o.expires_days} * 24 * 3600 * 1000);
   }
-  auto id = (*store)->Access().CreateToken(TokenHash(new_token), *role, o.name, expires);
+  auto id = (*store)->Access().CreateToken(orders::TokenHash(new_token), *role, o.name, expires);
   if (!id) return Die(id.error().message);
   std::cout << new_token << std::endl;
   return 0;

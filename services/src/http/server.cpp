@@ -18,7 +18,7 @@
 #include "http/edge_checks.hpp"
 #include "http/routes/routes.hpp"
 #include "http/server_impl.hpp"
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 
 namespace keepsake::services {
 
@@ -40,8 +40,9 @@ std::vector<RouteInfo> ApiRoutes() {
 httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& req,
                                                         httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
-  tl_request = RequestState{
-      NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {}, ClientAddress(req)};
+  tl_request =
+      RequestState{orders::NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {},
+                   ClientAddress(req)};
   if (reaper) reaper->RequestStarted(req.remote_addr, req.remote_port);
   res.set_header("X-Request-Id", tl_request.request_id);
   res.set_header("X-Content-Type-Options", "nosniff");
@@ -165,7 +166,7 @@ std::optional<orders::Actor> ApiServer::Impl::Authenticate(const Route& route,
                            "'keepsake token create'"));
     return std::nullopt;
   }
-  auto token = store.Access().FindToken(TokenHash(header.substr(prefix.size())));
+  auto token = store.Access().FindToken(orders::TokenHash(header.substr(prefix.size())));
   if (!token) {
     if (token.error().code != orders::Errc::kNotFound) {
       ReplyError(req, res, token.error());
@@ -339,7 +340,8 @@ void ApiServer::Impl::Configure() {
     // a head cpp-httplib refused itself (a line over 8 KB) never reached the guard
     if (tl_request.request_id.empty()) {
       tl_request = RequestState{
-          NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {}, req.remote_addr};
+          orders::NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {},
+          req.remote_addr};
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tl_request.started)

@@ -405,6 +405,89 @@ tl::expected<void, mesh::Error> WriteModelFiles(const fs::path& out_dir,
   return {};
 }
 
+// Seconds per phase, for the report and the benchmark, and the progress line at each step.
+class PhaseClock {
+ public:
+  explicit PhaseClock(const CommandOutput& output) : output_(output) {}
+  // Ends the phase under way and starts `next` (no progress line for a negative percent).
+  void Enter(int percent, const char* next) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!phase_.empty()) timings_[phase_] = std::chrono::duration<double>(now - started_).count();
+    phase_ = next;
+    started_ = now;
+    if (percent >= 0) output_.Progress(percent, next);
+  }
+  const json& Timings() const { return timings_; }
+
+ private:
+  const CommandOutput& output_;
+  json timings_ = json::object();
+  std::string phase_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+mesh::RepairOptions RepairOptionsFor(const MeshPrepareArgs& args, double height_mm) {
+  mesh::RepairOptions options;
+  options.height_mm = height_mm;
+  options.colour = args.colour;
+  options.base_mm = args.tuning.base_mm;
+  options.thicken_mm = args.tuning.thicken_mm;
+  if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
+  return options;
+}
+
+// preview.png: before (as imported) and after, with the walls under the minimum in red.
+Written WritePreview(const fs::path& out_dir, const MeshPrepareArgs& args,
+                     const mesh::MeshData& before, const mesh::MeshData& after,
+                     const mesh::WallThickness& walls, double height_mm) {
+  std::vector<bool> thin(after.triangles.size(), false);
+  for (size_t f = 0; f < thin.size() && f < walls.face_mm.size(); ++f) {
+    thin[f] = walls.face_mm[f] < args.min_wall_mm;
+  }
+  char after_label[64];
+  std::snprintf(after_label, sizeof after_label, "after, %.0f mm (red: under %.1f mm)", height_mm,
+                args.min_wall_mm);
+  auto png =
+      mesh::RenderPreviewPng({{&before, "before", {}}, {&after, after_label, std::move(thin)}});
+  if (!png) {
+    return tl::unexpected(mesh::Error{png.error().code, "the preview: " + png.error().message});
+  }
+  return WriteBytes(out_dir / "preview.png", *png);
+}
+
+// The input's 3D format, from its first bytes.
+tl::expected<mesh::MeshFormat, mesh::Error> SniffInput(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return tl::unexpected(mesh::Error{mesh::Errc::kUnreadable, "cannot read " + path});
+  std::stringstream content;
+  content << in.rdbuf();
+  auto format = mesh::SniffMeshFormat(content.str());
+  if (!format) {
+    return tl::unexpected(
+        mesh::Error{mesh::Errc::kUnreadable, "the file is not a 3D format Keepsake reads"});
+  }
+  return *format;
+}
+
+// The original as the repair scaled and placed it (--write-original, for an independent
+// comparison), or nothing when no path is given.
+Written WriteOriginal(const std::string& path, const mesh::MeshData& imported,
+                      const mesh::RepairResult& repaired) {
+  if (path.empty()) return 0;
+  mesh::MeshData original = imported;
+  mesh::Apply(repaired.to_height, original);
+  mesh::Apply(repaired.final, original);
+  return mesh::WriteBinaryStl(original, path);
+}
+
+json WallsJson(const mesh::WallThickness& walls, double min_wall_mm) {
+  return {{"min_wall_mm", min_wall_mm},
+          {"share_below_min", walls.ShareBelow()},
+          {"area_below_min_mm2", walls.area_below_mm2},
+          {"p1_mm", walls.p1_mm},
+          {"p50_mm", walls.p50_mm}};
+}
+
 }  // namespace
 
 int RunMeshPrepare(const MeshPrepareArgs& args) {
@@ -417,15 +500,8 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                  {"height_mm", height_mm},
                  {"colour", args.colour},
                  {"tuning", TuningJson(args.tuning)}};
-  std::ifstream in(args.input, std::ios::binary);
-  if (!in)
-    return output.Refuse(report, mesh::Error{mesh::Errc::kUnreadable, "cannot read " + args.input});
-  std::stringstream content;
-  content << in.rdbuf();
-  auto format = mesh::SniffMeshFormat(content.str());
-  if (!format)
-    return output.Refuse(
-        report, mesh::Error{mesh::Errc::kUnreadable, "the file is not a 3D format Keepsake reads"});
+  auto format = SniffInput(args.input);
+  if (!format) return output.Refuse(report, format.error());
   report["format"] = mesh::MeshFormatName(*format);
 
   // The importer may open only files beside the input (an OBJ's MTL and textures); a ZIP
@@ -433,20 +509,8 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   const fs::path input = fs::absolute(args.input);
   const std::string folder =
       *format == mesh::MeshFormat::kZip ? out_dir.string() : input.parent_path().string();
-  // seconds per phase, for the report and the benchmark
-  json timings = json::object();
-  std::string phase;
-  auto phase_started = std::chrono::steady_clock::now();
-  auto enter = [&](int percent, const char* next) {
-    const auto now = std::chrono::steady_clock::now();
-    if (!phase.empty()) {
-      timings[phase] = std::chrono::duration<double>(now - phase_started).count();
-    }
-    phase = next;
-    phase_started = now;
-    if (percent >= 0) output.Progress(percent, next);
-  };
-  enter(5, "import");
+  PhaseClock clock(output);
+  clock.Enter(5, "import");
   auto imported = mesh::ImportMesh(folder, input.string(), *format, mesh::ImportLimits{});
   if (!imported) return output.Refuse(report, imported.error());
   report["import"] = ImportJson(imported->stats);
@@ -454,28 +518,18 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   if (!args.colour) imported->mesh.colors.clear();  // a white figure has no colours to carry
   mesh::RotateDegrees(imported->mesh, args.tuning.rotate_deg);
 
-  mesh::RepairOptions options;
-  options.height_mm = height_mm;
-  options.colour = args.colour;
-  options.base_mm = args.tuning.base_mm;
-  options.thicken_mm = args.tuning.thicken_mm;
-  if (args.tuning.remove_parts_under_mm) options.min_part_mm = *args.tuning.remove_parts_under_mm;
-  enter(20, "repair");
-  auto repaired = mesh::RepairToSolid(imported->mesh, options);
+  clock.Enter(20, "repair");
+  auto repaired = mesh::RepairToSolid(imported->mesh, RepairOptionsFor(args, height_mm));
   if (!repaired) return output.Refuse(report, repaired.error());
   report["repair"] = ReportJson(repaired->report);
   report["fidelity"] = FidelityJson(repaired->fidelity);
   // millimetres per unit of the file: what an independent check scales another tool's output by
   report["mm_per_file_unit"] = repaired->to_height.scale * repaired->final.scale;
-  if (!args.write_original.empty()) {
-    mesh::MeshData original = imported->mesh;
-    mesh::Apply(repaired->to_height, original);
-    mesh::Apply(repaired->final, original);
-    auto written = mesh::WriteBinaryStl(original, args.write_original);
-    if (!written) return output.Refuse(report, written.error());
+  if (auto written = WriteOriginal(args.write_original, imported->mesh, *repaired); !written) {
+    return output.Refuse(report, written.error());
   }
 
-  enter(80, "check");
+  clock.Enter(80, "check");
   const mesh::Bounds bounds = mesh::ComputeBounds(repaired->mesh);
   report["output"] = OutputJson(repaired->mesh, repaired->check, bounds);
   if (!repaired->check.Ok()) {
@@ -483,13 +537,9 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
                          "the repaired model failed its final check");
   }
 
-  enter(90, "walls");
+  clock.Enter(90, "walls");
   const mesh::WallThickness walls = mesh::MeasureWallThickness(repaired->mesh, args.min_wall_mm);
-  report["walls"] = {{"min_wall_mm", args.min_wall_mm},
-                     {"share_below_min", walls.ShareBelow()},
-                     {"area_below_min_mm2", walls.area_below_mm2},
-                     {"p1_mm", walls.p1_mm},
-                     {"p50_mm", walls.p50_mm}};
+  report["walls"] = WallsJson(walls, args.min_wall_mm);
   const std::vector<mesh::ThinRegion> thin_regions =
       mesh::FindThinRegions(repaired->mesh, walls.face_mm, args.min_wall_mm, 8);
   // Thin regions are the engineer's call (thicken, scale up); a model that is almost all
@@ -505,32 +555,18 @@ int RunMeshPrepare(const MeshPrepareArgs& args) {
   report["stability"] = StabilityJson(stability);
   report["findings"] = Findings(args, *imported, *repaired, walls, thin_regions, bounds, stability);
 
-  enter(95, "export");
+  clock.Enter(95, "export");
   report["files"] = json::object();
   auto files = WriteModelFiles(out_dir, *repaired, args.colour, report["files"]);
   if (!files) return output.Refuse(report, files.error());
   if (repaired->colour.samples > 0) report["colour_fidelity"] = ColourFidelityJson(*repaired);
 
-  enter(97, "preview");
-  // before (as imported) and after, with the thin regions in red
-  std::vector<bool> thin(repaired->mesh.triangles.size(), false);
-  for (size_t f = 0; f < thin.size() && f < walls.face_mm.size(); ++f) {
-    thin[f] = walls.face_mm[f] < args.min_wall_mm;
-  }
-  char after_label[64];
-  std::snprintf(after_label, sizeof after_label, "after, %.0f mm (red: under %.1f mm)", height_mm,
-                args.min_wall_mm);
-  auto png = mesh::RenderPreviewPng(
-      {{&imported->mesh, "before", {}}, {&repaired->mesh, after_label, std::move(thin)}});
-  if (!png) {
-    return output.Refuse(report,
-                         mesh::Error{png.error().code, "the preview: " + png.error().message});
-  }
-  auto preview = WriteBytes(out_dir / "preview.png", *png);
+  clock.Enter(97, "preview");
+  auto preview = WritePreview(out_dir, args, imported->mesh, repaired->mesh, walls, height_mm);
   if (!preview) return output.Refuse(report, preview.error());
   report["files"]["preview.png"] = *preview;
-  enter(-1, "");
-  report["timings_s"] = timings;
+  clock.Enter(-1, "");
+  report["timings_s"] = clock.Timings();
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

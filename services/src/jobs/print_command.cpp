@@ -63,6 +63,29 @@ imaging::PostcardBack ParseBack(const json& entry, const json& defaults) {
   return b;
 }
 
+// "presses": {"fogra39": {"icc": ..., "output_condition_identifier": ..., ...}}: the press
+// conditions products are separated for.
+tl::expected<std::map<std::string, imaging::PressCondition>, std::string> ParsePresses(
+    const json& presses, const std::string& path) {
+  std::map<std::string, imaging::PressCondition> out;
+  if (!presses.is_object() || presses.empty()) {
+    return tl::unexpected(path + " must name its press conditions in \"presses\"");
+  }
+  for (const auto& [id, entry] : presses.items()) {
+    imaging::PressCondition press;
+    press.id = id;
+    press.icc_path = entry.value("icc", "");
+    press.identifier = entry.value("output_condition_identifier", "");
+    press.registry = entry.value("registry", press.registry);
+    press.condition = entry.value("output_condition", "");
+    press.total_ink_limit_percent = entry.value("total_ink_limit_percent", 0);
+    press.black_generation = entry.value("black_generation", "");
+    if (press.icc_path.empty()) return tl::unexpected(path + ": press " + id + " has no \"icc\"");
+    out[id] = press;
+  }
+  return out;
+}
+
 }  // namespace
 
 tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& assets_dir) {
@@ -76,16 +99,24 @@ tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& as
     return tl::unexpected(path + " must be an object with a 'profiles' array");
   }
   PrintSettings settings;
-  settings.cmyk_profile_path = doc.value("cmyk_profile", "");
+  auto presses = ParsePresses(doc.value("presses", json::object()), path);
+  if (!presses) return tl::unexpected(presses.error());
+  settings.presses = std::move(*presses);
   settings.face_model_path = doc.value("face_model", "");
   const json defaults = doc.value("defaults", json::object());
+  const std::string default_press = defaults.value("press", "");
   for (const json& entry : doc["profiles"]) {
     try {
       imaging::PrintProfile p;
       p.id = entry.at("product").get<std::string>();
+      p.press = entry.value("press", default_press);
+      if (settings.presses.count(p.press) == 0) {
+        return tl::unexpected(path + ": profile " + p.id + " names press '" + p.press +
+                              "', which \"presses\" does not list");
+      }
       p.trim_width_mm = entry.at("trim_mm").at(0).get<double>();
       p.trim_height_mm = entry.at("trim_mm").at(1).get<double>();
-      p.bleed_mm = entry.at("bleed_mm").get<double>();
+      p.bleed_mm = entry.value("bleed_mm", defaults.value("bleed_mm", 3.0));
       p.safe_mm = entry.at("safe_mm").get<double>();
       p.target_dpi = entry.value("target_dpi", defaults.value("target_dpi", 300));
       p.warn_below_dpi = entry.value("warn_below_dpi", defaults.value("warn_below_dpi", 300));
@@ -147,6 +178,83 @@ tl::expected<PrintTuning, std::string> ParsePrintTuning(const std::string& json_
   return tuning;
 }
 
+namespace {
+
+// What the render made, as the report tells it.
+void AddResult(const imaging::PrintResult& r, const imaging::PrintProfile& profile,
+               const imaging::PressCondition& press, json& report) {
+  json faces = json::array();
+  for (const auto& f : r.faces) faces.push_back(f);
+  report["trim_mm"] = {r.trim_width_mm, r.trim_height_mm};
+  report["artwork_px"] = {r.width_px, r.height_px};
+  report["dpi"] = profile.target_dpi;
+  report["effective_dpi"] = r.effective_dpi;
+  report["crop_px"] = r.crop_px;
+  report["faces"] = faces;
+  json warnings = json::array();  // as the figure's findings: a code, its values, a sentence
+  for (const imaging::Notice& w : r.warnings) {
+    warnings.push_back({{"code", w.code}, {"params", w.params}, {"detail", w.text}});
+  }
+  report["warnings"] = warnings;
+  report["output_intent"] = r.output_intent;
+  // the press condition the CMYK is for, and what its profile was built to
+  report["press"] = {{"id", press.id},
+                     {"output_condition_identifier", press.identifier},
+                     {"registry", press.registry},
+                     {"output_condition", press.condition},
+                     {"profile", r.output_intent},
+                     {"total_ink_limit_percent", press.total_ink_limit_percent},
+                     {"black_generation", press.black_generation}};
+  report["step_seconds"] = r.step_seconds;
+  report["input_profile"] =
+      r.input_profile.empty() ? json("sRGB (assumed)") : json(r.input_profile);
+  if (!r.cut_paths_mm.empty()) {
+    json paths = json::array();
+    for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});
+    report["cut"] = {{"spot_colour", "CutContour"},
+                     {"offset_mm", profile.cut_offset_mm},
+                     {"paths", paths},
+                     {"white_underbase", profile.white_underbase},
+                     {"min_corner_radius_mm", profile.min_corner_radius_mm},
+                     {"corners_at_least_min_radius", r.cut_min_radius_ok},
+                     {"crosses_itself", !r.cut_simple}};
+  }
+  report["pages"] = r.pages;
+  if (profile.back.present) {
+    report["back"] = {{"greeting_lines", r.greeting_lines},
+                      {"postcode_boxes", profile.back.postcode_boxes},
+                      {"page_size_as_front", true},
+                      {"turned_ccw_deg", r.back_turn_deg}};
+  }
+  if (r.segmented) report["cut"]["found_by"] = "segmentation (the picture has no transparency)";
+}
+
+// The item's options (--option k=v) onto the product's profile: size_mm (a square trim of that
+// side: keychains come in sizes) and sides; the message of a refusal otherwise.
+tl::expected<void, std::string> ApplyOptions(const std::vector<std::string>& options,
+                                             double size_mm, int& sides,
+                                             imaging::PrintProfile& profile) {
+  for (const std::string& option : options) {
+    const size_t eq = option.find('=');
+    const std::string name = option.substr(0, eq);
+    double value = 0;
+    const bool number = eq != std::string::npos &&
+                        std::sscanf(option.c_str() + eq + 1, "%lf", &value) == 1 && value > 0;
+    if (name == "size_mm" && number) {
+      size_mm = value;
+    } else if (name == "sides" && number) {
+      sides = static_cast<int>(value);
+    } else {
+      return tl::unexpected("unknown option '" + option +
+                            "': print products take size_mm=N and sides=1|2");
+    }
+  }
+  if (size_mm > 0) profile.trim_width_mm = profile.trim_height_mm = size_mm;
+  return {};
+}
+
+}  // namespace
+
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   const auto started = std::chrono::steady_clock::now();
   const CommandOutput output(args.out_dir, "keepsake print render", args.progress_lines);
@@ -159,26 +267,9 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
                          "no print profile for product " + args.product);
   }
   imaging::PrintProfile profile = found->second;
-  double size_mm = args.size_mm;
   int sides = args.sides;
-  for (const std::string& option : args.options) {  // --option k=v, as an item's options
-    const size_t eq = option.find('=');
-    const std::string name = option.substr(0, eq);
-    double value = 0;
-    const bool number = eq != std::string::npos &&
-                        std::sscanf(option.c_str() + eq + 1, "%lf", &value) == 1 && value > 0;
-    if (name == "size_mm" && number) {
-      size_mm = value;
-    } else if (name == "sides" && number) {
-      sides = static_cast<int>(value);
-    } else {
-      return output.Refuse(
-          report, "print.unknown_option",
-          "unknown option '" + option + "': print products take size_mm=N and sides=1|2");
-    }
-  }
-  if (size_mm > 0) {  // keychains come in sizes: a square trim of that side
-    profile.trim_width_mm = profile.trim_height_mm = size_mm;
+  if (auto applied = ApplyOptions(args.options, args.size_mm, sides, profile); !applied) {
+    return output.Refuse(report, "print.unknown_option", applied.error());
   }
   report["trim_mm"] = {profile.trim_width_mm, profile.trim_height_mm};
   report["bleed_mm"] = profile.bleed_mm;
@@ -197,7 +288,7 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   output.Progress(10, "render");
   imaging::PrintInputs inputs;
   inputs.image_path = args.image;
-  inputs.cmyk_profile_path = settings.cmyk_profile_path;
+  inputs.press = settings.PressFor(profile);
   inputs.face_model_path = settings.face_model_path;
   inputs.allow_low_dpi = args.allow_low_dpi;
   inputs.zoom = args.zoom;
@@ -218,41 +309,8 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
     }
     report["files"][name] = bytes->size();
   }
-  json faces = json::array();
-  for (const auto& f : r.faces) faces.push_back(f);
-  report["trim_mm"] = {r.trim_width_mm, r.trim_height_mm};
-  report["artwork_px"] = {r.width_px, r.height_px};
-  report["dpi"] = profile.target_dpi;
-  report["effective_dpi"] = r.effective_dpi;
-  report["crop_px"] = r.crop_px;
-  report["faces"] = faces;
-  json warnings = json::array();  // as the figure's findings: a code, its values, a sentence
-  for (const imaging::Notice& w : r.warnings) {
-    warnings.push_back({{"code", w.code}, {"params", w.params}, {"detail", w.text}});
-  }
-  report["warnings"] = warnings;
-  report["output_intent"] = r.output_intent;
-  report["step_seconds"] = r.step_seconds;
-  report["input_profile"] =
-      r.input_profile.empty() ? json("sRGB (assumed)") : json(r.input_profile);
-  if (!r.cut_paths_mm.empty()) {
-    json paths = json::array();
-    for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});
-    report["cut"] = {{"spot_colour", "CutContour"},
-                     {"offset_mm", profile.cut_offset_mm},
-                     {"paths", paths},
-                     {"white_underbase", profile.white_underbase},
-                     {"min_corner_radius_mm", profile.min_corner_radius_mm},
-                     {"corners_at_least_min_radius", r.cut_min_radius_ok},
-                     {"crosses_itself", !r.cut_simple}};
-  }
-  report["pages"] = r.pages;
+  AddResult(r, profile, inputs.press, report);
   if (inputs.sides == 2) report["sides"] = 2;
-  if (profile.back.present) {
-    report["back"] = {{"greeting_lines", r.greeting_lines},
-                      {"postcode_boxes", profile.back.postcode_boxes}};
-  }
-  if (r.segmented) report["cut"]["found_by"] = "segmentation (the picture has no transparency)";
   report["printable"] = true;
   report["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -82,6 +82,88 @@ std::string LastLogLine(const std::string& log_path) {
   return last.substr(0, 500);
 }
 
+enum class Watch { kEnded, kTimedOut, kCancelled };
+
+// Reads the worker's progress lines ("progress 40 repair") from `fd` until it closes its end,
+// the wall clock runs out or the server asks to stop.
+Watch WatchWorker(int fd, std::chrono::steady_clock::time_point deadline,
+                  const std::atomic<bool>* cancel, const ProgressFn& on_progress) {
+  std::string pending;
+  char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Watch::kTimedOut;
+    if (cancel != nullptr && cancel->load()) return Watch::kCancelled;
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) return Watch::kEnded;
+    if (ready <= 0) continue;
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) return Watch::kEnded;  // EOF: the worker closed stdout (it is exiting)
+    pending.append(buf, static_cast<size_t>(n));
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::istringstream line(pending.substr(0, newline));
+      pending.erase(0, newline + 1);
+      std::string word, phase;
+      int progress = 0;
+      if (line >> word >> progress >> phase && word == "progress" && on_progress) {
+        on_progress(progress, phase);
+      }
+    }
+    if (pending.size() > 65536) pending.clear();  // a worker that floods stdout gets no say
+  }
+}
+
+// How a worker killed by `signal` ended, from the CPU time it used.
+void EndBySignal(int signal, const rusage& usage, const SandboxLimits& limits,
+                 SandboxResult& result) {
+  result.signal = signal;
+  // RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard one; a SIGKILL before
+  // the worker used its CPU time came from outside (the kernel's out-of-memory killer, an
+  // operator): not the file's fault, so the job is tried again
+  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  if (signal == SIGKILL && cpu_s < static_cast<double>(limits.cpu_s)) {
+    result.end = SandboxEnd::kCrashed;
+    result.message = "the worker was killed from outside (SIGKILL) after " +
+                     std::to_string(static_cast<int>(cpu_s)) + " s of CPU time";
+  } else if (signal == SIGXCPU || signal == SIGKILL) {
+    result.end = SandboxEnd::kCpuLimit;
+    result.message = "the worker used more than " + std::to_string(limits.cpu_s) +
+                     " s of CPU time and was stopped";
+  } else {
+    result.end = SandboxEnd::kCrashed;
+    result.message = "the worker crashed (" + SignalName(signal) + ") while reading this file";
+  }
+}
+
+// How a worker that exited with `code` ended (worker.hpp: 2 refused the file, 3 out of memory).
+void EndByExit(int code, const SandboxLimits& limits, const std::string& log_path,
+               SandboxResult& result) {
+  result.exit_code = code;
+  switch (code) {
+    case 0:
+      result.end = SandboxEnd::kSucceeded;
+      break;
+    case 2:
+      result.end = SandboxEnd::kRejected;
+      result.message = LastLogLine(log_path);
+      if (result.message.empty()) result.message = "the worker rejected the file";
+      break;
+    case 3:
+      result.end = SandboxEnd::kOutOfMemory;
+      result.message = "the file needs more than the worker's memory limit of " +
+                       std::to_string(limits.memory_mb) + " MB";
+      break;
+    default:
+      result.end = SandboxEnd::kFailed;
+      result.message = "the worker failed with exit code " + std::to_string(code);
+      break;
+  }
+}
+
 }  // namespace
 
 const std::string& SelfExecutable() {
@@ -121,45 +203,13 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   setpgid(pid, pid);  // also from the parent, so the group exists before we might kill it
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.wall_s);
-  bool timed_out = false;
-  bool cancelled = false;
-  std::string pending;
-  char buf[4096];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    if (cancel != nullptr && cancel->load()) {
-      cancelled = true;
-      break;
-    }
-    pollfd pfd{pipe_fds[0], POLLIN, 0};
-    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;
-    const ssize_t n = read(pipe_fds[0], buf, sizeof buf);
-    if (n <= 0) break;  // EOF: the worker closed stdout (it is exiting)
-    pending.append(buf, static_cast<size_t>(n));
-    size_t newline;
-    while ((newline = pending.find('\n')) != std::string::npos) {
-      std::istringstream line(pending.substr(0, newline));
-      pending.erase(0, newline + 1);
-      std::string word, phase;
-      int progress = 0;
-      if (line >> word >> progress >> phase && word == "progress" && on_progress) {
-        on_progress(progress, phase);
-      }
-    }
-    if (pending.size() > 65536) pending.clear();  // a worker that floods stdout gets no say
-  }
+  const Watch watched = WatchWorker(pipe_fds[0], deadline, cancel, on_progress);
+  bool timed_out = watched != Watch::kEnded;  // cancelled takes the same path: kill, then reap
+  const bool cancelled = watched == Watch::kCancelled;
   close(pipe_fds[0]);
 
   int status = 0;
   rusage usage{};
-  if (cancelled) timed_out = true;  // same path: kill, then reap
   for (;;) {
     if (timed_out) kill(-pid, SIGKILL);
     const pid_t done = wait4(pid, &status, timed_out ? 0 : WNOHANG, &usage);
@@ -187,46 +237,9 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
     return result;
   }
   if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
-    // RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard one; a SIGKILL before
-    // the worker used its CPU time came from outside (the kernel's out-of-memory killer, an
-    // operator): not the file's fault, so the job is tried again
-    const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    if (result.signal == SIGKILL && cpu_s < static_cast<double>(limits.cpu_s)) {
-      result.end = SandboxEnd::kCrashed;
-      result.message = "the worker was killed from outside (SIGKILL) after " +
-                       std::to_string(static_cast<int>(cpu_s)) + " s of CPU time";
-    } else if (result.signal == SIGXCPU || result.signal == SIGKILL) {
-      result.end = SandboxEnd::kCpuLimit;
-      result.message = "the worker used more than " + std::to_string(limits.cpu_s) +
-                       " s of CPU time and was stopped";
-    } else {
-      result.end = SandboxEnd::kCrashed;
-      result.message =
-          "the worker crashed (" + SignalName(result.signal) + ") while reading this file";
-    }
-    return result;
-  }
-  result.exit_code = WEXITSTATUS(status);
-  switch (result.exit_code) {
-    case 0:
-      result.end = SandboxEnd::kSucceeded;
-      break;
-    case 2:
-      result.end = SandboxEnd::kRejected;
-      result.message = LastLogLine(log_path);
-      if (result.message.empty()) result.message = "the worker rejected the file";
-      break;
-    case 3:
-      result.end = SandboxEnd::kOutOfMemory;
-      result.message = "the file needs more than the worker's memory limit of " +
-                       std::to_string(limits.memory_mb) + " MB";
-      break;
-    default:
-      result.end = SandboxEnd::kFailed;
-      result.message = "the worker failed with exit code " + std::to_string(result.exit_code);
-      break;
+    EndBySignal(WTERMSIG(status), usage, limits, result);
+  } else {
+    EndByExit(WEXITSTATUS(status), limits, log_path, result);
   }
   return result;
 }

@@ -46,7 +46,8 @@ struct PostcardBack {
 // One product's print numbers (assets/print_profiles.json).
 struct PrintProfile {
   std::string id;
-  double trim_width_mm = 0;  // as listed; the artwork may turn it to match the image
+  std::string press = "fogra39";  // the press condition it is separated for (PressCondition)
+  double trim_width_mm = 0;       // as listed; the artwork may turn it to match the image
   double trim_height_mm = 0;
   double bleed_mm = 0;
   double safe_mm = 0;  // inside the trim: faces and text stay in here
@@ -67,10 +68,23 @@ struct PrintProfile {
   PostcardBack back;                 // postcards: the address side, page 2 of the PDF
 };
 
+// The press a print file is separated for: an ICC output profile and the registered
+// characterisation it stands for (the PDF/X output intent), with the limits it was built to.
+// Data (assets/print_profiles.json "presses"): a shop may drop in its own licensed profile.
+struct PressCondition {
+  std::string id;          // fogra39
+  std::string icc_path;    // the ICC output profile (CMYK, device class prtr)
+  std::string identifier;  // OutputConditionIdentifier in the ICC registry, e.g. FOGRA39
+  std::string registry = "http://www.color.org";
+  std::string condition;            // OutputCondition: the printing condition in words
+  int total_ink_limit_percent = 0;  // what the profile was built to (the report says it)
+  std::string black_generation;     // likewise, in words
+};
+
 struct PrintInputs {
   std::string image_path;
-  std::string cmyk_profile_path;  // ICC output profile (e.g. Ghostscript's default_cmyk.icc)
-  std::string face_model_path;    // OpenCV Haar cascade; empty: centre crop only
+  PressCondition press;
+  std::string face_model_path;  // OpenCV Haar cascade; empty: centre crop only
   int64_t max_pixels = 100'000'000;
   bool allow_low_dpi = false;  // a reviewer's override of the refusal below refuse_below_dpi
   int preview_px = 900;        // the preview's longer side
@@ -111,6 +125,9 @@ struct PrintResult {
   std::string input_profile;  // the picture's own ICC profile, converted from; empty: sRGB
   int pages = 1;
   int greeting_lines = 0;
+  // postcards: how far the address side is turned on its page (counter-clockwise, 0 or 90);
+  // both pages have the front's size and orientation
+  int back_turn_deg = 0;
   bool segmented = false;         // die-cut subject found by segmentation (no transparency)
   bool cut_min_radius_ok = true;  // die-cut: no corner of the cut under the minimum radius
   bool cut_simple = true;         // die-cut: the cut path does not cross itself

@@ -19,9 +19,13 @@
 namespace keepsake::services {
 
 struct PrintSettings {
-  std::string cmyk_profile_path;
+  std::map<std::string, imaging::PressCondition> presses;  // by id ("presses")
   std::string face_model_path;
   std::map<std::string, imaging::PrintProfile> profiles;  // by product id
+  // The press condition a product is separated for (its "press", or the default's).
+  const imaging::PressCondition& PressFor(const imaging::PrintProfile& profile) const {
+    return presses.at(profile.press);
+  }
 };
 
 // Reads ASSETS/print_profiles.json; the reason when it is missing or malformed.

@@ -5,7 +5,7 @@
 #include "http/edge_checks.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 #include "keepsake/services/job_runner.hpp"
 
 namespace keepsake::services {
@@ -76,7 +76,7 @@ void OrderHandlers::CreateOrder(const Context& ctx, const httplib::Request& req,
   } release{&api, scoped};
 
   // The hash is of the canonical JSON (sorted keys, no spaces): formatting does not matter.
-  const orders::IdempotencyKey idem{ctx.actor.name, key, Sha256Hex(body->dump())};
+  const orders::IdempotencyKey idem{ctx.actor.name, key, orders::Sha256Hex(body->dump())};
   const Role viewer = ctx.actor.role;
   auto created = store.Orders().CreateOrder(
       *order, catalog, ctx.actor, idem,

@@ -12,7 +12,7 @@
 #include "keepsake/logistics/carrier.hpp"
 #include "keepsake/logistics/stuck.hpp"
 #include "keepsake/logistics/tracking.hpp"
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 
 namespace keepsake::services {
 
@@ -103,7 +103,7 @@ void ShipmentHandlers::TrackingPush(const Context&, const httplib::Request& req,
                                   "tracking pushes are not configured on this server "
                                   "(--tracking-secret-file)"));
   }
-  const std::string expected = HmacSha256Hex(config.tracking_secret, req.body);
+  const std::string expected = orders::HmacSha256Hex(config.tracking_secret, req.body);
   const std::string given = req.get_header_value("X-Keepsake-Tracking-Signature");
   if (given.size() != expected.size() ||
       CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {

@@ -1,4 +1,4 @@
-#include "keepsake/services/crypto.hpp"
+#include "keepsake/orders/crypto.hpp"
 
 #include <array>
 #include <stdexcept>
@@ -7,7 +7,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-namespace keepsake::services {
+namespace keepsake::orders {
 
 namespace {
 
@@ -57,4 +57,4 @@ std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
 
 std::string NewRequestId() { return RandomHex(8); }
 
-}  // namespace keepsake::services
+}  // namespace keepsake::orders

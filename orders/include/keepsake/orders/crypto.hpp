@@ -1,10 +1,11 @@
-// Hashing and random tokens through OpenSSL (no hand-written cryptography).
+// Hashing and random tokens through OpenSSL (no hand-written cryptography): API tokens and
+// their hashes (the access repository), request ids, upload digests, webhook signatures.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace keepsake::services {
+namespace keepsake::orders {
 
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
@@ -22,4 +23,4 @@ std::string TokenHash(std::string_view token);
 // 16 random hex characters, for request ids.
 std::string NewRequestId();
 
-}  // namespace keepsake::services
+}  // namespace keepsake::orders

@@ -1,0 +1,323 @@
+// Die-cut products (acrylic keychains, die-cut magnets): the subject comes from the picture's
+// transparency (or is segmented from a plain background), is fitted inside the trim less the
+// cut offset (and the ring tab), and the cut runs offset_mm around it: holes in the subject
+// filled, corners rounded to the minimum radius, one outline (parts apart from the subject are
+// left out, with a warning), plus the ring hole for keychains. Clear acrylic gets a White
+// underbase under the artwork, choked so that it never shows past the ink.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "print_steps.hpp"
+
+namespace keepsake::imaging {
+
+namespace {
+
+// The outline of the largest area (a die-cut has one cut).
+size_t LargestContour(const std::vector<std::vector<cv::Point>>& contours) {
+  size_t largest = 0;
+  for (size_t c = 1; c < contours.size(); ++c) {
+    if (cv::contourArea(contours[c]) > cv::contourArea(contours[largest])) largest = c;
+  }
+  return largest;
+}
+
+// True when no two edges of the closed polygon cross (neighbours share their end point).
+bool PolygonIsSimple(const std::vector<cv::Point>& polygon) {
+  const size_t n = polygon.size();
+  auto cross = [](cv::Point2d o, cv::Point2d a, cv::Point2d b) {
+    return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const cv::Point2d a = polygon[i], b = polygon[(i + 1) % n];
+    for (size_t j = i + 2; j < n; ++j) {
+      if (i == 0 && j == n - 1) continue;  // the closing edge meets the first one
+      const cv::Point2d c = polygon[j], d = polygon[(j + 1) % n];
+      const double d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c),
+                   d4 = cross(a, b, d);
+      if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)))
+        return false;
+    }
+  }
+  return true;
+}
+
+cv::Mat Disc(double radius_px) {
+  const int r = std::max(1, static_cast<int>(std::lround(radius_px)));
+  return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+}
+
+// Closing rounds concave corners; the mask is padded with background first, because OpenCV's
+// erosion treats the canvas's edge as foreground and a cut reaching near it would stick to it,
+// out through the bleed.
+void RoundCorners(cv::Mat& shape, double radius_px) {
+  const int pad = static_cast<int>(std::lround(radius_px)) + 2;
+  cv::Mat padded;
+  cv::copyMakeBorder(shape, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::morphologyEx(padded, padded, cv::MORPH_CLOSE, Disc(radius_px));
+  padded(cv::Rect(pad, pad, shape.cols, shape.rows)).copyTo(shape);
+}
+
+// A picture without transparency: its subject found by segmentation (alpha), and the
+// background made what a transparent picture's is: white paper (or clear acrylic) around the
+// subject, with a soft pixel at the edge.
+tl::expected<void, Error> CutOutBackground(cv::Mat& image, cv::Mat& alpha) {
+  auto found = SegmentSubject(image);
+  if (!found) return tl::unexpected(found.error());
+  alpha = *found;
+  cv::Mat soft;
+  cv::GaussianBlur(alpha, soft, cv::Size(3, 3), 0);
+  const cv::Mat white(image.size(), CV_8UC3, cv::Scalar::all(255));
+  cv::Mat weight;
+  soft.convertTo(weight, CV_32F, 1.0 / 255);
+  cv::Mat composed;
+  cv::blendLinear(image, white, weight, 1.0f - weight, composed);
+  image = composed;
+  return {};
+}
+
+// Where the subject goes on the canvas.
+struct Placement {
+  cv::Rect box;  // the subject in the picture's pixels
+  double scale = 1;
+  double px_per_mm = 1;
+  double tab_mm = 0;  // the ring tab's room above the subject
+  double room_h = 0;  // canvas pixels the subject may fill in height
+};
+
+// The subject's box in the picture and the scale that fits it in the trim less the cut offset
+// and the tab; the canvas size, the resolution check and the subject's warnings into `out`.
+tl::expected<Placement, Error> Place(const PrintInputs& inputs, const PrintProfile& profile,
+                                     const cv::Mat& image, const cv::Mat& alpha, PrintResult& out) {
+  cv::Mat subject = alpha > 16;  // faint glass edges count as subject, noise does not
+  if (cv::countNonZero(subject) == 0) {
+    return tl::unexpected(Error{
+        Errc::kUnprintable, "the picture is fully transparent: there is nothing to cut around"});
+  }
+  Placement p;
+  p.box = cv::boundingRect(subject);
+  const cv::Rect& box = p.box;
+  out.trim_width_mm = profile.trim_width_mm;
+  out.trim_height_mm = profile.trim_height_mm;
+  p.px_per_mm = profile.target_dpi / kMmPerInch;
+  out.width_px =
+      static_cast<int>(std::lround((profile.trim_width_mm + 2 * profile.bleed_mm) * p.px_per_mm));
+  out.height_px =
+      static_cast<int>(std::lround((profile.trim_height_mm + 2 * profile.bleed_mm) * p.px_per_mm));
+  p.tab_mm = profile.ring_hole_mm > 0 ? profile.ring_hole_mm + 2 * profile.ring_edge_mm + 0.5 : 0;
+  const double room_w = (profile.trim_width_mm - 2 * profile.cut_offset_mm) * p.px_per_mm;
+  p.room_h = (profile.trim_height_mm - 2 * profile.cut_offset_mm - p.tab_mm) * p.px_per_mm;
+  p.scale = std::min(room_w / box.width, p.room_h / box.height);
+  out.effective_dpi = profile.target_dpi / p.scale;
+  const auto sharp =
+      CheckResolution(inputs, profile,
+                      "the subject has " + std::to_string(box.width) + " x " +
+                          std::to_string(box.height) + " pixels: cut out at this size",
+                      out);
+  if (!sharp) return tl::unexpected(sharp.error());
+  std::vector<std::string> edges;
+  if (box.x == 0) edges.push_back("left");
+  if (box.x + box.width == image.cols) edges.push_back("right");
+  if (box.y == 0) edges.push_back("top");
+  if (box.y + box.height == image.rows) edges.push_back("bottom");
+  if (!edges.empty()) {
+    std::string sides;
+    for (const std::string& e : edges) sides += (sides.empty() ? "" : ", ") + e;
+    out.warnings.push_back({"subject_cut_off",
+                            {{"sides", sides}},
+                            "the subject is cut off by the picture's edge (" + sides +
+                                "): the outline runs straight there"});
+  }
+  out.crop_px = {box.x, box.y, box.width, box.height};
+  return p;
+}
+
+// The subject drawn on the canvas (`artwork`, white), centred in its room below the tab, and
+// its mask.
+cv::Mat DrawSubject(const PrintProfile& profile, const cv::Mat& image, const cv::Mat& alpha,
+                    const Placement& p, cv::Mat& artwork) {
+  const cv::Size placed(std::max(1, static_cast<int>(std::lround(p.box.width * p.scale))),
+                        std::max(1, static_cast<int>(std::lround(p.box.height * p.scale))));
+  const double bleed_px = profile.bleed_mm * p.px_per_mm;
+  const double offset_px = profile.cut_offset_mm * p.px_per_mm;
+  const int left = static_cast<int>(std::lround((artwork.cols - placed.width) / 2.0));
+  const int top = static_cast<int>(std::lround(bleed_px + offset_px + p.tab_mm * p.px_per_mm +
+                                               (p.room_h - placed.height) / 2.0));
+  cv::Mat mask = cv::Mat::zeros(artwork.rows, artwork.cols, CV_8U);
+  const cv::Rect at(left, top, placed.width, placed.height);
+  const int interpolation = p.scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA;
+  cv::resize(image(p.box), artwork(at), placed, 0, 0, interpolation);
+  cv::Mat placed_alpha;
+  cv::resize(alpha(p.box), placed_alpha, placed, 0, 0, cv::INTER_LINEAR);
+  mask(at).setTo(255, placed_alpha > 16);
+  return mask;
+}
+
+// The subject with its holes filled.
+cv::Mat FillHoles(const cv::Mat& mask) {
+  cv::Mat filled = mask.clone();
+  cv::Mat outside = mask.clone();
+  cv::floodFill(outside, cv::Point(0, 0), cv::Scalar(255));
+  filled |= ~outside;
+  return filled;
+}
+
+// The area inside the cut: the filled subject grown by the offset, concave corners rounded, one
+// piece (the parts apart from the subject are left out, with a warning).
+cv::Mat CutShape(const cv::Mat& filled, const PrintProfile& profile, double px_per_mm,
+                 PrintResult& out) {
+  cv::Mat cut;
+  cv::dilate(filled, cut, Disc(profile.cut_offset_mm * px_per_mm));
+  RoundCorners(cut, profile.min_corner_radius_mm * px_per_mm);
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  const size_t main = LargestContour(contours);
+  if (contours.size() > 1) {
+    const std::string count = std::to_string(contours.size() - 1);
+    out.warnings.push_back({"parts_left_out",
+                            {{"count", count}},
+                            count + " part(s) of the picture lie apart from the subject and are "
+                                    "left out of the cut"});
+  }
+  cut.setTo(0);
+  cv::drawContours(cut, contours, static_cast<int>(main), cv::Scalar(255), cv::FILLED);
+  return cut;
+}
+
+struct RingHole {
+  cv::Point2f centre;
+  double radius_px = 0;
+};
+
+// The keychain's tab: a disc above the topmost point of the outline, overlapping it by 1 mm,
+// joined to it with a fillet, and the hole punched through the artwork.
+RingHole AddRingTab(const PrintProfile& profile, double px_per_mm, cv::Mat& cut, cv::Mat& artwork) {
+  int y_top = 0;
+  while (y_top < cut.rows && cv::countNonZero(cut.row(y_top)) == 0) ++y_top;
+  std::vector<cv::Point> row;
+  cv::findNonZero(cut.row(y_top), row);
+  int x_sum = 0;
+  for (const cv::Point& q : row) x_sum += q.x;
+  // 0.25 mm over the minimum: pixels and the path's 0.05 mm simplification must not eat into
+  // the hole's required distance to the edge
+  const double tab_r = (profile.ring_hole_mm / 2 + profile.ring_edge_mm + 0.25) * px_per_mm;
+  RingHole hole;
+  hole.radius_px = profile.ring_hole_mm / 2 * px_per_mm;
+  hole.centre = cv::Point2f(static_cast<float>(x_sum / std::max<size_t>(1, row.size())),
+                            static_cast<float>(y_top - tab_r + px_per_mm));
+  cv::circle(cut, hole.centre, static_cast<int>(std::lround(tab_r)), cv::Scalar(255), cv::FILLED,
+             cv::LINE_8);
+  RoundCorners(cut, profile.min_corner_radius_mm * px_per_mm * 2);  // a fillet at the neck
+  cv::circle(artwork, hole.centre, static_cast<int>(std::lround(hole.radius_px)),
+             cv::Scalar::all(255), cv::FILLED);
+  return hole;
+}
+
+// The cut's outline as the cutter gets it (within 0.05 mm of the pixels), with the checks a
+// cutter needs on what is sent: no corner tighter than the minimum radius (an opening and a
+// closing by that radius change the shape by no more than pixel noise) and a path that does
+// not cross itself.
+std::vector<cv::Point> CutOutline(const cv::Mat& cut, const PrintProfile& profile, double px_per_mm,
+                                  PrintResult& out) {
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  std::vector<cv::Point> simple;
+  cv::approxPolyDP(contours[LargestContour(contours)], simple, 0.05 * px_per_mm, true);
+  const double corner_px = profile.min_corner_radius_mm * px_per_mm;
+  cv::Mat rounded = cut.clone();
+  cv::morphologyEx(rounded, rounded, cv::MORPH_OPEN, Disc(corner_px));
+  RoundCorners(rounded, corner_px);
+  cv::Mat changed;
+  cv::bitwise_xor(rounded, cut, changed);
+  // a pixel-wide seam along the outline is discretisation, a corner is a lump of pixels
+  cv::morphologyEx(changed, changed, cv::MORPH_OPEN, Disc(1.5));
+  out.cut_min_radius_ok = cv::countNonZero(changed) == 0;
+  out.cut_simple = PolygonIsSimple(simple);
+  if (!out.cut_min_radius_ok) {
+    const std::string radius = std::to_string(profile.min_corner_radius_mm).substr(0, 3);
+    out.warnings.push_back({"tight_corner",
+                            {{"radius_mm", radius}},
+                            "the cut line has a corner tighter than " + radius + " mm"});
+  }
+  if (!out.cut_simple) {
+    out.warnings.push_back({"cut_crosses_itself", {}, "the cut line crosses itself"});
+  }
+  return simple;
+}
+
+std::vector<cv::Point2f> Circle(const RingHole& hole) {
+  std::vector<cv::Point2f> points;
+  for (int k = 0; k < 72; ++k) {
+    const double a = 2 * std::acos(-1.0) * k / 72;
+    points.emplace_back(static_cast<float>(hole.centre.x + hole.radius_px * std::cos(a)),
+                        static_cast<float>(hole.centre.y + hole.radius_px * std::sin(a)));
+  }
+  return points;
+}
+
+// The White underbase of clear acrylic: the filled subject choked, as closed paths.
+std::vector<std::vector<cv::Point2f>> WhiteUnderbase(const cv::Mat& filled,
+                                                     const PrintProfile& profile,
+                                                     double px_per_mm) {
+  cv::Mat white;
+  cv::erode(filled, white, Disc(profile.underbase_choke_mm * px_per_mm));
+  std::vector<std::vector<cv::Point>> parts;
+  cv::findContours(white, parts, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  std::vector<std::vector<cv::Point2f>> paths;
+  for (const auto& part : parts) {
+    std::vector<cv::Point> p;
+    cv::approxPolyDP(part, p, 0.05 * px_per_mm, true);
+    if (p.size() >= 3) paths.emplace_back(p.begin(), p.end());
+  }
+  return paths;
+}
+
+}  // namespace
+
+tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
+                                              const PrintProfile& profile,
+                                              const cv::Mat& given_image,
+                                              const cv::Mat& given_alpha) {
+  cv::Mat image = given_image;
+  cv::Mat alpha = given_alpha;
+  double opaque_min = 0;
+  if (!alpha.empty()) cv::minMaxLoc(alpha, &opaque_min);
+  const bool segmented = alpha.empty() || opaque_min == 255;  // no transparency to follow
+  if (segmented) {
+    if (auto cut_out = CutOutBackground(image, alpha); !cut_out) {
+      return tl::unexpected(cut_out.error());
+    }
+  }
+  PrintResult out;
+  auto placed = Place(inputs, profile, image, alpha, out);
+  if (!placed) return tl::unexpected(placed.error());
+  out.segmented = segmented;
+  if (segmented) {
+    out.warnings.push_back(
+        {"segmented",
+         {},
+         "the picture has no transparency: the subject was found by segmentation against its "
+         "plain background; check the cut line"});
+  }
+  const double px_per_mm = placed->px_per_mm;
+  cv::Mat artwork(out.height_px, out.width_px, CV_8UC3, cv::Scalar::all(255));
+  const cv::Mat filled = FillHoles(DrawSubject(profile, image, alpha, *placed, artwork));
+  cv::Mat cut = CutShape(filled, profile, px_per_mm, out);
+  Layers layers;
+  layers.scale = placed->scale;
+  RingHole hole;
+  if (profile.ring_hole_mm > 0) hole = AddRingTab(profile, px_per_mm, cut, artwork);
+  const std::vector<cv::Point> outline = CutOutline(cut, profile, px_per_mm, out);
+  layers.cut_px.emplace_back(outline.begin(), outline.end());
+  if (hole.radius_px > 0) layers.cut_px.push_back(Circle(hole));
+  if (profile.white_underbase) layers.white_px = WhiteUnderbase(filled, profile, px_per_mm);
+  auto finished = Finish(inputs, profile, artwork, layers, out);
+  if (!finished) return tl::unexpected(finished.error());
+  return out;
+}
+
+}  // namespace keepsake::imaging

@@ -1,0 +1,245 @@
+// The 2D pipeline's end: the laid-out artwork to CMYK with the shop's output profile
+// (LittleCMS, perceptual with black-point compensation), the print PDF (print_pdf.cpp), the
+// PNG, and the preview a reviewer looks at.
+#include <lcms2.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <future>
+#include <memory>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "canvas.hpp"
+#include "icc.hpp"
+#include "image_head.hpp"
+#include "postcard_back.hpp"
+#include "print_pdf.hpp"
+#include "print_steps.hpp"
+
+namespace keepsake::imaging {
+
+namespace {
+
+// Now, as XMP writes dates: 2026-12-05T13:00:00Z.
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// The artwork's pixels in the press's CMYK, and the output profile's bytes and description.
+struct Separated {
+  std::string cmyk;  // 4 bytes a pixel, row after row
+  std::string icc;
+  std::string description;
+};
+
+tl::expected<Separated, Error> Separate(const cv::Mat& artwork, const std::string& profile_path) {
+  Separated s;
+  // CMYK for the press: sRGB in (what generators make), the shop's output profile out
+  s.icc = ReadFilePrefix(profile_path, 16 << 20);
+  const std::string& icc = s.icc;
+  std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
+  std::unique_ptr<void, CmsCloser> cmyk(
+      icc.empty() ? nullptr
+                  : cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size())));
+  if (!cmyk || cmsGetColorSpace(cmyk.get()) != cmsSigCmykData) {
+    return tl::unexpected(
+        Error{Errc::kInternal, "the CMYK output profile cannot be read: " + profile_path});
+  }
+  char description[256] = {0};
+  cmsGetProfileInfoASCII(cmyk.get(), cmsInfoDescription, "en", "US", description,
+                         sizeof description);
+  s.description = description;
+  cmsHTRANSFORM transform = cmsCreateTransform(srgb.get(), TYPE_BGR_8, cmyk.get(), TYPE_CMYK_8,
+                                               INTENT_PERCEPTUAL, cmsFLAGS_BLACKPOINTCOMPENSATION);
+  if (transform == nullptr)
+    return tl::unexpected(Error{Errc::kInternal, "no sRGB to CMYK transform"});
+  s.cmyk.assign(static_cast<size_t>(artwork.cols) * artwork.rows * 4, '\0');
+  for (int y = 0; y < artwork.rows; ++y) {
+    cmsDoTransform(transform, artwork.ptr(y),
+                   s.cmyk.data() + static_cast<size_t>(y) * artwork.cols * 4,
+                   static_cast<cmsUInt32Number>(artwork.cols));
+  }
+  cmsDeleteTransform(transform);
+
+  return s;
+}
+
+// The pages: the artwork with its vector layers (cut, White), then the back: the same sheet
+// mirrored for a double-sided piece, or a postcard's address side.
+PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const Layers& layers,
+                  Separated separated, PrintResult& out) {
+  PdfDocument document;
+  document.icc_profile = std::move(separated.icc);
+  document.intent_name = out.output_intent;
+  document.condition_identifier = inputs.press.identifier;
+  document.registry = inputs.press.identifier.empty() ? "" : inputs.press.registry;
+  document.condition = inputs.press.condition;
+  document.created_utc = UtcNow();
+  document.title = "Keepsake " + profile.id;
+  PdfPage page;
+  const double page_w_mm = out.trim_width_mm + 2 * profile.bleed_mm;
+  const double page_h_mm = out.trim_height_mm + 2 * profile.bleed_mm;
+  page.width_pt = page_w_mm * kPtPerMm;
+  page.height_pt = page_h_mm * kPtPerMm;
+  // vector layers: canvas pixels (y down) to points (y up)
+  const double pt_per_px = kMmPerInch / profile.target_dpi * kPtPerMm;
+  auto to_points = [&](const std::vector<std::vector<cv::Point2f>>& paths) {
+    std::vector<std::vector<std::array<double, 2>>> pts;
+    for (const auto& path : paths) {
+      pts.emplace_back();
+      for (const cv::Point2f& q : path) {
+        pts.back().push_back({q.x * pt_per_px, page.height_pt - q.y * pt_per_px});
+      }
+    }
+    return pts;
+  };
+  page.cut_paths = to_points(layers.cut_px);
+  page.white_paths = to_points(layers.white_px);
+  for (const auto& path : page.cut_paths) {
+    out.cut_paths_mm.emplace_back();
+    for (const auto& q : path)
+      out.cut_paths_mm.back().push_back({q[0] / kPtPerMm, q[1] / kPtPerMm});
+  }
+  page.bleed_pt = profile.bleed_mm * kPtPerMm;
+  page.image_width_px = out.width_px;
+  page.image_height_px = out.height_px;
+  page.cmyk = std::move(separated.cmyk);
+  document.pages.push_back(std::move(page));
+  const PdfPage& front = document.pages.front();
+  if (inputs.sides == 2) {
+    // the back of a double-sided piece: the sheet turned over its vertical axis, so the
+    // artwork, the underbase and the cut are mirrored left to right and register with the front
+    PdfPage back = front;
+    for (int y = 0; y < out.height_px; ++y) {
+      uint32_t* row =
+          reinterpret_cast<uint32_t*>(back.cmyk.data()) + static_cast<size_t>(y) * out.width_px;
+      std::reverse(row, row + out.width_px);
+    }
+    for (auto* paths : {&back.cut_paths, &back.white_paths}) {
+      for (auto& path : *paths) {
+        for (auto& q : path) q[0] = back.width_pt - q[0];
+      }
+    }
+    document.pages.push_back(std::move(back));
+  } else if (profile.back.present) {
+    // a postcard's address side, laid out as listed (landscape), with the greeting, on a page
+    // of the front's size and orientation: imposition takes one page size; when the picture
+    // side turned to portrait, the address side is drawn turned 90 degrees counter-clockwise
+    // on it (its top along the page's left edge), and the report says so
+    PdfPage back;
+    back.width_pt = front.width_pt;
+    back.height_pt = front.height_pt;
+    back.bleed_pt = front.bleed_pt;
+    const std::string ops = BackPdfOps(profile.back, layers.greeting, profile.trim_width_mm,
+                                       profile.trim_height_mm, profile.bleed_mm);
+    const bool turned = (out.trim_width_mm > out.trim_height_mm) !=
+                        (profile.trim_width_mm > profile.trim_height_mm);
+    out.back_turn_deg = turned ? 90 : 0;
+    back.vector_ops =
+        turned ? "q 0 1 -1 0 " + std::to_string(back.width_pt) + " 0 cm\n" + ops + "Q\n" : ops;
+    document.pages.push_back(std::move(back));
+  }
+  return document;
+}
+
+// The artwork with the bleed washed out, the trim and safe lines, the cut and the faces; the
+// back beside it.
+cv::Mat Preview(const PrintInputs& inputs, const PrintProfile& profile, const cv::Mat& artwork,
+                const Layers& layers, const PrintResult& out) {
+  const double shrink =
+      std::min(1.0, static_cast<double>(inputs.preview_px) / std::max(out.width_px, out.height_px));
+  cv::Mat preview;
+  cv::resize(artwork, preview, cv::Size(), shrink, shrink, cv::INTER_AREA);
+  const double px_per_mm = profile.target_dpi / kMmPerInch * shrink;
+  const cv::Point2d centre(preview.cols / 2.0, preview.rows / 2.0);
+  const double bleed = profile.bleed_mm * px_per_mm;
+  const double safe = (profile.bleed_mm + profile.safe_mm) * px_per_mm;
+  cv::Mat mask(preview.size(), CV_8U, cv::Scalar(255));
+  if (profile.shape == PrintShape::kRound) {
+    cv::circle(mask, centre, static_cast<int>(centre.x - bleed), cv::Scalar(0), cv::FILLED);
+  } else {
+    cv::rectangle(mask,
+                  cv::Rect(cv::Point(static_cast<int>(bleed), static_cast<int>(bleed)),
+                           cv::Point(static_cast<int>(preview.cols - bleed),
+                                     static_cast<int>(preview.rows - bleed))),
+                  cv::Scalar(0), cv::FILLED);
+  }
+  cv::Mat washed;
+  cv::addWeighted(preview, 0.35, cv::Mat(preview.size(), preview.type(), cv::Scalar::all(255)),
+                  0.65, 0, washed);
+  washed.copyTo(preview, mask);
+  const cv::Scalar trim_colour(40, 40, 220), safe_colour(200, 120, 0);
+  if (profile.shape == PrintShape::kRound) {
+    cv::circle(preview, centre, static_cast<int>(centre.x - bleed), trim_colour, 2, cv::LINE_AA);
+    cv::circle(preview, centre, static_cast<int>(centre.x - safe), safe_colour, 1, cv::LINE_AA);
+  } else {
+    cv::rectangle(preview, cv::Point2d(bleed, bleed),
+                  cv::Point2d(preview.cols - bleed, preview.rows - bleed), trim_colour, 2,
+                  cv::LINE_AA);
+    cv::rectangle(preview, cv::Point2d(safe, safe),
+                  cv::Point2d(preview.cols - safe, preview.rows - safe), safe_colour, 1,
+                  cv::LINE_AA);
+  }
+  for (const auto& path : layers.cut_px) {
+    std::vector<cv::Point> drawn;
+    for (const cv::Point2f& q : path) drawn.emplace_back(cv::Point(q * shrink));
+    cv::polylines(preview, drawn, true, cv::Scalar(200, 0, 200), 2, cv::LINE_AA);
+  }
+  for (const cv::Rect& f : layers.faces) {
+    const cv::Rect2d on_page((f.x - layers.x0) * layers.scale * shrink,
+                             (f.y - layers.y0) * layers.scale * shrink,
+                             f.width * layers.scale * shrink, f.height * layers.scale * shrink);
+    cv::rectangle(preview, on_page, cv::Scalar(60, 180, 60), 1, cv::LINE_AA);
+  }
+  if (inputs.sides == 2) {
+    cv::Mat back;
+    cv::flip(preview, back, 1);
+    preview = SideBySide(preview, back);
+  } else if (profile.back.present) {
+    preview = SideBySide(preview, BackPreview(profile.back, layers.greeting, profile.trim_width_mm,
+                                              profile.trim_height_mm, profile.bleed_mm, px_per_mm));
+  }
+  return preview;
+}
+
+}  // namespace
+
+tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& profile,
+                                 const cv::Mat& artwork, const Layers& layers, PrintResult& out) {
+  auto last = std::chrono::steady_clock::now();
+  // the PNG is encoded on the other core while this one makes the CMYK PDF
+  std::future<std::string> png =
+      std::async(std::launch::async, [&] { return PngWithDpi(artwork, profile.target_dpi); });
+  auto separated = Separate(artwork, inputs.press.icc_path);
+  if (!separated) return tl::unexpected(separated.error());
+  out.output_intent = separated->description;
+  Step(out, last, "cmyk");
+  PdfDocument document = Pages(inputs, profile, layers, std::move(*separated), out);
+  out.pages = static_cast<int>(document.pages.size());
+  try {
+    out.pdf = WritePrintPdf(document);
+  } catch (const std::exception& e) {
+    return tl::unexpected(
+        Error{Errc::kInternal, std::string("the PDF cannot be written: ") + e.what()});
+  }
+  Step(out, last, "pdf");
+  out.png = png.get();
+  Step(out, last, "png (after the pdf)");
+  std::vector<uchar> encoded;
+  cv::imencode(".png", Preview(inputs, profile, artwork, layers, out), encoded);
+  out.preview_png.assign(encoded.begin(), encoded.end());
+  Step(out, last, "preview");
+  return {};
+}
+
+}  // namespace keepsake::imaging

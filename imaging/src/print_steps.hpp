@@ -1,0 +1,79 @@
+// Private: the steps of the 2D pipeline shared by its files: print_source.cpp (the customer's
+// picture: decode, colour, faces, the subject), render_print.cpp (rectangular and round
+// products), die_cut.cpp (keychains and die-cut magnets: the cut and the White), print_output.cpp
+// (CMYK, the PDF, the PNG and the preview), postcard_back.cpp (the address side).
+#pragma once
+
+#include <lcms2.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "keepsake/imaging/format.hpp"
+#include "keepsake/imaging/print.hpp"
+#include "text_outline.hpp"
+
+namespace keepsake::imaging {
+
+inline constexpr double kMmPerInch = 25.4;
+inline constexpr double kPtPerMm = 72.0 / kMmPerInch;
+
+// Records the seconds since the previous step under `step`.
+inline void Step(PrintResult& out, std::chrono::steady_clock::time_point& last, const char* step) {
+  const auto now = std::chrono::steady_clock::now();
+  out.step_seconds.emplace_back(step, std::chrono::duration<double>(now - last).count());
+  last = now;
+}
+
+inline tl::expected<PrintResult, Error> Fail(Errc code, const std::string& why) {
+  return tl::unexpected(Error{code, why});
+}
+
+// LittleCMS profiles closed when their owner goes.
+struct CmsCloser {
+  void operator()(void* handle) const { cmsCloseProfile(handle); }
+};
+
+// What goes on the page besides the artwork, and where the faces were (for the preview).
+struct Layers {
+  std::vector<cv::Rect> faces;
+  double x0 = 0, y0 = 0, scale = 1;  // the crop's origin in the image and the image's scale
+  std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths
+  std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
+  const TextOutline* greeting = nullptr;           // postcards: the text for the back
+};
+
+// --- print_source.cpp: the customer's picture ------------------------------------------------
+
+// The resolution rule of every product: refused below refuse_below_dpi (unless a reviewer
+// allowed it), a warning below warn_below_dpi. `pixels` says what was measured, for the reason.
+tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const PrintProfile& profile,
+                                          const std::string& pixels, PrintResult& out);
+// The image as 8-bit BGR: JPEG through IMREAD_COLOR (which applies EXIF orientation), PNG and
+// WebP unchanged so that transparency is composed on white paper, not on black.
+cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha);
+// Converts `image` (BGR) from the colour profile embedded in the file's `head` to sRGB, in
+// place; the profile's description, or empty when the picture carries none (sRGB assumed).
+std::string ConvertToSrgb(const std::string& head, ImageFormat format, cv::Mat& image);
+// Faces (OpenCV's cascade at `model`), in the image's pixels; none without a model.
+std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model);
+// The subject of a picture without transparency, as an alpha mask (GrabCut against a plain
+// background); refused when the background is a scene.
+tl::expected<cv::Mat, Error> SegmentSubject(const cv::Mat& bgr);
+
+// --- die_cut.cpp ------------------------------------------------------------------------------
+
+tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
+                                              const PrintProfile& profile, const cv::Mat& image,
+                                              const cv::Mat& alpha);
+
+// --- print_output.cpp -------------------------------------------------------------------------
+
+// CMYK, the PDF, the PNG and the preview, from the laid-out artwork (canvas at target dpi).
+tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& profile,
+                                 const cv::Mat& artwork, const Layers& layers, PrintResult& out);
+
+}  // namespace keepsake::imaging
