@@ -12,6 +12,7 @@
 #include <httplib.h>
 
 #include "http/server_impl.hpp"
+#include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/sla.hpp"
@@ -44,8 +45,8 @@ class ApiHarness {
         *orders::ProductCatalog::Load(config_.assets_dir + "/products.json"));
     config_.sla = *orders::SlaPolicy::Load(config_.assets_dir + "/sla.json");
     for (orders::Role role : orders::kTokenRoles) {
-      const std::string token = services::NewApiToken();
-      (void)store_->Access().CreateToken(services::TokenHash(token), role, "fuzz");
+      const std::string token = orders::NewApiToken();
+      (void)store_->Access().CreateToken(orders::TokenHash(token), role, "fuzz");
       tokens_[role] = token;
     }
     orders::NewOrder order;
@@ -57,7 +58,7 @@ class ApiHarness {
         order, *catalog_, orders::Actor{"fuzz", orders::Role::kChannel},
         {"fuzz", "fuzz-1", "fuzz-1"}, [](const orders::Order&) { return std::string("{}"); });
     if (created) {
-      (void)store_->Shipments().CreateShipment(
+      (void)logistics::ShipmentRepository(*store_).CreateShipment(
           {created->order.id, "manual", "SF1234567890", 100, "100x100x50"},
           orders::Actor{"fuzz", orders::Role::kLogistics});
     }

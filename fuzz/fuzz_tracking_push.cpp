@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   const std::string body(reinterpret_cast<const char*>(data), size);
   const std::string signature =
-      keepsake::services::HmacSha256Hex(keepsake::fuzz::ApiHarness::kTrackingSecret, body);
+      keepsake::orders::HmacSha256Hex(keepsake::fuzz::ApiHarness::kTrackingSecret, body);
   const int status = harness.Call(*push, body, {{"X-Keepsake-Tracking-Signature", signature}});
   if (status >= 500) __builtin_trap();  // a 500 is a bug in our code
   return 0;

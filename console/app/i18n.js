@@ -279,6 +279,8 @@ export const notices = {
   parts_left_out: ['{count} part(s) of the picture lie apart from the subject and are left out of the cut', '图片中有 {count} 个部分与主体分离，未包含在切割线内'],
   tight_corner: ['the cut line has a corner tighter than {radius_mm} mm', '切割线有小于 {radius_mm} 毫米的急弯'],
   cut_crosses_itself: ['the cut line crosses itself', '切割线自相交'],
+  hangs_askew: ['the piece hangs {degrees} degrees from vertical on its ring: move the ring in the review', '挂件挂起时偏离竖直 {degrees} 度：请在审核中移动挂环'],
+  ring_hole_over_subject: ['the ring hole could not be placed clear of the picture on the piece\'s balance line: it cuts through the subject', '挂环孔无法在平衡线上避开图案：会穿过主体'],
   face_near_trim: ['a face reaches outside the safe area: it may be cut at the trim', '有人脸超出安全区：裁切时可能被切到'],
 };
 const sideNames = { left: '左', right: '右', top: '上', bottom: '下' };

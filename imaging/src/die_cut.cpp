@@ -6,6 +6,7 @@
 // underbase under the artwork, choked so that it never shows past the ink.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -193,27 +194,89 @@ struct RingHole {
   double radius_px = 0;
 };
 
-// The keychain's tab: a disc above the topmost point of the outline, overlapping it by 1 mm,
-// joined to it with a fillet, and the hole punched through the artwork.
-RingHole AddRingTab(const PrintProfile& profile, double px_per_mm, cv::Mat& cut, cv::Mat& artwork) {
-  int y_top = 0;
-  while (y_top < cut.rows && cv::countNonZero(cut.row(y_top)) == 0) ++y_top;
-  std::vector<cv::Point> row;
-  cv::findNonZero(cut.row(y_top), row);
-  int x_sum = 0;
-  for (const cv::Point& q : row) x_sum += q.x;
+// The centre of mass of a mask's set pixels (a flat piece of acrylic of even thickness).
+cv::Point2d CentreOfMass(const cv::Mat& mask) {
+  const cv::Moments m = cv::moments(mask, true);
+  return m.m00 > 0 ? cv::Point2d(m.m10 / m.m00, m.m01 / m.m00) : cv::Point2d(0, 0);
+}
+
+// The keychain's tab: a disc on the vertical through the outline's centre of mass (so the
+// piece hangs straight), overlapping the outline by 1 mm where that vertical first meets it,
+// moved up (with a neck down to the outline) when the hole would sit over the subject; joined
+// with a fillet, and the hole punched through the artwork. `offset_mm` moves the tab sideways
+// from that vertical (a reviewer's choice). The hang angle and its warning go into `out`.
+RingHole AddRingTab(const PrintProfile& profile, double px_per_mm, double offset_mm,
+                    const cv::Mat& subject, cv::Mat& cut, cv::Mat& artwork, PrintResult& out) {
+  const cv::Point2d mass = CentreOfMass(cut);
+  int column =
+      std::clamp(static_cast<int>(std::lround(mass.x + offset_mm * px_per_mm)), 0, cut.cols - 1);
+  // the first row where the vertical meets the outline (a C-shaped piece: the nearest column
+  // that has one)
+  auto top_of = [&cut](int x) {
+    for (int y = 0; y < cut.rows; ++y) {
+      if (cut.at<uint8_t>(y, x) != 0) return y;
+    }
+    return -1;
+  };
+  int y_top = top_of(column);
+  for (int d = 1; y_top < 0 && d < cut.cols; ++d) {
+    for (int x : {column - d, column + d}) {
+      if (y_top < 0 && x >= 0 && x < cut.cols && top_of(x) >= 0) {
+        column = x;
+        y_top = top_of(x);
+      }
+    }
+  }
   // 0.25 mm over the minimum: pixels and the path's 0.05 mm simplification must not eat into
   // the hole's required distance to the edge
   const double tab_r = (profile.ring_hole_mm / 2 + profile.ring_edge_mm + 0.25) * px_per_mm;
   RingHole hole;
   hole.radius_px = profile.ring_hole_mm / 2 * px_per_mm;
-  hole.centre = cv::Point2f(static_cast<float>(x_sum / std::max<size_t>(1, row.size())),
-                            static_cast<float>(y_top - tab_r + px_per_mm));
+  double y = y_top - tab_r + px_per_mm;
+  // the hole and its edge stay off the subject (a notch between two ears): up, within the page
+  const double clear_r = hole.radius_px + profile.ring_edge_mm * px_per_mm;
+  const double highest = profile.bleed_mm * px_per_mm + tab_r;  // the tab stays on the page
+  auto over_subject = [&](double cy) {
+    cv::Mat disc = cv::Mat::zeros(subject.size(), CV_8U);
+    cv::circle(disc, cv::Point2d(column, cy), static_cast<int>(std::lround(clear_r)),
+               cv::Scalar(255), cv::FILLED);
+    return cv::countNonZero(disc & subject) > 0;
+  };
+  while (y > highest && over_subject(y)) y -= px_per_mm / 4;
+  if (over_subject(y)) {
+    out.warnings.push_back({"ring_hole_over_subject",
+                            {},
+                            "the ring hole could not be placed clear of the picture on the piece's "
+                            "balance line: it cuts through the subject"});
+  }
+  hole.centre = cv::Point2f(static_cast<float>(column), static_cast<float>(y));
   cv::circle(cut, hole.centre, static_cast<int>(std::lround(tab_r)), cv::Scalar(255), cv::FILLED,
              cv::LINE_8);
+  if (y < y_top - tab_r + px_per_mm) {  // the neck down to where the outline was met
+    const int half = static_cast<int>(std::lround(tab_r * 0.8));
+    cv::rectangle(cut, cv::Point(column - half, static_cast<int>(y)),
+                  cv::Point(column + half, y_top + static_cast<int>(px_per_mm)), cv::Scalar(255),
+                  cv::FILLED);
+  }
   RoundCorners(cut, profile.min_corner_radius_mm * px_per_mm * 2);  // a fillet at the neck
   cv::circle(artwork, hole.centre, static_cast<int>(std::lround(hole.radius_px)),
              cv::Scalar::all(255), cv::FILLED);
+  // how it hangs: the piece with its hole turns until its centre of mass is under the ring
+  cv::Mat piece = cut.clone();
+  cv::circle(piece, hole.centre, static_cast<int>(std::lround(hole.radius_px)), cv::Scalar(0),
+             cv::FILLED);
+  const cv::Point2d hung = CentreOfMass(piece);
+  const double hang =
+      std::atan2(std::abs(hung.x - hole.centre.x), hung.y - hole.centre.y) * 180 / std::acos(-1.0);
+  out.hang_deg = hang;
+  if (hang > 3) {
+    char degrees[16];
+    std::snprintf(degrees, sizeof degrees, "%.1f", hang);
+    out.warnings.push_back({"hangs_askew",
+                            {{"degrees", degrees}},
+                            std::string("the piece hangs ") + degrees +
+                                " degrees from vertical on its ring: move the ring in the review"});
+  }
   return hole;
 }
 
@@ -247,16 +310,6 @@ std::vector<cv::Point> CutOutline(const cv::Mat& cut, const PrintProfile& profil
     out.warnings.push_back({"cut_crosses_itself", {}, "the cut line crosses itself"});
   }
   return simple;
-}
-
-std::vector<cv::Point2f> Circle(const RingHole& hole) {
-  std::vector<cv::Point2f> points;
-  for (int k = 0; k < 72; ++k) {
-    const double a = 2 * std::acos(-1.0) * k / 72;
-    points.emplace_back(static_cast<float>(hole.centre.x + hole.radius_px * std::cos(a)),
-                        static_cast<float>(hole.centre.y + hole.radius_px * std::sin(a)));
-  }
-  return points;
 }
 
 // The White underbase of clear acrylic: the filled subject choked, as closed paths.
@@ -310,10 +363,15 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   Layers layers;
   layers.scale = placed->scale;
   RingHole hole;
-  if (profile.ring_hole_mm > 0) hole = AddRingTab(profile, px_per_mm, cut, artwork);
+  if (profile.ring_hole_mm > 0) {
+    hole = AddRingTab(profile, px_per_mm, inputs.ring_offset_mm, filled, cut, artwork, out);
+  }
   const std::vector<cv::Point> outline = CutOutline(cut, profile, px_per_mm, out);
   layers.cut_px.emplace_back(outline.begin(), outline.end());
-  if (hole.radius_px > 0) layers.cut_px.push_back(Circle(hole));
+  if (hole.radius_px > 0) {  // the ring hole as a true circle
+    layers.cut_circles_px.push_back(
+        cv::Vec3f(hole.centre.x, hole.centre.y, static_cast<float>(hole.radius_px)));
+  }
   if (profile.white_underbase) layers.white_px = WhiteUnderbase(filled, profile, px_per_mm);
   auto finished = Finish(inputs, profile, artwork, layers, out);
   if (!finished) return tl::unexpected(finished.error());

@@ -105,6 +105,13 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
   };
   page.cut_paths = to_points(layers.cut_px);
   page.white_paths = to_points(layers.white_px);
+  for (const cv::Vec3f& c : layers.cut_circles_px) {
+    page.cut_circles.push_back(
+        {c[0] * pt_per_px, page.height_pt - c[1] * pt_per_px, c[2] * pt_per_px});
+    out.cut_circles_mm.push_back({page.cut_circles.back()[0] / kPtPerMm,
+                                  page.cut_circles.back()[1] / kPtPerMm,
+                                  page.cut_circles.back()[2] / kPtPerMm});
+  }
   for (const auto& path : page.cut_paths) {
     out.cut_paths_mm.emplace_back();
     for (const auto& q : path)
@@ -130,6 +137,7 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
         for (auto& q : path) q[0] = back.width_pt - q[0];
       }
     }
+    for (auto& c : back.cut_circles) c[0] = back.width_pt - c[0];
     document.pages.push_back(std::move(back));
   } else if (profile.back.present) {
     // a postcard's address side, laid out as listed (landscape), with the greeting, on a page
@@ -190,10 +198,19 @@ cv::Mat Preview(const PrintInputs& inputs, const PrintProfile& profile, const cv
                   cv::Point2d(preview.cols - safe, preview.rows - safe), safe_colour, 1,
                   cv::LINE_AA);
   }
+  const cv::Scalar cut_colour(200, 0, 200);
   for (const auto& path : layers.cut_px) {
     std::vector<cv::Point> drawn;
     for (const cv::Point2f& q : path) drawn.emplace_back(cv::Point(q * shrink));
-    cv::polylines(preview, drawn, true, cv::Scalar(200, 0, 200), 2, cv::LINE_AA);
+    cv::polylines(preview, drawn, true, cut_colour, 2, cv::LINE_AA);
+  }
+  for (const cv::Vec3f& c : layers.cut_circles_px) {
+    cv::circle(preview, cv::Point2d(c[0] * shrink, c[1] * shrink),
+               static_cast<int>(std::lround(c[2] * shrink)), cut_colour, 2, cv::LINE_AA);
+  }
+  if (profile.badge_face_mm > 0) {  // where the shell's face ends: the rest wraps round its edge
+    cv::circle(preview, centre, static_cast<int>(profile.badge_face_mm / 2 * px_per_mm),
+               cv::Scalar(120, 120, 120), 1, cv::LINE_AA);
   }
   for (const cv::Rect& f : layers.faces) {
     const cv::Rect2d on_page((f.x - layers.x0) * layers.scale * shrink,

@@ -19,6 +19,7 @@ struct PdfPage {
   // spot colour CutContour) and the white underbase (a fill in the spot colour White)
   std::vector<std::vector<std::array<double, 2>>> cut_paths;
   std::vector<std::vector<std::array<double, 2>>> white_paths;
+  std::vector<std::array<double, 3>> cut_circles;  // x, y, radius in points: stroked as curves
   std::string vector_ops;  // drawn over the artwork in DeviceCMYK (a postcard's back), points
 };
 

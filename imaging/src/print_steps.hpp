@@ -43,7 +43,9 @@ struct Layers {
   double x0 = 0, y0 = 0, scale = 1;  // the crop's origin in the image and the image's scale
   std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths
   std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
-  const TextOutline* greeting = nullptr;           // postcards: the text for the back
+  std::vector<cv::Vec3f> cut_circles_px;  // true circles on the cut (x, y, radius): a round
+                                          // magnet's or badge's disc, a keychain's ring hole
+  const TextOutline* greeting = nullptr;  // postcards: the text for the back
 };
 
 // --- print_source.cpp: the customer's picture ------------------------------------------------

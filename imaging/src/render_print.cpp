@@ -181,7 +181,19 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
              scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
 
   Step(out, last, "fit and resample");
-  Layers layers{faces, x0, y0, scale, {}, {}, &*greeting};
+  Layers layers;
+  layers.faces = faces;
+  layers.x0 = x0;
+  layers.y0 = y0;
+  layers.scale = scale;
+  layers.greeting = &*greeting;
+  if (profile.shape == PrintShape::kRound) {
+    // a round magnet or a badge's disc is cut as a circle at the trim
+    const double r = std::min(out.trim_width_mm, out.trim_height_mm) / 2 * dpi / kMmPerInch;
+    layers.cut_circles_px.push_back(cv::Vec3f(static_cast<float>(out.width_px / 2.0),
+                                              static_cast<float>(out.height_px / 2.0),
+                                              static_cast<float>(r)));
+  }
   auto finished = Finish(inputs, profile, artwork, layers, out);
   if (!finished) return tl::unexpected(finished.error());
   out.greeting_lines = greeting->lines;

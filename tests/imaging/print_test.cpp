@@ -262,7 +262,8 @@ PrintProfile Keychain() {
 TEST(PrintDieCut, KeychainPlatesFromGhostscriptMatchTheCut) {
   auto r = RenderPrint(Inputs(Image("cutout_corgi_pixelart_rgba_1024.png")), Keychain());
   ASSERT_TRUE(r) << r.error().message;
-  ASSERT_EQ(r->cut_paths_mm.size(), 2u);  // the outline and the ring hole
+  ASSERT_EQ(r->cut_paths_mm.size(), 1u);    // the outline
+  ASSERT_EQ(r->cut_circles_mm.size(), 1u);  // and the ring hole, a true circle
   TempDir dir;
   const std::string pdf = (dir.path() / "print.pdf").string();
   std::ofstream(pdf, std::ios::binary) << r->pdf;
@@ -288,15 +289,20 @@ TEST(PrintDieCut, KeychainPlatesFromGhostscriptMatchTheCut) {
     }
     cv::polylines(band, pts, true, cv::Scalar(255), 4);
   }
+  for (const auto& [x, y, radius] : r->cut_circles_mm) {
+    cv::circle(band,
+               cv::Point(static_cast<int>(std::lround(x / 25.4 * kDpi)),
+                         static_cast<int>(std::lround(plate.rows - y / 25.4 * kDpi))),
+               static_cast<int>(std::lround(radius / 25.4 * kDpi)), cv::Scalar(255), 4);
+  }
   const cv::Mat ink = plate < 128;  // tiffsep plates: dark is ink
   const int inked = cv::countNonZero(ink);
   ASSERT_GT(inked, 200);
   const int on_path = cv::countNonZero(ink & band);
   EXPECT_GT(on_path, inked * 95 / 100) << on_path << " of " << inked;
   // the hole is at least 2 mm from the outline: no outline point within hole radius + 2 mm
-  const auto& hole = r->cut_paths_mm[1];
-  double cx = 0, cy = 0;
-  for (const auto& q : hole) cx += q[0] / hole.size(), cy += q[1] / hole.size();
+  const auto [cx, cy, hole_r] = r->cut_circles_mm.front();
+  EXPECT_NEAR(hole_r, 2.0, 1e-3);
   for (const auto& q : r->cut_paths_mm[0]) {
     EXPECT_GE(std::hypot(q[0] - cx, q[1] - cy), 2.0 + 2.0);
   }
@@ -359,7 +365,8 @@ TEST(PrintDieCut, APlainBackgroundIsSegmentedAndASceneIsRefused) {
   // fabric (the backrest) stays
   EXPECT_LT(greyish, box.area() / 6) << greyish << " of " << box.area();
   // the cut is one outline plus the ring hole, inside the trim
-  ASSERT_EQ(chair->cut_paths_mm.size(), 2u);
+  ASSERT_EQ(chair->cut_paths_mm.size(), 1u);
+  ASSERT_EQ(chair->cut_circles_mm.size(), 1u);
   for (const auto& q : chair->cut_paths_mm[0]) {
     EXPECT_GT(q[0], 2);
     EXPECT_LT(q[0], 62);

@@ -19,6 +19,10 @@ std::vector<Command> AddPrint(CLI::App& app) {
                      "An item option k=v: size_mm=60, sides=2 (double-sided keychain)");
   render->add_option("--text", args->text,
                      "A postcard's greeting (UTF-8; Chinese and Latin), on its back");
+  render
+      ->add_option("--ring-offset-mm", args->ring_offset_mm,
+                   "Keychains: the ring moved sideways from the balance line (mm, + right)")
+      ->check(CLI::Range(-25.0, 25.0));
   render->add_flag("--allow-low-dpi", args->allow_low_dpi,
                    "Print below the refusal dpi (a reviewer's decision)");
   render->add_option("--preview-px", args->preview_px, "Longer side of preview.png")

@@ -25,6 +25,7 @@ json PrintTuningJson(const PrintTuning& t) {
   if (t.allow_low_dpi) out["allow_low_dpi"] = true;
   if (t.zoom != 1) out["zoom"] = t.zoom;
   if (t.crop_offset) out["crop_offset"] = *t.crop_offset;
+  if (t.ring_offset_mm != 0) out["ring_offset_mm"] = t.ring_offset_mm;
   return out;
 }
 

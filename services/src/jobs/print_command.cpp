@@ -86,6 +86,63 @@ tl::expected<std::map<std::string, imaging::PressCondition>, std::string> ParseP
   return out;
 }
 
+// One product's entry of print_profiles.json; the reason when it is refused. Throws
+// json::exception for a missing number.
+tl::expected<imaging::PrintProfile, std::string> ParseProfile(const json& entry,
+                                                              const json& defaults,
+                                                              const PrintSettings& settings,
+                                                              const std::string& path) {
+  const std::string default_press = defaults.value("press", "");
+  imaging::PrintProfile p;
+  p.id = entry.at("product").get<std::string>();
+  p.press = entry.value("press", default_press);
+  if (settings.presses.count(p.press) == 0) {
+    return tl::unexpected(path + ": profile " + p.id + " names press '" + p.press +
+                          "', which \"presses\" does not list");
+  }
+  if (entry.contains("trim_mm")) {  // a badge's follows from its shell
+    p.trim_width_mm = entry.at("trim_mm").at(0).get<double>();
+    p.trim_height_mm = entry.at("trim_mm").at(1).get<double>();
+  }
+  p.bleed_mm = entry.value("bleed_mm", defaults.value("bleed_mm", 3.0));
+  p.safe_mm = entry.at("safe_mm").get<double>();
+  p.target_dpi = entry.value("target_dpi", defaults.value("target_dpi", 300));
+  p.warn_below_dpi = entry.value("warn_below_dpi", defaults.value("warn_below_dpi", 300));
+  p.refuse_below_dpi = entry.value("refuse_below_dpi", defaults.value("refuse_below_dpi", 150));
+  p.may_rotate = entry.value("may_rotate", true);
+  const std::string shape = entry.value("shape", "rectangle");
+  if (shape == "diecut") {
+    p.shape = imaging::PrintShape::kDieCut;
+    p.may_rotate = false;
+    p.cut_offset_mm = entry.value("cut_offset_mm", p.cut_offset_mm);
+    p.min_corner_radius_mm = entry.value("min_corner_radius_mm", p.min_corner_radius_mm);
+    p.ring_hole_mm = entry.value("ring_hole_mm", 0.0);
+    p.ring_edge_mm = entry.value("ring_edge_mm", p.ring_edge_mm);
+    p.white_underbase = entry.value("white_underbase", false);
+    p.underbase_choke_mm = entry.value("underbase_choke_mm", p.underbase_choke_mm);
+    p.may_be_double_sided = entry.value("may_be_double_sided", false);
+  } else if (shape == "badge") {
+    // a button badge: the disc wraps round the shell's edge; its size follows from the
+    // shell's face and the wrap the press takes (e.g. 58 mm and 6 mm: a 70 mm disc)
+    const json& badge = entry.at("badge");
+    p.shape = imaging::PrintShape::kRound;
+    p.may_rotate = false;
+    p.badge_face_mm = badge.at("shell_mm").get<double>();
+    p.trim_width_mm = p.trim_height_mm = p.badge_face_mm + 2 * badge.at("wrap_mm").get<double>();
+    p.safe_mm += badge.at("wrap_mm").get<double>();  // faces stay on the shell's face
+  } else if (shape == "round" || shape == "rectangle") {
+    p.shape = shape == "round" ? imaging::PrintShape::kRound : imaging::PrintShape::kRectangle;
+  } else {
+    return tl::unexpected(path + ": profile " + p.id + " has an unknown shape " + shape);
+  }
+  if (p.trim_width_mm <= 0 || p.trim_height_mm <= 0 || p.bleed_mm < 0 || p.safe_mm < 0 ||
+      p.target_dpi < 72 || p.refuse_below_dpi > p.warn_below_dpi) {
+    return tl::unexpected(path + ": profile " + p.id + " has impossible numbers");
+  }
+  if (entry.contains("back")) p.back = ParseBack(entry.at("back"), defaults);
+  return p;
+}
+
 }  // namespace
 
 tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& assets_dir) {
@@ -104,46 +161,11 @@ tl::expected<PrintSettings, std::string> LoadPrintSettings(const std::string& as
   settings.presses = std::move(*presses);
   settings.face_model_path = doc.value("face_model", "");
   const json defaults = doc.value("defaults", json::object());
-  const std::string default_press = defaults.value("press", "");
   for (const json& entry : doc["profiles"]) {
     try {
-      imaging::PrintProfile p;
-      p.id = entry.at("product").get<std::string>();
-      p.press = entry.value("press", default_press);
-      if (settings.presses.count(p.press) == 0) {
-        return tl::unexpected(path + ": profile " + p.id + " names press '" + p.press +
-                              "', which \"presses\" does not list");
-      }
-      p.trim_width_mm = entry.at("trim_mm").at(0).get<double>();
-      p.trim_height_mm = entry.at("trim_mm").at(1).get<double>();
-      p.bleed_mm = entry.value("bleed_mm", defaults.value("bleed_mm", 3.0));
-      p.safe_mm = entry.at("safe_mm").get<double>();
-      p.target_dpi = entry.value("target_dpi", defaults.value("target_dpi", 300));
-      p.warn_below_dpi = entry.value("warn_below_dpi", defaults.value("warn_below_dpi", 300));
-      p.refuse_below_dpi = entry.value("refuse_below_dpi", defaults.value("refuse_below_dpi", 150));
-      p.may_rotate = entry.value("may_rotate", true);
-      const std::string shape = entry.value("shape", "rectangle");
-      if (p.trim_width_mm <= 0 || p.trim_height_mm <= 0 || p.bleed_mm < 0 || p.safe_mm < 0 ||
-          p.target_dpi < 72 || p.refuse_below_dpi > p.warn_below_dpi) {
-        return tl::unexpected(path + ": profile " + p.id + " has impossible numbers");
-      }
-      if (shape == "diecut") {
-        p.shape = imaging::PrintShape::kDieCut;
-        p.may_rotate = false;
-        p.cut_offset_mm = entry.value("cut_offset_mm", p.cut_offset_mm);
-        p.min_corner_radius_mm = entry.value("min_corner_radius_mm", p.min_corner_radius_mm);
-        p.ring_hole_mm = entry.value("ring_hole_mm", 0.0);
-        p.ring_edge_mm = entry.value("ring_edge_mm", p.ring_edge_mm);
-        p.white_underbase = entry.value("white_underbase", false);
-        p.underbase_choke_mm = entry.value("underbase_choke_mm", p.underbase_choke_mm);
-        p.may_be_double_sided = entry.value("may_be_double_sided", false);
-      } else if (shape == "round" || shape == "rectangle") {
-        p.shape = shape == "round" ? imaging::PrintShape::kRound : imaging::PrintShape::kRectangle;
-      } else {
-        return tl::unexpected(path + ": profile " + p.id + " has an unknown shape " + shape);
-      }
-      if (entry.contains("back")) p.back = ParseBack(entry.at("back"), defaults);
-      settings.profiles[p.id] = p;
+      auto p = ParseProfile(entry, defaults, settings, path);
+      if (!p) return tl::unexpected(p.error());
+      settings.profiles[p->id] = *p;
     } catch (const json::exception& e) {
       return tl::unexpected(path + ": a profile lacks a number: " + e.what());
     }
@@ -165,14 +187,18 @@ tl::expected<PrintTuning, std::string> ParsePrintTuning(const std::string& json_
                value[0].is_number() && value[1].is_number() &&
                std::abs(value[0].get<double>()) <= 1 && std::abs(value[1].get<double>()) <= 1) {
       tuning.crop_offset = {value[0].get<double>(), value[1].get<double>()};
-    } else if (name == "zoom" || name == "crop_offset" || name == "allow_low_dpi") {
+    } else if (name == "ring_offset_mm" && value.is_number() &&
+               std::abs(value.get<double>()) <= 25) {
+      tuning.ring_offset_mm = value.get<double>();
+    } else if (name == "zoom" || name == "crop_offset" || name == "allow_low_dpi" ||
+               name == "ring_offset_mm") {
       return tl::unexpected("tuning." + name +
                             " is out of range: zoom is 1 to 4, crop_offset two numbers from -1 "
-                            "to 1, allow_low_dpi true or false");
+                            "to 1, ring_offset_mm -25 to 25, allow_low_dpi true or false");
     } else {
       return tl::unexpected("tuning." + name +
-                            " is not a print tuning Keepsake knows; use allow_low_dpi, zoom or "
-                            "crop_offset");
+                            " is not a print tuning Keepsake knows; use allow_low_dpi, zoom, "
+                            "crop_offset or ring_offset_mm");
     }
   }
   return tuning;
@@ -208,18 +234,29 @@ void AddResult(const imaging::PrintResult& r, const imaging::PrintProfile& profi
   report["step_seconds"] = r.step_seconds;
   report["input_profile"] =
       r.input_profile.empty() ? json("sRGB (assumed)") : json(r.input_profile);
-  if (!r.cut_paths_mm.empty()) {
+  if (!r.cut_paths_mm.empty() || !r.cut_circles_mm.empty()) {
     json paths = json::array();
     for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});
+    json circles = json::array();  // true circles: a round piece's disc, a keychain's ring hole
+    for (const auto& [x, y, radius] : r.cut_circles_mm) {
+      circles.push_back({{"centre_mm", {x, y}}, {"diameter_mm", 2 * radius}});
+    }
     report["cut"] = {{"spot_colour", "CutContour"},
                      {"offset_mm", profile.cut_offset_mm},
                      {"paths", paths},
+                     {"circles", circles},
                      {"white_underbase", profile.white_underbase},
                      {"min_corner_radius_mm", profile.min_corner_radius_mm},
                      {"corners_at_least_min_radius", r.cut_min_radius_ok},
                      {"crosses_itself", !r.cut_simple}};
   }
   report["pages"] = r.pages;
+  if (r.hang_deg) report["hang_deg"] = *r.hang_deg;
+  if (profile.badge_face_mm > 0) {
+    report["badge"] = {{"shell_face_mm", profile.badge_face_mm},
+                       {"disc_mm", profile.trim_width_mm},
+                       {"wrap_mm", (profile.trim_width_mm - profile.badge_face_mm) / 2}};
+  }
   if (profile.back.present) {
     report["back"] = {{"greeting_lines", r.greeting_lines},
                       {"postcode_boxes", profile.back.postcode_boxes},
@@ -292,6 +329,7 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   inputs.face_model_path = settings.face_model_path;
   inputs.allow_low_dpi = args.allow_low_dpi;
   inputs.zoom = args.zoom;
+  inputs.ring_offset_mm = args.ring_offset_mm;
   inputs.crop_offset = args.crop_offset;
   inputs.preview_px = args.preview_px;
   inputs.max_pixels = args.max_pixels;

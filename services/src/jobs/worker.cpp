@@ -94,6 +94,7 @@ int RenderPrint(const JobSpec& spec) {
   render.allow_low_dpi = spec.print_tuning.allow_low_dpi;
   render.zoom = spec.print_tuning.zoom;
   render.crop_offset = spec.print_tuning.crop_offset;
+  render.ring_offset_mm = spec.print_tuning.ring_offset_mm;
   render.sides = spec.sides;
   render.text = spec.text;
   const int code = RunPrintRender(render, *settings);

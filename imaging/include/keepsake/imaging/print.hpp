@@ -65,7 +65,10 @@ struct PrintProfile {
   bool white_underbase = false;      // clear acrylic: a White spot layer under the artwork
   double underbase_choke_mm = 0.1;   // the White layer stays this far inside the artwork
   bool may_be_double_sided = false;  // keychains: sides = 2 prints the back too
-  PostcardBack back;                 // postcards: the address side, page 2 of the PDF
+  // round products are cut as a circle at the trim; a badge (button) is a disc that wraps
+  // round its shell: the trim is the disc, badge_face_mm the shell's face (0: not a badge)
+  double badge_face_mm = 0;
+  PostcardBack back;  // postcards: the address side, page 2 of the PDF
 };
 
 // The press a print file is separated for: an ICC output profile and the registered
@@ -95,12 +98,15 @@ struct PrintInputs {
   // bottom), instead of centring it on the faces.
   double zoom = 1;
   std::optional<std::array<double, 2>> crop_offset;
+  // keychains: the ring moved sideways from the piece's balance line, mm (a reviewer's choice)
+  double ring_offset_mm = 0;
 };
 
 // Something a reviewer should look at: a code the console words in the reader's language, the
 // values it names, and the English sentence for the command line and the logs. Codes:
 // low_dpi {dpi, wanted}, subject_cut_off {sides}, segmented, parts_left_out {count},
-// tight_corner {radius_mm}, cut_crosses_itself, face_near_trim.
+// tight_corner {radius_mm}, cut_crosses_itself, face_near_trim, hangs_askew {degrees},
+// ring_hole_over_subject.
 struct Notice {
   std::string code;
   std::map<std::string, std::string> params;
@@ -122,6 +128,10 @@ struct PrintResult {
   std::string output_intent;              // the CMYK profile's description
   // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
   std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
+  std::vector<std::array<double, 3>> cut_circles_mm;  // x, y, radius: true circles on the cut
+  // keychains: how far the piece hangs from vertical on its ring (degrees, from the hole to
+  // the outline's centre of mass)
+  std::optional<double> hang_deg;
   std::string input_profile;  // the picture's own ICC profile, converted from; empty: sRGB
   int pages = 1;
   int greeting_lines = 0;

@@ -36,6 +36,7 @@ struct PrintTuning {
   bool allow_low_dpi = false;                        // print below the refusal dpi
   double zoom = 1;                                   // 1-4: crop in on the picture
   std::optional<std::array<double, 2>> crop_offset;  // -1..1 each: where the crop sits
+  double ring_offset_mm = 0;  // keychains: -25..25, the ring moved from the balance line
 };
 
 struct PrintRenderArgs {
@@ -45,6 +46,7 @@ struct PrintRenderArgs {
   bool allow_low_dpi = false;  // a reviewer's override
   double zoom = 1;             // a reviewer's crop (PrintTuning)
   std::optional<std::array<double, 2>> crop_offset{};
+  double ring_offset_mm = 0;    // keychains: the ring moved from the balance line (PrintTuning)
   bool progress_lines = false;  // inside the sandboxed worker
   int preview_px = 900;         // the preview's longer side
   int64_t max_pixels = 100'000'000;
@@ -56,7 +58,8 @@ struct PrintRenderArgs {
 
 int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings);
 
-// {"allow_low_dpi": true, "zoom": 1.5, "crop_offset": [0, -0.5]}, each optional; the reason
+// {"allow_low_dpi": true, "zoom": 1.5, "crop_offset": [0, -0.5], "ring_offset_mm": 3}, each
+// optional; the reason
 // when the object is refused.
 tl::expected<PrintTuning, std::string> ParsePrintTuning(const std::string& json_text);
 
