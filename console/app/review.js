@@ -296,7 +296,10 @@ function print(item, job, side) {
     h('tr', {}, h('td', {}, t('Effective dpi')), h('td', { class: report.effective_dpi < 300 ? 'bad' : '' }, report.effective_dpi ? Math.round(report.effective_dpi) : '—')),
     h('tr', {}, h('td', {}, t('Faces found')), h('td', {}, String(report.faces?.length ?? 0))),
     h('tr', {}, h('td', {}, t('Crop')), h('td', {}, report.crop_px ? report.crop_px.join(', ') + ' px' : '—')),
-    h('tr', {}, h('td', {}, t('Size')), h('td', {}, report.trim_mm ? `${report.trim_mm.join(' × ')} mm` : '—'))));
+    h('tr', {}, h('td', {}, t('Size')), h('td', {}, report.trim_mm ? `${report.trim_mm.join(' × ')} mm` : '—')),
+    report.hang_deg === undefined ? null
+      : h('tr', {}, h('td', {}, t('Hangs from vertical')), h('td', { class: report.hang_deg > 3 ? 'bad' : '', dataset: { testid: 'hang' } }, `${report.hang_deg.toFixed(1)}°`)),
+    report.press ? h('tr', {}, h('td', {}, t('Press condition')), h('td', {}, report.press.output_condition_identifier || report.press.id)) : null));
   const warnings = (report.warnings ?? []).map((w) => h('li', { dataset: { code: w.code } }, notice(w)));
   mount(side,
     h('div', { class: 'card' }, h('h3', {}, t('Print preview')), numbers,
@@ -313,6 +316,9 @@ function reworkPrintFields(item, report, canvas) {
   const ox = h('input', { type: 'range', min: -1, max: 1, step: 0.05, value: tuning.crop_offset?.[0] ?? 0, name: 'offset_x' });
   const oy = h('input', { type: 'range', min: -1, max: 1, step: 0.05, value: tuning.crop_offset?.[1] ?? 0, name: 'offset_y' });
   const low = h('input', { type: 'checkbox', checked: !!tuning.allow_low_dpi || item.state === 'awaiting_customer' });
+  // keychains: the ring sits on the piece's balance line; the engineer may move it sideways
+  const ring = report.hang_deg === undefined ? null
+    : h('input', { type: 'number', min: -25, max: 25, step: 0.5, value: tuning.ring_offset_mm ?? 0, name: 'ring_offset_mm' });
   let picture = null;
   const draw = () => {
     if (!picture || !report.crop_px) return;
@@ -344,12 +350,14 @@ function reworkPrintFields(item, report, canvas) {
   for (const input of [zoom, ox, oy]) input.addEventListener('input', draw);
   const el = h('div', { class: 'fields' },
     field(t('Zoom'), zoom), field(t('Move left / right'), ox), field(t('Move up / down'), oy),
+    ring ? field(t('Move the ring sideways (mm)'), ring) : null,
     h('label', {}, low, ' ', t('Print below 150 dpi')));
   el.tuning = () => {
     const out = {};
     if (Number(zoom.value) !== 1) out.zoom = Number(zoom.value);
     if (Number(ox.value) !== 0 || Number(oy.value) !== 0) out.crop_offset = [Number(ox.value), Number(oy.value)];
     if (low.checked) out.allow_low_dpi = true;
+    if (ring && Number(ring.value) !== 0) out.ring_offset_mm = Number(ring.value);
     return out;
   };
   return el;

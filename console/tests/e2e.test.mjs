@@ -188,6 +188,10 @@ test('a print item shows its preview and the crop on the customer\'s picture', a
   await page.fill('input[name=zoom]', '1.5');
   await page.dispatchEvent('input[name=zoom]', 'input');
   assert.match(await page.textContent('main'), /Effective dpi/);
+  // item 3 is the demo's keychain: how it hangs, and the ring the engineer may move
+  assert.match(await page.textContent('[data-testid=hang]'), /^\d+\.\d°$/);
+  assert.equal(await page.locator('input[name=ring_offset_mm]').count(), 1);
+  assert.match(await page.textContent('main'), /FOGRA39/);
   await shot(page, 'review-print');
   await page.context().close();
 });

@@ -442,25 +442,38 @@ void RasterCanvas::DrawGlyphs(const std::vector<PlacedGlyph>& glyphs, double x, 
 
 std::string RasterCanvas::Png() const { return PngWithDpi(page_, dpi_); }
 
+namespace {
+
+// A PNG chunk: length, type, data, CRC over type and data.
+std::string PngChunk(const char type[4], const std::string& data) {
+  std::string chunk;
+  const auto n = static_cast<uint32_t>(data.size());
+  for (int k = 3; k >= 0; --k) chunk += static_cast<char>((n >> (8 * k)) & 0xff);
+  chunk.append(type, 4);
+  chunk += data;
+  const uLong crc = crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(chunk.data() + 4),
+                          static_cast<uInt>(4 + data.size()));
+  for (int k = 3; k >= 0; --k) chunk += static_cast<char>((crc >> (8 * k)) & 0xff);
+  return chunk;
+}
+
+}  // namespace
+
 std::string PngWithDpi(const cv::Mat& image, int dpi) {
   std::vector<uchar> encoded;
   cv::imencode(".png", image, encoded);
   std::string png(encoded.begin(), encoded.end());
   const uint32_t ppm = static_cast<uint32_t>(std::lround(dpi / 0.0254));
-  unsigned char chunk[4 + 4 + 9 + 4];
-  const unsigned char header[8] = {0, 0, 0, 9, 'p', 'H', 'Y', 's'};
-  std::memcpy(chunk, header, 8);
-  for (int k = 0; k < 2; ++k) {
-    chunk[8 + 4 * k] = static_cast<unsigned char>(ppm >> 24);
-    chunk[9 + 4 * k] = static_cast<unsigned char>(ppm >> 16);
-    chunk[10 + 4 * k] = static_cast<unsigned char>(ppm >> 8);
-    chunk[11 + 4 * k] = static_cast<unsigned char>(ppm);
+  std::string phys;
+  for (int axis = 0; axis < 2; ++axis) {
+    for (int k = 3; k >= 0; --k) phys += static_cast<char>((ppm >> (8 * k)) & 0xff);
   }
-  chunk[16] = 1;  // unit: metre
-  const uLong crc = crc32(crc32(0, nullptr, 0), chunk + 4, 4 + 9);
-  for (int k = 0; k < 4; ++k) chunk[17 + k] = static_cast<unsigned char>(crc >> (24 - 8 * k));
+  phys += '\x01';  // unit: metre
+  // sRGB (perceptual): the pixels are sRGB, as photo labs and screens take them; without it a
+  // lab's software guesses
+  const std::string tagged = PngChunk("sRGB", std::string(1, '\0')) + PngChunk("pHYs", phys);
   // signature (8) + IHDR (4 length + 4 type + 13 data + 4 crc) = 33 bytes
-  png.insert(33, reinterpret_cast<const char*>(chunk), sizeof chunk);
+  png.insert(33, tagged);
   return png;
 }
 

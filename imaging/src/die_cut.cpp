@@ -373,6 +373,11 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
         cv::Vec3f(hole.centre.x, hole.centre.y, static_cast<float>(hole.radius_px)));
   }
   if (profile.white_underbase) layers.white_px = WhiteUnderbase(filled, profile, px_per_mm);
+  layers.cut_mask = cut.clone();
+  if (hole.radius_px > 0) {
+    cv::circle(layers.cut_mask, hole.centre, static_cast<int>(std::lround(hole.radius_px)),
+               cv::Scalar(0), cv::FILLED);
+  }
   auto finished = Finish(inputs, profile, artwork, layers, out);
   if (!finished) return tl::unexpected(finished.error());
   return out;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <future>
 #include <memory>
@@ -33,6 +34,64 @@ std::string UtcNow() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
+}
+
+// The artwork as a JPEG for a photo lab: quality 95, the dpi in the JFIF header, and an sRGB
+// ICC profile in APP2 (ICC.1, B.4), so the lab's software does not guess the colour space.
+std::string TaggedJpeg(const cv::Mat& artwork, int dpi) {
+  std::vector<uchar> encoded;
+  cv::imencode(".jpg", artwork, encoded, {cv::IMWRITE_JPEG_QUALITY, 95});
+  std::string jpeg(encoded.begin(), encoded.end());
+  // libjpeg writes a JFIF APP0 right after SOI: density units at 13, x and y at 14 and 16
+  if (jpeg.size() > 18 && jpeg.compare(6, 5, std::string("JFIF\0", 5)) == 0) {
+    jpeg[13] = 1;  // dots per inch
+    for (size_t at : {size_t{14}, size_t{16}}) {
+      jpeg[at] = static_cast<char>((dpi >> 8) & 0xff);
+      jpeg[at + 1] = static_cast<char>(dpi & 0xff);
+    }
+  }
+  std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
+  cmsSetProfileVersion(srgb.get(), 2.1);  // v2: what every lab's software reads
+  cmsUInt32Number size = 0;
+  cmsSaveProfileToMem(srgb.get(), nullptr, &size);
+  std::string icc(size, '\0');
+  cmsSaveProfileToMem(srgb.get(), icc.data(), &size);
+  std::string app2 = std::string("ICC_PROFILE\0", 12) + '\x01' + '\x01' + icc;
+  const size_t length = app2.size() + 2;
+  app2 = std::string("\xFF\xE2") + static_cast<char>((length >> 8) & 0xff) +
+         static_cast<char>(length & 0xff) + app2;
+  const size_t after_app0 =
+      4 + ((static_cast<unsigned char>(jpeg[4]) << 8) | static_cast<unsigned char>(jpeg[5]));
+  jpeg.insert(jpeg[3] == '\xE0' ? after_app0 : 2, app2);
+  return jpeg;
+}
+
+// The cut as SVG in millimetres (y down from the page's top left), for cutting software: the
+// outline as a path, circles as circles, stroked in the CutContour magenta.
+std::string CutSvg(const PrintResult& out, double page_w_mm, double page_h_mm) {
+  char number[32];
+  auto mm = [&number](double v) {
+    std::snprintf(number, sizeof number, "%.3f", v);
+    return std::string(number);
+  };
+  std::string svg =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+      mm(page_w_mm) + "mm\" height=\"" + mm(page_h_mm) + "mm\" viewBox=\"0 0 " + mm(page_w_mm) +
+      " " + mm(page_h_mm) +
+      "\">\n<g id=\"CutContour\" fill=\"none\" stroke=\"#ec008c\" "
+      "stroke-width=\"0.1\">\n";
+  for (const auto& path : out.cut_paths_mm) {
+    svg += "<path d=\"";
+    for (size_t i = 0; i < path.size(); ++i) {
+      svg += (i == 0 ? "M" : " L") + mm(path[i][0]) + " " + mm(page_h_mm - path[i][1]);
+    }
+    svg += " Z\"/>\n";
+  }
+  for (const auto& [x, y, r] : out.cut_circles_mm) {
+    svg += "<circle cx=\"" + mm(x) + "\" cy=\"" + mm(page_h_mm - y) + "\" r=\"" + mm(r) + "\"/>\n";
+  }
+  return svg + "</g>\n</svg>\n";
 }
 
 // The artwork's pixels in the press's CMYK, and the output profile's bytes and description.
@@ -252,6 +311,19 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
   Step(out, last, "pdf");
   out.png = png.get();
   Step(out, last, "png (after the pdf)");
+  if (profile.photo_lab_jpeg) out.jpeg = TaggedJpeg(artwork, profile.target_dpi);
+  if (!layers.cut_mask.empty()) {
+    cv::Mat rgba;
+    cv::cvtColor(artwork, rgba, cv::COLOR_BGR2BGRA);
+    cv::Mat channels[4];
+    cv::split(rgba, channels);
+    channels[3] = layers.cut_mask;
+    cv::merge(channels, 4, rgba);
+    out.cut_png = PngWithDpi(rgba, profile.target_dpi);
+    out.cut_svg = CutSvg(out, out.trim_width_mm + 2 * profile.bleed_mm,
+                         out.trim_height_mm + 2 * profile.bleed_mm);
+  }
+  if (!out.jpeg.empty() || !out.cut_png.empty()) Step(out, last, "other formats");
   std::vector<uchar> encoded;
   cv::imencode(".png", Preview(inputs, profile, artwork, layers, out), encoded);
   out.preview_png.assign(encoded.begin(), encoded.end());

@@ -43,6 +43,7 @@ struct Layers {
   double x0 = 0, y0 = 0, scale = 1;  // the crop's origin in the image and the image's scale
   std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths
   std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
+  cv::Mat cut_mask;  // die-cut: 255 inside the cut (the piece), for the transparent PNG
   std::vector<cv::Vec3f> cut_circles_px;  // true circles on the cut (x, y, radius): a round
                                           // magnet's or badge's disc, a keychain's ring hole
   const TextOutline* greeting = nullptr;  // postcards: the text for the back

@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "print_cli.hpp"
 #include "test_support.hpp"
 
 namespace keepsake::testing {
@@ -25,23 +26,14 @@ constexpr int kDpi = 300;
 constexpr double kPxPerMm = kDpi / 25.4;
 const double kPi = std::acos(-1.0);
 
-struct Rendered {
-  int code = -1;
-  std::string output;
-  nlohmann::json report;
+struct Rendered : PrintCliRun {
   cv::Mat cut;  // the CutContour plate of page 1: 255 where the cutter runs
 };
 
 Rendered Render(const std::string& product, const std::string& image, const fs::path& out,
                 const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {KEEPSAKE_BINARY, "print",        "render", "--product",
-                                   product,         "--image",      image,    "--out",
-                                   out.string(),    "--preview-px", "400"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
   Rendered r;
-  r.output = RunCommand(argv, &r.code, /*with_stderr=*/true);
-  std::ifstream in(out / "report.json");
-  if (in) r.report = nlohmann::json::parse(in, nullptr, false);
+  static_cast<PrintCliRun&>(r) = RunPrintRender(product, image, out, extra);
   if (r.code != 0) return r;
   RunCommand({"/usr/bin/gs", "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=tiffsep",
               "-r" + std::to_string(kDpi), "-dFirstPage=1", "-dLastPage=1", "-o",

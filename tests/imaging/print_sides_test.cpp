@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "print_cli.hpp"
 #include "test_support.hpp"
 
 namespace keepsake::testing {
@@ -23,22 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Rendered {
-  int code = -1;
-  std::string output;
-  nlohmann::json report;
-};
+using Rendered = PrintCliRun;
 
 Rendered Render(const std::string& product, const std::string& image, const fs::path& out,
                 const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {KEEPSAKE_BINARY, "print", "render", "--product", product,
-                                   "--image",       image,   "--out",  out.string()};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  Rendered r;
-  r.output = RunCommand(argv, &r.code, /*with_stderr=*/true);
-  std::ifstream in(out / "report.json");
-  if (in) r.report = nlohmann::json::parse(in, nullptr, false);
-  return r;
+  return RunPrintRender(product, image, out, extra);
 }
 
 // One page rendered by Ghostscript at `dpi`, as BGR.

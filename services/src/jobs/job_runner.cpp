@@ -176,7 +176,8 @@ std::optional<JobRunner::Failure> JobRunner::Complete(const orders::Job& job,
   const DataPaths paths(config_.data_dir);
   for (const char* name :
        {"model.stl", "model.3mf", "model.ply", "model.wrl", "texture.png", "model_obj.zip",
-        "deviation.bin", "uvs.bin", "colour_de.bin", "print.pdf", "print.png", "preview.png"}) {
+        "deviation.bin", "uvs.bin", "colour_de.bin", "print.pdf", "print.png", "preview.png",
+        "print.jpg", "cut.png", "cut.svg"}) {
     if (!fs::exists(job_dir / name)) continue;
     std::ifstream file(job_dir / name, std::ios::binary);
     std::stringstream bytes;
@@ -185,7 +186,8 @@ std::optional<JobRunner::Failure> JobRunner::Complete(const orders::Job& job,
     const auto sha = StoreAssetBytes(paths, content);
     const std::string format = fs::path(name).extension().string().substr(1);
     // 2D artwork (pictures, the print PDF) or a 3D model
-    const char* kind = format == "png" || format == "pdf" ? "image" : "mesh";
+    const char* kind =
+        format == "png" || format == "pdf" || format == "jpg" || format == "svg" ? "image" : "mesh";
     if (!sha || !store_.Orders().RecordAsset(
                     {*sha, kind, format, static_cast<int64_t>(content.size()), ""})) {
       return Failure{"job.io", "the print file could not be stored", true};

@@ -110,6 +110,7 @@ tl::expected<imaging::PrintProfile, std::string> ParseProfile(const json& entry,
   p.warn_below_dpi = entry.value("warn_below_dpi", defaults.value("warn_below_dpi", 300));
   p.refuse_below_dpi = entry.value("refuse_below_dpi", defaults.value("refuse_below_dpi", 150));
   p.may_rotate = entry.value("may_rotate", true);
+  p.photo_lab_jpeg = entry.value("photo_lab_jpeg", false);
   const std::string shape = entry.value("shape", "rectangle");
   if (shape == "diecut") {
     p.shape = imaging::PrintShape::kDieCut;
@@ -341,7 +342,11 @@ int RunPrintRender(const PrintRenderArgs& args, const PrintSettings& settings) {
   const imaging::PrintResult& r = *rendered;
   for (const auto& [name, bytes] : {std::pair<const char*, const std::string*>{"print.pdf", &r.pdf},
                                     {"print.png", &r.png},
-                                    {"preview.png", &r.preview_png}}) {
+                                    {"preview.png", &r.preview_png},
+                                    {"print.jpg", &r.jpeg},
+                                    {"cut.png", &r.cut_png},
+                                    {"cut.svg", &r.cut_svg}}) {
+    if (bytes->empty()) continue;  // the formats only some products have
     if (!WriteFileAtomically(out_dir / name, *bytes)) {
       return output.Refuse(report, "print.write_failed", std::string("cannot write ") + name);
     }

@@ -68,6 +68,8 @@ struct PrintProfile {
   // round products are cut as a circle at the trim; a badge (button) is a disc that wraps
   // round its shell: the trim is the disc, badge_face_mm the shell's face (0: not a badge)
   double badge_face_mm = 0;
+  // photo prints: also a tagged sRGB JPEG (print.jpg), what photo labs print
+  bool photo_lab_jpeg = false;
   PostcardBack back;  // postcards: the address side, page 2 of the PDF
 };
 
@@ -117,7 +119,12 @@ struct PrintResult {
   std::string pdf;          // print.pdf: the front, then the back (postcards, double-sided)
   std::string png;          // print.png, RGB at target_dpi with pHYs
   std::string preview_png;  // preview.png
-  int width_px = 0;         // of the artwork, bleed included
+  std::string jpeg;         // print.jpg (photo prints): sRGB-tagged, 300 dpi in its JFIF header
+  // die-cut pieces, for services that take a picture and a cut file: the artwork with the
+  // outside of the cut transparent (cut.png, pHYs and sRGB), and the cut as SVG in mm (cut.svg)
+  std::string cut_png;
+  std::string cut_svg;
+  int width_px = 0;  // of the artwork, bleed included
   int height_px = 0;
   double trim_width_mm = 0;  // after turning to the image's orientation
   double trim_height_mm = 0;
