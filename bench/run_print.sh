@@ -15,7 +15,7 @@ large="$work/source/print.png"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
 printf '%-18s %-12s %8s %8s %s\n' product picture seconds peak_MB result
 for product in photo-print-5in photo-print-6in photo-print-7in postcard-cn postcard-a6 \
-               magnet-rect magnet-round-58 magnet-diecut keychain-acrylic; do
+               magnet-rect magnet-round-58 badge-magnet-58 magnet-diecut keychain-acrylic; do
   image="$large"; name="2150x1547"
   case "$product" in *diecut*|keychain*) image="$images/cutout_corgi_pixelart_rgba_1024.png"; name="1024 RGBA" ;; esac
   rm -rf "$work/out"
