@@ -4,23 +4,33 @@
 // same three corners) is at distance 0 without a query, so a local repair is measured where
 // it changed something, against the surface within a few millimetres of the change.
 #include "keepsake/mesh/fidelity.hpp"
+#include "keepsake/mesh/repair.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
 
+#include <CGAL/AABB_face_graph_triangle_primitive.h>
+#include <CGAL/AABB_traits.h>
+#include <CGAL/AABB_tree.h>
 #include "cgal_mesh.hpp"
 
 namespace keepsake::mesh {
 
 namespace {
 
+using cgal::Face;
+using cgal::FacePoints;
 using cgal::KeptIn;
 using cgal::Kernel;
+using cgal::ParallelFor;
 using cgal::Point;
+using cgal::SurfaceMesh;
+using cgal::ToSurfaceMesh;
 using cgal::Triangle;
 using cgal::TriangleOf;
 using Tree = cgal::TriangleTree;
@@ -288,6 +298,63 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
   out.p99_mm = Percentile(to_result, 0.99);
   out.back_p99_mm = Percentile(to_original, 0.99);
   out.regions = Regions(result, out.vertex_deviation_mm, within_mm, max_regions);
+  return out;
+}
+
+// Wall thickness, measured here with the other measurements of a result (declared in
+// repair.hpp, where the preparation reads it).
+WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
+  using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
+  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+  WallThickness out;
+  out.threshold_mm = threshold_mm;
+  SurfaceMesh sm;
+  if (!ToSurfaceMesh(mesh, sm)) return out;
+  Tree tree(faces(sm).first, faces(sm).second, sm);
+  tree.build();  // before the threads: queries on a built tree only read it
+  const std::size_t n = sm.number_of_faces();
+  out.face_mm.assign(n, std::numeric_limits<float>::infinity());
+  std::vector<double> areas(n, 0.0);
+  ParallelFor(n, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Face f(static_cast<SurfaceMesh::size_type>(i));
+      const std::array<Point, 3> p = FacePoints(sm, f);
+      const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
+      const double twice_area = std::sqrt(normal.squared_length());
+      if (twice_area <= 0) continue;
+      const Point centre = CGAL::centroid(p[0], p[1], p[2]);
+      const Kernel::Ray_3 inward(centre, -normal);
+      auto hit = tree.first_intersection(inward, [f](Face other) { return other == f; });
+      if (hit) {
+        if (const Point* at = boost::get<Point>(&hit->first)) {
+          out.face_mm[i] = static_cast<float>(std::sqrt(CGAL::squared_distance(centre, *at)));
+        }
+      }
+      areas[i] = twice_area / 2;
+    }
+  });
+  std::vector<std::pair<double, double>> samples;  // (thickness, area)
+  samples.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (areas[i] <= 0) continue;
+    samples.emplace_back(out.face_mm[i], areas[i]);
+    out.area_mm2 += areas[i];
+    if (out.face_mm[i] < threshold_mm) out.area_below_mm2 += areas[i];
+  }
+  std::sort(samples.begin(), samples.end());
+  double seen = 0;
+  bool p1_set = false;
+  for (const auto& [thickness, area] : samples) {
+    seen += area;
+    if (!p1_set && seen >= 0.01 * out.area_mm2) {
+      out.p1_mm = thickness;
+      p1_set = true;
+    }
+    if (seen >= 0.5 * out.area_mm2) {
+      out.p50_mm = thickness;
+      break;
+    }
+  }
   return out;
 }
 

@@ -261,85 +261,6 @@ int64_t RemoveCavities(SurfaceMesh& sm) {
   return static_cast<int64_t>(cavities.size() < shells ? cavities.size() : 0);
 }
 
-// Colours each vertex of `target` from the closest point on `source`'s surface, interpolating
-// the source triangle's vertex colours (barycentric). Works on any triangle soup, so the
-// source needs no repair; both meshes must be in the same frame.
-// Vertices farther than `max_distance` from the source (a base added under the figure) stay a
-// neutral grey.
-void TransferVertexColors(const MeshData& source, MeshData& target, double max_distance) {
-  // Local repair keeps the input's vertices where they were: those take their own colour, and
-  // only the new ones (a rebuild's surface, a base) need the closest-point search.
-  struct PositionHash {
-    std::size_t operator()(const std::array<double, 3>& p) const {
-      std::size_t h = 0;
-      for (double x : p) h = h * 1000003u ^ std::hash<double>()(x);
-      return h;
-    }
-  };
-  std::unordered_map<std::array<double, 3>, uint32_t, PositionHash> same;
-  same.reserve(source.positions.size());
-  for (std::size_t v = 0; v < source.positions.size(); ++v) {
-    same.emplace(source.positions[v], static_cast<uint32_t>(v));
-  }
-  target.colors.assign(target.positions.size(), {200, 200, 200});
-  std::vector<std::size_t> moved;
-  for (std::size_t v = 0; v < target.positions.size(); ++v) {
-    const auto it = same.find(target.positions[v]);
-    if (it != same.end()) {
-      target.colors[v] = source.colors[it->second];
-    } else {
-      moved.push_back(v);
-    }
-  }
-  if (moved.empty()) return;
-  using Triangle = Kernel::Triangle_3;
-  using Iterator = std::vector<Triangle>::const_iterator;
-  using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
-  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
-  std::vector<Triangle> triangles;
-  std::vector<std::array<uint32_t, 3>> corners;
-  for (const auto& t : source.triangles) {
-    const auto& a = source.positions[t[0]];
-    const auto& b = source.positions[t[1]];
-    const auto& c = source.positions[t[2]];
-    Triangle tri(Point(a[0], a[1], a[2]), Point(b[0], b[1], b[2]), Point(c[0], c[1], c[2]));
-    if (tri.is_degenerate()) continue;
-    triangles.push_back(tri);
-    corners.push_back(t);
-  }
-  if (triangles.empty()) return;
-  Tree tree(triangles.cbegin(), triangles.cend());
-  tree.accelerate_distance_queries();
-  (void)tree.closest_point(triangles.front().vertex(0));  // builds the search tree once, here
-  ParallelFor(moved.size(), [&](std::size_t begin, std::size_t end) {
-    for (std::size_t m = begin; m < end; ++m) {
-      const std::size_t v = moved[m];
-      const auto& p = target.positions[v];
-      const Point query(p[0], p[1], p[2]);
-      const auto [closest, id] = tree.closest_point_and_primitive(query);
-      if (CGAL::squared_distance(query, closest) > max_distance * max_distance) continue;
-      const size_t index = static_cast<size_t>(id - triangles.cbegin());
-      const Triangle& tri = triangles[index];
-      // barycentric weights of the closest point, from sub-triangle areas
-      const double total = std::sqrt(tri.squared_area());
-      std::array<double, 3> w{};
-      for (int k = 0; k < 3; ++k) {
-        const Triangle sub(closest, tri.vertex((k + 1) % 3), tri.vertex((k + 2) % 3));
-        w[static_cast<size_t>(k)] = std::sqrt(sub.squared_area()) / total;
-      }
-      const double sum = w[0] + w[1] + w[2];
-      std::array<double, 3> rgb{};
-      for (size_t k = 0; k < 3; ++k) {
-        const auto& c = source.colors[corners[index][k]];
-        for (size_t ch = 0; ch < 3; ++ch) rgb[ch] += w[k] / sum * c[ch];
-      }
-      for (size_t ch = 0; ch < 3; ++ch) {
-        target.colors[v][ch] = static_cast<uint8_t>(std::lround(std::clamp(rgb[ch], 0.0, 255.0)));
-      }
-    }
-  });
-}
-
 // Joins a round base of `thickness` under the solid `sm`: centred under the lowest tenth of the
 // figure, wide enough to hold it and its centre of mass. The figure sinks 0.4 mm into the
 // disc so that the union is a proper overlap, not a touch. Returns the radius, or 0 when
@@ -479,22 +400,14 @@ std::string SettleToSinglePrecision(SurfaceMesh& sm, const RepairOptions& option
   return "crossings remain after rounding to single precision";
 }
 
-}  // namespace
-
 // The widest a figure may be at its ordered height (a large printer's build plate).
 constexpr double kMaxSideMm = 1000;
 
-tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
-                                                const RepairOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  if (input.triangles.empty()) return tl::unexpected(Error{Errc::kEmpty, "no triangles"});
-  RepairResult result;
-  RepairReport& report = result.report;
-  StepClock clock(report);
-  report.input_vertices = static_cast<int64_t>(input.positions.size());
-  report.input_triangles = static_cast<int64_t>(input.triangles.size());
-
-  // Work at print scale, so that every tolerance is in millimetres.
+// The model at print scale (every tolerance then is in millimetres), in single precision as the
+// print files will be: the file's own vertices then stay where they are when written, and only
+// what the repair adds is rounded at the end. Refused when flat, or too flat to print.
+tl::expected<MeshData, Error> ToPrintScale(const MeshData& input, const RepairOptions& options,
+                                           RepairResult& result) {
   MeshData scaled = input;
   if (!options.colour) {
     scaled.colors.clear();
@@ -520,81 +433,64 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   }
   result.to_height = HeightPlacement(scaled, options.height_mm);
   Apply(result.to_height, scaled);
-  // in single precision from here, as the print files will be: the file's own vertices then
-  // stay where they are when written, and only what the repair adds is rounded at the end
   for (auto& p : scaled.positions) {
     for (double& c : p) c = ToSingle(c);
   }
-  Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);
-  clock.Done("scale and weld");
-  if (soup.polygons.empty()) {
-    return tl::unexpected(Error{Errc::kEmpty, "every triangle is degenerate"});
-  }
+  return scaled;
+}
 
-  SurfaceMesh sm;
-  if (options.thicken_mm > 0) {
-    char reason[64];
-    std::snprintf(reason, sizeof reason, "every wall thickened by %.2f mm", options.thicken_mm);
-    report.rebuild_reason = reason;
-    report.thickened_mm = options.thicken_mm;
+// The last resort, or the engineer's thickening: the whole model wrapped again (CGAL's
+// alpha_wrap_3), into `sm`.
+tl::expected<void, Error> WrapAgain(const Soup& soup, const RepairOptions& options,
+                                    RepairReport& report, SurfaceMesh& sm) {
+  report.rebuilt = true;
+  double area = 0;
+  for (const auto& t : soup.polygons) {
+    area += std::sqrt(CGAL::squared_area(soup.points[t[0]], soup.points[t[1]], soup.points[t[2]]));
+  }
+  report.wrap_alpha_mm = options.thicken_mm > 0 ? options.thicken_alpha_mm
+                                                : std::max(options.wrap_alpha_mm,
+                                                           std::sqrt(area / options.wrap_cells));
+  SurfaceMesh wrapped;
+  const double offset = std::max(options.wrap_offset_mm, options.thicken_mm / 2);
+  // When local repair closed every hole but left crossings, wrap its closed surface: the
+  // wrap of the raw soup would go in through the holes and make a thin double shell.
+  if (!sm.is_empty() && CGAL::is_closed(sm)) {
+    CGAL::alpha_wrap_3(sm, report.wrap_alpha_mm, offset, wrapped);
   } else {
-    report.rebuild_reason = LocalRepair(soup, options, report, sm, clock);
+    CGAL::alpha_wrap_3(soup.points, soup.polygons, report.wrap_alpha_mm, offset, wrapped);
   }
-  if (!report.rebuild_reason.empty()) {
-    // the last resort, or the engineer's thickening: the whole model wrapped again
-    report.rebuilt = true;
-    double area = 0;
-    for (const auto& t : soup.polygons) {
-      area +=
-          std::sqrt(CGAL::squared_area(soup.points[t[0]], soup.points[t[1]], soup.points[t[2]]));
-    }
-    report.wrap_alpha_mm = options.thicken_mm > 0 ? options.thicken_alpha_mm
-                                                  : std::max(options.wrap_alpha_mm,
-                                                             std::sqrt(area / options.wrap_cells));
-    SurfaceMesh wrapped;
-    const double offset = std::max(options.wrap_offset_mm, options.thicken_mm / 2);
-    // When local repair closed every hole but left crossings, wrap its closed surface: the
-    // wrap of the raw soup would go in through the holes and make a thin double shell.
-    if (!sm.is_empty() && CGAL::is_closed(sm)) {
-      CGAL::alpha_wrap_3(sm, report.wrap_alpha_mm, offset, wrapped);
-    } else {
-      CGAL::alpha_wrap_3(soup.points, soup.polygons, report.wrap_alpha_mm, offset, wrapped);
-    }
-    if (wrapped.is_empty()) {
-      return tl::unexpected(Error{Errc::kUnreadable, "the volumetric rebuild produced nothing"});
-    }
-    sm = std::move(wrapped);
-    RemoveTinyShells(sm, options.min_part_mm);  // what the wrap made of dust in the soup
-    clock.Done("volumetric rebuild");
+  if (wrapped.is_empty()) {
+    return tl::unexpected(Error{Errc::kUnreadable, "the volumetric rebuild produced nothing"});
   }
-  report.cavities_removed = RemoveCavities(sm);
-  if (options.base_mm > 0) {
-    report.base_radius_mm = JoinBase(sm, options.base_mm);
-    if (report.base_radius_mm <= 0) {
-      return tl::unexpected(Error{Errc::kUnreadable, "the base could not be joined to the figure"});
-    }
-    clock.Done("base");
-  }
-  if (sm.is_empty()) return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
-  // The wrap's offset changes the height a little, and a part removed (a speck above the head)
-  // changes the bounds: the result is placed again, and the input with it for the comparison.
+  sm = std::move(wrapped);
+  RemoveTinyShells(sm, options.min_part_mm);  // what the wrap made of dust in the soup
+  return {};
+}
+
+// The wrap's offset changes the height a little, and a part removed (a speck above the head)
+// changes the bounds: the result is placed again, and the input with it for the comparison.
+void PlaceAgain(const RepairOptions& options, SurfaceMesh& sm, RepairResult& result,
+                MeshData& scaled) {
   result.final = HeightPlacement(ToMeshData(sm), options.height_mm);
   if (result.final.NearlyIdentity()) {
     result.final = Placement{};
-  } else {
-    for (auto v : sm.vertices()) {
-      const Point p = sm.point(v);
-      const double s = result.final.scale;
-      const auto& o = result.final.origin;
-      sm.point(v) = Point((p.x() - o[0]) * s, (p.y() - o[1]) * s, (p.z() - o[2]) * s);  // Apply
-    }
-    MarkAllChanged(sm);
-    Apply(result.final, scaled);
+    return;
   }
-  if (std::string left = SettleToSinglePrecision(sm, options, report, clock); !left.empty()) {
-    return tl::unexpected(Error{Errc::kUnreadable, left});
+  for (auto v : sm.vertices()) {
+    const Point p = sm.point(v);
+    const double s = result.final.scale;
+    const auto& o = result.final.origin;
+    sm.point(v) = Point((p.x() - o[0]) * s, (p.y() - o[1]) * s, (p.z() - o[2]) * s);  // Apply
   }
-  result.mesh = ToMeshData(sm);
+  MarkAllChanged(sm);
+  Apply(result.final, scaled);
+}
+
+// The customer's colours onto the result (vertex colours, texture coordinates) and what the
+// repair changed, measured against the original.
+void CarryColourAndMeasure(const MeshData& scaled, const RepairOptions& options,
+                           RepairResult& result, StepClock& clock) {
   if (!scaled.colors.empty()) {
     TransferVertexColors(scaled, result.mesh, 0.5 + options.thicken_mm);
     clock.Done("colour transfer");
@@ -616,6 +512,11 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
       clock.Done("colour fidelity");
     }
   }
+}
+
+// What the settling verified, and the rest: shells, degenerate faces, orientation.
+void FinalCheck(SurfaceMesh& sm, RepairResult& result) {
+  RepairReport& report = result.report;
   auto component = sm.add_property_map<Face, std::size_t>("f:shell", 0).first;
   report.shells = static_cast<int64_t>(PMP::connected_components(sm, component));
   SolidCheck& check = result.check;  // what the settling above verified, and the rest here
@@ -629,6 +530,59 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
   const std::vector<double> volumes =
       ShellVolumes(sm, component, static_cast<std::size_t>(check.shells));
   check.outward = std::all_of(volumes.begin(), volumes.end(), [](double v) { return v > 0; });
+}
+
+}  // namespace
+
+tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
+                                                const RepairOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  if (input.triangles.empty()) return tl::unexpected(Error{Errc::kEmpty, "no triangles"});
+  RepairResult result;
+  RepairReport& report = result.report;
+  StepClock clock(report);
+  report.input_vertices = static_cast<int64_t>(input.positions.size());
+  report.input_triangles = static_cast<int64_t>(input.triangles.size());
+  auto print_scale = ToPrintScale(input, options, result);
+  if (!print_scale) return tl::unexpected(print_scale.error());
+  MeshData& scaled = *print_scale;
+  Soup soup = WeldWithTolerance(scaled, options.weld_tolerance_mm, report);
+  clock.Done("scale and weld");
+  if (soup.polygons.empty()) {
+    return tl::unexpected(Error{Errc::kEmpty, "every triangle is degenerate"});
+  }
+
+  SurfaceMesh sm;
+  if (options.thicken_mm > 0) {
+    char reason[64];
+    std::snprintf(reason, sizeof reason, "every wall thickened by %.2f mm", options.thicken_mm);
+    report.rebuild_reason = reason;
+    report.thickened_mm = options.thicken_mm;
+  } else {
+    report.rebuild_reason = LocalRepair(soup, options, report, sm, clock);
+  }
+  if (!report.rebuild_reason.empty()) {
+    if (auto wrapped = WrapAgain(soup, options, report, sm); !wrapped) {
+      return tl::unexpected(wrapped.error());
+    }
+    clock.Done("volumetric rebuild");
+  }
+  report.cavities_removed = RemoveCavities(sm);
+  if (options.base_mm > 0) {
+    report.base_radius_mm = JoinBase(sm, options.base_mm);
+    if (report.base_radius_mm <= 0) {
+      return tl::unexpected(Error{Errc::kUnreadable, "the base could not be joined to the figure"});
+    }
+    clock.Done("base");
+  }
+  if (sm.is_empty()) return tl::unexpected(Error{Errc::kEmpty, "nothing printable is left"});
+  PlaceAgain(options, sm, result, scaled);
+  if (std::string left = SettleToSinglePrecision(sm, options, report, clock); !left.empty()) {
+    return tl::unexpected(Error{Errc::kUnreadable, left});
+  }
+  result.mesh = ToMeshData(sm);
+  CarryColourAndMeasure(scaled, options, result, clock);
+  FinalCheck(sm, result);
   report.output_vertices = static_cast<int64_t>(result.mesh.positions.size());
   report.output_triangles = static_cast<int64_t>(result.mesh.triangles.size());
   report.seconds =
@@ -657,61 +611,6 @@ SolidCheck CheckSolid(const MeshData& mesh) {
     check.outward = std::all_of(volumes.begin(), volumes.end(), [](double v) { return v > 0; });
   }
   return check;
-}
-
-WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
-  using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
-  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
-  WallThickness out;
-  out.threshold_mm = threshold_mm;
-  SurfaceMesh sm;
-  if (!ToSurfaceMesh(mesh, sm)) return out;
-  Tree tree(faces(sm).first, faces(sm).second, sm);
-  tree.build();  // before the threads: queries on a built tree only read it
-  const std::size_t n = sm.number_of_faces();
-  out.face_mm.assign(n, std::numeric_limits<float>::infinity());
-  std::vector<double> areas(n, 0.0);
-  ParallelFor(n, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const Face f(static_cast<SurfaceMesh::size_type>(i));
-      const std::array<Point, 3> p = FacePoints(sm, f);
-      const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
-      const double twice_area = std::sqrt(normal.squared_length());
-      if (twice_area <= 0) continue;
-      const Point centre = CGAL::centroid(p[0], p[1], p[2]);
-      const Kernel::Ray_3 inward(centre, -normal);
-      auto hit = tree.first_intersection(inward, [f](Face other) { return other == f; });
-      if (hit) {
-        if (const Point* at = boost::get<Point>(&hit->first)) {
-          out.face_mm[i] = static_cast<float>(std::sqrt(CGAL::squared_distance(centre, *at)));
-        }
-      }
-      areas[i] = twice_area / 2;
-    }
-  });
-  std::vector<std::pair<double, double>> samples;  // (thickness, area)
-  samples.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (areas[i] <= 0) continue;
-    samples.emplace_back(out.face_mm[i], areas[i]);
-    out.area_mm2 += areas[i];
-    if (out.face_mm[i] < threshold_mm) out.area_below_mm2 += areas[i];
-  }
-  std::sort(samples.begin(), samples.end());
-  double seen = 0;
-  bool p1_set = false;
-  for (const auto& [thickness, area] : samples) {
-    seen += area;
-    if (!p1_set && seen >= 0.01 * out.area_mm2) {
-      out.p1_mm = thickness;
-      p1_set = true;
-    }
-    if (seen >= 0.5 * out.area_mm2) {
-      out.p50_mm = thickness;
-      break;
-    }
-  }
-  return out;
 }
 
 }  // namespace keepsake::mesh

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
+#include <CGAL/AABB_traits.h>
+#include <CGAL/AABB_tree.h>
+#include <CGAL/AABB_triangle_primitive.h>
 #include "cgal_mesh.hpp"
 
 namespace keepsake::mesh {
@@ -15,6 +19,7 @@ namespace {
 
 using cgal::KeptIn;
 using cgal::Kernel;
+using cgal::ParallelFor;
 using cgal::Point;
 using cgal::Triangle;
 using cgal::TrianglesOf;
@@ -247,6 +252,80 @@ std::vector<float> CornerColourDifferences(const MeshData& original, const MeshD
     }
   });
   return out;
+}
+
+void TransferVertexColors(const MeshData& source, MeshData& target, double max_distance) {
+  // Local repair keeps the input's vertices where they were: those take their own colour, and
+  // only the new ones (a rebuild's surface, a base) need the closest-point search.
+  struct PositionHash {
+    std::size_t operator()(const std::array<double, 3>& p) const {
+      std::size_t h = 0;
+      for (double x : p) h = h * 1000003u ^ std::hash<double>()(x);
+      return h;
+    }
+  };
+  std::unordered_map<std::array<double, 3>, uint32_t, PositionHash> same;
+  same.reserve(source.positions.size());
+  for (std::size_t v = 0; v < source.positions.size(); ++v) {
+    same.emplace(source.positions[v], static_cast<uint32_t>(v));
+  }
+  target.colors.assign(target.positions.size(), {200, 200, 200});
+  std::vector<std::size_t> moved;
+  for (std::size_t v = 0; v < target.positions.size(); ++v) {
+    const auto it = same.find(target.positions[v]);
+    if (it != same.end()) {
+      target.colors[v] = source.colors[it->second];
+    } else {
+      moved.push_back(v);
+    }
+  }
+  if (moved.empty()) return;
+  using Triangle = Kernel::Triangle_3;
+  using Iterator = std::vector<Triangle>::const_iterator;
+  using Primitive = CGAL::AABB_triangle_primitive<Kernel, Iterator>;
+  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+  std::vector<Triangle> triangles;
+  std::vector<std::array<uint32_t, 3>> corners;
+  for (const auto& t : source.triangles) {
+    const auto& a = source.positions[t[0]];
+    const auto& b = source.positions[t[1]];
+    const auto& c = source.positions[t[2]];
+    Triangle tri(Point(a[0], a[1], a[2]), Point(b[0], b[1], b[2]), Point(c[0], c[1], c[2]));
+    if (tri.is_degenerate()) continue;
+    triangles.push_back(tri);
+    corners.push_back(t);
+  }
+  if (triangles.empty()) return;
+  Tree tree(triangles.cbegin(), triangles.cend());
+  tree.accelerate_distance_queries();
+  (void)tree.closest_point(triangles.front().vertex(0));  // builds the search tree once, here
+  ParallelFor(moved.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t m = begin; m < end; ++m) {
+      const std::size_t v = moved[m];
+      const auto& p = target.positions[v];
+      const Point query(p[0], p[1], p[2]);
+      const auto [closest, id] = tree.closest_point_and_primitive(query);
+      if (CGAL::squared_distance(query, closest) > max_distance * max_distance) continue;
+      const size_t index = static_cast<size_t>(id - triangles.cbegin());
+      const Triangle& tri = triangles[index];
+      // barycentric weights of the closest point, from sub-triangle areas
+      const double total = std::sqrt(tri.squared_area());
+      std::array<double, 3> w{};
+      for (int k = 0; k < 3; ++k) {
+        const Triangle sub(closest, tri.vertex((k + 1) % 3), tri.vertex((k + 2) % 3));
+        w[static_cast<size_t>(k)] = std::sqrt(sub.squared_area()) / total;
+      }
+      const double sum = w[0] + w[1] + w[2];
+      std::array<double, 3> rgb{};
+      for (size_t k = 0; k < 3; ++k) {
+        const auto& c = source.colors[corners[index][k]];
+        for (size_t ch = 0; ch < 3; ++ch) rgb[ch] += w[k] / sum * c[ch];
+      }
+      for (size_t ch = 0; ch < 3; ++ch) {
+        target.colors[v][ch] = static_cast<uint8_t>(std::lround(std::clamp(rgb[ch], 0.0, 255.0)));
+      }
+    }
+  });
 }
 
 }  // namespace keepsake::mesh

@@ -22,6 +22,12 @@ struct TextureTransfer {
 // gets `original`'s texture. Precondition: original.uvs.size() == original.triangles.size().
 TextureTransfer TransferTexture(const MeshData& original, MeshData& result);
 
+// Colours each vertex of `target` from the closest point on `source`'s surface, interpolating
+// the source triangle's vertex colours (barycentric); a vertex the repair kept takes its own
+// colour. Works on any triangle soup, both meshes in the same frame. Vertices farther than
+// `max_distance` from the source (a base added under the figure) stay a neutral grey.
+void TransferVertexColors(const MeshData& source, MeshData& target, double max_distance);
+
 // CIEDE2000 colour difference between two sRGB colours (Sharma, Wu, Dalal 2005).
 double Ciede2000(const std::array<uint8_t, 3>& a, const std::array<uint8_t, 3>& b);
 
