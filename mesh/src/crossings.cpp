@@ -190,10 +190,12 @@ bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, 
   return patch.size() > before;
 }
 
-void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& report,
-                  const StepDone& step) {
-  auto part = sm.add_property_map<Face, std::size_t>("f:part", kNoPart).first;
-  const std::size_t count = PMP::connected_components(sm, part);
+namespace {
+
+using PartMap = SurfaceMesh::Property_map<Face, std::size_t>;
+
+// Each part's box, faces, area and its holes' border edges and area.
+std::vector<PartShape> MeasureParts(const SurfaceMesh& sm, PartMap part, std::size_t count) {
   std::vector<PartShape> shapes(count);
   for (Face f : sm.faces()) {
     PartShape& s = shapes[part[f]];
@@ -211,65 +213,55 @@ void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& r
       ++s.border_edges;
     }
   }
-  double largest = 0;
-  for (const PartShape& s : shapes) largest = std::max(largest, Diagonal(s.box));
+  return shapes;
+}
 
-  std::vector<std::string> fate(count, "kept");
-  // open parts that are sheets rather than solids with a hole: filling their border would add
-  // a good share of their own area (a flat patch: all of it; a figure with a hole: little)
-  std::vector<std::size_t> sheets, specks;
-  for (std::size_t c = 0; c < count; ++c) {
-    const double size = Diagonal(shapes[c].box);
-    if (size < options.min_part_mm && size < largest) {
-      fate[c] = "removed_fragment";
-    } else if (shapes[c].border_edges > 0 && shapes[c].hole_area > 0.25 * shapes[c].area) {
-      sheets.push_back(c);
-    } else if (size < options.speck_share * largest) {
-      specks.push_back(c);
-    }
-  }
-  // A sheet goes only when it crosses a closed part larger than itself: a flap through a
-  // figure's surface. Where nothing is closed (a model of open patches, CGAL's pig.stl), the
-  // patches are the model, and they are left to the hole filling or the rebuild.
-  if (!sheets.empty()) {
-    const std::vector<std::pair<Face, Face>> pairs = CrossingPairs(sm);
-    std::set<std::size_t> doomed;
-    for (const auto& [a, b] : pairs) {
-      for (const auto& [sheet, other] :
-           {std::pair(part[a], part[b]), std::pair(part[b], part[a])}) {
-        if (sheet != other && shapes[other].border_edges == 0 &&
-            shapes[other].area > shapes[sheet].area &&
-            std::find(sheets.begin(), sheets.end(), sheet) != sheets.end()) {
-          doomed.insert(sheet);
-        }
+// A sheet goes only when it crosses a closed part larger than itself: a flap through a
+// figure's surface. Where nothing is closed (a model of open patches, CGAL's pig.stl), the
+// patches are the model, and they are left to the hole filling or the rebuild.
+void RemoveCrossingSheets(SurfaceMesh& sm, PartMap part, const std::vector<PartShape>& shapes,
+                          const std::vector<std::size_t>& sheets, std::vector<std::string>& fate) {
+  const std::vector<std::pair<Face, Face>> pairs = CrossingPairs(sm);
+  std::set<std::size_t> doomed;
+  for (const auto& [a, b] : pairs) {
+    for (const auto& [sheet, other] : {std::pair(part[a], part[b]), std::pair(part[b], part[a])}) {
+      if (sheet != other && shapes[other].border_edges == 0 &&
+          shapes[other].area > shapes[sheet].area &&
+          std::find(sheets.begin(), sheets.end(), sheet) != sheets.end()) {
+        doomed.insert(sheet);
       }
     }
-    for (std::size_t c : doomed) fate[c] = "removed_sheet";
-    step("crossing sheets");
   }
-  if (!specks.empty()) {
-    // distance from each small part to the rest of the figure (what stays, specks aside)
-    using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
-    using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
-    std::set<std::size_t> small(specks.begin(), specks.end());
-    std::vector<Face> body;
-    for (Face f : sm.faces()) {
-      if (small.count(part[f]) == 0 && fate[part[f]] == "kept") body.push_back(f);
-    }
-    if (!body.empty()) {
-      Tree tree(body.begin(), body.end(), sm);
-      tree.accelerate_distance_queries();
-      for (std::size_t c : specks) {
-        const CGAL::Bbox_3& b = shapes[c].box;
-        const Point centre((b.xmin() + b.xmax()) / 2, (b.ymin() + b.ymax()) / 2,
-                           (b.zmin() + b.zmax()) / 2);
-        const double gap = std::sqrt(CGAL::to_double(tree.squared_distance(centre)));
-        if (gap > 2 * Diagonal(b) + 0.5) fate[c] = "removed_speck";
-      }
-    }
-    step("specks");
-  }
+  for (std::size_t c : doomed) fate[c] = "removed_sheet";
+}
 
+// A small part far from the rest of the figure (what stays, specks aside) is a speck.
+void RemoveFarSpecks(const SurfaceMesh& sm, PartMap part, const std::vector<PartShape>& shapes,
+                     const std::vector<std::size_t>& specks, std::vector<std::string>& fate) {
+  using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
+  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
+  std::set<std::size_t> small(specks.begin(), specks.end());
+  std::vector<Face> body;
+  for (Face f : sm.faces()) {
+    if (small.count(part[f]) == 0 && fate[part[f]] == "kept") body.push_back(f);
+  }
+  if (body.empty()) return;
+  Tree tree(body.begin(), body.end(), sm);
+  tree.accelerate_distance_queries();
+  for (std::size_t c : specks) {
+    const CGAL::Bbox_3& b = shapes[c].box;
+    const Point centre((b.xmin() + b.xmax()) / 2, (b.ymin() + b.ymax()) / 2,
+                       (b.zmin() + b.zmax()) / 2);
+    const double gap = std::sqrt(CGAL::to_double(tree.squared_distance(centre)));
+    if (gap > 2 * Diagonal(b) + 0.5) fate[c] = "removed_speck";
+  }
+}
+
+// Every part into the report with its fate, and the parts that go removed (never all of them:
+// the largest stays).
+void ReportAndRemoveParts(SurfaceMesh& sm, PartMap part, const std::vector<PartShape>& shapes,
+                          const std::vector<std::string>& fate, RepairReport& report) {
+  const std::size_t count = shapes.size();
   std::vector<std::size_t> remove;
   for (std::size_t c = 0; c < count; ++c) {
     const CGAL::Bbox_3& b = shapes[c].box;
@@ -287,7 +279,7 @@ void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& r
     if (fate[c] == "removed_sheet") ++report.sheets_removed;
   }
   report.parts_in = static_cast<int64_t>(count);
-  if (remove.size() == count) {  // never remove everything: keep the largest part
+  if (remove.size() == count) {
     std::size_t keep = 0;
     for (std::size_t c = 1; c < count; ++c) {
       if (Diagonal(shapes[c].box) > Diagonal(shapes[keep].box)) keep = c;
@@ -300,6 +292,41 @@ void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& r
     PMP::remove_connected_components(sm, remove, part);
     sm.collect_garbage();
   }
+}
+
+}  // namespace
+
+void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& report,
+                  const StepDone& step) {
+  auto part = sm.add_property_map<Face, std::size_t>("f:part", kNoPart).first;
+  const std::size_t count = PMP::connected_components(sm, part);
+  const std::vector<PartShape> shapes = MeasureParts(sm, part, count);
+  double largest = 0;
+  for (const PartShape& s : shapes) largest = std::max(largest, Diagonal(s.box));
+
+  std::vector<std::string> fate(count, "kept");
+  // open parts that are sheets rather than solids with a hole: filling their border would add
+  // a good share of their own area (a flat patch: all of it; a figure with a hole: little)
+  std::vector<std::size_t> sheets, specks;
+  for (std::size_t c = 0; c < count; ++c) {
+    const double size = Diagonal(shapes[c].box);
+    if (size < options.min_part_mm && size < largest) {
+      fate[c] = "removed_fragment";
+    } else if (shapes[c].border_edges > 0 && shapes[c].hole_area > 0.25 * shapes[c].area) {
+      sheets.push_back(c);
+    } else if (size < options.speck_share * largest) {
+      specks.push_back(c);
+    }
+  }
+  if (!sheets.empty()) {
+    RemoveCrossingSheets(sm, part, shapes, sheets, fate);
+    step("crossing sheets");
+  }
+  if (!specks.empty()) {
+    RemoveFarSpecks(sm, part, shapes, specks, fate);
+    step("specks");
+  }
+  ReportAndRemoveParts(sm, part, shapes, fate, report);
   // "f:part" stays: ResolveCrossings names the parts that it unites
 }
 
@@ -514,6 +541,62 @@ bool UniteCrossingShells(SurfaceMesh& sm, const std::vector<std::pair<Face, Face
 
 }  // namespace
 
+namespace {
+
+// Crossings that our own hole fills made (a fill folding through the surface): cut out where
+// they are, nothing of the file is touched. True when that cleaned the surface.
+bool RemoveFillCrossings(SurfaceMesh& sm, const std::vector<std::pair<Face, Face>>& pairs,
+                         const StepDone& step) {
+  std::set<Face> crossing;
+  for (const auto& [a, b] : pairs) crossing.insert({a, b});
+  SurfaceMesh before = sm;
+  const bool removed = PMP::experimental::remove_self_intersections(crossing, sm);
+  MarkAllChanged(sm);  // it may move what it keeps
+  step("local self-intersection removal");
+  if (removed && CleanSolid(sm)) return true;
+  sm = std::move(before);
+  return false;
+}
+
+// How many crossing pairs lie between two shells, and which parts of the input they join (to
+// name the united ones).
+int64_t CrossingsBetweenShells(SurfaceMesh& sm, const std::vector<std::pair<Face, Face>>& pairs,
+                               std::set<std::size_t>& united_parts) {
+  int64_t between_shells = 0;
+  const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
+  auto shell = sm.add_property_map<Face, std::size_t>("f:which_shell", 0).first;
+  PMP::connected_components(sm, shell);
+  for (const auto& [a, b] : pairs) {
+    if (shell[a] == shell[b]) continue;
+    ++between_shells;
+    if (has_parts && part[a] != kNoPart && part[b] != kNoPart) {
+      united_parts.insert({part[a], part[b]});
+    }
+  }
+  sm.remove_property_map(shell);
+  return between_shells;
+}
+
+// Why the folds could not be cut out and refilled, in words.
+std::string FoldsLeftReason(std::size_t pairs, double replaced, double area,
+                            const RepairOptions& options) {
+  char reason[200];
+  if (replaced > options.max_replaced_share * area) {
+    std::snprintf(reason, sizeof reason,
+                  "%zu crossing face pairs: cutting them out would replace more than %.1f %% "
+                  "of the surface",
+                  pairs, 100 * options.max_replaced_share);
+  } else {
+    std::snprintf(reason, sizeof reason,
+                  "%zu crossing face pairs that %d rounds of cutting out and refilling did not "
+                  "remove",
+                  pairs, options.max_refill_rounds);
+  }
+  return reason;
+}
+
+}  // namespace
+
 std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_faces,
                              const RepairOptions& options, RepairReport& report,
                              const StepDone& step) {
@@ -526,40 +609,16 @@ std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_face
       std::count_if(pairs.begin(), pairs.end(), [&](const std::pair<Face, Face>& p) {
         return fills.count(p.first) > 0 || fills.count(p.second) > 0;
       });
-
-  // Crossings that our own hole fills made (a fill folding through the surface): cut out
-  // where they are, nothing of the file is touched.
   if (report.self_intersections_from_fills == report.self_intersections &&
-      pairs.size() <= static_cast<std::size_t>(options.max_local_crossings)) {
-    std::set<Face> crossing;
-    for (const auto& [a, b] : pairs) crossing.insert({a, b});
-    SurfaceMesh before = sm;
-    const bool removed = PMP::experimental::remove_self_intersections(crossing, sm);
-    MarkAllChanged(sm);  // it may move what it keeps
-    step("local self-intersection removal");
-    if (removed && CleanSolid(sm)) {
-      report.self_intersections_removed = report.self_intersections;
-      return {};
-    }
-    sm = std::move(before);
+      pairs.size() <= static_cast<std::size_t>(options.max_local_crossings) &&
+      RemoveFillCrossings(sm, pairs, step)) {
+    report.self_intersections_removed = report.self_intersections;
+    return {};
   }
 
-  // The file's own crossings. Which parts of the input are involved (to name the united ones).
+  // The file's own crossings.
   std::set<std::size_t> united_parts;
-  int64_t between_shells = 0;
-  {
-    const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
-    auto shell = sm.add_property_map<Face, std::size_t>("f:which_shell", 0).first;
-    PMP::connected_components(sm, shell);
-    for (const auto& [a, b] : pairs) {
-      if (shell[a] == shell[b]) continue;
-      ++between_shells;
-      if (has_parts && part[a] != kNoPart && part[b] != kNoPart) {
-        united_parts.insert({part[a], part[b]});
-      }
-    }
-    sm.remove_property_map(shell);
-  }
+  const int64_t between_shells = CrossingsBetweenShells(sm, pairs, united_parts);
   const double area = TotalArea(sm);
   auto from_file = sm.add_property_map<Face, bool>("f:from_file", false).first;
   for (Face f : sm.faces()) from_file[f] = fills.count(f) == 0;
@@ -573,19 +632,7 @@ std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_face
   step("folds cut out and refilled");
   if (folds_left != 0) {
     sm = std::move(before);
-    char reason[200];
-    if (replaced > options.max_replaced_share * area) {
-      std::snprintf(reason, sizeof reason,
-                    "%zu crossing face pairs: cutting them out would replace more than %.1f %% "
-                    "of the surface",
-                    pairs.size(), 100 * options.max_replaced_share);
-    } else {
-      std::snprintf(reason, sizeof reason,
-                    "%zu crossing face pairs that %d rounds of cutting out and refilling did not "
-                    "remove",
-                    pairs.size(), options.max_refill_rounds);
-    }
-    return reason;
+    return FoldsLeftReason(pairs.size(), replaced, area, options);
   }
   report.area_replaced_mm2 = replaced;
   report.crossings_refilled = report.self_intersections - between_shells;
