@@ -236,11 +236,16 @@ RingHole AddRingTab(const PrintProfile& profile, double px_per_mm, double offset
   // the hole and its edge stay off the subject (a notch between two ears): up, within the page
   const double clear_r = hole.radius_px + profile.ring_edge_mm * px_per_mm;
   const double highest = profile.bleed_mm * px_per_mm + tab_r;  // the tab stays on the page
+  // only the square around the disc is looked at: the search steps up a quarter mm at a time
   auto over_subject = [&](double cy) {
-    cv::Mat disc = cv::Mat::zeros(subject.size(), CV_8U);
-    cv::circle(disc, cv::Point2d(column, cy), static_cast<int>(std::lround(clear_r)),
-               cv::Scalar(255), cv::FILLED);
-    return cv::countNonZero(disc & subject) > 0;
+    const int r = static_cast<int>(std::lround(clear_r));
+    const cv::Rect around =
+        cv::Rect(column - r, static_cast<int>(std::lround(cy)) - r, 2 * r + 1, 2 * r + 1) &
+        cv::Rect(0, 0, subject.cols, subject.rows);
+    if (around.empty()) return false;
+    cv::Mat disc = cv::Mat::zeros(around.size(), CV_8U);
+    cv::circle(disc, cv::Point2d(column - around.x, cy - around.y), r, cv::Scalar(255), cv::FILLED);
+    return cv::countNonZero(disc & subject(around)) > 0;
   };
   while (y > highest && over_subject(y)) y -= px_per_mm / 4;
   if (over_subject(y)) {

@@ -1,5 +1,6 @@
 #include "keepsake/imaging/inspect.hpp"
 
+#include "decode_guard.hpp"
 #include "image_head.hpp"
 
 #include <opencv2/core.hpp>
@@ -13,21 +14,10 @@ tl::expected<ImageInspection, Error> InspectImage(const std::string& path, Image
   if (!declared && declared.error().code == Errc::kTooLarge) {
     return tl::unexpected(declared.error());
   }
-  cv::Mat image;
-  try {
-    image = cv::imread(path, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    return tl::unexpected(Error{Errc::kUnreadable, "the image cannot be decoded: " + e.msg});
-  }
-  if (image.empty()) {
-    return tl::unexpected(Error{Errc::kUnreadable,
-                                "the image cannot be decoded (corrupt, truncated, or larger than "
-                                "the pixel limit)"});
-  }
-  if (static_cast<int64_t>(image.cols) * image.rows > max_pixels) {
-    return tl::unexpected(Error{
-        Errc::kTooLarge, "the image has more than " + std::to_string(max_pixels) + " pixels"});
-  }
+  auto decoded =
+      DecodeGuarded([&path] { return cv::imread(path, cv::IMREAD_UNCHANGED); }, max_pixels);
+  if (!decoded) return tl::unexpected(decoded.error());
+  const cv::Mat& image = *decoded;
   ImageInspection out;
   out.format = format;
   out.width_px = image.cols;

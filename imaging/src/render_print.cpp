@@ -10,6 +10,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "decode_guard.hpp"
 #include "image_head.hpp"
 #include "print_steps.hpp"
 
@@ -33,28 +34,6 @@ tl::expected<TextOutline, Error> CheckOptions(const PrintInputs& inputs,
   }
   const auto& box = profile.back.greeting_box_mm;
   return OutlineText(inputs.text, profile.back.font_path, profile.back.greeting_pt, box[2], box[3]);
-}
-
-// The picture's pixels (and its alpha), refused when they cannot be decoded or are too many.
-tl::expected<cv::Mat, Error> DecodeChecked(const PrintInputs& inputs, ImageFormat format,
-                                           cv::Mat& alpha) {
-  cv::Mat image;
-  try {
-    image = Decode(inputs.image_path, format, &alpha);
-  } catch (const cv::Exception& e) {
-    return tl::unexpected(Error{Errc::kUnreadable, "the image cannot be decoded: " + e.msg});
-  }
-  if (image.empty()) {
-    return tl::unexpected(Error{Errc::kUnreadable,
-                                "the image cannot be decoded (corrupt, truncated, or larger than "
-                                "the pixel limit)"});
-  }
-  if (static_cast<int64_t>(image.cols) * image.rows > inputs.max_pixels) {
-    return tl::unexpected(
-        Error{Errc::kTooLarge,
-              "the image has more than " + std::to_string(inputs.max_pixels) + " pixels"});
-  }
-  return image;
 }
 
 // True when every face stays inside the safe area of the crop at (x0, y0) of crop_w x crop_h
@@ -112,7 +91,8 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   if (!greeting) return tl::unexpected(greeting.error());
   const auto started = std::chrono::steady_clock::now();
   cv::Mat alpha;
-  auto decoded = DecodeChecked(inputs, *format, alpha);
+  auto decoded =
+      DecodeGuarded([&] { return Decode(inputs.image_path, *format, &alpha); }, inputs.max_pixels);
   if (!decoded) return tl::unexpected(decoded.error());
   cv::Mat& image = *decoded;
   const double decode_seconds =

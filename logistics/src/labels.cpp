@@ -4,13 +4,13 @@
 
 #include <functional>
 #include <map>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "keepsake/imaging/label.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/logistics/shipment_state_machine.hpp"
+#include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/masking.hpp"
 #include "logistics_settings.hpp"
 
@@ -32,15 +32,6 @@ std::string RouteCode(const orders::Address& a) {
     return name;
   };
   return trim(a.city) + (a.district.empty() ? "" : " " + trim(a.district));
-}
-
-// `n` random hex digits: a batch id's tail, so two batches in one second differ (not a secret).
-std::string RandomHex(int n) {
-  static thread_local std::mt19937_64 random{std::random_device{}()};
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < n; ++i) out += kDigits[random() % 16];
-  return out;
 }
 
 // The request's size, format and dpi as the printers take them.
@@ -175,7 +166,7 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
     return tl::unexpected(Invalid("no label could be made: " + reasons, "shipments"));
   }
   out.bytes = std::move(*bytes);
-  out.batch = "B" + orders::NowUtcIso().substr(0, 19) + "-" + RandomHex(6);
+  out.batch = "B" + orders::NowUtcIso().substr(0, 19) + "-" + orders::NewRequestId().substr(0, 6);
   out.content_type = format == "pdf"   ? "application/pdf"
                      : format == "png" ? "image/png"
                                        : "application/vnd.zebra.zpl";

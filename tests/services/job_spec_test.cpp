@@ -2,6 +2,7 @@
 // a queued job, job.json written and read back, refusals in words, and a real worker run from
 // a job.json alone.
 #include "keepsake/services/job_spec.hpp"
+#include "keepsake/services/print_command.hpp"
 
 #include <unistd.h>
 
@@ -42,12 +43,13 @@ orders::Job QueuedJob(orders::JobKind kind, const json& params) {
 TEST(JobSpec, APostcardsGreetingAndCropTravelThroughJobJson) {
   const auto catalog = Catalog();
   const orders::Asset photo{"ab12", "image", "png", 100, ""};
-  auto spec =
-      services::SpecForJob(QueuedJob(orders::JobKind::kRenderPrint,
-                                     {{"product", "postcard-cn"},
-                                      {"text", "新年快乐 Happy New Year"},
-                                      {"tuning", {{"zoom", 1.5}, {"crop_offset", {0.25, -0.5}}}}}),
-                           photo, catalog, Config());
+  auto spec = services::SpecForJob(
+      QueuedJob(
+          orders::JobKind::kRenderPrint,
+          {{"product", "postcard-cn"},
+           {"text", "新年快乐 Happy New Year"},
+           {"tuning", {{"zoom", 1.5}, {"crop_offset", {0.25, -0.5}}, {"ring_offset_mm", 3.5}}}}),
+      photo, catalog, Config());
   ASSERT_TRUE(spec) << spec.error();
   EXPECT_EQ(spec->kind, orders::JobKind::kRenderPrint);
   EXPECT_EQ(spec->input, "input.png");
@@ -62,7 +64,12 @@ TEST(JobSpec, APostcardsGreetingAndCropTravelThroughJobJson) {
   EXPECT_DOUBLE_EQ(back->print_tuning.zoom, 1.5);
   ASSERT_TRUE(back->print_tuning.crop_offset);
   EXPECT_DOUBLE_EQ((*back->print_tuning.crop_offset)[1], -0.5);
+  EXPECT_DOUBLE_EQ(back->print_tuning.ring_offset_mm, 3.5);  // a keychain's moved ring
   EXPECT_FALSE(back->print_tuning.allow_low_dpi);
+  // out of range is refused with the range
+  auto far = services::ParsePrintTuning(R"({"ring_offset_mm": 40})");
+  ASSERT_FALSE(far);
+  EXPECT_NE(far.error().find("ring_offset_mm -25 to 25"), std::string::npos) << far.error();
 }
 
 TEST(JobSpec, AFigureCarriesItsHeightMaterialAndRework) {
