@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <png.h>
 #include <zip.h>
-#include <opencv2/imgcodecs.hpp>
 
 namespace keepsake::mesh {
 
@@ -149,18 +149,38 @@ tl::expected<size_t, Error> WriteVrml(const MeshData& mesh, const std::string& p
 }
 
 std::string EncodeTexturePng(const Texture& texture) {
-  cv::Mat bgr(texture.height, texture.width, CV_8UC3);
-  for (int y = 0; y < texture.height; ++y) {
-    for (int x = 0; x < texture.width; ++x) {
-      const uint8_t* t = &texture.rgb[(static_cast<size_t>(y) * static_cast<size_t>(texture.width) +
-                                       static_cast<size_t>(x)) *
-                                      3];
-      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(t[2], t[1], t[0]);
-    }
+  // libpng rather than OpenCV's encoder: the file must say its pixels are sRGB (the sRGB chunk,
+  // with the gAMA and cHRM values the PNG specification gives for it), or a colour printer's
+  // software guesses their colour space
+  std::string out;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png != nullptr ? png_create_info_struct(png) : nullptr;
+  if (info == nullptr) {
+    png_destroy_write_struct(&png, nullptr);
+    return out;
   }
-  std::vector<uchar> png;
-  cv::imencode(".png", bgr, png);
-  return std::string(png.begin(), png.end());
+  if (setjmp(png_jmpbuf(png))) {  // libpng reports its errors by longjmp
+    png_destroy_write_struct(&png, &info);
+    return {};
+  }
+  png_set_write_fn(
+      png, &out,
+      [](png_structp p, png_bytep data, png_size_t size) {
+        static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<char*>(data), size);
+      },
+      nullptr);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(texture.width),
+               static_cast<png_uint_32>(texture.height), 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_sRGB_gAMA_and_cHRM(png, info, PNG_sRGB_INTENT_PERCEPTUAL);
+  png_write_info(png, info);
+  const size_t stride = static_cast<size_t>(texture.width) * 3;
+  for (int y = 0; y < texture.height; ++y) {
+    png_write_row(png, texture.rgb.data() + static_cast<size_t>(y) * stride);
+  }
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return out;
 }
 
 namespace {

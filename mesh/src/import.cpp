@@ -18,6 +18,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "assimp_scene.hpp"
+#include "atlas.hpp"
 
 namespace keepsake::mesh {
 
@@ -153,14 +154,140 @@ tl::expected<void, Error> CountAndCheck(const aiScene* scene, const ImportLimits
   return {};
 }
 
+// One material's place in a packed atlas: its texture (as many copies side by side as its
+// coordinates run past [0, 1]) or, for parts without texture coordinates, a patch of one colour.
+struct Tile {
+  atlas::Rect place;
+  bool flat = false;
+  int copy_width = 0, copy_height = 0;  // one copy of the texture, in texels
+  int copies_u = 1, copies_v = 1;
+  int first_u = 0, first_v = 0;  // the whole part of the smallest coordinates it holds
+
+  // Where the material's coordinate (u, v) lies in an atlas of `width` x `height`.
+  std::array<float, 2> Map(float u, float v, int width, int height) const {
+    if (flat) {
+      return atlas::UvOf(place.x + place.width / 2.0, place.y + place.height / 2.0, width, height);
+    }
+    const double s = std::clamp(static_cast<double>(u) - first_u, 0.0, 1.0 * copies_u);
+    const double t = std::clamp(static_cast<double>(v) - first_v, 0.0, 1.0 * copies_v);
+    return atlas::UvOf(place.x + s * copy_width, place.y + (copies_v - t) * copy_height, width,
+                       height);
+  }
+};
+
 // How the materials colour the model: each material's texture and factor, whether the model
-// has colour at all, and the one atlas kept as a texture (-1: colours go to the vertices).
+// has colour at all, and how a texture is kept: one atlas as it is (`atlas`, the material's
+// index), several materials packed into one (`tiles`), or neither (colours go to the vertices).
 struct Colouring {
   std::vector<Texture> textures;
   std::vector<aiColor4D> factors;
   bool coloured = false;
   int atlas = -1;
+  std::vector<Tile> tiles;
+  // per material: its tile for parts with texture coordinates and for parts without (-1: none)
+  std::vector<int> textured_tile, flat_tile;
+  bool Packed() const { return !tiles.empty(); }
 };
+
+// The texture times glTF's factor (glTF 2.0, 3.9.2): what the atlas carries, baked in.
+Texture WithFactor(Texture texture, const aiColor4D& f) {
+  for (size_t i = 0; i < texture.rgb.size(); i += 3) {
+    texture.rgb[i] = ToByte(texture.rgb[i] / 255.0f * f.r);
+    texture.rgb[i + 1] = ToByte(texture.rgb[i + 1] / 255.0f * f.g);
+    texture.rgb[i + 2] = ToByte(texture.rgb[i + 2] / 255.0f * f.b);
+  }
+  return texture;
+}
+
+// The largest atlas the packing makes: 8192 texels a side, 48 million in all (150 MB of RGB),
+// and at most 4 x 4 copies of a texture whose coordinates repeat.
+constexpr int kMaxAtlasSide = 8192;
+constexpr double kMaxAtlasTexels = 48e6;
+constexpr int kMaxCopies = 16;
+constexpr int kTilePad = 2;  // texels around each tile: bilinear reads stay inside it
+
+// Several materials in one atlas, so that a figure whose body, hair and base come with their
+// own textures keeps them all. Parts without texture coordinates (or without a texture) get a
+// patch of their material's colour. Parts coloured per vertex cannot join an atlas: then
+// nothing is packed and the reason is returned (the colours go to the vertices).
+std::string PackMaterials(const aiScene* scene, Colouring& c, Texture& packed) {
+  const unsigned materials = scene->mNumMaterials;
+  c.textured_tile.assign(materials, -1);
+  c.flat_tile.assign(materials, -1);
+  std::vector<std::array<float, 4>> range(materials, {1e30f, 1e30f, -1e30f, -1e30f});
+  std::vector<Tile> tiles;
+  for (unsigned m = 0; m < scene->mNumMeshes; ++m) {
+    const aiMesh* in = scene->mMeshes[m];
+    const unsigned material = in->mMaterialIndex;
+    if (in->HasTextureCoords(0) && !c.textures[material].Empty()) {
+      auto& r = range[material];
+      for (unsigned v = 0; v < in->mNumVertices; ++v) {
+        const aiVector3D& t = in->mTextureCoords[0][v];
+        r = {std::min(r[0], t.x), std::min(r[1], t.y), std::max(r[2], t.x), std::max(r[3], t.y)};
+      }
+      if (c.textured_tile[material] < 0) {
+        c.textured_tile[material] = static_cast<int>(tiles.size());
+        tiles.emplace_back();
+      }
+    } else if (in->HasVertexColors(0)) {
+      return "the model mixes textured parts and parts coloured per vertex: its colours are "
+             "carried as vertex colours";
+    } else if (c.flat_tile[material] < 0) {
+      c.flat_tile[material] = static_cast<int>(tiles.size());
+      tiles.push_back(Tile{{0, 0, 4, 4}, true});
+    }
+  }
+  std::vector<std::array<int, 2>> sizes;
+  for (unsigned material = 0; material < materials; ++material) {
+    if (c.textured_tile[material] < 0) continue;
+    Tile& tile = tiles[static_cast<size_t>(c.textured_tile[material])];
+    const auto& r = range[material];
+    // coordinates a hair past a whole number are that number (0 and 1 as writers round them)
+    tile.first_u = static_cast<int>(std::floor(r[0] + 1e-4f));
+    tile.first_v = static_cast<int>(std::floor(r[1] + 1e-4f));
+    tile.copies_u = std::max(1, static_cast<int>(std::ceil(r[2] - 1e-4f)) - tile.first_u);
+    tile.copies_v = std::max(1, static_cast<int>(std::ceil(r[3] - 1e-4f)) - tile.first_v);
+    if (tile.copies_u * tile.copies_v > kMaxCopies) {
+      return "a material's texture repeats more than 16 times across the model: its colours "
+             "are carried as vertex colours";
+    }
+    tile.copy_width = c.textures[material].width;
+    tile.copy_height = c.textures[material].height;
+    tile.place.width = tile.copies_u * tile.copy_width;
+    tile.place.height = tile.copies_v * tile.copy_height;
+  }
+  for (const Tile& tile : tiles) {
+    sizes.push_back({tile.place.width + 2 * kTilePad, tile.place.height + 2 * kTilePad});
+  }
+  const atlas::Packing packing = atlas::PackShelves(sizes);
+  if (packing.width > kMaxAtlasSide || packing.height > kMaxAtlasSide ||
+      1.0 * packing.width * packing.height > kMaxAtlasTexels) {
+    return "the materials' textures would make an atlas of " + std::to_string(packing.width) +
+           " x " + std::to_string(packing.height) +
+           " texels, more than a print file takes: the colours are carried as vertex colours";
+  }
+  packed.width = packing.width;
+  packed.height = packing.height;
+  packed.rgb.assign(static_cast<size_t>(packed.width) * static_cast<size_t>(packed.height) * 3,
+                    255);
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    tiles[i].place.x = packing.places[i].x + kTilePad;
+    tiles[i].place.y = packing.places[i].y + kTilePad;
+  }
+  for (unsigned material = 0; material < materials; ++material) {
+    const aiColor4D& f = c.factors[material];
+    if (c.textured_tile[material] >= 0) {
+      atlas::Blit(WithFactor(c.textures[material], f),
+                  tiles[static_cast<size_t>(c.textured_tile[material])].place, kTilePad, packed);
+    }
+    if (c.flat_tile[material] >= 0) {
+      atlas::Fill({ToByte(f.r), ToByte(f.g), ToByte(f.b)},
+                  tiles[static_cast<size_t>(c.flat_tile[material])].place, kTilePad, packed);
+    }
+  }
+  c.tiles = std::move(tiles);
+  return {};
+}
 
 Colouring ReadColouring(const LoadedScene& loaded, MeshFormat format, ImportedMesh& out) {
   const aiScene* scene = loaded.scene;
@@ -199,7 +326,7 @@ Colouring ReadColouring(const LoadedScene& loaded, MeshFormat format, ImportedMe
   }
   c.coloured = out.stats.has_vertex_colors || out.stats.has_texture_colors || factor_colours;
   // The texture is kept as it is when one textured material covers the whole model (what the
-  // generators write: one atlas); several atlases would need packing, and stay vertex colours.
+  // generators write: one atlas); several materials are packed into one atlas.
   int& atlas = c.atlas;
   if (out.stats.has_texture_colors) {
     atlas = static_cast<int>(scene->mMeshes[0]->mMaterialIndex);
@@ -207,23 +334,22 @@ Colouring ReadColouring(const LoadedScene& loaded, MeshFormat format, ImportedMe
       const aiMesh* in = scene->mMeshes[m];
       if (static_cast<int>(in->mMaterialIndex) != atlas || !in->HasTextureCoords(0)) atlas = -1;
     }
-    if (atlas < 0) {
-      out.stats.texture_note =
-          "the model has several materials or parts without texture coordinates: its colours "
-          "are carried as vertex colours";
-    }
   }
   if (atlas >= 0) {
-    // glTF's factor multiplies the texture (above); the atlas carries it baked in
-    const aiColor4D& f = factors[static_cast<size_t>(atlas)];
-    Texture& texture = out.mesh.texture;
-    texture = textures[static_cast<size_t>(atlas)];
-    for (size_t i = 0; i < texture.rgb.size(); i += 3) {
-      texture.rgb[i] = ToByte(texture.rgb[i] / 255.0f * f.r);
-      texture.rgb[i + 1] = ToByte(texture.rgb[i + 1] / 255.0f * f.g);
-      texture.rgb[i + 2] = ToByte(texture.rgb[i + 2] / 255.0f * f.b);
-    }
+    out.mesh.texture =
+        WithFactor(textures[static_cast<size_t>(atlas)], factors[static_cast<size_t>(atlas)]);
     out.stats.texture_kept = true;
+  } else if (out.stats.has_texture_colors) {
+    const std::string refused = PackMaterials(scene, c, out.mesh.texture);
+    if (refused.empty()) {
+      out.stats.texture_kept = true;
+      out.stats.texture_note = std::to_string(c.tiles.size()) + " materials packed into one " +
+                               std::to_string(out.mesh.texture.width) + " x " +
+                               std::to_string(out.mesh.texture.height) + " atlas";
+    } else {
+      out.stats.texture_note = refused;
+      out.mesh.texture = {};
+    }
   }
 
   return c;
@@ -245,6 +371,12 @@ tl::expected<void, Error> AppendMeshes(const aiScene* scene, bool y_up, const Co
     const Texture& texture = textures[in->mMaterialIndex];
     const bool textured = in->HasTextureCoords(0) && !texture.Empty();
     const aiColor4D& factor = factors[in->mMaterialIndex];
+    const Tile* tile = nullptr;  // this part's place in a packed atlas
+    if (colouring.Packed()) {
+      const int index = textured ? colouring.textured_tile[in->mMaterialIndex]
+                                 : colouring.flat_tile[in->mMaterialIndex];
+      tile = &colouring.tiles[static_cast<size_t>(index)];
+    }
     std::vector<uint32_t> remap(in->mNumVertices);
     for (unsigned v = 0; v < in->mNumVertices; ++v) {
       const aiVector3D& p = in->mVertices[v];
@@ -282,6 +414,14 @@ tl::expected<void, Error> AppendMeshes(const aiScene* scene, bool y_up, const Co
         for (size_t c = 0; c < 3; ++c) {
           const aiVector3D& t = in->mTextureCoords[0][face.mIndices[c]];
           uv[c] = {t.x, t.y};
+        }
+        mesh.uvs.push_back(uv);
+      } else if (tile != nullptr) {
+        CornerUvs uv{};
+        for (size_t c = 0; c < 3; ++c) {
+          const aiVector3D t =
+              textured ? in->mTextureCoords[0][face.mIndices[c]] : aiVector3D(0, 0, 0);
+          uv[c] = tile->Map(t.x, t.y, mesh.texture.width, mesh.texture.height);
         }
         mesh.uvs.push_back(uv);
       }

@@ -496,18 +496,25 @@ void CarryColourAndMeasure(const MeshData& scaled, const RepairOptions& options,
     clock.Done("colour transfer");
   }
   if (!scaled.uvs.empty() && !scaled.texture.Empty()) {
-    result.texture = TransferTexture(scaled, result.mesh);
-    clock.Done("texture coordinates");
+    // a rebuilt surface follows none of the atlas's islands: its colours are baked anew
+    result.texture = result.report.rebuilt ? BakeTexture(scaled, result.mesh)
+                                           : TransferTexture(scaled, result.mesh);
+    clock.Done(result.report.rebuilt ? "texture baked" : "texture coordinates");
   }
   if (options.measure_fidelity) {
     result.fidelity = MeasureFidelity(scaled, result.mesh, options.fidelity_within_mm);
     clock.Done("fidelity");
     if (!scaled.colors.empty() || !scaled.texture.Empty()) {
-      result.colour = MeasureColourFidelity(scaled, result.mesh);
+      // a rebuild lies its offset outside the input (half the thickening): colours are
+      // compared out there
+      const double moved =
+          result.report.rebuilt ? std::max(options.wrap_offset_mm, options.thicken_mm / 2) : 0;
+      const double within = options.fidelity_within_mm + 2 * moved;
+      result.colour = MeasureColourFidelity(scaled, result.mesh, 50000, within);
       MeshData plain = result.mesh;  // what the printer would get from vertex colours alone
       plain.uvs.clear();
       plain.texture = {};
-      result.vertex_colour = MeasureColourFidelity(scaled, plain);
+      result.vertex_colour = MeasureColourFidelity(scaled, plain, 50000, within);
       result.corner_colour_de = CornerColourDifferences(scaled, result.mesh);
       clock.Done("colour fidelity");
     }

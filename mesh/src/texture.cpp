@@ -11,6 +11,7 @@
 #include <CGAL/AABB_traits.h>
 #include <CGAL/AABB_tree.h>
 #include <CGAL/AABB_triangle_primitive.h>
+#include "atlas.hpp"
 #include "cgal_mesh.hpp"
 
 namespace keepsake::mesh {
@@ -164,9 +165,124 @@ TextureTransfer TransferTexture(const MeshData& original, MeshData& result) {
   return out;
 }
 
+namespace {
+
+// The original's texel at print scale: the median over its triangles of the surface a texel
+// covers (each triangle's area against the area its coordinates take in the texture).
+double OriginalTexelMm(const MeshData& original) {
+  std::vector<double> sizes;
+  sizes.reserve(original.triangles.size());
+  const double w = original.texture.width, h = original.texture.height;
+  for (std::size_t i = 0; i < original.triangles.size() && i < original.uvs.size(); ++i) {
+    const auto& uv = original.uvs[i];
+    const double texels = std::abs((uv[1][0] - uv[0][0]) * w * (uv[2][1] - uv[0][1]) * h -
+                                   (uv[2][0] - uv[0][0]) * w * (uv[1][1] - uv[0][1]) * h) /
+                          2;
+    const double area = std::sqrt(cgal::TriangleOf(original, original.triangles[i]).squared_area());
+    if (texels > 1e-9 && area > 0) sizes.push_back(std::sqrt(area / texels));
+  }
+  if (sizes.empty()) return 1e9;
+  std::nth_element(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(sizes.size() / 2),
+                   sizes.end());
+  return sizes[sizes.size() / 2];
+}
+
+constexpr double kMaxBakedTexels = 4096.0 * 4096.0;
+
+// A triangle's cell: its longest edge across `inner` texels, a texel of guard on each side.
+int InnerTexels(const Triangle& t, double texel_mm) {
+  const double longest =
+      std::sqrt(std::max({CGAL::squared_distance(t[0], t[1]), CGAL::squared_distance(t[1], t[2]),
+                          CGAL::squared_distance(t[2], t[0])}));
+  return std::clamp(static_cast<int>(std::ceil(longest / texel_mm)), 2, 64);
+}
+
+}  // namespace
+
+TextureTransfer BakeTexture(const MeshData& original, MeshData& result, double texel_mm) {
+  TextureTransfer out;
+  const std::vector<Triangle> from = TrianglesOf(original), to = TrianglesOf(result);
+  if (from.empty() || to.empty()) return out;
+  texel_mm = std::max(std::min(texel_mm, OriginalTexelMm(original)), 0.01);
+  // the cells, coarser until they fit the largest atlas a print file should carry
+  std::vector<std::array<int, 2>> sizes(to.size());
+  for (;;) {
+    double texels = 0;
+    for (std::size_t i = 0; i < to.size(); ++i) {
+      const int cell = InnerTexels(to[i], texel_mm) + 2;
+      sizes[i] = {cell, cell};
+      texels += 1.0 * cell * cell;
+    }
+    if (texels <= kMaxBakedTexels) break;
+    texel_mm *= 1.25;
+  }
+  const atlas::Packing packing = atlas::PackShelves(sizes);
+  Texture& baked = result.texture;
+  baked = {};
+  baked.width = packing.width;
+  baked.height = packing.height;
+  baked.rgb.assign(
+      static_cast<std::size_t>(baked.width) * static_cast<std::size_t>(baked.height) * 3, 255);
+  result.uvs.assign(to.size(), CornerUvs{});
+  Tree tree(from.begin(), from.end());
+  tree.accelerate_distance_queries();
+  cgal::ParallelFor(to.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Triangle& t = to[i];
+      const atlas::Rect& cell = packing.places[i];
+      const int inner = cell.width - 2;
+      // the corner opposite the longest edge at the cell's right angle, so that no edge is
+      // drawn across fewer texels than its length asks for
+      std::size_t right = 0;
+      double longest = -1;
+      for (std::size_t k = 0; k < 3; ++k) {
+        const double d = CGAL::squared_distance(t[(k + 1) % 3], t[(k + 2) % 3]);
+        if (d > longest) longest = d, right = k;
+      }
+      const std::size_t second = (right + 1) % 3, third = (right + 2) % 3;
+      const double x0 = cell.x + 1, y0 = cell.y + 1;
+      result.uvs[i][right] = atlas::UvOf(x0, y0, baked.width, baked.height);
+      result.uvs[i][second] = atlas::UvOf(x0 + inner, y0, baked.width, baked.height);
+      result.uvs[i][third] = atlas::UvOf(x0, y0 + inner, baked.width, baked.height);
+      auto hint = tree.closest_point_and_primitive(CGAL::centroid(t[0], t[1], t[2]));
+      // every texel a bilinear read inside the triangle can reach (those whose centre lies
+      // less than two texels, in x + y, past the long edge), the guard too: the colour at the
+      // point of the triangle nearest the texel's centre; the cell's far corner, which nothing
+      // reads, repeats the texel before it (for viewers' mipmaps)
+      std::array<uint8_t, 3> colour{255, 255, 255};
+      for (int y = 0; y < cell.height; ++y) {
+        for (int x = 0; x < cell.width; ++x) {
+          if (x + y <= inner + 2) {
+            double s = std::max(0.0, (x + 0.5 - 1) / inner);
+            double r = std::max(0.0, (y + 0.5 - 1) / inner);
+            if (s + r > 1) {
+              const double sum = s + r;
+              s /= sum;
+              r /= sum;
+            }
+            const Point p = CGAL::barycenter(t[right], 1 - s - r, t[second], s, t[third], r);
+            hint = tree.closest_point_and_primitive(p, hint);
+            const auto source = static_cast<std::size_t>(hint.second - from.begin());
+            colour = ColourAt(original, source, Weights(from[source], hint.first));
+          }
+          uint8_t* texel = &baked.rgb[(static_cast<std::size_t>(cell.y + y) *
+                                           static_cast<std::size_t>(baked.width) +
+                                       static_cast<std::size_t>(cell.x + x)) *
+                                      3];
+          std::copy(colour.begin(), colour.end(), texel);
+        }
+      }
+    }
+  });
+  out.faces_baked = static_cast<int64_t>(to.size());
+  out.baked_texel_mm = texel_mm;
+  return out;
+}
+
 ColourFidelity MeasureColourFidelity(const MeshData& original, const MeshData& result, int samples,
                                      double within_mm) {
   ColourFidelity out;
+  out.within_mm = within_mm;
   if (original.triangles.empty() || result.triangles.empty() || samples <= 0) return out;
   const std::vector<Triangle> from = TrianglesOf(original), to = TrianglesOf(result);
   std::vector<double> cumulative(from.size());

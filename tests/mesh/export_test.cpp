@@ -22,6 +22,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <zip.h>
@@ -164,6 +166,15 @@ TEST(Vrml, TexturedModelMapsItsTextureForColourJetPrinters) {
   const cv::Mat png = cv::imread((dir.path() / "texture.png").string(), cv::IMREAD_COLOR);
   ASSERT_EQ(png.cols, 4);
   EXPECT_EQ(png.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 255));  // BGR: red, top left
+  // the colours are declared sRGB: the sRGB chunk (perceptual) before the pixel data
+  std::ifstream png_file(dir.path() / "texture.png", std::ios::binary);
+  const std::string png_bytes((std::istreambuf_iterator<char>(png_file)),
+                              std::istreambuf_iterator<char>());
+  const size_t srgb = png_bytes.find("sRGB");
+  ASSERT_NE(srgb, std::string::npos) << "no sRGB chunk";
+  EXPECT_LT(srgb, png_bytes.find("IDAT"));
+  EXPECT_EQ(png_bytes.substr(srgb - 4, 4), std::string("\0\0\0\1", 4));  // one byte of data
+  EXPECT_EQ(png_bytes[srgb + 4], '\0');                                  // perceptual
 
   // the OBJ zip: model.obj with a vt per corner, the MTL naming the PNG
   const std::string zip_path = (dir.path() / "model_obj.zip").string();

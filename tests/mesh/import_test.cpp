@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "test_support.hpp"
 
 namespace keepsake::mesh {
@@ -91,6 +93,100 @@ TEST(Import, TexturedObjKeepsItsAtlasAndNamesAMissingOne) {
   EXPECT_TRUE(without->mesh.uvs.empty());
   ASSERT_EQ(without->stats.unreadable_textures.size(), 1u);
   EXPECT_EQ(without->stats.unreadable_textures[0], "material_0.jpeg");
+}
+
+// A texture file read as the mesh module's Texture (RGB, rows from the top).
+Texture ReadTexture(const std::string& path) {
+  const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+  Texture t;
+  t.width = bgr.cols;
+  t.height = bgr.rows;
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+      t.rgb.insert(t.rgb.end(), {p[2], p[1], p[0]});
+    }
+  }
+  return t;
+}
+
+// A figure whose parts come with their own materials, as a modeller's export does: the top
+// third textured with one picture, the middle third with another (its coordinates shifted by
+// one whole texture, which repeats), the bottom third with no coordinates at all. All three
+// are packed into one atlas, and every point of the surface reads there the colour it read
+// from its own material's texture.
+TEST(Import, SeveralTexturedMaterialsArePackedIntoOneAtlas) {
+  TempDir dir;
+  FixtureMesh homer = keepsake::testing::ReadOff(CgalData("meshes/homer.off"));
+  keepsake::testing::ProjectFrontUvs(homer);
+  const std::string first = TestData("images/lowres_portrait_exif_prompt_512x768.jpg");
+  const std::string second = TestData("images/portrait_anime_fennec_girl_1024.png");
+  fs::copy_file(first, dir.path() / "face.jpg");
+  fs::copy_file(second, dir.path() / "coat.png");
+  std::ofstream(dir.path() / "materials.mtl") << "newmtl face\nKd 1 1 1\nmap_Kd face.jpg\n"
+                                              << "newmtl coat\nKd 1 1 1\nmap_Kd coat.png\n"
+                                              << "newmtl base\nKd 1 1 1\n";
+  std::ofstream obj(dir.path() / "figure.obj");
+  obj << "mtllib materials.mtl\n";
+  for (const auto& p : homer.positions) obj << "v " << p[0] << ' ' << p[1] << ' ' << p[2] << '\n';
+  for (const auto& uv : homer.uvs) obj << "vt " << uv[0] << ' ' << uv[1] << '\n';
+  for (const auto& uv : homer.uvs) obj << "vt " << uv[0] + 1 << ' ' << uv[1] << '\n';
+  const size_t n = homer.triangles.size(), uv_count = homer.uvs.size();
+  for (size_t part = 0; part < 3; ++part) {
+    obj << "usemtl " << (part == 0 ? "face" : part == 1 ? "coat" : "base") << '\n';
+    for (size_t i = part * n / 3; i < (part + 1) * n / 3; ++i) {
+      obj << 'f';
+      for (uint32_t v : homer.triangles[i]) {
+        if (part == 2) {
+          obj << ' ' << v + 1;
+        } else {
+          obj << ' ' << v + 1 << '/' << v + 1 + (part == 1 ? uv_count : 0);
+        }
+      }
+      obj << '\n';
+    }
+  }
+  obj.close();
+
+  auto m = ImportMesh(dir.path(), (dir.path() / "figure.obj").string(), MeshFormat::kObj, {});
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_TRUE(m->stats.texture_kept) << m->stats.texture_note;
+  EXPECT_NE(m->stats.texture_note.find("3 materials packed into one"), std::string::npos)
+      << m->stats.texture_note;
+  ASSERT_EQ(m->mesh.uvs.size(), m->mesh.triangles.size());
+  const Texture atlas = m->mesh.texture;
+  EXPECT_GE(atlas.width, 1024);  // the larger picture fits whole, not scaled down
+  EXPECT_LE(1.0 * atlas.width * atlas.height, 1.25 * (512 * 768 + 1024 * 1024 + 64 * 64));
+
+  // Assimp keeps the parts in the file's order; every triangle's point a little inside each
+  // corner and its centre: the atlas's colour against the material's own
+  const Texture textures[2] = {ReadTexture(first), ReadTexture(second)};
+  int compared = 0, differing = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t part = i < n / 3 ? 0 : (i < 2 * n / 3 ? 1 : 2);
+    for (int k = 0; k < 4; ++k) {
+      std::array<double, 3> w{1.0 / 3, 1.0 / 3, 1.0 / 3};
+      if (k < 3) w = {0.1, 0.1, 0.1}, w[static_cast<size_t>(k)] = 0.8;
+      const auto& uv = m->mesh.uvs[i];
+      const auto mapped =
+          atlas.At(static_cast<float>(w[0] * uv[0][0] + w[1] * uv[1][0] + w[2] * uv[2][0]),
+                   static_cast<float>(w[0] * uv[0][1] + w[1] * uv[1][1] + w[2] * uv[2][1]));
+      std::array<uint8_t, 3> own{255, 255, 255};  // the base: its material's plain white
+      if (part < 2) {
+        const auto& t = homer.triangles[i];
+        float u = 0, v = 0;
+        for (size_t c = 0; c < 3; ++c) {
+          u += static_cast<float>(w[c]) * homer.uvs[t[c]][0];
+          v += static_cast<float>(w[c]) * homer.uvs[t[c]][1];
+        }
+        own = textures[part].At(u, v);
+      }
+      ++compared;
+      for (size_t c = 0; c < 3; ++c) differing += std::abs(mapped[c] - own[c]) > 2 ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(compared, 4 * static_cast<int>(n));
+  EXPECT_EQ(differing, 0);
 }
 
 TEST(Import, TripoSrObjKeepsVertexColours) {

@@ -160,21 +160,40 @@ TEST(Cli, MeshPrepareNamesAMissingTexture) {
 }
 
 // Thickening (an engineer's tuning) rebuilds every wall thicker: a relief about 0.7 mm deep
-// (most of its surface under the minimum) mostly reaches the 1 mm minimum.
+// (in white resin most of its surface is under the 1 mm minimum; in full colour it is refused
+// as a sheet) thickened by 2 mm mostly reaches full colour's 2 mm minimum, and the rebuilt
+// surface's colours are baked into a new atlas that the print files carry.
 TEST(Cli, MeshPrepareThickensTheWalls) {
   TempDir dir;
   const std::string relief = WriteBytes(dir.path() / "relief.glb", ThinReliefGlb());
   const Prepared as_is = RunPreparation({"mesh", "prepare", relief}, dir.path() / "as_is");
-  const Prepared thick =
-      RunPreparation({"mesh", "prepare", relief, "--thicken-mm", "1"}, dir.path() / "thick");
+  const Prepared thick = RunPreparation(
+      {"mesh", "prepare", relief, "--thicken-mm", "2", "--material", "full-colour", "--colour"},
+      dir.path() / "thick");
   ASSERT_EQ(as_is.code, 0) << as_is.output;
   ASSERT_EQ(thick.code, 0) << thick.output;
   EXPECT_TRUE(thick.report["repair"]["rebuilt_volumetrically"].get<bool>());
-  EXPECT_DOUBLE_EQ(thick.report["repair"]["thickened_mm"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(thick.report["repair"]["thickened_mm"].get<double>(), 2.0);
   EXPECT_LT(thick.report["walls"]["share_below_min"].get<double>(),
             as_is.report["walls"]["share_below_min"].get<double>() / 10);
   EXPECT_TRUE(thick.report["output"]["closed"].get<bool>());
   EXPECT_EQ(thick.report["output"]["self_intersections"], 0);
+  const nlohmann::json& colour = thick.report["colour_fidelity"];
+  EXPECT_TRUE(colour["textured"].get<bool>()) << colour.dump();
+  EXPECT_EQ(colour["faces_baked_into_a_new_atlas"].get<int64_t>(),
+            thick.report["repair"]["output_triangles"].get<int64_t>());
+  EXPECT_LE(colour["baked_texel_mm"].get<double>(), 0.1);
+  // the PNG's own header (IHDR: width and height, big-endian, from byte 16)
+  const std::string png = ReadFile(dir.path() / "thick" / "texture.png");
+  ASSERT_GT(png.size(), 24u);
+  const auto be32 = [&](size_t at) {
+    return static_cast<int>(
+        (static_cast<uint8_t>(png[at]) << 24) | (static_cast<uint8_t>(png[at + 1]) << 16) |
+        (static_cast<uint8_t>(png[at + 2]) << 8) | static_cast<uint8_t>(png[at + 3]));
+  };
+  EXPECT_EQ(be32(16), colour["baked_atlas"][0].get<int>());
+  EXPECT_EQ(be32(20), colour["baked_atlas"][1].get<int>());
+  EXPECT_NE(png.find("sRGB"), std::string::npos);
 }
 
 TEST(Cli, MeshPrepareRefusesWhatCannotBePrintedInOneLine) {

@@ -216,7 +216,9 @@ std::string ThinReliefGlb() {
   static const std::string glb = [] {
     FixtureMesh homer = ReadOff(CgalData("meshes/homer.off"));
     for (auto& p : homer.positions) p[2] *= 0.05f;  // 0.33 deep for 1.0 tall, now 0.0165
-    return GlbBytes(homer, {});
+    ProjectFrontUvs(homer);                         // the photo it was made from, on its front
+    return GlbBytes(homer,
+                    {ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png")), false});
   }();
   return glb;
 }

@@ -56,7 +56,8 @@ std::filesystem::path WriteTexturedObj(const FixtureMesh& mesh, const std::files
 std::string TexturedFigureGlb();
 // homer.off pressed flat front to back, a relief as image-to-3D generators make from a photo:
 // 100 mm tall it is at most 1.7 mm deep, so much of its surface is thinner than a printer's
-// minimum wall (an affine squash: still closed and free of crossings).
+// minimum wall (an affine squash: still closed and free of crossings), with the portrait it
+// was made from as its texture.
 std::string ThinReliefGlb();
 // CGAL's armadillo.off (52,000 triangles, closed) as an untextured GLB: a white mesh.
 std::string WhiteFigureGlb();

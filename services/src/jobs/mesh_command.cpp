@@ -341,13 +341,19 @@ json ColourFidelityJson(const mesh::RepairResult& repaired) {
     return json{{"samples", c.samples},
                 {"median_de00", c.median_de},
                 {"p95_de00", c.p95_de},
-                {"share_under_3", c.share_under_3}};
+                {"share_under_3", c.share_under_3},
+                {"within_mm", c.within_mm}};
   };
   json out = colour_json(repaired.colour);
   out["textured"] = !repaired.mesh.texture.Empty();
   out["vertex_colours_alone"] = colour_json(repaired.vertex_colour);
   out["faces_with_their_own_texture_coordinates"] = repaired.texture.faces_kept;
   out["faces_with_projected_texture_coordinates"] = repaired.texture.faces_projected;
+  if (repaired.texture.faces_baked > 0) {  // a rebuilt surface: its colours in a new atlas
+    out["faces_baked_into_a_new_atlas"] = repaired.texture.faces_baked;
+    out["baked_texel_mm"] = repaired.texture.baked_texel_mm;
+    out["baked_atlas"] = {repaired.mesh.texture.width, repaired.mesh.texture.height};
+  }
   return out;
 }
 

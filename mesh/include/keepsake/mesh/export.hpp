@@ -31,7 +31,8 @@ tl::expected<size_t, Error> WriteColorPly(const MeshData& mesh, const std::strin
 tl::expected<size_t, Error> WriteVrml(const MeshData& mesh, const std::string& path,
                                       const std::string& texture_url = {});
 
-// The PNG bytes of a texture (8-bit sRGB). Precondition: !texture.Empty().
+// The PNG bytes of a texture: 8-bit RGB with the sRGB chunk (and its gAMA and cHRM), so that a
+// printer's software reads the colours as sRGB. Precondition: !texture.Empty().
 std::string EncodeTexturePng(const Texture& texture);
 
 // The texture as an 8-bit sRGB PNG. Precondition: !mesh.texture.Empty().

@@ -13,6 +13,8 @@ namespace keepsake::mesh {
 struct TextureTransfer {
   int64_t faces_kept = 0;       // the original's own triangles: their coordinates as they were
   int64_t faces_projected = 0;  // added by the repair: coordinates from the surface they replace
+  int64_t faces_baked = 0;      // a rebuilt surface: each triangle its own cell of a new atlas
+  double baked_texel_mm = 0;    // the new atlas's texel at print scale (0: none was baked)
 };
 
 // Gives every triangle of `result` coordinates on `original`'s texture (both at print scale,
@@ -21,6 +23,14 @@ struct TextureTransfer {
 // extended linearly to its corners, so it stays within one island of the atlas. `result`
 // gets `original`'s texture. Precondition: original.uvs.size() == original.triangles.size().
 TextureTransfer TransferTexture(const MeshData& original, MeshData& result);
+
+// For a surface rebuilt whole (a wrap, a thickening: none of the original's triangles kept,
+// and an island of the original's atlas can no longer be followed across it): a new atlas with
+// one cell per triangle of `result`, each texel the original's colour at the closest point of
+// the original's surface. Texels are `texel_mm` at print scale (about what a full-colour
+// printer resolves), never coarser than the original's own, and coarser only when the atlas
+// would pass 4096 x 4096 texels. `result` gets the new texture and coordinates.
+TextureTransfer BakeTexture(const MeshData& original, MeshData& result, double texel_mm = 0.1);
 
 // Colours each vertex of `target` from the closest point on `source`'s surface, interpolating
 // the source triangle's vertex colours (barycentric); a vertex the repair kept takes its own
@@ -41,6 +51,7 @@ struct ColourFidelity {
   double median_de = 0;
   double p95_de = 0;
   double share_under_3 = 0;  // share of those points whose difference is under 3 (barely seen)
+  double within_mm = 0;      // how far from the result a point could lie and still be compared
 };
 
 // Samples points on `original` uniformly by area (fixed seed), reads their colour, finds the
