@@ -9,7 +9,8 @@
 # (bench/measure_fidelity.cpp: CGAL only, none of Keepsake's code), plus PrusaSlicer's own
 # manifold check. Inputs: CGAL's broken meshes (Debian libcgal-demo), clean CGAL figures broken
 # the ways AI meshes break (bench/break_meshes.py), TripoSR's chair (tests/data), a figure
-# subdivided past a million triangles (bench/subdivide_mesh.cpp), and every .glb, .obj, .off and
+# subdivided past a million triangles (bench/subdivide_mesh.cpp), a textured figure of 158k
+# triangles as a textured OBJ zip (bench/textured_figure.py, subdivided), and every .glb, .obj, .off and
 # .stl under KEEPSAKE_EXTRA_SAMPLES (samples that may not live in the repository).
 # KEEPSAKE_BENCH_ONLY=<extended regex> keeps the rows whose name matches (e.g. 'pig|camel').
 set -euo pipefail
@@ -28,9 +29,14 @@ if [ -n "${KEEPSAKE_MESHFIX_SRC:-}" ]; then
 fi
 python3 bench/break_meshes.py "$cgal/homer.off" "$cgal/sphere.off" "$work/broken"
 ./build/keepsake_subdivide "$cgal/camel.off" 3 "$work/camel_x64.stl" >/dev/null
+# a textured figure of 158k triangles (homer with a portrait on its front, subdivided twice)
+python3 bench/textured_figure.py "$cgal/homer.off" \
+  tests/data/images/portrait_anime_fennec_girl_1024.png "$work/homer_textured"
+./build/keepsake_subdivide "$work/homer_textured/figure.obj" 2 "$work/homer_textured_x16.zip" >/dev/null
 inputs=("$cgal/man.off" "$cgal/mannequin-devil.off" "$cgal/elephant-with-holes.off"
         "$cgal/cow.off" "$cgal/bones.off" "$cgal/pig.stl" "$cgal/diplodocus.off"
-        "$work"/broken/*.off tests/data/meshes/triposr_chair/mesh.obj "$work/camel_x64.stl")
+        "$work"/broken/*.off tests/data/meshes/triposr_chair/mesh.obj "$work/camel_x64.stl"
+        "$work/homer_textured_x16.zip")
 if [ -n "${KEEPSAKE_EXTRA_SAMPLES:-}" ]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done < <(
     find "$KEEPSAKE_EXTRA_SAMPLES" -type f \( -name '*.glb' -o -name '*.obj' -o -name '*.off' \
@@ -108,7 +114,7 @@ echo
 printf '%-26s %8s %8s %9s | %8s %8s %8s | %8s %8s %8s\n' colour white_s colour_s textured \
   med_de p95_de under3 vc_med vc_p95 vc_under3
 for input in "${inputs[@]}"; do
-  case "$input" in *.glb|*.obj|*.ply) ;; *) continue ;; esac
+  case "$input" in *.glb|*.obj|*.ply|*.zip) ;; *) continue ;; esac
   name="$(basename "$(dirname "$input")")/$(basename "$input")"
   if [ -n "${KEEPSAKE_BENCH_ONLY:-}" ] && ! grep -Eq -- "$KEEPSAKE_BENCH_ONLY" <<<"$name"; then
     continue

@@ -1,8 +1,10 @@
 // Makes the large meshes of the preparation benchmark: imports a sample with Keepsake's own
 // importer, splits every triangle into four at its edge midpoints LEVELS times (the shape is
 // unchanged, the count grows 4x per level), and writes a binary PLY with vertex colours (when
-// the sample has them) or a binary STL.
-//   keepsake_subdivide INPUT LEVELS OUTPUT.{ply,stl}
+// the sample has them), a textured OBJ zip (when it has a texture: the corners' texture
+// coordinates split with their triangles) or a binary STL.
+//   keepsake_subdivide INPUT LEVELS OUTPUT.{ply,zip,stl}
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -40,12 +42,25 @@ MeshData Subdivide(const MeshData& in) {
     }
     return it->second;
   };
-  for (const auto& t : in.triangles) {
+  out.texture = in.texture;
+  for (size_t i = 0; i < in.triangles.size(); ++i) {
+    const auto& t = in.triangles[i];
     const uint32_t ab = middle(t[0], t[1]), bc = middle(t[1], t[2]), ca = middle(t[2], t[0]);
     out.triangles.push_back({t[0], ab, ca});
     out.triangles.push_back({ab, t[1], bc});
     out.triangles.push_back({ca, bc, t[2]});
     out.triangles.push_back({ab, bc, ca});
+    if (i < in.uvs.size()) {
+      const auto& uv = in.uvs[i];
+      const auto mid = [](const std::array<float, 2>& p, const std::array<float, 2>& q) {
+        return std::array<float, 2>{(p[0] + q[0]) / 2, (p[1] + q[1]) / 2};
+      };
+      const auto uv_ab = mid(uv[0], uv[1]), uv_bc = mid(uv[1], uv[2]), uv_ca = mid(uv[2], uv[0]);
+      out.uvs.push_back({uv[0], uv_ab, uv_ca});
+      out.uvs.push_back({uv_ab, uv[1], uv_bc});
+      out.uvs.push_back({uv_ca, uv_bc, uv[2]});
+      out.uvs.push_back({uv_ab, uv_bc, uv_ca});
+    }
   }
   return out;
 }
@@ -54,7 +69,7 @@ MeshData Subdivide(const MeshData& in) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: keepsake_subdivide INPUT LEVELS OUTPUT.{ply,stl}\n");
+    std::fprintf(stderr, "usage: keepsake_subdivide INPUT LEVELS OUTPUT.{ply,zip,stl}\n");
     return 1;
   }
   const std::filesystem::path input = std::filesystem::absolute(argv[1]);
@@ -75,9 +90,10 @@ int main(int argc, char** argv) {
   MeshData mesh = imported->mesh;
   for (int level = 0; level < std::atoi(argv[2]); ++level) mesh = Subdivide(mesh);
   const std::string out = argv[3];
-  auto written = out.ends_with(".ply") && !mesh.colors.empty()
-                     ? keepsake::mesh::WriteColorPly(mesh, out)
-                     : keepsake::mesh::WriteBinaryStl(mesh, out);
+  auto written =
+      out.ends_with(".ply") && !mesh.colors.empty() ? keepsake::mesh::WriteColorPly(mesh, out)
+      : out.ends_with(".zip") && !mesh.uvs.empty()  ? keepsake::mesh::WriteTexturedObjZip(mesh, out)
+                                                    : keepsake::mesh::WriteBinaryStl(mesh, out);
   if (!written) return std::fprintf(stderr, "%s\n", written.error().message.c_str()), 1;
   std::printf("%zu triangles, %zu vertices -> %s\n", mesh.triangles.size(), mesh.positions.size(),
               out.c_str());

@@ -50,8 +50,8 @@ Written SetGeometry(NMR::PLib3MFModelMeshObject* raw_object, const MeshData& mes
 // The texture as a 3MF texture2d resource (Materials and Properties extension): a PNG part
 // related to the model, and the coordinates of each triangle's corners on it.
 Written SetTexture(NMR::PLib3MFModel* raw_model, NMR::PLib3MFModelMeshObject* raw_object,
-                   const MeshData& mesh) {
-  std::string png = EncodeTexturePng(mesh.texture);
+                   const MeshData& mesh, const std::string& texture_png) {
+  std::string png = texture_png.empty() ? EncodeTexturePng(mesh.texture) : texture_png;
   NMR::PLib3MFModelAttachment* raw_attachment = nullptr;
   std::string uri = "/3D/Textures/texture.png";
   std::string relation = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dtexture";
@@ -168,7 +168,8 @@ Written WriteModel(NMR::PLib3MFModel* raw_model, const std::string& path) {
 
 }  // namespace
 
-tl::expected<size_t, Error> WriteThreeMf(const MeshData& mesh, const std::string& path) {
+tl::expected<size_t, Error> WriteThreeMf(const MeshData& mesh, const std::string& path,
+                                         const std::string& texture_png) {
   NMR::PLib3MFModel* raw_model = nullptr;
   if (NMR::lib3mf_createmodel(&raw_model) != LIB3MF_OK)
     return tl::unexpected(Error{Errc::kWriteFailed, std::string("lib3mf: no model")});
@@ -183,7 +184,7 @@ tl::expected<size_t, Error> WriteThreeMf(const MeshData& mesh, const std::string
   Handle object(raw_object);
   Written done = SetGeometry(raw_object, mesh);
   if (done && !mesh.texture.Empty() && mesh.uvs.size() == mesh.triangles.size()) {
-    done = SetTexture(raw_model, raw_object, mesh);
+    done = SetTexture(raw_model, raw_object, mesh, texture_png);
   } else if (done && !mesh.colors.empty()) {
     done = SetColours(raw_object, mesh);
   }

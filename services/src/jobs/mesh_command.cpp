@@ -374,12 +374,15 @@ tl::expected<void, mesh::Error> WriteModelFiles(const fs::path& out_dir,
                                                 mesh::RepairResult& repaired, bool colour,
                                                 json& files) {
   mesh::MeshData& m = repaired.mesh;
+  const bool textured = colour && !m.texture.Empty() && !m.uvs.empty();
+  // the texture encoded once for the three files that carry it (a baked atlas is millions of
+  // texels)
+  const std::string png = textured ? mesh::EncodeTexturePng(m.texture) : std::string();
   std::vector<std::pair<const char*, std::function<Written()>>> steps = {
       {"model.stl", [&] { return mesh::WriteBinaryStl(m, out_dir / "model.stl"); }},
       {"deviation.bin",
        [&] { return WriteBytes(out_dir / "deviation.bin", DeviationBytes(repaired)); }},
-      {"model.3mf", [&] { return mesh::WriteThreeMf(m, out_dir / "model.3mf"); }}};
-  const bool textured = colour && !m.texture.Empty() && !m.uvs.empty();
+      {"model.3mf", [&] { return mesh::WriteThreeMf(m, out_dir / "model.3mf", png); }}};
   if (colour) {
     // full colour: the colours of the original surface, carried over to the repaired one
     if (m.colors.empty()) m.colors.assign(m.positions.size(), {200, 200, 200});
@@ -392,9 +395,9 @@ tl::expected<void, mesh::Error> WriteModelFiles(const fs::path& out_dir,
   }
   if (textured) {
     steps.push_back(
-        {"texture.png", [&] { return mesh::WriteTexturePng(m, out_dir / "texture.png"); }});
-    steps.push_back(
-        {"model_obj.zip", [&] { return mesh::WriteTexturedObjZip(m, out_dir / "model_obj.zip"); }});
+        {"texture.png", [&] { return mesh::WriteTexturePng(m, out_dir / "texture.png", png); }});
+    steps.push_back({"model_obj.zip",
+                     [&] { return mesh::WriteTexturedObjZip(m, out_dir / "model_obj.zip", png); }});
     steps.push_back({"uvs.bin", [&] { return WriteBytes(out_dir / "uvs.bin", UvBytes(m)); }});
   }
   if (colour && !repaired.corner_colour_de.empty()) {

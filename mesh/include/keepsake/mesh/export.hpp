@@ -17,8 +17,10 @@ tl::expected<size_t, Error> WriteBinaryStl(const MeshData& mesh, const std::stri
 
 // 3MF in millimetres (lib3mf); with a texture (mesh.uvs, mesh.texture), a texture2d resource
 // (the PNG in 3D/Textures) and its coordinates per corner; else with vertex colours, a
-// gradient colour per triangle.
-tl::expected<size_t, Error> WriteThreeMf(const MeshData& mesh, const std::string& path);
+// gradient colour per triangle. `texture_png`: the texture already encoded (EncodeTexturePng),
+// so that the files carrying it encode it once; empty: encoded here.
+tl::expected<size_t, Error> WriteThreeMf(const MeshData& mesh, const std::string& path,
+                                         const std::string& texture_png = {});
 
 // Binary little-endian PLY with float x, y, z and uchar red, green, blue per vertex (for
 // full-colour printers). Precondition: mesh.colors has one colour per vertex.
@@ -35,12 +37,15 @@ tl::expected<size_t, Error> WriteVrml(const MeshData& mesh, const std::string& p
 // printer's software reads the colours as sRGB. Precondition: !texture.Empty().
 std::string EncodeTexturePng(const Texture& texture);
 
-// The texture as an 8-bit sRGB PNG. Precondition: !mesh.texture.Empty().
-tl::expected<size_t, Error> WriteTexturePng(const MeshData& mesh, const std::string& path);
+// The texture as an 8-bit sRGB PNG. Precondition: !mesh.texture.Empty(). `texture_png` as
+// for 3MF.
+tl::expected<size_t, Error> WriteTexturePng(const MeshData& mesh, const std::string& path,
+                                            const std::string& texture_png = {});
 
 // A ZIP of model.obj (mm, a texture coordinate per corner), model.mtl (map_Kd texture.png) and
 // texture.png: the textured OBJ that full-colour print services take as one upload.
-// Precondition: the mesh has a texture (mesh.uvs, mesh.texture).
-tl::expected<size_t, Error> WriteTexturedObjZip(const MeshData& mesh, const std::string& path);
+// Precondition: the mesh has a texture (mesh.uvs, mesh.texture). `texture_png` as for 3MF.
+tl::expected<size_t, Error> WriteTexturedObjZip(const MeshData& mesh, const std::string& path,
+                                                const std::string& texture_png = {});
 
 }  // namespace keepsake::mesh
