@@ -116,6 +116,47 @@ void MarkAllChanged(SurfaceMesh& sm) {
   if (created) sm.remove_property_map(checked);
 }
 
+std::size_t SeparatePinches(SurfaceMesh& sm) {
+  // the vertices sorted by their point: copies end up side by side (a sort, not a map: a
+  // million vertices take a tenth of a second)
+  std::vector<Vertex> order(sm.vertices().begin(), sm.vertices().end());
+  const auto key = [&](Vertex v) {
+    const Point& p = sm.point(v);
+    return std::array<double, 3>{p.x(), p.y(), p.z()};
+  };
+  std::sort(order.begin(), order.end(), [&](Vertex a, Vertex b) { return key(a) < key(b); });
+  std::vector<Vertex> copies;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && key(order[i]) == key(order[i - 1])) {
+      if (copies.empty() || copies.back() != order[i - 1]) copies.push_back(order[i - 1]);
+      copies.push_back(order[i]);
+    }
+  }
+  std::size_t moved = 0;
+  {
+    for (Vertex v : copies) {
+      if (sm.halfedge(v) == SurfaceMesh::null_halfedge()) continue;  // on no face
+      const Point p = sm.point(v);
+      Kernel::Vector_3 sum(0, 0, 0);
+      double shortest = std::numeric_limits<double>::max();
+      int n = 0;
+      for (Halfedge h : CGAL::halfedges_around_target(sm.halfedge(v), sm)) {
+        const Point& q = sm.point(sm.source(h));
+        sum = sum + (q - p);
+        shortest = std::min(shortest, std::sqrt(CGAL::squared_distance(p, q)));
+        ++n;
+      }
+      const double length = std::sqrt(sum.squared_length());
+      if (n == 0 || !(length > 0)) continue;
+      const double step = std::min(kPinchStepMm, shortest / 20);
+      sm.point(v) = p + sum * (step / length);
+      MarkChanged(sm, v);
+      ++moved;
+    }
+  }
+  return moved;
+}
+
 namespace {
 
 // A closed, manifold surface without crossings or degenerate faces.
@@ -169,7 +210,8 @@ double BorderBend(const SurfaceMesh& sm, Halfedge h) {
 
 }  // namespace
 
-bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, bool fair) {
+bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, bool fair,
+              int continuity) {
   const std::size_t before = patch.size();
   // a flat hole (the open bottom of a statue) takes a flat fill: fairing would dome it (23 mm
   // out of mannequin-devil's base)
@@ -180,7 +222,9 @@ bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, 
     std::vector<Vertex> added;
     const auto faired = PMP::triangulate_refine_and_fair_hole(
         sm, h, std::back_inserter(patch), std::back_inserter(added),
-        CGAL::parameters::use_delaunay_triangulation(true).do_not_use_cubic_algorithm(edges > 100));
+        CGAL::parameters::use_delaunay_triangulation(true)
+            .do_not_use_cubic_algorithm(edges > 100)
+            .fairing_continuity(static_cast<unsigned int>(continuity)));
     if (patch.size() > before) return true;
     (void)faired;
   }
@@ -371,9 +415,12 @@ int FillAllHoles(SurfaceMesh& sm, int64_t& added) {
       ++edges;
     }
     std::vector<Face> patch;
-    // a plain triangulation of the cut's border: fairing a cut's fill bulges it through the
-    // surface nearby (man.off, cow.off: more rounds and a lower fidelity)
-    if (!FillHole(sm, h, edges, patch, /*fair=*/false)) ++left;
+    // a cut's fill refined to the density around it and faired as a membrane (continuity 0):
+    // on a coarse mesh the faces cut out are large, and a plain triangulation of their border
+    // lies off the surface they were (cow.off: 97.6 % of the surface kept within 0.1 mm plain,
+    // 98.2 % as a membrane; man.off 98.97 % -> 99.05 %); tangent continuity (1, 2) bulges
+    // some fills through the surface nearby (man.off lower)
+    if (!FillHole(sm, h, edges, patch, /*fair=*/true, /*continuity=*/0)) ++left;
     added += static_cast<int64_t>(patch.size());
   }
   return left;
@@ -475,6 +522,7 @@ std::size_t CutAndRefillFolds(SurfaceMesh& sm, const RepairOptions& options, dou
     for (Face f : cut) CGAL::Euler::remove_face(sm.halfedge(f), sm);
     sm.collect_garbage();
     PMP::duplicate_non_manifold_vertices(sm);
+    SeparatePinches(sm);
     RemoveCutRemnants(sm, parts);
     FillAllHoles(sm, added);
   }

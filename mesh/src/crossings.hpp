@@ -23,11 +23,22 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm);
 void MarkChanged(SurfaceMesh& sm, Vertex v);  // the faces around `v` are tested again
 void MarkAllChanged(SurfaceMesh& sm);
 
+// Vertices at the same point (what duplicate_non_manifold_vertices splits a pinch into, or a
+// cut leaves): the faces around them touch there, which CGAL's crossing test reports as a
+// crossing since they share no vertex (all 173 "crossings" of the file's own faces in
+// elephant-with-holes), and which a slicer would weld back into a pinch. Each copy moves
+// kPinchStepMm (at most a twentieth of its shortest edge) towards its neighbours: a touch is
+// gone, a true crossing stays to be repaired. Returns the vertices moved.
+constexpr double kPinchStepMm = 0.01;
+std::size_t SeparatePinches(SurfaceMesh& sm);
+
 // Fills the hole whose border `h` runs along (`edges` long): triangulated, refined to the
 // density around it and faired into the surface (triangulate_refine_and_fair_hole: a fill that
 // follows the curvature rather than cutting across it); a plain triangulation when the fairing
-// fails. The faces added are appended to `patch`; false when none could be added.
-bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, bool fair);
+// fails. `continuity`: the fairing's (0 a membrane, 1 tangent, 2 curvature: CGAL's
+// fairing_continuity). The faces added are appended to `patch`; false when none could be added.
+bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, bool fair,
+              int continuity = 1);
 
 // Looks at every connected part of the stitched mesh `sm` (before holes are filled): removes
 // the parts that are noise (specks: tiny next to the figure and far from everything) or that

@@ -342,6 +342,7 @@ std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& r
   PMP::remove_degenerate_faces(sm);
   report.non_manifold_vertices = static_cast<int64_t>(PMP::duplicate_non_manifold_vertices(sm));
   sm.collect_garbage();
+  SeparatePinches(sm);
   const StepDone step = [&](const char* name) { clock.Done(name); };
   SortOutParts(sm, options, report, step);
   std::vector<Face> patches;

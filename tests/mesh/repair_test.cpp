@@ -146,15 +146,17 @@ INSTANTIATE_TEST_SUITE_P(
              MeshFormat::kOff, false},
         Case{"MechHolesShark", [] { return CgalData("meshes/mech-holes-shark.off"); },
              MeshFormat::kOff, false},
-        // its hole fills cross its surface, and 173 crossings are its own (at the holes' rims):
-        // the fills are cut and refilled first, then the rims (a coarse mesh: 2.2 mm2 a face)
+        // 106 holes, 65 of them meeting another at one vertex (a pinch): split, the copies
+        // touch, which CGAL counts as 173 crossings of its own faces and 1,128 of the fills;
+        // separated by a hundredth of a millimetre, nothing crosses and nothing is cut
         Case{"ElephantWithHoles", [] { return CgalData("meshes/elephant-with-holes.off"); },
-             MeshFormat::kOff, false, 0.97},
+             MeshFormat::kOff, false, 0.999},
         // folds of its own (848 crossing pairs): cut out and refilled where they are
         Case{"Man", [] { return CgalData("meshes/man.off"); }, MeshFormat::kOff, false},
         Case{"MannequinDevil", [] { return CgalData("meshes/mannequin-devil.off"); },
              MeshFormat::kOff, false},
-        Case{"Cow", [] { return CgalData("meshes/cow.off"); }, MeshFormat::kOff, false, 0.98},
+        // folds on a coarse mesh (5 mm2 a face): refilled as membranes over the cuts
+        Case{"Cow", [] { return CgalData("meshes/cow.off"); }, MeshFormat::kOff, false, 0.985},
         // 26 bones, some sunk into others: united where they cross, none lost
         Case{"Bones", [] { return CgalData("meshes/bones.off"); }, MeshFormat::kOff, false}),
     [](const auto& test) { return test.param.name; });
