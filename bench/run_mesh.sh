@@ -46,8 +46,12 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -
 printf '%-26s %9s | %7s %6s %9s %6s %6s %4s %8s %8s | %7s %6s %9s %6s %6s %4s %8s %8s | %6s\n' \
   mesh tris_in k_s k_MB k_tris k_ok k_prusa k_sh k_fid k_fidvis m_s m_MB m_tris m_ok m_prusa m_sh \
   m_fid m_fidvis ratio
-prusa() {  # STL -> yes/no: PrusaSlicer's manifold check
-  if [ -s "$1" ] && prusa-slicer --info "$1" 2>/dev/null | grep -q "manifold = yes"; then echo yes; else echo no; fi
+prusa() {  # STL -> yes/no: PrusaSlicer's manifold check. grep reads the whole answer: with
+  # `grep -q` under pipefail, grep's early exit could end PrusaSlicer by SIGPIPE while it still
+  # wrote, and a "manifold = yes" was counted as no (a few rows at random, until 2026-12-05)
+  local answer
+  answer=$(prusa-slicer --info "$1" 2>/dev/null | grep -o "manifold = [a-z]*" || true)
+  if [ "$answer" = "manifold = yes" ]; then echo yes; elif [ -n "$answer" ]; then echo no; else echo "?"; fi
 }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], '-'))" "$1" "$2"; }
 for input in "${inputs[@]}"; do
