@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <potracelib.h>
 #include <opencv2/imgproc.hpp>
 
 #include "print_steps.hpp"
@@ -28,7 +30,7 @@ size_t LargestContour(const std::vector<std::vector<cv::Point>>& contours) {
 }
 
 // True when no two edges of the closed polygon cross (neighbours share their end point).
-bool PolygonIsSimple(const std::vector<cv::Point>& polygon) {
+bool PolygonIsSimple(const std::vector<cv::Point2d>& polygon) {
   const size_t n = polygon.size();
   auto cross = [](cv::Point2d o, cv::Point2d a, cv::Point2d b) {
     return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
@@ -285,16 +287,74 @@ RingHole AddRingTab(const PrintProfile& profile, double px_per_mm, double offset
   return hole;
 }
 
-// The cut's outline as the cutter gets it (within 0.05 mm of the pixels), with the checks a
+// The outer boundary of the largest piece of `mask` (255 inside) as potrace traces it: cubic
+// Bezier curves through the pixel staircase (within about a fifth of a pixel: opttolerance
+// 0.2) and sharp corners where the shape has them (alphamax 1, potrace's default), in canvas
+// pixels (the edges of pixel squares, as the artwork is placed on the page). Written with
+// potrace because a cutter follows a path: a polygon through the staircase is hundreds of short
+// segments with kinks a cutter or a laser traces as vibration.
+CubicPath TraceOutline(const cv::Mat& mask) {
+  constexpr int kBits = static_cast<int>(sizeof(potrace_word) * 8);
+  potrace_bitmap_t bitmap{};
+  bitmap.w = mask.cols;
+  bitmap.h = mask.rows;
+  bitmap.dy = (mask.cols + kBits - 1) / kBits;
+  std::vector<potrace_word> words(static_cast<size_t>(bitmap.dy) * static_cast<size_t>(mask.rows),
+                                  0);
+  for (int y = 0; y < mask.rows; ++y) {
+    const uint8_t* row = mask.ptr<uint8_t>(y);
+    potrace_word* line = &words[static_cast<size_t>(y) * static_cast<size_t>(bitmap.dy)];
+    for (int x = 0; x < mask.cols; ++x) {
+      if (row[x] != 0) line[x / kBits] |= potrace_word{1} << (kBits - 1 - x % kBits);
+    }
+  }
+  bitmap.map = words.data();
+  std::unique_ptr<potrace_param_t, void (*)(potrace_param_t*)> param(potrace_param_default(),
+                                                                     potrace_param_free);
+  CubicPath traced;
+  if (!param) return traced;
+  param->turdsize = 2;  // specks of a pixel or two are not pieces
+  param->alphamax = 1.0;
+  param->opticurve = 1;
+  param->opttolerance = 0.2;
+  std::unique_ptr<potrace_state_t, void (*)(potrace_state_t*)> state(
+      potrace_trace(param.get(), &bitmap), potrace_state_free);
+  if (!state || state->status != POTRACE_STATUS_OK) return traced;
+  const potrace_path_t* largest = nullptr;
+  for (const potrace_path_t* p = state->plist; p != nullptr; p = p->next) {
+    if (p->sign == '+' && (largest == nullptr || p->area > largest->area)) largest = p;
+  }
+  if (largest == nullptr || largest->curve.n == 0) return traced;
+  const potrace_curve_t& curve = largest->curve;
+  const auto at = [](const potrace_dpoint_t& p) { return std::array<double, 2>{p.x, p.y}; };
+  const auto on_line = [](std::array<double, 2> a, std::array<double, 2> b, double t) {
+    return std::array<double, 2>{a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t};
+  };
+  traced.start = at(curve.c[curve.n - 1][2]);
+  std::array<double, 2> from = traced.start;
+  for (int i = 0; i < curve.n; ++i) {
+    if (curve.tag[i] == POTRACE_CURVETO) {
+      traced.segments.push_back({at(curve.c[i][0]), at(curve.c[i][1]), at(curve.c[i][2])});
+    } else {  // a corner: two straight edges through its vertex
+      for (const auto to : {at(curve.c[i][1]), at(curve.c[i][2])}) {
+        traced.segments.push_back({on_line(from, to, 1.0 / 3), on_line(from, to, 2.0 / 3), to});
+        from = to;
+      }
+    }
+    from = traced.segments.back()[2];
+  }
+  return traced;
+}
+
+// The cut's outline as the cutter gets it (smooth curves, TraceOutline), with the checks a
 // cutter needs on what is sent: no corner tighter than the minimum radius (an opening and a
 // closing by that radius change the shape by no more than pixel noise) and a path that does
 // not cross itself.
-std::vector<cv::Point> CutOutline(const cv::Mat& cut, const PrintProfile& profile, double px_per_mm,
-                                  PrintResult& out) {
-  std::vector<std::vector<cv::Point>> contours;
-  cv::findContours(cut.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-  std::vector<cv::Point> simple;
-  cv::approxPolyDP(contours[LargestContour(contours)], simple, 0.05 * px_per_mm, true);
+CubicPath CutOutline(const cv::Mat& cut, const PrintProfile& profile, double px_per_mm,
+                     PrintResult& out) {
+  CubicPath traced = TraceOutline(cut);
+  std::vector<cv::Point2d> simple;
+  for (const auto& q : Flatten(traced, 0.01 * px_per_mm)) simple.emplace_back(q[0], q[1]);
   const double corner_px = profile.min_corner_radius_mm * px_per_mm;
   cv::Mat rounded = cut.clone();
   cv::morphologyEx(rounded, rounded, cv::MORPH_OPEN, Disc(corner_px));
@@ -314,7 +374,7 @@ std::vector<cv::Point> CutOutline(const cv::Mat& cut, const PrintProfile& profil
   if (!out.cut_simple) {
     out.warnings.push_back({"cut_crosses_itself", {}, "the cut line crosses itself"});
   }
-  return simple;
+  return traced;
 }
 
 // The White underbase of clear acrylic: the filled subject choked, as closed paths.
@@ -335,6 +395,34 @@ std::vector<std::vector<cv::Point2f>> WhiteUnderbase(const cv::Mat& filled,
 }
 
 }  // namespace
+
+std::vector<std::array<double, 2>> Flatten(const CubicPath& path, double tolerance) {
+  std::vector<std::array<double, 2>> points{path.start};
+  std::array<double, 2> from = path.start;
+  for (const auto& [c1, c2, to] : path.segments) {
+    // a cubic strays from its chords by at most 3/4 of its control polygon's largest second
+    // difference over pieces^2
+    double bend = 0;
+    for (int k = 0; k < 2; ++k) {
+      bend = std::max(
+          {bend, std::abs(from[k] - 2 * c1[k] + c2[k]), std::abs(c1[k] - 2 * c2[k] + to[k])});
+    }
+    const int pieces =
+        std::clamp(static_cast<int>(std::ceil(std::sqrt(0.75 * bend / tolerance))), 1, 256);
+    for (int i = 1; i <= pieces; ++i) {
+      const double t = static_cast<double>(i) / pieces, u = 1 - t;
+      std::array<double, 2> q{};
+      for (int k = 0; k < 2; ++k) {
+        q[k] =
+            u * u * u * from[k] + 3 * u * u * t * c1[k] + 3 * u * t * t * c2[k] + t * t * t * to[k];
+      }
+      points.push_back(q);
+    }
+    from = to;
+  }
+  if (points.size() > 1) points.pop_back();  // the last end is the start
+  return points;
+}
 
 tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
                                               const PrintProfile& profile,
@@ -371,8 +459,15 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   if (profile.ring_hole_mm > 0) {
     hole = AddRingTab(profile, px_per_mm, inputs.ring_offset_mm, filled, cut, artwork, out);
   }
-  const std::vector<cv::Point> outline = CutOutline(cut, profile, px_per_mm, out);
-  layers.cut_px.emplace_back(outline.begin(), outline.end());
+  CubicPath outline = CutOutline(cut, profile, px_per_mm, out);
+  if (outline.segments.empty()) {
+    return tl::unexpected(Error{Errc::kUnreadable, "the cut line could not be traced"});
+  }
+  layers.cut_px.emplace_back();
+  for (const auto& q : Flatten(outline, 0.01 * px_per_mm)) {
+    layers.cut_px.back().emplace_back(static_cast<float>(q[0]), static_cast<float>(q[1]));
+  }
+  layers.cut_curves_px.push_back(std::move(outline));
   if (hole.radius_px > 0) {  // the ring hole as a true circle
     layers.cut_circles_px.push_back(
         cv::Vec3f(hole.centre.x, hole.centre.y, static_cast<float>(hole.radius_px)));

@@ -81,10 +81,13 @@ std::string CutSvg(const PrintResult& out, double page_w_mm, double page_h_mm) {
       " " + mm(page_h_mm) +
       "\">\n<g id=\"CutContour\" fill=\"none\" stroke=\"#ec008c\" "
       "stroke-width=\"0.1\">\n";
-  for (const auto& path : out.cut_paths_mm) {
-    svg += "<path d=\"";
-    for (size_t i = 0; i < path.size(); ++i) {
-      svg += (i == 0 ? "M" : " L") + mm(path[i][0]) + " " + mm(page_h_mm - path[i][1]);
+  const auto at = [&](const std::array<double, 2>& q) {
+    return mm(q[0]) + " " + mm(page_h_mm - q[1]);
+  };
+  for (const CubicPath& path : out.cut_curves_mm) {
+    svg += "<path d=\"M" + at(path.start);
+    for (const auto& [c1, c2, to] : path.segments) {
+      svg += " C" + at(c1) + " " + at(c2) + " " + at(to);
     }
     svg += " Z\"/>\n";
   }
@@ -162,7 +165,18 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
     }
     return pts;
   };
-  page.cut_paths = to_points(layers.cut_px);
+  // the traced outline as curves; a cut known only as points (none today) as a polygon
+  auto to_point = [&](const std::array<double, 2>& q) {
+    return std::array<double, 2>{q[0] * pt_per_px, page.height_pt - q[1] * pt_per_px};
+  };
+  for (const CubicPath& curve : layers.cut_curves_px) {
+    CubicPath& c = page.cut_curves.emplace_back();
+    c.start = to_point(curve.start);
+    for (const auto& [c1, c2, to] : curve.segments) {
+      c.segments.push_back({to_point(c1), to_point(c2), to_point(to)});
+    }
+  }
+  if (layers.cut_curves_px.empty()) page.cut_paths = to_points(layers.cut_px);
   page.white_paths = to_points(layers.white_px);
   for (const cv::Vec3f& c : layers.cut_circles_px) {
     page.cut_circles.push_back(
@@ -171,10 +185,20 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
                                   page.cut_circles.back()[1] / kPtPerMm,
                                   page.cut_circles.back()[2] / kPtPerMm});
   }
+  const auto to_mm = [](const std::array<double, 2>& q) {
+    return std::array<double, 2>{q[0] / kPtPerMm, q[1] / kPtPerMm};
+  };
+  for (const CubicPath& curve : page.cut_curves) {
+    CubicPath& c = out.cut_curves_mm.emplace_back();
+    c.start = to_mm(curve.start);
+    for (const auto& [c1, c2, to] : curve.segments) {
+      c.segments.push_back({to_mm(c1), to_mm(c2), to_mm(to)});
+    }
+    out.cut_paths_mm.push_back(Flatten(c, 0.01));
+  }
   for (const auto& path : page.cut_paths) {
     out.cut_paths_mm.emplace_back();
-    for (const auto& q : path)
-      out.cut_paths_mm.back().push_back({q[0] / kPtPerMm, q[1] / kPtPerMm});
+    for (const auto& q : path) out.cut_paths_mm.back().push_back(to_mm(q));
   }
   page.bleed_pt = profile.bleed_mm * kPtPerMm;
   page.image_width_px = out.width_px;
@@ -194,6 +218,12 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
     for (auto* paths : {&back.cut_paths, &back.white_paths}) {
       for (auto& path : *paths) {
         for (auto& q : path) q[0] = back.width_pt - q[0];
+      }
+    }
+    for (CubicPath& curve : back.cut_curves) {
+      curve.start[0] = back.width_pt - curve.start[0];
+      for (auto& segment : curve.segments) {
+        for (auto& q : segment) q[0] = back.width_pt - q[0];
       }
     }
     for (auto& c : back.cut_circles) c[0] = back.width_pt - c[0];

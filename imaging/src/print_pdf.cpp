@@ -48,6 +48,21 @@ std::string PathOps(const std::vector<std::vector<std::array<double, 2>>>& paths
   return ops;
 }
 
+// Closed paths of cubic Bezier segments (m, c, h): the cut as the cutter follows it.
+std::string CurveOps(const std::vector<CubicPath>& paths) {
+  std::string ops;
+  for (const CubicPath& path : paths) {
+    if (path.segments.empty()) continue;
+    ops += Num(path.start[0]) + " " + Num(path.start[1]) + " m\n";
+    for (const auto& [c1, c2, to] : path.segments) {
+      ops += Num(c1[0]) + " " + Num(c1[1]) + " " + Num(c2[0]) + " " + Num(c2[1]) + " " +
+             Num(to[0]) + " " + Num(to[1]) + " c\n";
+    }
+    ops += "h\n";
+  }
+  return ops;
+}
+
 // Closed circles as four cubic Bezier arcs each (the usual 0.5523 handle: within 0.03 % of the
 // radius), so a cutter gets a curve and not a polygon.
 std::string CircleOps(const std::vector<std::array<double, 3>>& circles) {
@@ -130,7 +145,7 @@ void AddPage(QPDF& pdf, const PdfPage& page) {
   }
   drawing += page.vector_ops;
   QPDFObjectHandle colour_spaces = QPDFObjectHandle::newDictionary();
-  const bool cut = !page.cut_paths.empty() || !page.cut_circles.empty();
+  const bool cut = !page.cut_curves.empty() || !page.cut_paths.empty() || !page.cut_circles.empty();
   if (!page.white_paths.empty() || cut) {
     // spot layers overprint: they add their plate and leave the artwork's inks alone
     resources.replaceKey("/ExtGState",
@@ -144,8 +159,8 @@ void AddPage(QPDF& pdf, const PdfPage& page) {
   }
   if (cut) {
     colour_spaces.replaceKey("/CSCut", SpotColour("CutContour", "0 1 0 0"));
-    drawing += "q /CSCut CS 1 SCN 0.5 w 1 j\n" + PathOps(page.cut_paths) +
-               CircleOps(page.cut_circles) + "S\nQ\n";
+    drawing += "q /CSCut CS 1 SCN 0.5 w 1 j\n" + CurveOps(page.cut_curves) +
+               PathOps(page.cut_paths) + CircleOps(page.cut_circles) + "S\nQ\n";
   }
   if (!colour_spaces.getKeys().empty()) resources.replaceKey("/ColorSpace", colour_spaces);
   QPDFObjectHandle contents = QPDFObjectHandle::newStream(&pdf, drawing);

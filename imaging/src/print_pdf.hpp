@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "keepsake/imaging/print.hpp"
+
 namespace keepsake::imaging {
 
 struct PdfPage {
@@ -17,6 +19,7 @@ struct PdfPage {
   std::string cmyk;  // 4 bytes per pixel, row by row, 8 bits per channel
   // vector layers in points from the lower left, each path closed: the cut (a stroke in the
   // spot colour CutContour) and the white underbase (a fill in the spot colour White)
+  std::vector<CubicPath> cut_curves;  // the traced outline: stroked as its Bezier curves
   std::vector<std::vector<std::array<double, 2>>> cut_paths;
   std::vector<std::vector<std::array<double, 2>>> white_paths;
   std::vector<std::array<double, 3>> cut_circles;  // x, y, radius in points: stroked as curves

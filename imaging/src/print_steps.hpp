@@ -40,14 +40,19 @@ struct CmsCloser {
 // What goes on the page besides the artwork, and where the faces were (for the preview).
 struct Layers {
   std::vector<cv::Rect> faces;
-  double x0 = 0, y0 = 0, scale = 1;  // the crop's origin in the image and the image's scale
-  std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths
+  double x0 = 0, y0 = 0, scale = 1;      // the crop's origin in the image and the image's scale
+  std::vector<CubicPath> cut_curves_px;  // canvas pixels: the traced outline
+  std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths (flattened)
   std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
   cv::Mat cut_mask;  // die-cut: 255 inside the cut (the piece), for the transparent PNG
   std::vector<cv::Vec3f> cut_circles_px;  // true circles on the cut (x, y, radius): a round
                                           // magnet's or badge's disc, a keychain's ring hole
   const TextOutline* greeting = nullptr;  // postcards: the text for the back
 };
+
+// The points of a cubic path, each segment cut into enough straight pieces to stay within
+// `tolerance` of the curve (in the path's units); the start first, the start not repeated.
+std::vector<std::array<double, 2>> Flatten(const CubicPath& path, double tolerance);
 
 // --- print_source.cpp: the customer's picture ------------------------------------------------
 

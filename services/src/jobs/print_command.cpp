@@ -237,7 +237,12 @@ void AddResult(const imaging::PrintResult& r, const imaging::PrintProfile& profi
       r.input_profile.empty() ? json("sRGB (assumed)") : json(r.input_profile);
   if (!r.cut_paths_mm.empty() || !r.cut_circles_mm.empty()) {
     json paths = json::array();
-    for (const auto& path : r.cut_paths_mm) paths.push_back({{"points", path.size()}});
+    // the outline as the cutter follows it: Bezier segments, and its flattened points
+    for (size_t i = 0; i < r.cut_paths_mm.size(); ++i) {
+      json path = {{"points", r.cut_paths_mm[i].size()}};
+      if (i < r.cut_curves_mm.size()) path["bezier_segments"] = r.cut_curves_mm[i].segments.size();
+      paths.push_back(path);
+    }
     json circles = json::array();  // true circles: a round piece's disc, a keychain's ring hole
     for (const auto& [x, y, radius] : r.cut_circles_mm) {
       circles.push_back({{"centre_mm", {x, y}}, {"diameter_mm", 2 * radius}});

@@ -115,6 +115,14 @@ struct Notice {
   std::string text;
 };
 
+// A closed path of cubic Bezier segments (a cut line as potrace traces it): from `start`, each
+// segment's two control points and its end; a straight edge has its controls on the line; the
+// last end is `start`.
+struct CubicPath {
+  std::array<double, 2> start{};
+  std::vector<std::array<std::array<double, 2>, 3>> segments;
+};
+
 struct PrintResult {
   std::string pdf;          // print.pdf: the front, then the back (postcards, double-sided)
   std::string png;          // print.png, RGB at target_dpi with pHYs
@@ -134,6 +142,8 @@ struct PrintResult {
   std::vector<Notice> warnings;           // low dpi, face near the edge: a reviewer looks
   std::string output_intent;              // the CMYK profile's description
   // die-cut: the cut path(s) in mm from the page's lower left (the outline, then the ring hole)
+  // as the cutter gets them (cut_curves_mm), and flattened to points within 0.01 mm
+  std::vector<CubicPath> cut_curves_mm;
   std::vector<std::vector<std::array<double, 2>>> cut_paths_mm;
   std::vector<std::array<double, 3>> cut_circles_mm;  // x, y, radius: true circles on the cut
   // keychains: how far the piece hangs from vertical on its ring (degrees, from the hole to
