@@ -463,10 +463,6 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   if (outline.segments.empty()) {
     return tl::unexpected(Error{Errc::kUnreadable, "the cut line could not be traced"});
   }
-  layers.cut_px.emplace_back();
-  for (const auto& q : Flatten(outline, 0.01 * px_per_mm)) {
-    layers.cut_px.back().emplace_back(static_cast<float>(q[0]), static_cast<float>(q[1]));
-  }
   layers.cut_curves_px.push_back(std::move(outline));
   if (hole.radius_px > 0) {  // the ring hole as a true circle
     layers.cut_circles_px.push_back(

@@ -165,18 +165,12 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
     }
     return pts;
   };
-  // the traced outline as curves; a cut known only as points (none today) as a polygon
-  auto to_point = [&](const std::array<double, 2>& q) {
+  const auto to_point = [&](const std::array<double, 2>& q) {
     return std::array<double, 2>{q[0] * pt_per_px, page.height_pt - q[1] * pt_per_px};
   };
   for (const CubicPath& curve : layers.cut_curves_px) {
-    CubicPath& c = page.cut_curves.emplace_back();
-    c.start = to_point(curve.start);
-    for (const auto& [c1, c2, to] : curve.segments) {
-      c.segments.push_back({to_point(c1), to_point(c2), to_point(to)});
-    }
+    page.cut_curves.push_back(Mapped(curve, to_point));
   }
-  if (layers.cut_curves_px.empty()) page.cut_paths = to_points(layers.cut_px);
   page.white_paths = to_points(layers.white_px);
   for (const cv::Vec3f& c : layers.cut_circles_px) {
     page.cut_circles.push_back(
@@ -189,16 +183,8 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
     return std::array<double, 2>{q[0] / kPtPerMm, q[1] / kPtPerMm};
   };
   for (const CubicPath& curve : page.cut_curves) {
-    CubicPath& c = out.cut_curves_mm.emplace_back();
-    c.start = to_mm(curve.start);
-    for (const auto& [c1, c2, to] : curve.segments) {
-      c.segments.push_back({to_mm(c1), to_mm(c2), to_mm(to)});
-    }
-    out.cut_paths_mm.push_back(Flatten(c, 0.01));
-  }
-  for (const auto& path : page.cut_paths) {
-    out.cut_paths_mm.emplace_back();
-    for (const auto& q : path) out.cut_paths_mm.back().push_back(to_mm(q));
+    out.cut_curves_mm.push_back(Mapped(curve, to_mm));
+    out.cut_paths_mm.push_back(Flatten(out.cut_curves_mm.back(), 0.01));
   }
   page.bleed_pt = profile.bleed_mm * kPtPerMm;
   page.image_width_px = out.width_px;
@@ -215,17 +201,13 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
           reinterpret_cast<uint32_t*>(back.cmyk.data()) + static_cast<size_t>(y) * out.width_px;
       std::reverse(row, row + out.width_px);
     }
-    for (auto* paths : {&back.cut_paths, &back.white_paths}) {
-      for (auto& path : *paths) {
-        for (auto& q : path) q[0] = back.width_pt - q[0];
-      }
+    for (auto& path : back.white_paths) {
+      for (auto& q : path) q[0] = back.width_pt - q[0];
     }
-    for (CubicPath& curve : back.cut_curves) {
-      curve.start[0] = back.width_pt - curve.start[0];
-      for (auto& segment : curve.segments) {
-        for (auto& q : segment) q[0] = back.width_pt - q[0];
-      }
-    }
+    const auto mirror = [&](const std::array<double, 2>& q) {
+      return std::array<double, 2>{back.width_pt - q[0], q[1]};
+    };
+    for (CubicPath& curve : back.cut_curves) curve = Mapped(curve, mirror);
     for (auto& c : back.cut_circles) c[0] = back.width_pt - c[0];
     document.pages.push_back(std::move(back));
   } else if (profile.back.present) {
@@ -288,9 +270,12 @@ cv::Mat Preview(const PrintInputs& inputs, const PrintProfile& profile, const cv
                   cv::LINE_AA);
   }
   const cv::Scalar cut_colour(200, 0, 200);
-  for (const auto& path : layers.cut_px) {
+  for (const CubicPath& curve : layers.cut_curves_px) {
     std::vector<cv::Point> drawn;
-    for (const cv::Point2f& q : path) drawn.emplace_back(cv::Point(q * shrink));
+    for (const auto& q : Flatten(curve, 0.5 / shrink)) {  // half a preview pixel
+      drawn.emplace_back(static_cast<int>(std::lround(q[0] * shrink)),
+                         static_cast<int>(std::lround(q[1] * shrink)));
+    }
     cv::polylines(preview, drawn, true, cut_colour, 2, cv::LINE_AA);
   }
   for (const cv::Vec3f& c : layers.cut_circles_px) {

@@ -145,7 +145,7 @@ void AddPage(QPDF& pdf, const PdfPage& page) {
   }
   drawing += page.vector_ops;
   QPDFObjectHandle colour_spaces = QPDFObjectHandle::newDictionary();
-  const bool cut = !page.cut_curves.empty() || !page.cut_paths.empty() || !page.cut_circles.empty();
+  const bool cut = !page.cut_curves.empty() || !page.cut_circles.empty();
   if (!page.white_paths.empty() || cut) {
     // spot layers overprint: they add their plate and leave the artwork's inks alone
     resources.replaceKey("/ExtGState",
@@ -160,7 +160,7 @@ void AddPage(QPDF& pdf, const PdfPage& page) {
   if (cut) {
     colour_spaces.replaceKey("/CSCut", SpotColour("CutContour", "0 1 0 0"));
     drawing += "q /CSCut CS 1 SCN 0.5 w 1 j\n" + CurveOps(page.cut_curves) +
-               PathOps(page.cut_paths) + CircleOps(page.cut_circles) + "S\nQ\n";
+               CircleOps(page.cut_circles) + "S\nQ\n";
   }
   if (!colour_spaces.getKeys().empty()) resources.replaceKey("/ColorSpace", colour_spaces);
   QPDFObjectHandle contents = QPDFObjectHandle::newStream(&pdf, drawing);

@@ -20,7 +20,6 @@ struct PdfPage {
   // vector layers in points from the lower left, each path closed: the cut (a stroke in the
   // spot colour CutContour) and the white underbase (a fill in the spot colour White)
   std::vector<CubicPath> cut_curves;  // the traced outline: stroked as its Bezier curves
-  std::vector<std::vector<std::array<double, 2>>> cut_paths;
   std::vector<std::vector<std::array<double, 2>>> white_paths;
   std::vector<std::array<double, 3>> cut_circles;  // x, y, radius in points: stroked as curves
   std::string vector_ops;  // drawn over the artwork in DeviceCMYK (a postcard's back), points

@@ -42,7 +42,6 @@ struct Layers {
   std::vector<cv::Rect> faces;
   double x0 = 0, y0 = 0, scale = 1;      // the crop's origin in the image and the image's scale
   std::vector<CubicPath> cut_curves_px;  // canvas pixels: the traced outline
-  std::vector<std::vector<cv::Point2f>> cut_px;    // canvas pixels, closed paths (flattened)
   std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
   cv::Mat cut_mask;  // die-cut: 255 inside the cut (the piece), for the transparent PNG
   std::vector<cv::Vec3f> cut_circles_px;  // true circles on the cut (x, y, radius): a round
@@ -53,6 +52,16 @@ struct Layers {
 // The points of a cubic path, each segment cut into enough straight pieces to stay within
 // `tolerance` of the curve (in the path's units); the start first, the start not repeated.
 std::vector<std::array<double, 2>> Flatten(const CubicPath& path, double tolerance);
+
+// The path with every point (start, controls, ends) mapped by `f` (an affine map keeps it
+// the same curve: pixels to points, points to millimetres, a mirror).
+template <typename F>
+CubicPath Mapped(const CubicPath& path, const F& f) {
+  CubicPath out;
+  out.start = f(path.start);
+  for (const auto& [c1, c2, to] : path.segments) out.segments.push_back({f(c1), f(c2), f(to)});
+  return out;
+}
 
 // --- print_source.cpp: the customer's picture ------------------------------------------------
 

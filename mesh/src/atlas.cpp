@@ -61,15 +61,11 @@ Packing PackShelves(const std::vector<std::array<int, 2>>& sizes) {
   return best;
 }
 
-namespace {
-
 uint8_t* TexelOf(Texture& t, int x, int y) {
   return &t.rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(t.width) +
                  static_cast<std::size_t>(x)) *
                 3];
 }
-
-}  // namespace
 
 void Blit(const Texture& source, const Rect& place, int pad, Texture& atlas) {
   for (int y = std::max(0, place.y - pad); y < std::min(atlas.height, place.y + place.height + pad);

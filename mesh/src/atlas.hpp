@@ -34,6 +34,9 @@ inline std::array<float, 2> UvOf(double x, double y, int width, int height) {
   return {static_cast<float>(x / width), static_cast<float>(1.0 - y / height)};
 }
 
+// The texel `x` from the left and `y` from the top: its three bytes.
+uint8_t* TexelOf(Texture& texture, int x, int y);
+
 // Copies `source` into `atlas` at `place`, as many times side by side as the place holds it
 // (its size is a multiple of the source's: coordinates beyond [0, 1] repeat the texture), with
 // `pad` texels around that repeat the outermost texels, so that bilinear reads near the edge

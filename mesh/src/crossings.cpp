@@ -116,7 +116,8 @@ void MarkAllChanged(SurfaceMesh& sm) {
   if (created) sm.remove_property_map(checked);
 }
 
-std::size_t SeparatePinches(SurfaceMesh& sm) {
+std::size_t SplitPinches(SurfaceMesh& sm) {
+  const std::size_t split = PMP::duplicate_non_manifold_vertices(sm);
   // the vertices sorted by their point: copies end up side by side (a sort, not a map: a
   // million vertices take a tenth of a second)
   std::vector<Vertex> order(sm.vertices().begin(), sm.vertices().end());
@@ -132,29 +133,25 @@ std::size_t SeparatePinches(SurfaceMesh& sm) {
       copies.push_back(order[i]);
     }
   }
-  std::size_t moved = 0;
-  {
-    for (Vertex v : copies) {
-      if (sm.halfedge(v) == SurfaceMesh::null_halfedge()) continue;  // on no face
-      const Point p = sm.point(v);
-      Kernel::Vector_3 sum(0, 0, 0);
-      double shortest = std::numeric_limits<double>::max();
-      int n = 0;
-      for (Halfedge h : CGAL::halfedges_around_target(sm.halfedge(v), sm)) {
-        const Point& q = sm.point(sm.source(h));
-        sum = sum + (q - p);
-        shortest = std::min(shortest, std::sqrt(CGAL::squared_distance(p, q)));
-        ++n;
-      }
-      const double length = std::sqrt(sum.squared_length());
-      if (n == 0 || !(length > 0)) continue;
-      const double step = std::min(kPinchStepMm, shortest / 20);
-      sm.point(v) = p + sum * (step / length);
-      MarkChanged(sm, v);
-      ++moved;
+  for (Vertex v : copies) {
+    if (sm.halfedge(v) == SurfaceMesh::null_halfedge()) continue;  // on no face
+    const Point p = sm.point(v);
+    Kernel::Vector_3 sum(0, 0, 0);
+    double shortest = std::numeric_limits<double>::max();
+    int n = 0;
+    for (Halfedge h : CGAL::halfedges_around_target(sm.halfedge(v), sm)) {
+      const Point& q = sm.point(sm.source(h));
+      sum = sum + (q - p);
+      shortest = std::min(shortest, std::sqrt(CGAL::squared_distance(p, q)));
+      ++n;
     }
+    const double length = std::sqrt(sum.squared_length());
+    if (n == 0 || !(length > 0)) continue;
+    const double step = std::min(kPinchStepMm, shortest / 20);
+    sm.point(v) = p + sum * (step / length);
+    MarkChanged(sm, v);
   }
-  return moved;
+  return split;
 }
 
 namespace {
@@ -521,8 +518,7 @@ std::size_t CutAndRefillFolds(SurfaceMesh& sm, const RepairOptions& options, dou
     if (replaced > max_area) return std::numeric_limits<std::size_t>::max();
     for (Face f : cut) CGAL::Euler::remove_face(sm.halfedge(f), sm);
     sm.collect_garbage();
-    PMP::duplicate_non_manifold_vertices(sm);
-    SeparatePinches(sm);
+    SplitPinches(sm);
     RemoveCutRemnants(sm, parts);
     FillAllHoles(sm, added);
   }

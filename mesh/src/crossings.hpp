@@ -23,14 +23,15 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm);
 void MarkChanged(SurfaceMesh& sm, Vertex v);  // the faces around `v` are tested again
 void MarkAllChanged(SurfaceMesh& sm);
 
-// Vertices at the same point (what duplicate_non_manifold_vertices splits a pinch into, or a
-// cut leaves): the faces around them touch there, which CGAL's crossing test reports as a
-// crossing since they share no vertex (all 173 "crossings" of the file's own faces in
-// elephant-with-holes), and which a slicer would weld back into a pinch. Each copy moves
+// Splits every pinch (a vertex where separate fans of faces meet: CGAL's
+// duplicate_non_manifold_vertices) and moves the copies apart, together with any other vertices
+// that share a point: faces around copies at one point touch there, which CGAL's crossing test
+// reports as a crossing since they share no vertex (all 173 "crossings" of the file's own faces
+// in elephant-with-holes), and which a slicer would weld back into a pinch. Each copy moves
 // kPinchStepMm (at most a twentieth of its shortest edge) towards its neighbours: a touch is
-// gone, a true crossing stays to be repaired. Returns the vertices moved.
+// gone, a true crossing stays to be repaired. Returns the vertices CGAL split.
 constexpr double kPinchStepMm = 0.01;
-std::size_t SeparatePinches(SurfaceMesh& sm);
+std::size_t SplitPinches(SurfaceMesh& sm);
 
 // Fills the hole whose border `h` runs along (`edges` long): triangulated, refined to the
 // density around it and faired into the surface (triangulate_refine_and_fair_hole: a fill that

@@ -340,9 +340,8 @@ std::string LocalRepair(Soup soup, const RepairOptions& options, RepairReport& r
   clock.Done("soup repair and orientation");
   report.stitched_edges = static_cast<int64_t>(PMP::stitch_borders(sm));
   PMP::remove_degenerate_faces(sm);
-  report.non_manifold_vertices = static_cast<int64_t>(PMP::duplicate_non_manifold_vertices(sm));
+  report.non_manifold_vertices = static_cast<int64_t>(SplitPinches(sm));
   sm.collect_garbage();
-  SeparatePinches(sm);
   const StepDone step = [&](const char* name) { clock.Done(name); };
   SortOutParts(sm, options, report, step);
   std::vector<Face> patches;

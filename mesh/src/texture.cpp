@@ -265,11 +265,7 @@ TextureTransfer BakeTexture(const MeshData& original, MeshData& result, double t
             const auto source = static_cast<std::size_t>(hint.second - from.begin());
             colour = ColourAt(original, source, Weights(from[source], hint.first));
           }
-          uint8_t* texel = &baked.rgb[(static_cast<std::size_t>(cell.y + y) *
-                                           static_cast<std::size_t>(baked.width) +
-                                       static_cast<std::size_t>(cell.x + x)) *
-                                      3];
-          std::copy(colour.begin(), colour.end(), texel);
+          std::copy(colour.begin(), colour.end(), atlas::TexelOf(baked, cell.x + x, cell.y + y));
         }
       }
     }

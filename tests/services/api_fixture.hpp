@@ -29,13 +29,11 @@ class ApiTest : public ::testing::Test {
   }
 
   static httplib::Result Post(const std::string& path, const std::string& role, const json& body,
-                              httplib::Headers extra = {}) {
-    httplib::Headers headers = Bearer(server_->Token(role));
-    headers.insert(extra.begin(), extra.end());
-    return server_->Client()->Post(path, headers, body.dump(), "application/json");
+                              const httplib::Headers& extra = {}) {
+    return server_->PostAs(path, role, body.dump(), extra);
   }
   static httplib::Result Get(const std::string& path, const std::string& role) {
-    return server_->Client()->Get(path, Bearer(server_->Token(role)));
+    return server_->GetAs(path, role);
   }
   static json CreateOrder(const json& body, const std::string& key) {
     auto res = Post("/api/v1/orders", "channel", body, {{"Idempotency-Key", key}});

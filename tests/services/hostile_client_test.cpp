@@ -43,10 +43,8 @@ class HostileClient : public ::testing::Test {
     delete dir_;
   }
   static httplib::Result Post(const std::string& path, const std::string& role,
-                              const std::string& body, httplib::Headers extra = {}) {
-    httplib::Headers headers = Bearer(server_->Token(role));
-    headers.insert(extra.begin(), extra.end());
-    return server_->Client()->Post(path, headers, body, "application/json");
+                              const std::string& body, const httplib::Headers& extra = {}) {
+    return server_->PostAs(path, role, body, extra);
   }
   static std::string NewOrderNumber(const std::string& ref) {
     auto res = Post("/api/v1/orders", "channel", OrderBody(ref, "postcard-cn", "").dump(),
@@ -388,7 +386,7 @@ TEST(HostileClients, TheConsoleServesItsFilesAndNothingElse) {
 // were taken.
 TEST_F(HostileClient, QueryNumbersAreParsedStrictlyAndCapped) {
   const auto get = [&](const std::string& path, const std::string& role) {
-    return server_->Client()->Get(path, Bearer(server_->Token(role)));
+    return server_->GetAs(path, role);
   };
   auto overflow = get("/api/v1/tickets?due_within_minutes=153722867280913", "cs");
   EXPECT_EQ(overflow->status, 400);

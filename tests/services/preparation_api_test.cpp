@@ -19,13 +19,9 @@ TEST_F(PreparationApiTest, RealMeshIsPreparedInTheSandboxAndReachesReview) {
   json order = CreateOrder(OrderBody("api-mesh", "figure-white", MeshAsset(), {{"height_mm", 60}}),
                            "key-mesh");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        return json::parse(Get("/api/v1/items/" + item, "modeler")->body)["state"] ==
-               "needs_review";
-      },
-      30000));
-  json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "modeler")->body)["jobs"];
+  ASSERT_TRUE(
+      WaitFor([&] { return ItemState(*server_, item, "modeler") == "needs_review"; }, 30000));
+  json jobs = ItemJobs(*server_, item, "modeler");
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0]["state"], "succeeded");
   EXPECT_EQ(jobs[0]["progress"], 100);
@@ -245,13 +241,9 @@ TEST_F(PreparationApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {
   const std::string asset = UploadAsset(*server_, server_->Token("channel"), broken);
   json order = CreateOrder(OrderBody("api-broken", "figure-white", asset), "key-broken");
   const std::string item = std::to_string(order["items"][0]["id"].get<int64_t>());
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        return json::parse(Get("/api/v1/items/" + item, "cs")->body)["state"] ==
-               "awaiting_customer";
-      },
-      30000));
-  json jobs = json::parse(Get("/api/v1/items/" + item + "/jobs", "cs")->body)["jobs"];
+  ASSERT_TRUE(
+      WaitFor([&] { return ItemState(*server_, item, "cs") == "awaiting_customer"; }, 30000));
+  json jobs = ItemJobs(*server_, item, "cs");
   EXPECT_EQ(jobs[0]["state"], "failed");
   EXPECT_EQ(jobs[0]["result"], nullptr);
   // the importer's own words and code reach customer service, and the timeline says why

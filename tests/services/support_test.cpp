@@ -41,13 +41,11 @@ class SupportTest : public ::testing::Test {
     delete dir_;
   }
   static httplib::Result Post(const std::string& path, const std::string& role, const json& body,
-                              httplib::Headers extra = {}) {
-    httplib::Headers headers = Bearer(server_->Token(role));
-    headers.insert(extra.begin(), extra.end());
-    return server_->Client()->Post(path, headers, body.dump(), "application/json");
+                              const httplib::Headers& extra = {}) {
+    return server_->PostAs(path, role, body.dump(), extra);
   }
   static httplib::Result Get(const std::string& path, const std::string& role) {
-    return server_->Client()->Get(path, Bearer(server_->Token(role)));
+    return server_->GetAs(path, role);
   }
   static std::vector<std::string> Refs(const std::string& query, const std::string& role = "cs") {
     auto res = Get("/api/v1/orders?" + query, role);

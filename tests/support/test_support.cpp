@@ -165,6 +165,17 @@ std::unique_ptr<httplib::Client> ServerProcess::Client() const {
   return client;
 }
 
+httplib::Result ServerProcess::PostAs(const std::string& path, const std::string& role,
+                                      const std::string& body, const httplib::Headers& extra) {
+  httplib::Headers headers = Bearer(Token(role));
+  headers.insert(extra.begin(), extra.end());
+  return Client()->Post(path, headers, body, "application/json");
+}
+
+httplib::Result ServerProcess::GetAs(const std::string& path, const std::string& role) {
+  return Client()->Get(path, Bearer(Token(role)));
+}
+
 std::string ServerProcess::Token(const std::string& role) { return Token(role, "test-" + role); }
 
 std::string ServerProcess::Token(const std::string& role, const std::string& name) {
@@ -322,13 +333,11 @@ std::string PlaceOrderWithFile(ServerProcess& server, const std::string& test_fi
 }
 
 nlohmann::json ItemJobs(ServerProcess& server, const std::string& item, const std::string& role) {
-  auto res = server.Client()->Get("/api/v1/items/" + item + "/jobs", Bearer(server.Token(role)));
-  return nlohmann::json::parse(res->body)["jobs"];
+  return nlohmann::json::parse(server.GetAs("/api/v1/items/" + item + "/jobs", role)->body)["jobs"];
 }
 
 std::string ItemState(ServerProcess& server, const std::string& item, const std::string& role) {
-  auto res = server.Client()->Get("/api/v1/items/" + item, Bearer(server.Token(role)));
-  return nlohmann::json::parse(res->body)["state"];
+  return nlohmann::json::parse(server.GetAs("/api/v1/items/" + item, role)->body)["state"];
 }
 
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {

@@ -62,6 +62,10 @@ class ServerProcess {
   // `name` (a channel is the name of its tokens).
   std::string Token(const std::string& role);
   std::string Token(const std::string& role, const std::string& name);
+  // A request with `role`'s token (and `extra` headers): the body as given, JSON by type.
+  httplib::Result PostAs(const std::string& path, const std::string& role, const std::string& body,
+                         const httplib::Headers& extra = {});
+  httplib::Result GetAs(const std::string& path, const std::string& role);
 
  private:
   std::filesystem::path data_dir_;
