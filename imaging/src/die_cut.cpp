@@ -116,6 +116,7 @@ tl::expected<Placement, Error> Place(const PrintInputs& inputs, const PrintProfi
   p.room_h = (profile.trim_height_mm - 2 * profile.cut_offset_mm - p.tab_mm) * p.px_per_mm;
   p.scale = std::min(room_w / box.width, p.room_h / box.height);
   out.effective_dpi = profile.target_dpi / p.scale;
+  out.pixel_art_block = PixelArtBlock(image(p.box));
   const auto sharp =
       CheckResolution(inputs, profile,
                       "the subject has " + std::to_string(box.width) + " x " +
@@ -140,9 +141,10 @@ tl::expected<Placement, Error> Place(const PrintInputs& inputs, const PrintProfi
 }
 
 // The subject drawn on the canvas (`artwork`, white), centred in its room below the tab, and
-// its mask.
+// its mask; with `alpha_2x`, also the picture's transparency placed on a canvas of twice the
+// resolution (the White is worked there, so that its choke holds to a quarter of a pixel).
 cv::Mat DrawSubject(const PrintProfile& profile, const cv::Mat& image, const cv::Mat& alpha,
-                    const Placement& p, cv::Mat& artwork) {
+                    const Placement& p, cv::Mat& artwork, cv::Mat* alpha_2x, PrintResult& out) {
   const cv::Size placed(std::max(1, static_cast<int>(std::lround(p.box.width * p.scale))),
                         std::max(1, static_cast<int>(std::lround(p.box.height * p.scale))));
   const double bleed_px = profile.bleed_mm * p.px_per_mm;
@@ -152,12 +154,42 @@ cv::Mat DrawSubject(const PrintProfile& profile, const cv::Mat& image, const cv:
                                                (p.room_h - placed.height) / 2.0));
   cv::Mat mask = cv::Mat::zeros(artwork.rows, artwork.cols, CV_8U);
   const cv::Rect at(left, top, placed.width, placed.height);
-  const int interpolation = p.scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA;
+  const int interpolation = Interpolation(out.pixel_art_block, p.scale);
+  out.resampling = ResamplingName(interpolation);
   cv::resize(image(p.box), artwork(at), placed, 0, 0, interpolation);
   cv::Mat placed_alpha;
-  cv::resize(alpha(p.box), placed_alpha, placed, 0, 0, cv::INTER_LINEAR);
+  // pixel art: its transparency in whole blocks too
+  const int alpha_interpolation =
+      interpolation == cv::INTER_NEAREST ? cv::INTER_NEAREST : cv::INTER_LINEAR;
+  cv::resize(alpha(p.box), placed_alpha, placed, 0, 0, alpha_interpolation);
   mask(at).setTo(255, placed_alpha > 16);
+  if (alpha_2x != nullptr) {
+    *alpha_2x = cv::Mat::zeros(2 * artwork.rows, 2 * artwork.cols, CV_8U);
+    const cv::Rect at_2x(2 * at.x, 2 * at.y, 2 * at.width, 2 * at.height);
+    cv::resize(alpha(p.box), (*alpha_2x)(at_2x), at_2x.size(), 0, 0,
+               interpolation == cv::INTER_NEAREST ? cv::INTER_NEAREST
+               : 2 * p.scale > 1                  ? cv::INTER_LINEAR
+                                                  : cv::INTER_AREA);
+  }
   return mask;
+}
+
+// Clear acrylic: a pixel opaque enough to get White under it is printed in its own colour.
+// Decode composed the picture on white paper, which pales the soft edge of a cut-out; on the
+// White that paleness would print as a light rim. Fainter pixels stay composed: less ink, as
+// see-through on the clear acrylic as they are in the picture.
+void UncomposeOpaqueEdge(cv::Mat& image, const cv::Mat& alpha, int min_alpha) {
+  for (int y = 0; y < image.rows; ++y) {
+    cv::Vec3b* row = image.ptr<cv::Vec3b>(y);
+    const uint8_t* a = alpha.ptr<uint8_t>(y);
+    for (int x = 0; x < image.cols; ++x) {
+      if (a[x] == 255 || a[x] < min_alpha) continue;
+      for (int c = 0; c < 3; ++c) {  // composed = (own * a + 255 * (255 - a)) / 255
+        const int own = (row[x][c] * 255 - 255 * (255 - a[x])) / a[x];
+        row[x][c] = static_cast<uint8_t>(std::clamp(own, 0, 255));
+      }
+    }
+  }
 }
 
 // The subject with its holes filled.
@@ -287,13 +319,16 @@ RingHole AddRingTab(const PrintProfile& profile, double px_per_mm, double offset
   return hole;
 }
 
-// The outer boundary of the largest piece of `mask` (255 inside) as potrace traces it: cubic
-// Bezier curves through the pixel staircase (within about a fifth of a pixel: opttolerance
-// 0.2) and sharp corners where the shape has them (alphamax 1, potrace's default), in canvas
-// pixels (the edges of pixel squares, as the artwork is placed on the page). Written with
-// potrace because a cutter follows a path: a polygon through the staircase is hundreds of short
+enum class Boundaries { kLargestOutline, kAll };
+
+// The boundaries of `mask` (255 inside) as potrace traces them: cubic Bezier curves through the
+// pixel staircase (within about a fifth of a pixel: opttolerance 0.2) and sharp corners where
+// the shape has them (alphamax 1, potrace's default), in the mask's pixels (the edges of pixel
+// squares, as the artwork is placed on the page). kLargestOutline: the outer boundary of the
+// largest piece (a cut); kAll: every piece and hole (a fill, even-odd). Written with potrace
+// because a cutter follows a path: a polygon through the staircase is hundreds of short
 // segments with kinks a cutter or a laser traces as vibration.
-CubicPath TraceOutline(const cv::Mat& mask) {
+std::vector<CubicPath> Trace(const cv::Mat& mask, Boundaries which) {
   constexpr int kBits = static_cast<int>(sizeof(potrace_word) * 8);
   potrace_bitmap_t bitmap{};
   bitmap.w = mask.cols;
@@ -311,7 +346,7 @@ CubicPath TraceOutline(const cv::Mat& mask) {
   bitmap.map = words.data();
   std::unique_ptr<potrace_param_t, void (*)(potrace_param_t*)> param(potrace_param_default(),
                                                                      potrace_param_free);
-  CubicPath traced;
+  std::vector<CubicPath> traced;
   if (!param) return traced;
   param->turdsize = 2;  // specks of a pixel or two are not pieces
   param->alphamax = 1.0;
@@ -320,29 +355,37 @@ CubicPath TraceOutline(const cv::Mat& mask) {
   std::unique_ptr<potrace_state_t, void (*)(potrace_state_t*)> state(
       potrace_trace(param.get(), &bitmap), potrace_state_free);
   if (!state || state->status != POTRACE_STATUS_OK) return traced;
-  const potrace_path_t* largest = nullptr;
-  for (const potrace_path_t* p = state->plist; p != nullptr; p = p->next) {
-    if (p->sign == '+' && (largest == nullptr || p->area > largest->area)) largest = p;
-  }
-  if (largest == nullptr || largest->curve.n == 0) return traced;
-  const potrace_curve_t& curve = largest->curve;
   const auto at = [](const potrace_dpoint_t& p) { return std::array<double, 2>{p.x, p.y}; };
   const auto on_line = [](std::array<double, 2> a, std::array<double, 2> b, double t) {
     return std::array<double, 2>{a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t};
   };
-  traced.start = at(curve.c[curve.n - 1][2]);
-  std::array<double, 2> from = traced.start;
-  for (int i = 0; i < curve.n; ++i) {
-    if (curve.tag[i] == POTRACE_CURVETO) {
-      traced.segments.push_back({at(curve.c[i][0]), at(curve.c[i][1]), at(curve.c[i][2])});
-    } else {  // a corner: two straight edges through its vertex
-      for (const auto to : {at(curve.c[i][1]), at(curve.c[i][2])}) {
-        traced.segments.push_back({on_line(from, to, 1.0 / 3), on_line(from, to, 2.0 / 3), to});
-        from = to;
+  const auto add = [&](const potrace_curve_t& curve) {
+    if (curve.n == 0) return;
+    CubicPath path;
+    path.start = at(curve.c[curve.n - 1][2]);
+    std::array<double, 2> from = path.start;
+    for (int i = 0; i < curve.n; ++i) {
+      if (curve.tag[i] == POTRACE_CURVETO) {
+        path.segments.push_back({at(curve.c[i][0]), at(curve.c[i][1]), at(curve.c[i][2])});
+      } else {  // a corner: two straight edges through its vertex
+        for (const auto to : {at(curve.c[i][1]), at(curve.c[i][2])}) {
+          path.segments.push_back({on_line(from, to, 1.0 / 3), on_line(from, to, 2.0 / 3), to});
+          from = to;
+        }
       }
+      from = path.segments.back()[2];
     }
-    from = traced.segments.back()[2];
+    traced.push_back(std::move(path));
+  };
+  if (which == Boundaries::kAll) {
+    for (const potrace_path_t* p = state->plist; p != nullptr; p = p->next) add(p->curve);
+    return traced;
   }
+  const potrace_path_t* largest = nullptr;
+  for (const potrace_path_t* p = state->plist; p != nullptr; p = p->next) {
+    if (p->sign == '+' && (largest == nullptr || p->area > largest->area)) largest = p;
+  }
+  if (largest != nullptr) add(largest->curve);
   return traced;
 }
 
@@ -352,7 +395,9 @@ CubicPath TraceOutline(const cv::Mat& mask) {
 // not cross itself.
 CubicPath CutOutline(const cv::Mat& cut, const PrintProfile& profile, double px_per_mm,
                      PrintResult& out) {
-  CubicPath traced = TraceOutline(cut);
+  std::vector<CubicPath> outlines = Trace(cut, Boundaries::kLargestOutline);
+  if (outlines.empty()) return {};
+  CubicPath traced = std::move(outlines.front());
   std::vector<cv::Point2d> simple;
   for (const auto& q : Flatten(traced, 0.01 * px_per_mm)) simple.emplace_back(q[0], q[1]);
   const double corner_px = profile.min_corner_radius_mm * px_per_mm;
@@ -377,19 +422,25 @@ CubicPath CutOutline(const cv::Mat& cut, const PrintProfile& profile, double px_
   return traced;
 }
 
-// The White underbase of clear acrylic: the filled subject choked, as closed paths.
-std::vector<std::vector<cv::Point2f>> WhiteUnderbase(const cv::Mat& filled,
-                                                     const PrintProfile& profile,
-                                                     double px_per_mm) {
-  cv::Mat white;
-  cv::erode(filled, white, Disc(profile.underbase_choke_mm * px_per_mm));
-  std::vector<std::vector<cv::Point>> parts;
-  cv::findContours(white, parts, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-  std::vector<std::vector<cv::Point2f>> paths;
-  for (const auto& part : parts) {
-    std::vector<cv::Point> p;
-    cv::approxPolyDP(part, p, 0.05 * px_per_mm, true);
-    if (p.size() >= 3) paths.emplace_back(p.begin(), p.end());
+// The White underbase of clear acrylic: where the picture is at least `underbase_alpha` opaque
+// (holes it has stay clear), choked `underbase_choke_mm` inside that edge, as curves in canvas
+// pixels. Worked on `alpha_2x` (twice the canvas's resolution): a pixel's centre lies half a
+// pixel inside the edge its distance is measured to, so a pixel whose distance is at least the
+// choke plus half a pixel has its own edges at the choke, give or take half a (small) pixel.
+std::vector<CubicPath> WhiteUnderbase(const cv::Mat& alpha_2x, const PrintProfile& profile,
+                                      double px_per_mm) {
+  cv::Mat opaque;
+  cv::copyMakeBorder(alpha_2x >= profile.underbase_alpha, opaque, 1, 1, 1, 1, cv::BORDER_CONSTANT,
+                     cv::Scalar(0));  // the canvas's edge is outside
+  cv::Mat distance;
+  cv::distanceTransform(opaque, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  const double choke_px = profile.underbase_choke_mm * px_per_mm * 2;
+  const cv::Mat white = distance(cv::Rect(1, 1, alpha_2x.cols, alpha_2x.rows)) >= choke_px + 0.5;
+  std::vector<CubicPath> paths = Trace(white, Boundaries::kAll);
+  for (CubicPath& path : paths) {
+    path = Mapped(path, [](const std::array<double, 2>& q) {
+      return std::array<double, 2>{q[0] / 2, q[1] / 2};
+    });
   }
   return paths;
 }
@@ -450,8 +501,14 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
          "plain background; check the cut line"});
   }
   const double px_per_mm = placed->px_per_mm;
+  if (profile.white_underbase && !segmented) {
+    image = image.clone();  // not the caller's
+    UncomposeOpaqueEdge(image, alpha, profile.underbase_alpha);
+  }
   cv::Mat artwork(out.height_px, out.width_px, CV_8UC3, cv::Scalar::all(255));
-  const cv::Mat filled = FillHoles(DrawSubject(profile, image, alpha, *placed, artwork));
+  cv::Mat alpha_2x;
+  const cv::Mat filled = FillHoles(DrawSubject(profile, image, alpha, *placed, artwork,
+                                               profile.white_underbase ? &alpha_2x : nullptr, out));
   cv::Mat cut = CutShape(filled, profile, px_per_mm, out);
   Layers layers;
   layers.scale = placed->scale;
@@ -468,7 +525,9 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
     layers.cut_circles_px.push_back(
         cv::Vec3f(hole.centre.x, hole.centre.y, static_cast<float>(hole.radius_px)));
   }
-  if (profile.white_underbase) layers.white_px = WhiteUnderbase(filled, profile, px_per_mm);
+  if (profile.white_underbase) {
+    layers.white_curves_px = WhiteUnderbase(alpha_2x, profile, px_per_mm);
+  }
   layers.cut_mask = cut.clone();
   if (hole.radius_px > 0) {
     cv::circle(layers.cut_mask, hole.centre, static_cast<int>(std::lround(hole.radius_px)),

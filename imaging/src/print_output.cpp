@@ -148,6 +148,10 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
   document.condition = inputs.press.condition;
   document.created_utc = UtcNow();
   document.title = "Keepsake " + profile.id;
+  if (!layers.white_curves_px.empty()) {
+    out.print_mode = inputs.sides == 2 ? "white_then_colour_both_faces" : "white_then_colour";
+  }
+  document.print_mode = out.print_mode;
   PdfPage page;
   const double page_w_mm = out.trim_width_mm + 2 * profile.bleed_mm;
   const double page_h_mm = out.trim_height_mm + 2 * profile.bleed_mm;
@@ -155,23 +159,15 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
   page.height_pt = page_h_mm * kPtPerMm;
   // vector layers: canvas pixels (y down) to points (y up)
   const double pt_per_px = kMmPerInch / profile.target_dpi * kPtPerMm;
-  auto to_points = [&](const std::vector<std::vector<cv::Point2f>>& paths) {
-    std::vector<std::vector<std::array<double, 2>>> pts;
-    for (const auto& path : paths) {
-      pts.emplace_back();
-      for (const cv::Point2f& q : path) {
-        pts.back().push_back({q.x * pt_per_px, page.height_pt - q.y * pt_per_px});
-      }
-    }
-    return pts;
-  };
   const auto to_point = [&](const std::array<double, 2>& q) {
     return std::array<double, 2>{q[0] * pt_per_px, page.height_pt - q[1] * pt_per_px};
   };
   for (const CubicPath& curve : layers.cut_curves_px) {
     page.cut_curves.push_back(Mapped(curve, to_point));
   }
-  page.white_paths = to_points(layers.white_px);
+  for (const CubicPath& curve : layers.white_curves_px) {
+    page.white_curves.push_back(Mapped(curve, to_point));
+  }
   for (const cv::Vec3f& c : layers.cut_circles_px) {
     page.cut_circles.push_back(
         {c[0] * pt_per_px, page.height_pt - c[1] * pt_per_px, c[2] * pt_per_px});
@@ -201,12 +197,10 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
           reinterpret_cast<uint32_t*>(back.cmyk.data()) + static_cast<size_t>(y) * out.width_px;
       std::reverse(row, row + out.width_px);
     }
-    for (auto& path : back.white_paths) {
-      for (auto& q : path) q[0] = back.width_pt - q[0];
-    }
     const auto mirror = [&](const std::array<double, 2>& q) {
       return std::array<double, 2>{back.width_pt - q[0], q[1]};
     };
+    for (CubicPath& curve : back.white_curves) curve = Mapped(curve, mirror);
     for (CubicPath& curve : back.cut_curves) curve = Mapped(curve, mirror);
     for (auto& c : back.cut_circles) c[0] = back.width_pt - c[0];
     document.pages.push_back(std::move(back));

@@ -37,18 +37,7 @@ QPDFObjectHandle SpotColour(const std::string& name, const std::string& alternat
                                  alternate_cmyk + "] /N 1 >>]");
 }
 
-std::string PathOps(const std::vector<std::vector<std::array<double, 2>>>& paths) {
-  std::string ops;
-  for (const auto& path : paths) {
-    for (size_t i = 0; i < path.size(); ++i) {
-      ops += Num(path[i][0]) + " " + Num(path[i][1]) + (i == 0 ? " m\n" : " l\n");
-    }
-    if (!path.empty()) ops += "h\n";
-  }
-  return ops;
-}
-
-// Closed paths of cubic Bezier segments (m, c, h): the cut as the cutter follows it.
+// Closed paths of cubic Bezier segments (m, c, h): the cut as the cutter follows it, the White.
 std::string CurveOps(const std::vector<CubicPath>& paths) {
   std::string ops;
   for (const CubicPath& path : paths) {
@@ -120,8 +109,16 @@ std::string DeflateInTwo(const std::string& raw) {
   return out;
 }
 
-// Adds one page: the artwork (if any) over the whole MediaBox, then the vector layers.
-void AddPage(QPDF& pdf, const PdfPage& page) {
+// The named layers (optional content groups) the spot inks are drawn on: a RIP or a designer
+// can switch the White and the cut apart, and finds them by name as well as by ink.
+struct SpotLayers {
+  QPDFObjectHandle white;  // null when no page has a White
+  QPDFObjectHandle cut;
+};
+
+// Adds one page: the artwork (if any) over the whole MediaBox, then the vector layers, each
+// inside its layer's marked content (/OC ... BDC ... EMC).
+void AddPage(QPDF& pdf, const PdfPage& page, const SpotLayers& layers) {
   std::string drawing;
   QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
   if (!page.cmyk.empty()) {
@@ -146,23 +143,28 @@ void AddPage(QPDF& pdf, const PdfPage& page) {
   drawing += page.vector_ops;
   QPDFObjectHandle colour_spaces = QPDFObjectHandle::newDictionary();
   const bool cut = !page.cut_curves.empty() || !page.cut_circles.empty();
-  if (!page.white_paths.empty() || cut) {
+  QPDFObjectHandle properties = QPDFObjectHandle::newDictionary();
+  if (!page.white_curves.empty() || cut) {
     // spot layers overprint: they add their plate and leave the artwork's inks alone
     resources.replaceKey("/ExtGState",
                          QPDFObjectHandle::parse("<< /GSop << /Type /ExtGState /OP true /op true "
                                                  "/OPM 1 >> >>"));
     drawing += "/GSop gs\n";
   }
-  if (!page.white_paths.empty()) {
+  if (!page.white_curves.empty()) {
     colour_spaces.replaceKey("/CSWhite", SpotColour("White", "0.25 0 0 0"));
-    drawing += "q /CSWhite cs 1 scn\n" + PathOps(page.white_paths) + "f\nQ\n";
+    properties.replaceKey("/OCWhite", layers.white);
+    drawing +=
+        "/OC /OCWhite BDC q /CSWhite cs 1 scn\n" + CurveOps(page.white_curves) + "f*\nQ EMC\n";
   }
   if (cut) {
     colour_spaces.replaceKey("/CSCut", SpotColour("CutContour", "0 1 0 0"));
-    drawing += "q /CSCut CS 1 SCN 0.5 w 1 j\n" + CurveOps(page.cut_curves) +
-               CircleOps(page.cut_circles) + "S\nQ\n";
+    properties.replaceKey("/OCCut", layers.cut);
+    drawing += "/OC /OCCut BDC q /CSCut CS 1 SCN 0.5 w 1 j\n" + CurveOps(page.cut_curves) +
+               CircleOps(page.cut_circles) + "S\nQ EMC\n";
   }
   if (!colour_spaces.getKeys().empty()) resources.replaceKey("/ColorSpace", colour_spaces);
+  if (!properties.getKeys().empty()) resources.replaceKey("/Properties", properties);
   QPDFObjectHandle contents = QPDFObjectHandle::newStream(&pdf, drawing);
 
   QPDFObjectHandle page_dict = QPDFObjectHandle::newDictionary();
@@ -278,7 +280,36 @@ QPDFObjectHandle OutputIntent(QPDF& pdf, const PdfDocument& document) {
 std::string WritePrintPdf(const PdfDocument& document) {
   QPDF pdf;
   pdf.emptyPDF();
-  for (const PdfPage& page : document.pages) AddPage(pdf, page);
+  // one layer per spot ink the document uses, listed (named, on) in the catalog's optional
+  // content properties; PDF/X-4 wants the default configuration named and without /AS
+  SpotLayers layers;
+  QPDFObjectHandle groups = QPDFObjectHandle::newArray();
+  auto add_layer = [&](const std::string& name) {
+    QPDFObjectHandle group = pdf.makeIndirectObject(QPDFObjectHandle::parse(
+        "<< /Type /OCG /Intent /View /Usage << /Print << /PrintState /ON >> >> >>"));
+    group.replaceKey("/Name", QPDFObjectHandle::newUnicodeString(name));
+    groups.appendItem(group);
+    return group;
+  };
+  bool any_white = false, any_cut = false;
+  for (const PdfPage& page : document.pages) {
+    any_white |= !page.white_curves.empty();
+    any_cut |= !page.cut_curves.empty() || !page.cut_circles.empty();
+  }
+  if (any_white) layers.white = add_layer("White");
+  if (any_cut) layers.cut = add_layer("CutContour");
+  for (const PdfPage& page : document.pages) AddPage(pdf, page, layers);
+  if (groups.getArrayNItems() > 0) {
+    QPDFObjectHandle config = QPDFObjectHandle::newDictionary();
+    config.replaceKey("/Name", QPDFObjectHandle::newUnicodeString("Keepsake print layers"));
+    config.replaceKey("/Order", groups.shallowCopy());
+    config.replaceKey("/ON", groups.shallowCopy());
+    config.replaceKey("/OFF", QPDFObjectHandle::newArray());
+    QPDFObjectHandle properties = QPDFObjectHandle::newDictionary();
+    properties.replaceKey("/OCGs", groups);
+    properties.replaceKey("/D", config);
+    pdf.getRoot().replaceKey("/OCProperties", properties);
+  }
 
   QPDFObjectHandle intents = QPDFObjectHandle::newArray();
   intents.appendItem(OutputIntent(pdf, document));
@@ -297,6 +328,9 @@ std::string WritePrintPdf(const PdfDocument& document) {
   info.replaceKey("/ModDate", QPDFObjectHandle::newString(date));
   info.replaceKey("/Trapped", QPDFObjectHandle::newName("/False"));
   info.replaceKey("/GTS_PDFXVersion", QPDFObjectHandle::newString("PDF/X-4"));
+  if (!document.print_mode.empty()) {  // how the sheet is printed (White first or none)
+    info.replaceKey("/KeepsakePrintMode", QPDFObjectHandle::newString(document.print_mode));
+  }
   pdf.getTrailer().replaceKey("/Info", pdf.makeIndirectObject(info));
 
   QPDFWriter writer(pdf);

@@ -17,10 +17,11 @@ struct PdfPage {
   int image_width_px = 0;  // the artwork covering the page; none when cmyk is empty
   int image_height_px = 0;
   std::string cmyk;  // 4 bytes per pixel, row by row, 8 bits per channel
-  // vector layers in points from the lower left, each path closed: the cut (a stroke in the
-  // spot colour CutContour) and the white underbase (a fill in the spot colour White)
+  // vector layers in points from the lower left, each path closed and each on its own named
+  // layer (optional content): the cut (a stroke in the spot colour CutContour) and the White
+  // underbase (a fill in the spot colour White, even-odd: its holes stay clear)
   std::vector<CubicPath> cut_curves;  // the traced outline: stroked as its Bezier curves
-  std::vector<std::vector<std::array<double, 2>>> white_paths;
+  std::vector<CubicPath> white_curves;
   std::vector<std::array<double, 3>> cut_circles;  // x, y, radius in points: stroked as curves
   std::string vector_ops;  // drawn over the artwork in DeviceCMYK (a postcard's back), points
 };
@@ -33,6 +34,7 @@ struct PdfDocument {
   std::string condition;             // the printing condition in words
   std::string title;
   std::string created_utc;  // 2026-12-05T13:00:00Z: CreationDate = ModDate, and in the XMP
+  std::string print_mode;   // PrintResult::print_mode, in the Info as KeepsakePrintMode
   std::vector<PdfPage> pages;
 };
 

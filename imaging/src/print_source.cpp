@@ -18,6 +18,8 @@ namespace keepsake::imaging {
 
 tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const PrintProfile& profile,
                                           const std::string& pixels, PrintResult& out) {
+  // pixel art is scaled by whole blocks (nearest neighbour): its edges stay sharp at any size
+  if (out.pixel_art_block > 0) return {};
   if (out.effective_dpi < profile.refuse_below_dpi && !inputs.allow_low_dpi) {
     char why[128];
     std::snprintf(why, sizeof why,
@@ -35,6 +37,64 @@ tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const Print
                             why});
   }
   return {};
+}
+
+namespace {
+
+// How many of the pixel-to-pixel changes along one axis fall on a grid of `block` (the best
+// offset), as a share of all of them; `changes[i]` counts the changes between i - 1 and i.
+double ShareOnGrid(const std::vector<int64_t>& changes, int block) {
+  std::vector<int64_t> by_offset(static_cast<size_t>(block), 0);
+  int64_t total = 0;
+  for (size_t i = 1; i < changes.size(); ++i) {
+    by_offset[i % static_cast<size_t>(block)] += changes[i];
+    total += changes[i];
+  }
+  if (total == 0) return 0;
+  return static_cast<double>(*std::max_element(by_offset.begin(), by_offset.end())) /
+         static_cast<double>(total);
+}
+
+}  // namespace
+
+int PixelArtBlock(const cv::Mat& bgr) {
+  constexpr int kMinChanges = 200;  // a flat picture is not pixel art
+  constexpr double kOnGrid = 0.99;  // changes off the grid: a resampled or JPEG picture
+  constexpr int kLargestBlock = 64;
+  std::vector<int64_t> across(static_cast<size_t>(bgr.cols), 0);  // changes between columns
+  std::vector<int64_t> down(static_cast<size_t>(bgr.rows), 0);    // between rows
+  for (int y = 0; y < bgr.rows; ++y) {
+    const cv::Vec3b* row = bgr.ptr<cv::Vec3b>(y);
+    const cv::Vec3b* above = y > 0 ? bgr.ptr<cv::Vec3b>(y - 1) : nullptr;
+    for (int x = 0; x < bgr.cols; ++x) {
+      if (x > 0 && row[x] != row[x - 1]) ++across[static_cast<size_t>(x)];
+      if (above != nullptr && row[x] != above[x]) ++down[static_cast<size_t>(y)];
+    }
+  }
+  int64_t changes = 0;
+  for (int64_t c : across) changes += c;
+  if (changes < kMinChanges) return 0;
+  // an enlarged sprite: every change on one grid of square blocks (the largest that fits)
+  for (int block = std::min({kLargestBlock, bgr.cols / 4, bgr.rows / 4}); block >= 2; --block) {
+    if (ShareOnGrid(across, block) >= kOnGrid && ShareOnGrid(down, block) >= kOnGrid) {
+      return block;
+    }
+  }
+  // a sprite at its own size: small, few colours, no soft edges between them
+  constexpr int kLargestSprite = 256, kMostColours = 256;
+  if (std::max(bgr.cols, bgr.rows) > kLargestSprite) return 0;
+  std::vector<uint32_t> colours;
+  colours.reserve(static_cast<size_t>(bgr.total()));
+  for (int y = 0; y < bgr.rows; ++y) {
+    const cv::Vec3b* row = bgr.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < bgr.cols; ++x) {
+      colours.push_back(static_cast<uint32_t>(row[x][0]) << 16 |
+                        static_cast<uint32_t>(row[x][1]) << 8 | row[x][2]);
+    }
+  }
+  std::sort(colours.begin(), colours.end());
+  const auto distinct = std::unique(colours.begin(), colours.end()) - colours.begin();
+  return distinct <= kMostColours ? 1 : 0;
 }
 
 cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
@@ -40,9 +41,9 @@ struct CmsCloser {
 // What goes on the page besides the artwork, and where the faces were (for the preview).
 struct Layers {
   std::vector<cv::Rect> faces;
-  double x0 = 0, y0 = 0, scale = 1;      // the crop's origin in the image and the image's scale
-  std::vector<CubicPath> cut_curves_px;  // canvas pixels: the traced outline
-  std::vector<std::vector<cv::Point2f>> white_px;  // canvas pixels, closed paths
+  double x0 = 0, y0 = 0, scale = 1;        // the crop's origin in the image and the image's scale
+  std::vector<CubicPath> cut_curves_px;    // canvas pixels: the traced outline
+  std::vector<CubicPath> white_curves_px;  // canvas pixels: the White's boundaries (even-odd)
   cv::Mat cut_mask;  // die-cut: 255 inside the cut (the piece), for the transparent PNG
   std::vector<cv::Vec3f> cut_circles_px;  // true circles on the cut (x, y, radius): a round
                                           // magnet's or badge's disc, a keychain's ring hole
@@ -77,6 +78,23 @@ cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha);
 std::string ConvertToSrgb(const std::string& head, ImageFormat format, cv::Mat& image);
 // Faces (OpenCV's cascade at `model`), in the image's pixels; none without a model.
 std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model);
+// Pixel art, detected (not guessed from a name): the side of its square blocks when every
+// colour change of the picture falls on one grid of them (an enlarged sprite), 1 for a sprite
+// at its own size (at most 256 px and 256 colours), 0 for any other picture. Pixel art is
+// scaled nearest neighbour, so its blocks stay sharp-edged and keep their exact colours.
+int PixelArtBlock(const cv::Mat& bgr);
+// How a picture is resampled to the canvas: nearest neighbour for pixel art whose blocks come
+// out at least 2 px wide (smaller ones are averaged like any picture), else bicubic when
+// enlarging and pixel-area averaging when shrinking.
+inline int Interpolation(int pixel_art_block, double scale) {
+  if (pixel_art_block > 0 && pixel_art_block * scale >= 2) return cv::INTER_NEAREST;
+  return scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA;
+}
+inline const char* ResamplingName(int interpolation) {
+  return interpolation == cv::INTER_NEAREST ? "nearest"
+         : interpolation == cv::INTER_CUBIC ? "bicubic"
+                                            : "area";
+}
 // The subject of a picture without transparency, as an alpha mask (GrabCut against a plain
 // background); refused when the background is a scene.
 tl::expected<cv::Mat, Error> SegmentSubject(const cv::Mat& bgr);

@@ -121,6 +121,7 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                                 static_cast<double>(out.height_px) / image.rows) *
                        std::clamp(inputs.zoom, 1.0, 4.0);
   out.effective_dpi = dpi / scale;
+  out.pixel_art_block = PixelArtBlock(image);
   char printed[160];
   std::snprintf(printed, sizeof printed, "the image has %d x %d pixels: printed at %.0f x %.0f mm",
                 image.cols, image.rows, out.trim_width_mm, out.trim_height_mm);
@@ -157,8 +158,9 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
                       std::min(out.crop_px[2], image.cols - out.crop_px[0]),
                       std::min(out.crop_px[3], image.rows - out.crop_px[1]));
   cv::Mat artwork;
-  cv::resize(image(crop), artwork, cv::Size(out.width_px, out.height_px), 0, 0,
-             scale > 1 ? cv::INTER_CUBIC : cv::INTER_AREA);
+  const int interpolation = Interpolation(out.pixel_art_block, scale);
+  out.resampling = ResamplingName(interpolation);
+  cv::resize(image(crop), artwork, cv::Size(out.width_px, out.height_px), 0, 0, interpolation);
 
   Step(out, last, "fit and resample");
   Layers layers;

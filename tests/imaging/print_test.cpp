@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <zlib.h>
@@ -507,6 +508,63 @@ TEST(PrintBadInput, TruncatedTinyAndTransparentImages) {
   ASSERT_TRUE(white) << white.error().message;
   const std::vector<uchar> bytes(white->png.begin(), white->png.end());
   EXPECT_GT(cv::mean(cv::imdecode(bytes, cv::IMREAD_COLOR))[0], 250);
+}
+
+// Pixel art, made here from the real corgi cut-out as a sprite generator would make it (64 x 64
+// pixels, 8 levels a channel): enlarged 6 x by whole pixels it is found as 6 px blocks, at its
+// own size as a sprite; either way it is scaled nearest neighbour, so the print holds only the
+// sprite's own colours in sharp-edged blocks, and a sprite is not refused for its few pixels.
+// The same sprite saved as JPEG (its blocks' edges blurred) and a photo are not pixel art.
+TEST(PrintPixelArt, ASpriteIsScaledByWholePixelsAndAPhotoIsNot) {
+  const cv::Mat corgi = cv::imread(Image("cutout_corgi_pixelart_rgba_1024.png"), cv::IMREAD_COLOR);
+  ASSERT_FALSE(corgi.empty());
+  cv::Mat sprite;
+  cv::resize(corgi, sprite, cv::Size(64, 64), 0, 0, cv::INTER_AREA);
+  sprite &= cv::Scalar::all(0xE0);  // 8 levels a channel
+  std::set<uint32_t> palette;
+  for (int y = 0; y < sprite.rows; ++y) {
+    for (int x = 0; x < sprite.cols; ++x) {
+      const cv::Vec3b p = sprite.at<cv::Vec3b>(y, x);
+      palette.insert(static_cast<uint32_t>(p[0]) << 16 | p[1] << 8 | p[2]);
+    }
+  }
+  cv::Mat enlarged;
+  cv::resize(sprite, enlarged, cv::Size(), 6, 6, cv::INTER_NEAREST);
+  TempDir dir;
+  const std::string small = (dir.path() / "sprite.png").string();
+  const std::string big = (dir.path() / "sprite_x6.png").string();
+  const std::string jpeg = (dir.path() / "sprite_x6.jpg").string();
+  ASSERT_TRUE(cv::imwrite(small, sprite));
+  ASSERT_TRUE(cv::imwrite(big, enlarged));
+  ASSERT_TRUE(cv::imwrite(jpeg, enlarged, {cv::IMWRITE_JPEG_QUALITY, 90}));
+
+  for (const auto& [file, block] : {std::pair{big, 6}, std::pair{small, 1}}) {
+    auto r = RenderPrint(Inputs(file), Profile("magnet-rect", 80, 53, 3, 3));
+    ASSERT_TRUE(r) << file << ": " << r.error().message;
+    EXPECT_EQ(r->pixel_art_block, block) << file;
+    EXPECT_EQ(r->resampling, "nearest") << file;
+    for (const Notice& w : r->warnings) EXPECT_NE(w.code, "low_dpi") << file << ": " << w.text;
+    const std::vector<uchar> bytes(r->png.begin(), r->png.end());
+    const cv::Mat printed = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    ASSERT_FALSE(printed.empty());
+    int64_t off_palette = 0;
+    for (int y = 0; y < printed.rows; ++y) {
+      for (int x = 0; x < printed.cols; ++x) {
+        const cv::Vec3b p = printed.at<cv::Vec3b>(y, x);
+        off_palette += palette.count(static_cast<uint32_t>(p[0]) << 16 | p[1] << 8 | p[2]) == 0;
+      }
+    }
+    EXPECT_EQ(off_palette, 0) << file << ": pixels of colours the sprite does not have";
+  }
+  // JPEG blurs the blocks' edges: not pixel art, so the resolution rule holds (113 dpi)
+  auto blurred = RenderPrint(Inputs(jpeg), Profile("magnet-rect", 80, 53, 3, 3));
+  ASSERT_FALSE(blurred);
+  EXPECT_EQ(blurred.error().code, Errc::kUnprintable);
+  auto photo = RenderPrint(Inputs(Image("portrait_photoreal_sd15_1280x1920.png")),
+                           Profile("magnet-rect", 80, 53, 3, 3));
+  ASSERT_TRUE(photo) << photo.error().message;
+  EXPECT_EQ(photo->pixel_art_block, 0);
+  EXPECT_EQ(photo->resampling, "area");
 }
 
 }  // namespace

@@ -121,6 +121,7 @@ tl::expected<imaging::PrintProfile, std::string> ParseProfile(const json& entry,
     p.ring_edge_mm = entry.value("ring_edge_mm", p.ring_edge_mm);
     p.white_underbase = entry.value("white_underbase", false);
     p.underbase_choke_mm = entry.value("underbase_choke_mm", p.underbase_choke_mm);
+    p.underbase_alpha = entry.value("underbase_alpha", p.underbase_alpha);
     p.may_be_double_sided = entry.value("may_be_double_sided", false);
   } else if (shape == "badge") {
     // a button badge: the disc wraps round the shell's edge; its size follows from the
@@ -233,6 +234,10 @@ void AddResult(const imaging::PrintResult& r, const imaging::PrintProfile& profi
                      {"total_ink_limit_percent", press.total_ink_limit_percent},
                      {"black_generation", press.black_generation}};
   report["step_seconds"] = r.step_seconds;
+  report["print_mode"] = r.print_mode;
+  // how the picture was scaled: nearest neighbour for pixel art (its block size said)
+  report["resampling"] = r.resampling;
+  if (r.pixel_art_block > 0) report["pixel_art_block_px"] = r.pixel_art_block;
   report["input_profile"] =
       r.input_profile.empty() ? json("sRGB (assumed)") : json(r.input_profile);
   if (!r.cut_paths_mm.empty() || !r.cut_circles_mm.empty()) {
@@ -252,9 +257,16 @@ void AddResult(const imaging::PrintResult& r, const imaging::PrintProfile& profi
                      {"paths", paths},
                      {"circles", circles},
                      {"white_underbase", profile.white_underbase},
+                     {"layer", "CutContour"},
                      {"min_corner_radius_mm", profile.min_corner_radius_mm},
                      {"corners_at_least_min_radius", r.cut_min_radius_ok},
                      {"crosses_itself", !r.cut_simple}};
+    if (profile.white_underbase) {  // on its own layer, under the pixels this opaque, choked
+      report["white"] = {{"spot_colour", "White"},
+                         {"layer", "White"},
+                         {"under_alpha_at_least", profile.underbase_alpha},
+                         {"choke_mm", profile.underbase_choke_mm}};
+    }
   }
   report["pages"] = r.pages;
   if (r.hang_deg) report["hang_deg"] = *r.hang_deg;

@@ -60,10 +60,11 @@ struct PrintProfile {
   // less the cut offset; the cut runs cut_offset_mm around it, smoothed
   double cut_offset_mm = 2;
   double min_corner_radius_mm = 1;
-  double ring_hole_mm = 0;           // keychains: a tab with a hole this wide (0: none)
-  double ring_edge_mm = 2;           // the hole's distance to every edge
-  bool white_underbase = false;      // clear acrylic: a White spot layer under the artwork
-  double underbase_choke_mm = 0.1;   // the White layer stays this far inside the artwork
+  double ring_hole_mm = 0;       // keychains: a tab with a hole this wide (0: none)
+  double ring_edge_mm = 2;       // the hole's distance to every edge
+  bool white_underbase = false;  // clear acrylic: a White spot layer under the artwork
+  int underbase_alpha = 128;     // under pixels at least this opaque (of 255): the rest is clear
+  double underbase_choke_mm = 0.15;  // the White stays this far inside that edge of the artwork
   bool may_be_double_sided = false;  // keychains: sides = 2 prints the back too
   // round products are cut as a circle at the trim; a badge (button) is a disc that wraps
   // round its shell: the trim is the disc, badge_face_mm the shell's face (0: not a badge)
@@ -136,8 +137,12 @@ struct PrintResult {
   int height_px = 0;
   double trim_width_mm = 0;  // after turning to the image's orientation
   double trim_height_mm = 0;
-  double effective_dpi = 0;               // of the customer's pixels on the print
-  std::array<int, 4> crop_px{};           // x, y, width, height of the image used
+  double effective_dpi = 0;  // of the customer's pixels on the print
+  // pixel art (PixelArtBlock: the side of its blocks, 1 for a sprite at its own size, 0 for
+  // other pictures): scaled nearest neighbour, and exempt from the resolution rule
+  int pixel_art_block = 0;
+  std::string resampling;        // "nearest" (pixel art), "bicubic" (enlarged), "area" (shrunk)
+  std::array<int, 4> crop_px{};  // x, y, width, height of the image used
   std::vector<std::array<int, 4>> faces;  // in the image's pixels
   std::vector<Notice> warnings;           // low dpi, face near the edge: a reviewer looks
   std::string output_intent;              // the CMYK profile's description
@@ -155,6 +160,10 @@ struct PrintResult {
   // postcards: how far the address side is turned on its page (counter-clockwise, 0 or 90);
   // both pages have the front's size and orientation
   int back_turn_deg = 0;
+  // how the sheet is printed, in the PDF's Info (KeepsakePrintMode) and the report:
+  // "cmyk" (no White), "white_then_colour" (clear acrylic, printed face: the White first, the
+  // colour over it), "white_then_colour_both_faces" (double-sided: page 2, mirrored, likewise)
+  std::string print_mode = "cmyk";
   bool segmented = false;         // die-cut subject found by segmentation (no transparency)
   bool cut_min_radius_ok = true;  // die-cut: no corner of the cut under the minimum radius
   bool cut_simple = true;         // die-cut: the cut path does not cross itself
