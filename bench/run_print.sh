@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 KEEPSAKE_BUILD_TARGET=keepsake scripts/build.sh >/dev/null
 work="$(mktemp -d)"
+# as the service's workers run (services/src/jobs/job_runner.cpp, WorkerEnvironment): malloc on
+# 2 MB pages
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 trap 'rm -rf "$work"' EXIT
 images=tests/data/images
 ./build/keepsake print render --product photo-print-7in \

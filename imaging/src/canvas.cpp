@@ -2,7 +2,6 @@
 
 #include <hb-subset.h>
 #include <hb.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +18,7 @@
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFWriter.hh>
 
+#include "png_writer.hpp"
 #include "text_outline.hpp"
 
 namespace keepsake::imaging {
@@ -441,40 +441,5 @@ void RasterCanvas::DrawGlyphs(const std::vector<PlacedGlyph>& glyphs, double x, 
 }
 
 std::string RasterCanvas::Png() const { return PngWithDpi(page_, dpi_); }
-
-namespace {
-
-// A PNG chunk: length, type, data, CRC over type and data.
-std::string PngChunk(const char type[4], const std::string& data) {
-  std::string chunk;
-  const auto n = static_cast<uint32_t>(data.size());
-  for (int k = 3; k >= 0; --k) chunk += static_cast<char>((n >> (8 * k)) & 0xff);
-  chunk.append(type, 4);
-  chunk += data;
-  const uLong crc = crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(chunk.data() + 4),
-                          static_cast<uInt>(4 + data.size()));
-  for (int k = 3; k >= 0; --k) chunk += static_cast<char>((crc >> (8 * k)) & 0xff);
-  return chunk;
-}
-
-}  // namespace
-
-std::string PngWithDpi(const cv::Mat& image, int dpi) {
-  std::vector<uchar> encoded;
-  cv::imencode(".png", image, encoded);
-  std::string png(encoded.begin(), encoded.end());
-  const uint32_t ppm = static_cast<uint32_t>(std::lround(dpi / 0.0254));
-  std::string phys;
-  for (int axis = 0; axis < 2; ++axis) {
-    for (int k = 3; k >= 0; --k) phys += static_cast<char>((ppm >> (8 * k)) & 0xff);
-  }
-  phys += '\x01';  // unit: metre
-  // sRGB (perceptual): the pixels are sRGB, as photo labs and screens take them; without it a
-  // lab's software guesses
-  const std::string tagged = PngChunk("sRGB", std::string(1, '\0')) + PngChunk("pHYs", phys);
-  // signature (8) + IHDR (4 length + 4 type + 13 data + 4 crc) = 33 bytes
-  png.insert(33, tagged);
-  return png;
-}
 
 }  // namespace keepsake::imaging

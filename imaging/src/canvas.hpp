@@ -145,7 +145,4 @@ class RasterCanvas final : public Canvas {
   cv::Mat page_;  // CV_8UC1, 255 is paper
 };
 
-// PNG bytes of an image with a pHYs chunk saying its dpi.
-std::string PngWithDpi(const cv::Mat& image, int dpi);
-
 }  // namespace keepsake::imaging

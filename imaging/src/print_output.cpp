@@ -18,6 +18,7 @@
 #include "canvas.hpp"
 #include "icc.hpp"
 #include "image_head.hpp"
+#include "png_writer.hpp"
 #include "postcard_back.hpp"
 #include "print_pdf.hpp"
 #include "print_steps.hpp"
@@ -121,16 +122,23 @@ tl::expected<Separated, Error> Separate(const cv::Mat& artwork, const std::strin
   cmsGetProfileInfoASCII(cmyk.get(), cmsInfoDescription, "en", "US", description,
                          sizeof description);
   s.description = description;
-  cmsHTRANSFORM transform = cmsCreateTransform(srgb.get(), TYPE_BGR_8, cmyk.get(), TYPE_CMYK_8,
-                                               INTENT_PERCEPTUAL, cmsFLAGS_BLACKPOINTCOMPENSATION);
+  // NOCACHE: without its one-pixel cache a transform may run on two threads at once
+  cmsHTRANSFORM transform =
+      cmsCreateTransform(srgb.get(), TYPE_BGR_8, cmyk.get(), TYPE_CMYK_8, INTENT_PERCEPTUAL,
+                         cmsFLAGS_BLACKPOINTCOMPENSATION | cmsFLAGS_NOCACHE);
   if (transform == nullptr)
     return tl::unexpected(Error{Errc::kInternal, "no sRGB to CMYK transform"});
-  s.cmyk.assign(static_cast<size_t>(artwork.cols) * artwork.rows * 4, '\0');
-  for (int y = 0; y < artwork.rows; ++y) {
-    cmsDoTransform(transform, artwork.ptr(y),
-                   s.cmyk.data() + static_cast<size_t>(y) * artwork.cols * 4,
-                   static_cast<cmsUInt32Number>(artwork.cols));
-  }
+  s.cmyk.resize(static_cast<size_t>(artwork.cols) * artwork.rows * 4);
+  auto rows = [&](int from, int to) {
+    for (int y = from; y < to; ++y) {
+      cmsDoTransform(transform, artwork.ptr(y),
+                     s.cmyk.data() + static_cast<size_t>(y) * artwork.cols * 4,
+                     static_cast<cmsUInt32Number>(artwork.cols));
+    }
+  };
+  std::future<void> top = std::async(std::launch::async, rows, 0, artwork.rows / 2);
+  rows(artwork.rows / 2, artwork.rows);
+  top.get();
   cmsDeleteTransform(transform);
 
   return s;
@@ -185,18 +193,27 @@ PdfDocument Pages(const PrintInputs& inputs, const PrintProfile& profile, const 
   page.bleed_pt = profile.bleed_mm * kPtPerMm;
   page.image_width_px = out.width_px;
   page.image_height_px = out.height_px;
-  page.cmyk = std::move(separated.cmyk);
+  // the back of a double-sided piece: the sheet turned over its vertical axis, so the
+  // artwork, the underbase and the cut are mirrored left to right and register with the front;
+  // its image packed on the other core
+  std::string mirrored;
+  std::future<std::string> back_image;
+  if (inputs.sides == 2) {
+    mirrored = separated.cmyk;
+    for (int y = 0; y < out.height_px; ++y) {
+      uint32_t* row =
+          reinterpret_cast<uint32_t*>(mirrored.data()) + static_cast<size_t>(y) * out.width_px;
+      std::reverse(row, row + out.width_px);
+    }
+    back_image = std::async(std::launch::async,
+                            [&] { return PackCmyk(mirrored, out.width_px, out.height_px); });
+  }
+  page.cmyk_flate = PackCmyk(separated.cmyk, out.width_px, out.height_px);
   document.pages.push_back(std::move(page));
   const PdfPage& front = document.pages.front();
   if (inputs.sides == 2) {
-    // the back of a double-sided piece: the sheet turned over its vertical axis, so the
-    // artwork, the underbase and the cut are mirrored left to right and register with the front
     PdfPage back = front;
-    for (int y = 0; y < out.height_px; ++y) {
-      uint32_t* row =
-          reinterpret_cast<uint32_t*>(back.cmyk.data()) + static_cast<size_t>(y) * out.width_px;
-      std::reverse(row, row + out.width_px);
-    }
+    back.cmyk_flate = back_image.get();
     const auto mirror = [&](const std::array<double, 2>& q) {
       return std::array<double, 2>{back.width_pt - q[0], q[1]};
     };
@@ -302,13 +319,13 @@ cv::Mat Preview(const PrintInputs& inputs, const PrintProfile& profile, const cv
 tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& profile,
                                  const cv::Mat& artwork, const Layers& layers, PrintResult& out) {
   auto last = std::chrono::steady_clock::now();
-  // the PNG is encoded on the other core while this one makes the CMYK PDF
-  std::future<std::string> png =
-      std::async(std::launch::async, [&] { return PngWithDpi(artwork, profile.target_dpi); });
-  auto separated = Separate(artwork, inputs.press.icc_path);
+  auto separated = Separate(artwork, inputs.press.icc_path);  // on both cores
   if (!separated) return tl::unexpected(separated.error());
   out.output_intent = separated->description;
   Step(out, last, "cmyk");
+  // the PNG is encoded on the other core while this one packs the CMYK and writes the PDF
+  std::future<std::string> png =
+      std::async(std::launch::async, [&] { return PngWithDpi(artwork, profile.target_dpi); });
   PdfDocument document = Pages(inputs, profile, layers, std::move(*separated), out);
   out.pages = static_cast<int>(document.pages.size());
   try {

@@ -1,17 +1,16 @@
 #include "print_pdf.hpp"
 
 #include <cstdio>
-#include <future>
 #include <random>
 #include <stdexcept>
-
-#include <zlib.h>
 
 #include <qpdf/Buffer.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFWriter.hh>
+
+#include "png_writer.hpp"
 
 namespace keepsake::imaging {
 
@@ -71,44 +70,6 @@ std::string CircleOps(const std::vector<std::array<double, 3>>& circles) {
   return ops;
 }
 
-// zlib-format Flate data of `raw`, deflated in two halves on two threads at zlib's fastest
-// level (a 7-inch page is 13 MB of CMYK) and joined as pigz does: the first half ends on a
-// byte boundary (Z_SYNC_FLUSH), the second finishes the stream, the checksums are combined.
-std::string DeflateInTwo(const std::string& raw) {
-  const size_t half = raw.size() / 2;
-  auto deflate_part = [&raw](size_t from, size_t size, bool last) {
-    z_stream z{};
-    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      throw std::runtime_error("zlib could not start");
-    }
-    std::string packed(deflateBound(&z, static_cast<uLong>(size)) + 16, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data() + from));
-    z.avail_in = static_cast<uInt>(size);
-    z.next_out = reinterpret_cast<Bytef*>(packed.data());
-    z.avail_out = static_cast<uInt>(packed.size());
-    const int status = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
-    packed.resize(packed.size() - z.avail_out);
-    deflateEnd(&z);
-    if (status != (last ? Z_STREAM_END : Z_OK) || z.avail_in != 0) {
-      throw std::runtime_error("zlib could not compress the image");
-    }
-    return packed;
-  };
-  std::future<std::string> first =
-      std::async(std::launch::async, deflate_part, size_t{0}, half, false);
-  const std::string second = deflate_part(half, raw.size() - half, true);
-  std::string out = "\x78\x01" + first.get() + second;  // zlib header: deflate, fastest
-  const auto bytes = [&raw](size_t from) {
-    return reinterpret_cast<const Bytef*>(raw.data() + from);
-  };
-  const uLong check = adler32_combine(
-      adler32(adler32(0, nullptr, 0), bytes(0), static_cast<uInt>(half)),
-      adler32(adler32(0, nullptr, 0), bytes(half), static_cast<uInt>(raw.size() - half)),
-      static_cast<z_off_t>(raw.size() - half));
-  for (int k = 3; k >= 0; --k) out += static_cast<char>((check >> (8 * k)) & 0xff);
-  return out;
-}
-
 // The named layers (optional content groups) the spot inks are drawn on: a RIP or a designer
 // can switch the White and the cut apart, and finds them by name as well as by ink.
 struct SpotLayers {
@@ -121,11 +82,12 @@ struct SpotLayers {
 void AddPage(QPDF& pdf, const PdfPage& page, const SpotLayers& layers) {
   std::string drawing;
   QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
-  if (!page.cmyk.empty()) {
-    const std::string packed = DeflateInTwo(page.cmyk);  // qpdf keeps it as it is
+  if (!page.cmyk_flate.empty()) {
     QPDFObjectHandle image = QPDFObjectHandle::newStream(&pdf);
-    image.replaceStreamData(packed, QPDFObjectHandle::newName("/FlateDecode"),
-                            QPDFObjectHandle::newNull());
+    image.replaceStreamData(  // qpdf keeps the bytes as they are
+        page.cmyk_flate, QPDFObjectHandle::newName("/FlateDecode"),
+        QPDFObjectHandle::parse("<< /Predictor 12 /Colors 4 /BitsPerComponent 8 /Columns " +
+                                std::to_string(page.image_width_px) + " >>"));
     image.getDict().replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
     image.getDict().replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
     image.getDict().replaceKey("/Width", QPDFObjectHandle::newInteger(page.image_width_px));
@@ -276,6 +238,12 @@ QPDFObjectHandle OutputIntent(QPDF& pdf, const PdfDocument& document) {
 }
 
 }  // namespace
+
+std::string PackCmyk(const std::string& cmyk, int width, int height) {
+  const size_t row_bytes = static_cast<size_t>(width) * 4;
+  return ZlibFast(
+      UpFiltered(reinterpret_cast<const uint8_t*>(cmyk.data()), row_bytes, height, row_bytes, 4));
+}
 
 std::string WritePrintPdf(const PdfDocument& document) {
   QPDF pdf;

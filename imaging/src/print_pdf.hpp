@@ -14,9 +14,11 @@ struct PdfPage {
   double width_pt = 0;  // MediaBox = BleedBox: trim plus bleed on every side
   double height_pt = 0;
   double bleed_pt = 0;     // TrimBox is inset by this much
-  int image_width_px = 0;  // the artwork covering the page; none when cmyk is empty
+  int image_width_px = 0;  // the artwork covering the page; none when cmyk_flate is empty
   int image_height_px = 0;
-  std::string cmyk;  // 4 bytes per pixel, row by row, 8 bits per channel
+  // the CMYK artwork (8 bits a channel) as an image stream takes it: the rows "Up"-filtered
+  // (PDF's PNG predictor 12) and deflated (PackCmyk)
+  std::string cmyk_flate;
   // vector layers in points from the lower left, each path closed and each on its own named
   // layer (optional content): the cut (a stroke in the spot colour CutContour) and the White
   // underbase (a fill in the spot colour White, even-odd: its holes stay clear)
@@ -37,6 +39,10 @@ struct PdfDocument {
   std::string print_mode;   // PrintResult::print_mode, in the Info as KeepsakePrintMode
   std::vector<PdfPage> pages;
 };
+
+// `cmyk` (4 bytes a pixel, `width` a row) as PdfPage::cmyk_flate: filtered, a third smaller
+// and faster to deflate than the plain CMYK.
+std::string PackCmyk(const std::string& cmyk, int width, int height);
 
 // Returns the PDF bytes, PDF/X-4 (ISO 15930-7): version 1.6, XMP metadata with the PDF/X
 // version, dates and document ids that match the Info dictionary, trapping stated, one GTS_PDFX

@@ -7,11 +7,13 @@
 #include <lcms2.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
 
 #include "keepsake/imaging/format.hpp"
 #include "keepsake/imaging/print.hpp"
@@ -76,8 +78,11 @@ cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha);
 // Converts `image` (BGR) from the colour profile embedded in the file's `head` to sRGB, in
 // place; the profile's description, or empty when the picture carries none (sRGB assumed).
 std::string ConvertToSrgb(const std::string& head, ImageFormat format, cv::Mat& image);
-// Faces (OpenCV's cascade at `model`), in the image's pixels; none without a model.
-std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, const std::string& model);
+// OpenCV's Haar cascade at `model`, parsed from its XML (a tenth of a second: RenderPrint starts
+// it beside the decode); null without a model or when it cannot be read.
+std::shared_ptr<cv::CascadeClassifier> LoadFaceDetector(const std::string& model);
+// Faces, in the image's pixels; none without a detector.
+std::vector<cv::Rect> FindFaces(const cv::Mat& bgr, cv::CascadeClassifier* detector);
 // Pixel art, detected (not guessed from a name): the side of its square blocks when every
 // colour change of the picture falls on one grid of them (an enlarged sprite), 1 for a sprite
 // at its own size (at most 256 px and 256 colours), 0 for any other picture. Pixel art is

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <future>
+#include <memory>
 
 #include <opencv2/imgproc.hpp>
 
@@ -90,6 +92,11 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   auto greeting = CheckOptions(inputs, profile);
   if (!greeting) return tl::unexpected(greeting.error());
   const auto started = std::chrono::steady_clock::now();
+  // the face detector is read on the other core while this one decodes (die-cut pieces have
+  // no crop to place)
+  std::future<std::shared_ptr<cv::CascadeClassifier>> face_detector =
+      std::async(profile.shape == PrintShape::kDieCut ? std::launch::deferred : std::launch::async,
+                 LoadFaceDetector, inputs.face_model_path);
   cv::Mat alpha;
   auto decoded =
       DecodeGuarded([&] { return Decode(inputs.image_path, *format, &alpha); }, inputs.max_pixels);
@@ -131,7 +138,8 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
   const double crop_h = std::min<double>(image.rows, out.height_px / scale);
   double x0 = (image.cols - crop_w) / 2, y0 = (image.rows - crop_h) / 2;
 
-  const std::vector<cv::Rect> faces = FindFaces(image, inputs.face_model_path);
+  const auto detector = face_detector.get();
+  const std::vector<cv::Rect> faces = FindFaces(image, detector.get());
   Step(out, last, "faces");
   for (const cv::Rect& f : faces) out.faces.push_back({f.x, f.y, f.width, f.height});
   if (!faces.empty()) {
