@@ -1,6 +1,6 @@
 // libFuzzer: a customer's picture through what the render job does with it: typed by its
-// bytes, decoded with OpenCV under the pixel limit, and rendered to a product's print files
-// (crop, colour conversion, PDF). The first byte picks the product.
+// bytes, decoded (codec/: libpng, libjpeg-turbo, libwebp) under the pixel limit, and rendered to a
+// product's print files (crop, colour conversion, PDF). The first byte picks the product.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -21,12 +21,6 @@ const std::string& Folder() {
 }
 
 }  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // as the job runner sets it for the worker: OpenCV refuses larger pictures from the header
-  setenv("CV_IO_MAX_IMAGE_PIXELS", "4000000", 1);
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace keepsake;

@@ -17,7 +17,7 @@ packages=(
   libassimp-dev libzip-dev libpng-dev libcgal-dev libcgal-demo libtbb-dev libeigen3-dev lib3mf-dev
   prusa-slicer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-objdetect-dev
-  opencv-data liblcms2-dev libqpdf-dev libpotrace-dev libdeflate-dev icc-profiles-free argyll libfreetype-dev fonts-wqy-microhei
+  opencv-data liblcms2-dev libqpdf-dev libpotrace-dev libdeflate-dev libjpeg62-turbo-dev libwebp-dev icc-profiles-free argyll libfreetype-dev fonts-wqy-microhei
   libzxing-dev libharfbuzz-dev fonts-droid-fallback fonts-dejavu-core
   qpdf poppler-utils ghostscript
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <qpdf/Buffer.hh>
 #include <qpdf/QPDF.hh>
@@ -18,7 +17,6 @@
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFWriter.hh>
 
-#include "png_writer.hpp"
 #include "text_outline.hpp"
 
 namespace keepsake::imaging {
@@ -164,10 +162,10 @@ void PdfCanvas::Picture(const cv::Mat& bgr, double x, double y, double w, double
   if (bgr.empty()) return;
   const double scale = std::min(w / bgr.cols, h / bgr.rows);
   const double pw = bgr.cols * scale, ph = bgr.rows * scale;
-  std::vector<uchar> jpeg;
-  cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85});
+  const cv::Mat pixels = bgr.isContinuous() ? bgr : bgr.clone();
   const std::string name = "Im" + std::to_string(pictures_.size());
-  pictures_.push_back({std::string(jpeg.begin(), jpeg.end()), bgr.cols, bgr.rows});
+  pictures_.push_back({codec::EncodeJpeg(pixels.data, pixels.cols, pixels.rows, pixels.step, 85),
+                       bgr.cols, bgr.rows});
   const double page_pt = height_mm_ * kPtPerMm;
   ops_ += "q " + Num(pw * kPtPerMm) + " 0 0 " + Num(ph * kPtPerMm) + " " +
           Num((x + (w - pw) / 2) * kPtPerMm) + " " + Num(page_pt - (y + (h + ph) / 2) * kPtPerMm) +

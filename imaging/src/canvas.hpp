@@ -15,7 +15,9 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+
 #include <tl/expected.hpp>
+#include "keepsake/codec/codec.hpp"
 
 #include "keepsake/imaging/barcode.hpp"
 #include "keepsake/imaging/label.hpp"
@@ -144,5 +146,10 @@ class RasterCanvas final : public Canvas {
   int dpi_;
   cv::Mat page_;  // CV_8UC1, 255 is paper
 };
+
+// PNG bytes of an 8-bit grey, BGR or BGRA image, tagged sRGB, with a pHYs chunk saying its dpi.
+inline std::string PngWithDpi(const cv::Mat& image, int dpi) {
+  return codec::EncodePng(image.data, image.cols, image.rows, image.channels(), image.step, dpi);
+}
 
 }  // namespace keepsake::imaging

@@ -5,8 +5,9 @@
 #include <cstdio>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "keepsake/codec/codec.hpp"
 
 namespace keepsake::imaging {
 
@@ -95,9 +96,7 @@ std::string DailyChartPng(const DailyChart& chart, int width, int height) {
   cv::line(image, cv::Point(left + 260, height - 16), cv::Point(left + 280, height - 16), line, 2);
   cv::putText(image, chart.line_name, cv::Point(left + 286, height - 10), font, 0.45, ink, 1,
               cv::LINE_AA);
-  std::vector<uchar> png;
-  cv::imencode(".png", image, png);
-  return std::string(png.begin(), png.end());
+  return codec::EncodePng(image.data, image.cols, image.rows, image.channels(), image.step);
 }
 
 }  // namespace keepsake::imaging

@@ -1,5 +1,6 @@
-// Private: the one way a picture is decoded, for inspection and for printing alike: OpenCV's
-// exceptions and empty results become kUnreadable, more pixels than allowed kTooLarge.
+// Private: the one way a picture is decoded, for inspection and for printing alike: through
+// codec/ (libpng, libjpeg-turbo, libwebp), its refusals as kUnreadable, more pixels than
+// allowed as kTooLarge.
 #pragma once
 
 #include <cstdint>
@@ -8,28 +9,40 @@
 #include <opencv2/core.hpp>
 #include <tl/expected.hpp>
 
+#include "image_head.hpp"
+#include "keepsake/codec/codec.hpp"
 #include "keepsake/imaging/inspect.hpp"
 
 namespace keepsake::imaging {
 
-template <typename DecodeFn>
-tl::expected<cv::Mat, Error> DecodeGuarded(DecodeFn&& decode, int64_t max_pixels) {
-  cv::Mat image;
-  try {
-    image = decode();
-  } catch (const cv::Exception& e) {
-    return tl::unexpected(Error{Errc::kUnreadable, "the image cannot be decoded: " + e.msg});
+// The picture at `path` as 8-bit BGR or BGRA (a file with transparency), and how many
+// channels the file itself holds (1 grey to 4 colour and alpha).
+struct DecodedPicture {
+  cv::Mat pixels;
+  int file_channels = 0;
+};
+
+inline tl::expected<DecodedPicture, Error> DecodePicture(const std::string& path,
+                                                         int64_t max_pixels) {
+  const std::string bytes = ReadWholeFile(path, size_t{1} << 30);
+  auto decoded = codec::Decode(bytes, max_pixels);
+  if (!decoded) {
+    // the limit is checked from the header before anything is decoded
+    const auto format = SniffImageFormat(bytes);
+    if (format) {
+      const auto declared = CheckDeclaredSize(bytes, *format, max_pixels);
+      if (!declared && declared.error().code == Errc::kTooLarge) {
+        return tl::unexpected(declared.error());
+      }
+    }
+    return tl::unexpected(
+        Error{Errc::kUnreadable, "the image cannot be decoded: " + decoded.error()});
   }
-  if (image.empty()) {
-    return tl::unexpected(Error{Errc::kUnreadable,
-                                "the image cannot be decoded (corrupt, truncated, or larger than "
-                                "the pixel limit)"});
-  }
-  if (static_cast<int64_t>(image.cols) * image.rows > max_pixels) {
-    return tl::unexpected(Error{
-        Errc::kTooLarge, "the image has more than " + std::to_string(max_pixels) + " pixels"});
-  }
-  return image;
+  codec::Pixels& p = decoded->pixels;
+  DecodedPicture out;
+  out.pixels = cv::Mat(p.height, p.width, CV_8UC(p.channels), p.data.data()).clone();
+  out.file_channels = decoded->file_channels;
+  return out;
 }
 
 }  // namespace keepsake::imaging

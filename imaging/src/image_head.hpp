@@ -22,6 +22,20 @@ inline std::string ReadFilePrefix(const std::string& path, size_t max_bytes) {
   return bytes;
 }
 
+// The whole file, or nothing when it cannot be read or is longer than `max_bytes` (read to
+// its size: ReadFilePrefix allocates its whole limit first).
+inline std::string ReadWholeFile(const std::string& path, size_t max_bytes) {
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file) return "";
+  const std::streamoff size = file.tellg();
+  if (size <= 0 || static_cast<uint64_t>(size) > max_bytes) return "";
+  std::string bytes(static_cast<size_t>(size), '\0');
+  file.seekg(0);
+  file.read(bytes.data(), size);
+  bytes.resize(static_cast<size_t>(file.gcount()));
+  return bytes;
+}
+
 // kUnreadable when the header cannot be read, kTooLarge when it declares more pixels than
 // `max_pixels`.
 inline tl::expected<ImageSize, Error> CheckDeclaredSize(const std::string& head, ImageFormat format,

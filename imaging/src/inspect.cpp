@@ -4,7 +4,6 @@
 #include "image_head.hpp"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 namespace keepsake::imaging {
 
@@ -14,16 +13,15 @@ tl::expected<ImageInspection, Error> InspectImage(const std::string& path, Image
   if (!declared && declared.error().code == Errc::kTooLarge) {
     return tl::unexpected(declared.error());
   }
-  auto decoded =
-      DecodeGuarded([&path] { return cv::imread(path, cv::IMREAD_UNCHANGED); }, max_pixels);
+  auto decoded = DecodePicture(path, max_pixels);
   if (!decoded) return tl::unexpected(decoded.error());
-  const cv::Mat& image = *decoded;
+  const cv::Mat& image = decoded->pixels;
   ImageInspection out;
   out.format = format;
   out.width_px = image.cols;
   out.height_px = image.rows;
-  out.channels = image.channels();
-  out.has_alpha = image.channels() == 4;
+  out.has_alpha = decoded->file_channels == 2 || decoded->file_channels == 4;
+  out.channels = out.has_alpha ? 4 : decoded->file_channels == 1 ? 1 : 3;
   return out;
 }
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "canvas.hpp"
 #include "keepsake/imaging/barcode.hpp"
@@ -27,10 +27,17 @@ tl::expected<cv::Mat, Error> DecodePicture(const std::string& png) {
     return tl::unexpected(
         Error{Errc::kUnprintable, "an item's picture is not a PNG within 4096 x 4096"});
   }
-  cv::Mat bgr =
-      cv::imdecode(cv::_InputArray(png.data(), static_cast<int>(png.size())), cv::IMREAD_COLOR);
-  if (bgr.empty()) return tl::unexpected(Error{Errc::kUnprintable, "an item's picture is broken"});
-  return bgr;
+  auto decoded = codec::Decode(png, int64_t{4096} * 4096);
+  if (!decoded) return tl::unexpected(Error{Errc::kUnprintable, "an item's picture is broken"});
+  codec::Pixels& p = decoded->pixels;
+  cv::Mat bgr(p.height, p.width, CV_8UC(p.channels), p.data.data());
+  cv::Mat out;
+  if (p.channels == 4) {
+    cv::cvtColor(bgr, out, cv::COLOR_BGRA2BGR);
+  } else {
+    out = bgr.clone();
+  }
+  return out;
 }
 
 tl::expected<void, Error> DrawPage(Canvas& page, const PackingSlip& slip, size_t first,

@@ -12,13 +12,11 @@
 #include <future>
 #include <memory>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "canvas.hpp"
 #include "icc.hpp"
 #include "image_head.hpp"
-#include "png_writer.hpp"
 #include "postcard_back.hpp"
 #include "print_pdf.hpp"
 #include "print_steps.hpp"
@@ -40,17 +38,8 @@ std::string UtcNow() {
 // The artwork as a JPEG for a photo lab: quality 95, the dpi in the JFIF header, and an sRGB
 // ICC profile in APP2 (ICC.1, B.4), so the lab's software does not guess the colour space.
 std::string TaggedJpeg(const cv::Mat& artwork, int dpi) {
-  std::vector<uchar> encoded;
-  cv::imencode(".jpg", artwork, encoded, {cv::IMWRITE_JPEG_QUALITY, 95});
-  std::string jpeg(encoded.begin(), encoded.end());
-  // libjpeg writes a JFIF APP0 right after SOI: density units at 13, x and y at 14 and 16
-  if (jpeg.size() > 18 && jpeg.compare(6, 5, std::string("JFIF\0", 5)) == 0) {
-    jpeg[13] = 1;  // dots per inch
-    for (size_t at : {size_t{14}, size_t{16}}) {
-      jpeg[at] = static_cast<char>((dpi >> 8) & 0xff);
-      jpeg[at + 1] = static_cast<char>(dpi & 0xff);
-    }
-  }
+  std::string jpeg =
+      codec::EncodeJpeg(artwork.data, artwork.cols, artwork.rows, artwork.step, 95, dpi);
   std::unique_ptr<void, CmsCloser> srgb(cmsCreate_sRGBProfile());
   cmsSetProfileVersion(srgb.get(), 2.1);  // v2: what every lab's software reads
   cmsUInt32Number size = 0;
@@ -350,9 +339,9 @@ tl::expected<void, Error> Finish(const PrintInputs& inputs, const PrintProfile& 
                          out.trim_height_mm + 2 * profile.bleed_mm);
   }
   if (!out.jpeg.empty() || !out.cut_png.empty()) Step(out, last, "other formats");
-  std::vector<uchar> encoded;
-  cv::imencode(".png", Preview(inputs, profile, artwork, layers, out), encoded);
-  out.preview_png.assign(encoded.begin(), encoded.end());
+  const cv::Mat preview = Preview(inputs, profile, artwork, layers, out);
+  out.preview_png =
+      codec::EncodePng(preview.data, preview.cols, preview.rows, preview.channels(), preview.step);
   Step(out, last, "preview");
   return {};
 }

@@ -4,13 +4,13 @@
 #include <random>
 #include <stdexcept>
 
-#include <qpdf/Buffer.hh>
+#include <qpdf/Pl_String.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFWriter.hh>
 
-#include "png_writer.hpp"
+#include "keepsake/codec/codec.hpp"
 
 namespace keepsake::imaging {
 
@@ -241,8 +241,8 @@ QPDFObjectHandle OutputIntent(QPDF& pdf, const PdfDocument& document) {
 
 std::string PackCmyk(const std::string& cmyk, int width, int height) {
   const size_t row_bytes = static_cast<size_t>(width) * 4;
-  return ZlibFast(
-      UpFiltered(reinterpret_cast<const uint8_t*>(cmyk.data()), row_bytes, height, row_bytes, 4));
+  return codec::ZlibFast(codec::UpFiltered(reinterpret_cast<const uint8_t*>(cmyk.data()), row_bytes,
+                                           height, row_bytes));
 }
 
 std::string WritePrintPdf(const PdfDocument& document) {
@@ -302,16 +302,18 @@ std::string WritePrintPdf(const PdfDocument& document) {
   pdf.getTrailer().replaceKey("/Info", pdf.makeIndirectObject(info));
 
   QPDFWriter writer(pdf);
-  writer.setOutputMemory();
+  std::string written;
+  Pl_String out("print.pdf", nullptr, written);  // straight into the string, no copy after
+  writer.setOutputPipeline(&out);
   writer.setMinimumPDFVersion("1.6");
   // Flate for the page and the profile; decode level none: qpdf would otherwise inflate our
   // already compressed image and deflate it again (half a second on a 7-inch print)
   writer.setCompressStreams(true);
   writer.setDecodeLevel(qpdf_dl_none);
-  writer.setDeterministicID(true);  // the trailer's ID from the content (dates and XMP ids in it)
+  // the trailer's ID as qpdf makes it by default (from the time and the file's objects): a
+  // deterministic one would be an MD5 over the whole 7 MB file
   writer.write();
-  auto buffer = writer.getBufferSharedPointer();
-  return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+  return written;
 }
 
 }  // namespace keepsake::imaging

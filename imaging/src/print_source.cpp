@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <memory>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "decode_guard.hpp"
 #include "icc.hpp"
 #include "image_head.hpp"
 #include "print_steps.hpp"
@@ -97,31 +97,25 @@ int PixelArtBlock(const cv::Mat& bgr) {
   return distinct <= kMostColours ? 1 : 0;
 }
 
-cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha) {
-  if (format == ImageFormat::kJpeg) return cv::imread(path, cv::IMREAD_COLOR);  // no alpha
-  cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
-  if (raw.empty()) return raw;
-  if (raw.channels() == 4 && raw.depth() == CV_8U) cv::extractChannel(raw, *alpha, 3);
-  if (raw.channels() == 3 && raw.depth() == CV_8U) return raw;
-  if (raw.depth() != CV_8U) raw.convertTo(raw, CV_8U, raw.depth() == CV_16U ? 1.0 / 257 : 1.0);
-  if (raw.channels() == 1) {
-    cv::cvtColor(raw, raw, cv::COLOR_GRAY2BGR);
-    return raw;
-  }
-  if (raw.channels() == 4) {
-    cv::Mat bgr(raw.size(), CV_8UC3);
-    for (int y = 0; y < raw.rows; ++y) {
-      for (int x = 0; x < raw.cols; ++x) {
-        const cv::Vec4b p = raw.at<cv::Vec4b>(y, x);
-        const int a = p[3];
-        for (int c = 0; c < 3; ++c) {
-          bgr.at<cv::Vec3b>(y, x)[c] = static_cast<uint8_t>((p[c] * a + 255 * (255 - a)) / 255);
-        }
+tl::expected<cv::Mat, Error> Decode(const std::string& path, int64_t max_pixels, cv::Mat* alpha) {
+  auto decoded = DecodePicture(path, max_pixels);
+  if (!decoded) return tl::unexpected(decoded.error());
+  cv::Mat& raw = decoded->pixels;
+  if (raw.channels() == 3) return raw;
+  // transparency composed on white paper (the caller keeps the alpha for a cut)
+  cv::extractChannel(raw, *alpha, 3);
+  cv::Mat bgr(raw.size(), CV_8UC3);
+  for (int y = 0; y < raw.rows; ++y) {
+    const cv::Vec4b* from = raw.ptr<cv::Vec4b>(y);
+    cv::Vec3b* to = bgr.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < raw.cols; ++x) {
+      const int a = from[x][3];
+      for (int c = 0; c < 3; ++c) {
+        to[x][c] = static_cast<uint8_t>((from[x][c] * a + 255 * (255 - a)) / 255);
       }
     }
-    return bgr;
   }
-  return raw;
+  return bgr;
 }
 
 // Converts `image` (BGR) from the colour profile embedded in the file's `head` to sRGB, in

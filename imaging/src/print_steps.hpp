@@ -72,9 +72,9 @@ CubicPath Mapped(const CubicPath& path, const F& f) {
 // allowed it), a warning below warn_below_dpi. `pixels` says what was measured, for the reason.
 tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const PrintProfile& profile,
                                           const std::string& pixels, PrintResult& out);
-// The image as 8-bit BGR: JPEG through IMREAD_COLOR (which applies EXIF orientation), PNG and
-// WebP unchanged so that transparency is composed on white paper, not on black.
-cv::Mat Decode(const std::string& path, ImageFormat format, cv::Mat* alpha);
+// The picture as 8-bit BGR (a JPEG turned by its EXIF orientation), its transparency composed
+// on white paper and kept in `alpha`; kUnreadable or kTooLarge with the reason.
+tl::expected<cv::Mat, Error> Decode(const std::string& path, int64_t max_pixels, cv::Mat* alpha);
 // Converts `image` (BGR) from the colour profile embedded in the file's `head` to sRGB, in
 // place; the profile's description, or empty when the picture carries none (sRGB assumed).
 std::string ConvertToSrgb(const std::string& head, ImageFormat format, cv::Mat& image);

@@ -98,8 +98,7 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
       std::async(profile.shape == PrintShape::kDieCut ? std::launch::deferred : std::launch::async,
                  LoadFaceDetector, inputs.face_model_path);
   cv::Mat alpha;
-  auto decoded =
-      DecodeGuarded([&] { return Decode(inputs.image_path, *format, &alpha); }, inputs.max_pixels);
+  auto decoded = Decode(inputs.image_path, inputs.max_pixels, &alpha);
   if (!decoded) return tl::unexpected(decoded.error());
   cv::Mat& image = *decoded;
   const double decode_seconds =

@@ -15,14 +15,17 @@
 #include <assimp/IOStream.hpp>
 #include <assimp/IOSystem.hpp>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "assimp_scene.hpp"
 #include "atlas.hpp"
+#include "keepsake/codec/codec.hpp"
 
 namespace keepsake::mesh {
 
 namespace {
+
+constexpr int64_t kMaxTexturePixels = int64_t{16384} * 16384;
 
 struct PositionKey {
   double x, y, z;
@@ -43,7 +46,8 @@ struct PositionHash {
 
 // The decoded base-colour texture of `material`, or an empty image. Embedded textures (GLB)
 // come from the scene; an external one (OBJ's map_Kd) is read through the importer's confined
-// IO system, so it too must sit beside the model. Decoding honours OpenCV's pixel limit.
+// IO system, so it too must sit beside the model. PNG, JPEG or WebP, at most
+// kMaxTexturePixels (refused from the header, before decoding).
 cv::Mat DecodeTexture(const LoadedScene& loaded, const aiString& path);
 
 // A texture the material names but that cannot be read (missing beside an OBJ, not an image)
@@ -83,11 +87,19 @@ cv::Mat DecodeTexture(const LoadedScene& loaded, const aiString& path) {
     io->Close(stream);
     bytes.resize(got);
   }
-  try {
-    return cv::imdecode(bytes, cv::IMREAD_COLOR);  // BGR
-  } catch (const cv::Exception&) {
-    return {};
+  // a texture's own transparency is not printed: its colour is
+  const std::string_view encoded(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  auto decoded = codec::Decode(encoded, kMaxTexturePixels);
+  if (!decoded) return {};
+  codec::Pixels& p = decoded->pixels;
+  const cv::Mat pixels(p.height, p.width, CV_8UC(p.channels), p.data.data());
+  cv::Mat bgr;
+  if (p.channels == 4) {
+    cv::cvtColor(pixels, bgr, cv::COLOR_BGRA2BGR);
+  } else {
+    bgr = pixels.clone();
   }
+  return bgr;
 }
 
 // A decoded BGR image as the mesh's RGB texture (empty stays empty).

@@ -9,8 +9,9 @@
 #include <limits>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "keepsake/codec/codec.hpp"
 
 namespace keepsake::mesh {
 
@@ -148,15 +149,12 @@ tl::expected<std::string, Error> RenderPreviewPng(const std::vector<PreviewRow>&
     cv::putText(canvas, row.label, cv::Point(8, top + 20), cv::FONT_HERSHEY_SIMPLEX, 0.55,
                 cv::Scalar(40, 40, 40), 1, cv::LINE_AA);
   }
-  std::vector<uchar> png;
   try {
-    if (!cv::imencode(".png", canvas, png))
-      return tl::unexpected(Error{Errc::kWriteFailed, std::string("the PNG encoder refused")});
-  } catch (const cv::Exception& e) {
+    return codec::EncodePng(canvas.data, canvas.cols, canvas.rows, canvas.channels(), canvas.step);
+  } catch (const std::exception& e) {
     return tl::unexpected(
         Error{Errc::kWriteFailed, std::string("the PNG encoder failed: ") + e.what()});
   }
-  return std::string(png.begin(), png.end());
 }
 
 }  // namespace keepsake::mesh

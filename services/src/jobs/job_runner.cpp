@@ -150,9 +150,6 @@ tl::expected<fs::path, JobRunner::Failure> JobRunner::PrepareFolder(const orders
 std::vector<std::string> JobRunner::WorkerEnvironment() const {
   std::vector<std::string> env = {
       "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
-      // OpenCV reads its decoder pixel limit from the environment once, before any decode
-      "CV_IO_MAX_IMAGE_PIXELS=" + std::to_string(config_.worker.max_image_pixels),
-      "OPENCV_IO_ENABLE_OPENEXR=0",
       // malloc asks for 2 MB pages (transparent huge pages, madvise mode): a print's 100+ MB of
       // pixel buffers then cost a few hundred page faults instead of tens of thousands, which
       // on a virtual machine serialise the cores (7-inch print 1.32 s -> 0.82 s; see

@@ -33,9 +33,12 @@ struct CArgs {
 
 [[noreturn]] void ChildExec(const char* exe, char* const* argv, char* const* envp,
                             const char* job_dir, const char* log_path, int stdout_fd,
-                            const SandboxLimits& limits) {
+                            const SandboxLimits& limits, pid_t parent) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // the parent may have died between fork and prctl: then no signal will come (an orphaned
+  // worker was found still repairing a mesh minutes after its test server had gone)
+  if (getppid() != parent) _exit(126);
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   const rlim_t mb = 1024 * 1024;
   rlimit as{static_cast<rlim_t>(limits.memory_mb) * mb, static_cast<rlim_t>(limits.memory_mb) * mb};
@@ -189,6 +192,7 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return {SandboxEnd::kFailed, -1, 0, "cannot create a pipe for the worker"};
   }
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(pipe_fds[0]);
@@ -197,7 +201,7 @@ SandboxResult RunSandboxed(const std::string& executable, const std::vector<std:
   }
   if (pid == 0) {
     ChildExec(executable.c_str(), argv.pointers.data(), envp.pointers.data(), job_dir.c_str(),
-              log_path.c_str(), pipe_fds[1], limits);
+              log_path.c_str(), pipe_fds[1], limits, parent);
   }
   close(pipe_fds[1]);
   setpgid(pid, pid);  // also from the parent, so the group exists before we might kill it

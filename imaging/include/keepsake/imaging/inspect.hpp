@@ -1,6 +1,5 @@
-// Decodes an image and reports its size. Runs only inside the sandboxed worker, with a pixel
-// limit set before decoding (OpenCV reads CV_IO_MAX_IMAGE_PIXELS from the environment once, so
-// the worker is started with it).
+// Decodes an image and reports its size. Runs only inside the sandboxed worker; the pixel
+// limit is checked from the file's header before anything is decoded.
 #pragma once
 
 #include <cstdint>
