@@ -57,7 +57,7 @@ export async function search(main) {
   }, h('div', { class: 'fields' },
     field(t('Order number'), inputs.number),
     field(t('Last 4 digits of the phone'), inputs.phone_last4),
-    field(t('Full name'), inputs.name),
+    field(t('Name or surname'), inputs.name),
     field(t('Whole phone number'), inputs.phone),
     field(t('Channel reference'), inputs.channel_ref),
     field(t('Tracking number'), inputs.tracking_number),

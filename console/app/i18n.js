@@ -84,7 +84,7 @@ export const zh = {
   'Search': '搜索',
   'Order number': '订单号',
   'Last 4 digits of the phone': '手机号后四位',
-  'Full name': '姓名',
+  'Name or surname': '姓名或姓氏',
   'Whole phone number': '完整手机号',
   'Channel reference': '渠道单号',
   'Tracking number': '运单号',

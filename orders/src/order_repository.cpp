@@ -1,5 +1,6 @@
 // Orders and their items, and the customer files they are made from.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <optional>
 #include <regex>
@@ -238,6 +239,45 @@ Result<Order> OrderRepository::GetOrderByNumber(const std::string& number) {
   });
 }
 
+namespace {
+
+// An order number as an agent reads it off a screen or hears it: any letter case, spaces or
+// dashes, leading zeros left out ("ks 42" is KS00000042). Anything else is left as typed.
+std::string CanonicalOrderNumber(const std::string& typed) {
+  std::string compact;
+  for (char c : typed) {
+    if (c != ' ' && c != '-')
+      compact += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (compact.size() < 3 || compact.size() > 10 || compact.compare(0, 2, "KS") != 0 ||
+      compact.find_first_not_of("0123456789", 2) != std::string::npos) {
+    return typed;
+  }
+  return OrderNumber(std::stoll(compact.substr(2)));
+}
+
+// How a name typed with the last four digits may match a customer's name besides in full:
+// a Chinese surname is the name's first one or two characters (欧阳 is two), a Latin one its
+// last word. Only letters count: the pattern then holds no LIKE wildcard.
+enum class Surname { kNone, kLeading, kTrailing };
+
+Surname SurnameKind(const std::string& name) {
+  if (name.empty()) return Surname::kNone;
+  const bool ascii_letters = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) != 0;
+  });
+  if (ascii_letters) return name.size() >= 2 ? Surname::kTrailing : Surname::kNone;
+  // CJK: each character three bytes in UTF-8, lead byte 0xE0-0xEF
+  if (name.size() != 3 && name.size() != 6) return Surname::kNone;
+  for (size_t i = 0; i < name.size(); i += 3) {
+    const auto lead = static_cast<unsigned char>(name[i]);
+    if (lead < 0xE0 || lead > 0xEF) return Surname::kNone;
+  }
+  return Surname::kLeading;
+}
+
+}  // namespace
+
 Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
   if (filter.limit < 1 || filter.limit > 200) {
     return Fail(Errc::kInvalidArgument, "limit must be 1-200", "limit");
@@ -245,7 +285,7 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
   if (filter.phone_last4.has_value() != filter.name.has_value()) {
     return Fail(Errc::kInvalidArgument,
                 "phone_last4 and name go together: the last four digits of the phone and the "
-                "customer's full name",
+                "customer's name or surname",
                 filter.name ? "phone_last4" : "name");
   }
   if (filter.phone_last4 &&
@@ -279,7 +319,7 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
     }
     if (filter.number) {
       sql += " AND o.number = ?";
-      binds.push_back(*filter.number);
+      binds.push_back(CanonicalOrderNumber(*filter.number));
     }
     if (filter.tracking_number) {
       sql += " AND o.id IN (SELECT order_id FROM shipments WHERE tracking_number = ?)";
@@ -291,11 +331,26 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
       binds.push_back(*filter.phone);
     }
     if (filter.phone_last4) {
-      sql +=
-          " AND o.customer_id IN (SELECT id FROM customers WHERE substr(phone, -4) = ? AND "
-          "name = ?)";
+      // the full name in any letter case, or the surname alone (SQLite's LIKE ignores ASCII
+      // case); the four digits have already narrowed it to a handful of customers
+      const std::string name = filter.name.value_or("");
+      std::string who = "name = ? COLLATE NOCASE";
       binds.push_back(*filter.phone_last4);
-      binds.push_back(filter.name.value_or(""));
+      binds.push_back(name);
+      switch (SurnameKind(name)) {
+        case Surname::kLeading:
+          who += " OR name LIKE ?";
+          binds.push_back(name + "%");
+          break;
+        case Surname::kTrailing:
+          who += " OR name LIKE ?";
+          binds.push_back("% " + name);
+          break;
+        case Surname::kNone:
+          break;
+      }
+      sql += " AND o.customer_id IN (SELECT id FROM customers WHERE substr(phone, -4) = ? AND (" +
+             who + "))";
     }
     if (filter.created_from) {
       sql += " AND o.created_at >= ?";

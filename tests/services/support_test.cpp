@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string>
 #include <tuple>
 
 #include "test_support.hpp"
@@ -23,11 +25,12 @@ class SupportTest : public ::testing::Test {
     dir_ = new TempDir();
     server_ = new ServerProcess(dir_->path() / "data", {"--job-workers", "0"});
     server_->Start();
-    // three customers; two share the last four digits of their phones
+    // four customers; three share the last four digits of their phones
     for (const auto& [ref, name, phone] :
          {std::tuple<const char*, const char*, const char*>{"sup-1", "王小明", "13800001234"},
           {"sup-2", "李娜", "13900001234"},
-          {"sup-3", "张伟", "13700005678"}}) {
+          {"sup-3", "张伟", "13700005678"},
+          {"sup-4", "Anna Schmidt", "13600001234"}}) {
       json body = OrderBody(ref, "postcard-cn", "");
       body["customer"]["name"] = name;
       body["customer"]["phone"] = phone;
@@ -78,9 +81,26 @@ TEST_F(SupportTest, EverySearchPathFindsItsOrder) {
   EXPECT_EQ(Refs("phone_last4=1234&name=" + httplib::detail::encode_query_param("王小明")),
             V{"sup-1"});
   EXPECT_EQ(Refs("phone_last4=1234&name=" + httplib::detail::encode_query_param("张伟")), V{});
+  // as an agent searches: the surname alone with the four digits (a Chinese name's first
+  // characters, a Latin name's last word), a Latin name in any letter case
+  EXPECT_EQ(Refs("phone_last4=1234&name=" + httplib::detail::encode_query_param("王")), V{"sup-1"});
+  EXPECT_EQ(Refs("phone_last4=1234&name=" + httplib::detail::encode_query_param("李")), V{"sup-2"});
+  EXPECT_EQ(Refs("phone_last4=1234&name=" + httplib::detail::encode_query_param("张")), V{});
+  EXPECT_EQ(Refs("phone_last4=1234&name=schmidt"), V{"sup-4"});
+  EXPECT_EQ(Refs("phone_last4=1234&name=anna%20schmidt"), V{"sup-4"});
+  // a part of a name that is not its surname finds nobody
+  EXPECT_EQ(Refs("phone_last4=1234&name=anna"), V{});
+  EXPECT_EQ(Refs("phone_last4=1234&name=" + httplib::detail::encode_query_param("小明")), V{});
+  EXPECT_EQ(Refs("phone_last4=1234&name=%25"), V{});  // a LIKE wildcard is only a character
+  // the order number in lower case, spaced, without its leading zeros
+  const std::string number = numbers_["sup-2"];
+  std::string lower = number;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(Refs("number=" + lower), V{"sup-2"});
+  EXPECT_EQ(Refs("number=ks%20" + std::to_string(std::stoll(number.substr(2)))), V{"sup-2"});
   const V all =
       Refs("state=placed&created_from=2000-01-01T00:00:00Z&created_to=2999-01-01T00:00:00Z");
-  for (const char* ref : {"sup-1", "sup-2", "sup-3"}) {
+  for (const char* ref : {"sup-1", "sup-2", "sup-3", "sup-4"}) {
     EXPECT_NE(std::find(all.begin(), all.end(), ref), all.end()) << ref;
   }
   EXPECT_EQ(Refs("state=placed&created_to=2000-01-01T00:00:00Z"), V{});

@@ -101,9 +101,11 @@ struct OrderFilter {
   std::optional<std::string> state;
   std::optional<std::string> channel;  // only the orders this channel placed
   std::optional<std::string> channel_ref;
-  std::optional<std::string> number;  // KS00000042
+  // KS00000042, as an agent types it too: ks42, "KS 0000 0042"
+  std::optional<std::string> number;
   // personal-data searches (customer service): the full phone, or its last four digits with
-  // the customer's full name
+  // the customer's name: the full name (any letter case), or the surname alone (a Chinese
+  // name's first one or two characters, a Latin name's last word)
   std::optional<std::string> tracking_number;  // any shipment of the order
   std::optional<std::string> phone;
   std::optional<std::string> phone_last4;
