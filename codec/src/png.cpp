@@ -69,24 +69,25 @@ std::string EncodePng(const uint8_t* pixels, int width, int height, int channels
   if (channels != 1 && channels != 3 && channels != 4) {
     throw std::invalid_argument("EncodePng takes grey, BGR or BGRA pixels");
   }
-  // PNG is RGB(A): blue and red swapped into a contiguous copy, then filtered
+  // PNG is RGB(A): each row's blue and red swapped and "Up"-filtered in one pass, straight
+  // into the IDAT's rows (a 3-megapixel page is 10 MB: no copy in between)
   const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(channels);
-  std::vector<uint8_t> rgb(row_bytes * static_cast<size_t>(height));
+  std::string filtered(static_cast<size_t>(height) * (row_bytes + 1), '\0');
+  const auto* order = channels == 1 ? "\0" : channels == 3 ? "\2\1\0" : "\2\1\0\3";
   for (int y = 0; y < height; ++y) {
-    const uint8_t* from = pixels + static_cast<size_t>(y) * stride;
-    uint8_t* to = rgb.data() + static_cast<size_t>(y) * row_bytes;
-    if (channels == 1) {
-      std::copy(from, from + row_bytes, to);
-      continue;
-    }
+    uint8_t* to =
+        reinterpret_cast<uint8_t*>(filtered.data()) + static_cast<size_t>(y) * (row_bytes + 1);
+    const uint8_t* row = pixels + static_cast<size_t>(y) * stride;
+    const uint8_t* above = y > 0 ? row - stride : nullptr;
+    to[0] = 2;
     for (size_t x = 0; x < row_bytes; x += static_cast<size_t>(channels)) {
-      to[x] = from[x + 2];
-      to[x + 1] = from[x + 1];
-      to[x + 2] = from[x];
-      if (channels == 4) to[x + 3] = from[x + 3];
+      for (int c = 0; c < channels; ++c) {
+        const size_t from = x + static_cast<size_t>(order[c]);
+        to[1 + x + static_cast<size_t>(c)] =
+            static_cast<uint8_t>(row[from] - (above != nullptr ? above[from] : 0));
+      }
     }
   }
-  const std::string filtered = UpFiltered(rgb.data(), row_bytes, height, row_bytes);
   std::string ihdr;
   PutU32(ihdr, static_cast<uint32_t>(width));
   PutU32(ihdr, static_cast<uint32_t>(height));
