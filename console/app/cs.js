@@ -69,16 +69,33 @@ export async function search(main) {
 
 // --- the order page ------------------------------------------------------------------------
 
+// What the agent revealed on the order page stays revealed while the page is open (a redraw
+// after a new ticket or claim fetches the masked overview again) and is forgotten on leaving it.
+const revealedValues = new Map();  // field -> the revealed text, for `revealedOrder`
+let revealedOrder = null;
+window.addEventListener('hashchange', () => {
+  if (revealedOrder && location.hash !== `#/cs/order/${revealedOrder}`) {
+    revealedValues.clear();
+    revealedOrder = null;
+  }
+});
+
 export async function order(main, number) {
   const o = await get(`/api/v1/orders/${number}/overview`);
   const redraw = () => order(main, number);
+  if (revealedOrder !== number) {
+    revealedValues.clear();
+    revealedOrder = number;
+  }
   const c = o.customer ?? {};
   const a = c.address ?? {};
-  const revealed = (fieldName, text) => h('span', { dataset: { field: fieldName } }, text);
+  const revealed = (fieldName, text) => (revealedValues.has(fieldName)
+    ? h('span', { class: 'revealed', dataset: { field: fieldName } }, revealedValues.get(fieldName))
+    : h('span', { dataset: { field: fieldName } }, text));
   const customer = h('table', { class: 'numbers', dataset: { testid: 'customer' } }, h('tbody', {},
-    h('tr', {}, h('td', {}, t('Customer')), h('td', {}, revealed('name', c.name), ' ', revealButton(o, 'name'))),
-    h('tr', {}, h('td', {}, t('Phone')), h('td', {}, revealed('phone', c.phone), ' ', revealButton(o, 'phone'))),
-    h('tr', {}, h('td', {}, t('Address')), h('td', {}, revealed('address', [a.province, a.city, a.district, a.street, a.detail].join(' ')), ' ', revealButton(o, 'address')))));
+    h('tr', {}, h('td', {}, t('Customer')), h('td', {}, revealed('name', c.name), ' ', revealButton(o, 'name', redraw))),
+    h('tr', {}, h('td', {}, t('Phone')), h('td', {}, revealed('phone', c.phone), ' ', revealButton(o, 'phone', redraw))),
+    h('tr', {}, h('td', {}, t('Address')), h('td', {}, revealed('address', [a.province, a.city, a.district, a.street, a.detail].join(' ')), ' ', revealButton(o, 'address', redraw)))));
   const items = h('div', { class: 'thumbs' }, o.items.map((i) => {
     const img = h('img', { alt: i.product });
     if (i.preview) assetUrl(i.preview).then((url) => { img.src = url; });
@@ -111,16 +128,19 @@ export async function order(main, number) {
         claimsCard(o))));
 }
 
-function revealButton(o, fieldName) {
+function revealButton(o, fieldName, redraw) {
   if (!may('POST /api/v1/orders/{id}/reveal')) return null;
+  if (revealedValues.has(fieldName)) return null;  // already shown
   const button = h('button', { class: 'small', dataset: { reveal: fieldName } }, t('Reveal'));
-  button.addEventListener('click', () => revealDialog(o, fieldName));
+  button.addEventListener('click', () => revealDialog(o, fieldName, redraw));
   return button;
 }
 
 // The reveal asks why, and for which ticket: an open ticket of this order, or a new phone
-// ticket for the call the agent is on (opened first, then the reveal names it).
-function revealDialog(o, fieldName) {
+// ticket for the call the agent is on. The reason is checked here first (the server's rule:
+// 10-500 bytes), so a refusal opens no ticket; a ticket opened for an attempt that the server
+// still refused is the one the next attempt uses, never a second.
+function revealDialog(o, fieldName, redraw) {
   const open = o.tickets.filter((tk) => tk.state !== 'resolved' && tk.state !== 'closed');
   const reason = h('textarea', { name: 'reason', rows: 2, cols: 50, minlength: 10 });
   const ticket = select('ticket', [...open.map((tk) => [String(tk.id), `#${tk.id} ${tk.subject}`]), ['new', t('Open a new phone ticket for this call')]], open.length ? String(open[0].id) : 'new');
@@ -130,21 +150,21 @@ function revealDialog(o, fieldName) {
   const d = dialog(`${t('Reveal the customer\'s')} ${t(fieldName)}`,
     h('div', {}, field(t('Why do you need it? (written to the audit log)'), reason), field(t('For ticket'), ticket), field(t('Subject of the new ticket'), subject), box),
     [h('button', { onclick: () => d.close() }, t('Cancel')), ok]);
+  let opened = null;  // the ticket this dialog opened, if any
   ok.addEventListener('click', () => act(ok, box, async () => {
+    const why = reason.value.trim();
+    const bytes = new TextEncoder().encode(why).length;
+    if (bytes < 10 || bytes > 500) throw new Error(t('Say why you need it: at least 4 Chinese characters or 10 letters.'));
     let ticketId = ticket.value;
     if (ticketId === 'new') {
-      const created = await post('/api/v1/tickets', { order: o.number, type: 'query', channel: 'phone', level: 3, subject: subject.value.trim() || o.number });
-      ticketId = created.id;
+      opened = opened ?? await post('/api/v1/tickets', { order: o.number, type: 'query', channel: 'phone', level: 3, subject: subject.value.trim() || o.number });
+      ticketId = opened.id;
     }
-    const answer = await post(`/api/v1/orders/${o.number}/reveal`, { field: fieldName, reason: reason.value.trim(), ticket: Number(ticketId) });
+    const answer = await post(`/api/v1/orders/${o.number}/reveal`, { field: fieldName, reason: why, ticket: Number(ticketId) });
     const v = answer.value;
-    const text = typeof v === 'object' ? [v.province, v.city, v.district, v.street, v.detail].join(' ') : v;
+    revealedValues.set(fieldName, typeof v === 'object' ? [v.province, v.city, v.district, v.street, v.detail].join(' ') : v);
     d.close();
-    const target = document.querySelector(`[data-field="${fieldName}"]`);
-    if (target) {
-      target.textContent = text;
-      target.classList.add('revealed');
-    }
+    await redraw();  // the value shown, and the new ticket in the tickets card
   }));
 }
 

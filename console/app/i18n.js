@@ -85,6 +85,7 @@ export const zh = {
   'Order number': '订单号',
   'Last 4 digits of the phone': '手机号后四位',
   'Name or surname': '姓名或姓氏',
+  'Say why you need it: at least 4 Chinese characters or 10 letters.': '请说明查看原因：至少 4 个汉字或 10 个字母。',
   'Whole phone number': '完整手机号',
   'Channel reference': '渠道单号',
   'Tracking number': '运单号',

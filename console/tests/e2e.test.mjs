@@ -215,10 +215,19 @@ test('customer service finds an order by phone and name, reveals the phone with 
   for (const kind of kinds) assert.doesNotMatch(kind, /^[a-z_]+\.[a-z_]+/, 'an event name is not translated');
   assert.equal(await page.textContent('[data-field=phone]'), '135******05');
   await page.click('button[data-reveal=phone]');
+  // a reason too short is refused in the page: no request, so no ticket
+  await page.fill('dialog textarea[name=reason]', '核对');
+  await page.click('[data-testid=reveal-confirm]');
+  await page.waitForSelector('dialog .error:not([hidden])');
+  assert.match(await page.textContent('dialog .error'), /至少 4 个汉字/);
+  assert.equal((await server.api('GET', '/api/v1/tickets?order=KS00000005', server.tokens.cs)).tickets.length, 0);
   await page.fill('dialog textarea[name=reason]', '客户来电核对收货电话');
   await page.click('[data-testid=reveal-confirm]');
   await page.waitForSelector('[data-field=phone].revealed');
   assert.equal(await page.textContent('[data-field=phone]'), '13500000005');
+  // one ticket for the call, shown in the tickets card at once
+  assert.equal((await server.api('GET', '/api/v1/tickets?order=KS00000005', server.tokens.cs)).tickets.length, 1);
+  await page.waitForFunction(() => /#\d/.test(document.querySelector('[data-testid=tickets]')?.textContent ?? ''));
   // the reveal opened a phone ticket for the call; the agent opens a complaint too
   await page.click('[data-testid=open-ticket]');
   await page.selectOption('dialog select[name=type]', 'complaint');
@@ -228,6 +237,8 @@ test('customer service finds an order by phone and name, reveals the phone with 
   await page.waitForFunction(() => /冰箱贴颜色偏暗/.test(document.querySelector('[data-testid=tickets]')?.textContent ?? ''));
   const { tickets } = await server.api('GET', '/api/v1/tickets?order=KS00000005', server.tokens.cs);
   assert.equal(tickets.length, 2);
+  // the page was redrawn with the new ticket: the phone the agent revealed is still shown
+  assert.equal(await page.textContent('[data-field=phone]'), '13500000005');
   // the magnet was delivered: a warranty claim with the customer's photo
   await page.click('[data-testid=claim]');
   await page.selectOption('dialog select[name=reason]', 'colour_off');
