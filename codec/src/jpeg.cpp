@@ -31,6 +31,15 @@ void JumpOnError(j_common_ptr info) {
 
 void IgnoreMessage(j_common_ptr, int) {}  // warnings (a corrupt byte) are not refusals
 
+// libjpeg's error manager in `error`, its errors jumping back to `error.jump` with the message
+// and its warnings ignored: what info.err is set to, reading or writing.
+jpeg_error_mgr* JumpingErrors(ErrorJump& error) {
+  jpeg_std_error(&error.manager);
+  error.manager.error_exit = JumpOnError;
+  error.manager.emit_message = IgnoreMessage;
+  return &error.manager;
+}
+
 // The orientation (1-8) in an EXIF APP1 segment's TIFF header, 1 when there is none.
 int ExifOrientation(const jpeg_saved_marker_ptr markers) {
   for (jpeg_saved_marker_ptr m = markers; m != nullptr; m = m->next) {
@@ -120,15 +129,13 @@ Pixels Oriented(const Pixels& in, int o) {
 // The decoding proper, with setjmp: everything it fills lives in the caller's frame, and its
 // own locals are plain C structures, so a jump back from libjpeg skips no destructor.
 bool ReadJpeg(std::string_view bytes, int64_t max_pixels, Decoded& out,
-              std::vector<uint8_t>& cmyk_row, int& orientation, std::string& why) {
+              std::vector<uint8_t>& cmyk_row, int& orientation, Refusal& refusal) {
   jpeg_decompress_struct info{};
   ErrorJump error{};
-  info.err = jpeg_std_error(&error.manager);
-  error.manager.error_exit = JumpOnError;
-  error.manager.emit_message = IgnoreMessage;
+  info.err = JumpingErrors(error);
   if (setjmp(error.jump) != 0) {
     jpeg_destroy_decompress(&info);
-    why.assign("the JPEG is broken: ").append(error.message);
+    refusal.why.assign("the JPEG is broken: ").append(error.message);
     return false;
   }
   jpeg_create_decompress(&info);
@@ -136,8 +143,8 @@ bool ReadJpeg(std::string_view bytes, int64_t max_pixels, Decoded& out,
                static_cast<unsigned long>(bytes.size()));
   jpeg_save_markers(&info, JPEG_APP0 + 1, 0xffff);
   jpeg_read_header(&info, TRUE);
-  why = TooLarge(info.image_width, info.image_height, max_pixels);
-  if (!why.empty()) {
+  if (auto refused = CheckSize(info.image_width, info.image_height, max_pixels)) {
+    refusal = *refused;
     jpeg_destroy_decompress(&info);
     return false;
   }
@@ -175,8 +182,7 @@ bool WriteJpeg(const uint8_t* bgr, int width, int height, size_t stride, int qua
                unsigned char** buffer, unsigned long* size, std::string& why) {
   jpeg_compress_struct info{};
   ErrorJump error{};
-  info.err = jpeg_std_error(&error.manager);
-  error.manager.error_exit = JumpOnError;
+  info.err = JumpingErrors(error);
   if (setjmp(error.jump) != 0) {
     jpeg_destroy_compress(&info);
     why.assign("the JPEG cannot be written: ").append(error.message);
@@ -207,12 +213,14 @@ bool WriteJpeg(const uint8_t* bgr, int width, int height, size_t stride, int qua
 
 }  // namespace
 
-tl::expected<Decoded, std::string> DecodeJpeg(std::string_view bytes, int64_t max_pixels) {
+tl::expected<Decoded, Refusal> DecodeJpeg(std::string_view bytes, int64_t max_pixels) {
   Decoded out;
   std::vector<uint8_t> cmyk_row;
   int orientation = 1;
-  std::string why;
-  if (!ReadJpeg(bytes, max_pixels, out, cmyk_row, orientation, why)) return tl::unexpected(why);
+  Refusal refusal;
+  if (!ReadJpeg(bytes, max_pixels, out, cmyk_row, orientation, refusal)) {
+    return tl::unexpected(refusal);
+  }
   if (orientation > 1) out.pixels = Oriented(out.pixels, orientation);
   return out;
 }

@@ -48,18 +48,30 @@ std::string ZlibFast(std::string_view raw) {
   return std::string(packed.get(), size);
 }
 
-std::string UpFiltered(const uint8_t* data, size_t stride, int rows, size_t row_bytes) {
+std::string UpFiltered(const uint8_t* data, size_t stride, int rows, int width, int channels,
+                       bool swap_red_blue) {
+  const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(channels);
   std::string out(static_cast<size_t>(rows) * (row_bytes + 1), '\0');
+  // where each byte of a pixel comes from: in place, or blue and red changing places
+  const char* order = !swap_red_blue ? "\0\1\2\3" : "\2\1\0\3";
   for (int y = 0; y < rows; ++y) {
     uint8_t* to = reinterpret_cast<uint8_t*>(out.data()) + static_cast<size_t>(y) * (row_bytes + 1);
     const uint8_t* row = data + static_cast<size_t>(y) * stride;
+    const uint8_t* above = y > 0 ? row - stride : nullptr;
     to[0] = 2;
-    if (y == 0) {
-      std::copy(row, row + row_bytes, to + 1);
+    if (!swap_red_blue) {  // the common case byte by byte, which the compiler vectorises
+      for (size_t i = 0; i < row_bytes; ++i) {
+        to[1 + i] = static_cast<uint8_t>(row[i] - (above != nullptr ? above[i] : 0));
+      }
       continue;
     }
-    const uint8_t* above = row - stride;
-    for (size_t i = 0; i < row_bytes; ++i) to[1 + i] = static_cast<uint8_t>(row[i] - above[i]);
+    for (size_t x = 0; x < row_bytes; x += static_cast<size_t>(channels)) {
+      for (int c = 0; c < channels; ++c) {
+        const size_t from = x + static_cast<size_t>(order[c]);
+        to[1 + x + static_cast<size_t>(c)] =
+            static_cast<uint8_t>(row[from] - (above != nullptr ? above[from] : 0));
+      }
+    }
   }
   return out;
 }
@@ -69,25 +81,9 @@ std::string EncodePng(const uint8_t* pixels, int width, int height, int channels
   if (channels != 1 && channels != 3 && channels != 4) {
     throw std::invalid_argument("EncodePng takes grey, BGR or BGRA pixels");
   }
-  // PNG is RGB(A): each row's blue and red swapped and "Up"-filtered in one pass, straight
-  // into the IDAT's rows (a 3-megapixel page is 10 MB: no copy in between)
-  const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(channels);
-  std::string filtered(static_cast<size_t>(height) * (row_bytes + 1), '\0');
-  const auto* order = channels == 1 ? "\0" : channels == 3 ? "\2\1\0" : "\2\1\0\3";
-  for (int y = 0; y < height; ++y) {
-    uint8_t* to =
-        reinterpret_cast<uint8_t*>(filtered.data()) + static_cast<size_t>(y) * (row_bytes + 1);
-    const uint8_t* row = pixels + static_cast<size_t>(y) * stride;
-    const uint8_t* above = y > 0 ? row - stride : nullptr;
-    to[0] = 2;
-    for (size_t x = 0; x < row_bytes; x += static_cast<size_t>(channels)) {
-      for (int c = 0; c < channels; ++c) {
-        const size_t from = x + static_cast<size_t>(order[c]);
-        to[1 + x + static_cast<size_t>(c)] =
-            static_cast<uint8_t>(row[from] - (above != nullptr ? above[from] : 0));
-      }
-    }
-  }
+  // PNG is RGB(A): blue and red change places as the rows are filtered, straight into the
+  // IDAT's rows (a 3-megapixel page is 10 MB: no copy in between)
+  const std::string filtered = UpFiltered(pixels, stride, height, width, channels, channels >= 3);
   std::string ihdr;
   PutU32(ihdr, static_cast<uint32_t>(width));
   PutU32(ihdr, static_cast<uint32_t>(height));
@@ -112,15 +108,16 @@ std::string EncodePng(const uint8_t* pixels, int width, int height, int channels
   return png;
 }
 
-tl::expected<Decoded, std::string> DecodePng(std::string_view bytes, int64_t max_pixels) {
+tl::expected<Decoded, Refusal> DecodePng(std::string_view bytes, int64_t max_pixels) {
   png_image image{};
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) {
-    return tl::unexpected("the PNG cannot be read: " + std::string(image.message));
+    return tl::unexpected(Refusal{false, "the PNG cannot be read: " + std::string(image.message)});
   }
   std::unique_ptr<png_image, void (*)(png_image*)> closer(&image, png_image_free);
-  const std::string too_large = TooLarge(image.width, image.height, max_pixels);
-  if (!too_large.empty()) return tl::unexpected(too_large);
+  if (auto refused = CheckSize(image.width, image.height, max_pixels)) {
+    return tl::unexpected(*refused);
+  }
   Decoded out;
   const bool alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
   const bool colour = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
@@ -134,7 +131,7 @@ tl::expected<Decoded, std::string> DecodePng(std::string_view bytes, int64_t max
   out.pixels.channels = alpha ? 4 : 3;
   out.pixels.data.resize(PNG_IMAGE_SIZE(image));
   if (!png_image_finish_read(&image, nullptr, out.pixels.data.data(), 0, nullptr)) {
-    return tl::unexpected("the PNG is broken: " + std::string(image.message));
+    return tl::unexpected(Refusal{false, "the PNG is broken: " + std::string(image.message)});
   }
   return out;
 }

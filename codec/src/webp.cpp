@@ -5,14 +5,15 @@
 
 namespace keepsake::codec {
 
-tl::expected<Decoded, std::string> DecodeWebp(std::string_view bytes, int64_t max_pixels) {
+tl::expected<Decoded, Refusal> DecodeWebp(std::string_view bytes, int64_t max_pixels) {
   WebPBitstreamFeatures features{};
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   if (WebPGetFeatures(data, bytes.size(), &features) != VP8_STATUS_OK) {
-    return tl::unexpected(std::string("the WebP's header cannot be read"));
+    return tl::unexpected(Refusal{false, "the WebP's header cannot be read"});
   }
-  const std::string too_large = TooLarge(features.width, features.height, max_pixels);
-  if (!too_large.empty()) return tl::unexpected(too_large);
+  if (auto refused = CheckSize(features.width, features.height, max_pixels)) {
+    return tl::unexpected(*refused);
+  }
   Decoded out;
   out.file_channels = features.has_alpha ? 4 : 3;
   Pixels& p = out.pixels;
@@ -25,7 +26,7 @@ tl::expected<Decoded, std::string> DecodeWebp(std::string_view bytes, int64_t ma
       features.has_alpha
           ? WebPDecodeBGRAInto(data, bytes.size(), p.data.data(), p.data.size(), stride)
           : WebPDecodeBGRInto(data, bytes.size(), p.data.data(), p.data.size(), stride);
-  if (done == nullptr) return tl::unexpected(std::string("the WebP is broken"));
+  if (done == nullptr) return tl::unexpected(Refusal{false, "the WebP is broken"});
   return out;
 }
 

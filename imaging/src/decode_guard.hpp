@@ -26,17 +26,12 @@ inline tl::expected<DecodedPicture, Error> DecodePicture(const std::string& path
                                                          int64_t max_pixels) {
   const std::string bytes = ReadWholeFile(path, size_t{1} << 30);
   auto decoded = codec::Decode(bytes, max_pixels);
+  if (!decoded && decoded.error().too_large) {  // from the header, before any decoding
+    return tl::unexpected(Error{Errc::kTooLarge, decoded.error().why});
+  }
   if (!decoded) {
-    // the limit is checked from the header before anything is decoded
-    const auto format = SniffImageFormat(bytes);
-    if (format) {
-      const auto declared = CheckDeclaredSize(bytes, *format, max_pixels);
-      if (!declared && declared.error().code == Errc::kTooLarge) {
-        return tl::unexpected(declared.error());
-      }
-    }
     return tl::unexpected(
-        Error{Errc::kUnreadable, "the image cannot be decoded: " + decoded.error()});
+        Error{Errc::kUnreadable, "the image cannot be decoded: " + decoded.error().why});
   }
   codec::Pixels& p = decoded->pixels;
   DecodedPicture out;

@@ -74,12 +74,7 @@ tl::expected<void, Error> CutOutBackground(cv::Mat& image, cv::Mat& alpha) {
   alpha = *found;
   cv::Mat soft;
   cv::GaussianBlur(alpha, soft, cv::Size(3, 3), 0);
-  const cv::Mat white(image.size(), CV_8UC3, cv::Scalar::all(255));
-  cv::Mat weight;
-  soft.convertTo(weight, CV_32F, 1.0 / 255);
-  cv::Mat composed;
-  cv::blendLinear(image, white, weight, 1.0f - weight, composed);
-  image = composed;
+  ComposeOnWhite(image, soft);
   return {};
 }
 
@@ -172,24 +167,6 @@ cv::Mat DrawSubject(const PrintProfile& profile, const cv::Mat& image, const cv:
                                                   : cv::INTER_AREA);
   }
   return mask;
-}
-
-// Clear acrylic: a pixel opaque enough to get White under it is printed in its own colour.
-// Decode composed the picture on white paper, which pales the soft edge of a cut-out; on the
-// White that paleness would print as a light rim. Fainter pixels stay composed: less ink, as
-// see-through on the clear acrylic as they are in the picture.
-void UncomposeOpaqueEdge(cv::Mat& image, const cv::Mat& alpha, int min_alpha) {
-  for (int y = 0; y < image.rows; ++y) {
-    cv::Vec3b* row = image.ptr<cv::Vec3b>(y);
-    const uint8_t* a = alpha.ptr<uint8_t>(y);
-    for (int x = 0; x < image.cols; ++x) {
-      if (a[x] == 255 || a[x] < min_alpha) continue;
-      for (int c = 0; c < 3; ++c) {  // composed = (own * a + 255 * (255 - a)) / 255
-        const int own = (row[x][c] * 255 - 255 * (255 - a[x])) / a[x];
-        row[x][c] = static_cast<uint8_t>(std::clamp(own, 0, 255));
-      }
-    }
-  }
 }
 
 // The subject with its holes filled.
@@ -484,7 +461,11 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
   double opaque_min = 0;
   if (!alpha.empty()) cv::minMaxLoc(alpha, &opaque_min);
   const bool segmented = alpha.empty() || opaque_min == 255;  // no transparency to follow
-  if (segmented) {
+  if (!segmented) {
+    // the picture composed on the material; on clear acrylic the pixels the White goes under
+    // keep their own colour
+    ComposeOnWhite(image, alpha, profile.white_underbase ? profile.underbase_alpha : 256);
+  } else {
     if (auto cut_out = CutOutBackground(image, alpha); !cut_out) {
       return tl::unexpected(cut_out.error());
     }
@@ -501,10 +482,6 @@ tl::expected<PrintResult, Error> RenderDieCut(const PrintInputs& inputs,
          "plain background; check the cut line"});
   }
   const double px_per_mm = placed->px_per_mm;
-  if (profile.white_underbase && !segmented) {
-    image = image.clone();  // not the caller's
-    UncomposeOpaqueEdge(image, alpha, profile.underbase_alpha);
-  }
   cv::Mat artwork(out.height_px, out.width_px, CV_8UC3, cv::Scalar::all(255));
   cv::Mat alpha_2x;
   const cv::Mat filled = FillHoles(DrawSubject(profile, image, alpha, *placed, artwork,

@@ -3,8 +3,6 @@
 
 #include <algorithm>
 
-#include <opencv2/imgproc.hpp>
-
 #include "canvas.hpp"
 #include "keepsake/imaging/barcode.hpp"
 #include "keepsake/imaging/format.hpp"
@@ -27,17 +25,10 @@ tl::expected<cv::Mat, Error> DecodePicture(const std::string& png) {
     return tl::unexpected(
         Error{Errc::kUnprintable, "an item's picture is not a PNG within 4096 x 4096"});
   }
-  auto decoded = codec::Decode(png, int64_t{4096} * 4096);
+  auto decoded = codec::Decode(png, int64_t{4096} * 4096, codec::Alpha::kDrop);
   if (!decoded) return tl::unexpected(Error{Errc::kUnprintable, "an item's picture is broken"});
   codec::Pixels& p = decoded->pixels;
-  cv::Mat bgr(p.height, p.width, CV_8UC(p.channels), p.data.data());
-  cv::Mat out;
-  if (p.channels == 4) {
-    cv::cvtColor(bgr, out, cv::COLOR_BGRA2BGR);
-  } else {
-    out = bgr.clone();
-  }
-  return out;
+  return cv::Mat(p.height, p.width, CV_8UC3, p.data.data()).clone();
 }
 
 tl::expected<void, Error> DrawPage(Canvas& page, const PackingSlip& slip, size_t first,

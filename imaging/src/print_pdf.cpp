@@ -240,9 +240,8 @@ QPDFObjectHandle OutputIntent(QPDF& pdf, const PdfDocument& document) {
 }  // namespace
 
 std::string PackCmyk(const std::string& cmyk, int width, int height) {
-  const size_t row_bytes = static_cast<size_t>(width) * 4;
-  return codec::ZlibFast(codec::UpFiltered(reinterpret_cast<const uint8_t*>(cmyk.data()), row_bytes,
-                                           height, row_bytes));
+  return codec::ZlibFast(codec::UpFiltered(reinterpret_cast<const uint8_t*>(cmyk.data()),
+                                           static_cast<size_t>(width) * 4, height, width, 4));
 }
 
 std::string WritePrintPdf(const PdfDocument& document) {

@@ -72,9 +72,14 @@ CubicPath Mapped(const CubicPath& path, const F& f) {
 // allowed it), a warning below warn_below_dpi. `pixels` says what was measured, for the reason.
 tl::expected<void, Error> CheckResolution(const PrintInputs& inputs, const PrintProfile& profile,
                                           const std::string& pixels, PrintResult& out);
-// The picture as 8-bit BGR (a JPEG turned by its EXIF orientation), its transparency composed
-// on white paper and kept in `alpha`; kUnreadable or kTooLarge with the reason.
+// The picture as 8-bit BGR (a JPEG turned by its EXIF orientation), each pixel in its own
+// colour, and its transparency in `alpha` (left empty when the file has none); kUnreadable or
+// kTooLarge with the reason. The products compose it (ComposeOnWhite) as their material needs.
 tl::expected<cv::Mat, Error> Decode(const std::string& path, int64_t max_pixels, cv::Mat* alpha);
+// `image` composed on white paper (or clear acrylic: no ink) by `alpha` (0-255), in place; the
+// pixels at least `keep_from` opaque keep their own colour (clear acrylic: the White goes under
+// them, and their edge printed paler would show as a light rim on it).
+void ComposeOnWhite(cv::Mat& image, const cv::Mat& alpha, int keep_from = 256);
 // Converts `image` (BGR) from the colour profile embedded in the file's `head` to sRGB, in
 // place; the profile's description, or empty when the picture carries none (sRGB assumed).
 std::string ConvertToSrgb(const std::string& head, ImageFormat format, cv::Mat& image);

@@ -1,4 +1,5 @@
-// The 2D pipeline: decode (EXIF orientation for JPEG; alpha composed on white), turn the trim
+// The 2D pipeline: decode (EXIF orientation for JPEG; transparency composed on white paper, or
+// by die_cut.cpp on the product's material), turn the trim
 // to the image's orientation, cover-fit with the crop placed so that the faces OpenCV finds
 // stay in the safe area, resample to the print resolution, then CMYK, the PDF, the PNG and the
 // preview (print_output.cpp). Die-cut products go their own way from the decoded picture
@@ -115,6 +116,7 @@ tl::expected<PrintResult, Error> RenderPrint(const PrintInputs& inputs,
     return cut;
   }
 
+  if (!alpha.empty()) ComposeOnWhite(image, alpha);  // transparency prints as the paper
   PrintResult out;
   out.input_profile = input_profile;
   out.step_seconds.emplace_back("decode", decode_seconds);

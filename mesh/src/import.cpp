@@ -15,7 +15,6 @@
 #include <assimp/IOStream.hpp>
 #include <assimp/IOSystem.hpp>
 #include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "assimp_scene.hpp"
 #include "atlas.hpp"
@@ -89,17 +88,10 @@ cv::Mat DecodeTexture(const LoadedScene& loaded, const aiString& path) {
   }
   // a texture's own transparency is not printed: its colour is
   const std::string_view encoded(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  auto decoded = codec::Decode(encoded, kMaxTexturePixels);
+  auto decoded = codec::Decode(encoded, kMaxTexturePixels, codec::Alpha::kDrop);
   if (!decoded) return {};
   codec::Pixels& p = decoded->pixels;
-  const cv::Mat pixels(p.height, p.width, CV_8UC(p.channels), p.data.data());
-  cv::Mat bgr;
-  if (p.channels == 4) {
-    cv::cvtColor(pixels, bgr, cv::COLOR_BGRA2BGR);
-  } else {
-    bgr = pixels.clone();
-  }
-  return bgr;
+  return cv::Mat(p.height, p.width, CV_8UC3, p.data.data()).clone();
 }
 
 // A decoded BGR image as the mesh's RGB texture (empty stays empty).

@@ -59,7 +59,7 @@ TEST(CodecJpeg, EveryExifOrientationStandsTheWayOpenCvTurnsIt) {
     const std::string turned =
         original.substr(0, 2) + ExifOrientationSegment(orientation) + original.substr(2);
     auto ours = Decode(turned, 100'000'000);
-    ASSERT_TRUE(ours) << orientation << ": " << ours.error();
+    ASSERT_TRUE(ours) << orientation << ": " << ours.error().why;
     const cv::Mat theirs =
         cv::imdecode(std::vector<uchar>(turned.begin(), turned.end()), cv::IMREAD_COLOR);
     ASSERT_FALSE(theirs.empty());
@@ -73,9 +73,18 @@ TEST(CodecPng, EightAndSixteenBitColourGreyAndAlphaReadAsOpenCvReadsThem) {
       cv::imread(TestData("images/cutout_man_rgba_1024.png"), cv::IMREAD_UNCHANGED);
   ASSERT_EQ(rgba.channels(), 4);
   auto same_file = Decode(ReadFile(TestData("images/cutout_man_rgba_1024.png")), 100'000'000);
-  ASSERT_TRUE(same_file) << same_file.error();
+  ASSERT_TRUE(same_file) << same_file.error().why;
   EXPECT_EQ(same_file->file_channels, 4);
   EXPECT_EQ(MaxDifference(AsMat(same_file->pixels), rgba), 0);
+  // its transparency dropped, as OpenCV's IMREAD_COLOR drops it (a texture's colour)
+  auto dropped =
+      Decode(ReadFile(TestData("images/cutout_man_rgba_1024.png")), 100'000'000, Alpha::kDrop);
+  ASSERT_TRUE(dropped) << dropped.error().why;
+  EXPECT_EQ(dropped->file_channels, 4);
+  EXPECT_EQ(
+      MaxDifference(AsMat(dropped->pixels),
+                    cv::imread(TestData("images/cutout_man_rgba_1024.png"), cv::IMREAD_COLOR)),
+      0);
 
   cv::Mat bgr, grey, rgba16, bgr16;
   cv::cvtColor(rgba, bgr, cv::COLOR_BGRA2BGR);
@@ -95,7 +104,7 @@ TEST(CodecPng, EightAndSixteenBitColourGreyAndAlphaReadAsOpenCvReadsThem) {
     std::vector<uchar> png;
     ASSERT_TRUE(cv::imencode(".png", c.written, png)) << c.name;
     auto ours = Decode(Bytes(png), 100'000'000);
-    ASSERT_TRUE(ours) << c.name << ": " << ours.error();
+    ASSERT_TRUE(ours) << c.name << ": " << ours.error().why;
     EXPECT_EQ(ours->file_channels, c.file_channels) << c.name;
     // 16 bits back to 8 may round the other way; a transparent pixel's colour is not kept
     cv::Mat got = AsMat(ours->pixels);
@@ -120,7 +129,7 @@ TEST(CodecWebp, LosslessWithTransparencyIsReadPixelForPixel) {
   std::vector<uchar> webp;
   ASSERT_TRUE(cv::imencode(".webp", rgba, webp, {cv::IMWRITE_WEBP_QUALITY, 101}));  // lossless
   auto ours = Decode(Bytes(webp), 100'000'000);
-  ASSERT_TRUE(ours) << ours.error();
+  ASSERT_TRUE(ours) << ours.error().why;
   EXPECT_EQ(ours->file_channels, 4);
   // libwebp keeps the colour of fully transparent pixels only in its "exact" mode
   std::vector<cv::Mat> planes;
@@ -167,18 +176,21 @@ TEST(CodecBadInput, BrokenForeignAndOversizedFilesAreRefusedWithAReason) {
        {png.substr(0, png.size() / 3), png.substr(0, 40), jpeg.substr(0, 600)}) {
     auto r = Decode(truncated, 100'000'000);
     ASSERT_FALSE(r);
-    EXPECT_FALSE(r.error().empty());
+    EXPECT_FALSE(r.error().why.empty());
+    EXPECT_FALSE(r.error().too_large);
   }
   auto gif = Decode(std::string("GIF89a\x01\0\x01\0", 10), 100'000'000);
   ASSERT_FALSE(gif);
-  EXPECT_NE(gif.error().find("not a PNG, JPEG or WebP"), std::string::npos) << gif.error();
+  EXPECT_NE(gif.error().why.find("not a PNG, JPEG or WebP"), std::string::npos) << gif.error().why;
   // the limit from the header: 1024 x 1024 over a limit of a million pixels
   auto big = Decode(png, 1'000'000);
   ASSERT_FALSE(big);
-  EXPECT_NE(big.error().find("1024 x 1024"), std::string::npos) << big.error();
+  EXPECT_TRUE(big.error().too_large);
+  EXPECT_NE(big.error().why.find("1024 x 1024"), std::string::npos) << big.error().why;
   auto tall = Decode(jpeg, 1'000'000);
   ASSERT_FALSE(tall);
-  EXPECT_NE(tall.error().find("limit"), std::string::npos) << tall.error();
+  EXPECT_TRUE(tall.error().too_large);
+  EXPECT_NE(tall.error().why.find("limit"), std::string::npos) << tall.error().why;
 }
 
 }  // namespace

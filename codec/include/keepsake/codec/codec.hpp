@@ -25,14 +25,24 @@ struct Pixels {
 };
 
 struct Decoded {
-  Pixels pixels;          // 3 channels, or 4 when the file has transparency
+  Pixels pixels;          // 3 channels, or 4 when the file has transparency and it is kept
   int file_channels = 0;  // what the file holds: 1 grey, 2 grey + alpha, 3 colour, 4 + alpha
 };
 
-// A PNG, JPEG (its EXIF orientation applied, as a camera meant it) or WebP, by its magic bytes;
-// refused with the reason when it is none of those, broken, or more than `max_pixels`
-// (checked from the header, before anything is allocated).
-tl::expected<Decoded, std::string> Decode(std::string_view bytes, int64_t max_pixels);
+// Why a file was not decoded: it says it has more pixels than allowed (read from its header,
+// before anything was allocated), or it is not a picture codec reads, or it is broken.
+struct Refusal {
+  bool too_large = false;
+  std::string why;
+};
+
+// What becomes of the file's transparency: kept (4 channels), or dropped (3 channels, the
+// colour as it is: a texture or a slip's picture prints its colour, not its transparency).
+enum class Alpha { kKeep, kDrop };
+
+// A PNG, JPEG (its EXIF orientation applied, as a camera meant it) or WebP, by its magic bytes.
+tl::expected<Decoded, Refusal> Decode(std::string_view bytes, int64_t max_pixels,
+                                      Alpha alpha = Alpha::kKeep);
 
 // PNG of 8-bit grey, BGR or BGRA pixels (`stride` bytes from one row to the next), tagged
 // sRGB, with a pHYs chunk saying `dpi` when it is above 0. Rows "Up"-filtered, deflated by
@@ -48,9 +58,11 @@ std::string EncodeJpeg(const uint8_t* bgr, int width, int height, size_t stride,
 // zlib-format data of `raw` (PNG's IDAT, PDF's FlateDecode) at libdeflate's fastest level.
 std::string ZlibFast(std::string_view raw);
 
-// `rows` rows of `row_bytes` bytes (`stride` apart from `data`), each led by the filter byte 2
-// and holding its difference from the row above ("Up"; the first row from zeros): what PNG's
-// IDAT and PDF's /Predictor 12 take.
-std::string UpFiltered(const uint8_t* data, size_t stride, int rows, size_t row_bytes);
+// `rows` rows of `width` pixels of `channels` bytes (`stride` apart from `data`), each row led
+// by the filter byte 2 and holding its difference from the row above ("Up"; the first row from
+// zeros): what PNG's IDAT and PDF's /Predictor 12 take. `swap_red_blue`: the first and third
+// byte of each pixel change places on the way (OpenCV's BGR to PNG's RGB).
+std::string UpFiltered(const uint8_t* data, size_t stride, int rows, int width, int channels,
+                       bool swap_red_blue = false);
 
 }  // namespace keepsake::codec
