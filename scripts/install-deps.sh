@@ -14,7 +14,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev sqlite3
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
-  libassimp-dev libzip-dev libpng-dev libcgal-dev libcgal-demo libtbb-dev libeigen3-dev lib3mf-dev
+  libassimp-dev libzip-dev libpng-dev libcgal-dev libcgal-demo libtbb-dev libembree-dev libeigen3-dev lib3mf-dev
   prusa-slicer
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-objdetect-dev
   opencv-data liblcms2-dev libqpdf-dev libpotrace-dev libdeflate-dev libjpeg62-turbo-dev libwebp-dev icc-profiles-free argyll libfreetype-dev fonts-wqy-microhei

@@ -50,35 +50,6 @@ inline std::vector<Triangle> TrianglesOf(const MeshData& mesh) {
   return out;
 }
 
-// Per triangle of `mesh`: does `other` have the same triangle (the same three corners, bit for
-// bit)? What a local repair kept costs nothing to measure.
-inline std::vector<bool> KeptIn(const MeshData& mesh, const MeshData& other) {
-  using Key = std::array<double, 9>;  // the corners, sorted
-  struct KeyHash {
-    std::size_t operator()(const Key& key) const {
-      std::size_t h = 0;
-      for (double x : key) h = h * 1000003u ^ std::hash<double>()(x);
-      return h;
-    }
-  };
-  const auto key_of = [](const MeshData& m, const std::array<uint32_t, 3>& t) {
-    std::array<std::array<double, 3>, 3> c = {m.positions[t[0]], m.positions[t[1]],
-                                              m.positions[t[2]]};
-    std::sort(c.begin(), c.end());
-    Key key{};
-    for (std::size_t k = 0; k < 9; ++k) key[k] = c[k / 3][k % 3];
-    return key;
-  };
-  std::unordered_set<Key, KeyHash> keys;
-  keys.reserve(other.triangles.size());
-  for (const auto& t : other.triangles) keys.insert(key_of(other, t));
-  std::vector<bool> kept(mesh.triangles.size());
-  for (std::size_t i = 0; i < mesh.triangles.size(); ++i) {
-    kept[i] = keys.count(key_of(mesh, mesh.triangles[i])) > 0;
-  }
-  return kept;
-}
-
 // Runs body(begin, end) over [0, n) in one chunk per core: per-face ray casts and
 // closest-point queries on a built, const AABB tree are independent of each other.
 template <typename Body>

@@ -17,6 +17,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <unordered_set>
 
 #include <CGAL/AABB_face_graph_triangle_primitive.h>
 #include <CGAL/AABB_traits.h>
@@ -86,14 +87,54 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
     // the faces whose boxes meet an unchecked face's box; a crossing of an unchecked face is
     // among them, and two checked faces cannot cross
     using Box = CGAL::Box_intersection_d::Box_with_info_d<double, 3, Face>;
-    std::vector<Box> near_boxes, all_boxes;
+    std::vector<Box> near_boxes, candidate_boxes;
     near_boxes.reserve(unchecked.size());
-    all_boxes.reserve(sm.number_of_faces());
     for (Face f : unchecked) near_boxes.emplace_back(PMP::face_bbox(f, sm), f);
-    for (Face f : sm.faces()) all_boxes.emplace_back(PMP::face_bbox(f, sm), f);
+    // the candidates, sifted first by cubes around the unchecked boxes (as large as nine in
+    // ten of them): the box intersection then sorts a few thousand boxes, not a million
+    std::vector<double> extents;
+    for (const Box& b : near_boxes) {
+      for (int axis = 0; axis < 3; ++axis) extents.push_back(b.max_coord(axis) - b.min_coord(axis));
+    }
+    std::nth_element(extents.begin(), extents.begin() + extents.size() * 9 / 10, extents.end());
+    const double cube = std::max(extents[extents.size() * 9 / 10], 1e-6);
+    const auto cell = [cube](double x) { return static_cast<int64_t>(std::floor(x / cube)); };
+    const auto key = [](int64_t x, int64_t y, int64_t z) {
+      const auto bits = [](int64_t c) { return static_cast<uint64_t>(c + (1 << 20)) & 0x1FFFFF; };
+      return bits(x) << 42 | bits(y) << 21 | bits(z);
+    };
+    std::unordered_set<uint64_t> cubes;
+    bool sift = true;
+    for (const Box& b : near_boxes) {
+      double spanned = 1;  // cubes this box covers
+      for (int axis = 0; axis < 3; ++axis) {
+        spanned *= static_cast<double>(cell(b.max_coord(axis)) - cell(b.min_coord(axis)) + 1);
+      }
+      sift = sift && spanned + static_cast<double>(cubes.size()) <= sm.number_of_faces();
+      if (!sift) break;  // a few huge faces among small ones: sifting would not pay
+      for (int64_t x = cell(b.min_coord(0)); x <= cell(b.max_coord(0)); ++x) {
+        for (int64_t y = cell(b.min_coord(1)); y <= cell(b.max_coord(1)); ++y) {
+          for (int64_t z = cell(b.min_coord(2)); z <= cell(b.max_coord(2)); ++z) {
+            cubes.insert(key(x, y, z));
+          }
+        }
+      }
+    }
+    for (Face f : sm.faces()) {
+      const CGAL::Bbox_3 box = PMP::face_bbox(f, sm);
+      bool near = !sift;
+      for (int64_t x = cell(box.xmin()); x <= cell(box.xmax()) && !near; ++x) {
+        for (int64_t y = cell(box.ymin()); y <= cell(box.ymax()) && !near; ++y) {
+          for (int64_t z = cell(box.zmin()); z <= cell(box.zmax()) && !near; ++z) {
+            near = cubes.count(key(x, y, z)) > 0;
+          }
+        }
+      }
+      if (near) candidate_boxes.emplace_back(box, f);
+    }
     std::set<Face> near(unchecked.begin(), unchecked.end());
     CGAL::box_intersection_d(
-        near_boxes.begin(), near_boxes.end(), all_boxes.begin(), all_boxes.end(),
+        near_boxes.begin(), near_boxes.end(), candidate_boxes.begin(), candidate_boxes.end(),
         [&](const Box&, const Box& b) { near.insert(b.info()); }, std::ptrdiff_t(10),
         CGAL::Box_intersection_d::CLOSED);
     const std::vector<Face> range(near.begin(), near.end());
@@ -116,23 +157,11 @@ void MarkAllChanged(SurfaceMesh& sm) {
   if (created) sm.remove_property_map(checked);
 }
 
-std::size_t SplitPinches(SurfaceMesh& sm) {
-  const std::size_t split = PMP::duplicate_non_manifold_vertices(sm);
-  // the vertices sorted by their point: copies end up side by side (a sort, not a map: a
-  // million vertices take a tenth of a second)
-  std::vector<Vertex> order(sm.vertices().begin(), sm.vertices().end());
-  const auto key = [&](Vertex v) {
-    const Point& p = sm.point(v);
-    return std::array<double, 3>{p.x(), p.y(), p.z()};
-  };
-  std::sort(order.begin(), order.end(), [&](Vertex a, Vertex b) { return key(a) < key(b); });
-  std::vector<Vertex> copies;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (i > 0 && key(order[i]) == key(order[i - 1])) {
-      if (copies.empty() || copies.back() != order[i - 1]) copies.push_back(order[i - 1]);
-      copies.push_back(order[i]);
-    }
-  }
+namespace {
+
+// Moves each of `copies` (vertices that share a point with another) kPinchStepMm into its own
+// umbrella of faces.
+void MoveCopiesApart(SurfaceMesh& sm, const std::vector<Vertex>& copies) {
   for (Vertex v : copies) {
     if (sm.halfedge(v) == SurfaceMesh::null_halfedge()) continue;  // on no face
     const Point p = sm.point(v);
@@ -151,6 +180,38 @@ std::size_t SplitPinches(SurfaceMesh& sm) {
     sm.point(v) = p + sum * (step / length);
     MarkChanged(sm, v);
   }
+}
+
+}  // namespace
+
+std::size_t SplitPinches(SurfaceMesh& sm) {
+  const std::size_t split = PMP::duplicate_non_manifold_vertices(sm);
+  // the vertices sorted by their point: copies end up side by side (a sort, not a map: a
+  // million vertices take a tenth of a second)
+  std::vector<Vertex> order(sm.vertices().begin(), sm.vertices().end());
+  const auto key = [&](Vertex v) {
+    const Point& p = sm.point(v);
+    return std::array<double, 3>{p.x(), p.y(), p.z()};
+  };
+  std::sort(order.begin(), order.end(), [&](Vertex a, Vertex b) { return key(a) < key(b); });
+  std::vector<Vertex> copies;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && key(order[i]) == key(order[i - 1])) {
+      if (copies.empty() || copies.back() != order[i - 1]) copies.push_back(order[i - 1]);
+      copies.push_back(order[i]);
+    }
+  }
+  MoveCopiesApart(sm, copies);
+  return split;
+}
+
+std::size_t SplitNewPinches(SurfaceMesh& sm) {
+  std::vector<std::vector<Vertex>> groups;  // each: the pinched vertex, then its new copies
+  const std::size_t split = PMP::duplicate_non_manifold_vertices(
+      sm, CGAL::parameters::output_iterator(std::back_inserter(groups)));
+  std::vector<Vertex> copies;
+  for (const auto& group : groups) copies.insert(copies.end(), group.begin(), group.end());
+  MoveCopiesApart(sm, copies);
   return split;
 }
 
@@ -425,29 +486,53 @@ int FillAllHoles(SurfaceMesh& sm, int64_t& added) {
 
 // A cut can leave a sliver of surface on its own (a few faces between two cut regions): filled,
 // it would become a bead beside the figure. A piece that holds less than a tenth of the faces
-// of the input part it came from ("f:part") is such a remnant and goes.
+// of the input part it came from ("f:part") is such a remnant and goes. Only pieces along the
+// cut's borders can be remnants: each is flooded from there, and a flood that grows past a
+// tenth of its part (or reaches a piece known to) stops, so a cut in a million faces costs
+// what lies near it, not a pass over every face.
 void RemoveCutRemnants(SurfaceMesh& sm, const std::vector<RepairPart>& parts) {
   const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
   if (!has_parts) return;
-  auto piece = sm.add_property_map<Face, std::size_t>("f:piece", 0).first;
-  const std::size_t pieces = PMP::connected_components(sm, piece);
-  std::vector<int64_t> faces(pieces, 0);
-  std::vector<std::size_t> origin(pieces, kNoPart);
-  for (Face f : sm.faces()) {
-    ++faces[piece[f]];
-    if (part[f] != kNoPart) origin[piece[f]] = part[f];
-  }
-  std::vector<std::size_t> remnants;
-  for (std::size_t c = 0; c < pieces; ++c) {
-    if (origin[c] < parts.size() && faces[c] * 10 < parts[origin[c]].triangles) {
-      remnants.push_back(c);
+  // 0: not reached; 1: in the flood under way; 2: in a piece too large to be a remnant
+  auto seen = sm.add_property_map<Face, uint8_t>("f:remnant_seen", 0).first;
+  std::vector<Face> remnants;
+  for (Halfedge border : sm.halfedges()) {
+    if (!sm.is_border(border)) continue;
+    const Face start = sm.face(sm.opposite(border));
+    if (seen[start] != 0) continue;
+    std::vector<Face> piece = {start}, stack = {start};
+    seen[start] = 1;
+    std::size_t origin = kNoPart;
+    bool large = false;
+    while (!stack.empty() && !large) {
+      const Face f = stack.back();
+      stack.pop_back();
+      if (part[f] != kNoPart) origin = part[f];
+      for (Halfedge h : CGAL::halfedges_around_face(sm.halfedge(f), sm)) {
+        const Face g = sm.face(sm.opposite(h));
+        if (g == SurfaceMesh::null_face() || seen[g] == 1) continue;
+        if (seen[g] == 2) {
+          large = true;
+          break;
+        }
+        seen[g] = 1;
+        piece.push_back(g);
+        stack.push_back(g);
+      }
+      large = large || (origin < parts.size() &&
+                        static_cast<int64_t>(piece.size()) * 10 >= parts[origin].triangles);
+    }
+    // a piece of fills alone (no part of its own) is never a remnant
+    if (large || origin >= parts.size()) {
+      for (Face f : piece) seen[f] = 2;
+    } else {
+      remnants.insert(remnants.end(), piece.begin(), piece.end());
     }
   }
-  if (!remnants.empty() && remnants.size() < pieces) {
-    PMP::remove_connected_components(sm, remnants, piece);
-    sm.collect_garbage();
+  sm.remove_property_map(seen);
+  if (remnants.size() < sm.number_of_faces()) {  // never every face
+    for (Face f : remnants) CGAL::Euler::remove_face(sm.halfedge(f), sm);
   }
-  sm.remove_property_map(piece);
 }
 
 // MeshFix's way with folds (Attene 2010, section 4): cut out the crossing faces with `ring`
@@ -489,7 +574,10 @@ std::size_t CutAndRefillFolds(SurfaceMesh& sm, const RepairOptions& options, dou
     const std::size_t count = cut.size() + fill_only.size();
     if (count >= last_count && file_from_round < 0) file_from_round = round;
     last_count = count;
-    if (cut.empty() && fill_only.empty()) return 0;  // closed (no border) and clean
+    if (cut.empty() && fill_only.empty()) {  // closed (no border) and clean
+      sm.collect_garbage();
+      return 0;
+    }
     // The first rounds cut the crossing faces themselves and grow only into fills (a fill is
     // ours: cutting it costs the customer nothing); once a round leaves as many crossing faces
     // as the one before, the cut also grows into the file's surface around the crossings, one
@@ -515,13 +603,18 @@ std::size_t CutAndRefillFolds(SurfaceMesh& sm, const RepairOptions& options, dou
     for (Face f : cut) {
       if (from_file[f]) replaced += FaceArea(sm, f);
     }
-    if (replaced > max_area) return std::numeric_limits<std::size_t>::max();
+    if (replaced > max_area) {
+      sm.collect_garbage();
+      return std::numeric_limits<std::size_t>::max();
+    }
+    // removed faces stay as garbage until the rounds end (the fills reuse their places):
+    // collecting it is a pass over every element
     for (Face f : cut) CGAL::Euler::remove_face(sm.halfedge(f), sm);
-    sm.collect_garbage();
-    SplitPinches(sm);
+    SplitNewPinches(sm);
     RemoveCutRemnants(sm, parts);
     FillAllHoles(sm, added);
   }
+  sm.collect_garbage();
   if (!CGAL::is_closed(sm)) return std::numeric_limits<std::size_t>::max();
   auto shell = sm.add_property_map<Face, std::size_t>("f:fold_shell", 0).first;
   PMP::connected_components(sm, shell);

@@ -32,6 +32,10 @@ void MarkAllChanged(SurfaceMesh& sm);
 // gone, a true crossing stays to be repaired. Returns the vertices CGAL split.
 constexpr double kPinchStepMm = 0.01;
 std::size_t SplitPinches(SurfaceMesh& sm);
+// The same for a surface that had no two vertices at one point before faces were removed from
+// it (a cut): only the pinches the removal made are split and moved, without sorting every
+// vertex.
+std::size_t SplitNewPinches(SurfaceMesh& sm);
 
 // Fills the hole whose border `h` runs along (`edges` long): triangulated, refined to the
 // density around it and faired into the surface (triangulate_refine_and_fair_hole: a fill that

@@ -18,6 +18,7 @@
 #include <CGAL/AABB_traits.h>
 #include <CGAL/AABB_tree.h>
 #include "cgal_mesh.hpp"
+#include "surface_match.hpp"
 
 namespace keepsake::mesh {
 
@@ -25,7 +26,6 @@ namespace {
 
 using cgal::Face;
 using cgal::FacePoints;
-using cgal::KeptIn;
 using cgal::Kernel;
 using cgal::ParallelFor;
 using cgal::Point;
@@ -35,17 +35,13 @@ using cgal::Triangle;
 using cgal::TriangleOf;
 using Tree = cgal::TriangleTree;
 
-// Beyond this a distance may be an upper bound (the search looks only this far around what
-// changed); anything that far is flagged long before it matters.
-constexpr double kSearchMarginMm = 5.0;
-
-using Corner = std::array<double, 3>;
-struct CornerHash {
-  std::size_t operator()(const Corner& c) const {
-    return (std::hash<double>()(c[0]) * 1000003u ^ std::hash<double>()(c[1])) * 1000003u ^
-           std::hash<double>()(c[2]);
-  }
-};
+// A distance is first looked up among the surface within this of what changed; only a point
+// farther than this from all of it is looked up on the whole surface.
+constexpr double kNearMm = 1.0;
+// Past this share of triangles changed (a rebuild), the whole surface is searched at once.
+constexpr double kMostlyChanged = 0.25;
+// What a distance reads when the other surface has no triangle to measure to.
+constexpr double kNoSurfaceMm = 1000.0;
 
 // `count` points on `mesh`, uniform by area; a point on a kept triangle is recorded as a
 // distance of 0 in `zero`, the others returned.
@@ -81,28 +77,93 @@ std::vector<Point> Sample(const MeshData& mesh, const std::vector<bool>& kept, i
   return points;
 }
 
-// The triangles of `mesh` (not degenerate) whose boxes meet `box`.
-std::vector<Triangle> TrianglesNear(const MeshData& mesh, const CGAL::Bbox_3& box) {
+// The space within kNearMm of what a repair changed, as cubes of kNearMm: a triangle whose
+// box touches none of them lies farther than kNearMm from every change. (One box around all
+// the changes took the whole model in when a hundred folds were spread over it.)
+class NearChanges {
+ public:
+  // Everything is near (nothing is left out) until the first box is added.
+  void Add(const CGAL::Bbox_3& box) {
+    everywhere_ = false;
+    ForCells(box, kNearMm, [&](uint64_t cell) {
+      cells_.insert(cell);
+      return false;
+    });
+  }
+  void AddEverywhere() { everywhere_ = true; }
+  bool Everywhere() const { return everywhere_; }
+  bool Touches(const CGAL::Bbox_3& box) const {
+    return everywhere_ || ForCells(box, 0, [&](uint64_t cell) { return cells_.count(cell) > 0; });
+  }
+
+ private:
+  // Calls visit(cell) for each cube `box` grown by `grow` overlaps, until one returns true.
+  template <typename Visit>
+  static bool ForCells(const CGAL::Bbox_3& box, double grow, const Visit& visit) {
+    const auto first = [&](double x) {
+      return static_cast<int64_t>(std::floor((x - grow) / kNearMm));
+    };
+    const auto last = [&](double x) {
+      return static_cast<int64_t>(std::floor((x + grow) / kNearMm));
+    };
+    for (int64_t x = first(box.xmin()); x <= last(box.xmax()); ++x) {
+      for (int64_t y = first(box.ymin()); y <= last(box.ymax()); ++y) {
+        for (int64_t z = first(box.zmin()); z <= last(box.zmax()); ++z) {
+          // 21 bits per axis: cubes of 1 mm a kilometre either side of the origin
+          const auto bits = [](int64_t c) {
+            return static_cast<uint64_t>(c + (1 << 20)) & 0x1FFFFF;
+          };
+          if (visit(bits(x) << 42 | bits(y) << 21 | bits(z))) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  bool everywhere_ = true;
+  std::unordered_set<uint64_t> cells_;
+};
+
+// The triangles of `mesh` (not degenerate) near the changes.
+std::vector<Triangle> TrianglesNear(const MeshData& mesh, const NearChanges& near) {
   std::vector<Triangle> out;
   for (const auto& t : mesh.triangles) {
     const Triangle tri = TriangleOf(mesh, t);
-    if (!tri.is_degenerate() && CGAL::do_overlap(tri.bbox(), box)) out.push_back(tri);
+    if (!tri.is_degenerate() && near.Touches(tri.bbox())) out.push_back(tri);
   }
   return out;
 }
 
-std::vector<double> Distances(const std::vector<Point>& points,
-                              const std::vector<Triangle>& triangles) {
-  std::vector<double> out(points.size(), kSearchMarginMm);
-  if (points.empty() || triangles.empty()) return out;
+// Each point's distance to the nearest of `triangles`, in parallel.
+void Query(const std::vector<Point>& points, const std::vector<std::size_t>& which,
+           const std::vector<Triangle>& triangles, std::vector<double>& out) {
+  if (which.empty() || triangles.empty()) return;
   Tree tree(triangles.cbegin(), triangles.cend());
   tree.accelerate_distance_queries();
-  (void)tree.closest_point(points.front());  // builds the search structure once, here
-  cgal::ParallelFor(points.size(), [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      out[i] = std::sqrt(CGAL::to_double(tree.squared_distance(points[i])));
+  (void)tree.closest_point(points[which.front()]);  // builds the search structure once, here
+  cgal::ParallelFor(which.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k) {
+      out[which[k]] = std::sqrt(CGAL::to_double(tree.squared_distance(points[which[k]])));
     }
   });
+}
+
+// The distance from each of `points` (which lie on what changed) to `mesh`: looked up among
+// `near` (the triangles near the changes); a point with nothing there within kNearMm is looked
+// up again on the whole mesh, so every distance is exact.
+std::vector<double> Distances(const std::vector<Point>& points, const std::vector<Triangle>& near,
+                              const MeshData& mesh, const NearChanges& changes) {
+  std::vector<double> out(points.size(), kNoSurfaceMm);
+  std::vector<std::size_t> all(points.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  Query(points, all, near, out);
+  std::vector<std::size_t> far;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!(out[i] <= kNearMm)) far.push_back(i);
+  }
+  if (!far.empty() && !changes.Everywhere()) {
+    Query(points, far, TrianglesNear(mesh, NearChanges{}), out);
+  }
   return out;
 }
 
@@ -209,21 +270,26 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
   out.samples = samples;
   out.vertex_deviation_mm.assign(result.positions.size(), 0.0f);
   if (original.triangles.empty() || result.triangles.empty()) return out;
-  const std::vector<bool> original_kept = KeptIn(original, result);
-  const std::vector<bool> result_kept = KeptIn(result, original);
+  const SurfaceMatch match = MatchSurfaces(original, result);
+  const std::vector<bool>& original_kept = match.a_kept;
+  const std::vector<bool>& result_kept = match.b_kept;
 
   // what changed, and the surface near it on either side
-  CGAL::Bbox_3 changed;
-  for (std::size_t i = 0; i < original.triangles.size(); ++i) {
-    if (!original_kept[i]) changed += TriangleOf(original, original.triangles[i]).bbox();
+  const auto changed_count = std::count(original_kept.begin(), original_kept.end(), false) +
+                             std::count(result_kept.begin(), result_kept.end(), false);
+  const bool anything_changed = changed_count > 0;
+  NearChanges near;
+  if (changed_count >
+      kMostlyChanged * static_cast<double>(original.triangles.size() + result.triangles.size())) {
+    near.AddEverywhere();
+  } else {
+    for (std::size_t i = 0; i < original.triangles.size(); ++i) {
+      if (!original_kept[i]) near.Add(TriangleOf(original, original.triangles[i]).bbox());
+    }
+    for (std::size_t i = 0; i < result.triangles.size(); ++i) {
+      if (!result_kept[i]) near.Add(TriangleOf(result, result.triangles[i]).bbox());
+    }
   }
-  for (std::size_t i = 0; i < result.triangles.size(); ++i) {
-    if (!result_kept[i]) changed += TriangleOf(result, result.triangles[i]).bbox();
-  }
-  const CGAL::Bbox_3 near(changed.xmin() - kSearchMarginMm, changed.ymin() - kSearchMarginMm,
-                          changed.zmin() - kSearchMarginMm, changed.xmax() + kSearchMarginMm,
-                          changed.ymax() + kSearchMarginMm, changed.zmax() + kSearchMarginMm);
-  const bool anything_changed = changed.xmin() <= changed.xmax();
 
   std::mt19937_64 random(20261205);
   int64_t forward_zero = 0, back_zero = 0;
@@ -232,23 +298,22 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
   std::vector<double> to_result, to_original;
   std::vector<Triangle> original_near;
   if (anything_changed) {
-    to_result = Distances(forward, TrianglesNear(result, near));
+    to_result = Distances(forward, TrianglesNear(result, near), result, near);
     original_near = TrianglesNear(original, near);
-    to_original = Distances(back, original_near);
+    to_original = Distances(back, original_near, original, near);
   }
 
   // per result vertex: 0 where it is one of the original's vertices, else measured
-  std::unordered_set<Corner, CornerHash> original_corners(original.positions.begin(),
-                                                          original.positions.end());
   std::vector<Point> moved_vertices;
   std::vector<std::size_t> moved_index;
   for (std::size_t v = 0; v < result.positions.size(); ++v) {
-    if (original_corners.count(result.positions[v]) > 0) continue;
-    const Corner& p = result.positions[v];
+    if (match.b_corner[v]) continue;
+    const auto& p = result.positions[v];
     moved_vertices.emplace_back(p[0], p[1], p[2]);
     moved_index.push_back(v);
   }
-  const std::vector<double> vertex_distance = Distances(moved_vertices, original_near);
+  const std::vector<double> vertex_distance =
+      Distances(moved_vertices, original_near, original, near);
   for (std::size_t i = 0; i < moved_index.size(); ++i) {
     out.vertex_deviation_mm[moved_index[i]] = static_cast<float>(vertex_distance[i]);
   }
@@ -298,63 +363,6 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
   out.p99_mm = Percentile(to_result, 0.99);
   out.back_p99_mm = Percentile(to_original, 0.99);
   out.regions = Regions(result, out.vertex_deviation_mm, within_mm, max_regions);
-  return out;
-}
-
-// Wall thickness, measured here with the other measurements of a result (declared in
-// repair.hpp, where the preparation reads it).
-WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
-  using Primitive = CGAL::AABB_face_graph_triangle_primitive<SurfaceMesh>;
-  using Tree = CGAL::AABB_tree<CGAL::AABB_traits<Kernel, Primitive>>;
-  WallThickness out;
-  out.threshold_mm = threshold_mm;
-  SurfaceMesh sm;
-  if (!ToSurfaceMesh(mesh, sm)) return out;
-  Tree tree(faces(sm).first, faces(sm).second, sm);
-  tree.build();  // before the threads: queries on a built tree only read it
-  const std::size_t n = sm.number_of_faces();
-  out.face_mm.assign(n, std::numeric_limits<float>::infinity());
-  std::vector<double> areas(n, 0.0);
-  ParallelFor(n, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const Face f(static_cast<SurfaceMesh::size_type>(i));
-      const std::array<Point, 3> p = FacePoints(sm, f);
-      const auto normal = CGAL::cross_product(p[1] - p[0], p[2] - p[0]);
-      const double twice_area = std::sqrt(normal.squared_length());
-      if (twice_area <= 0) continue;
-      const Point centre = CGAL::centroid(p[0], p[1], p[2]);
-      const Kernel::Ray_3 inward(centre, -normal);
-      auto hit = tree.first_intersection(inward, [f](Face other) { return other == f; });
-      if (hit) {
-        if (const Point* at = boost::get<Point>(&hit->first)) {
-          out.face_mm[i] = static_cast<float>(std::sqrt(CGAL::squared_distance(centre, *at)));
-        }
-      }
-      areas[i] = twice_area / 2;
-    }
-  });
-  std::vector<std::pair<double, double>> samples;  // (thickness, area)
-  samples.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (areas[i] <= 0) continue;
-    samples.emplace_back(out.face_mm[i], areas[i]);
-    out.area_mm2 += areas[i];
-    if (out.face_mm[i] < threshold_mm) out.area_below_mm2 += areas[i];
-  }
-  std::sort(samples.begin(), samples.end());
-  double seen = 0;
-  bool p1_set = false;
-  for (const auto& [thickness, area] : samples) {
-    seen += area;
-    if (!p1_set && seen >= 0.01 * out.area_mm2) {
-      out.p1_mm = thickness;
-      p1_set = true;
-    }
-    if (seen >= 0.5 * out.area_mm2) {
-      out.p50_mm = thickness;
-      break;
-    }
-  }
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <thread>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -130,16 +132,30 @@ tl::expected<std::string, Error> RenderPreviewPng(const std::vector<PreviewRow>&
   constexpr int kLabelPx = 28;
   const int row_px = view_px + kLabelPx;
   cv::Mat canvas(row_px * static_cast<int>(rows.size()), view_px * 3, CV_8UC3, kBackground);
+  // every view of every row drawn at once, one thread each: a million-triangle figure and its
+  // input are six passes over every triangle (1.2 s one after another on two cores)
+  std::vector<cv::Mat> drawn(rows.size() * kViews.size());
+  std::vector<std::thread> painters;
   for (size_t r = 0; r < rows.size(); ++r) {
     const PreviewRow& row = rows[r];
     if (row.mesh == nullptr || row.mesh->triangles.empty()) continue;
-    const Bounds bounds = ComputeBounds(*row.mesh);
+    for (size_t v = 0; v < kViews.size(); ++v) {
+      painters.emplace_back(
+          [&row, &view = kViews[v], &big = drawn[r * kViews.size() + v], view_px] {
+            big = cv::Mat(view_px * kSupersample, view_px * kSupersample, CV_8UC3, kBackground);
+            RenderView(*row.mesh, row.highlighted, view, ComputeBounds(*row.mesh), big);
+          });
+    }
+  }
+  for (std::thread& painter : painters) painter.join();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const PreviewRow& row = rows[r];
+    if (row.mesh == nullptr || row.mesh->triangles.empty()) continue;
     const int top = static_cast<int>(r) * row_px;
     for (size_t v = 0; v < kViews.size(); ++v) {
-      cv::Mat big(view_px * kSupersample, view_px * kSupersample, CV_8UC3, kBackground);
-      RenderView(*row.mesh, row.highlighted, kViews[v], bounds, big);
       cv::Mat small;
-      cv::resize(big, small, cv::Size(view_px, view_px), 0, 0, cv::INTER_AREA);
+      cv::resize(drawn[r * kViews.size() + v], small, cv::Size(view_px, view_px), 0, 0,
+                 cv::INTER_AREA);
       small.copyTo(
           canvas(cv::Rect(static_cast<int>(v) * view_px, top + kLabelPx, view_px, view_px)));
       cv::putText(canvas, kViews[v].name,

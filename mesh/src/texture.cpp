@@ -13,12 +13,12 @@
 #include <CGAL/AABB_triangle_primitive.h>
 #include "atlas.hpp"
 #include "cgal_mesh.hpp"
+#include "surface_match.hpp"
 
 namespace keepsake::mesh {
 
 namespace {
 
-using cgal::KeptIn;
 using cgal::Kernel;
 using cgal::ParallelFor;
 using cgal::Point;
@@ -346,7 +346,7 @@ std::vector<float> CornerColourDifferences(const MeshData& original, const MeshD
   tree.accelerate_distance_queries();
   // a triangle the repair kept carries the original's colour as it was (its own texture
   // coordinates, or its unmoved vertices' colours): 0 without a query, as in MeasureFidelity
-  const std::vector<bool> kept = KeptIn(result, original);
+  const std::vector<bool> kept = MatchSurfaces(original, result).b_kept;
   std::vector<float> out(3 * to.size(), 0.0f);
   cgal::ParallelFor(to.size(), [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
