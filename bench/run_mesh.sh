@@ -16,6 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
+# malloc on 2 MB pages, as the service's workers run (services/src/jobs/job_runner.cpp); MeshFix
+# runs under the same setting, so both sides get it
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 tar -xzf /usr/share/doc/libcgal-dev/data.tar.gz -C "$work" data/meshes

@@ -10,6 +10,7 @@
 // of 5,804) and crashed inside the corefinement on diplodocus.off.
 #include "crossings.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include <CGAL/AABB_face_graph_triangle_primitive.h>
@@ -74,6 +76,63 @@ double LoopArea(const SurfaceMesh& sm, Halfedge border) {
 
 }  // namespace
 
+std::vector<std::pair<Face, Face>> SelfIntersections(const SurfaceMesh& sm,
+                                                     const std::vector<Face>& faces) {
+  std::vector<std::pair<Face, Face>> pairs;
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
+  if (faces.size() < 20000 || threads == 1) {
+    PMP::self_intersections<CGAL::Sequential_tag>(faces, sm, std::back_inserter(pairs));
+    return pairs;
+  }
+  // slabs across the longest axis, cut at the quantiles of the faces' centres; a face whose
+  // box reaches into a slab is tested with it, so every crossing pair shares one slab
+  std::vector<CGAL::Bbox_3> boxes(faces.size());
+  CGAL::Bbox_3 all;
+  for (std::size_t i = 0; i < faces.size(); ++i) all += boxes[i] = PMP::face_bbox(faces[i], sm);
+  int axis = 0;
+  for (int a = 1; a < 3; ++a) {
+    if (all.max(a) - all.min(a) > all.max(axis) - all.min(axis)) axis = a;
+  }
+  const std::size_t slabs = 2 * threads;
+  std::vector<double> centres(faces.size());
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    centres[i] = (boxes[i].min(axis) + boxes[i].max(axis)) / 2;
+  }
+  std::vector<double> cuts;  // slab k runs from cuts[k - 1] to cuts[k]
+  for (std::size_t k = 1; k < slabs; ++k) {
+    auto at = centres.begin() + static_cast<std::ptrdiff_t>(centres.size() * k / slabs);
+    std::nth_element(centres.begin(), at, centres.end());
+    cuts.push_back(*at);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  std::vector<std::vector<Face>> in_slab(slabs);
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    const auto first =
+        std::lower_bound(cuts.begin(), cuts.end(), boxes[i].min(axis)) - cuts.begin();
+    const auto last = std::upper_bound(cuts.begin(), cuts.end(), boxes[i].max(axis)) - cuts.begin();
+    for (auto k = first; k <= last && k < static_cast<std::ptrdiff_t>(slabs); ++k) {
+      in_slab[static_cast<std::size_t>(k)].push_back(faces[i]);
+    }
+  }
+  std::vector<std::vector<std::pair<Face, Face>>> found(slabs);
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (std::size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (std::size_t k; (k = next++) < slabs;) {
+        PMP::self_intersections<CGAL::Sequential_tag>(in_slab[k], sm, std::back_inserter(found[k]));
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  for (auto& slab : found) {
+    for (auto [a, b] : slab) pairs.emplace_back(std::min(a, b), std::max(a, b));
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());  // pairs seen by two slabs
+  return pairs;
+}
+
 std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
   auto checked = sm.add_property_map<Face, bool>("f:crossings_checked", false).first;
   std::vector<Face> unchecked;
@@ -82,7 +141,7 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
   }
   std::vector<std::pair<Face, Face>> pairs;
   if (4 * unchecked.size() > sm.number_of_faces()) {
-    PMP::self_intersections<CGAL::Parallel_if_available_tag>(sm, std::back_inserter(pairs));
+    pairs = SelfIntersections(sm, std::vector<Face>(sm.faces().begin(), sm.faces().end()));
   } else if (!unchecked.empty()) {
     // the faces whose boxes meet an unchecked face's box; a crossing of an unchecked face is
     // among them, and two checked faces cannot cross
@@ -138,7 +197,7 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
         [&](const Box&, const Box& b) { near.insert(b.info()); }, std::ptrdiff_t(10),
         CGAL::Box_intersection_d::CLOSED);
     const std::vector<Face> range(near.begin(), near.end());
-    PMP::self_intersections<CGAL::Parallel_if_available_tag>(range, sm, std::back_inserter(pairs));
+    pairs = SelfIntersections(sm, range);
   }
   for (Face f : sm.faces()) checked[f] = true;
   for (const auto& [a, b] : pairs) checked[a] = checked[b] = false;
