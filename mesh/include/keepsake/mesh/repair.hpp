@@ -143,7 +143,7 @@ tl::expected<RepairResult, Error> RepairToSolid(const MeshData& input,
 SolidCheck CheckSolid(const MeshData& mesh);
 
 // Local wall thickness: for each face, one ray from its centre inward along its normal to the
-// first other face (CGAL AABB tree). Area-weighted, in the mesh's units (mm at print scale).
+// first other face (Embree, src/walls.cpp). Area-weighted, in the mesh's units (mm at print scale).
 struct WallThickness {
   double area_mm2 = 0;
   double area_below_mm2 = 0;  // area whose thickness is under `threshold_mm`
