@@ -19,6 +19,7 @@
 #include <CGAL/Surface_mesh.h>
 
 #include "keepsake/mesh/mesh_data.hpp"
+#include "parallel_grid.hpp"
 
 namespace keepsake::mesh::cgal {
 
@@ -50,19 +51,7 @@ inline std::vector<Triangle> TrianglesOf(const MeshData& mesh) {
   return out;
 }
 
-// Runs body(begin, end) over [0, n) in one chunk per core: per-face ray casts and
-// closest-point queries on a built, const AABB tree are independent of each other.
-template <typename Body>
-void ParallelFor(std::size_t n, const Body& body) {
-  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
-  if (n < 10000 || threads == 1) return body(std::size_t{0}, n);
-  std::vector<std::thread> pool;
-  const std::size_t chunk = (n + threads - 1) / threads;
-  for (std::size_t begin = 0; begin < n; begin += chunk) {
-    pool.emplace_back([&body, begin, end = std::min(n, begin + chunk)] { body(begin, end); });
-  }
-  for (std::thread& t : pool) t.join();
-}
+using mesh::ParallelFor;  // parallel_grid.hpp
 
 // The three corners of a triangle face.
 inline std::array<Point, 3> FacePoints(const SurfaceMesh& sm, Face f) {

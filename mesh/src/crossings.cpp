@@ -158,10 +158,6 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
     std::nth_element(extents.begin(), extents.begin() + extents.size() * 9 / 10, extents.end());
     const double cube = std::max(extents[extents.size() * 9 / 10], 1e-6);
     const auto cell = [cube](double x) { return static_cast<int64_t>(std::floor(x / cube)); };
-    const auto key = [](int64_t x, int64_t y, int64_t z) {
-      const auto bits = [](int64_t c) { return static_cast<uint64_t>(c + (1 << 20)) & 0x1FFFFF; };
-      return bits(x) << 42 | bits(y) << 21 | bits(z);
-    };
     std::unordered_set<uint64_t> cubes;
     bool sift = true;
     for (const Box& b : near_boxes) {
@@ -174,7 +170,7 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
       for (int64_t x = cell(b.min_coord(0)); x <= cell(b.max_coord(0)); ++x) {
         for (int64_t y = cell(b.min_coord(1)); y <= cell(b.max_coord(1)); ++y) {
           for (int64_t z = cell(b.min_coord(2)); z <= cell(b.max_coord(2)); ++z) {
-            cubes.insert(key(x, y, z));
+            cubes.insert(CellKey(x, y, z));
           }
         }
       }
@@ -185,7 +181,7 @@ std::vector<std::pair<Face, Face>> CrossingPairs(SurfaceMesh& sm) {
       for (int64_t x = cell(box.xmin()); x <= cell(box.xmax()) && !near; ++x) {
         for (int64_t y = cell(box.ymin()); y <= cell(box.ymax()) && !near; ++y) {
           for (int64_t z = cell(box.zmin()); z <= cell(box.zmax()) && !near; ++z) {
-            near = cubes.count(key(x, y, z)) > 0;
+            near = cubes.count(CellKey(x, y, z)) > 0;
           }
         }
       }

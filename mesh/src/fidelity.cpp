@@ -109,11 +109,7 @@ class NearChanges {
     for (int64_t x = first(box.xmin()); x <= last(box.xmax()); ++x) {
       for (int64_t y = first(box.ymin()); y <= last(box.ymax()); ++y) {
         for (int64_t z = first(box.zmin()); z <= last(box.zmax()); ++z) {
-          // 21 bits per axis: cubes of 1 mm a kilometre either side of the origin
-          const auto bits = [](int64_t c) {
-            return static_cast<uint64_t>(c + (1 << 20)) & 0x1FFFFF;
-          };
-          if (visit(bits(x) << 42 | bits(y) << 21 | bits(z))) return true;
+          if (visit(CellKey(x, y, z))) return true;  // cubes of 1 mm: a kilometre each way
         }
       }
     }

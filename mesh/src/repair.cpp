@@ -81,11 +81,7 @@ struct Soup {
 Soup WeldWithTolerance(const MeshData& in, double tolerance, RepairReport& report) {
   const double cell_size = 2 * tolerance;
   const auto cell = [&](double x) { return static_cast<int64_t>(std::floor(x / cell_size)); };
-  // 21 bits per axis: cells that alias share a chain, which costs a distance check, no error
-  const auto key = [](int64_t x, int64_t y, int64_t z) {
-    const auto bits = [](int64_t c) { return static_cast<uint64_t>(c) & 0x1FFFFF; };
-    return bits(x) << 42 | bits(y) << 21 | bits(z);
-  };
+  // CellKey: cells that alias share a chain, which costs a distance check, no error
   std::size_t slots = 16;
   while (slots < 2 * in.positions.size()) slots *= 2;
   constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
@@ -107,7 +103,8 @@ Soup WeldWithTolerance(const MeshData& in, double tolerance, RepairReport& repor
     for (int64_t x = cell(p[0] - tolerance); x <= cell(p[0] + tolerance) && found < 0; ++x) {
       for (int64_t y = cell(p[1] - tolerance); y <= cell(p[1] + tolerance) && found < 0; ++y) {
         for (int64_t z = cell(p[2] - tolerance); z <= cell(p[2] + tolerance) && found < 0; ++z) {
-          for (uint32_t rep = slot_head[slot_of(key(x, y, z))]; rep != kEmpty; rep = next[rep]) {
+          for (uint32_t rep = slot_head[slot_of(CellKey(x, y, z))]; rep != kEmpty;
+               rep = next[rep]) {
             const Point& q = soup.points[rep];
             const double d2 = (q.x() - p[0]) * (q.x() - p[0]) + (q.y() - p[1]) * (q.y() - p[1]) +
                               (q.z() - p[2]) * (q.z() - p[2]);
@@ -124,7 +121,7 @@ Soup WeldWithTolerance(const MeshData& in, double tolerance, RepairReport& repor
       ++report.welded_vertices;
     } else {
       remap[v] = static_cast<uint32_t>(soup.points.size());
-      const uint64_t k = key(cell(p[0]), cell(p[1]), cell(p[2]));
+      const uint64_t k = CellKey(cell(p[0]), cell(p[1]), cell(p[2]));
       const std::size_t s = slot_of(k);
       slot_key[s] = k;
       next.push_back(slot_head[s]);

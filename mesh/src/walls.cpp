@@ -10,13 +10,13 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include <embree3/rtcore.h>
 
 #include "keepsake/mesh/repair.hpp"
+#include "parallel_grid.hpp"
 
 namespace keepsake::mesh {
 
@@ -120,18 +120,7 @@ WallThickness MeasureWallThickness(const MeshData& mesh, double threshold_mm) {
       out.face_mm[i] = static_cast<float>(std::isfinite(t) && t > 0 ? t : hit.ray.tfar);
     }
   };
-  // one chunk per core: a committed scene is read-only and rtcIntersect1 is thread-safe
-  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
-  if (n < 10000 || threads == 1) {
-    measure(0, n);
-  } else {
-    std::vector<std::thread> pool;
-    const std::size_t chunk = (n + threads - 1) / threads;
-    for (std::size_t begin = 0; begin < n; begin += chunk) {
-      pool.emplace_back(measure, begin, std::min(n, begin + chunk));
-    }
-    for (std::thread& t : pool) t.join();
-  }
+  ParallelFor(n, measure);  // a committed scene is read-only, rtcIntersect1 thread-safe
 
   std::vector<std::pair<double, double>> samples;  // (thickness, area)
   samples.reserve(n);
