@@ -1,8 +1,10 @@
 // Shipping labels: one drawing per label (canvas.hpp), written as a PDF batch (vector bars,
 // real text in embedded subset fonts) or as PNGs at a thermal printer's dpi.
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 
+#include "break_to_width.hpp"
 #include "canvas.hpp"
 #include "keepsake/imaging/barcode.hpp"
 #include "keepsake/imaging/label.hpp"
@@ -38,9 +40,26 @@ tl::expected<void, Error> DrawLabel(Canvas& page, const ShippingLabel& label, do
   page.Line(2 * sx, 58 * sy, 98 * sx, 58 * sy, 0.8);
   double y = 64;
   if (auto done = text("收件 To", 5, y, 8); !done) return tl::unexpected(done.error());
-  for (const std::string& line : label.recipient) {
-    y += 5.5;
-    if (auto done = text(line, 5, y, 10); !done) return tl::unexpected(done.error());
+  // the recipient's lines broken to the label's width; a long address in a smaller size, so
+  // that it keeps to its block above the sender
+  std::vector<std::string> lines;
+  double pt = 10;
+  for (; pt >= 7; pt -= 1) {
+    lines.clear();
+    for (const std::string& line : label.recipient) {
+      for (std::string& piece : BreakToWidth(line, 88 * sx, [&](std::string_view t) {
+             auto measured = page.Measure(std::string(t), pt * s);
+             return measured ? *measured : 1e9;  // a character no font has: Text says which below
+           })) {
+        lines.push_back(std::move(piece));
+      }
+    }
+    if (lines.size() * pt * 0.55 <= 26) break;
+  }
+  pt = std::max(pt, 7.0);
+  for (const std::string& line : lines) {
+    y += pt * 0.55;
+    if (auto done = text(line, 5, y, pt); !done) return tl::unexpected(done.error());
   }
   y = std::max(y + 4, 92.0);
   page.Line(2 * sx, y * sy, 98 * sx, y * sy, 0.5);

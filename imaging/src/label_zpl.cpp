@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "break_to_width.hpp"
 #include "keepsake/imaging/barcode.hpp"
 #include "keepsake/imaging/label.hpp"
 
@@ -54,7 +55,13 @@ tl::expected<std::string, Error> LabelsZpl(const std::vector<ShippingLabel>& lab
            FieldData(label.waybill) + "^FS\n";
     double y = 62;
     zpl += text("收件 To", 5, y, 3);
-    for (const std::string& line : label.recipient) zpl += text(line, 5, y += 5.5, 4);
+    // the printer draws the text: lines broken by an estimate of its font's widths
+    for (const std::string& line : label.recipient) {
+      for (const std::string& piece :
+           BreakToWidth(line, 88, [](std::string_view t) { return EstimatedWidth(t, 4); })) {
+        zpl += text(piece, 5, y += 5.5, 4);
+      }
+    }
     y = std::max(y + 6, 95.0);
     zpl += text("寄件 From", 5, y, 3);
     for (const std::string& line : label.sender) zpl += text(line, 5, y += 4.5, 3);

@@ -34,6 +34,16 @@ std::string RouteCode(const orders::Address& a) {
   return trim(a.city) + (a.district.empty() ? "" : " " + trim(a.district));
 }
 
+// "浙江省 杭州市 西湖区 文三路 100 号 3 幢 501 室": province to room, the parts that are there.
+std::string FullAddress(const orders::Address& a) {
+  std::string out;
+  for (const std::string* part : {&a.province, &a.city, &a.district, &a.street, &a.detail}) {
+    if (part->empty()) continue;
+    out += (out.empty() ? "" : " ") + *part;
+  }
+  return out;
+}
+
 // The request's size, format and dpi as the printers take them.
 orders::Result<void> CheckRequest(const LabelRequest& request) {
   const std::string& format = request.format;
@@ -61,15 +71,15 @@ orders::Result<void> CheckRequest(const LabelRequest& request) {
 imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& order,
                                 const orders::Customer& c, const orders::ProductCatalog& catalog,
                                 const json& settings) {
-  const orders::Address masked = orders::MaskAddress(c.address);
   imaging::ShippingLabel label;
   label.carrier = shipment.carrier == "simulated" ? "Simulated Express" : shipment.carrier;
   label.waybill = shipment.tracking_number;
   label.route_code = RouteCode(c.address);
-  // the recipient as GB/T 41833-2022 asks of waybills: family name, six digits hidden, no
-  // street, unit or room
-  label.recipient = {orders::MaskName(c.name), orders::MaskPhone(c.phone),
-                     masked.province + " " + masked.city + " " + masked.district + " ***"};
+  // the recipient as GB/T 41833-2022 asks of waybills: family name, six digits of the phone
+  // hidden (the courier calls through the carrier's number); the address in full, down to the
+  // room, since it is what the courier delivers to. Screens and logs keep it masked.
+  label.recipient = {orders::MaskName(c.name) + "  " + orders::MaskPhone(c.phone),
+                     FullAddress(c.address)};
   for (const json& line : settings.value("sender", json::array())) {
     if (line.is_string()) label.sender.push_back(line.get<std::string>());
   }

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <regex>
 #include <tuple>
 
 #include <opencv2/core.hpp>
@@ -32,7 +33,7 @@ ShippingLabel Label(int n) {
   return {"Simulated Express",
           waybill,
           "杭州 西湖 A12",
-          {"王*", "138******78", "浙江省 杭州市 西湖区 ***"},
+          {"王*  138******78", "浙江省 杭州市 西湖区 文三路 90 号 3 幢 502 室"},
           {"Keepsake 工坊", "400-800-1234", "上海市 徐汇区"},
           "1 x 冰箱贴 fridge magnet",
           "KS" + std::to_string(10000000 + n),
@@ -76,6 +77,61 @@ TEST(Label, ABatchOf200IsOneCheckedPdfWithReadableBarcodesAndText) {
   };
   EXPECT_EQ(read(ZXing::BarcodeFormat::Code128), "SF0001000001");
   EXPECT_EQ(read(ZXing::BarcodeFormat::QRCode), "https://keepsake.example/o/KS10000001");
+}
+
+// A long address (a compound's full name, building, unit and room, in Chinese and in Latin
+// letters) is broken onto lines that all stay inside the label's border, and nothing of it is
+// lost; the sender's block below it is not overdrawn.
+TEST(Label, ALongAddressIsBrokenToTheLabelsWidthAndKeptWhole) {
+  ShippingLabel label = Label(7);
+  const std::string address =
+      "广东省 深圳市 南山区 粤海街道 科技园南区 高新南七道 深圳湾科技生态园 10 栋 B 座 "
+      "2703 室 (Shenzhen Bay Eco-Technology Park, Building 10, Tower B, Room 2703)";
+  label.recipient = {"李*  186******21", address};
+  for (const auto& [w, h] : {std::pair{100.0, 150.0}, std::pair{76.0, 130.0}}) {
+    auto pdf = LabelsPdf({label}, w, h, kFonts);
+    ASSERT_TRUE(pdf) << pdf.error().message;
+    TempDir dir;
+    const std::string path = (dir.path() / "label.pdf").string();
+    std::ofstream(path, std::ios::binary) << *pdf;
+    int code = -1;
+    // every word's box inside the border (2 mm in from each side)
+    const std::string boxes = RunCommand({"/usr/bin/pdftotext", "-bbox", path, "-"}, &code);
+    const double right_pt = (w - 2) / 25.4 * 72;
+    std::regex word(
+        R"re(xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)<)re");
+    std::string all;
+    double address_bottom = 0, sender_top = 1e9;
+    for (auto it = std::sregex_iterator(boxes.begin(), boxes.end(), word);
+         it != std::sregex_iterator(); ++it) {
+      EXPECT_LE(std::stod((*it)[3]), right_pt) << (*it)[5] << " at " << w << " mm";
+      all += (*it)[5].str();
+      if ((*it)[5] == "2703)") address_bottom = std::stod((*it)[4]);
+      if ((*it)[5] == "寄件") sender_top = std::stod((*it)[2]);
+    }
+    std::string compact;  // the address without its spaces, as pdftotext's words join it
+    for (char c : address) {
+      if (c != ' ') compact += c;
+    }
+    EXPECT_NE(all.find(compact), std::string::npos) << all;
+    EXPECT_GT(address_bottom, 0);
+    EXPECT_LT(address_bottom, sender_top) << "the address runs into the sender";
+  }
+  // and for a Zebra printer: the same address over several ^FD fields, nothing dropped
+  auto zpl = LabelsZpl({label}, 100, 150);
+  ASSERT_TRUE(zpl) << zpl.error().message;
+  std::string fields;
+  for (size_t at = 0; (at = zpl->find("^FD", at)) != std::string::npos; at += 3) {
+    fields += zpl->substr(at + 3, zpl->find("^FS", at) - at - 3) + " ";
+  }
+  std::string compact_fields, compact_address;
+  for (char c : fields) {
+    if (c != ' ') compact_fields += c;
+  }
+  for (char c : address) {
+    if (c != ' ') compact_address += c;
+  }
+  EXPECT_NE(compact_fields.find(compact_address), std::string::npos) << *zpl;
 }
 
 // The dpi a PNG says of itself in its pHYs chunk (pixels per metre), or 0.

@@ -148,8 +148,9 @@ TEST(TrackingPush, HandOverFollowsTheTableAndASimulatedExceptionOpensATicket) {
   EXPECT_NE(tickets[0]["subject"].get<std::string>().find("courier exception"), std::string::npos);
 }
 
-// The logistics lead prints a batch: one PDF with a label per parcel, the recipient masked as
-// waybills require (pdftotext sees 139******78, never the number), each parcel marked
+// The logistics lead prints a batch: one PDF with a label per parcel, the recipient's name and
+// phone masked as waybills require (pdftotext sees 139******78, never the number) and the
+// address in full (a courier delivers to it), each parcel marked
 // label_printed with the batch, and a second print recorded as a reprint.
 TEST(Labels, ABatchIsOnePdfWithMaskedRecipientsAndMarksEachParcel) {
   TempDir dir;
@@ -180,7 +181,10 @@ TEST(Labels, ABatchIsOnePdfWithMaskedRecipientsAndMarksEachParcel) {
   const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-"}, &code);
   EXPECT_NE(text.find("139******78"), std::string::npos) << text;
   EXPECT_EQ(text.find("13912345678"), std::string::npos);
-  EXPECT_EQ(text.find("文三路"), std::string::npos);     // no street on a waybill
+  // the address in full, down to the room: the courier delivers to it
+  EXPECT_NE(text.find("浙江省 杭州市 西湖区 文三路 90 号 3 幢 502 室"), std::string::npos) << text;
+  EXPECT_NE(text.find("测*"), std::string::npos) << text;  // the family name only
+  EXPECT_EQ(text.find("测试顾客"), std::string::npos);
   EXPECT_NE(text.find("杭州 西湖"), std::string::npos);  // the route
   EXPECT_NE(text.find(produced.number), std::string::npos);
   const json shipments = json::parse(
@@ -209,6 +213,7 @@ TEST(Labels, ABatchIsOnePdfWithMaskedRecipientsAndMarksEachParcel) {
         << zpl->body;
   }
   EXPECT_NE(zpl->body.find("139******78"), std::string::npos);
+  EXPECT_NE(zpl->body.find("文三路 90 号"), std::string::npos);
   EXPECT_EQ(zpl->body.find("13912345678"), std::string::npos);
   // the same from the command line, beside the running server
   const std::string cli = (dir.path() / "cli.pdf").string();

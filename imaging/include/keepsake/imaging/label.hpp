@@ -1,7 +1,8 @@
 // Shipping labels as a PDF, one label per page (a batch is one file): the waybill number as a
 // Code 128 in vector bars with its digits under it, a QR code for the order, the routing code
-// large, sender and recipient blocks (the recipient already masked by the caller, as GB/T
-// 41833-2022 asks of waybills), contents and the order reference. Text is real PDF text in
+// large, sender and recipient blocks (the recipient's name and phone masked by the caller, as
+// GB/T 41833-2022 asks of waybills, the address in full: it is what a courier delivers to;
+// long lines broken to the label's width), contents and the order reference. Text is real PDF text in
 // embedded TrueType fonts (DejaVu Sans for Latin, Droid Sans Fallback for Chinese, both from
 // Debian, subset to the characters used), so the label can be searched and checked with
 // pdftotext.
@@ -20,7 +21,7 @@ struct ShippingLabel {
   std::string carrier;                 // printed at the top
   std::string waybill;                 // the Code 128
   std::string route_code;              // the destination area, printed large (e.g. 杭州 西湖)
-  std::vector<std::string> recipient;  // lines, masked
+  std::vector<std::string> recipient;  // lines: masked name and phone, the full address
   std::vector<std::string> sender;     // lines
   std::string contents;                // e.g. "1 x fridge magnet"
   std::string reference;               // the order number
