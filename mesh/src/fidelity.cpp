@@ -1,8 +1,9 @@
 // Distances between the original surface and the prepared one (a CGAL translation unit: the
 // AABB tree of CGAL's AABB_tree package answers closest-point queries on triangles). Points are
-// sampled uniformly by area with a fixed seed; a triangle that the result kept exactly (the
-// same three corners) is at distance 0 without a query, so a local repair is measured where
-// it changed something, against the surface within a few millimetres of the change.
+// sampled uniformly by area with a fixed seed; a triangle that the result kept (the same three
+// corners, to a hundredth of the tolerance) is at distance 0 without a query, so a local repair
+// is measured where it changed something, against the surface within a millimetre of the
+// points measured.
 #include "keepsake/mesh/fidelity.hpp"
 #include "keepsake/mesh/repair.hpp"
 
@@ -266,40 +267,18 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
   out.samples = samples;
   out.vertex_deviation_mm.assign(result.positions.size(), 0.0f);
   if (original.triangles.empty() || result.triangles.empty()) return out;
-  const SurfaceMatch match = MatchSurfaces(original, result);
+  // a vertex the weld moved by a rounding error is not a change: the figure's own triangles
+  // count as kept within a hundredth of the tolerance (0.001 mm for 0.1 mm)
+  const SurfaceMatch match = MatchSurfaces(original, result, within_mm / 100);
   const std::vector<bool>& original_kept = match.a_kept;
   const std::vector<bool>& result_kept = match.b_kept;
 
-  // what changed, and the surface near it on either side
-  const auto changed_count = std::count(original_kept.begin(), original_kept.end(), false) +
-                             std::count(result_kept.begin(), result_kept.end(), false);
-  const bool anything_changed = changed_count > 0;
-  NearChanges near;
-  if (changed_count >
-      kMostlyChanged * static_cast<double>(original.triangles.size() + result.triangles.size())) {
-    near.AddEverywhere();
-  } else {
-    for (std::size_t i = 0; i < original.triangles.size(); ++i) {
-      if (!original_kept[i]) near.Add(TriangleOf(original, original.triangles[i]).bbox());
-    }
-    for (std::size_t i = 0; i < result.triangles.size(); ++i) {
-      if (!result_kept[i]) near.Add(TriangleOf(result, result.triangles[i]).bbox());
-    }
-  }
-
+  // the points to measure: samples on what changed, on either side, and the result's vertices
+  // that are not the original's
   std::mt19937_64 random(20261205);
   int64_t forward_zero = 0, back_zero = 0;
   const std::vector<Point> forward = Sample(original, original_kept, samples, random, forward_zero);
   const std::vector<Point> back = Sample(result, result_kept, samples, random, back_zero);
-  std::vector<double> to_result, to_original;
-  std::vector<Triangle> original_near;
-  if (anything_changed) {
-    to_result = Distances(forward, TrianglesNear(result, near), result, near);
-    original_near = TrianglesNear(original, near);
-    to_original = Distances(back, original_near, original, near);
-  }
-
-  // per result vertex: 0 where it is one of the original's vertices, else measured
   std::vector<Point> moved_vertices;
   std::vector<std::size_t> moved_index;
   for (std::size_t v = 0; v < result.positions.size(); ++v) {
@@ -308,6 +287,28 @@ Fidelity MeasureFidelity(const MeshData& original, const MeshData& result, doubl
     moved_vertices.emplace_back(p[0], p[1], p[2]);
     moved_index.push_back(v);
   }
+
+  // the surface near those points on either side: cubes around the points themselves, not
+  // around the changed triangles (a weld's thousands of collapsed slivers are spread over the
+  // whole figure, but hardly a sample falls on them)
+  const auto changed_count = std::count(original_kept.begin(), original_kept.end(), false) +
+                             std::count(result_kept.begin(), result_kept.end(), false);
+  NearChanges near;
+  if (changed_count >
+      kMostlyChanged * static_cast<double>(original.triangles.size() + result.triangles.size())) {
+    near.AddEverywhere();
+  } else {
+    for (const Point& p : forward) near.Add(p.bbox());
+    for (const Point& p : back) near.Add(p.bbox());
+    for (const Point& p : moved_vertices) near.Add(p.bbox());
+  }
+  std::vector<double> to_result, to_original;
+  std::vector<Triangle> original_near;
+  if (!back.empty() || !moved_vertices.empty()) original_near = TrianglesNear(original, near);
+  if (!forward.empty()) to_result = Distances(forward, TrianglesNear(result, near), result, near);
+  to_original = Distances(back, original_near, original, near);
+
+  // per result vertex: 0 where it is one of the original's vertices, else measured
   const std::vector<double> vertex_distance =
       Distances(moved_vertices, original_near, original, near);
   for (std::size_t i = 0; i < moved_index.size(); ++i) {

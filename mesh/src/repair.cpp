@@ -74,59 +74,22 @@ struct Soup {
 };
 
 // Merges vertices closer than `tolerance` (hairline cracks between vertices 3e-8 apart in
-// marching-cubes output): each vertex looks for an earlier representative within `tolerance`
-// in a grid of cells twice that size (the 8 cells its reach overlaps), kept in one flat
-// open-addressed table of chains (a million vertices in a fifth of a second; a hash map of
-// vectors took 2.5 s). Drops triangles that collapse.
+// marching-cubes output): each vertex becomes the first representative within `tolerance`
+// (FirstWithin). Drops triangles that collapse.
 Soup WeldWithTolerance(const MeshData& in, double tolerance, RepairReport& report) {
-  const double cell_size = 2 * tolerance;
-  const auto cell = [&](double x) { return static_cast<int64_t>(std::floor(x / cell_size)); };
-  // CellKey: cells that alias share a chain, which costs a distance check, no error
-  std::size_t slots = 16;
-  while (slots < 2 * in.positions.size()) slots *= 2;
-  constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
-  std::vector<uint64_t> slot_key(slots, 0);
-  std::vector<uint32_t> slot_head(slots, kEmpty);  // the latest representative in the cell
-  std::vector<uint32_t> next;                      // per representative: the one before it
-  const auto slot_of = [&](uint64_t k) {
-    std::size_t s = static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> 20) & (slots - 1);
-    while (slot_head[s] != kEmpty && slot_key[s] != k) s = (s + 1) & (slots - 1);
-    return s;
-  };
+  const std::vector<uint32_t> rep = FirstWithin(
+      in.positions.size(), [&](uint32_t v) -> const auto& { return in.positions[v]; }, tolerance);
   std::vector<uint32_t> remap(in.positions.size());
   Soup soup;
   soup.points.reserve(in.positions.size());
-  const double tol2 = tolerance * tolerance;
   for (uint32_t v = 0; v < in.positions.size(); ++v) {
-    const auto& p = in.positions[v];
-    int64_t found = -1;
-    for (int64_t x = cell(p[0] - tolerance); x <= cell(p[0] + tolerance) && found < 0; ++x) {
-      for (int64_t y = cell(p[1] - tolerance); y <= cell(p[1] + tolerance) && found < 0; ++y) {
-        for (int64_t z = cell(p[2] - tolerance); z <= cell(p[2] + tolerance) && found < 0; ++z) {
-          for (uint32_t rep = slot_head[slot_of(CellKey(x, y, z))]; rep != kEmpty;
-               rep = next[rep]) {
-            const Point& q = soup.points[rep];
-            const double d2 = (q.x() - p[0]) * (q.x() - p[0]) + (q.y() - p[1]) * (q.y() - p[1]) +
-                              (q.z() - p[2]) * (q.z() - p[2]);
-            if (d2 <= tol2) {
-              found = rep;
-              break;
-            }
-          }
-        }
-      }
-    }
-    if (found >= 0) {
-      remap[v] = static_cast<uint32_t>(found);
-      ++report.welded_vertices;
-    } else {
+    if (rep[v] == v) {
       remap[v] = static_cast<uint32_t>(soup.points.size());
-      const uint64_t k = CellKey(cell(p[0]), cell(p[1]), cell(p[2]));
-      const std::size_t s = slot_of(k);
-      slot_key[s] = k;
-      next.push_back(slot_head[s]);
-      slot_head[s] = remap[v];
+      const auto& p = in.positions[v];
       soup.points.emplace_back(p[0], p[1], p[2]);
+    } else {
+      remap[v] = remap[rep[v]];
+      ++report.welded_vertices;
     }
   }
   soup.polygons.reserve(in.triangles.size());

@@ -1,5 +1,7 @@
 #include "surface_match.hpp"
 
+#include "parallel_grid.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -33,15 +35,10 @@ std::vector<uint32_t> SortedOrder(const std::vector<Names>& names) {
   return order;
 }
 
-}  // namespace
-
-SurfaceMatch MatchSurfaces(const MeshData& a, const MeshData& b) {
-  SurfaceMatch out;
-  out.a_kept.assign(a.triangles.size(), false);
-  out.b_kept.assign(b.triangles.size(), false);
-  out.b_corner.assign(b.positions.size(), false);
-
-  // every vertex of both, sorted by its point: equal points side by side get one name
+// Names for a's and b's points, equal only bit for bit: every vertex of both sorted by its
+// point, equal points side by side get one name.
+void NamesBitForBit(const MeshData& a, const MeshData& b, std::vector<uint32_t>& name_a,
+                    std::vector<uint32_t>& name_b, std::vector<bool>& b_corner) {
   const std::size_t na = a.positions.size();
   const auto point_of = [&](uint32_t i) -> const std::array<double, 3>& {
     return i < na ? a.positions[i] : b.positions[i - na];
@@ -50,7 +47,8 @@ SurfaceMatch MatchSurfaces(const MeshData& a, const MeshData& b) {
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(),
             [&](uint32_t x, uint32_t y) { return point_of(x) < point_of(y); });
-  std::vector<uint32_t> name_a(na), name_b(b.positions.size());
+  name_a.resize(na);
+  name_b.resize(b.positions.size());
   uint32_t name = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
     if (k > 0 && point_of(order[k]) != point_of(order[k - 1])) ++name;
@@ -68,12 +66,42 @@ SurfaceMatch MatchSurfaces(const MeshData& a, const MeshData& b) {
     for (std::size_t j = k; j < end; ++j) in_a |= order[j] < na;
     if (in_a) {
       for (std::size_t j = k; j < end; ++j) {
-        if (order[j] >= na) out.b_corner[order[j] - na] = true;
+        if (order[j] >= na) b_corner[order[j] - na] = true;
       }
     }
     k = end;
   }
+}
 
+// Names for a's and b's points: the representative's index among both (a's first).
+void NamesWithin(const MeshData& a, const MeshData& b, double same_within,
+                 std::vector<uint32_t>& name_a, std::vector<uint32_t>& name_b,
+                 std::vector<bool>& b_corner) {
+  const std::size_t na = a.positions.size();
+  const std::vector<uint32_t> rep = FirstWithin(
+      na + b.positions.size(),
+      [&](uint32_t i) -> const std::array<double, 3>& {
+        return i < na ? a.positions[i] : b.positions[i - na];
+      },
+      same_within);
+  name_a.assign(rep.begin(), rep.begin() + static_cast<std::ptrdiff_t>(na));
+  name_b.assign(rep.begin() + static_cast<std::ptrdiff_t>(na), rep.end());
+  for (std::size_t v = 0; v < name_b.size(); ++v) b_corner[v] = name_b[v] < na;
+}
+
+}  // namespace
+
+SurfaceMatch MatchSurfaces(const MeshData& a, const MeshData& b, double same_within) {
+  SurfaceMatch out;
+  out.a_kept.assign(a.triangles.size(), false);
+  out.b_kept.assign(b.triangles.size(), false);
+  out.b_corner.assign(b.positions.size(), false);
+  std::vector<uint32_t> name_a, name_b;
+  if (same_within > 0) {
+    NamesWithin(a, b, same_within, name_a, name_b, out.b_corner);
+  } else {
+    NamesBitForBit(a, b, name_a, name_b, out.b_corner);
+  }
   // the two meshes' triangles, sorted on two cores, then merged
   const std::vector<Names> ta = TriangleNames(a, name_a), tb = TriangleNames(b, name_b);
   std::vector<uint32_t> oa, ob;
