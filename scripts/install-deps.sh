@@ -21,7 +21,7 @@ packages=(
   libzxing-dev libharfbuzz-dev fonts-droid-fallback fonts-dejavu-core
   qpdf poppler-utils ghostscript
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
-  curl clang-format
+  curl openssl clang-format
 )
 command -v npm > /dev/null || packages+=(nodejs npm)
 $testing && packages+=(chromium chromium-driver clang-14 libclang-rt-14-dev assimp-testmodels)

@@ -480,9 +480,11 @@ Result<std::vector<std::pair<Item, std::string>>> OrderRepository::ReviewQueue(i
 
 Result<Asset> OrderRepository::RecordAsset(const Asset& asset) {
   return db_->Write([&](SQLite::Database& db) -> Result<Asset> {
+    // the same bytes are one asset; bytes a purge deleted and someone uploads anew live again
     SQLite::Statement ins(db,
                           "INSERT INTO assets(id, kind, format, bytes, created_at) "
-                          "VALUES(?,?,?,?,?) ON CONFLICT(id) DO NOTHING");
+                          "VALUES(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET purged_at = '', "
+                          "created_at = excluded.created_at WHERE purged_at != ''");
     ins.bind(1, asset.id);
     ins.bind(2, asset.kind);
     ins.bind(3, asset.format);

@@ -38,17 +38,24 @@ std::string JobKindFor(const std::string& asset_kind) {
 namespace rows {
 
 std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id) {
-  SQLite::Statement q(db, "SELECT id, kind, format, bytes, created_at FROM assets WHERE id = ?");
+  SQLite::Statement q(
+      db, "SELECT id, kind, format, bytes, created_at, purged_at FROM assets WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   return Asset{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-               q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+               q.getColumn(3).getInt64(),  q.getColumn(4).getString(), q.getColumn(5).getString()};
 }
 
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
                               const std::string& field) {
   auto asset = LoadAsset(db, asset_id);
   if (!asset) return Fail(Errc::kNotFound, "asset " + asset_id + " was not uploaded", field);
+  if (!asset->purged_at.empty()) {
+    return Fail(Errc::kNotFound,
+                "asset " + asset_id + " was deleted by a purge on " + asset->purged_at +
+                    "; upload the file again",
+                field);
+  }
   return asset->kind;
 }
 

@@ -302,6 +302,24 @@ ALTER TABLE api_tokens ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
       R"sql(
 ALTER TABLE jobs ADD COLUMN error_code TEXT NOT NULL DEFAULT '';
 )sql",
+      // 14: a purge deletes files too: the stored files it released (sha256 list, kept until
+      // their deletion is confirmed), its scope and its signed certificate; a purged file's
+      // row says when it went. Events stay append-only, except that a purge may blank a reason
+      // (the customer's or an agent's words about them).
+      R"sql(
+ALTER TABLE assets ADD COLUMN purged_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE purges ADD COLUMN files TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE purges ADD COLUMN files_deleted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE purges ADD COLUMN certificate TEXT NOT NULL DEFAULT '';
+DROP TRIGGER events_append_only_update;
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+  WHEN NOT (NEW.id IS OLD.id AND NEW.order_id IS OLD.order_id AND NEW.item_id IS OLD.item_id
+            AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor AND NEW.role IS OLD.role
+            AND NEW.kind IS OLD.kind AND NEW.from_state IS OLD.from_state
+            AND NEW.to_state IS OLD.to_state AND NEW.detail IS OLD.detail
+            AND NEW.reason = '(purged)')
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+)sql",
   };
   return migrations;
 }

@@ -406,7 +406,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10 to 13), with one reprint
+  // back to the schema before migration 10 (undoing 10 to 14), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
@@ -414,6 +414,8 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "DROP INDEX orders_channel; ALTER TABLE orders DROP COLUMN channel;"
         "ALTER TABLE jobs DROP COLUMN interrupted; ALTER TABLE jobs DROP COLUMN error_code;"
         "ALTER TABLE api_tokens DROP COLUMN expires_at; ALTER TABLE api_tokens DROP COLUMN demo;"
+        "ALTER TABLE assets DROP COLUMN purged_at; ALTER TABLE purges DROP COLUMN files;"
+        "ALTER TABLE purges DROP COLUMN files_deleted; ALTER TABLE purges DROP COLUMN certificate;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));

@@ -37,7 +37,7 @@ TEST(Cli, MigrateCreatesTheSchema) {
   const std::string out =
       RunCommand({KeepsakeBinary(), "migrate", "--data", (dir.path() / "d").string()}, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("schema version 13"), std::string::npos) << out;
+  EXPECT_NE(out.find("schema version 14"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "keepsake.db"));
 }
 

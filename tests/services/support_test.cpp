@@ -539,6 +539,149 @@ TEST(Purge, RemovesTheCustomerFromEveryFileAndKeepsTheOrder) {
   EXPECT_EQ(RunCommand({"/usr/bin/sqlite3", db, "PRAGMA integrity_check"}), "ok\n");
 }
 
+// A data subject's request: one order purged by its number. Its picture that another kept order
+// uses too stays (the certificate says so); its print files and the claim's photo are deleted,
+// byte for byte nowhere under the data folder; the ticket's subject and the claim's words are
+// gone; the certificate verifies with the shop's public key and fails when one byte changes;
+// the deleted photo answers 404 from the restarted server.
+TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
+  TempDir dir;
+  const fs::path data = dir.path() / "data";
+  std::string number, evidence, kept_number;
+  std::vector<std::string> order_files;
+  std::string photo;
+  const std::string evidence_bytes =
+      ReadFile(TestData("images/portrait_offcentre_face_qwen_1024.png"));
+  {
+    ServerProcess server(data);
+    server.Start();
+    auto post = [&](const std::string& path, const std::string& role, const json& body) {
+      return server.Client()->Post(path, Bearer(server.Token(role)), body.dump(),
+                                   "application/json");
+    };
+    const ProducedOrder produced = ProduceMagnetOrder(server, "purge-one-1");
+    number = produced.number;
+    photo = produced.photo;
+    // every file the order's jobs made (print file, previews)
+    const std::string item = produced.item_path.substr(produced.item_path.rfind('/') + 1);
+    const std::string jobs = ItemJobs(server, item).dump();
+    for (size_t at = 0; at + 64 <= jobs.size(); ++at) {
+      const std::string run = jobs.substr(at, 64);
+      if (std::all_of(run.begin(), run.end(),
+                      [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }) &&
+          (at == 0 || !std::isxdigit(jobs[at - 1])) &&
+          (at + 64 == jobs.size() || !std::isxdigit(jobs[at + 64])) && run != photo) {
+        order_files.push_back(run);
+        at += 63;
+      }
+    }
+    ASSERT_FALSE(order_files.empty()) << jobs;
+    auto ticket = post("/api/v1/tickets", "cs",
+                       {{"order", number},
+                        {"type", "complaint"},
+                        {"channel", "phone"},
+                        {"subject", "欧阳清风 wants her magnet redone"},
+                        {"body", "she says the magnet cracked"}});
+    ASSERT_EQ(ticket->status, 201) << ticket->body;
+    evidence = UploadAsset(server, server.Token("channel"), evidence_bytes);
+    auto claim = post("/api/v1/claims", "admin",
+                      {{"item", std::stoll(item)},
+                       {"reason", "print_defect"},
+                       {"override_reason", "欧阳清风 sent a photo before the parcel arrived"},
+                       {"description", "欧阳清风's magnet cracked in two"},
+                       {"evidence", {evidence}}});
+    ASSERT_EQ(claim->status, 201) << claim->body;
+    // another customer's order with the same picture: it stays
+    json body = OrderBody("purge-one-2", "postcard-cn", photo);
+    body["customer"]["name"] = "李四";
+    body["customer"]["phone"] = "13800001111";
+    auto kept = server.Client()->Post("/api/v1/orders",
+                                      {{"Authorization", "Bearer " + server.Token("channel")},
+                                       {"Idempotency-Key", "purge-one-2"}},
+                                      body.dump(), "application/json");
+    ASSERT_EQ(kept->status, 201) << kept->body;
+    kept_number = json::parse(kept->body)["number"];
+    const std::string claim_path =
+        "/api/v1/claims/" + std::to_string(json::parse(claim->body)["id"].get<int64_t>());
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto res = server.Client()->Get(claim_path, Bearer(server.Token("cs")));
+          return json::parse(res->body)["evidence"][0]["check"] == "readable";
+        },
+        30000));
+  }
+  int code = -1;
+  const std::string out = RunCommand(
+      {KEEPSAKE_BINARY, "purge", "--data", data.string(), "--order", number}, &code, true);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("purged the customer data of 1 orders"), std::string::npos) << out;
+  EXPECT_NE(out.find("kept 1 that kept orders use too"), std::string::npos) << out;
+
+  const std::string slice = evidence_bytes.substr(evidence_bytes.size() / 2, 256);
+  for (const auto& entry : fs::recursive_directory_iterator(data)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = ReadFile(entry.path());
+    EXPECT_EQ(bytes.find(slice), std::string::npos)
+        << "the claim's photo is still in " << entry.path();
+    for (const std::string secret : {"欧阳清风", "cracked", "13912345678"}) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos)
+          << secret << " still in " << entry.path().filename();
+    }
+  }
+  const auto asset_file = [&](const std::string& sha) {
+    return data / "assets" / sha.substr(0, 2) / sha;
+  };
+  EXPECT_TRUE(fs::exists(asset_file(photo))) << "the picture the kept order uses";
+  EXPECT_FALSE(fs::exists(asset_file(evidence)));
+  for (const std::string& sha : order_files) EXPECT_FALSE(fs::exists(asset_file(sha))) << sha;
+
+  // the certificate: the order, the files, the shared picture, no personal data; signed
+  const fs::path certificate = data / "purges" / "purge-1.json";
+  const fs::path public_key = data / "keys" / "deletion-signing.pub.pem";
+  ASSERT_TRUE(fs::exists(certificate)) << out;
+  const std::string signed_text = ReadFile(certificate);
+  const json payload = json::parse(json::parse(signed_text)["certificate"].get<std::string>());
+  EXPECT_EQ(payload["orders"], json::array({number}));
+  EXPECT_EQ(payload["files_kept_because_a_kept_order_uses_them"][0]["sha256"], photo);
+  bool listed = false;
+  for (const json& f : payload["files_deleted"]) listed |= f["sha256"] == evidence;
+  EXPECT_TRUE(listed) << payload.dump(2);
+  EXPECT_GT(payload["texts_redacted"].get<int>(), 2);
+  EXPECT_EQ(signed_text.find(kept_number), std::string::npos);
+  const std::string verified = RunCommand({KEEPSAKE_BINARY, "purge", "verify", certificate.string(),
+                                           "--public-key", public_key.string()},
+                                          &code, true);
+  EXPECT_EQ(code, 0) << verified;
+  EXPECT_NE(verified.find("the signature holds"), std::string::npos) << verified;
+  // one byte changed in the signed text (a count), and the signature fails
+  std::string forged = signed_text;
+  const size_t at = forged.find("\\\"customers_deleted\\\": 1");
+  ASSERT_NE(at, std::string::npos) << forged;
+  forged[at + std::string("\\\"customers_deleted\\\": ").size()] = '0';
+  const fs::path forged_path = dir.path() / "forged.json";
+  std::ofstream(forged_path, std::ios::binary) << forged;
+  const std::string refused = RunCommand({KEEPSAKE_BINARY, "purge", "verify", forged_path.string(),
+                                          "--public-key", public_key.string()},
+                                         &code, true);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(refused.find("does not match"), std::string::npos) << refused;
+
+  // the server again: the deleted photo is gone for everyone, the kept order untouched
+  ServerProcess server(data);
+  server.Start();
+  auto gone =
+      server.Client()->Get("/api/v1/assets/" + evidence + "/file", Bearer(server.Token("cs")));
+  EXPECT_EQ(gone->status, 404);
+  EXPECT_NE(gone->body.find("purge"), std::string::npos) << gone->body;
+  auto still =
+      server.Client()->Get("/api/v1/orders/" + kept_number, Bearer(server.Token("channel")));
+  ASSERT_EQ(still->status, 200);
+  EXPECT_EQ(json::parse(still->body)["customer"]["name"], "李四");
+  EXPECT_EQ(RunCommand({"/usr/bin/sqlite3", (data / "keepsake.db").string(),
+                        "SELECT files_deleted, length(certificate) > 0 FROM purges"}),
+            "1|1\n");
+}
+
 }  // namespace
 }  // namespace keepsake::testing
 

@@ -158,7 +158,17 @@ void ServerProcess::Kill(int signal) {
 }
 
 std::unique_ptr<httplib::Client> ServerProcess::Client() const {
-  auto client = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  // a server given --tls-cert (self-signed in the tests) is spoken to over TLS, its
+  // certificate the one trusted authority
+  std::string tls_cert;
+  for (size_t i = 0; i + 1 < extra_args_.size(); ++i) {
+    if (extra_args_[i] == "--tls-cert") tls_cert = extra_args_[i + 1];
+  }
+  auto client =
+      tls_cert.empty()
+          ? std::make_unique<httplib::Client>("127.0.0.1", port_)
+          : std::make_unique<httplib::Client>("https://127.0.0.1:" + std::to_string(port_));
+  if (!tls_cert.empty()) client->set_ca_cert_path(tls_cert.c_str());
   client->set_connection_timeout(5, 0);
   client->set_read_timeout(30, 0);
   client->set_write_timeout(30, 0);

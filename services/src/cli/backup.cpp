@@ -1,7 +1,10 @@
 // `keepsake backup`: a copy of the database made with SQLite's online backup, beside a
-// running server.
+// running server; recorded in the audit log (a purge's certificate lists the copies made
+// before it, which still hold the purged data).
 #include <filesystem>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
 
@@ -20,6 +23,15 @@ int Run(const BackupOptions& o) {
   if (!store) return Die(store.error().message);
   auto done = (*store)->Backup(o.out);
   if (!done) return Die(done.error().message);
+  // recorded, so that a later purge's certificate can say this copy still holds the data
+  std::error_code ec;
+  const std::string file = std::filesystem::absolute(o.out, ec).string();
+  if (auto recorded =
+          (*store)->Access().AppendAudit({"keepsake backup", "admin", "store.backup", std::nullopt,
+                                          nlohmann::json{{"file", file}}.dump(), ""});
+      !recorded) {
+    return Die("the backup was written but not recorded: " + recorded.error().message);
+  }
   std::cout << "backup written to " << o.out << std::endl;
   return 0;
 }

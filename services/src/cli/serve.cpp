@@ -83,15 +83,16 @@ void MaintenanceRounds(orders::Store& store, const ServerConfig& config, std::mu
 }
 
 void PrintWelcome(const ServerConfig& config, int port, bool demo) {
-  std::cout << "Keepsake is serving on http://" << config.host << ":" << port
-            << "  (data: " << config.data_dir << ")" << std::endl;
+  const std::string base = std::string(config.tls_cert.empty() ? "http" : "https") + "://" +
+                           config.host + ":" + std::to_string(port);
+  std::cout << "Keepsake is serving on " << base << "  (data: " << config.data_dir << ")"
+            << std::endl;
   if (!config.console_dir.empty()) {
-    std::cout << "Staff console: http://" << config.host << ":" << port
-              << "/console/  (sign in with a token)" << std::endl;
+    std::cout << "Staff console: " << base << "/console/  (sign in with a token)" << std::endl;
   }
   if (demo) {
-    std::cout << "Try: curl -H 'Authorization: Bearer <cs token>' http://" << config.host << ":"
-              << port << "/api/v1/orders" << std::endl;
+    std::cout << "Try: curl -H 'Authorization: Bearer <cs token>' " << base << "/api/v1/orders"
+              << std::endl;
   }
 }
 
@@ -139,6 +140,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
 
   ApiServer server(config, **store, *catalog, &runner);
   const int port = server.Bind();
+  if (port < 0 && !server.TlsError().empty()) return Die(server.TlsError());
   if (port < 0) {
     return Die("cannot listen on " + config.host + ":" + std::to_string(config.port) +
                " (in use, or not an address of this machine)");
@@ -176,6 +178,18 @@ int Run(ServeOptions o) {
   // Workers run in their job folder, so every path handed down must not depend on the cwd.
   config.data_dir = fs::absolute(config.data_dir).lexically_normal().string();
   if (!ParseListen(o.listen, config)) return Die("--listen must be HOST:PORT, got " + o.listen);
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return Die("TLS needs both --tls-cert and --tls-key");
+  }
+  // tokens and customers' data travel in the requests: in the clear only on this machine
+  const bool loopback = config.host == "127.0.0.1" || config.host == "::1" ||
+                        config.host == "localhost" || config.host.rfind("127.", 0) == 0;
+  if (config.tls_cert.empty() && !loopback && !config.allow_plain_http) {
+    return Die(
+        "plain HTTP is only served on a loopback address; give --tls-cert and --tls-key, "
+        "or --allow-plain-http when a TLS proxy in front of " +
+        config.host + " terminates TLS");
+  }
   config.assets_dir = FindAssetsDir(o.assets);
   config.console_dir = FindConsoleDir(o.console);
   if (!config.webhook_url.empty()) {
@@ -208,6 +222,14 @@ std::vector<Command> AddServe(CLI::App& app) {
   serve->add_option("--console", o->console,
                     "Folder of the staff console (app/ and node_modules/); found next to the "
                     "binary if not given");
+  serve->add_option("--signing-key", config.signing_key,
+                    "The shop's Ed25519 key that signs deletion certificates (PEM; made on first "
+                    "purge). Default: keys/deletion-signing.pem in the data directory");
+  serve->add_option("--tls-cert", config.tls_cert,
+                    "Serve HTTPS (TLS 1.2+) with this certificate chain (PEM)");
+  serve->add_option("--tls-key", config.tls_key, "The certificate's private key (PEM)");
+  serve->add_flag("--allow-plain-http", config.allow_plain_http,
+                  "Serve plain HTTP on an address other than loopback (a TLS proxy in front)");
   serve->add_option("--port-file", o->port_file, "Write the bound port to this file");
   serve->add_option("--max-upload-mb", config.max_upload_bytes, "Largest upload in bytes")
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1024 * 1024); })

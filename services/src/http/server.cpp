@@ -46,6 +46,10 @@ httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& 
   if (reaper) reaper->RequestStarted(req.remote_addr, req.remote_port);
   res.set_header("X-Request-Id", tl_request.request_id);
   res.set_header("X-Content-Type-Options", "nosniff");
+  // over TLS, browsers are told to come back only over TLS (the console and its token)
+  if (!config.tls_cert.empty()) {
+    res.set_header("Strict-Transport-Security", "max-age=31536000");
+  }
   auto refuse = [&](ApiErrc code, const std::string& detail) {
     // The body was not read: the connection cannot carry another request after this one.
     res.set_header("Connection", "close");
@@ -288,22 +292,41 @@ void ApiServer::Impl::Handle(const Route& route, const Context& ctx, const httpl
   }
 }
 
+std::unique_ptr<httplib::Server> ApiServer::Impl::MakeServer() {
+  if (config.tls_cert.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(
+        &ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // TLS 1.2: ECDHE key exchange and AEAD ciphers only (TLS 1.3's suites are all of that kind)
+    SSL_CTX_set_cipher_list(&ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+    if (SSL_CTX_use_certificate_chain_file(&ctx, config.tls_cert.c_str()) != 1) {
+      tls_error = "cannot read the TLS certificate " + config.tls_cert + " (PEM, the chain)";
+    } else if (SSL_CTX_use_PrivateKey_file(&ctx, config.tls_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+      tls_error = "cannot read the TLS key " + config.tls_key + " (PEM)";
+    } else if (SSL_CTX_check_private_key(&ctx) != 1) {
+      tls_error = "the TLS key " + config.tls_key + " is not the certificate's";
+    }
+    return tls_error.empty();
+  });
+}
+
 void ApiServer::Impl::Configure() {
-  server.new_task_queue = [this] {
+  server->new_task_queue = [this] {
     return new BoundedThreadPool(static_cast<size_t>(config.http_threads),
                                  static_cast<size_t>(config.http_queue), waiting_connections);
   };
-  server.set_read_timeout(config.read_timeout_s, 0);
-  server.set_write_timeout(config.write_timeout_s, 0);
-  server.set_keep_alive_timeout(2);  // an idle connection gives its thread back soon
+  server->set_read_timeout(config.read_timeout_s, 0);
+  server->set_write_timeout(config.write_timeout_s, 0);
+  server->set_keep_alive_timeout(2);  // an idle connection gives its thread back soon
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle and delayed ACKs
   // add 40 ms to each keep-alive request.
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(1000);
-  server.set_payload_max_length(static_cast<size_t>(config.max_upload_bytes));
-  server.set_pre_routing_handler(
+  server->set_tcp_nodelay(true);
+  server->set_keep_alive_max_count(1000);
+  server->set_payload_max_length(static_cast<size_t>(config.max_upload_bytes));
+  server->set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return Guard(req, res); });
-  server.set_exception_handler(
+  server->set_exception_handler(
       [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown exception";
         try {
@@ -316,7 +339,7 @@ void ApiServer::Impl::Configure() {
                       tl_request.request_id, tl_request.route, what);
         ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, ""));
       });
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
+  server->set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         ApiErrc code = ApiErrc::kBadRequest;
@@ -335,7 +358,7 @@ void ApiServer::Impl::Configure() {
         ReplyProblem(req, res, p);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  server->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     if (reaper) reaper->RequestEnded(req.remote_addr, req.remote_port);
     // a head cpp-httplib refused itself (a line over 8 KB) never reached the guard
     if (tl_request.request_id.empty()) {
@@ -361,7 +384,7 @@ void ApiServer::Impl::Configure() {
     spdlog::warn("event=openapi_missing path={}/openapi.json", config.assets_dir);
   }
   if (!config.console_dir.empty()) {
-    server.Get("/console(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {
+    server->Get("/console(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {
       ServeConsoleFile(config, req, res);
     });
   }
@@ -370,9 +393,9 @@ void ApiServer::Impl::Configure() {
       Dispatch(route, req, res);
     };
     if (std::string_view(route.method) == "GET") {
-      server.Get(route.regex, handler);
+      server->Get(route.regex, handler);
     } else {
-      server.Post(route.regex, handler);
+      server->Post(route.regex, handler);
     }
   }
 }
@@ -387,20 +410,23 @@ ApiServer::ApiServer(const ServerConfig& config, orders::Store& store,
 
 ApiServer::~ApiServer() = default;
 
+std::string ApiServer::TlsError() const { return impl_->tls_error; }
+
 int ApiServer::Bind() {
+  if (!impl_->tls_error.empty() || !impl_->server->is_valid()) return -1;
   // Debian builds cpp-httplib as a library that listens with a backlog of 5: a burst of 50
   // connections overflowed it, and clients whose handshake the kernel dropped waited out their
   // read timeout. The listening socket is noted as it is made and listened on again with a
   // backlog the kernel caps at net.core.somaxconn.
   int listening = -1;
-  impl_->server.set_socket_options([&listening](socket_t sock) {
+  impl_->server->set_socket_options([&listening](socket_t sock) {
     httplib::default_socket_options(sock);
     listening = sock;
   });
   if (impl_->config.port == 0) {
-    impl_->port = impl_->server.bind_to_any_port(impl_->config.host);
+    impl_->port = impl_->server->bind_to_any_port(impl_->config.host);
   } else {
-    impl_->port = impl_->server.bind_to_port(impl_->config.host, impl_->config.port)
+    impl_->port = impl_->server->bind_to_port(impl_->config.host, impl_->config.port)
                       ? impl_->config.port
                       : -1;
   }
@@ -418,11 +444,11 @@ bool ApiServer::Listen() {
   impl_->reaper = std::make_unique<ConnectionReaper>(
       impl_->port, limits, [waiting = impl_->waiting_connections] { return waiting->load(); });
   impl_->reaper->Start();
-  const bool ok = impl_->server.listen_after_bind();
+  const bool ok = impl_->server->listen_after_bind();
   impl_->reaper->Stop();
   return ok;
 }
 
-void ApiServer::Stop() { impl_->server.stop(); }
+void ApiServer::Stop() { impl_->server->stop(); }
 
 }  // namespace keepsake::services

@@ -22,18 +22,22 @@ struct ApiServer::Impl {
   static const std::vector<Route>& Routes();
 
   Impl(const ServerConfig& c, orders::Store& s, const orders::ProductCatalog& p, JobRunner* r)
-      : state(c, s, p, r), config(state.config), store(state.store) {}
+      : state(c, s, p, r), config(state.config), store(state.store), server(MakeServer()) {}
 
   ApiState state;
   const ServerConfig& config;
   orders::Store& store;
-  httplib::Server server;
-  int port = -1;  // bound
+  std::string tls_error;  // why the certificate or key could not be used ("" when they could)
+  std::unique_ptr<httplib::Server> server;  // an SSLServer when config.tls_cert is set
+  int port = -1;                            // bound
   // connections waiting for a handler thread; slow clients that hold a thread are closed
   std::shared_ptr<std::atomic<size_t>> waiting_connections =
       std::make_shared<std::atomic<size_t>>(0);
   std::unique_ptr<ConnectionReaper> reaper;  // from Listen() on
 
+  // Plain, or TLS 1.2+ with forward-secret AEAD ciphers only, from config.tls_cert and
+  // tls_key (a failure to load them is kept in tls_error and Bind() refuses).
+  std::unique_ptr<httplib::Server> MakeServer();
   void Configure();
   httplib::Server::HandlerResponse Guard(const httplib::Request& req, httplib::Response& res);
   // The route that the method and path name, as cpp-httplib will match it, or nullptr.

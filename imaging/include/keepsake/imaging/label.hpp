@@ -2,9 +2,9 @@
 // Code 128 in vector bars with its digits under it, a QR code for the order, the routing code
 // large, sender and recipient blocks (the recipient's name and phone masked by the caller, as
 // GB/T 41833-2022 asks of waybills, the address in full: it is what a courier delivers to;
-// long lines broken to the label's width), contents and the order reference. Text is real PDF text in
-// embedded TrueType fonts (DejaVu Sans for Latin, Droid Sans Fallback for Chinese, both from
-// Debian, subset to the characters used), so the label can be searched and checked with
+// long lines broken to the label's width), contents and the order reference. Text is real PDF
+// text in embedded TrueType fonts (DejaVu Sans for Latin, Droid Sans Fallback for Chinese, both
+// from Debian, subset to the characters used), so the label can be searched and checked with
 // pdftotext.
 #pragma once
 

@@ -38,13 +38,21 @@ class AccessRepository {
   Result<void> AppendAudit(const AuditRecord& record);
   // The audit log, newest first.
   Result<std::vector<AuditEntry>> ListAudit(std::optional<int64_t> before_id, int limit);
-  // Removes the personal data of orders that ended (completed or cancelled) before
-  // `before_iso` (every order, ended or not, when `everything`): customer rows, greetings,
-  // ticket messages, stored first responses; keeps the anonymous order history; records the
-  // purge. Then makes the deletion physical: secure_delete was on, the WAL is checkpointed and
-  // truncated, the file vacuumed. Errors: kInvalidArgument (date), kStorage.
-  Result<PurgeResult> PurgeCustomers(const std::string& before_iso, bool everything,
-                                     const Actor& actor);
+  // Removes the personal data of the orders in `scope`: customer rows, and every free text
+  // tied to the orders (greetings, ticket subjects and messages, event reasons, claim
+  // descriptions and notes, notification payloads' reasons, carriers' scan texts, stored
+  // first responses); keeps the anonymous order history. Lists the stored files that only
+  // purged orders used (and, purging by date or everything, uploads no order used, from before
+  // that time) and marks them purged; the caller deletes them (they stay listed in the purge's
+  // row until FilesDeleted). Records the purge. Then makes the deletion physical in the
+  // database: secure_delete was on, the WAL is checkpointed and truncated, the file
+  // vacuumed. Errors: kInvalidArgument (scope), kNotFound (order), kStorage.
+  Result<PurgeResult> PurgeCustomers(const PurgeScope& scope, const Actor& actor);
+  // The signed certificate of purge `id`, kept with its row; the files it listed are gone.
+  Result<void> FilesDeleted(int64_t id, const std::string& certificate);
+  // The sha256 of files that earlier purges listed and whose deletion was not confirmed (a
+  // crash between the database and the disk): deleted again by the next purge.
+  Result<std::vector<std::string>> FilesLeftByPurges();
 
  private:
   Database* db_;

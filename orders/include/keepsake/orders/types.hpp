@@ -95,6 +95,7 @@ struct Asset {
   std::string format;  // glb, obj, png, zip, ...
   int64_t bytes = 0;
   std::string created_at;
+  std::string purged_at{};  // when a purge deleted the file ("" while it is there)
 };
 
 struct OrderFilter {
@@ -216,11 +217,39 @@ struct AuditEntry {
   std::string peer;
 };
 
+// Which orders a purge takes: those that ended before a time, every order, or one order (a
+// data subject's request), ended or not.
+struct PurgeScope {
+  std::string before_iso;
+  bool everything = false;
+  std::string order_number;
+};
+
+// A stored file (assets/, by its sha256) that only purged orders used, or none: it is deleted.
+struct PurgedFile {
+  std::string sha256;
+  std::string kind;  // mesh or image
+  std::string format;
+  int64_t bytes = 0;
+};
+
+// A file a purged order used that a kept order uses too (the same picture in two orders): it
+// stays, and the certificate says so.
+struct SharedFile {
+  std::string sha256;
+  int64_t kept_orders = 0;
+};
+
 struct PurgeResult {
+  int64_t id = 0;      // the purges row
   int orders = 0;      // orders whose customer data went
   int customers = 0;   // customer rows deleted
   std::string digest;  // sha256 over the purged order numbers: proves which, names nobody
   std::string at;
+  std::vector<std::string> order_numbers;
+  int64_t texts_redacted = 0;  // greetings, ticket subjects and messages, reasons, claims, ...
+  std::vector<PurgedFile> files;
+  std::vector<SharedFile> shared_files;
 };
 
 // A notification waiting in the outbox, or delivered, with its attempts.

@@ -36,8 +36,10 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Binds config.host:config.port (port 0 picks a free one). Returns the bound port or -1.
+  // Binds config.host:config.port (port 0 picks a free one). Returns the bound port or -1
+  // (TlsError() says when the certificate or key was the reason).
   int Bind();
+  std::string TlsError() const;
   // Serves until Stop(). Returns false if the socket failed.
   bool Listen();
   void Stop();

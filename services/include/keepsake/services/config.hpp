@@ -26,6 +26,15 @@ struct ServerConfig {
   // The staff console: app/ (our pages) and node_modules/three (installed by npm ci); empty:
   // /console is not served.
   std::string console_dir;
+  // The shop's Ed25519 key that signs deletion certificates (PEM, created on first use with
+  // its public half beside it as .pub.pem); empty: keys/deletion-signing.pem in the data
+  // directory.
+  std::string signing_key;
+  // TLS (PEM files): the certificate chain and its private key. Empty: plain HTTP, which is
+  // only allowed on a loopback address unless allow_plain_http (a TLS proxy in front).
+  std::string tls_cert;
+  std::string tls_key;
+  bool allow_plain_http = false;
   orders::SlaPolicy sla;  // customer-service levels (assets/sla.json, loaded by serve)
   int64_t max_upload_bytes = 100ll * 1024 * 1024;
   int64_t max_json_bytes = 1024 * 1024;

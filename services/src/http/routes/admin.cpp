@@ -4,6 +4,7 @@
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
 #include "keepsake/services/monthly_report.hpp"
+#include "keepsake/services/purge.hpp"
 
 namespace keepsake::services {
 
@@ -67,21 +68,32 @@ void AdminHandlers::ExportAudit(const Context& ctx, const httplib::Request& req,
 void AdminHandlers::Purge(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto body = Body(req, res, true);
   if (!body) return;
-  const bool everything = body->value("everything", false);
-  if (everything && body->value("confirm", "") != "purge every customer") {
+  orders::PurgeScope scope;
+  scope.everything = body->value("everything", false);
+  scope.before_iso = body->value("before", "");
+  scope.order_number = body->value("order", "");
+  if (scope.everything && body->value("confirm", "") != "purge every customer") {
     return ReplyInvalid(req, res,
                         "purging every order's customer data (the end of the contract) "
                         "needs \"confirm\": \"purge every customer\"",
                         "confirm");
   }
-  auto purged = store.Access().PurgeCustomers(body->value("before", ""), everything, ctx.actor);
-  if (!purged) return ReplyError(req, res, purged.error());
-  spdlog::info("event=customers_purged orders={} customers={}", purged->orders, purged->customers);
+  auto done =
+      PurgeAndCertify(store, paths, scope, ctx.actor, SigningKeyPath(paths, config.signing_key));
+  if (!done) return ReplyError(req, res, done.error());
+  const orders::PurgeResult& r = done->result;
+  spdlog::info("event=customers_purged purge={} orders={} customers={} files={}", r.id, r.orders,
+               r.customers, r.files.size());
   Reply(res, 200,
-        {{"orders", purged->orders},
-         {"customers", purged->customers},
-         {"digest", purged->digest},
-         {"at", purged->at}});
+        {{"purge", r.id},
+         {"orders", r.orders},
+         {"customers", r.customers},
+         {"texts_redacted", r.texts_redacted},
+         {"files_deleted", r.files.size()},
+         {"files_kept_shared", r.shared_files.size()},
+         {"digest", r.digest},
+         {"at", r.at},
+         {"certificate", json::parse(done->certificate)}});
 }
 void AdminHandlers::ListWebhooks(const Context&, const httplib::Request& req,
                                  httplib::Response& res) {

@@ -65,6 +65,13 @@ void AssetHandlers::GetAsset(const Context&, const httplib::Request& req, httpli
 void AssetHandlers::AssetFile(const Context&, const httplib::Request& req, httplib::Response& res) {
   auto asset = store.Orders().GetAsset(req.matches[1]);
   if (!asset) return ReplyError(req, res, asset.error());
+  if (!asset->purged_at.empty()) {
+    return ReplyError(req, res,
+                      orders::Error{orders::Errc::kNotFound,
+                                    "this file was deleted by a purge on " + asset->purged_at,
+                                    "",
+                                    {}});
+  }
   const fs::path file = paths.AssetFile(asset->id);
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
