@@ -12,7 +12,7 @@ scripts/build.sh -DKEEPSAKE_BUILD_BENCHMARKS=ON >/dev/null
 # KEEPSAKE_BIN=path runs another keepsake binary (an older build, to compare) with the same driver
 bin="${KEEPSAKE_BIN:-./build/keepsake}"
 data="$(mktemp -d)"
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$data.key"' EXIT
 "$bin" migrate --data "$data" >/dev/null
 seed_start=$(date +%s.%N)
 sqlite3 "$data/keepsake.db" >/dev/null <<SQL
@@ -39,6 +39,16 @@ INSERT INTO shipments(order_id, carrier, tracking_number, state, created_by, cre
   SELECT i, 'manual', 'SF' || printf('%010d', i), 'in_transit', 'seed', '2026-01-01T00:00:00.000Z',
          '2026-01-01T00:00:00.000Z' FROM n WHERE i % 5 IN (2, 3, 4);
 COMMIT;
+-- the customers went in as plain text: the schema is taken back to before migration 15, which
+-- the server then runs on them, encrypting each under the data key (as an older database is)
+DROP TABLE data_key;
+DROP INDEX customers_phone_index;
+DROP INDEX customers_last4_index;
+ALTER TABLE customers DROP COLUMN phone_index;
+ALTER TABLE customers DROP COLUMN last4_index;
+CREATE INDEX customers_phone ON customers(phone);
+CREATE INDEX customers_phone_last4 ON customers(substr(phone, -4), name);
+DELETE FROM schema_migrations WHERE version = 15;
 ANALYZE;
 SQL
 seed_end=$(date +%s.%N)

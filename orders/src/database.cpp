@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 #include <algorithm>
 #include <cstdio>
@@ -179,16 +180,42 @@ Store::~Store() { db_->StopWriter(); }
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto impl = std::make_unique<Database>();
   impl->options = options;
+  if (options.data_key.size() != 32) {
+    return Fail(Errc::kStorage, "cannot open store " + options.path +
+                                    ": the data key must be 32 bytes (customers' data is "
+                                    "encrypted under it)");
+  }
+  impl->cipher = std::make_unique<FieldCipher>(options.data_key);
   try {
     impl->writer = OpenConnection(options.path, /*read_only=*/false);
+    impl->cipher->Register(*impl->writer);
     Migrate(*impl->writer);
+    // the key this database was encrypted with, or it is refused before anything is read
+    const std::string check = impl->writer->execAndGet("SELECT check_value FROM data_key");
+    if (check != impl->cipher->KeyCheck()) {
+      return Fail(Errc::kStorage,
+                  "cannot open store " + options.path +
+                      ": this is not the data key its customers' data was encrypted with");
+    }
     for (int i = 0; i < std::max(1, options.read_connections); ++i) {
       impl->readers.push_back(OpenConnection(options.path, /*read_only=*/true));
+      impl->cipher->Register(*impl->readers.back());
     }
   } catch (const std::exception& e) {
     return Fail(Errc::kStorage, "cannot open store " + options.path + ": " + e.what());
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+bool Store::HoldsEncryptedData(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return false;
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    return db.tableExists("data_key");
+  } catch (const std::exception&) {
+    return true;  // unreadable now: never risk making a second key for it
+  }
 }
 
 int Store::SchemaVersion() {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <type_traits>
 #include <vector>
+#include "field_cipher.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -36,6 +37,7 @@ inline Error StorageError(const SQLite::Exception& e) {
 
 struct Database {
   StoreOptions options;
+  std::unique_ptr<FieldCipher> cipher;  // on every connection as ks_encrypt/ks_decrypt/ks_index
   std::mutex write_mutex;  // held by the writer thread around each batch; Backup takes it too
   std::unique_ptr<SQLite::Database> writer;
 

@@ -117,9 +117,12 @@ Result<std::optional<CreateOrderResult>> Replayed(SQLite::Database& db, const Id
 int64_t InsertOrderRow(SQLite::Database& db, const NewOrder& order, const Actor& actor,
                        const std::string& now) {
   const Address& a = order.customer.address;
-  SQLite::Statement cust(db,
-                         "INSERT INTO customers(name, phone, province, city, district, street, "
-                         "detail) VALUES(?,?,?,?,?,?,?)");
+  SQLite::Statement cust(
+      db,
+      "INSERT INTO customers(name, phone, province, city, district, street, "
+      "detail, phone_index, last4_index) VALUES(ks_encrypt(?1), ks_encrypt(?2), "
+      "ks_encrypt(?3), ks_encrypt(?4), ks_encrypt(?5), ks_encrypt(?6), "
+      "ks_encrypt(?7), ks_index('phone', ?2), ks_index('last4', substr(?2, -4)))");
   cust.bind(1, order.customer.name);
   cust.bind(2, order.customer.phone);
   cust.bind(3, a.province);
@@ -302,8 +305,9 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
   return db_->Read([&](SQLite::Database& db) -> Result<OrderPage> {
     std::string sql =
         "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
-        "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail, "
-        "o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
+        "o.updated_at, c.id, " +
+        std::string(rows::kCustomerColumns) +
+        ", o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
     std::vector<std::string> binds;
     if (filter.state) {
       sql += " AND o.state = ?";
@@ -325,32 +329,37 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
       sql += " AND o.id IN (SELECT order_id FROM shipments WHERE tracking_number = ?)";
       binds.push_back(*filter.tracking_number);
     }
-    // by the customer: through the customers indexes (phone; last four digits and name)
+    // by the customer: through the blind indexes (the phone; its last four digits, then the
+    // name of the handful of customers they leave, decrypted)
     if (filter.phone) {
-      sql += " AND o.customer_id IN (SELECT id FROM customers WHERE phone = ?)";
+      sql +=
+          " AND o.customer_id IN (SELECT id FROM customers WHERE phone_index = "
+          "ks_index('phone', ?))";
       binds.push_back(*filter.phone);
     }
     if (filter.phone_last4) {
       // the full name in any letter case, or the surname alone (SQLite's LIKE ignores ASCII
       // case); the four digits have already narrowed it to a handful of customers
       const std::string name = filter.name.value_or("");
-      std::string who = "name = ? COLLATE NOCASE";
+      std::string who = "ks_decrypt(name) = ? COLLATE NOCASE";
       binds.push_back(*filter.phone_last4);
       binds.push_back(name);
       switch (SurnameKind(name)) {
         case Surname::kLeading:
-          who += " OR name LIKE ?";
+          who += " OR ks_decrypt(name) LIKE ?";
           binds.push_back(name + "%");
           break;
         case Surname::kTrailing:
-          who += " OR name LIKE ?";
+          who += " OR ks_decrypt(name) LIKE ?";
           binds.push_back("% " + name);
           break;
         case Surname::kNone:
           break;
       }
-      sql += " AND o.customer_id IN (SELECT id FROM customers WHERE substr(phone, -4) = ? AND (" +
-             who + "))";
+      sql +=
+          " AND o.customer_id IN (SELECT id FROM customers WHERE last4_index = "
+          "ks_index('last4', ?) AND (" +
+          who + "))";
     }
     if (filter.created_from) {
       sql += " AND o.created_at >= ?";
@@ -539,9 +548,11 @@ Result<Order> OrderRepository::ChangeAddress(int64_t order_id, const Address& ad
     if (!customer.executeStep() || customer.getColumn(0).isNull()) {
       return Fail(Errc::kIllegalTransition, "the customer's data of this order was purged", "");
     }
-    SQLite::Statement upd(db,
-                          "UPDATE customers SET province = ?, city = ?, district = ?, street = ?, "
-                          "detail = ? WHERE id = ?");
+    SQLite::Statement upd(
+        db,
+        "UPDATE customers SET province = ks_encrypt(?), city = ks_encrypt(?), "
+        "district = ks_encrypt(?), street = ks_encrypt(?), detail = ks_encrypt(?) "
+        "WHERE id = ?");
     upd.bind(1, address.province);
     upd.bind(2, address.city);
     upd.bind(3, address.district);

@@ -173,8 +173,9 @@ Item ItemFromRow(SQLite::Statement& q) {
 std::optional<Order> LoadOrder(SQLite::Database& db, const char* where, const std::string& key) {
   const std::string sql =
       "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
-      "o.updated_at, c.id, c.name, c.phone, c.province, c.city, c.district, c.street, c.detail, "
-      "o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE " +
+      "o.updated_at, c.id, " +
+      std::string(kCustomerColumns) +
+      ", o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE " +
       std::string(where);
   SQLite::Statement q(db, sql);
   q.bind(1, key);

@@ -320,6 +320,24 @@ CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
             AND NEW.reason = '(purged)')
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 )sql",
+      // 15: customers' names, phones and addresses encrypted at rest (AES-256-GCM through the
+      // store's ks_encrypt, under the data key), found through blind indexes (ks_index: HMAC
+      // of the phone, and of its last four digits); the key's check value, so that another
+      // key is refused. The plain indexes on phone go with the plain values.
+      R"sql(
+CREATE TABLE data_key (check_value TEXT NOT NULL);
+INSERT INTO data_key(check_value) VALUES (ks_index('key-check', 'keepsake'));
+ALTER TABLE customers ADD COLUMN phone_index TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN last4_index TEXT NOT NULL DEFAULT '';
+DROP INDEX customers_phone;
+DROP INDEX customers_phone_last4;
+UPDATE customers SET phone_index = ks_index('phone', phone),
+  last4_index = ks_index('last4', substr(phone, -4)), name = ks_encrypt(name),
+  phone = ks_encrypt(phone), province = ks_encrypt(province), city = ks_encrypt(city),
+  district = ks_encrypt(district), street = ks_encrypt(street), detail = ks_encrypt(detail);
+CREATE INDEX customers_phone_index ON customers(phone_index);
+CREATE INDEX customers_last4_index ON customers(last4_index);
+)sql",
   };
   return migrations;
 }

@@ -28,6 +28,11 @@ void AppendEvent(SQLite::Database& db, const Event& e);
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts);
 Item ItemFromRow(SQLite::Statement& q);
+// The customer's seven columns of `customers c`, decrypted, in OrderFromRow's order (after
+// c.id): name, phone, province, city, district, street, detail.
+inline constexpr const char* kCustomerColumns =
+    "ks_decrypt(c.name), ks_decrypt(c.phone), ks_decrypt(c.province), ks_decrypt(c.city), "
+    "ks_decrypt(c.district), ks_decrypt(c.street), ks_decrypt(c.detail)";
 Order OrderFromRow(SQLite::Statement& q);
 std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id);
 // `where` uses one placeholder bound to `key`, e.g. "o.id = ?".

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "test_support.hpp"
@@ -14,13 +17,16 @@ namespace {
 using keepsake::testing::SourceDir;
 using keepsake::testing::TempDir;
 
+// The data key of the tests' stores (32 bytes; a real one comes from a key file).
+const std::string kDataKey = "0123456789abcdef0123456789abcdef";
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto catalog = ProductCatalog::Load(SourceDir() + "/assets/products.json");
     ASSERT_TRUE(catalog);
     catalog_ = *catalog;
-    auto store = Store::Open({(dir_.path() / "test.db").string(), 2, 3});
+    auto store = Store::Open({(dir_.path() / "test.db").string(), 2, 3, kDataKey});
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Orders().RecordAsset({kMesh, "mesh", "glb", 10, ""}));
@@ -382,12 +388,12 @@ TEST_F(StoreTest, ReopensAtTheSameSchemaAndBacksUp) {
   const int version = store_->SchemaVersion();
   EXPECT_GE(version, 1);
   store_.reset();
-  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
+  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3, kDataKey});
   ASSERT_TRUE(reopened);
   EXPECT_EQ((*reopened)->SchemaVersion(), version);
   const std::string copy = (dir_.path() / "backup.db").string();
   ASSERT_TRUE((*reopened)->Backup(copy));
-  auto restored = Store::Open({copy, 1, 3});
+  auto restored = Store::Open({copy, 1, 3, kDataKey});
   ASSERT_TRUE(restored);
   EXPECT_EQ(*(*restored)->IntegrityCheck(), "ok");
   EXPECT_EQ((*restored)->Orders().GetOrder(1)->channel_ref, "ref-1");
@@ -406,7 +412,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10 to 14), with one reprint
+  // back to the schema before migration 10 (undoing 10 to 15), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
@@ -416,11 +422,19 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "ALTER TABLE api_tokens DROP COLUMN expires_at; ALTER TABLE api_tokens DROP COLUMN demo;"
         "ALTER TABLE assets DROP COLUMN purged_at; ALTER TABLE purges DROP COLUMN files;"
         "ALTER TABLE purges DROP COLUMN files_deleted; ALTER TABLE purges DROP COLUMN certificate;"
+        // 15 encrypted the customers: without its functions here, the rows go (this test is
+        // about channels)
+        "UPDATE orders SET customer_id = NULL; DELETE FROM customers; DROP TABLE data_key;"
+        "DROP INDEX customers_phone_index; DROP INDEX customers_last4_index;"
+        "ALTER TABLE customers DROP COLUMN phone_index;"
+        "ALTER TABLE customers DROP COLUMN last4_index;"
+        "CREATE INDEX customers_phone ON customers(phone);"
+        "CREATE INDEX customers_phone_last4 ON customers(substr(phone, -4), name);"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));
   }
-  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
+  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3, kDataKey});
   ASSERT_TRUE(reopened) << reopened.error().message;
   EXPECT_EQ((*reopened)->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ((*reopened)->Orders().GetOrder(by_staff->order.id)->channel, "");
@@ -436,9 +450,52 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
     db.exec("INSERT INTO schema_migrations(version, applied_at) VALUES(999, 'later')");
   }
-  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3});
+  auto reopened = Store::Open({(dir_.path() / "test.db").string(), 1, 3, kDataKey});
   ASSERT_FALSE(reopened);
   EXPECT_EQ(reopened.error().code, Errc::kStorage);
+}
+
+// Customers' names, phones and addresses are not in the database file as text: a copy taken
+// without the key shows none of them, byte for byte; the searches by phone and by last four
+// digits and name still find the order (blind indexes); another key is refused at open.
+TEST_F(StoreTest, CustomersAreEncryptedAtRestAndStillFound) {
+  NewOrder order = Figure("ref-secret");
+  order.customer.name = "欧阳清风";
+  order.customer.phone = "13566667777";
+  order.customer.address.street = "秘密路 88 号";
+  order.customer.address.detail = "机密大厦 1808 室";
+  auto created = Create(order, "k-secret");
+  ASSERT_TRUE(created);
+  OrderFilter by_phone;
+  by_phone.phone = "13566667777";
+  ASSERT_EQ(store_->Orders().ListOrders(by_phone)->orders.size(), 1u);
+  OrderFilter by_last4;
+  by_last4.phone_last4 = "7777";
+  by_last4.name = "欧阳";  // the surname alone
+  ASSERT_EQ(store_->Orders().ListOrders(by_last4)->orders.size(), 1u);
+  by_last4.name = "李四";
+  EXPECT_EQ(store_->Orders().ListOrders(by_last4)->orders.size(), 0u);
+  auto loaded = store_->Orders().GetOrder(created->order.id);
+  ASSERT_TRUE(loaded && loaded->customer);
+  EXPECT_EQ(loaded->customer->name, "欧阳清风");
+  EXPECT_EQ(loaded->customer->address.detail, "机密大厦 1808 室");
+  store_.reset();  // the WAL checkpointed into the file
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const std::string secret : {"欧阳清风", "13566667777", "6667777", "秘密路", "机密大厦"}) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos)
+          << secret << " in " << entry.path().filename();
+    }
+  }
+  auto other =
+      Store::Open({(dir_.path() / "test.db").string(), 1, 3, "another key of thirty-two bytes!"});
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("not the data key"), std::string::npos)
+      << other.error().message;
+  auto again = Store::Open({(dir_.path() / "test.db").string(), 1, 3, kDataKey});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)->Orders().GetOrder(created->order.id)->customer->phone, "13566667777");
 }
 
 TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {

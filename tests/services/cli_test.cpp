@@ -37,8 +37,26 @@ TEST(Cli, MigrateCreatesTheSchema) {
   const std::string out =
       RunCommand({KeepsakeBinary(), "migrate", "--data", (dir.path() / "d").string()}, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("schema version 14"), std::string::npos) << out;
+  EXPECT_NE(out.find("schema version 15"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "keepsake.db"));
+  // the data key was made beside the folder, not in it, readable by its owner alone
+  const auto key = dir.path() / "d.key";
+  ASSERT_TRUE(std::filesystem::exists(key));
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(ReadFile(key).size(), 65u);  // 64 hex digits and a newline
+  // without its key the data is not opened, and no new key is made over it
+  std::filesystem::rename(key, dir.path() / "elsewhere.key");
+  const std::string refused = RunCommand(
+      {KeepsakeBinary(), "token", "list", "--data", (dir.path() / "d").string()}, &code, true);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(refused.find("is missing"), std::string::npos) << refused;
+  EXPECT_FALSE(std::filesystem::exists(key));
+  const std::string given =
+      RunCommand({KeepsakeBinary(), "token", "list", "--data", (dir.path() / "d").string(),
+                  "--data-key", (dir.path() / "elsewhere.key").string()},
+                 &code, true);
+  EXPECT_EQ(code, 0) << given;
 }
 
 TEST(Cli, TokenCreatePrintsTheTokenAlone) {

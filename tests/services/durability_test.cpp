@@ -534,6 +534,8 @@ TEST(Durability, BackupDuringLoadIsConsistentAndRestores) {
   const std::filesystem::path fresh = dir.path() / "restored";
   std::filesystem::create_directories(fresh);
   std::filesystem::copy_file(last, fresh / "keepsake.db");
+  // a restore needs the data key the copy was encrypted under
+  std::filesystem::copy_file(dir.path() / "data.key", dir.path() / "restored.key");
   SQLite::Database copy(last, SQLite::OPEN_READONLY);
   const int in_copy = copy.execAndGet("SELECT COUNT(*) FROM orders").getInt();
   ServerProcess restored(fresh, {"--job-workers", "0"});

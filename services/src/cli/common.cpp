@@ -1,5 +1,11 @@
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+
+#include <openssl/rand.h>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -55,7 +61,66 @@ std::string FindConsoleDir(const std::string& given) {
 void AddDataOption(CLI::App& command, ServerConfig& config) {
   command.add_option("--data", config.data_dir, "Data directory (SQLite file, assets, jobs)")
       ->capture_default_str();
+  command.add_option("--data-key", config.data_key_file,
+                     "The key customers' data is encrypted under (64 hex digits; made on first "
+                     "use). Default: DIR.key beside the data directory DIR");
 }
+
+namespace {
+
+// The data key from `path` (64 hex digits); made there (0600) when it does not exist and the
+// database `db` has no encrypted customers yet. A missing key for a database that has them is
+// an error: a new key would make them unreadable.
+orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path& db) {
+  if (!fs::exists(path)) {
+    if (orders::Store::HoldsEncryptedData(db.string())) {
+      return orders::Fail(orders::Errc::kStorage,
+                          "the data key " + path + " is missing: the customers' data in " +
+                              db.parent_path().string() +
+                              " is encrypted under it and cannot be read without it (give it "
+                              "with --data-key)");
+    }
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) {
+      return orders::Fail(orders::Errc::kStorage, "OpenSSL could not make a data key");
+    }
+    std::string hex;
+    static const char* digits = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+      hex += digits[b >> 4];
+      hex += digits[b & 15];
+    }
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const std::string line = hex + "\n";
+    if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+        ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      return orders::Fail(orders::Errc::kStorage, "cannot write the data key " + path);
+    }
+    ::close(fd);
+    spdlog::info("event=data_key_created");
+  }
+  std::ifstream in(path);
+  std::string hex;
+  std::getline(in, hex);
+  std::string key;
+  const auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  for (size_t i = 0; hex.size() == 64 && i < hex.size(); i += 2) {
+    if (nibble(hex[i]) < 0 || nibble(hex[i + 1]) < 0) break;
+    key += static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1]));
+  }
+  if (key.size() != 32) {
+    return orders::Fail(orders::Errc::kStorage,
+                        "the data key " + path + " is not 64 hex digits on its first line");
+  }
+  return key;
+}
+
+}  // namespace
 
 orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& config) {
   const DataPaths paths(config.data_dir);
@@ -65,8 +130,12 @@ orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& con
     return orders::Fail(orders::Errc::kStorage,
                         "cannot create the data directory " + config.data_dir + ": " + e.what());
   }
+  auto key = LoadDataKey(
+      config.data_key_file.empty() ? paths.DefaultDataKey().string() : config.data_key_file,
+      paths.Database());
+  if (!key) return tl::unexpected(key.error());
   return orders::Store::Open(orders::StoreOptions{
-      paths.Database().string(), std::min(config.http_threads, 16), config.job_max_attempts});
+      paths.Database().string(), std::min(config.http_threads, 16), config.job_max_attempts, *key});
 }
 
 orders::Result<std::unique_ptr<orders::Store>> OpenExistingStore(const ServerConfig& config) {

@@ -38,10 +38,17 @@ struct StoreOptions {
   std::string path;          // the SQLite file
   int read_connections = 8;  // size of the reader pool
   int job_max_attempts = 3;  // a job is dead-lettered after this many failed attempts
+  // 32 bytes: customers' names, phones and addresses are encrypted under it (AES-256-GCM)
+  // and found through blind indexes (HMAC) keyed by it. A database holds the key's check
+  // value; opening it with another key is refused.
+  std::string data_key{};
 };
 
 class Store {
  public:
+  // Whether the database file at `path` holds data encrypted under a data key (a key must
+  // then be found, never made anew). A file that cannot be read counts as holding some.
+  static bool HoldsEncryptedData(const std::string& path);
   // Opens (creating if needed) and migrates. Errors: kStorage.
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();

@@ -30,6 +30,10 @@ struct ServerConfig {
   // its public half beside it as .pub.pem); empty: keys/deletion-signing.pem in the data
   // directory.
   std::string signing_key;
+  // The 32-byte data key that customers' names, phones and addresses are encrypted under (a
+  // file of 64 hex digits, outside the data directory; made on first use when the database
+  // holds no customers yet); empty: DIR.key beside the data directory DIR.
+  std::string data_key_file;
   // TLS (PEM files): the certificate chain and its private key. Empty: plain HTTP, which is
   // only allowed on a loopback address unless allow_plain_http (a TLS proxy in front).
   std::string tls_cert;

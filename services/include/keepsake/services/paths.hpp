@@ -18,6 +18,12 @@ class DataPaths {
   std::filesystem::path Root() const { return root_; }
   std::filesystem::path Database() const { return root_ / "keepsake.db"; }
   std::filesystem::path Lock() const { return root_ / "keepsake.lock"; }
+  // DIR.key beside the data directory DIR: the data key lives outside the folder it protects.
+  std::filesystem::path DefaultDataKey() const {
+    std::filesystem::path dir = std::filesystem::absolute(root_).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();
+    return dir.parent_path() / (dir.filename().string() + ".key");
+  }
   std::filesystem::path Tmp() const { return root_ / "tmp"; }
   std::filesystem::path AssetFile(const std::string& sha256) const {
     return root_ / "assets" / sha256.substr(0, 2) / sha256;
