@@ -303,11 +303,10 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
                 states);
   }
   return db_->Read([&](SQLite::Database& db) -> Result<OrderPage> {
-    std::string sql =
-        "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
-        "o.updated_at, c.id, " +
-        std::string(rows::kCustomerColumns) +
-        ", o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE 1 = 1";
+    // the page is chosen first, by ids alone; only its rows are then joined with their
+    // customers and decrypted (a day's range sorted by id would otherwise decrypt every
+    // customer in it before the limit)
+    std::string sql = "SELECT o.id FROM orders o WHERE 1 = 1";
     std::vector<std::string> binds;
     if (filter.state) {
       sql += " AND o.state = ?";
@@ -374,6 +373,12 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
       binds.push_back(std::to_string(*filter.before_id));
     }
     sql += " ORDER BY o.id DESC LIMIT " + std::to_string(filter.limit + 1);
+    sql =
+        "SELECT o.id, o.number, o.channel_ref, o.state, o.held_from, o.version, o.created_at, "
+        "o.updated_at, c.id, " +
+        std::string(rows::kCustomerColumns) +
+        ", o.channel FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.id IN (" +
+        sql + ") ORDER BY o.id DESC";
     SQLite::Statement q(db, sql);
     for (size_t i = 0; i < binds.size(); ++i) q.bind(static_cast<int>(i + 1), binds[i]);
     OrderPage page;
