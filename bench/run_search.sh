@@ -40,7 +40,11 @@ INSERT INTO shipments(order_id, carrier, tracking_number, state, created_by, cre
          '2026-01-01T00:00:00.000Z' FROM n WHERE i % 5 IN (2, 3, 4);
 COMMIT;
 -- the customers went in as plain text: the schema is taken back to before migration 15, which
--- the server then runs on them, encrypting each under the data key (as an older database is)
+-- the server then runs on them, encrypting each under the data key (as an older database is),
+-- and 16 after it
+DROP TABLE channel_webhooks;
+DROP INDEX outbox_channel_due;
+ALTER TABLE outbox DROP COLUMN channel;
 DROP TABLE data_key;
 DROP INDEX customers_phone_index;
 DROP INDEX customers_last4_index;
@@ -48,7 +52,7 @@ ALTER TABLE customers DROP COLUMN phone_index;
 ALTER TABLE customers DROP COLUMN last4_index;
 CREATE INDEX customers_phone ON customers(phone);
 CREATE INDEX customers_phone_last4 ON customers(substr(phone, -4), name);
-DELETE FROM schema_migrations WHERE version = 15;
+DELETE FROM schema_migrations WHERE version >= 15;
 ANALYZE;
 SQL
 seed_end=$(date +%s.%N)

@@ -87,7 +87,11 @@ void AppendEvent(SQLite::Database& db, const Event& e) {
   const int64_t event_id = db.getLastInsertRowid();
   const std::string number = OrderNumber(e.order_id);
   const std::string at = e.at.empty() ? NowUtcIso() : e.at;
+  SQLite::Statement of(db, "SELECT channel FROM orders WHERE id = ?");
+  of.bind(1, e.order_id);
+  const std::string channel = of.executeStep() ? of.getColumn(0).getString() : std::string();
   json data = {{"order", number}, {"from", e.from_state}, {"to", e.to_state}};
+  if (!channel.empty()) data["channel"] = channel;
   if (e.item_id) data["item"] = *e.item_id;
   if (!e.reason.empty()) data["reason"] = e.reason;
   const json body = {{"id", "evt_" + std::to_string(event_id)},
@@ -95,13 +99,14 @@ void AppendEvent(SQLite::Database& db, const Event& e) {
                      {"created_at", at},
                      {"data", data}};
   SQLite::Statement out(db,
-                        "INSERT INTO outbox(event_id, kind, at, body, next_attempt_ms) "
-                        "VALUES(?,?,?,?,?)");
+                        "INSERT INTO outbox(event_id, kind, at, body, next_attempt_ms, channel) "
+                        "VALUES(?,?,?,?,?,?)");
   out.bind(1, "evt_" + std::to_string(event_id));
   out.bind(2, e.kind);
   out.bind(3, at);
   out.bind(4, body.dump());
   out.bind(5, NowUnixMs());
+  out.bind(6, channel);
   out.exec();
 }
 

@@ -338,6 +338,23 @@ UPDATE customers SET phone_index = ks_index('phone', phone),
 CREATE INDEX customers_phone_index ON customers(phone_index);
 CREATE INDEX customers_last4_index ON customers(last4_index);
 )sql",
+      // 16: a webhook per channel (its URL, its secret encrypted under the data key, the
+      // previous secret while a rotation overlaps), and each notification's channel, so that a
+      // channel hears only of its own orders
+      R"sql(
+CREATE TABLE channel_webhooks (
+  channel TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  previous_secret TEXT NOT NULL DEFAULT '',
+  previous_until_ms INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET channel = coalesce((SELECT o.channel FROM orders o
+  WHERE o.number = json_extract(outbox.body, '$.data.order')), '') WHERE json_valid(body);
+CREATE INDEX outbox_channel_due ON outbox(channel, state, next_attempt_ms);
+)sql",
   };
   return migrations;
 }

@@ -38,7 +38,7 @@ std::string WebhookSender::CheckUrl(const std::string& url) {
 }
 
 void WebhookSender::Start() {
-  if (config_.webhook_url.empty()) return;
+  // always: channels may have webhooks of their own even without a server-wide URL
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -55,7 +55,10 @@ void WebhookSender::Loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    auto due = store_.Notifications().DueNotifications(orders::NowUnixMs(), 50);
+    // with a server-wide URL every message has somewhere to go; without, only those of the
+    // channels that set their own (the others wait)
+    auto due = store_.Notifications().DueNotifications(orders::NowUnixMs(), 50,
+                                                       !config_.webhook_url.empty());
     if (due) {
       for (const orders::OutboxMessage& message : *due) {
         Send(message);
@@ -71,7 +74,21 @@ void WebhookSender::Loop() {
 }
 
 void WebhookSender::Send(const orders::OutboxMessage& message) {
-  const auto url = ParseUrl(config_.webhook_url);
+  // the channel's own webhook, else the server-wide one
+  std::string target = config_.webhook_url, secret = config_.webhook_secret, previous;
+  if (!message.channel.empty()) {
+    auto own = store_.Notifications().GetChannelWebhook(message.channel);
+    if (!own) {
+      spdlog::error("event=webhook_channel_unreadable error=\"{}\"", own.error().message);
+      return;
+    }
+    if (*own) {
+      target = (*own)->url;
+      secret = (*own)->secret;
+      if ((*own)->previous_until_ms > orders::NowUnixMs()) previous = (*own)->previous_secret;
+    }
+  }
+  const auto url = ParseUrl(target);
   if (!url) return;
   httplib::Client client(url->origin);
   client.set_connection_timeout(5, 0);
@@ -81,12 +98,17 @@ void WebhookSender::Send(const orders::OutboxMessage& message) {
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count());
-  const httplib::Headers headers = {
-      {"X-Keepsake-Event-Id", message.event_id},
-      {"X-Keepsake-Signature",
-       "t=" + timestamp +
-           ",v1=" + orders::HmacSha256Hex(config_.webhook_secret, timestamp + "." + message.body)},
-      {"User-Agent", "Keepsake-Webhook/1"}};
+  // while a rotation overlaps, a second v1 by the previous secret: a receiver that still has
+  // the old secret accepts the message, one that has the new one too
+  std::string signature =
+      "t=" + timestamp + ",v1=" + orders::HmacSha256Hex(secret, timestamp + "." + message.body);
+  if (!previous.empty()) {
+    signature += ",v1=" + orders::HmacSha256Hex(previous, timestamp + "." + message.body);
+  }
+  httplib::Headers headers = {{"X-Keepsake-Event-Id", message.event_id},
+                              {"X-Keepsake-Signature", signature},
+                              {"User-Agent", "Keepsake-Webhook/1"}};
+  if (!message.channel.empty()) headers.emplace("X-Keepsake-Channel", message.channel);
   const auto started = std::chrono::steady_clock::now();
   auto res = client.Post(url->path, headers, message.body, "application/json");
   const int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -412,7 +412,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10 to 15), with one reprint
+  // back to the schema before migration 10 (undoing 10 to 16), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
@@ -430,6 +430,8 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "ALTER TABLE customers DROP COLUMN last4_index;"
         "CREATE INDEX customers_phone ON customers(phone);"
         "CREATE INDEX customers_phone_last4 ON customers(substr(phone, -4), name);"
+        "DROP TABLE channel_webhooks; DROP INDEX outbox_channel_due;"
+        "ALTER TABLE outbox DROP COLUMN channel;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));

@@ -30,18 +30,22 @@ struct Received {
   std::string event_id;
   std::string signature;
   std::string body;
+  std::string channel{};
 };
 
-// A receiver on loopback that refuses the first delivery of every event with 503.
+// A receiver on loopback that refuses the first delivery of every event with 503 (or, with
+// `refuse_first` false, takes every one).
 class Receiver {
  public:
-  Receiver() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      const std::string id = req.get_header_value("X-Keepsake-Event-Id");
-      received_.push_back({id, req.get_header_value("X-Keepsake-Signature"), req.body});
-      res.status = seen_.insert(id).second ? 503 : 200;
-    });
+  explicit Receiver(bool refuse_first = true) {
+    server_.Post("/hook",
+                 [this, refuse_first](const httplib::Request& req, httplib::Response& res) {
+                   std::lock_guard<std::mutex> lock(mutex_);
+                   const std::string id = req.get_header_value("X-Keepsake-Event-Id");
+                   received_.push_back({id, req.get_header_value("X-Keepsake-Signature"), req.body,
+                                        req.get_header_value("X-Keepsake-Channel")});
+                   res.status = seen_.insert(id).second && refuse_first ? 503 : 200;
+                 });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -165,6 +169,98 @@ TEST(Webhook, AnUnreachableReceiverEndsDeadAfterTheLastRetry) {
       20000));
   EXPECT_EQ(dead[0]["attempts"], 3);  // the first try and two retries
   EXPECT_NE(dead[0]["last_error"].get<std::string>().find("no answer"), std::string::npos);
+}
+
+// Two channels, each with its own endpoint and secret, and no server-wide URL: each hears only
+// of its own orders, signed with its own secret, the channel named in the message. Channel B's
+// endpoint is down: its message goes dead; B moves to a new endpoint with a new secret (the
+// old one still signs beside it for the overlap) and the admin resends the dead message,
+// which then arrives with both signatures. A delivered message is not resent.
+TEST(Webhook, EachChannelItsOwnEndpointAndSecretRotatedWithOverlapAndDeadOnesResent) {
+  Receiver shop_a(false), shop_b_new(false);
+  TempDir dir;
+  ServerProcess server(dir.path() / "data", {"--job-workers", "0", "--webhook-backoff-s", "1"});
+  server.Start();
+  const std::string admin = server.Token("admin");
+  auto post = [&](const std::string& path, const json& body) {
+    return server.Client()->Post(path, Bearer(admin), body.dump(), "application/json");
+  };
+  const std::string secret_a = "secret-of-shop-a-0123456789";
+  const std::string secret_b = "secret-of-shop-b-0123456789";
+  const std::string secret_b2 = "new-secret-of-shop-b-98765";
+  auto hook = [](int port) { return "http://127.0.0.1:" + std::to_string(port) + "/hook"; };
+  ASSERT_EQ(
+      post("/api/v1/channels/shop-a/webhook", {{"url", hook(shop_a.port())}, {"secret", secret_a}})
+          ->status,
+      200);
+  // B's endpoint: a port nobody listens on (port 9, discard, is closed on loopback)
+  ASSERT_EQ(
+      post("/api/v1/channels/shop-b/webhook", {{"url", hook(9)}, {"secret", secret_b}})->status,
+      200);
+  EXPECT_EQ(
+      post("/api/v1/channels/shop-b/webhook", {{"url", hook(9)}, {"secret", "short"}})->status,
+      422);
+  std::map<std::string, std::string> numbers;
+  for (const std::string shop : {"shop-a", "shop-b"}) {
+    auto created = server.Client()->Post(
+        "/api/v1/orders",
+        {{"Authorization", "Bearer " + server.Token("channel", shop)},
+         {"Idempotency-Key", "wh-" + shop}},
+        OrderBody("wh-" + shop, "postcard-cn", "").dump(), "application/json");
+    ASSERT_EQ(created->status, 201) << created->body;
+    numbers[shop] = json::parse(created->body)["number"];
+  }
+  ASSERT_TRUE(WaitFor([&] { return !shop_a.received().empty(); }, 20000));
+  const Received a = shop_a.received().front();
+  EXPECT_EQ(a.channel, "shop-a");
+  const json a_body = json::parse(a.body);
+  EXPECT_EQ(a_body["data"]["order"], numbers["shop-a"]);
+  EXPECT_EQ(a_body["data"]["channel"], "shop-a");
+  const std::string t = a.signature.substr(2, a.signature.find(',') - 2);
+  EXPECT_EQ(a.signature, "t=" + t + ",v1=" + HmacSha256Hex(secret_a, t + "." + a.body));
+
+  // B's message dies at its dead endpoint
+  std::string dead_id;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json dead = json::parse(server.Client()
+                                          ->Get("/api/v1/webhooks?state=dead", Bearer(admin))
+                                          ->body)["notifications"];
+        if (dead.size() != 1) return false;
+        dead_id = dead[0]["event_id"];
+        return dead[0]["channel"] == "shop-b";
+      },
+      20000));
+  // rotated to a new endpoint and secret, the old secret signing beside it for a day
+  auto rotated =
+      post("/api/v1/channels/shop-b/webhook",
+           {{"url", hook(shop_b_new.port())}, {"secret", secret_b2}, {"overlap_hours", 24}});
+  ASSERT_EQ(rotated->status, 200) << rotated->body;
+  EXPECT_FALSE(json::parse(rotated->body)["previous_secret_until"].is_null());
+  const std::string listed = server.Client()->Get("/api/v1/channels/webhooks", Bearer(admin))->body;
+  EXPECT_EQ(listed.find(secret_b), std::string::npos);  // never shown
+  EXPECT_EQ(listed.find(secret_b2), std::string::npos);
+  auto resent = post("/api/v1/webhooks/" + dead_id + "/resend", json::object());
+  ASSERT_EQ(resent->status, 200) << resent->body;
+  ASSERT_TRUE(WaitFor([&] { return !shop_b_new.received().empty(); }, 20000));
+  const Received b = shop_b_new.received().front();
+  EXPECT_EQ(b.event_id, dead_id);
+  EXPECT_EQ(json::parse(b.body)["data"]["order"], numbers["shop-b"]);
+  const std::string tb = b.signature.substr(2, b.signature.find(',') - 2);
+  EXPECT_EQ(b.signature, "t=" + tb + ",v1=" + HmacSha256Hex(secret_b2, tb + "." + b.body) +
+                             ",v1=" + HmacSha256Hex(secret_b, tb + "." + b.body));
+  // channel A never heard of B's order
+  for (const Received& r : shop_a.received()) {
+    EXPECT_EQ(r.body.find(numbers["shop-b"]), std::string::npos);
+  }
+  EXPECT_EQ(post("/api/v1/webhooks/" + a_body["id"].get<std::string>() + "/resend", json::object())
+                ->status,
+            422);
+  EXPECT_EQ(post("/api/v1/webhooks/evt_999999/resend", json::object())->status, 404);
+  // the secrets are not in the database file as text
+  server.Stop();
+  const std::string db = ReadFile(dir.path() / "data" / "keepsake.db");
+  EXPECT_EQ(db.find(secret_b2), std::string::npos);
 }
 
 TEST(Webhook, ABadUrlOrAMissingSecretStopsTheServerAtStart) {

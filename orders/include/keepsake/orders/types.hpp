@@ -263,6 +263,18 @@ struct OutboxMessage {
   int attempts = 0;
   int64_t next_attempt_ms = 0;
   std::string last_error;
+  std::string channel{};  // the channel of the order it is about ("" for none)
+};
+
+// Where one channel's notifications go: its URL and the secret they are signed with; after a
+// rotation the previous secret signs too, until `previous_until_ms`.
+struct ChannelWebhook {
+  std::string channel;
+  std::string url;
+  std::string secret;
+  std::string previous_secret;
+  int64_t previous_until_ms = 0;
+  std::string updated_at;
 };
 
 // A warranty claim on one item of a delivered order.

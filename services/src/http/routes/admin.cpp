@@ -5,6 +5,7 @@
 #include "http/routes/routes.hpp"
 #include "keepsake/services/monthly_report.hpp"
 #include "keepsake/services/purge.hpp"
+#include "keepsake/services/webhook_sender.hpp"
 
 namespace keepsake::services {
 
@@ -17,6 +18,9 @@ class AdminHandlers : public Handlers {
   void ExportAudit(const Context& ctx, const httplib::Request& req, httplib::Response& res);
   void Purge(const Context& ctx, const httplib::Request& req, httplib::Response& res);
   void ListWebhooks(const Context&, const httplib::Request& req, httplib::Response& res);
+  void ResendWebhook(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void ListChannelWebhooks(const Context&, const httplib::Request& req, httplib::Response& res);
+  void SetChannelWebhook(const Context& ctx, const httplib::Request& req, httplib::Response& res);
   void MonthlyReport(const Context&, const httplib::Request& req, httplib::Response& res);
 };
 
@@ -113,10 +117,51 @@ void AdminHandlers::ListWebhooks(const Context&, const httplib::Request& req,
          {"next_attempt_at",
           m.state == "pending" ? json(orders::IsoFromUnixMs(m.next_attempt_ms)) : json(nullptr)},
          {"last_error", m.last_error},
+         {"channel", m.channel},
          {"body", json::parse(m.body, nullptr, false)}});
   }
   Reply(res, 200,
         {{"webhook_url_configured", !config.webhook_url.empty()}, {"notifications", list}});
+}
+// A dead notification sent again (after the channel fixed its endpoint).
+void AdminHandlers::ResendWebhook(const Context& ctx, const httplib::Request& req,
+                                  httplib::Response& res) {
+  auto message = store.Notifications().Resend(req.matches[1], ctx.actor);
+  if (!message) return ReplyError(req, res, message.error());
+  Reply(res, 200, {{"event_id", message->event_id}, {"state", message->state}});
+}
+// Each channel's webhook: where it goes and when it changed, never the secret.
+json ChannelWebhookJson(const orders::ChannelWebhook& w) {
+  return {{"channel", w.channel},
+          {"url", w.url},
+          {"previous_secret_until", w.previous_until_ms > orders::NowUnixMs()
+                                        ? json(orders::IsoFromUnixMs(w.previous_until_ms))
+                                        : json(nullptr)},
+          {"updated_at", w.updated_at}};
+}
+void AdminHandlers::ListChannelWebhooks(const Context&, const httplib::Request& req,
+                                        httplib::Response& res) {
+  auto hooks = store.Notifications().ListChannelWebhooks();
+  if (!hooks) return ReplyError(req, res, hooks.error());
+  json list = json::array();
+  for (const orders::ChannelWebhook& w : *hooks) list.push_back(ChannelWebhookJson(w));
+  Reply(res, 200, {{"webhooks", list}});
+}
+// {"url", "secret", "overlap_hours"}: sets the channel's webhook, or rotates its secret (the
+// old one still signs beside the new for the overlap, 24 h unless said).
+void AdminHandlers::SetChannelWebhook(const Context& ctx, const httplib::Request& req,
+                                      httplib::Response& res) {
+  auto body = Body(req, res, true);
+  if (!body) return;
+  const std::string url = body->value("url", "");
+  if (const std::string bad = WebhookSender::CheckUrl(url); !bad.empty()) {
+    return ReplyInvalid(req, res, bad, "url");
+  }
+  auto hook = store.Notifications().SetChannelWebhook(
+      req.matches[1], url, body->value("secret", ""), body->value("overlap_hours", 24), ctx.actor);
+  if (!hook) return ReplyError(req, res, hook.error());
+  spdlog::info("event=channel_webhook_set");
+  Reply(res, 200, ChannelWebhookJson(*hook));
 }
 // ?month=2026-11 [&format=json|csv|png]
 void AdminHandlers::MonthlyReport(const Context&, const httplib::Request& req,
@@ -147,6 +192,21 @@ std::vector<Route> AdminRoutes() {
       {"GET", "/api/v1/audit/export", "/api/v1/audit/export", {kAdmin}, Call<H, &H::ExportAudit>},
       {"POST", "/api/v1/admin/purge", "/api/v1/admin/purge", {kAdmin}, Call<H, &H::Purge>},
       {"GET", "/api/v1/webhooks", "/api/v1/webhooks", {kAdmin}, Call<H, &H::ListWebhooks>},
+      {"POST",
+       "/api/v1/webhooks/([A-Za-z0-9_]{1,40})/resend",
+       "/api/v1/webhooks/{id}/resend",
+       {kAdmin},
+       Call<H, &H::ResendWebhook>},
+      {"GET",
+       "/api/v1/channels/webhooks",
+       "/api/v1/channels/webhooks",
+       {kAdmin},
+       Call<H, &H::ListChannelWebhooks>},
+      {"POST",
+       "/api/v1/channels/([A-Za-z0-9._-]{1,100})/webhook",
+       "/api/v1/channels/{id}/webhook",
+       {kAdmin},
+       Call<H, &H::SetChannelWebhook>},
       {"GET",
        "/api/v1/reports/monthly",
        "/api/v1/reports/monthly",
