@@ -46,11 +46,17 @@ std::string FileRefsSql(const std::string& orders_sql) {
 }
 
 // The orders a scope takes (id, number, customer id or 0). kNotFound for an unknown order.
+// By order number it is the customer's: every order with the same phone.
 Result<std::vector<std::tuple<int64_t, std::string, int64_t>>> ScopeOrders(
     SQLite::Database& db, const PurgeScope& scope) {
   std::string sql = "SELECT id, number, coalesce(customer_id, 0) FROM orders WHERE ";
   if (!scope.order_number.empty()) {
-    sql += "number = ?";
+    // one customer: the order named, and every other order of the same phone number (found
+    // by its blind index; a reprint shares its original's customer row)
+    sql +=
+        "number = ?1 OR customer_id IN (SELECT id FROM customers WHERE phone_index = (SELECT "
+        "c.phone_index FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.number = "
+        "?1))";
   } else if (scope.everything) {
     sql += "customer_id IS NOT NULL";
   } else {
@@ -157,8 +163,9 @@ Result<PurgeResult> AccessRepository::PurgeCustomers(const PurgeScope& scope, co
           "SELECT id FROM orders WHERE customer_id IS NOT NULL AND id NOT IN (SELECT id FROM "
           "temp.purge_orders)");
       SQLite::Statement shared(db, "SELECT k.v, count(DISTINCT k.o) FROM (" + kept_refs +
-                                       ") k WHERE k.v IN (SELECT v FROM (" + purged_refs +
-                                       ")) GROUP BY k.v");
+                                       ") k WHERE k.v IN (SELECT id FROM assets) AND k.v IN "
+                                       "(SELECT v FROM (" +
+                                       purged_refs + ")) GROUP BY k.v");
       while (shared.executeStep()) {
         used_by_kept[shared.getColumn(0).getString()] = shared.getColumn(1).getInt64();
       }

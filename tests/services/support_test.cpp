@@ -539,15 +539,16 @@ TEST(Purge, RemovesTheCustomerFromEveryFileAndKeepsTheOrder) {
   EXPECT_EQ(RunCommand({"/usr/bin/sqlite3", db, "PRAGMA integrity_check"}), "ok\n");
 }
 
-// A data subject's request: one order purged by its number. Its picture that another kept order
-// uses too stays (the certificate says so); its print files and the claim's photo are deleted,
+// A data subject's request: one customer purged by an order number (that order, and their other
+// order with the same phone). The picture that another customer's order uses too stays (the
+// certificate says so); its print files and the claim's photo are deleted,
 // byte for byte nowhere under the data folder; the ticket's subject and the claim's words are
 // gone; the certificate verifies with the shop's public key and fails when one byte changes;
 // the deleted photo answers 404 from the restarted server.
 TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
   TempDir dir;
   const fs::path data = dir.path() / "data";
-  std::string number, evidence, kept_number;
+  std::string number, evidence, kept_number, other_number;
   std::vector<std::string> order_files;
   std::string photo;
   const std::string evidence_bytes =
@@ -601,6 +602,14 @@ TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
                                       body.dump(), "application/json");
     ASSERT_EQ(kept->status, 201) << kept->body;
     kept_number = json::parse(kept->body)["number"];
+    // the same customer's other order (same phone): a data subject's request takes it too
+    auto other = server.Client()->Post("/api/v1/orders",
+                                       {{"Authorization", "Bearer " + server.Token("channel")},
+                                        {"Idempotency-Key", "purge-one-3"}},
+                                       OrderBody("purge-one-3", "postcard-cn", "").dump(),
+                                       "application/json");
+    ASSERT_EQ(other->status, 201) << other->body;
+    other_number = json::parse(other->body)["number"];
     const std::string claim_path =
         "/api/v1/claims/" + std::to_string(json::parse(claim->body)["id"].get<int64_t>());
     ASSERT_TRUE(WaitFor(
@@ -614,7 +623,7 @@ TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
   const std::string out = RunCommand(
       {KEEPSAKE_BINARY, "purge", "--data", data.string(), "--order", number}, &code, true);
   ASSERT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("purged the customer data of 1 orders"), std::string::npos) << out;
+  EXPECT_NE(out.find("purged the customer data of 2 orders"), std::string::npos) << out;
   EXPECT_NE(out.find("kept 1 that kept orders use too"), std::string::npos) << out;
 
   const std::string slice = evidence_bytes.substr(evidence_bytes.size() / 2, 256);
@@ -641,7 +650,7 @@ TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
   ASSERT_TRUE(fs::exists(certificate)) << out;
   const std::string signed_text = ReadFile(certificate);
   const json payload = json::parse(json::parse(signed_text)["certificate"].get<std::string>());
-  EXPECT_EQ(payload["orders"], json::array({number}));
+  EXPECT_EQ(payload["orders"], json::array({number, other_number}));
   EXPECT_EQ(payload["files_kept_because_a_kept_order_uses_them"][0]["sha256"], photo);
   bool listed = false;
   for (const json& f : payload["files_deleted"]) listed |= f["sha256"] == evidence;
@@ -655,7 +664,7 @@ TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
   EXPECT_NE(verified.find("the signature holds"), std::string::npos) << verified;
   // one byte changed in the signed text (a count), and the signature fails
   std::string forged = signed_text;
-  const size_t at = forged.find("\\\"customers_deleted\\\": 1");
+  const size_t at = forged.find("\\\"customers_deleted\\\": 2");
   ASSERT_NE(at, std::string::npos) << forged;
   forged[at + std::string("\\\"customers_deleted\\\": ").size()] = '0';
   const fs::path forged_path = dir.path() / "forged.json";

@@ -95,7 +95,8 @@ std::vector<Command> AddPurge(CLI::App& app) {
       "Orders completed or cancelled before this UTC time, e.g. 2026-06-01T00:00:00Z");
   purge->add_option(
       "--order", o->scope.order_number,
-      "One order by its number, ended or not (a customer's request), e.g. KS00000042");
+      "One customer's orders, named by one of them (a customer's request; every order with "
+      "the same phone), ended or not, e.g. KS00000042");
   purge->add_flag("--everything", o->scope.everything,
                   "Every order, ended or not (the end of the contract)");
   purge->add_option("--signing-key", o->config.signing_key,

@@ -217,8 +217,9 @@ struct AuditEntry {
   std::string peer;
 };
 
-// Which orders a purge takes: those that ended before a time, every order, or one order (a
-// data subject's request), ended or not.
+// Which orders a purge takes: those that ended before a time, every order, or one customer's
+// (a data subject's request, named by one of their order numbers: every order with the same
+// phone), ended or not.
 struct PurgeScope {
   std::string before_iso;
   bool everything = false;
