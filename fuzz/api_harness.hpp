@@ -34,9 +34,8 @@ class ApiHarness {
     config_.personal_searches_per_minute = 0;
     services::DataPaths(config_.data_dir).Create();
     // customers are encrypted under a data key: a fixed one serves the scratch store
-    auto opened = orders::Store::Open(
-        orders::StoreOptions{services::DataPaths(config_.data_dir).Database().string(), 4, 3,
-                             std::string(32, 'k')});
+    auto opened = orders::Store::Open(orders::StoreOptions{
+        services::DataPaths(config_.data_dir).Database().string(), 4, 3, std::string(32, 'k')});
     if (!opened) {
       std::fprintf(stderr, "the fuzzing store cannot be opened: %s\n",
                    opened.error().message.c_str());
