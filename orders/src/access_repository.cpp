@@ -140,21 +140,7 @@ Result<int> AccessRepository::RevokeDemoTokens() {
 
 Result<void> AccessRepository::AppendAudit(const AuditRecord& record) {
   return db_->Write([&](SQLite::Database& db) -> Result<void> {
-    SQLite::Statement ins(db,
-                          "INSERT INTO audit(at, actor, role, action, order_id, detail, peer) "
-                          "VALUES(?,?,?,?,?,?,?)");
-    ins.bind(1, NowUtcIso());
-    ins.bind(2, record.actor);
-    ins.bind(3, record.role);
-    ins.bind(4, record.action);
-    if (record.order_id) {
-      ins.bind(5, *record.order_id);
-    } else {
-      ins.bind(5);
-    }
-    ins.bind(6, record.detail);
-    ins.bind(7, record.peer);
-    ins.exec();
+    rows::AppendAudit(db, record);
     return {};
   });
 }

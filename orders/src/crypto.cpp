@@ -21,6 +21,26 @@ std::string Hex(const unsigned char* data, size_t n) {
   return out;
 }
 
+}  // namespace
+
+std::string HexEncode(std::string_view bytes) {
+  return Hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  const auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
 std::string RandomHex(size_t bytes) {
   std::array<unsigned char, 64> buf{};
   if (bytes > buf.size() || RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1) {
@@ -28,8 +48,6 @@ std::string RandomHex(size_t bytes) {
   }
   return Hex(buf.data(), bytes);
 }
-
-}  // namespace
 
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};

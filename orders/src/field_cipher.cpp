@@ -1,5 +1,7 @@
 #include "field_cipher.hpp"
 
+#include "keepsake/orders/crypto.hpp"
+
 #include <memory>
 #include <stdexcept>
 
@@ -22,16 +24,6 @@ std::string Hmac(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
   return std::string(reinterpret_cast<char*>(out), size);
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
 }
 
 std::string Base64(std::string_view bytes) {
@@ -145,7 +137,7 @@ std::string FieldCipher::Index(std::string_view kind, std::string_view value) co
   std::string message(kind);
   message += '\0';
   message += value;
-  return Hex(Hmac(index_key_, message)).substr(0, 32);
+  return HexEncode(Hmac(index_key_, message)).substr(0, 32);
 }
 
 std::string FieldCipher::KeyCheck() const { return Index("key-check", "keepsake"); }

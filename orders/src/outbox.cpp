@@ -53,14 +53,8 @@ constexpr const char* kWebhookColumns =
 
 void AuditWebhook(SQLite::Database& db, const Actor& actor, const std::string& action,
                   const json& detail) {
-  SQLite::Statement audit(db,
-                          "INSERT INTO audit(at, actor, role, action, detail) VALUES(?,?,?,?,?)");
-  audit.bind(1, NowUtcIso());
-  audit.bind(2, actor.name);
-  audit.bind(3, std::string(RoleName(actor.role)));
-  audit.bind(4, action);
-  audit.bind(5, detail.dump());
-  audit.exec();
+  rows::AppendAudit(
+      db, {actor.name, std::string(RoleName(actor.role)), action, std::nullopt, detail.dump(), ""});
 }
 
 }  // namespace

@@ -227,20 +227,16 @@ Result<PurgeResult> AccessRepository::PurgeCustomers(const PurgeScope& scope, co
     rec.bind(8, released.empty() ? 1 : 0);
     rec.exec();
     result.id = db.getLastInsertRowid();
-    SQLite::Statement audit(db,
-                            "INSERT INTO audit(at, actor, role, action, detail) "
-                            "VALUES(?,?,?,'customers.purge',?)");
-    audit.bind(1, result.at);
-    audit.bind(2, actor.name);
-    audit.bind(3, std::string(RoleName(actor.role)));
-    audit.bind(4, json{{"orders", result.orders},
-                       {"customers", result.customers},
-                       {"files", released.size()},
-                       {"texts", result.texts_redacted},
-                       {"digest", result.digest},
-                       {"scope", described}}
-                      .dump());
-    audit.exec();
+    rows::AppendAudit(
+        db, {actor.name, std::string(RoleName(actor.role)), "customers.purge", std::nullopt,
+             json{{"orders", result.orders},
+                  {"customers", result.customers},
+                  {"files", released.size()},
+                  {"texts", result.texts_redacted},
+                  {"digest", result.digest},
+                  {"scope", described}}
+                 .dump(),
+             ""});
     return result;
   });
   if (!purged) return purged;

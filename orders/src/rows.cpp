@@ -59,6 +59,24 @@ Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
   return asset->kind;
 }
 
+void AppendAudit(SQLite::Database& db, const AuditRecord& record) {
+  SQLite::Statement ins(db,
+                        "INSERT INTO audit(at, actor, role, action, order_id, detail, peer) "
+                        "VALUES(?,?,?,?,?,?,?)");
+  ins.bind(1, NowUtcIso());
+  ins.bind(2, record.actor);
+  ins.bind(3, record.role);
+  ins.bind(4, record.action);
+  if (record.order_id) {
+    ins.bind(5, *record.order_id);
+  } else {
+    ins.bind(5);
+  }
+  ins.bind(6, record.detail);
+  ins.bind(7, record.peer);
+  ins.exec();
+}
+
 void AppendEvent(SQLite::Database& db, const Event& e) {
   SQLite::Statement ins(db,
                         "INSERT INTO events(order_id, item_id, at, actor, role, kind, from_state, "

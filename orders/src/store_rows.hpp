@@ -25,6 +25,8 @@ std::optional<Asset> LoadAsset(SQLite::Database& db, const std::string& id);
 Result<std::string> AssetKind(SQLite::Database& db, const std::string& asset_id,
                               const std::string& field);
 void AppendEvent(SQLite::Database& db, const Event& e);
+// One audit row, now, inside the caller's transaction.
+void AppendAudit(SQLite::Database& db, const AuditRecord& record);
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts);
 Item ItemFromRow(SQLite::Statement& q);

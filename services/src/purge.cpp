@@ -30,30 +30,6 @@ using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 using MdContext = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
-std::string Hex(const unsigned char* data, size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
-
-std::string Unhex(const std::string& hex) {
-  std::string out;
-  if (hex.size() % 2 != 0) return out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const auto nibble = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    };
-    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::string();
-    out += static_cast<char>(hi << 4 | lo);
-  }
-  return out;
-}
-
 std::string PublicKeyPath(const fs::path& key) {
   std::string base = key.string();
   if (base.size() > 4 && base.compare(base.size() - 4, 4, ".pem") == 0) {
@@ -111,7 +87,8 @@ std::string KeyId(EVP_PKEY* key) {
   return id;
 }
 
-// Overwrites the file with zeros, syncs it, unlinks it. True when it is gone (or was).
+// Overwrites the file with zeros, syncs it, unlinks it and syncs its folder. True when it is
+// gone (or was).
 bool Shred(const fs::path& file, std::string& error) {
   const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -137,6 +114,12 @@ bool Shred(const fs::path& file, std::string& error) {
   if (::unlink(file.c_str()) != 0 && errno != ENOENT) {
     error = file.filename().string() + ": " + std::strerror(errno);
     return false;
+  }
+  // the directory entry's removal, on disk
+  const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
   }
   return true;
 }
@@ -197,14 +180,6 @@ orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths&
     }
     done.files_removed += existed ? 1 : 0;
   }
-  // the directory entries themselves, on disk
-  for (const auto& dir : {paths.Root() / "assets"}) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
-    }
-  }
 
   const orders::PurgeResult& r = done.result;
   json deleted = json::array(), shared = json::array();
@@ -252,7 +227,8 @@ orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths&
   // check it, only these bytes
   done.certificate = json{{"certificate", text},
                           {"algorithm", "Ed25519"},
-                          {"signature", Hex(signature, signature_size)}}
+                          {"signature", orders::HexEncode(std::string_view(
+                                            reinterpret_cast<char*>(signature), signature_size))}}
                          .dump(2) +
                      "\n";
   std::error_code ec;
@@ -283,7 +259,8 @@ std::string VerifyDeletionCertificate(const std::string& certificate,
     return "the public key is not an Ed25519 key in PEM";
   }
   const std::string text = doc["certificate"].get<std::string>();
-  const std::string signature = Unhex(doc["signature"].get<std::string>());
+  const std::string signature =
+      orders::HexDecode(doc["signature"].get<std::string>()).value_or(std::string());
   MdContext md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (signature.size() != 64 || !md ||
       EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||

@@ -79,6 +79,15 @@ TEST(Label, ABatchOf200IsOneCheckedPdfWithReadableBarcodesAndText) {
   EXPECT_EQ(read(ZXing::BarcodeFormat::QRCode), "https://keepsake.example/o/KS10000001");
 }
 
+// The text with its spaces taken out, as pdftotext's words and ZPL's fields join it.
+std::string WithoutSpaces(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c != ' ') out += c;
+  }
+  return out;
+}
+
 // A long address (a compound's full name, building, unit and room, in Chinese and in Latin
 // letters) is broken onto lines that all stay inside the label's border, and nothing of it is
 // lost; the sender's block below it is not overdrawn.
@@ -109,11 +118,7 @@ TEST(Label, ALongAddressIsBrokenToTheLabelsWidthAndKeptWhole) {
       if ((*it)[5] == "2703)") address_bottom = std::stod((*it)[4]);
       if ((*it)[5] == "寄件") sender_top = std::stod((*it)[2]);
     }
-    std::string compact;  // the address without its spaces, as pdftotext's words join it
-    for (char c : address) {
-      if (c != ' ') compact += c;
-    }
-    EXPECT_NE(all.find(compact), std::string::npos) << all;
+    EXPECT_NE(all.find(WithoutSpaces(address)), std::string::npos) << all;
     EXPECT_GT(address_bottom, 0);
     EXPECT_LT(address_bottom, sender_top) << "the address runs into the sender";
   }
@@ -124,14 +129,7 @@ TEST(Label, ALongAddressIsBrokenToTheLabelsWidthAndKeptWhole) {
   for (size_t at = 0; (at = zpl->find("^FD", at)) != std::string::npos; at += 3) {
     fields += zpl->substr(at + 3, zpl->find("^FS", at) - at - 3) + " ";
   }
-  std::string compact_fields, compact_address;
-  for (char c : fields) {
-    if (c != ' ') compact_fields += c;
-  }
-  for (char c : address) {
-    if (c != ' ') compact_address += c;
-  }
-  EXPECT_NE(compact_fields.find(compact_address), std::string::npos) << *zpl;
+  EXPECT_NE(WithoutSpaces(fields).find(WithoutSpaces(address)), std::string::npos) << *zpl;
 }
 
 // The dpi a PNG says of itself in its pHYs chunk (pixels per metre), or 0.

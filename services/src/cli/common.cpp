@@ -5,12 +5,11 @@
 #include <fstream>
 #include <iostream>
 
-#include <openssl/rand.h>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "keepsake/orders/crypto.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/sandbox.hpp"
 
@@ -80,16 +79,7 @@ orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path&
                               " is encrypted under it and cannot be read without it (give it "
                               "with --data-key)");
     }
-    unsigned char bytes[32];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) {
-      return orders::Fail(orders::Errc::kStorage, "OpenSSL could not make a data key");
-    }
-    std::string hex;
-    static const char* digits = "0123456789abcdef";
-    for (unsigned char b : bytes) {
-      hex += digits[b >> 4];
-      hex += digits[b & 15];
-    }
+    const std::string hex = orders::RandomHex(32);
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -105,14 +95,7 @@ orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path&
   std::ifstream in(path);
   std::string hex;
   std::getline(in, hex);
-  std::string key;
-  const auto nibble = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-  };
-  for (size_t i = 0; hex.size() == 64 && i < hex.size(); i += 2) {
-    if (nibble(hex[i]) < 0 || nibble(hex[i + 1]) < 0) break;
-    key += static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1]));
-  }
+  const std::string key = orders::HexDecode(hex).value_or(std::string());
   if (key.size() != 32) {
     return orders::Fail(orders::Errc::kStorage,
                         "the data key " + path + " is not 64 hex digits on its first line");

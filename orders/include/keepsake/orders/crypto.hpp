@@ -2,10 +2,18 @@
 // their hashes (the access repository), request ids, upload digests, webhook signatures.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace keepsake::orders {
+
+// Bytes as lowercase hex, and back (nullopt: an odd length or a character not hex).
+std::string HexEncode(std::string_view bytes);
+std::optional<std::string> HexDecode(std::string_view hex);
+// `bytes` random bytes (at most 64) from RAND_bytes, as lowercase hex.
+std::string RandomHex(size_t bytes);
 
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
