@@ -27,14 +27,17 @@ int main(int argc, char** argv) {
     char waybill[24];
     std::snprintf(waybill, sizeof waybill, "SF%010d", n);
     const std::string order = "KS" + std::to_string(10000000 + n);
-    labels.push_back({"Simulated Express",
+    // a carrier's label as SF Express books it: its routing and sorting codes, the full address
+    labels.push_back({"SF Express 顺丰速运",
                       waybill,
-                      "杭州 西湖",
-                      {"王*", "138******78", "浙江省 杭州市 西湖区 ***"},
-                      {"Keepsake 工坊", "400-800-1234", "上海市 徐汇区"},
+                      "571WA-010AB  F32",
+                      {"王*  138******78", "浙江省 杭州市 西湖区 文三路 90 号 3 幢 502 室"},
+                      {"Keepsake 工坊", "400-800-1234", "上海市 徐汇区 漕溪北路 88 号"},
                       "1 x Fridge magnet, rectangle (80 x 53 mm)",
                       order,
-                      order});
+                      order,
+                      "1/1",
+                      "0.32 kg"});
   }
   const keepsake::imaging::LabelFonts fonts{
       "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",

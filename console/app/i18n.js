@@ -140,6 +140,8 @@ export const zh = {
   'Next step': '下一步',
   'Create a parcel': '创建包裹',
   'Carrier': '承运商',
+  'Leave empty: the carrier gives the waybill': '留空：由承运商分配运单号',
+  'Type or scan the courier\'s waybill': '输入或扫描快递员的运单号',
   'Weight (g)': '重量（克）',
   'Size (mm)': '尺寸（毫米）',
   'Print labels (PDF)': '打印面单（PDF）',

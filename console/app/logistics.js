@@ -111,23 +111,38 @@ function nextAction(o, redraw) {
   return null;
 }
 
-function parcelDialog(o, redraw) {
-  const carrier = h('select', { name: 'carrier' }, h('option', { value: 'simulated' }, 'simulated'), h('option', { value: 'manual' }, 'manual'));
-  const tracking = h('input', { name: 'tracking_number', size: 20, placeholder: 'SF1234567890' });
+// The carriers come from the server (GET /api/v1/carriers): the couriers its carriers file
+// books with, manual for a courier booked by phone, simulated only on a demo or trial server.
+// A booking carrier gives the waybill itself; for manual (or a waybill already on paper) the
+// lead types or scans it.
+async function parcelDialog(o, redraw) {
+  const all = (await get('/api/v1/carriers')).carriers;
+  // the couriers that book first: the usual choice is a click away, manual last
+  const carriers = [...all.filter((c) => c.books), ...all.filter((c) => !c.books)];
+  const carrier = h('select', { name: 'carrier' },
+    ...carriers.map((c) => h('option', { value: c.name }, c.display_name)));
+  const tracking = h('input', { name: 'tracking_number', size: 20, placeholder: 'SF1234567890123' });
+  const hint = h('div', { class: 'muted' });
+  const sync = () => {
+    const chosen = carriers.find((c) => c.name === carrier.value);
+    hint.textContent = chosen?.books ? t('Leave empty: the carrier gives the waybill') : t('Type or scan the courier\'s waybill');
+  };
+  carrier.addEventListener('change', sync);
+  sync();
   const weight = h('input', { type: 'number', name: 'weight_g', min: 1 });
   const size = h('input', { name: 'size_mm', placeholder: '200x150x80', size: 12 });
   const box = errorBox();
   const ok = h('button', { class: 'primary', dataset: { testid: 'parcel-confirm' } }, t('Create a parcel'));
   const d = dialog(`${t('Create a parcel')} · ${o.order}`,
-    h('div', { class: 'fields' }, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), field(t('Weight (g)'), weight), field(t('Size (mm)'), size), box),
+    h('div', { class: 'fields' }, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), hint, field(t('Weight (g)'), weight), field(t('Size (mm)'), size), box),
     [h('button', { onclick: () => d.close() }, t('Close')), ok]);
   ok.addEventListener('click', () => act(ok, box, async () => {
     const body = { carrier: carrier.value };
-    if (carrier.value === 'manual') body.tracking_number = tracking.value.trim();
+    if (tracking.value.trim()) body.tracking_number = tracking.value.trim();
     if (weight.value) body.weight_g = Number(weight.value);
     if (size.value.trim()) body.size_mm = size.value.trim();
     const parcel = await post(`/api/v1/orders/${o.order}/shipments`, body);
-    toast(`${o.order}: ${parcel.tracking_number}`);
+    toast(`${o.order}: ${parcel.tracking_number}${parcel.routing_code ? ' · ' + parcel.routing_code : ''}`);
     d.close();
     await redraw();
   }));

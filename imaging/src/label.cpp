@@ -72,7 +72,9 @@ tl::expected<void, Error> DrawLabel(Canvas& page, const ShippingLabel& label, do
   page.Line(2 * sx, 118 * sy, 98 * sx, 118 * sy, 0.5);
   for (const auto& [t, yy] :
        {std::pair<std::string, double>{"内容 Contents: " + label.contents, 125},
-        {"订单 Order: " + label.reference, 131}}) {
+        {"订单 Order: " + label.reference, 131},
+        {ParcelLine(label), 137}}) {
+    if (t.empty()) continue;
     if (auto done = text(t, 5, yy, 8); !done) return tl::unexpected(done.error());
   }
   // the QR code at the bottom right, 24 mm (scaled)
@@ -84,6 +86,13 @@ tl::expected<void, Error> DrawLabel(Canvas& page, const ShippingLabel& label, do
 }
 
 }  // namespace
+
+std::string ParcelLine(const ShippingLabel& label) {
+  std::string line;
+  if (!label.parcel.empty()) line = "件数 Parcel " + label.parcel;
+  if (!label.weight.empty()) line += (line.empty() ? "" : "   ") + ("重量 Weight " + label.weight);
+  return line;
+}
 
 tl::expected<std::string, Error> LabelsPdf(const std::vector<ShippingLabel>& labels,
                                            double width_mm, double height_mm,

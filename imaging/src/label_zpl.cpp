@@ -67,6 +67,7 @@ tl::expected<std::string, Error> LabelsZpl(const std::vector<ShippingLabel>& lab
     for (const std::string& line : label.sender) zpl += text(line, 5, y += 4.5, 3);
     zpl += text("Contents: " + label.contents, 5, 121, 3);
     zpl += text("Order: " + label.reference, 5, 127, 3);
+    if (const std::string line = ParcelLine(label); !line.empty()) zpl += text(line, 5, 133, 3);
     zpl += "^FO" + Dots(72 * sx) + "," + Dots(120 * sy) + "^BQN,2," +
            std::to_string(std::max(2, static_cast<int>(4 * s))) + "^FDMA," +
            FieldData(label.qr_text) + "^FS\n";

@@ -3,40 +3,71 @@
 #include <chrono>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
+#include "carrier_adapters.hpp"
+
 namespace keepsake::logistics {
 
 namespace {
 
+CarrierError NotSupported(const std::string& carrier, const std::string& what) {
+  return {CarrierErrc::kNotSupported, carrier + " " + what, ""};
+}
+
 class ManualCarrier : public Carrier {
  public:
   std::string Name() const override { return "manual"; }
-  tl::expected<std::string, std::string> IssueWaybill(const std::string&, int) override {
-    return tl::unexpected(std::string(
-        "the manual carrier issues no numbers: type or scan the courier's waybill number"));
+  std::string DisplayName() const override { return "Courier booked by phone"; }
+  bool Books() const override { return false; }
+  CarrierResult<Booking> Book(const BookingRequest&) override {
+    return tl::unexpected(NotSupported("the manual carrier",
+                                       "books nothing: type or scan the courier's waybill number"));
   }
 };
 
-// Numbers like SIM + 12 digits, unique per order, parcel and moment.
+// Numbers like SIM + 12 digits, unique per order, parcel and moment; a routing code from the
+// recipient's city, so that the demo's labels look like a courier's.
 class SimulatedCarrier : public Carrier {
  public:
   std::string Name() const override { return "simulated"; }
-  tl::expected<std::string, std::string> IssueWaybill(const std::string& order_number,
-                                                      int parcel) override {
+  std::string DisplayName() const override { return "Simulated Express (not a courier)"; }
+  CarrierResult<Booking> Book(const BookingRequest& r) override {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     long long digits = 0;
-    for (char c : order_number) {
-      if (c >= '0' && c <= '9') digits = digits * 10 + (c - '0');
+    for (char c : r.carrier_order_id) {
+      if (c >= '0' && c <= '9') digits = (digits * 10 + (c - '0')) % 100000000;
     }
     char number[32];
-    std::snprintf(number, sizeof number, "SIM%06lld%02d%04lld", digits % 1000000, parcel % 100,
+    std::snprintf(number, sizeof number, "SIM%08lld%04lld", digits,
                   static_cast<long long>(now % 10000));
-    return std::string(number);
+    Booking booking;
+    booking.waybill = number;
+    return booking;
   }
+  CarrierResult<void> Cancel(const std::string&, const std::string&) override { return {}; }
 };
 
 }  // namespace
+
+tl::expected<Carriers, std::string> ReadCarriersFile(Carriers carriers,
+                                                     const std::string& credentials_json);
+
+CarrierResult<void> Carrier::Cancel(const std::string&, const std::string&) {
+  return tl::unexpected(NotSupported(DisplayName(),
+                                     "cannot cancel through Keepsake: call the "
+                                     "courier and keep the parcel"));
+}
+
+CarrierResult<std::vector<TrackingEvent>> Carrier::Track(const std::string&, const std::string&) {
+  return tl::unexpected(NotSupported(DisplayName(), "has no tracking query"));
+}
+
+CarrierResult<void> Carrier::Subscribe(const std::string&, const std::string&) {
+  return tl::unexpected(NotSupported(DisplayName(), "pushes no tracking to Keepsake"));
+}
 
 tl::expected<void, std::string> Carrier::CheckWaybill(const std::string& number) const {
   if (number.size() < 6 || number.size() > 40) {
@@ -56,12 +87,93 @@ tl::expected<void, std::string> Carrier::CheckWaybill(const std::string& number)
   return {};
 }
 
+Carrier* Carriers::Find(const std::string& name) const {
+  for (const auto& c : carriers_) {
+    if (c->Name() == name) return c.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Carriers::Names() const {
+  std::vector<std::string> names;
+  for (const auto& c : carriers_) names.push_back(c->Name());
+  return names;
+}
+
+CarrierResult<std::vector<WaybillScans>> Carriers::ReadSfPush(const FormFields& form) const {
+  if (sf_check_word.empty()) {
+    return tl::unexpected(CarrierError{CarrierErrc::kUnauthorized,
+                                       "SF Express is not configured on this server", ""});
+  }
+  return ReadSfRoutePush(form, sf_check_word);
+}
+
+CarrierResult<std::vector<WaybillScans>> Carriers::ReadKuaidi100Push(const FormFields& form) const {
+  if (kuaidi100_salt.empty()) {
+    return tl::unexpected(
+        CarrierError{CarrierErrc::kUnauthorized, "Kuaidi100 is not configured on this server", ""});
+  }
+  return logistics::ReadKuaidi100Push(form, kuaidi100_salt);
+}
+
+tl::expected<Carriers, std::string> MakeCarriers(bool allow_simulated,
+                                                 const std::string& credentials_json) {
+  Carriers carriers;
+  carriers.Add(std::make_unique<ManualCarrier>());
+  if (allow_simulated) carriers.Add(std::make_unique<SimulatedCarrier>());
+  if (credentials_json.empty()) return carriers;
+  try {
+    return ReadCarriersFile(std::move(carriers), credentials_json);
+  } catch (const nlohmann::json::exception& e) {
+    // a field of the wrong type (a number where a text belongs); the message names no value
+    return tl::unexpected("the carriers file has a field of the wrong type (" +
+                          std::string(e.what()) + ")");
+  }
+}
+
+tl::expected<Carriers, std::string> ReadCarriersFile(Carriers carriers,
+                                                     const std::string& credentials_json) {
+  const nlohmann::json file = nlohmann::json::parse(credentials_json, nullptr, false);
+  if (!file.is_object())
+    return tl::unexpected(std::string("the carriers file is not a JSON object"));
+  for (const auto& [name, part] : file.items()) {
+    if (name != "sf" && name != "kuaidi100" && name != "comment") {
+      return tl::unexpected("the carriers file has \"" + name +
+                            "\": it takes sf and kuaidi100 (and a comment)");
+    }
+  }
+  std::string error;
+  if (file.contains("sf")) {
+    auto sf = MakeSfExpress(file["sf"], error);
+    if (!sf) return tl::unexpected(error);
+    carriers.sf_check_word = file["sf"]["check_word"].get<std::string>();
+    carriers.Add(std::move(sf));
+  }
+  if (file.contains("kuaidi100")) {
+    auto couriers = MakeKuaidi100(file["kuaidi100"], error);
+    if (couriers.empty()) return tl::unexpected(error);
+    carriers.kuaidi100_salt = file["kuaidi100"]["salt"].get<std::string>();
+    for (auto& c : couriers) carriers.Add(std::move(c));
+  }
+  return carriers;
+}
+
+std::string CarrierDisplayName(const std::string& name) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"sf", "SF Express 顺丰速运"},     {"zto", "ZTO Express 中通快递"},
+      {"yto", "YTO Express 圆通速递"},   {"sto", "STO Express 申通快递"},
+      {"jd", "JD Logistics 京东物流"},   {"ems", "China Post EMS"},
+      {"simulated", "Simulated Express"}};
+  for (const auto& [n, display] : names) {
+    if (name == n) return display;
+  }
+  return name;
+}
+
 std::unique_ptr<Carrier> MakeCarrier(const std::string& name) {
   if (name == "manual") return std::make_unique<ManualCarrier>();
   if (name == "simulated") return std::make_unique<SimulatedCarrier>();
   return nullptr;
 }
-
-std::vector<std::string> CarrierNames() { return {"manual", "simulated"}; }
 
 }  // namespace keepsake::logistics

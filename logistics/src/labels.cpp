@@ -2,12 +2,14 @@
 // label_printed with the batch id.
 #include "keepsake/logistics/labels.hpp"
 
+#include <cstdio>
 #include <functional>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "keepsake/imaging/label.hpp"
+#include "keepsake/logistics/carrier.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/orders/crypto.hpp"
@@ -70,11 +72,22 @@ orders::Result<void> CheckRequest(const LabelRequest& request) {
 // What goes on one parcel's label.
 imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& order,
                                 const orders::Customer& c, const orders::ProductCatalog& catalog,
-                                const json& settings) {
+                                const json& settings, const std::string& parcel) {
   imaging::ShippingLabel label;
-  label.carrier = shipment.carrier == "simulated" ? "Simulated Express" : shipment.carrier;
+  label.carrier = CarrierDisplayName(shipment.carrier);
   label.waybill = shipment.tracking_number;
-  label.route_code = RouteCode(c.address);
+  // the carrier's own routing code when it booked the parcel (what its sorters read), else
+  // the destination area
+  label.route_code = shipment.routing_code.empty()
+                         ? RouteCode(c.address)
+                         : shipment.routing_code +
+                               (shipment.sorting_code.empty() ? "" : "  " + shipment.sorting_code);
+  label.parcel = parcel;
+  if (shipment.weight_g > 0) {
+    char kg[32];
+    std::snprintf(kg, sizeof kg, "%.2f kg", shipment.weight_g / 1000.0);
+    label.weight = kg;
+  }
   // the recipient as GB/T 41833-2022 asks of waybills: family name, six digits of the phone
   // hidden (the courier calls through the carrier's number); the address in full, down to the
   // room, since it is what the courier delivers to. Screens and logs keep it masked.
@@ -83,13 +96,7 @@ imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& o
   for (const json& line : settings.value("sender", json::array())) {
     if (line.is_string()) label.sender.push_back(line.get<std::string>());
   }
-  std::map<std::string, int> counts;
-  for (const orders::Item& item : order.items) ++counts[item.product];
-  for (const auto& [product, n] : counts) {
-    const orders::Product* p = catalog.Find(product);
-    label.contents += (label.contents.empty() ? "" : ", ") + std::to_string(n) + " x " +
-                      (p != nullptr ? p->title : product);
-  }
+  label.contents = ContentsSummary(order, catalog);
   label.reference = order.number + (shipment.reshipment ? " (reshipment)" : "");
   label.qr_text = order.number;
   return label;
@@ -152,7 +159,18 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
           {id, "order " + order->number + " has no recipient (its data was purged)"});
       continue;
     }
-    labels.push_back(LabelFor(*shipment, *order, *order->customer, catalog, settings));
+    // this parcel's place among the order's parcels that travel (1/2, 2/2)
+    auto siblings = shipments.ShipmentsOfOrder(order->id);
+    if (!siblings) return tl::unexpected(siblings.error());
+    int place = 0, count = 0;
+    for (const Shipment& s : *siblings) {
+      if (s.state == shipment_state::kCancelled) continue;
+      ++count;
+      if (s.id == shipment->id) place = count;
+    }
+    const std::string parcel =
+        place > 0 ? std::to_string(place) + "/" + std::to_string(count) : std::string();
+    labels.push_back(LabelFor(*shipment, *order, *order->customer, catalog, settings, parcel));
     parcels.push_back(*shipment);
   }
   const std::string& format = request.format;

@@ -8,7 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "keepsake/imaging/label.hpp"
+#include "keepsake/logistics/carrier.hpp"
 #include "keepsake/orders/error.hpp"
+#include "keepsake/orders/product_catalog.hpp"
+#include "keepsake/orders/types.hpp"
 
 namespace keepsake::logistics {
 
@@ -22,5 +25,12 @@ inline orders::Error Invalid(const std::string& message, const std::string& fiel
 orders::Result<nlohmann::json> LogisticsSettings(const std::string& assets_dir);
 
 imaging::LabelFonts Fonts(const nlohmann::json& settings);
+
+// "1 x Photo magnet, 2 x Postcard": what the parcel holds, by the catalogue's titles.
+std::string ContentsSummary(const orders::Order& order, const orders::ProductCatalog& catalog);
+
+// The shop as a carrier's sender (settings.sender_contact: name, phone, company, province,
+// city, district, address). Errors: kInvalidArgument naming the missing field.
+orders::Result<Party> SenderContact(const nlohmann::json& settings);
 
 }  // namespace keepsake::logistics

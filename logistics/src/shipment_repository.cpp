@@ -25,7 +25,8 @@ namespace {
 constexpr const char* kShipmentColumns =
     "s.id, s.order_id, o.number, s.carrier, s.tracking_number, s.state, s.reshipment, "
     "s.weight_g, s.size_mm, s.created_by, s.created_at, s.updated_at, s.version, "
-    "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), '') "
+    "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), ''), "
+    "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label "
     "FROM shipments s JOIN orders o ON o.id = s.order_id";
 
 Shipment ShipmentFromRow(const Statement& q) {
@@ -44,6 +45,10 @@ Shipment ShipmentFromRow(const Statement& q) {
   s.updated_at = q.Text(11);
   s.version = q.Int(12);
   s.last_scan_at = q.Text(13);
+  s.carrier_order_id = q.Text(14);
+  s.routing_code = q.Text(15);
+  s.sorting_code = q.Text(16);
+  s.carrier_label = q.Text(17);
   return s;
 }
 
@@ -98,8 +103,8 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     const std::string now = orders::NowUtcIso();
     tx.Prepare(
           "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
-          "weight_g, size_mm, created_by, created_at, updated_at) "
-          "VALUES(?,?,?,?,?,?,?,?,?,?)")
+          "weight_g, size_mm, created_by, created_at, updated_at, carrier_order_id, "
+          "routing_code, sorting_code, carrier_label) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .Bind(1, shipment.order_id)
         .Bind(2, shipment.carrier)
         .Bind(3, shipment.tracking_number)
@@ -110,14 +115,28 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
         .Bind(8, actor.name)
         .Bind(9, now)
         .Bind(10, now)
+        .Bind(11, shipment.carrier_order_id)
+        .Bind(12, shipment.routing_code)
+        .Bind(13, shipment.sorting_code)
+        .Bind(14, shipment.carrier_label)
         .Exec();
     const int64_t id = tx.LastInsertId();
+    if (shipment.booking_id != 0) {  // the carrier's booking ends in this parcel
+      tx.Prepare(
+            "UPDATE carrier_bookings SET state = 'booked', shipment_id = ?, reason = '', "
+            "carrier_code = '', updated_at = ? WHERE id = ?")
+          .Bind(1, id)
+          .Bind(2, now)
+          .Bind(3, shipment.booking_id)
+          .Exec();
+    }
     tx.AppendEvent(orders::Event{0, shipment.order_id, std::nullopt, now, actor.name,
                                  std::string(orders::RoleName(actor.role)), "shipment.created", "",
                                  std::string(shipment_state::kCreated), "",
                                  json{{"shipment", id},
                                       {"carrier", shipment.carrier},
                                       {"tracking_number", shipment.tracking_number},
+                                      {"carrier_order_id", shipment.carrier_order_id},
                                       {"reshipment", reshipment}}
                                      .dump()});
     return LoadShipment(tx, id);
@@ -211,8 +230,10 @@ Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
 Result<std::vector<Shipment>> ShipmentRepository::UndeliveredShipments(int limit) {
   return store_->Read([&](Transaction& tx) -> Result<std::vector<Shipment>> {
     Statement q = tx.Prepare(std::string("SELECT ") + kShipmentColumns +
-                             " WHERE s.state != ? ORDER BY s.updated_at, s.id LIMIT ?");
-    q.Bind(1, std::string(shipment_state::kDelivered)).Bind(2, limit);
+                             " WHERE s.state NOT IN (?, ?) ORDER BY s.updated_at, s.id LIMIT ?");
+    q.Bind(1, std::string(shipment_state::kDelivered))
+        .Bind(2, std::string(shipment_state::kCancelled))
+        .Bind(3, limit);
     std::vector<Shipment> out;
     while (q.Step()) out.push_back(ShipmentFromRow(q));
     return out;
@@ -261,6 +282,27 @@ Result<Shipment> ShipmentRepository::TransitionShipment(int64_t shipment_id,
                                  shipment->state, to, note,
                                  json{{"shipment", shipment_id}, {"event", event}}.dump()});
     return LoadShipment(tx, shipment_id);
+  });
+}
+
+Result<void> ShipmentRepository::KeepPush(const std::string& carrier, const std::string& body,
+                                          const std::vector<int64_t>& shipment_ids,
+                                          const std::string& outcome) {
+  return store_->Write([&](Transaction& tx) -> Result<void> {
+    tx.Prepare("INSERT INTO carrier_pushes(carrier, received_at, body, outcome) VALUES(?,?,?,?)")
+        .Bind(1, carrier)
+        .Bind(2, orders::NowUtcIso())
+        .Bind(3, body)
+        .Bind(4, outcome.substr(0, 500))
+        .Exec();
+    const int64_t push = tx.LastInsertId();
+    Statement link =
+        tx.Prepare("INSERT OR IGNORE INTO carrier_push_parcels(push_id, shipment_id) VALUES(?, ?)");
+    for (int64_t id : shipment_ids) {
+      link.Reset();
+      link.Bind(1, push).Bind(2, id).Exec();
+    }
+    return {};
   });
 }
 

@@ -64,7 +64,12 @@ std::string ReplayTracking(const std::vector<TrackingEvent>& sorted) {
 }
 
 std::string OrderEventForParcels(const std::string& order_state,
-                                 const std::vector<std::string>& parcels) {
+                                 const std::vector<std::string>& all_parcels) {
+  // a cancelled parcel never travels: the order goes by the others
+  std::vector<std::string> parcels;
+  for (const std::string& p : all_parcels) {
+    if (p != shipment_state::kCancelled) parcels.push_back(p);
+  }
   auto any = [&](std::initializer_list<std::string_view> states) {
     return std::any_of(parcels.begin(), parcels.end(), [&](const std::string& p) {
       return std::find(states.begin(), states.end(), p) != states.end();

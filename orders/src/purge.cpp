@@ -115,6 +115,11 @@ int64_t RedactTexts(SQLite::Database& db) {
       "UPDATE tracking_events SET description = '' WHERE description != '' AND shipment_id IN "
       "(SELECT id FROM shipments WHERE order_id IN " +
       in + ")");
+  // and the raw pushes that carried those texts (kept for a dispute, not past a purge)
+  n += db.exec(
+      "UPDATE carrier_pushes SET body = '' WHERE body != '' AND id IN (SELECT push_id FROM "
+      "carrier_push_parcels WHERE shipment_id IN (SELECT id FROM shipments WHERE order_id IN " +
+      in + "))");
   // the first response of the order's creation holds the customer as the channel sent it
   n += db.exec("DELETE FROM idempotency WHERE order_id IN " + in);
   return n;

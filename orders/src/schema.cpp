@@ -355,6 +355,46 @@ UPDATE outbox SET channel = coalesce((SELECT o.channel FROM orders o
   WHERE o.number = json_extract(outbox.body, '$.data.order')), '') WHERE json_valid(body);
 CREATE INDEX outbox_channel_due ON outbox(channel, state, next_attempt_ms);
 )sql",
+      // 17: parcels booked with a carrier (SF Express, Kuaidi100's couriers): the order id we
+      // sent and the codes it answered; each booking attempt before the answer (so that a retry
+      // after a timeout sends the same id and the reason of a refusal stays); every raw push a
+      // carrier sent, kept for a dispute
+      R"sql(
+ALTER TABLE shipments ADD COLUMN carrier_order_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE shipments ADD COLUMN routing_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE shipments ADD COLUMN sorting_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE shipments ADD COLUMN carrier_label TEXT NOT NULL DEFAULT '';
+CREATE TABLE carrier_bookings (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  carrier TEXT NOT NULL,
+  carrier_order_id TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'failed', 'booked')),
+  reason TEXT NOT NULL DEFAULT '',
+  carrier_code TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  shipment_id INTEGER REFERENCES shipments(id),
+  weight_g INTEGER NOT NULL DEFAULT 0,
+  size_mm TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX carrier_bookings_order ON carrier_bookings(order_id, id);
+CREATE TABLE carrier_pushes (
+  id INTEGER PRIMARY KEY,
+  carrier TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  body TEXT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE carrier_push_parcels (
+  push_id INTEGER NOT NULL REFERENCES carrier_pushes(id),
+  shipment_id INTEGER NOT NULL REFERENCES shipments(id),
+  PRIMARY KEY (push_id, shipment_id)
+);
+CREATE INDEX carrier_push_parcels_shipment ON carrier_push_parcels(shipment_id);
+)sql",
   };
   return migrations;
 }

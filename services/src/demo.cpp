@@ -184,11 +184,19 @@ void AddDemoParcel(orders::Store& store, int64_t order_id) {
   auto keychain = store.Orders().GetOrder(order_id);
   if (!keychain || keychain->state != orders::order_state::kReadyToPack) return;
   auto carrier = logistics::MakeCarrier("simulated");
-  auto number = carrier->IssueWaybill(keychain->number, 1);
-  if (!number) return;
+  logistics::BookingRequest request;
+  request.carrier_order_id = keychain->number + "-P1";
+  auto booked = carrier->Book(request);
+  if (!booked) return;
+  logistics::NewShipment shipment;
+  shipment.order_id = keychain->id;
+  shipment.carrier = "simulated";
+  shipment.tracking_number = booked->waybill;
+  shipment.weight_g = 60;
+  shipment.size_mm = "120x90x30";
+  shipment.carrier_order_id = request.carrier_order_id;
   auto parcel = logistics::ShipmentRepository(store).CreateShipment(
-      {keychain->id, "simulated", *number, 60, "120x90x30"},
-      Actor{"demo-logistics", Role::kLogistics});
+      shipment, Actor{"demo-logistics", Role::kLogistics});
   if (!parcel) {
     spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
                  parcel.error().message);

@@ -37,7 +37,9 @@ ShippingLabel Label(int n) {
           {"Keepsake 工坊", "400-800-1234", "上海市 徐汇区"},
           "1 x 冰箱贴 fridge magnet",
           "KS" + std::to_string(10000000 + n),
-          "https://keepsake.example/o/KS" + std::to_string(10000000 + n)};
+          "https://keepsake.example/o/KS" + std::to_string(10000000 + n),
+          "1/2",
+          "0.32 kg"};
 }
 
 TEST(Label, ABatchOf200IsOneCheckedPdfWithReadableBarcodesAndText) {

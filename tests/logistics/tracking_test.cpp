@@ -82,12 +82,15 @@ TEST(Carrier, WaybillNumbersAreWhatALabelCanCarry) {
   EXPECT_FALSE(manual->CheckWaybill("SF12"));            // too short
   EXPECT_FALSE(manual->CheckWaybill("SF 1234567890"));   // a space
   EXPECT_FALSE(manual->CheckWaybill("顺丰1234567890"));  // not ASCII
-  EXPECT_FALSE(manual->IssueWaybill("KS00000001", 1));   // the lead types it
+  EXPECT_FALSE(manual->Books());
+  EXPECT_FALSE(manual->Book({}));  // the lead types it
   auto simulated = MakeCarrier("simulated");
   ASSERT_TRUE(simulated);
-  auto issued = simulated->IssueWaybill("KS00000042", 1);
+  BookingRequest request;
+  request.carrier_order_id = "KS00000042-P1";
+  auto issued = simulated->Book(request);
   ASSERT_TRUE(issued);
-  EXPECT_TRUE(simulated->CheckWaybill(*issued));
+  EXPECT_TRUE(simulated->CheckWaybill(issued->waybill));
   EXPECT_EQ(MakeCarrier("pigeon"), nullptr);
 }
 

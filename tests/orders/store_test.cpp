@@ -412,7 +412,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10 to 16), with one reprint
+  // back to the schema before migration 10 (undoing 10 to 17), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
@@ -432,6 +432,12 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "CREATE INDEX customers_phone_last4 ON customers(substr(phone, -4), name);"
         "DROP TABLE channel_webhooks; DROP INDEX outbox_channel_due;"
         "ALTER TABLE outbox DROP COLUMN channel;"
+        "ALTER TABLE shipments DROP COLUMN carrier_order_id;"
+        "ALTER TABLE shipments DROP COLUMN routing_code;"
+        "ALTER TABLE shipments DROP COLUMN sorting_code;"
+        "ALTER TABLE shipments DROP COLUMN carrier_label;"
+        "DROP TABLE carrier_push_parcels; DROP TABLE carrier_pushes;"
+        "DROP TABLE carrier_bookings;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));

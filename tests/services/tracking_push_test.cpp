@@ -277,7 +277,7 @@ TEST(Packing, QueueSlipPngLabelAndStuckParcels) {
   std::ofstream(pdf, std::ios::binary) << slip->body;
   int code = -1;
   const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-"}, &code);
-  for (const std::string expected :
+  for (const std::string& expected :
        {produced.number, std::string("139******78"), std::string("QC passed"),
         std::string("400-800-1234"), std::string("320 g"),
         created["tracking_number"].get<std::string>()}) {

@@ -105,6 +105,7 @@ void ServerProcess::Start() {
   std::vector<std::string> argv = {
       KeepsakeBinary(), "serve",       "--data",           data_arg,   "--listen",
       "127.0.0.1:0",    "--port-file", port_file.string(), "--assets", SourceDir() + "/assets"};
+  if (simulated_carrier_) argv.push_back("--simulated-carrier");
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   // tests/soak/strace_soak.sh runs the server under strace this way
   wrapped_ = std::getenv("KEEPSAKE_TEST_SERVER_WRAPPER") != nullptr;

@@ -48,6 +48,9 @@ class ServerProcess {
   // The working directory of the server process (default: the test's); --data is then given
   // relative to it.
   void SetWorkingDir(std::filesystem::path dir) { working_dir_ = std::move(dir); }
+  // Test servers offer the simulated carrier (--simulated-carrier) unless told not to, as a
+  // production server would not.
+  void WithoutSimulatedCarrier() { simulated_carrier_ = false; }
   void Start();               // waits until /healthz answers
   void Kill(int signal = 9);  // and reaps it
   void Stop() { Kill(15); }
@@ -75,6 +78,7 @@ class ServerProcess {
   std::map<std::string, std::string> tokens_;
   pid_t pid_ = -1;
   bool wrapped_ = false;  // started under KEEPSAKE_TEST_SERVER_WRAPPER, in a process group
+  bool simulated_carrier_ = true;
   int port_ = 0;
 };
 

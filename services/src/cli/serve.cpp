@@ -11,11 +11,13 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "keepsake/logistics/carrier.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/services/api_server.hpp"
@@ -36,7 +38,7 @@ constexpr int kIdempotencyKeepHours = 72;
 struct ServeOptions {
   ServerConfig config;
   std::string listen = "127.0.0.1:8080";
-  std::string assets, console, port_file, webhook_secret_file, tracking_secret_file;
+  std::string assets, console, port_file, webhook_secret_file, tracking_secret_file, carriers_file;
   bool demo = false;
 };
 
@@ -205,6 +207,26 @@ int Run(ServeOptions o) {
       !ReadSecret(o.tracking_secret_file, config.tracking_secret)) {
     return Die("--tracking-secret-file needs a secret of 16 characters or more on its first line");
   }
+  if (o.demo) config.simulated_carrier = true;
+  if (!o.carriers_file.empty()) {
+    std::error_code error;
+    const auto perms = fs::status(o.carriers_file, error).permissions();
+    std::ifstream in(o.carriers_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (error || !in) return Die("--carriers: cannot read " + o.carriers_file);
+    if ((perms & fs::perms::others_read) != fs::perms::none) {
+      return Die("--carriers: " + o.carriers_file +
+                 " holds the carriers' secrets and anyone on this machine may read it; "
+                 "chmod 600 it");
+    }
+    config.carriers_json = text.str();
+  }
+  // a mistake in the carriers file stops the start, in words that name the field
+  if (auto carriers = logistics::MakeCarriers(config.simulated_carrier, config.carriers_json);
+      !carriers) {
+    return Die("--carriers: " + carriers.error());
+  }
   return Serve(config, o.demo, o.port_file);
 }
 
@@ -281,6 +303,12 @@ std::vector<Command> AddServe(CLI::App& app) {
   serve->add_option("--worker-wall-s", config.worker.wall_s, "Worker wall-clock limit")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  serve->add_option("--carriers", o->carriers_file,
+                    "JSON file with the carriers' credentials (SF Express, Kuaidi100; "
+                    "docs/logistics.md), readable by its owner only");
+  serve->add_flag("--simulated-carrier", config.simulated_carrier,
+                  "Offer the simulated carrier (a trial server; the demo has it): its waybills "
+                  "are no courier's");
   serve->add_option("--tracking-secret-file", o->tracking_secret_file,
                     "File holding the secret that signs carrier tracking pushes");
   serve->add_option("--webhook-url", config.webhook_url,

@@ -232,7 +232,10 @@ json ShipmentJson(const logistics::Shipment& s) {
           {"created_at", s.created_at},
           {"updated_at", s.updated_at},
           {"version", s.version},
-          {"last_scan_at", s.last_scan_at.empty() ? json(nullptr) : json(s.last_scan_at)}};
+          {"last_scan_at", s.last_scan_at.empty() ? json(nullptr) : json(s.last_scan_at)},
+          {"carrier_order_id", s.carrier_order_id},
+          {"routing_code", s.routing_code},
+          {"sorting_code", s.sorting_code}};
 }
 
 }  // namespace keepsake::services::api_json

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/rate_limit.hpp"
+#include "keepsake/logistics/carrier.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
@@ -62,7 +63,9 @@ struct ApiState {
         runner(r),
         paths(c.data_dir),
         auth_failures(c.auth_failures_per_minute),
-        personal_searches(c.personal_searches_per_minute) {}
+        personal_searches(c.personal_searches_per_minute),
+        carriers(logistics::MakeCarriers(c.simulated_carrier, c.carriers_json)
+                     .value_or(logistics::Carriers())) {}
 
   ServerConfig config;
   orders::Store& store;
@@ -75,6 +78,8 @@ struct ApiState {
   RateLimiter auth_failures;            // unknown or revoked tokens, per peer address
   RateLimiter personal_searches;        // searches by phone or name, per peer address
   json openapi;  // assets/openapi.json with the route table's roles merged in
+  // the carriers this server offers (checked at start: serve refuses a wrong carriers file)
+  logistics::Carriers carriers;
 };
 
 using HandlerFn = void (*)(ApiState&, const Context&, const httplib::Request&, httplib::Response&);

@@ -18,15 +18,20 @@
 namespace keepsake::imaging {
 
 struct ShippingLabel {
-  std::string carrier;                 // printed at the top
-  std::string waybill;                 // the Code 128
-  std::string route_code;              // the destination area, printed large (e.g. 杭州 西湖)
+  std::string carrier;     // printed at the top
+  std::string waybill;     // the Code 128
+  std::string route_code;  // the carrier's routing code (or the destination area), printed large
   std::vector<std::string> recipient;  // lines: masked name and phone, the full address
   std::vector<std::string> sender;     // lines
   std::string contents;                // e.g. "1 x fridge magnet"
   std::string reference;               // the order number
   std::string qr_text;                 // what the QR code carries (the order's reference)
+  std::string parcel;                  // "1/2": this parcel of the order's, or empty
+  std::string weight;                  // "0.32 kg", or empty
 };
+
+// "件数 Parcel 1/2   重量 Weight 0.32 kg" (the parts there are), or empty.
+std::string ParcelLine(const ShippingLabel& label);
 
 struct LabelFonts {
   std::string latin;  // a TrueType font with Latin (DejaVu Sans)

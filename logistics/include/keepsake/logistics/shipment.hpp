@@ -26,6 +26,11 @@ struct Shipment {
   std::string updated_at;
   int64_t version = 0;
   std::string last_scan_at;  // the newest carrier scan's time, or empty
+  // what a carrier that booked the parcel said (empty for manual and old parcels)
+  std::string carrier_order_id;  // ours, sent to the carrier: KS<order>-P<n>
+  std::string routing_code;      // the big code on the label (SF destRouteLabel, bulkpen)
+  std::string sorting_code;      // the second code (SF codingMapping), or empty
+  std::string carrier_label;     // the carrier's own label data (SF twoDimensionCode), or empty
 };
 
 // An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
@@ -59,6 +64,11 @@ struct NewShipment {
   std::string tracking_number;
   int weight_g = 0;
   std::string size_mm{};
+  std::string carrier_order_id{};
+  std::string routing_code{};
+  std::string sorting_code{};
+  std::string carrier_label{};
+  int64_t booking_id = 0;  // the carrier booking this parcel ends (carrier_bookings), or 0
 };
 
 }  // namespace keepsake::logistics

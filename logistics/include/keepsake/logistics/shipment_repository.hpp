@@ -32,8 +32,8 @@ class ShipmentRepository {
                                               std::optional<int64_t> expected_version,
                                               const std::string& note = "");
   orders::Result<Shipment> GetShipment(int64_t shipment_id);
-  // Parcels on their way or waiting (every state but delivered), least recently changed first,
-  // at most `limit`; which of them are stuck is stuck.hpp's rule.
+  // Parcels on their way or waiting (every state but delivered and cancelled), least recently
+  // changed first, at most `limit`; which of them are stuck is stuck.hpp's rule.
   orders::Result<std::vector<Shipment>> UndeliveredShipments(int limit);
   // Orders in ready_to_pack or packed, the longest waiting first, at most `limit`.
   orders::Result<std::vector<PackingQueueEntry>> PackingQueue(int limit);
@@ -44,6 +44,11 @@ class ShipmentRepository {
   orders::Result<TrackingOutcome> ApplyTracking(const std::string& carrier,
                                                 const std::string& tracking_number,
                                                 const std::vector<TrackingEvent>& events);
+  // Keeps a signed carrier push as it came, for a dispute, tied to the parcels it moved;
+  // `outcome` says what came of it. Deleted with the parcels' customer by a purge.
+  orders::Result<void> KeepPush(const std::string& carrier, const std::string& body,
+                                const std::vector<int64_t>& shipment_ids,
+                                const std::string& outcome);
 
  private:
   orders::Store* store_;

@@ -21,12 +21,14 @@ inline constexpr std::string_view kAttemptFailed = "attempt_failed";
 inline constexpr std::string_view kException = "exception";
 inline constexpr std::string_view kReturned = "returned";
 inline constexpr std::string_view kExpired = "expired";
+inline constexpr std::string_view kCancelled = "cancelled";  // booked, then called off
 }  // namespace shipment_state
 
 // The logistics lead's own steps (the others are the scans).
 namespace shipment_event {
 inline constexpr std::string_view kPrintLabel = "print_label";
 inline constexpr std::string_view kHandOver = "hand_over";
+inline constexpr std::string_view kCancel = "cancel";  // before the courier has it
 }  // namespace shipment_event
 
 const orders::StateMachine& ShipmentStateMachine();

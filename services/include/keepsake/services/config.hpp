@@ -77,6 +77,10 @@ struct ServerConfig {
   std::vector<int> webhook_backoff_s{60, 240, 960, 3840, 15360};
   // Tracking pushes from a carrier aggregator are signed with this secret (empty: refused).
   std::string tracking_secret;
+  // The carriers file's text (SF Express, Kuaidi100 credentials; logistics/carrier.hpp), and
+  // whether the simulated carrier may be chosen (the demo, a trial server; never production).
+  std::string carriers_json;
+  bool simulated_carrier = false;
 };
 
 }  // namespace keepsake::services

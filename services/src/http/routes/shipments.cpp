@@ -9,6 +9,7 @@
 #include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
+#include "keepsake/logistics/booking.hpp"
 #include "keepsake/logistics/carrier.hpp"
 #include "keepsake/logistics/stuck.hpp"
 #include "keepsake/logistics/tracking.hpp"
@@ -22,15 +23,58 @@ class ShipmentHandlers : public Handlers {
  public:
   using Handlers::Handlers;
   void CreateShipment(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void ListCarriers(const Context&, const httplib::Request&, httplib::Response& res);
+  void CancelShipment(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void RefreshShipment(const Context&, const httplib::Request& req, httplib::Response& res);
+  void SfPush(const Context&, const httplib::Request& req, httplib::Response& res);
+  void Kuaidi100Push(const Context&, const httplib::Request& req, httplib::Response& res);
   void OrderShipments(const Context&, const httplib::Request& req, httplib::Response& res);
   void TrackingPush(const Context&, const httplib::Request& req, httplib::Response& res);
   void ShipmentTransition(const Context& ctx, const httplib::Request& req, httplib::Response& res);
   void SimulateTracking(const Context&, const httplib::Request& req, httplib::Response& res);
   void StuckShipments(const Context&, const httplib::Request& req, httplib::Response& res);
+
+ private:
+  void CarrierPush(const std::string& family, const httplib::Request& req, httplib::Response& res);
 };
 
-// {"carrier": "simulated"} or {"carrier": "manual", "tracking_number": "SF1234567890"}, with
-// "weight_g" and "size_mm" ("300x200x100") when known
+// A carrier's refusal or silence as a problem: 422 when the carrier will not take the parcel,
+// 502 when it did not answer or we cannot read it (the retry sends the same order id), 409 for
+// a booking it has and will not name, 501 for what the carrier does not do.
+void ReplyCarrierFailure(const httplib::Request& req, httplib::Response& res,
+                         const logistics::CarrierError& e, const std::string& carrier_order_id) {
+  Problem p;
+  switch (e.code) {
+    case logistics::CarrierErrc::kRefused:
+      p = {422,       "carrier_refused", "The carrier will not take this parcel",
+           e.message, "carrier",         {}};
+      break;
+    case logistics::CarrierErrc::kDuplicate:
+      p = {409,       "carrier_duplicate", "The carrier has this booking already",
+           e.message, "carrier",           {}};
+      break;
+    case logistics::CarrierErrc::kUnavailable:
+      p = {502, "carrier_unavailable", "The carrier did not answer", e.message, "carrier", {}};
+      break;
+    case logistics::CarrierErrc::kUnauthorized:
+      p = {502, "carrier_credentials", "The carrier refused our credentials", e.message, "carrier",
+           {}};
+      break;
+    case logistics::CarrierErrc::kProtocol:
+      p = {502,       "carrier_protocol", "The carrier's answer cannot be read",
+           e.message, "carrier",          {}};
+      break;
+    case logistics::CarrierErrc::kNotSupported:
+      p = {501, "carrier_not_supported", "The carrier does not do that", e.message, "carrier", {}};
+      break;
+  }
+  if (!carrier_order_id.empty()) p.detail += " [carrier order id " + carrier_order_id + "]";
+  ReplyProblem(req, res, p);
+}
+
+// {"carrier": "sf"} books the parcel with the carrier (its waybill and codes come back);
+// {"carrier": "manual" | "sf" | ..., "tracking_number": "SF1234567890"} records a waybill the
+// courier gave by phone or on paper; "weight_g" and "size_mm" ("300x200x100") when known.
 void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request& req,
                                       httplib::Response& res) {
   auto body = Body(req, res, true);
@@ -48,23 +92,16 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
                                     {}});
   }
   const std::string name = body->value("carrier", "");
-  auto carrier = logistics::MakeCarrier(name);
-  if (!carrier) {
-    return ReplyInvalid(req, res, "unknown carrier '" + name + "'", "carrier",
-                        logistics::CarrierNames());
+  logistics::Carrier* carrier = api.carriers.Find(name);
+  if (carrier == nullptr) {
+    return ReplyInvalid(req, res,
+                        "carrier '" + name + "' is not offered by this server" +
+                            (name == "simulated" ? " (the simulated carrier is for the demo and "
+                                                   "trial servers only)"
+                                                 : ""),
+                        "carrier", api.carriers.Names());
   }
-  std::string number = body->value("tracking_number", "");
-  if (number.empty()) {
-    auto shipments = shipping.ShipmentsOfOrder(order->id);
-    auto issued = carrier->IssueWaybill(order->number,
-                                        shipments ? static_cast<int>(shipments->size()) + 1 : 1);
-    if (!issued) return ReplyInvalid(req, res, issued.error(), "tracking_number");
-    number = *issued;
-  }
-  if (auto valid = carrier->CheckWaybill(number); !valid) {
-    return ReplyInvalid(req, res, valid.error(), "tracking_number");
-  }
-  logistics::NewShipment shipment{order->id, name, number, 0, ""};
+  logistics::NewShipment shipment{order->id, name, body->value("tracking_number", ""), 0, ""};
   if (body->contains("weight_g")) {
     if (!(*body)["weight_g"].is_number_integer() || (*body)["weight_g"].get<int64_t>() <= 0 ||
         (*body)["weight_g"].get<int64_t>() > 100000) {
@@ -77,9 +114,140 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   if (!shipment.size_mm.empty() && !std::regex_match(shipment.size_mm, size)) {
     return ReplyInvalid(req, res, "size_mm is LxWxH in mm, e.g. 300x200x100", "size_mm");
   }
+  if (shipment.tracking_number.empty()) {
+    if (!carrier->Books()) {
+      return ReplyInvalid(req, res,
+                          "the manual carrier books nothing: type or scan the courier's waybill "
+                          "number",
+                          "tracking_number");
+    }
+    auto booked =
+        logistics::BookParcel(store, catalog, config.assets_dir, *carrier,
+                              {order->id, shipment.weight_g, shipment.size_mm}, ctx.actor);
+    if (!booked) return ReplyError(req, res, booked.error());
+    if (booked->failure) {
+      spdlog::warn("event=carrier_booking_failed carrier={} order={} code=\"{}\"", name,
+                   order->number, booked->failure->carrier_code);
+      return ReplyCarrierFailure(req, res, *booked->failure, booked->carrier_order_id);
+    }
+    json reply = api_json::ShipmentJson(*booked->shipment);
+    reply["attempts"] = booked->attempts;
+    if (!booked->note.empty()) reply["note"] = booked->note;
+    return Reply(res, 201, reply);
+  }
+  if (auto valid = carrier->CheckWaybill(shipment.tracking_number); !valid) {
+    return ReplyInvalid(req, res, valid.error(), "tracking_number");
+  }
   auto created = shipping.CreateShipment(shipment, ctx.actor);
   if (!created) return ReplyError(req, res, created.error());
   Reply(res, 201, api_json::ShipmentJson(*created));
+}
+// The carriers this server offers, for the lead's choice.
+void ShipmentHandlers::ListCarriers(const Context&, const httplib::Request&,
+                                    httplib::Response& res) {
+  json list = json::array();
+  for (const auto& c : api.carriers.All()) {
+    list.push_back(
+        {{"name", c->Name()}, {"display_name", c->DisplayName()}, {"books", c->Books()}});
+  }
+  Reply(res, 200, {{"carriers", list}});
+}
+// {"version": 3}: calls the booking off with the carrier, then the parcel is cancelled.
+void ShipmentHandlers::CancelShipment(const Context& ctx, const httplib::Request& req,
+                                      httplib::Response& res) {
+  auto body = Body(req, res, false);
+  if (!body) return;
+  std::optional<int64_t> version;
+  if (!BodyVersion(*body, req, res, version)) return;
+  auto shipment = shipping.GetShipment(std::stoll(req.matches[1]));
+  if (!shipment) return ReplyError(req, res, shipment.error());
+  logistics::Carrier* carrier = api.carriers.Find(shipment->carrier);
+  auto manual = logistics::MakeCarrier("manual");
+  // a parcel of a carrier this server no longer offers is cancelled here only
+  auto outcome = logistics::CancelParcel(store, carrier != nullptr ? *carrier : *manual,
+                                         shipment->id, ctx.actor, version);
+  if (!outcome) return ReplyError(req, res, outcome.error());
+  if (outcome->failure) {
+    return ReplyCarrierFailure(req, res, *outcome->failure, outcome->carrier_order_id);
+  }
+  Reply(res, 200, api_json::ShipmentJson(*outcome->shipment));
+}
+// Asks the parcel's carrier where it is now and applies what it says (as a push would).
+void ShipmentHandlers::RefreshShipment(const Context&, const httplib::Request& req,
+                                       httplib::Response& res) {
+  auto shipment = shipping.GetShipment(std::stoll(req.matches[1]));
+  if (!shipment) return ReplyError(req, res, shipment.error());
+  logistics::Carrier* carrier = api.carriers.Find(shipment->carrier);
+  if (carrier == nullptr || !carrier->Books()) {
+    return ReplyInvalid(
+        req, res,
+        "parcels of " + shipment->carrier + " are not tracked through Keepsake: ask the courier",
+        "carrier");
+  }
+  auto outcome = logistics::RefreshTracking(store, *carrier, shipment->id);
+  if (!outcome) return ReplyError(req, res, outcome.error());
+  if (outcome->failure) {
+    return ReplyCarrierFailure(req, res, *outcome->failure, outcome->carrier_order_id);
+  }
+  json reply = api_json::ShipmentJson(*outcome->shipment);
+  reply["note"] = outcome->note;
+  Reply(res, 200, reply);
+}
+// A carrier's push in its native form (SF's route push, Kuaidi100's callback), its signature
+// checked with the account's secret; kept raw for a dispute, applied like any scan. Answers in
+// the carrier's own words so that it retries what we could not take.
+void ShipmentHandlers::CarrierPush(const std::string& family, const httplib::Request& req,
+                                   httplib::Response& res) {
+  httplib::Params params;
+  httplib::detail::parse_query_text(req.body, params);
+  const logistics::FormFields form(params.begin(), params.end());
+  auto read = family == "sf" ? api.carriers.ReadSfPush(form) : api.carriers.ReadKuaidi100Push(form);
+  auto answer = [&](int status, bool ok, const std::string& message) {
+    res.status = status;
+    const json body = family == "sf" ? json{{"return_code", ok ? "0000" : "1000"},
+                                            {"return_msg", ok ? "成功" : message}}
+                                     : json{{"result", ok},
+                                            {"returnCode", ok ? "200" : "500"},
+                                            {"message", ok ? "成功" : message}};
+    res.set_content(body.dump(), "application/json");
+  };
+  if (!read) {
+    spdlog::warn(
+        "event=carrier_push_refused carrier={} reason=\"{}\"", family,
+        read.error().code == logistics::CarrierErrc::kUnauthorized ? "signature" : "unreadable");
+    return answer(read.error().code == logistics::CarrierErrc::kUnauthorized ? 401 : 400, false,
+                  read.error().message);
+  }
+  std::vector<int64_t> parcels;
+  std::string outcome;
+  bool all_known = true;
+  for (const logistics::WaybillScans& scans : *read) {
+    auto applied = shipping.ApplyTracking(scans.carrier, scans.waybill, scans.events);
+    if (!applied) {
+      if (applied.error().code != orders::Errc::kNotFound) {
+        return answer(500, false, "not stored; send it again");
+      }
+      all_known = false;
+      outcome += scans.waybill + ": no such parcel; ";
+      continue;
+    }
+    parcels.push_back(applied->shipment_id);
+    outcome += scans.waybill + ": " + std::to_string(applied->recorded) + " new, " +
+               applied->shipment_state + "; ";
+  }
+  if (auto kept = shipping.KeepPush(family, req.body, parcels, outcome); !kept) {
+    return answer(500, false, "not stored; send it again");
+  }
+  // a waybill we never made is not worth the carrier's retries: taken, and kept for a look
+  (void)all_known;
+  answer(200, true, "");
+}
+void ShipmentHandlers::SfPush(const Context&, const httplib::Request& req, httplib::Response& res) {
+  CarrierPush("sf", req, res);
+}
+void ShipmentHandlers::Kuaidi100Push(const Context&, const httplib::Request& req,
+                                     httplib::Response& res) {
+  CarrierPush("kuaidi100", req, res);
 }
 void ShipmentHandlers::OrderShipments(const Context&, const httplib::Request& req,
                                       httplib::Response& res) {
@@ -89,7 +257,19 @@ void ShipmentHandlers::OrderShipments(const Context&, const httplib::Request& re
   if (!shipments) return ReplyError(req, res, shipments.error());
   json list = json::array();
   for (const logistics::Shipment& s : *shipments) list.push_back(api_json::ShipmentJson(s));
-  Reply(res, 200, {{"order", order->number}, {"shipments", list}});
+  auto open = logistics::OpenBookings(store, order->id);
+  if (!open) return ReplyError(req, res, open.error());
+  json bookings = json::array();
+  for (const logistics::BookingAttempt& b : *open) {
+    bookings.push_back({{"carrier", b.carrier},
+                        {"carrier_order_id", b.carrier_order_id},
+                        {"state", b.state},
+                        {"reason", b.reason},
+                        {"carrier_code", b.carrier_code},
+                        {"attempts", b.attempts},
+                        {"updated_at", b.updated_at}});
+  }
+  Reply(res, 200, {{"order", order->number}, {"shipments", list}, {"bookings", bookings}});
 }
 // A carrier aggregator's push: {"carrier": "manual", "tracking_number": "SF...", "events":
 // [{"id": "...", "time": "2026-11-23T10:00:00Z", "kuaidi100_state": 0 | "tag": "InTransit",
@@ -239,6 +419,27 @@ std::vector<Route> ShipmentRoutes() {
   using H = ShipmentHandlers;
   return {
       {"POST", "/api/v1/tracking/push", "/api/v1/tracking/push", {}, Call<H, &H::TrackingPush>},
+      {"POST", "/api/v1/tracking/sf", "/api/v1/tracking/sf", {}, Call<H, &H::SfPush>},
+      {"POST",
+       "/api/v1/tracking/kuaidi100",
+       "/api/v1/tracking/kuaidi100",
+       {},
+       Call<H, &H::Kuaidi100Push>},
+      {"GET",
+       "/api/v1/carriers",
+       "/api/v1/carriers",
+       {kLogistics, kCs, kAdmin},
+       Call<H, &H::ListCarriers>},
+      {"POST",
+       "/api/v1/shipments/([0-9]{1,18})/cancel",
+       "/api/v1/shipments/{id}/cancel",
+       {kLogistics},
+       Call<H, &H::CancelShipment>},
+      {"POST",
+       "/api/v1/shipments/([0-9]{1,18})/refresh",
+       "/api/v1/shipments/{id}/refresh",
+       {kLogistics, kCs},
+       Call<H, &H::RefreshShipment>},
       {"POST",
        "/api/v1/orders/([A-Za-z0-9]{1,32})/shipments",
        "/api/v1/orders/{id}/shipments",

@@ -1,0 +1,148 @@
+#include "carrier_http.hpp"
+
+#include <openssl/evp.h>
+#include <cctype>
+
+#include <chrono>
+#include <regex>
+
+#include <httplib.h>
+
+#include "keepsake/orders/crypto.hpp"
+#include "keepsake/orders/sla.hpp"
+
+namespace keepsake::logistics::carrier_http {
+
+namespace {
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+std::string Md5(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+}  // namespace
+
+std::string FormEncode(const FormFields& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    for (const std::string* part : {&name, &value}) {
+      for (unsigned char c : *part) {
+        if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+          out += static_cast<char>(c);
+        } else {
+          out += '%';
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        }
+      }
+      if (part == &name) out += '=';
+    }
+  }
+  return out;
+}
+
+FormFields FormDecode(const std::string& body) {
+  httplib::Params params;
+  httplib::detail::parse_query_text(body, params);
+  return FormFields(params.begin(), params.end());
+}
+
+std::string Field(const FormFields& fields, const std::string& name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
+
+std::string JavaUrlEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '.' || c == '-' || c == '*' || c == '_') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string Md5Hex(std::string_view data, bool upper) {
+  std::string hex = orders::HexEncode(Md5(data));
+  if (upper) {
+    for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return hex;
+}
+
+std::string Md5Base64(std::string_view data) {
+  const std::string digest = Md5(data);
+  unsigned char out[32];
+  const int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(digest.data()),
+                                static_cast<int>(digest.size()));
+  return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+}
+
+std::string NewRequestId() { return orders::RandomHex(16); }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string UtcFromChinaTime(const std::string& local) {
+  static const std::regex pattern(R"((\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}))");
+  std::smatch m;
+  if (!std::regex_match(local, m, pattern)) return "";
+  const int64_t ms = orders::UnixMsFromIso(m[1].str() + "T" + m[2].str() + "Z");
+  if (ms < 0) return "";
+  return orders::IsoFromUnixMs(ms - 8 * 3'600'000);
+}
+
+Answer PostForm(const std::string& url, const FormFields& fields, int timeout_s) {
+  static const std::regex pattern(
+      R"(^(https?://(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?)(/[^\s?#]*)?(\?[^\s#]*)?$)");
+  std::smatch m;
+  Answer answer;
+  if (!std::regex_match(url, m, pattern)) {
+    answer.error = "the carrier's address is not an http(s) URL";
+    return answer;
+  }
+  httplib::Client client(m[1].str());
+  client.set_connection_timeout(timeout_s, 0);
+  client.set_read_timeout(timeout_s, 0);
+  client.set_write_timeout(timeout_s, 0);
+  const std::string path = (m[2].matched ? m[2].str() : std::string("/")) + m[3].str();
+  auto res = client.Post(path, {{"User-Agent", "Keepsake/1"}}, FormEncode(fields),
+                         "application/x-www-form-urlencoded;charset=UTF-8");
+  if (!res) {
+    answer.error = httplib::to_string(res.error());
+    return answer;
+  }
+  answer.status = res->status;
+  answer.body = res->body;
+  return answer;
+}
+
+CarrierError Unavailable(const std::string& carrier, const Answer& answer) {
+  const std::string what = answer.status == 0 ? "no answer (" + answer.error + ")"
+                                              : "answered HTTP " + std::to_string(answer.status);
+  return {CarrierErrc::kUnavailable,
+          carrier + " " + what +
+              "; nothing was booked on our side, and trying again sends the same order id, so "
+              "the carrier cannot book it twice",
+          answer.status == 0 ? "" : std::to_string(answer.status)};
+}
+
+std::string ScanId(const std::string& prefix, const std::string& parts) {
+  return prefix + orders::Sha256Hex(parts).substr(0, 16);
+}
+
+}  // namespace keepsake::logistics::carrier_http
