@@ -173,7 +173,7 @@ Result<std::vector<BookingAttempt>> OpenBookings(orders::Store& store, int64_t o
   });
 }
 
-Result<CarrierOutcome> CancelParcel(orders::Store& store, Carrier& carrier, int64_t shipment_id,
+Result<CarrierOutcome> CancelParcel(orders::Store& store, Carrier* carrier, int64_t shipment_id,
                                     const orders::Actor& actor,
                                     std::optional<int64_t> expected_version) {
   ShipmentRepository shipments(store);
@@ -189,8 +189,9 @@ Result<CarrierOutcome> CancelParcel(orders::Store& store, Carrier& carrier, int6
   if (!row) return tl::unexpected(row.error());
   CarrierOutcome outcome;
   outcome.carrier_order_id = shipment->carrier_order_id;
-  if (carrier.Books()) {
-    auto cancelled = carrier.Cancel(shipment->carrier_order_id, shipment->tracking_number);
+  const bool with_carrier = carrier != nullptr && carrier->Books();
+  if (with_carrier) {
+    auto cancelled = carrier->Cancel(shipment->carrier_order_id, shipment->tracking_number);
     if (!cancelled) {
       outcome.failure = cancelled.error();
       outcome.shipment = *shipment;
@@ -199,7 +200,7 @@ Result<CarrierOutcome> CancelParcel(orders::Store& store, Carrier& carrier, int6
   }
   auto moved = shipments.TransitionShipment(
       shipment_id, std::string(shipment_event::kCancel), actor, shipment->version,
-      carrier.Books() ? "cancelled with " + carrier.DisplayName() : "cancelled");
+      with_carrier ? "cancelled with " + carrier->DisplayName() : "cancelled");
   if (!moved) return tl::unexpected(moved.error());
   outcome.shipment = *moved;
   return outcome;

@@ -18,7 +18,6 @@ CarrierError NotSupported(const std::string& carrier, const std::string& what) {
 class ManualCarrier : public Carrier {
  public:
   std::string Name() const override { return "manual"; }
-  std::string DisplayName() const override { return "Courier booked by phone"; }
   bool Books() const override { return false; }
   CarrierResult<Booking> Book(const BookingRequest&) override {
     return tl::unexpected(NotSupported("the manual carrier",
@@ -31,7 +30,6 @@ class ManualCarrier : public Carrier {
 class SimulatedCarrier : public Carrier {
  public:
   std::string Name() const override { return "simulated"; }
-  std::string DisplayName() const override { return "Simulated Express (not a courier)"; }
   CarrierResult<Booking> Book(const BookingRequest& r) override {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
@@ -50,10 +48,37 @@ class SimulatedCarrier : public Carrier {
   CarrierResult<void> Cancel(const std::string&, const std::string&) override { return {}; }
 };
 
+// The carriers file's real carriers added to `carriers`; nlohmann's type errors are thrown.
+tl::expected<Carriers, std::string> ReadCarriersFile(Carriers carriers,
+                                                     const std::string& credentials_json) {
+  const nlohmann::json file = nlohmann::json::parse(credentials_json, nullptr, false);
+  if (!file.is_object())
+    return tl::unexpected(std::string("the carriers file is not a JSON object"));
+  for (const auto& [name, part] : file.items()) {
+    if (name != "sf" && name != "kuaidi100" && name != "comment") {
+      return tl::unexpected("the carriers file has \"" + name +
+                            "\": it takes sf and kuaidi100 (and a comment)");
+    }
+  }
+  std::string error;
+  if (file.contains("sf")) {
+    auto sf = MakeSfExpress(file["sf"], error);
+    if (!sf) return tl::unexpected(error);
+    carriers.sf_check_word = file["sf"]["check_word"].get<std::string>();
+    carriers.Add(std::move(sf));
+  }
+  if (file.contains("kuaidi100")) {
+    auto couriers = MakeKuaidi100(file["kuaidi100"], error);
+    if (couriers.empty()) return tl::unexpected(error);
+    carriers.kuaidi100_salt = file["kuaidi100"]["salt"].get<std::string>();
+    for (auto& c : couriers) carriers.Add(std::move(c));
+  }
+  return carriers;
+}
+
 }  // namespace
 
-tl::expected<Carriers, std::string> ReadCarriersFile(Carriers carriers,
-                                                     const std::string& credentials_json);
+std::string Carrier::DisplayName() const { return CarrierDisplayName(Name()); }
 
 CarrierResult<void> Carrier::Cancel(const std::string&, const std::string&) {
   return tl::unexpected(NotSupported(DisplayName(),
@@ -129,33 +154,6 @@ tl::expected<Carriers, std::string> MakeCarriers(bool allow_simulated,
     return tl::unexpected("the carriers file has a field of the wrong type (" +
                           std::string(e.what()) + ")");
   }
-}
-
-tl::expected<Carriers, std::string> ReadCarriersFile(Carriers carriers,
-                                                     const std::string& credentials_json) {
-  const nlohmann::json file = nlohmann::json::parse(credentials_json, nullptr, false);
-  if (!file.is_object())
-    return tl::unexpected(std::string("the carriers file is not a JSON object"));
-  for (const auto& [name, part] : file.items()) {
-    if (name != "sf" && name != "kuaidi100" && name != "comment") {
-      return tl::unexpected("the carriers file has \"" + name +
-                            "\": it takes sf and kuaidi100 (and a comment)");
-    }
-  }
-  std::string error;
-  if (file.contains("sf")) {
-    auto sf = MakeSfExpress(file["sf"], error);
-    if (!sf) return tl::unexpected(error);
-    carriers.sf_check_word = file["sf"]["check_word"].get<std::string>();
-    carriers.Add(std::move(sf));
-  }
-  if (file.contains("kuaidi100")) {
-    auto couriers = MakeKuaidi100(file["kuaidi100"], error);
-    if (couriers.empty()) return tl::unexpected(error);
-    carriers.kuaidi100_salt = file["kuaidi100"]["salt"].get<std::string>();
-    for (auto& c : couriers) carriers.Add(std::move(c));
-  }
-  return carriers;
 }
 
 std::string CarrierDisplayName(const std::string& name) {

@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 #include <cctype>
 
-#include <chrono>
+#include <cstdio>
 #include <regex>
 
 #include <httplib.h>
@@ -46,12 +46,6 @@ std::string FormEncode(const FormFields& fields) {
   return out;
 }
 
-FormFields FormDecode(const std::string& body) {
-  httplib::Params params;
-  httplib::detail::parse_query_text(body, params);
-  return FormFields(params.begin(), params.end());
-}
-
 std::string Field(const FormFields& fields, const std::string& name) {
   auto it = fields.find(name);
   return it == fields.end() ? std::string() : it->second;
@@ -89,12 +83,10 @@ std::string Md5Base64(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
 }
 
-std::string NewRequestId() { return orders::RandomHex(16); }
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::string Kilograms(int grams) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", grams / 1000.0);
+  return text;
 }
 
 std::string UtcFromChinaTime(const std::string& local) {
@@ -106,14 +98,15 @@ std::string UtcFromChinaTime(const std::string& local) {
   return orders::IsoFromUnixMs(ms - 8 * 3'600'000);
 }
 
-Answer PostForm(const std::string& url, const FormFields& fields, int timeout_s) {
+CarrierResult<nlohmann::json> PostForJson(const std::string& carrier, const std::string& url,
+                                          const FormFields& fields, int timeout_s) {
   static const std::regex pattern(
       R"(^(https?://(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?)(/[^\s?#]*)?(\?[^\s#]*)?$)");
   std::smatch m;
-  Answer answer;
   if (!std::regex_match(url, m, pattern)) {
-    answer.error = "the carrier's address is not an http(s) URL";
-    return answer;
+    return tl::unexpected(
+        CarrierError{CarrierErrc::kProtocol,
+                     carrier + "'s address in the carriers file is not an http(s) URL", ""});
   }
   httplib::Client client(m[1].str());
   client.set_connection_timeout(timeout_s, 0);
@@ -123,22 +116,26 @@ Answer PostForm(const std::string& url, const FormFields& fields, int timeout_s)
   auto res = client.Post(path, {{"User-Agent", "Keepsake/1"}}, FormEncode(fields),
                          "application/x-www-form-urlencoded;charset=UTF-8");
   if (!res) {
-    answer.error = httplib::to_string(res.error());
-    return answer;
+    return tl::unexpected(
+        Unavailable(carrier, "no answer (" + httplib::to_string(res.error()) + ")"));
   }
-  answer.status = res->status;
-  answer.body = res->body;
-  return answer;
+  if (res->status != 200) {
+    return tl::unexpected(Unavailable(carrier, "answered HTTP " + std::to_string(res->status)));
+  }
+  nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
+  if (!body.is_object()) {
+    return tl::unexpected(
+        CarrierError{CarrierErrc::kProtocol, carrier + " answered something that is not JSON", ""});
+  }
+  return body;
 }
 
-CarrierError Unavailable(const std::string& carrier, const Answer& answer) {
-  const std::string what = answer.status == 0 ? "no answer (" + answer.error + ")"
-                                              : "answered HTTP " + std::to_string(answer.status);
+CarrierError Unavailable(const std::string& carrier, const std::string& what) {
   return {CarrierErrc::kUnavailable,
           carrier + " " + what +
               "; nothing was booked on our side, and trying again sends the same order id, so "
               "the carrier cannot book it twice",
-          answer.status == 0 ? "" : std::to_string(answer.status)};
+          ""};
 }
 
 std::string ScanId(const std::string& prefix, const std::string& parts) {
@@ -146,3 +143,13 @@ std::string ScanId(const std::string& prefix, const std::string& parts) {
 }
 
 }  // namespace keepsake::logistics::carrier_http
+
+namespace keepsake::logistics {
+
+FormFields ParseForm(const std::string& body) {
+  httplib::Params params;
+  httplib::detail::parse_query_text(body, params);
+  return FormFields(params.begin(), params.end());
+}
+
+}  // namespace keepsake::logistics

@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <optional>
 
 #include "carrier_adapters.hpp"
 #include "carrier_http.hpp"
 #include "keepsake/logistics/tracking.hpp"
+#include "keepsake/orders/store.hpp"
 
 namespace keepsake::logistics {
 
@@ -24,24 +24,14 @@ namespace {
 struct Courier {
   const char* name;  // ours
   const char* com;   // Kuaidi100's
-  const char* display;
 };
-constexpr Courier kCouriers[] = {{"zto", "zhongtong", "ZTO Express"},
-                                 {"yto", "yuantong", "YTO Express"},
-                                 {"sto", "shentong", "STO Express"},
-                                 {"jd", "jd", "JD Logistics"},
-                                 {"ems", "ems", "China Post EMS"}};
+constexpr Courier kCouriers[] = {
+    {"zto", "zhongtong"}, {"yto", "yuantong"}, {"sto", "shentong"}, {"jd", "jd"}, {"ems", "ems"}};
 
 struct Account {
   std::string label_url, poll_url, query_url, key, secret, customer, salt, callback_url;
   int timeout_s = 15;
 };
-
-std::string Kilograms(int grams) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", grams / 1000.0);
-  return text;
-}
 
 json Man(const Party& p) {
   return {{"name", p.name},
@@ -96,7 +86,6 @@ class Kuaidi100Courier : public Carrier {
         partner_key_(std::move(partner_key)) {}
 
   std::string Name() const override { return courier_.name; }
-  std::string DisplayName() const override { return courier_.display; }
 
   CarrierResult<Booking> Book(const BookingRequest& r) override {
     json param = {{"partnerId", partner_id_},
@@ -114,15 +103,13 @@ class Kuaidi100Courier : public Carrier {
                   {"pollCallBackUrl", account_->callback_url},
                   {"salt", account_->salt},
                   {"resultv2", "1"}};
-    if (r.weight_g > 0) param["weight"] = Kilograms(r.weight_g);
+    if (r.weight_g > 0) param["weight"] = http::Kilograms(r.weight_g);
     auto data = LabelCall("order", param);
     if (!data) return tl::unexpected(data.error());
     Booking booking;
     booking.waybill = Text(*data, "kuaidinum");
     booking.routing_code = Text(*data, "bulkpen");
     booking.sorting_code = Text(*data, "destSortingCode");
-    booking.origin_code = Text(*data, "orgCode");
-    booking.dest_code = Text(*data, "destCode");
     booking.carrier_label = Text(*data, "label");
     if (booking.waybill.empty()) {
       return tl::unexpected(CarrierError{CarrierErrc::kProtocol,
@@ -150,18 +137,14 @@ class Kuaidi100Courier : public Carrier {
         {"num", waybill},
         {"phone", phone_last4},
         {"resultv2", "1"}}.dump();
-    const auto answer =
-        http::PostForm(account_->query_url,
-                       {{"customer", account_->customer},
-                        {"sign", http::Md5Hex(param + account_->key + account_->customer, true)},
-                        {"param", param}},
-                       account_->timeout_s);
-    if (answer.status != 200) return tl::unexpected(http::Unavailable("Kuaidi100", answer));
-    const json body = json::parse(answer.body, nullptr, false);
-    if (!body.is_object()) {
-      return tl::unexpected(CarrierError{CarrierErrc::kProtocol,
-                                         "Kuaidi100 answered something that is not JSON", ""});
-    }
+    auto answer =
+        http::PostForJson("Kuaidi100", account_->query_url,
+                          {{"customer", account_->customer},
+                           {"sign", http::Md5Hex(param + account_->key + account_->customer, true)},
+                           {"param", param}},
+                          account_->timeout_s);
+    if (!answer) return tl::unexpected(answer.error());
+    const json& body = *answer;
     if (Text(body, "status") != "200") {
       // {"result": false, "returnCode": "400", "message": "..."}
       return tl::unexpected(Refusal(Text(body, "returnCode"), Text(body, "message")));
@@ -185,10 +168,11 @@ class Kuaidi100Courier : public Carrier {
                           {"salt", account_->salt},
                           {"resultv2", "1"},
                           {"phone", phone_last4}}}};
-    const auto answer = http::PostForm(
-        account_->poll_url, {{"schema", "json"}, {"param", param.dump()}}, account_->timeout_s);
-    if (answer.status != 200) return tl::unexpected(http::Unavailable("Kuaidi100", answer));
-    const json body = json::parse(answer.body, nullptr, false);
+    auto answer =
+        http::PostForJson("Kuaidi100", account_->poll_url,
+                          {{"schema", "json"}, {"param", param.dump()}}, account_->timeout_s);
+    if (!answer) return tl::unexpected(answer.error());
+    const json& body = *answer;
     const std::string code = Text(body, "returnCode");
     // 200 taken; 501 already subscribed (a retry): both mean pushes will come
     if (code == "200" || code == "501") return {};
@@ -215,25 +199,21 @@ class Kuaidi100Courier : public Carrier {
   // One label/order call; the answer's data, or why there is none.
   CarrierResult<json> LabelCall(const std::string& method, const json& param_json) {
     const std::string param = param_json.dump();
-    const std::string t = std::to_string(http::NowMs());
-    const auto answer =
-        http::PostForm(account_->label_url,
-                       {{"method", method},
-                        {"key", account_->key},
-                        {"t", t},
-                        {"sign", http::Md5Hex(param + t + account_->key + account_->secret, true)},
-                        {"param", param}},
-                       account_->timeout_s);
-    if (answer.status != 200) return tl::unexpected(http::Unavailable("Kuaidi100", answer));
-    const json body = json::parse(answer.body, nullptr, false);
-    if (!body.is_object()) {
-      return tl::unexpected(CarrierError{CarrierErrc::kProtocol,
-                                         "Kuaidi100 answered something that is not JSON", ""});
-    }
+    const std::string t = std::to_string(orders::NowUnixMs());
+    auto answer = http::PostForJson(
+        "Kuaidi100", account_->label_url,
+        {{"method", method},
+         {"key", account_->key},
+         {"t", t},
+         {"sign", http::Md5Hex(param + t + account_->key + account_->secret, true)},
+         {"param", param}},
+        account_->timeout_s);
+    if (!answer) return tl::unexpected(answer.error());
+    const json& body = *answer;
     if (!body.value("success", false)) {
       const std::string code = Text(body, "code");
       if (code.size() == 3 && code[0] == '5') {
-        return tl::unexpected(http::Unavailable("Kuaidi100", {500, answer.body, ""}));
+        return tl::unexpected(http::Unavailable("Kuaidi100", "failed on its side (" + code + ")"));
       }
       return tl::unexpected(Refusal(code, Text(body, "message")));
     }

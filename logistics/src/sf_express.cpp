@@ -6,12 +6,13 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <regex>
 
 #include "carrier_adapters.hpp"
 #include "carrier_http.hpp"
+#include "keepsake/orders/crypto.hpp"
+#include "keepsake/orders/store.hpp"
 
 namespace keepsake::logistics {
 
@@ -29,12 +30,6 @@ constexpr const char* kDuplicateOrder = "8016";  // 重复下单: this orderId w
 std::string Digest(const std::string& msg_data, const std::string& timestamp,
                    const std::string& check_word) {
   return http::Md5Base64(http::JavaUrlEncode(msg_data + timestamp + check_word));
-}
-
-std::string Kilograms(int grams) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", grams / 1000.0);
-  return text;
 }
 
 json Contact(int type, const Party& p) {
@@ -55,7 +50,6 @@ class SfExpress : public Carrier {
         timeout_s_(timeout_s) {}
 
   std::string Name() const override { return "sf"; }
-  std::string DisplayName() const override { return "SF Express"; }
 
   CarrierResult<Booking> Book(const BookingRequest& r) override {
     json data = {
@@ -69,7 +63,7 @@ class SfExpress : public Carrier {
         {"parcelQty", r.parcels},
         {"isReturnRoutelabel", 1}};
     if (!monthly_card_.empty()) data["monthlyCard"] = monthly_card_;
-    if (r.weight_g > 0) data["totalWeight"] = Kilograms(r.weight_g);
+    if (r.weight_g > 0) data["totalWeight"] = http::Kilograms(r.weight_g);
     auto answer = Call(kCreateOrder, data);
     if (!answer && answer.error().carrier_code == kDuplicateOrder) {
       // an earlier attempt reached SF and its answer was lost: ask SF what it booked then
@@ -157,21 +151,17 @@ class SfExpress : public Carrier {
   // One call through the gateway: the service's msgData, or why there is none.
   CarrierResult<json> Call(const std::string& service, const json& msg_data) {
     const std::string data = msg_data.dump();
-    const std::string timestamp = std::to_string(http::NowMs());
-    const auto answer = http::PostForm(url_,
-                                       {{"partnerID", partner_id_},
-                                        {"requestID", http::NewRequestId()},
-                                        {"serviceCode", service},
-                                        {"timestamp", timestamp},
-                                        {"msgDigest", Digest(data, timestamp, check_word_)},
-                                        {"msgData", data}},
-                                       timeout_s_);
-    if (answer.status != 200) return tl::unexpected(http::Unavailable("SF Express", answer));
-    const json body = json::parse(answer.body, nullptr, false);
-    if (!body.is_object()) {
-      return tl::unexpected(CarrierError{CarrierErrc::kProtocol,
-                                         "SF Express answered something that is not JSON", ""});
-    }
+    const std::string timestamp = std::to_string(orders::NowUnixMs());
+    auto answer = http::PostForJson("SF Express", url_,
+                                    {{"partnerID", partner_id_},
+                                     {"requestID", orders::RandomHex(16)},
+                                     {"serviceCode", service},
+                                     {"timestamp", timestamp},
+                                     {"msgDigest", Digest(data, timestamp, check_word_)},
+                                     {"msgData", data}},
+                                    timeout_s_);
+    if (!answer) return tl::unexpected(answer.error());
+    const json& body = *answer;
     const std::string result = body.value("apiResultCode", "");
     const std::string gateway_words = body.value("apiErrorMsg", "");
     if (result != "A1000") {
@@ -230,8 +220,6 @@ class SfExpress : public Carrier {
       if (w.is_object() && w.value("waybillType", 0) == 1)
         booking.waybill = w.value("waybillNo", "");
     }
-    booking.origin_code = data.value("originCode", "");
-    booking.dest_code = data.value("destCode", "");
     for (const json& info : data.value("routeLabelInfo", json::array())) {
       if (!info.is_object() || !info.contains("routeLabelData")) continue;
       const json& label = info["routeLabelData"];

@@ -9,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "keepsake/imaging/format.hpp"
+#include "keepsake/logistics/booking.hpp"
 #include "keepsake/logistics/carrier.hpp"
-#include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/mesh/format.hpp"
 #include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/state_names.hpp"
@@ -178,28 +178,21 @@ void TakeDemoSteps(orders::Store& store, const DemoOrder& d, const orders::Order
   }
 }
 
-// The keychain order waits on the packing queue with a simulated parcel, so the demo shows a
-// label and a packing slip to print.
-void AddDemoParcel(orders::Store& store, int64_t order_id) {
+// The keychain order waits on the packing queue with a simulated parcel, booked as the lead
+// books one, so the demo shows a label and a packing slip to print.
+void AddDemoParcel(const ServerConfig& config, orders::Store& store,
+                   const orders::ProductCatalog& catalog, int64_t order_id) {
   auto keychain = store.Orders().GetOrder(order_id);
   if (!keychain || keychain->state != orders::order_state::kReadyToPack) return;
   auto carrier = logistics::MakeCarrier("simulated");
-  logistics::BookingRequest request;
-  request.carrier_order_id = keychain->number + "-P1";
-  auto booked = carrier->Book(request);
-  if (!booked) return;
-  logistics::NewShipment shipment;
-  shipment.order_id = keychain->id;
-  shipment.carrier = "simulated";
-  shipment.tracking_number = booked->waybill;
-  shipment.weight_g = 60;
-  shipment.size_mm = "120x90x30";
-  shipment.carrier_order_id = request.carrier_order_id;
-  auto parcel = logistics::ShipmentRepository(store).CreateShipment(
-      shipment, Actor{"demo-logistics", Role::kLogistics});
-  if (!parcel) {
-    spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"",
-                 parcel.error().message);
+  auto booked = logistics::BookParcel(store, catalog, config.assets_dir, *carrier,
+                                      {keychain->id, 60, "120x90x30"},
+                                      Actor{"demo-logistics", Role::kLogistics});
+  const std::string why = !booked           ? booked.error().message
+                          : booked->failure ? booked->failure->message
+                                            : "";
+  if (!why.empty()) {
+    spdlog::warn("event=demo_step_skipped order=demo-3 step=parcel reason=\"{}\"", why);
   }
 }
 
@@ -239,7 +232,7 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
     spdlog::warn("event=demo_seed_incomplete reason=\"inspection jobs still running\"");
   }
   for (size_t i = 0; i < demo.size(); ++i) TakeDemoSteps(store, demo[i], created[i]);
-  AddDemoParcel(store, created[2].id);
+  AddDemoParcel(config, store, catalog, created[2].id);
   return static_cast<int>(created.size());
 }
 

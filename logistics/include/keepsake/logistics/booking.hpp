@@ -57,9 +57,11 @@ orders::Result<CarrierOutcome> BookParcel(orders::Store& store,
 // The order's booking attempts that did not end in a parcel, oldest first.
 orders::Result<std::vector<BookingAttempt>> OpenBookings(orders::Store& store, int64_t order_id);
 
-// Cancels a parcel not yet handed over: with its carrier first (a refusal leaves the parcel as
-// it was), then state cancelled. Errors: kNotFound, kVersionConflict, the table's refusal.
-orders::Result<CarrierOutcome> CancelParcel(orders::Store& store, Carrier& carrier,
+// Cancels a parcel not yet handed over: with its carrier first when it booked the parcel (a
+// refusal leaves the parcel as it was), then state cancelled. `carrier` is nullptr for one
+// this server no longer offers: the parcel is cancelled here only. Errors: kNotFound,
+// kVersionConflict, the table's refusal.
+orders::Result<CarrierOutcome> CancelParcel(orders::Store& store, Carrier* carrier,
                                             int64_t shipment_id, const orders::Actor& actor,
                                             std::optional<int64_t> expected_version);
 

@@ -46,10 +46,8 @@ struct BookingRequest {
 // What a carrier answers for a booked parcel.
 struct Booking {
   std::string waybill;
-  std::string routing_code;  // the big code a sorter reads: SF destRouteLabel, Kuaidi100 bulkpen
-  std::string sorting_code;  // the second code (SF codingMapping, Kuaidi100 sortingCode), or ""
-  std::string origin_code;   // SF originCode / Kuaidi100 orgCode, for the label's corner
-  std::string dest_code;
+  std::string routing_code;   // the big code a sorter reads: SF destRouteLabel, Kuaidi100 bulkpen
+  std::string sorting_code;   // the second code (SF codingMapping, Kuaidi100 sortingCode), or ""
   std::string carrier_label;  // a label the carrier drew itself (a URL or data), or ""
   bool recovered = false;     // found by asking after a "duplicate" answer, not newly booked
 };
@@ -81,13 +79,15 @@ struct WaybillScans {
 
 // The form fields of an application/x-www-form-urlencoded request or answer.
 using FormFields = std::multimap<std::string, std::string>;
+// A form body (a carrier's push) as its fields, percent escapes and + decoded.
+FormFields ParseForm(const std::string& body);
 
 class Carrier {
  public:
   virtual ~Carrier() = default;
   virtual std::string Name() const = 0;
-  // How the label and the console name it ("SF Express", "ZTO Express").
-  virtual std::string DisplayName() const = 0;
+  // How the label and the console name it: CarrierDisplayName(Name()).
+  std::string DisplayName() const;
   // Whether it books parcels and issues waybills itself (manual does not).
   virtual bool Books() const { return true; }
   virtual CarrierResult<Booking> Book(const BookingRequest& request) = 0;

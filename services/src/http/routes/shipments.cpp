@@ -161,11 +161,8 @@ void ShipmentHandlers::CancelShipment(const Context& ctx, const httplib::Request
   if (!BodyVersion(*body, req, res, version)) return;
   auto shipment = shipping.GetShipment(std::stoll(req.matches[1]));
   if (!shipment) return ReplyError(req, res, shipment.error());
-  logistics::Carrier* carrier = api.carriers.Find(shipment->carrier);
-  auto manual = logistics::MakeCarrier("manual");
-  // a parcel of a carrier this server no longer offers is cancelled here only
-  auto outcome = logistics::CancelParcel(store, carrier != nullptr ? *carrier : *manual,
-                                         shipment->id, ctx.actor, version);
+  auto outcome = logistics::CancelParcel(store, api.carriers.Find(shipment->carrier), shipment->id,
+                                         ctx.actor, version);
   if (!outcome) return ReplyError(req, res, outcome.error());
   if (outcome->failure) {
     return ReplyCarrierFailure(req, res, *outcome->failure, outcome->carrier_order_id);
@@ -198,9 +195,7 @@ void ShipmentHandlers::RefreshShipment(const Context&, const httplib::Request& r
 // the carrier's own words so that it retries what we could not take.
 void ShipmentHandlers::CarrierPush(const std::string& family, const httplib::Request& req,
                                    httplib::Response& res) {
-  httplib::Params params;
-  httplib::detail::parse_query_text(req.body, params);
-  const logistics::FormFields form(params.begin(), params.end());
+  const logistics::FormFields form = logistics::ParseForm(req.body);
   auto read = family == "sf" ? api.carriers.ReadSfPush(form) : api.carriers.ReadKuaidi100Push(form);
   auto answer = [&](int status, bool ok, const std::string& message) {
     res.status = status;
@@ -220,14 +215,13 @@ void ShipmentHandlers::CarrierPush(const std::string& family, const httplib::Req
   }
   std::vector<int64_t> parcels;
   std::string outcome;
-  bool all_known = true;
   for (const logistics::WaybillScans& scans : *read) {
     auto applied = shipping.ApplyTracking(scans.carrier, scans.waybill, scans.events);
     if (!applied) {
       if (applied.error().code != orders::Errc::kNotFound) {
         return answer(500, false, "not stored; send it again");
       }
-      all_known = false;
+      // a waybill we never made is not worth the carrier's retries: taken, kept for a look
       outcome += scans.waybill + ": no such parcel; ";
       continue;
     }
@@ -238,8 +232,6 @@ void ShipmentHandlers::CarrierPush(const std::string& family, const httplib::Req
   if (auto kept = shipping.KeepPush(family, req.body, parcels, outcome); !kept) {
     return answer(500, false, "not stored; send it again");
   }
-  // a waybill we never made is not worth the carrier's retries: taken, and kept for a look
-  (void)all_known;
   answer(200, true, "");
 }
 void ShipmentHandlers::SfPush(const Context&, const httplib::Request& req, httplib::Response& res) {
