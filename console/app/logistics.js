@@ -34,12 +34,21 @@ function printPdf(blob, holder) {
 }
 
 export async function packing(main) {
-  const { orders } = await get('/api/v1/packing/queue?limit=2000');
+  let { orders } = await get('/api/v1/packing/queue?limit=2000');
   const selected = new Set();
   const box = errorBox();
   const output = h('div');
   const status = h('span', { class: 'muted', dataset: { testid: 'label-status' } });
-  const redraw = () => packing(main);
+  const list = h('div');
+  const count = h('span', { class: 'muted', dataset: { testid: 'packing-count' } });
+  // after each action the list is read again and redrawn in place (the printed labels' frame
+  // and the selection stay)
+  const redraw = async () => {
+    ({ orders } = await get('/api/v1/packing/queue?limit=2000'));
+    const open = new Set(orders.map((o) => o.order));
+    for (const number of [...selected]) if (!open.has(number)) selected.delete(number);
+    drawList();
+  };
   const parcelsOf = () => orders.filter((o) => selected.has(o.order)).flatMap((o) => o.parcels.map((p) => p.id));
 
   const labels = async (format, button) => act(button, box, async () => {
@@ -53,6 +62,7 @@ export async function packing(main) {
       failed.map((f) => ` · ${t('left out')} #${f.shipment}: ${f.reason}`).join('');
     if (format === 'pdf') printPdf(blob, output);
     else download(blob, `labels-${batch}.zpl`);
+    await redraw();
   });
   const pdfButton = h('button', { class: 'primary', dataset: { testid: 'print-labels' } }, t('Print labels (PDF)'));
   pdfButton.addEventListener('click', () => labels('pdf', pdfButton));
@@ -70,11 +80,9 @@ export async function packing(main) {
   } });
   const canPrint = may('POST /api/v1/labels');
 
-  mount(main,
-    h('div', { class: 'row' }, h('h2', {}, t('Ready to pack')), h('span', { class: 'muted' }, `${orders.length}`), h('span', { class: 'spacer' }),
-      canPrint ? [h('label', {}, all, ' all'), pdfButton, zplButton, slipButton] : null, status),
-    box,
-    table({
+  const drawList = () => {
+    count.textContent = String(orders.length);
+    mount(list, table({
       testid: 'packing-queue', rows: orders, pageSize: 20,
       columns: [
         { label: '', cell: (o) => (canPrint ? h('input', { type: 'checkbox', dataset: { order: o.order }, checked: selected.has(o.order),
@@ -86,8 +94,13 @@ export async function packing(main) {
         { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state))) },
         { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw)) },
       ],
-    }),
-    output);
+    }));
+  };
+  drawList();
+  mount(main,
+    h('div', { class: 'row' }, h('h2', {}, t('Ready to pack')), count, h('span', { class: 'spacer' }),
+      canPrint ? [h('label', {}, all, ' all'), pdfButton, zplButton, slipButton] : null, status),
+    box, list, output);
 }
 
 function nextAction(o, redraw) {
@@ -95,17 +108,27 @@ function nextAction(o, redraw) {
     return h('button', { class: 'small', dataset: { testid: 'create-parcel' }, onclick: () => parcelDialog(o, redraw) }, t('Create a parcel'));
   }
   if (o.next === 'pack' && may('POST /api/v1/orders/{id}/transitions')) {
-    const b = h('button', { class: 'small', onclick: () => act(b, null, async () => {
+    const b = h('button', { class: 'small', dataset: { testid: 'pack' }, onclick: () => act(b, null, async () => {
       await post(`/api/v1/orders/${o.order}/transitions`, { event: 'pack', version: o.version });
       await redraw();
     }) }, t('Mark packed'));
     return b;
   }
   if (o.next === 'hand over' && may('POST /api/v1/shipments/{id}/transitions')) {
-    const b = h('button', { class: 'small', onclick: () => act(b, null, async () => {
+    // the last parcel handed over ships the order: it leaves this list
+    const b = h('button', { class: 'small', dataset: { testid: 'hand-over' }, onclick: () => act(b, null, async () => {
       for (const p of o.parcels) if (p.state === 'label_printed') await post(`/api/v1/shipments/${p.id}/transitions`, { event: 'hand_over' });
+      toast(`${o.order}: ${t('handed over')}`);
       await redraw();
     }) }, t('Hand over'));
+    return b;
+  }
+  if (o.next === 'ship' && may('POST /api/v1/orders/{id}/transitions')) {
+    const b = h('button', { class: 'small', dataset: { testid: 'ship' }, onclick: () => act(b, null, async () => {
+      await post(`/api/v1/orders/${o.order}/transitions`, { event: 'ship', version: o.version });
+      toast(`${o.order}: ${t('shipped')}`);
+      await redraw();
+    }) }, t('Ship'));
     return b;
   }
   return null;

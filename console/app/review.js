@@ -198,7 +198,8 @@ function reworkFigureFields(item, report) {
   const rotate = tuning.rotate_deg ?? [0, 0, 0];
   const inputs = {
     height_mm: number('height_mm', tuning.height_mm ?? Math.round(report.height_mm ?? item.options?.height_mm ?? 100), { min: 20, max: 300 }),
-    rx: number('rx', rotate[0]), ry: number('ry', rotate[1]), rz: number('rz', rotate[2]),
+    rx: number('rx', rotate[0], { min: -360, max: 360 }), ry: number('ry', rotate[1], { min: -360, max: 360 }),
+    rz: number('rz', rotate[2], { min: -360, max: 360 }),
     base_mm: number('base_mm', tuning.base_mm ?? 0, { min: 0, max: 10 }),
     thicken_mm: number('thicken_mm', tuning.thicken_mm ?? 0, { min: 0, max: 4 }),
     remove_parts_under_mm: number('remove_parts_under_mm', tuning.remove_parts_under_mm ?? '', { min: 0, max: 50, placeholder: '0.8' }),
@@ -209,6 +210,15 @@ function reworkFigureFields(item, report) {
     field(t('Add a base (mm)'), inputs.base_mm),
     field(t('Thicken walls (mm)'), inputs.thicken_mm),
     field(t('Remove parts under (mm)'), inputs.remove_parts_under_mm));
+  // checked in the page from the limits the server holds (20-300 mm, ...) before anything is sent
+  el.problem = () => {
+    for (const [name, input] of Object.entries(inputs)) {
+      if (input.value !== '' && !input.checkValidity()) {
+        return `${name}: ${t('a number from')} ${input.min} ${t('to')} ${input.max}`;
+      }
+    }
+    return '';
+  };
   el.tuning = () => {
     const out = { height_mm: Number(inputs.height_mm.value) };
     const rot = [inputs.rx, inputs.ry, inputs.rz].map((i) => Number(i.value) || 0);
@@ -222,29 +232,54 @@ function reworkFigureFields(item, report) {
 
 // --- actions (both kinds) ------------------------------------------------------------------
 
+// Every step the server allows from the item's state is a button (its `allowed_events`):
+// approve, run the preparation again with the tuning (one request: a refused tuning leaves the
+// item where it was), try a failed preparation again, send an item parked in `rework` back to
+// the queue, escalate to customer service.
 function actions(item, job, reworkFields) {
   const box = errorBox();
   const status = h('div');
   const transitions = `/api/v1/items/${item.id}/transitions`;
   const can = (event) => item.allowed_events.includes(event) && may('POST /api/v1/items/{id}/transitions');
   const reason = h('input', { type: 'text', name: 'reason', placeholder: t('Reason'), size: 40 });
+  const approveThen = (next) => async () => {
+    await post(transitions, { event: 'approve', version: item.version, reason: reason.value || undefined });
+    toast(t('Approved: the print file is frozen.'));
+    location.hash = next ? await nextInQueue(item.id) : '#/review';
+  };
   const approve = h('button', {
-    class: 'primary', dataset: { testid: 'approve' }, disabled: !can('approve'),
-    onclick: () => act(approve, box, async () => {
-      await post(transitions, { event: 'approve', version: item.version, reason: reason.value || undefined });
-      toast(t('Approved: the print file is frozen.'));
-      location.hash = '#/review';
-    }),
+    class: 'primary', dataset: { testid: 'approve' }, disabled: !can('approve'), title: 'A',
+    onclick: () => act(approve, box, approveThen(false)),
   }, t('Approve'));
+  const approveNext = h('button', {
+    class: 'primary', dataset: { testid: 'approve-next' }, disabled: !can('approve'), title: 'N',
+    onclick: () => act(approveNext, box, approveThen(true)),
+  }, t('Approve and open the next'));
   const rework = h('button', {
-    dataset: { testid: 'rework' }, disabled: !can('request_rework'),
+    dataset: { testid: 'rework' }, disabled: !can('reprepare'),
     onclick: () => act(rework, box, async () => {
+      const problem = reworkFields.problem?.();
+      if (problem) throw new Error(problem);
       const why = reason.value.trim() || t('Rework');
-      await post(transitions, { event: 'request_rework', reason: why, version: item.version });
-      await post(transitions, { event: 'reprepare', reason: why, tuning: reworkFields.tuning() });
+      await post(transitions, { event: 'reprepare', reason: why, tuning: reworkFields.tuning(), version: item.version });
       await followPreparation(item.id, job?.id ?? 0, status);
     }),
   }, t('Run the preparation again'));
+  const retry = h('button', {
+    dataset: { testid: 'retry' }, hidden: !can('retry'),
+    onclick: () => act(retry, box, async () => {
+      await post(transitions, { event: 'retry', reason: reason.value.trim() || undefined, version: item.version });
+      await followPreparation(item.id, job?.id ?? 0, status);
+    }),
+  }, t('Try the preparation again'));
+  const backToReview = h('button', {
+    dataset: { testid: 'back-to-review' }, hidden: !can('submit_review'),
+    onclick: () => act(backToReview, box, async () => {
+      await post(transitions, { event: 'submit_review', reason: reason.value.trim() || undefined, version: item.version });
+      toast(t('Back in the review queue.'));
+      await page(document.getElementById('main'), item.id);
+    }),
+  }, t('Send back to review'));
   const escalate = h('button', {
     class: 'danger', disabled: !can('ask_customer'),
     onclick: () => act(escalate, box, async () => {
@@ -254,10 +289,26 @@ function actions(item, job, reworkFields) {
       location.hash = '#/review';
     }),
   }, t('Escalate to customer service'));
+  // keys for a day of reviews: A approve, N approve and open the next, R run again
+  const keys = (e) => {
+    if (!document.body.contains(approve)) { document.removeEventListener('keydown', keys); return; }
+    if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName)) return;
+    const button = { a: approve, n: approveNext, r: rework }[e.key.toLowerCase()];
+    if (button && !button.disabled) { e.preventDefault(); button.click(); }
+  };
+  document.addEventListener('keydown', keys);
   return h('div', { class: 'card' },
     field(t('Reason'), reason),
-    h('div', { class: 'row' }, approve, escalate),
+    h('div', { class: 'row' }, approve, approveNext, escalate, retry, backToReview),
+    h('p', { class: 'muted small' }, t('Keys: A approve · N approve and open the next · R run again')),
     h('h3', {}, t('Rework')), reworkFields, rework, status, box);
+}
+
+// The oldest other item waiting for review, or the queue when none is left.
+async function nextInQueue(doneId) {
+  const { items } = await get('/api/v1/review/queue?limit=2');
+  const next = items.find((i) => i.id !== doneId);
+  return next ? `#/review/item/${next.id}` : '#/review';
 }
 
 // Polls the item's newest job until the item leaves `preparing`, showing its progress.
@@ -321,12 +372,14 @@ function reworkPrintFields(item, report, canvas) {
     : h('input', { type: 'number', min: -25, max: 25, step: 0.5, value: tuning.ring_offset_mm ?? 0, name: 'ring_offset_mm' });
   let picture = null;
   const draw = () => {
-    if (!picture || !report.crop_px) return;
+    if (!picture) return;
     const scale = Math.min(1, 520 / picture.width);
     canvas.width = picture.width * scale;
     canvas.height = picture.height * scale;
     const g = canvas.getContext('2d');
     g.drawImage(picture, 0, 0, canvas.width, canvas.height);
+    // a picture refused before it was cropped (too small for its product): shown whole
+    if (!report.crop_px) return;
     // the crop at zoom 1 is the report's crop times the zoom it was made with
     const was = tuning.zoom ?? 1;
     const w = Math.min(picture.width, report.crop_px[2] * was) / Number(zoom.value);

@@ -1,8 +1,9 @@
 // The staff console end to end: Debian's Chromium driven by Playwright against a real
 // `keepsake serve --demo` on loopback. An engineer approves a repaired figure after turning
-// the viewer and reworks another with a new height; customer service finds an order by the
+// the viewer (with the keyboard, opening the next) and reworks another with a new height (a
+// height out of range refused in the page first); customer service finds an order by the
 // phone's last four digits and the name, reveals the phone with a reason and opens a ticket;
-// logistics creates a parcel and prints a batch of labels. Each screen is saved to
+// logistics creates a parcel, prints a batch of labels, packs and hands over (the list empties). Each screen is saved to
 // docs/screenshots/. Any error in the browser's console fails the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,6 +51,15 @@ async function signIn(role, lang = 'zh') {
 }
 
 const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) });
+
+// Clicks every button with this test id, one at a time, each time waiting for the list to
+// redraw with one fewer.
+async function clickEach(page, testid) {
+  for (let left = await page.locator(`[data-testid=${testid}]`).count(); left > 0; left--) {
+    await page.locator(`[data-testid=${testid}]`).first().click();
+    await page.waitForFunction(([id, n]) => document.querySelectorAll(`[data-testid=${id}]`).length === n, [testid, left - 1]);
+  }
+}
 
 test('the sign-in page refuses an unknown token in words', async () => {
   const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
@@ -102,18 +112,17 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
   assert.match(await page.textContent('[data-testid=numbers]'), /mm/);
   await shot(page, 'review-figure');
   const first = Number(page.url().match(/item\/(\d+)/)[1]);
-  await page.click('[data-testid=approve]');
-  await page.waitForURL(/#\/review$/);
+  // approved with the keyboard, and the next in the queue opens by itself (N)
+  await page.keyboard.press('n');
+  await page.waitForURL((url) => /item\/\d+$/.test(url.hash) && !url.hash.endsWith(`/${first}`));
   const approved = await server.api('GET', `/api/v1/items/${first}`, server.tokens.cs);
   assert.equal(approved.state, 'approved');
   assert.match(approved.print_file, /^[0-9a-f]{64}$/);
 
   // the second: a new height, the preparation runs again with its progress shown
-  await page.waitForSelector('[data-testid=review-queue] a.open');
-  assert.equal(await page.locator('[data-testid=review-queue] tbody tr').count(), 1);
-  await page.locator('[data-testid=review-queue] a.open').first().click();
   await page.waitForSelector('input[name=height_mm]');
   const second = Number(page.url().match(/item\/(\d+)/)[1]);
+  const waiting = await server.api('GET', `/api/v1/items/${second}`, server.tokens.cs);
   // where the repair moved the surface, in colour, with its legend
   // (an OFF cannot be shown in the browser: the viewer says so and shows the repaired model)
   await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined);
@@ -127,6 +136,14 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
     assert.doesNotMatch(text, /\b(the|of|is|surface)\b/, `an English finding on the Chinese page: ${text}`);
   }
   await shot(page, 'review-deviation');
+  // a height the server would refuse is refused in the page, in words, and nothing moves
+  await page.fill('input[name=height_mm]', '5');
+  await page.click('[data-testid=rework]');
+  await page.waitForSelector('.error:not([hidden])');
+  assert.match(await page.textContent('.error:not([hidden])'), /height_mm.*20.*300/);
+  const still = await server.api('GET', `/api/v1/items/${second}`, server.tokens.cs);
+  assert.equal(still.state, 'needs_review');
+  assert.equal(still.version, waiting.version);
   await page.fill('input[name=height_mm]', '80');
   await page.fill('input[name=reason]', '客户要求 80 毫米');
   await page.click('[data-testid=rework]');
@@ -324,6 +341,14 @@ test('logistics creates a parcel and prints a batch of labels as one PDF', async
   await shot(page, 'logistics-labels');
   const queue = await server.api('GET', '/api/v1/packing/queue', server.tokens.logistics);
   for (const o of queue.orders) for (const p of o.parcels) assert.equal(p.state, 'label_printed');
+  // the list refreshed itself: each order's next step is to pack it, then to hand it over; the
+  // last parcel handed over ships the order, and the list empties
+  await clickEach(page, 'pack');
+  await clickEach(page, 'hand-over');
+  await page.waitForFunction(() => document.querySelector('[data-testid=packing-count]')?.textContent === '0');
+  for (const o of queue.orders) {
+    assert.equal((await server.api('GET', `/api/v1/orders/${o.order}`, server.tokens.cs)).state, 'shipped');
+  }
   await page.click('#nav a[href="#/logistics/tracking"]');
   await page.waitForSelector('[data-testid=stuck]');
   await shot(page, 'logistics-tracking');

@@ -62,6 +62,28 @@ std::vector<Shipment> LoadShipments(Transaction& tx, const std::string& where, i
   return out;
 }
 
+// Moves the order along with its parcels (shipped when they have all left or one moves,
+// delivered when all arrived, an exception), as far as they take it; returns its state.
+Result<std::string> FollowParcels(Transaction& tx, int64_t order_id, const orders::Actor& actor,
+                                  const std::string& reason) {
+  std::string state;
+  for (int step = 0; step < 3; ++step) {
+    auto order = tx.LoadOrder(order_id);
+    if (!order) return Fail(orders::Errc::kStorage, "the parcel's order vanished");
+    state = order->state;
+    Statement parcels = tx.Prepare("SELECT state FROM shipments WHERE order_id = ?");
+    parcels.Bind(1, order_id);
+    std::vector<std::string> states;
+    while (parcels.Step()) states.push_back(parcels.Text(0));
+    const std::string event = OrderEventForParcels(order->state, states);
+    if (event.empty()) break;
+    auto moved = tx.ApplyOrderEvent(order_id, event, actor, reason);
+    if (!moved) return tl::unexpected(moved.error());
+    state = moved->state;
+  }
+  return state;
+}
+
 Result<Shipment> LoadShipment(Transaction& tx, int64_t id) {
   auto found = LoadShipments(tx, "s.id = ?", id);
   if (found.empty()) {
@@ -202,22 +224,11 @@ Result<TrackingOutcome> ShipmentRepository::ApplyTracking(
           json{{"shipment", shipment.id}, {"tracking_number", tracking_number}}.dump()});
     }
     // the order follows its parcels (shipped, then delivered; or an exception)
-    for (int step = 0; step < 3; ++step) {
-      auto order = tx.LoadOrder(shipment.order_id);
-      if (!order) return Fail(orders::Errc::kStorage, "the parcel's order vanished");
-      outcome.order_state = order->state;
-      Statement parcels = tx.Prepare("SELECT state FROM shipments WHERE order_id = ?");
-      parcels.Bind(1, shipment.order_id);
-      std::vector<std::string> states;
-      while (parcels.Step()) states.push_back(parcels.Text(0));
-      const std::string event = OrderEventForParcels(order->state, states);
-      if (event.empty()) break;
-      auto moved =
-          tx.ApplyOrderEvent(shipment.order_id, event,
-                             orders::Actor{"tracking", orders::Role::kSystem}, "carrier: " + state);
-      if (!moved) return tl::unexpected(moved.error());
-      outcome.order_state = moved->state;
-    }
+    auto order_state =
+        FollowParcels(tx, shipment.order_id, orders::Actor{"tracking", orders::Role::kSystem},
+                      "carrier: " + state);
+    if (!order_state) return tl::unexpected(order_state.error());
+    outcome.order_state = *order_state;
     return outcome;
   });
 }
@@ -281,6 +292,10 @@ Result<Shipment> ShipmentRepository::TransitionShipment(int64_t shipment_id,
                                  std::string(orders::RoleName(actor.role)), "shipment.transition",
                                  shipment->state, to, note,
                                  json{{"shipment", shipment_id}, {"event", event}}.dump()});
+    // the last parcel of a packed order handed over: the order is shipped, in the same
+    // transaction (the packing list empties)
+    auto order_state = FollowParcels(tx, shipment->order_id, actor, event);
+    if (!order_state) return tl::unexpected(order_state.error());
     return LoadShipment(tx, shipment_id);
   });
 }

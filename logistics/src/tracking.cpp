@@ -84,7 +84,9 @@ std::string OrderEventForParcels(const std::string& order_state,
   namespace event = orders::order_event;
   const bool moving = any({S::kInTransit, S::kOutForDelivery, S::kAvailableForPickup,
                            S::kAttemptFailed, S::kDelivered, S::kException});
-  if (order_state == order::kPacked && moving) return std::string(event::kShip);
+  // every parcel handed to its courier (none still on our bench): the order has left
+  const bool all_left = !parcels.empty() && !any({S::kCreated, S::kLabelPrinted});
+  if (order_state == order::kPacked && (moving || all_left)) return std::string(event::kShip);
   if ((order_state == order::kShipped || order_state == order::kDeliveryException) &&
       all_delivered) {
     return std::string(event::kDeliver);

@@ -155,6 +155,9 @@ const StateMachine& ItemStateMachine() {
           {S::kPreparing, E::kCancel, S::kCancelled, {R::kSystem}},
           {S::kNeedsReview, E::kApprove, S::kApproved, {R::kModeler}},
           {S::kNeedsReview, E::kRequestRework, S::kRework, {R::kModeler}},
+          // rework in one step: the tuning is checked before anything moves, so a refused one
+          // leaves the item in the queue (the two steps above and below stay for the API)
+          {S::kNeedsReview, E::kReprepare, S::kPreparing, {R::kModeler}},
           {S::kNeedsReview, E::kAskCustomer, S::kAwaitingCustomer, {R::kModeler, R::kCs}},
           {S::kNeedsReview, E::kCancel, S::kCancelled, {R::kSystem}},
           {S::kRework, E::kSubmitReview, S::kNeedsReview, {R::kModeler}},

@@ -67,7 +67,10 @@ TEST(Tracking, ShuffledAndDuplicatedScansEndInTheSameState) {
 TEST(Tracking, TheOrderFollowsItsParcels) {
   const auto follow = OrderEventForParcels;
   EXPECT_EQ(follow("packed", {"in_transit"}), "ship");
-  EXPECT_EQ(follow("packed", {"handed_over"}), "");
+  EXPECT_EQ(follow("packed", {"handed_over"}), "ship");  // handed to the courier: it has left
+  EXPECT_EQ(follow("packed", {"handed_over", "label_printed"}), "");  // one still here
+  EXPECT_EQ(follow("packed", {"handed_over", "cancelled"}), "ship");
+  EXPECT_EQ(follow("ready_to_pack", {"handed_over"}), "");        // packing comes first
   EXPECT_EQ(follow("shipped", {"delivered", "in_transit"}), "");  // one parcel still coming
   EXPECT_EQ(follow("shipped", {"delivered", "delivered"}), "deliver");
   EXPECT_EQ(follow("shipped", {"exception"}), "delivery_exception");

@@ -315,6 +315,97 @@ TEST(Repair, SpecksGoAndADetachedAccessoryStays) {
   EXPECT_EQ(kept, 2);
 }
 
+// A fin on one of the figure's edges (a third triangle on it, as a generator's stray face
+// makes): the three triangles on that edge are left out and the hole they leave filled where
+// it is, instead of CGAL's whole-soup repair and orientation (seconds on a large figure).
+TEST(Repair, AFinOnAnEdgeIsLeftOutWithTheTrianglesBesideIt) {
+  MeshData figure = Homer();
+  const MeshData clean = figure;
+  const auto [a, b, c] = figure.triangles[100];
+  const auto& pa = figure.positions[a];
+  const auto& pb = figure.positions[b];
+  const auto& pc = figure.positions[c];
+  // the fin stands up from the edge (a, b) along the triangle's normal, as tall as the edge
+  const std::array<double, 3> u{pb[0] - pa[0], pb[1] - pa[1], pb[2] - pa[2]};
+  const std::array<double, 3> v{pc[0] - pa[0], pc[1] - pa[1], pc[2] - pa[2]};
+  std::array<double, 3> n{u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2],
+                          u[0] * v[1] - u[1] * v[0]};
+  const double n_length = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  const double edge = std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+  std::array<double, 3> tip{};
+  for (std::size_t i = 0; i < 3; ++i) tip[i] = (pa[i] + pb[i]) / 2 + n[i] / n_length * edge;
+  figure.positions.push_back(tip);
+  figure.triangles.push_back({a, b, static_cast<uint32_t>(figure.positions.size() - 1)});
+  auto repaired = RepairToSolid(figure, RepairOptions{});
+  ASSERT_TRUE(repaired) << repaired.error().message;
+  const RepairReport& r = repaired->report;
+  EXPECT_FALSE(r.rebuilt) << r.rebuild_reason;
+  // the whole-soup repair would have kept the fin's neighbours and counted no removal
+  EXPECT_EQ(r.soup_fixes, 3);
+  EXPECT_EQ(r.holes_filled, 1);
+  const SolidCheck check = CheckSolid(repaired->mesh);
+  EXPECT_TRUE(check.Ok());
+  EXPECT_EQ(check.shells, 1);
+  ExpectWatertight(repaired->mesh);
+  // against the clean figure, placed as the result was: the two refilled triangles span the
+  // same four corners
+  MeshData placed = clean;
+  Apply(repaired->to_height, placed);
+  Apply(repaired->final, placed);
+  EXPECT_GE(MeasureFidelity(placed, repaired->mesh).share_within, 0.999);
+}
+
+// The crossing test of a large mesh runs in slabs along its longest axis on every core; a pair
+// of crossing faces that straddles a slab's border must be found once, neither missed nor
+// counted twice. A chain of 100 balls, each through the next (32,000 faces, past the 20,000
+// from which the slabs are used on two cores or more), so that crossings lie wherever a slab
+// ends; against each neighbouring pair tested on its own (640 faces: CGAL's sequential test).
+TEST(Repair, TheCrossingTestInSlabsFindsWhatTheWholeTestFinds) {
+  const MeshData ball = MeshOf(keepsake::testing::ReadOff(CgalData("meshes/sphere.off")), false);
+  const int balls = 100;
+  // balls of radius 0.5, each 0.69 from the next (crossing it) and 1.37 from the one after
+  const auto place = [](int k) { return std::array<double, 3>{0.65 * k, 0.2 * k, 0.1 * k}; };
+  MeshData chain;
+  int64_t expected = 0;
+  for (int k = 0; k < balls; ++k) {
+    AddPart(chain, ball, 1.0, place(k));
+    if (k + 1 < balls) {
+      MeshData pair;
+      AddPart(pair, ball, 1.0, place(k));
+      AddPart(pair, ball, 1.0, place(k + 1));
+      expected += CheckSolid(pair).self_intersections;
+    }
+  }
+  ASSERT_GE(chain.triangles.size(), 20000u);
+  ASSERT_GT(expected, 0);
+  EXPECT_EQ(CheckSolid(chain).self_intersections, expected);
+}
+
+// A vertex that a weld moved by a rounding error (under a hundredth of the tolerance) is the
+// same vertex: its triangles count as kept, at distance 0. Moved farther, it is measured.
+TEST(Fidelity, ARoundingErrorIsKeptAndASmallMoveIsMeasured) {
+  MeshData cube;
+  cube.positions = {{0, 0, 0},  {10, 0, 0},  {10, 10, 0},  {0, 10, 0},
+                    {0, 0, 10}, {10, 0, 10}, {10, 10, 10}, {0, 10, 10}};
+  cube.triangles = {{0, 2, 1}, {0, 3, 2}, {4, 5, 6}, {4, 6, 7}, {0, 1, 5}, {0, 5, 4},
+                    {1, 2, 6}, {1, 6, 5}, {2, 3, 7}, {2, 7, 6}, {3, 0, 4}, {3, 4, 7}};
+  const auto shrunk = [&](double by) {
+    MeshData m = cube;
+    for (auto& p : m.positions) {
+      for (double& x : p) x += x < 5 ? by : -by;
+    }
+    return m;
+  };
+  // 0.0004 mm along each axis: 0.0007 mm, under 0.1 / 100
+  const Fidelity rounded = MeasureFidelity(cube, shrunk(0.0004));
+  EXPECT_DOUBLE_EQ(rounded.share_within, 1.0);
+  for (float d : rounded.vertex_deviation_mm) EXPECT_EQ(d, 0.0f);
+  // 0.003 mm along each axis: each corner lies 0.003 mm inside the three faces it touched
+  const Fidelity moved = MeasureFidelity(cube, shrunk(0.003));
+  EXPECT_DOUBLE_EQ(moved.share_within, 1.0);
+  for (float d : moved.vertex_deviation_mm) EXPECT_NEAR(d, 0.003, 1e-5);
+}
+
 TEST(Fidelity, AShiftedCubeIsAsFarAsItWasMoved) {
   MeshData cube;
   cube.positions = {{0, 0, 0},  {10, 0, 0},  {10, 10, 0},  {0, 10, 0},

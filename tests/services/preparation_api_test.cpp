@@ -121,6 +121,23 @@ TEST_F(PreparationApiTest, ReworkWithTuningReprepapresAsTheEngineerAsked) {
     }
   }
   EXPECT_TRUE(recorded) << events.dump();
+
+  // rework in one step from the queue: a refused height leaves the item waiting for review (it
+  // was left in `rework` when rework took two requests and the second was refused)
+  auto too_small = Post(transitions, "modeler",
+                        {{"event", "reprepare"}, {"reason", "x"}, {"tuning", {{"height_mm", 5}}}});
+  EXPECT_EQ(too_small->status, 422);
+  EXPECT_NE(too_small->body.find("height_mm must be a number from 20 to 300"), std::string::npos)
+      << too_small->body;
+  EXPECT_EQ(state(), "needs_review");
+  auto lower =
+      Post(transitions, "modeler",
+           {{"event", "reprepare"}, {"reason", "smaller"}, {"tuning", {{"height_mm", 80}}}});
+  ASSERT_EQ(lower->status, 200) << lower->body;
+  EXPECT_EQ(json::parse(lower->body)["state"], "preparing");
+  ASSERT_TRUE(WaitFor([&] { return state() == "needs_review"; }, 60000));
+  EXPECT_EQ(json::parse(Get("/api/v1/items/" + item + "/jobs", "modeler")->body)["jobs"].size(),
+            3u);
 }
 
 // A picture sharp enough for its product passes its checks: the PDF is rendered in the sandbox

@@ -113,16 +113,22 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                               {"title", product != nullptr ? product->title : item.product},
                               {"state", item.state}});
     }
-    int unprinted = 0;
+    int active = 0, unprinted = 0, on_the_bench = 0;
     for (const logistics::Shipment& parcel : entry.parcels) {
       row["parcels"].push_back(api_json::ShipmentJson(parcel));
+      if (parcel.state == "cancelled") continue;
+      ++active;
       if (parcel.state == "created") ++unprinted;
+      if (parcel.state == "created" || parcel.state == "label_printed") ++on_the_bench;
     }
-    // the next step, so that the list reads as a to-do list
-    row["next"] = entry.parcels.empty()                  ? "create a parcel"
+    // the next step, so that the list reads as a to-do list; "ship" is left for a packed order
+    // whose parcels were all handed over before it was packed (handing over the last parcel of
+    // a packed order ships it by itself)
+    row["next"] = active == 0                            ? "create a parcel"
                   : unprinted > 0                        ? "print labels"
                   : entry.order.state == "ready_to_pack" ? "pack"
-                                                         : "hand over";
+                  : on_the_bench > 0                     ? "hand over"
+                                                         : "ship";
     list.push_back(std::move(row));
   }
   Reply(res, 200, json{{"orders", list}, {"count", list.size()}});
