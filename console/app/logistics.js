@@ -33,14 +33,60 @@ function printPdf(blob, holder) {
   mount(holder, frame);
 }
 
+// Asks before a step that cannot be taken back or costs paper; resolves true on "yes".
+function confirmStep(title, text, yes) {
+  return new Promise((resolve) => {
+    const ok = h('button', { class: 'primary', dataset: { testid: 'confirm' } }, yes);
+    const d = dialog(title, h('p', {}, text), [h('button', { onclick: () => d.close() }, t('Cancel')), ok]);
+    ok.addEventListener('click', () => { resolve(true); d.close(); });
+    d.addEventListener('close', () => resolve(false));
+    ok.focus();
+  });
+}
+
+// The next step of one order, as its row's button, the bulk buttons and the scanner take it.
+// A parcel is made with the courier chosen above the list and the products' presets (weight,
+// box) on the server.
+async function takeNextStep(o, carrier) {
+  switch (o.next) {
+    case 'create a parcel':
+      return post(`/api/v1/orders/${o.order}/shipments`, { carrier });
+    case 'print labels':
+      throw new Error(t('its label is not printed yet: select it and print'));
+    case 'pack':
+      return post(`/api/v1/orders/${o.order}/transitions`, { event: 'pack', version: o.version });
+    case 'hand over':
+      // the last parcel handed over ships the order: it leaves this list
+      for (const p of o.parcels) {
+        if (p.state === 'label_printed') await post(`/api/v1/shipments/${p.id}/transitions`, { event: 'hand_over' });
+      }
+      return null;
+    case 'ship':
+      return post(`/api/v1/orders/${o.order}/transitions`, { event: 'ship', version: o.version });
+    default:
+      throw new Error(o.next);
+  }
+}
+
+// The packing list at volume: select, make the parcels (courier and presets), print, pack and
+// hand over the selected in one go each; or work order by order with a barcode scanner (the
+// packing slip carries the order number, the label the waybill): each scan takes that order's
+// next step and the box keeps the focus for the next scan. The day's cut-off per courier shows
+// what is still to hand over.
 export async function packing(main) {
   let { orders } = await get('/api/v1/packing/queue?limit=2000');
+  const carriers = (await get('/api/v1/carriers')).carriers;
   const selected = new Set();
   const box = errorBox();
   const output = h('div');
   const status = h('span', { class: 'muted', dataset: { testid: 'label-status' } });
   const list = h('div');
   const count = h('span', { class: 'muted', dataset: { testid: 'packing-count' } });
+  const cutOff = h('div', { class: 'counts', dataset: { testid: 'cut-off' } });
+  // the couriers that book first: the usual choice is the default, manual last
+  const ordered = [...carriers.filter((c) => c.books), ...carriers.filter((c) => !c.books)];
+  const courier = h('select', { name: 'courier', dataset: { testid: 'courier' } },
+    ...ordered.map((c) => h('option', { value: c.name }, c.display_name)));
   // after each action the list is read again and redrawn in place (the printed labels' frame
   // and the selection stay)
   const redraw = async () => {
@@ -49,11 +95,36 @@ export async function packing(main) {
     for (const number of [...selected]) if (!open.has(number)) selected.delete(number);
     drawList();
   };
-  const parcelsOf = () => orders.filter((o) => selected.has(o.order)).flatMap((o) => o.parcels.map((p) => p.id));
+  const chosen = () => orders.filter((o) => selected.has(o.order));
+  const live = (p) => p.state !== 'cancelled';
+  const parcelsOf = () => chosen().flatMap((o) => o.parcels.filter(live));
+
+  // one step over every selected order whose next step it is, one request at a time, with
+  // the count as it goes; what was refused is listed with its reason, the rest goes on
+  const bulk = (button, step, doing) => act(button, box, async () => {
+    const todo = chosen().filter((o) => o.next === step);
+    if (!todo.length) throw new Error(`${t('None of the selected orders is at this step')}: ${t(step)}`);
+    const refused = [];
+    for (const [k, o] of todo.entries()) {
+      status.textContent = `${doing} ${k + 1} / ${todo.length}…`;
+      try {
+        await takeNextStep(o, courier.value);
+      } catch (e) {
+        refused.push(`${o.order}: ${e.message}`);
+      }
+    }
+    status.textContent = `${doing} ${todo.length - refused.length} / ${todo.length} ✓`;
+    await redraw();
+    if (refused.length) throw new Error(refused.join(' · '));
+  });
 
   const labels = async (format, button) => act(button, box, async () => {
-    const shipments = parcelsOf();
-    if (!shipments.length) throw new Error(t('Select parcels to print.'));
+    const parcels = parcelsOf().filter((p) => p.state === 'created' || p.state === 'label_printed');
+    if (!parcels.length) throw new Error(t('Select parcels to print.'));
+    // a label printed before is printed again only when the lead says so
+    const again = parcels.filter((p) => p.state !== 'created').length;
+    if (again && !(await confirmStep(t('Print again?'), `${again} ${t('of these labels were printed before. Print them again?')}`, t('Print again')))) return;
+    const shipments = parcels.map((p) => p.id);
     const { blob, response } = await postForBlob('/api/v1/labels', { shipments, size: '100x150', format });
     const batch = response.headers.get('X-Keepsake-Batch');
     // parcels whose label could not be made are left out of the file, each with its reason
@@ -64,26 +135,88 @@ export async function packing(main) {
     else download(blob, `labels-${batch}.zpl`);
     await redraw();
   });
-  const pdfButton = h('button', { class: 'primary', dataset: { testid: 'print-labels' } }, t('Print labels (PDF)'));
-  pdfButton.addEventListener('click', () => labels('pdf', pdfButton));
-  const zplButton = h('button', {}, t('Download ZPL'));
-  zplButton.addEventListener('click', () => labels('zpl', zplButton));
-  const slipButton = h('button', {}, t('Packing slips'));
-  slipButton.addEventListener('click', () => act(slipButton, box, async () => {
+  const canPrint = may('POST /api/v1/labels');
+  const button = (testid, label, onclick, cls) => {
+    const b = h('button', { class: cls, dataset: { testid } }, label);
+    b.addEventListener('click', () => onclick(b));
+    return b;
+  };
+  const createButton = button('create-parcels', t('Create parcels'), (b) => bulk(b, 'create a parcel', t('Parcels made')));
+  const pdfButton = button('print-labels', t('Print labels (PDF)'), (b) => labels('pdf', b), 'primary');
+  const zplButton = button('zpl', t('Download ZPL'), (b) => labels('zpl', b));
+  const slipButton = button('packing-slips', t('Packing slips'), (b) => act(b, box, async () => {
     if (!selected.size) throw new Error(t('Select parcels to print.'));
     const { blob } = await postForBlob('/api/v1/packing-slips', { orders: [...selected] });
     printPdf(blob, output);
   }));
-  const all = h('input', { type: 'checkbox', 'aria-label': 'all', onchange: (e) => {
+  const packButton = button('pack-selected', t('Pack'), (b) => bulk(b, 'pack', t('Packed')));
+  const handOverButton = button('hand-over-selected', t('Hand over'), async (b) => {
+    const todo = chosen().filter((o) => o.next === 'hand over');
+    const parcels = todo.flatMap((o) => o.parcels.filter((p) => p.state === 'label_printed')).length;
+    if (todo.length && !(await confirmStep(t('Hand over'), `${parcels} ${t('parcels of')} ${todo.length} ${t('orders go to the courier now.')}`, t('Hand over')))) return;
+    await bulk(b, 'hand over', t('Handed over'));
+  });
+  const all = h('input', { type: 'checkbox', 'aria-label': 'all', dataset: { testid: 'select-all' }, onchange: (e) => {
     for (const o of orders) if (e.target.checked) selected.add(o.order); else selected.delete(o.order);
     for (const c of main.querySelectorAll('input[data-order]')) c.checked = e.target.checked;
   } });
-  const canPrint = may('POST /api/v1/labels');
+
+  // the scanner types the code and Enter; the box takes the focus back after every scan
+  const scan = h('input', { type: 'search', name: 'scan', size: 28, autocomplete: 'off', dataset: { testid: 'scan' },
+    placeholder: t('Scan a packing slip or a label') });
+  const scanLog = h('ul', { class: 'scan-log', dataset: { testid: 'scan-log' } });
+  const said = (text, bad) => {
+    scanLog.prepend(h('li', { class: bad ? 'bad' : 'ok' }, text));
+    while (scanLog.children.length > 6) scanLog.lastChild.remove();
+  };
+  scan.addEventListener('keydown', async (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    const code = scan.value.trim();
+    scan.value = '';
+    if (!code) return;
+    const upper = code.toUpperCase();
+    const o = orders.find((x) => x.order.toUpperCase() === upper || x.parcels.some((p) => p.tracking_number.toUpperCase() === upper));
+    if (!o) {
+      said(`${code}: ${t('not in the packing list')}`, true);
+    } else {
+      try {
+        await takeNextStep(o, courier.value);
+        said(`${o.order}: ${t(o.next)} ✓`);
+        await redraw();
+      } catch (err) {
+        said(`${o.order}: ${err.message}`, true);
+      }
+    }
+    scan.focus();
+  });
+
+  const drawCutOff = () => {
+    // parcels not yet handed to their courier, by courier, against its cut-off today
+    const waiting = new Map();
+    for (const o of orders) {
+      for (const p of o.parcels) {
+        if (p.state === 'created' || p.state === 'label_printed') waiting.set(p.carrier, (waiting.get(p.carrier) ?? 0) + 1);
+      }
+    }
+    const now = new Date();
+    mount(cutOff, [...waiting.entries()].map(([name, n]) => {
+      const c = carriers.find((x) => x.name === name);
+      const [hh, mm] = (c?.cut_off ?? '18:00').split(':').map(Number);
+      const at = new Date(now.getFullYear(), now.getMonth(), now.getDate(), hh, mm);
+      const left = Math.round((at - now) / 60000);
+      const when = left >= 0 ? `${Math.floor(left / 60)} ${t('h')} ${left % 60} ${t('min')}` : t('past the cut-off');
+      return h('span', { class: left < 60 ? 'bad' : '', dataset: { carrier: name } },
+        `${c?.display_name ?? name} ${c?.cut_off ?? ''}: ${n} ${t('to hand over')} (${when})`);
+    }));
+  };
 
   const drawList = () => {
     count.textContent = String(orders.length);
+    all.checked = orders.length > 0 && orders.every((o) => selected.has(o.order));
+    drawCutOff();
     mount(list, table({
-      testid: 'packing-queue', rows: orders, pageSize: 20,
+      testid: 'packing-queue', rows: orders, pageSize: 50,
       columns: [
         { label: '', cell: (o) => (canPrint ? h('input', { type: 'checkbox', dataset: { order: o.order }, checked: selected.has(o.order),
           onchange: (e) => (e.target.checked ? selected.add(o.order) : selected.delete(o.order)) }) : '') },
@@ -92,45 +225,38 @@ export async function packing(main) {
         { label: t('Waiting since'), cell: (o) => `${time(o.ready_since)} (${Math.round(o.waiting_hours)} ${t('h')})` },
         { label: t('Items'), cell: (o) => o.items.map((i) => i.title).join(', ') },
         { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state))) },
-        { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw)) },
+        { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw, courier)) },
       ],
     }));
   };
   drawList();
   mount(main,
     h('div', { class: 'row' }, h('h2', {}, t('Ready to pack')), count, h('span', { class: 'spacer' }),
-      canPrint ? [h('label', {}, all, ' all'), pdfButton, zplButton, slipButton] : null, status),
+      h('label', {}, `${t('Scan')} `, scan)),
+    cutOff,
+    canPrint ? h('div', { class: 'row toolbar' }, h('label', {}, all, ' ', t('all')),
+      h('label', {}, `${t('Courier')} `, courier), createButton, pdfButton, zplButton, slipButton, packButton, handOverButton) : null,
+    h('div', { class: 'row' }, status), scanLog,
     box, list, output);
+  scan.focus();
 }
 
-function nextAction(o, redraw) {
+function nextAction(o, redraw, courier) {
+  const stepButton = (testid, label, route) => {
+    if (!may(route)) return null;
+    const b = h('button', { class: 'small', dataset: { testid }, onclick: () => act(b, null, async () => {
+      await takeNextStep(o, courier.value);
+      toast(`${o.order}: ${label}`);
+      await redraw();
+    }) }, label);
+    return b;
+  };
   if (o.next === 'create a parcel' && may('POST /api/v1/orders/{id}/shipments')) {
     return h('button', { class: 'small', dataset: { testid: 'create-parcel' }, onclick: () => parcelDialog(o, redraw) }, t('Create a parcel'));
   }
-  if (o.next === 'pack' && may('POST /api/v1/orders/{id}/transitions')) {
-    const b = h('button', { class: 'small', dataset: { testid: 'pack' }, onclick: () => act(b, null, async () => {
-      await post(`/api/v1/orders/${o.order}/transitions`, { event: 'pack', version: o.version });
-      await redraw();
-    }) }, t('Mark packed'));
-    return b;
-  }
-  if (o.next === 'hand over' && may('POST /api/v1/shipments/{id}/transitions')) {
-    // the last parcel handed over ships the order: it leaves this list
-    const b = h('button', { class: 'small', dataset: { testid: 'hand-over' }, onclick: () => act(b, null, async () => {
-      for (const p of o.parcels) if (p.state === 'label_printed') await post(`/api/v1/shipments/${p.id}/transitions`, { event: 'hand_over' });
-      toast(`${o.order}: ${t('handed over')}`);
-      await redraw();
-    }) }, t('Hand over'));
-    return b;
-  }
-  if (o.next === 'ship' && may('POST /api/v1/orders/{id}/transitions')) {
-    const b = h('button', { class: 'small', dataset: { testid: 'ship' }, onclick: () => act(b, null, async () => {
-      await post(`/api/v1/orders/${o.order}/transitions`, { event: 'ship', version: o.version });
-      toast(`${o.order}: ${t('shipped')}`);
-      await redraw();
-    }) }, t('Ship'));
-    return b;
-  }
+  if (o.next === 'pack') return stepButton('pack', t('Mark packed'), 'POST /api/v1/orders/{id}/transitions');
+  if (o.next === 'hand over') return stepButton('hand-over', t('Hand over'), 'POST /api/v1/shipments/{id}/transitions');
+  if (o.next === 'ship') return stepButton('ship', t('Ship'), 'POST /api/v1/orders/{id}/transitions');
   return null;
 }
 
@@ -152,8 +278,9 @@ async function parcelDialog(o, redraw) {
   };
   carrier.addEventListener('change', sync);
   sync();
-  const weight = h('input', { type: 'number', name: 'weight_g', min: 1 });
-  const size = h('input', { name: 'size_mm', placeholder: '200x150x80', size: 12 });
+  // left empty, the server takes the products' presets
+  const weight = h('input', { type: 'number', name: 'weight_g', min: 1, placeholder: t('preset') });
+  const size = h('input', { name: 'size_mm', placeholder: t('preset'), size: 12 });
   const box = errorBox();
   const ok = h('button', { class: 'primary', dataset: { testid: 'parcel-confirm' } }, t('Create a parcel'));
   const d = dialog(`${t('Create a parcel')} · ${o.order}`,
@@ -169,6 +296,11 @@ async function parcelDialog(o, redraw) {
     d.close();
     await redraw();
   }));
+  // Enter in any field creates the parcel (a scanner types the waybill and Enter)
+  d.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target.tagName === 'INPUT') { e.preventDefault(); ok.click(); }
+  });
+  (carriers.find((c) => c.name === carrier.value)?.books ? weight : tracking).focus();
 }
 
 export async function tracking(main) {

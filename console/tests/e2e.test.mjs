@@ -355,6 +355,77 @@ test('logistics creates a parcel and prints a batch of labels as one PDF', async
   await page.context().close();
 });
 
+// The lead's day at volume: 30 orders made ready by the API (magnets the checks approve,
+// produced), then in the console: select all, make the parcels (the courier above the list,
+// the presets on the server), print the labels once, pack each order by scanning its packing
+// slip or its label (the scanner types the code and Enter; the box keeps the focus), hand
+// over the selected with one confirmation. Every click and key press of the person is counted
+// (a scan is one: the scanner types the rest).
+test('logistics packs and hands over 30 orders with the scanner in under 100 actions', async () => {
+  const picture = readFileSync(join(root, 'tests/data/images/portrait_anime_fennec_girl_1024.png'));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, picture);
+  const numbers = [];
+  for (let k = 0; k < 30; k++) {
+    const order = await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+      channel_ref: `e2e-volume-${k}`,
+      customer: { name: '王芳', phone: `1390000${String(k).padStart(4, '0')}`, address: { province: '上海市', city: '上海市', district: '黄浦区', street: `南京东路 ${k + 1} 号`, detail: '1 室' } },
+      items: [{ product: 'magnet-rect', asset: asset.id }],
+    }, { 'Idempotency-Key': `e2e-volume-${k}` });
+    numbers.push(order.number);
+  }
+  for (const number of numbers) {
+    await waitFor(`${number} approved by its checks`, async () => (await server.api('GET', `/api/v1/orders/${number}`, server.tokens.cs)).items[0].state === 'approved', 120_000);
+    const item = (await server.api('GET', `/api/v1/orders/${number}`, server.tokens.cs)).items[0].id;
+    for (const event of ['start_production', 'produced']) {
+      await server.api('POST', `/api/v1/items/${item}/transitions`, server.tokens.production, { event });
+    }
+  }
+  const page = await signIn('logistics');
+  let actions = 0;
+  const click = async (selector) => { actions++; await page.click(selector); };
+  const scan = async (code) => {
+    actions++;  // the scanner types the code; the person pulls the trigger once
+    await page.locator('[data-testid=scan]').pressSequentially(code);
+    await page.keyboard.press('Enter');
+  };
+  await page.waitForFunction(() => document.querySelector('[data-testid=packing-count]')?.textContent === '30');
+  await click('[data-testid=select-all]');
+  await click('[data-testid=create-parcels]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=packing-queue] td .state').length > 0
+    && !document.querySelector('[data-testid=create-parcel]'), null, { timeout: 60_000 });
+  const made = await server.api('GET', '/api/v1/packing/queue', server.tokens.logistics);
+  assert.equal(made.orders.length, 30);
+  for (const o of made.orders) {
+    assert.equal(o.parcels.length, 1);
+    assert.equal(o.parcels[0].weight_g, 45);  // the magnet's preset
+  }
+  // the cut-off line counts what is still to hand over
+  assert.match(await page.textContent('[data-testid=cut-off]'), /30/);
+  await click('[data-testid=print-labels]');
+  await page.waitForSelector('[data-testid=label-pdf][data-print=requested]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=pack]').length === 30);
+  // packed by scanning: the even ones by the packing slip's order number, the odd ones by the
+  // label's waybill (upper or lower case, as scanners are set)
+  for (const [k, o] of made.orders.entries()) {
+    await scan(k % 2 ? o.parcels[0].tracking_number : o.order.toLowerCase());
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=pack]').length === n, 29 - k);
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === 'scan', null, { timeout: 2000 });
+  }
+  // a code that is nowhere in the list says so
+  await scan('KS99999999');
+  await page.waitForFunction(() => /KS99999999/.test(document.querySelector('[data-testid=scan-log] li.bad')?.textContent ?? ''));
+  await shot(page, 'logistics-scan');
+  await click('[data-testid=hand-over-selected]');
+  await click('dialog [data-testid=confirm]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=packing-count]')?.textContent === '0', null, { timeout: 60_000 });
+  for (const number of numbers) {
+    assert.equal((await server.api('GET', `/api/v1/orders/${number}`, server.tokens.cs)).state, 'shipped');
+  }
+  assert.ok(actions < 100, `${actions} clicks and key presses`);
+  console.log(`# packed and handed over 30 orders in ${actions} actions`);
+  await page.context().close();
+});
+
 test('the console wrote no errors to the browser console', () => {
   assert.deepEqual(consoleErrors, []);
 });

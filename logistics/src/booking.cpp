@@ -1,5 +1,7 @@
 #include "keepsake/logistics/booking.hpp"
 
+#include <array>
+
 #include <nlohmann/json.hpp>
 
 #include "keepsake/logistics/shipment_repository.hpp"
@@ -230,6 +232,24 @@ Result<CarrierOutcome> RefreshTracking(orders::Store& store, Carrier& carrier,
   outcome.note = std::to_string(applied->recorded) + " new scans, " +
                  std::to_string(applied->duplicates) + " seen before";
   return outcome;
+}
+
+ParcelPreset PresetFor(const orders::Order& order, const orders::ProductCatalog& catalog) {
+  ParcelPreset preset;
+  std::array<int, 3> box{};
+  for (const orders::Item& item : order.items) {
+    if (item.state == "cancelled") continue;
+    const orders::Product* product = catalog.Find(item.product);
+    if (product == nullptr || product->parcel_weight_g == 0) continue;
+    preset.weight_g += product->parcel_weight_g;
+    const auto& b = product->parcel_box_mm;
+    if (int64_t{b[0]} * b[1] * b[2] > int64_t{box[0]} * box[1] * box[2]) box = b;
+  }
+  if (box[0] > 0) {
+    preset.size_mm =
+        std::to_string(box[0]) + "x" + std::to_string(box[1]) + "x" + std::to_string(box[2]);
+  }
+  return preset;
 }
 
 }  // namespace keepsake::logistics

@@ -1,11 +1,13 @@
 #include "keepsake/logistics/carrier.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "carrier_adapters.hpp"
+#include "logistics_settings.hpp"
 
 namespace keepsake::logistics {
 
@@ -172,6 +174,30 @@ std::unique_ptr<Carrier> MakeCarrier(const std::string& name) {
   if (name == "manual") return std::make_unique<ManualCarrier>();
   if (name == "simulated") return std::make_unique<SimulatedCarrier>();
   return nullptr;
+}
+
+tl::expected<std::map<std::string, std::string>, std::string> CutOffTimes(
+    const std::string& assets_dir) {
+  auto settings = LogisticsSettings(assets_dir);
+  if (!settings) return tl::unexpected(settings.error().message);
+  std::map<std::string, std::string> times{{"default", "18:00"}};
+  const nlohmann::json& cut_off = settings->value("cut_off", nlohmann::json::object());
+  if (!cut_off.is_object())
+    return tl::unexpected(std::string("logistics.json: cut_off must be an object"));
+  for (const auto& [carrier, at] : cut_off.items()) {
+    const std::string text = at.is_string() ? at.get<std::string>() : "";
+    const bool clock = text.size() == 5 && text[2] == ':' &&
+                       std::isdigit(static_cast<unsigned char>(text[0])) &&
+                       std::isdigit(static_cast<unsigned char>(text[1])) &&
+                       std::isdigit(static_cast<unsigned char>(text[3])) &&
+                       std::isdigit(static_cast<unsigned char>(text[4])) &&
+                       std::stoi(text.substr(0, 2)) < 24 && std::stoi(text.substr(3, 2)) < 60;
+    if (!clock) {
+      return tl::unexpected("logistics.json: cut_off." + carrier + " must be a time of day, HH:MM");
+    }
+    times[carrier] = text;
+  }
+  return times;
 }
 
 }  // namespace keepsake::logistics

@@ -60,6 +60,25 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
       }
       product.max_text_chars = text["max_chars"].get<int>();
     }
+    if (entry.contains("parcel")) {
+      const json& parcel = entry["parcel"];
+      const auto grams = [](const json& v) {
+        return v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= 100000;
+      };
+      const auto millimetres = [](const json& v) {
+        return v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= 9999;
+      };
+      if (!parcel.is_object() || !parcel.contains("weight_g") || !grams(parcel["weight_g"]) ||
+          !parcel.contains("box_mm") || !parcel["box_mm"].is_array() ||
+          parcel["box_mm"].size() != 3 ||
+          !std::all_of(parcel["box_mm"].begin(), parcel["box_mm"].end(), millimetres)) {
+        return Fail(Errc::kInvalidArgument,
+                    "product " + product.id +
+                        ": parcel must be {\"weight_g\": grams, \"box_mm\": [L, W, H]}");
+      }
+      product.parcel_weight_g = parcel["weight_g"].get<int>();
+      for (std::size_t k = 0; k < 3; ++k) product.parcel_box_mm[k] = parcel["box_mm"][k].get<int>();
+    }
     if (entry.contains("options")) {
       if (!entry["options"].is_object()) {
         return Fail(Errc::kInvalidArgument,

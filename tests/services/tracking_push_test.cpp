@@ -339,4 +339,71 @@ TEST(Packing, QueueSlipPngLabelAndStuckParcels) {
 }
 
 }  // namespace
+// A parcel made without a weight or size takes the products' presets (a magnet: 45 g in a
+// 120 x 90 x 15 mm box); the carriers come with their cut-off; the packing list's steps run
+// to the end: pack, hand over (which ships the order: it leaves the list), and for an order
+// whose parcels were handed over before it was packed, an explicit ship step.
+TEST(Packing, PresetsCutOffAndTheStepsToShipped) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  auto post = [&](const std::string& path, const json& body) {
+    return server.Client()->Post(path, Bearer(server.Token("logistics")), body.dump(),
+                                 "application/json");
+  };
+  auto get = [&](const std::string& path) {
+    return json::parse(server.Client()->Get(path, Bearer(server.Token("logistics")))->body);
+  };
+  auto next = [&](const std::string& number) -> json {
+    const json queue = get("/api/v1/packing/queue");
+    for (const json& row : queue["orders"]) {
+      if (row["order"] == number) return row["next"];
+    }
+    return nullptr;  // not in the list
+  };
+  const json carriers = get("/api/v1/carriers")["carriers"];
+  ASSERT_FALSE(carriers.empty());
+  for (const json& c : carriers) EXPECT_EQ(c["cut_off"], "18:00") << c.dump();  // the default
+  const json products = get("/api/v1/products")["products"];
+  EXPECT_EQ(products[0]["parcel"]["weight_g"], 260);
+
+  // packed, then handed over: shipped, out of the list
+  const ProducedOrder first = ProduceMagnetOrder(server, "preset-1");
+  auto parcel = post("/api/v1/orders/" + first.number + "/shipments", {{"carrier", "simulated"}});
+  ASSERT_EQ(parcel->status, 201) << parcel->body;
+  const json made = json::parse(parcel->body);
+  EXPECT_EQ(made["weight_g"], 45);
+  EXPECT_EQ(made["size_mm"], "120x90x15");
+  const std::string id = std::to_string(made["id"].get<int64_t>());
+  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {made["id"]}}})->status, 200);
+  EXPECT_EQ(next(first.number), "pack");
+  ASSERT_EQ(post("/api/v1/orders/" + first.number + "/transitions", {{"event", "pack"}})->status,
+            200);
+  EXPECT_EQ(next(first.number), "hand over");
+  ASSERT_EQ(post("/api/v1/shipments/" + id + "/transitions", {{"event", "hand_over"}})->status,
+            200);
+  EXPECT_EQ(get("/api/v1/orders/" + first.number)["state"], "shipped");
+  EXPECT_TRUE(next(first.number).is_null());
+
+  // handed over first, packed after: the list asks to ship it
+  const ProducedOrder second = ProduceMagnetOrder(server, "preset-2");
+  parcel = post("/api/v1/orders/" + second.number + "/shipments",
+                {{"carrier", "simulated"}, {"weight_g", 300}});
+  ASSERT_EQ(parcel->status, 201) << parcel->body;
+  EXPECT_EQ(json::parse(parcel->body)["weight_g"], 300);  // what the lead typed wins
+  const json other = json::parse(parcel->body);
+  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {other["id"]}}})->status, 200);
+  ASSERT_EQ(post("/api/v1/shipments/" + std::to_string(other["id"].get<int64_t>()) + "/transitions",
+                 {{"event", "hand_over"}})
+                ->status,
+            200);
+  EXPECT_EQ(get("/api/v1/orders/" + second.number)["state"], "ready_to_pack");
+  ASSERT_EQ(post("/api/v1/orders/" + second.number + "/transitions", {{"event", "pack"}})->status,
+            200);
+  EXPECT_EQ(next(second.number), "ship");
+  ASSERT_EQ(post("/api/v1/orders/" + second.number + "/transitions", {{"event", "ship"}})->status,
+            200);
+  EXPECT_TRUE(next(second.number).is_null());
+}
+
 }  // namespace keepsake::testing

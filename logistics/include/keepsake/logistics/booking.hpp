@@ -24,6 +24,16 @@ struct ParcelToBook {
   std::string size_mm;
 };
 
+// The lead's presets for a parcel of `order` (assets/products.json, each product's "parcel"):
+// the weights of its items (cancelled ones aside) added up, and the largest of their boxes
+// (the small goods of an order travel in the box of its biggest). 0 and "" where no product
+// gives a preset. A weight or size the lead types wins over it.
+struct ParcelPreset {
+  int weight_g = 0;
+  std::string size_mm;  // "LxWxH"
+};
+ParcelPreset PresetFor(const orders::Order& order, const orders::ProductCatalog& catalog);
+
 // A booking attempt that has not (yet) become a parcel.
 struct BookingAttempt {
   int64_t id = 0;

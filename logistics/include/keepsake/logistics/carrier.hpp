@@ -144,4 +144,10 @@ std::string CarrierDisplayName(const std::string& name);
 // The manual and simulated carriers on their own (for the CLI and tests).
 std::unique_ptr<Carrier> MakeCarrier(const std::string& name);
 
+// The day's last hand-over to each courier, "HH:MM" in the shop's time (assets/logistics.json
+// "cut_off": {"sf": "17:00", "default": "18:00"}); a courier without its own takes "default".
+// Errors in words: the file unreadable, a time that is not HH:MM.
+tl::expected<std::map<std::string, std::string>, std::string> CutOffTimes(
+    const std::string& assets_dir);
+
 }  // namespace keepsake::logistics

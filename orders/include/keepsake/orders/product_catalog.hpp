@@ -3,6 +3,7 @@
 // integers (height_mm, size_mm) with an allowed list and a default.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -35,6 +36,10 @@ struct Product {
   std::vector<ProductOption> options;
   std::string material;    // figures: a Material id
   int max_text_chars = 0;  // postcards: a greeting of up to this many characters; 0: no text
+  // One packed item, the lead's preset for a parcel: its weight with packing, and the box it
+  // goes in (0: not given)
+  int parcel_weight_g = 0;
+  std::array<int, 3> parcel_box_mm{};
 };
 
 class ProductCatalog {

@@ -71,6 +71,9 @@ void MetaHandlers::Products(const Context&, const httplib::Request&, httplib::Re
                         {"title", p.title},
                         {"kind", p.kind == orders::ProductKind::kFigure ? "figure" : "print2d"},
                         {"options", options}});
+    if (p.parcel_weight_g > 0) {
+      products.back()["parcel"] = {{"weight_g", p.parcel_weight_g}, {"box_mm", p.parcel_box_mm}};
+    }
   }
   Reply(res, 200, {{"products", products}});
 }

@@ -74,7 +74,8 @@ void ReplyCarrierFailure(const httplib::Request& req, httplib::Response& res,
 
 // {"carrier": "sf"} books the parcel with the carrier (its waybill and codes come back);
 // {"carrier": "manual" | "sf" | ..., "tracking_number": "SF1234567890"} records a waybill the
-// courier gave by phone or on paper; "weight_g" and "size_mm" ("300x200x100") when known.
+// courier gave by phone or on paper; "weight_g" and "size_mm" ("300x200x100") when known, else
+// the products' presets (assets/products.json "parcel").
 void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request& req,
                                       httplib::Response& res) {
   auto body = Body(req, res, true);
@@ -114,6 +115,10 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   if (!shipment.size_mm.empty() && !std::regex_match(shipment.size_mm, size)) {
     return ReplyInvalid(req, res, "size_mm is LxWxH in mm, e.g. 300x200x100", "size_mm");
   }
+  // what the lead did not type comes from the products' presets
+  const logistics::ParcelPreset preset = logistics::PresetFor(*order, catalog);
+  if (shipment.weight_g == 0) shipment.weight_g = preset.weight_g;
+  if (shipment.size_mm.empty()) shipment.size_mm = preset.size_mm;
   if (shipment.tracking_number.empty()) {
     if (!carrier->Books()) {
       return ReplyInvalid(req, res,
@@ -143,12 +148,20 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   Reply(res, 201, api_json::ShipmentJson(*created));
 }
 // The carriers this server offers, for the lead's choice.
-void ShipmentHandlers::ListCarriers(const Context&, const httplib::Request&,
+void ShipmentHandlers::ListCarriers(const Context&, const httplib::Request& req,
                                     httplib::Response& res) {
+  auto cut_off = logistics::CutOffTimes(config.assets_dir);
+  if (!cut_off) {
+    return ReplyProblem(req, res, ToProblem(ApiErrc::kInternal, cut_off.error()));
+  }
   json list = json::array();
   for (const auto& c : api.carriers.All()) {
-    list.push_back(
-        {{"name", c->Name()}, {"display_name", c->DisplayName()}, {"books", c->Books()}});
+    const auto own = cut_off->find(c->Name());
+    list.push_back({{"name", c->Name()},
+                    {"display_name", c->DisplayName()},
+                    {"books", c->Books()},
+                    // the day's last hand-over, in the shop's time
+                    {"cut_off", own != cut_off->end() ? own->second : cut_off->at("default")}});
   }
   Reply(res, 200, {{"carriers", list}});
 }
