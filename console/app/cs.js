@@ -124,8 +124,21 @@ export async function order(main, number) {
         h('div', { class: 'card' }, customer),
         orderActions(o, redraw),
         ticketsCard(o, redraw),
+        otherOrdersCard(o),
         parcelsCard(o),
         claimsCard(o))));
+}
+
+// The caller's other orders (the same phone), newest first, with their open tickets: what
+// else the caller may be asking about, a click away.
+function otherOrdersCard(o) {
+  const others = o.other_orders ?? [];
+  if (!others.length) return null;
+  return h('div', { class: 'card', dataset: { testid: 'other-orders' } },
+    h('h3', {}, `${t('The caller\'s other orders')} (${others.length})`),
+    h('ul', { class: 'findings' }, others.map((x) => h('li', {},
+      h('a', { href: `#/cs/order/${x.number}` }, x.number), ' ', state(x.state), ` ${time(x.created_at)} · ${x.products.join(', ')}`,
+      x.open_tickets ? h('span', { class: 'bad' }, ` · ${x.open_tickets} ${t('open tickets')}`) : null))));
 }
 
 function revealButton(o, fieldName, redraw) {

@@ -58,6 +58,8 @@ export const zh = {
   'Courier': '快递',
   'all': '全选',
   'preset': '预设',
+  'The caller\'s other orders': '来电客户的其他订单',
+  'open tickets': '个未结工单',
   'Items waiting for review, oldest first': '待审核商品（最早的在前）',
   'Original': '原始模型',
   'Repaired': '修复后',

@@ -222,8 +222,15 @@ test('customer service finds an order by phone and name, reveals the phone with 
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=search-results] tbody tr').length === 1);
   assert.match(await page.textContent('[data-testid=search-results]'), /KS00000005/);
   await shot(page, 'cs-search');
+  // the caller has ordered again meanwhile: the order page lists the other order beside it
+  const again = await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+    channel_ref: 'e2e-again',
+    customer: { name: '陈静', phone: '13500000005', address: { province: '浙江省', city: '杭州市', district: '西湖区', street: '文三路 9 号', detail: '3 楼' } },
+    items: [{ product: 'postcard-cn' }],
+  }, { 'Idempotency-Key': 'e2e-again' });
   await page.click('[data-testid=search-results] a');
   await page.waitForSelector('[data-testid=customer]');
+  assert.match(await page.textContent('[data-testid=other-orders]'), new RegExp(again.number));
   // the timeline speaks Chinese: its heads and no raw event name (order.transition)
   const heads = await page.$$eval('[data-testid=timeline] thead th', (ths) => ths.map((th) => th.textContent));
   assert.ok(!heads.includes('Event') && !heads.includes('By'), heads.join(' | '));

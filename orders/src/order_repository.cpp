@@ -360,6 +360,14 @@ Result<OrderPage> OrderRepository::ListOrders(const OrderFilter& filter) {
           "ks_index('last4', ?) AND (" +
           who + "))";
     }
+    if (filter.same_customer_as) {
+      sql +=
+          " AND o.id != ? AND o.customer_id IN (SELECT id FROM customers WHERE phone_index = "
+          "(SELECT c.phone_index FROM orders x JOIN customers c ON c.id = x.customer_id WHERE "
+          "x.id = ?))";
+      binds.push_back(std::to_string(*filter.same_customer_as));
+      binds.push_back(std::to_string(*filter.same_customer_as));
+    }
     if (filter.created_from) {
       sql += " AND o.created_at >= ?";
       binds.push_back(*filter.created_from);

@@ -775,4 +775,34 @@ TEST(Report, MonthlyFiguresCountWhatHappened) {
 }
 
 }  // namespace
+// The order page shows the caller's other orders (the same phone, by its blind index) with
+// their open tickets; a customer who only shares the last four digits is not among them.
+TEST_F(SupportTest, TheOverviewListsTheCallersOtherOrders) {
+  std::vector<std::string> mine;
+  for (const char* ref : {"sup-5a", "sup-5b", "sup-5c"}) {
+    json body = OrderBody(ref, "postcard-cn", "");
+    body["customer"]["name"] = "赵敏";
+    body["customer"]["phone"] = "13500001234";  // the same last four as sup-1, sup-2, sup-4
+    auto res = Post("/api/v1/orders", "channel", body, {{"Idempotency-Key", ref}});
+    ASSERT_EQ(res->status, 201) << res->body;
+    mine.push_back(json::parse(res->body)["number"]);
+  }
+  OpenTicket({{"order", mine[1]},
+              {"type", "query"},
+              {"channel", "phone"},
+              {"level", 3},
+              {"subject", "where is my postcard"}});
+  const json overview = json::parse(Get("/api/v1/orders/" + mine[0] + "/overview", "cs")->body);
+  std::vector<std::string> others;
+  for (const json& o : overview["other_orders"]) {
+    others.push_back(o["number"]);
+    EXPECT_EQ(o["open_tickets"], o["number"] == mine[1] ? 1 : 0) << o.dump();
+    EXPECT_EQ(o["products"][0], "postcard-cn");
+  }
+  EXPECT_EQ(others, (std::vector<std::string>{mine[2], mine[1]}));  // newest first
+  const json alone =
+      json::parse(Get("/api/v1/orders/" + numbers_["sup-1"] + "/overview", "cs")->body);
+  EXPECT_TRUE(alone["other_orders"].empty()) << alone["other_orders"].dump();
+}
+
 }  // namespace keepsake::testing

@@ -111,6 +111,9 @@ struct OrderFilter {
   std::optional<std::string> phone;
   std::optional<std::string> phone_last4;
   std::optional<std::string> name;
+  // the other orders of the customer of this order (the same phone, by its blind index): the
+  // caller's other orders beside the one an agent has open
+  std::optional<int64_t> same_customer_as;
   std::optional<std::string> created_from;  // inclusive, ISO 8601 UTC
   std::optional<std::string> created_to;    // exclusive
   std::optional<int64_t> before_id;         // keyset cursor: orders with a smaller id

@@ -57,6 +57,32 @@ void SupportHandlers::OrderOverview(const Context& ctx, const httplib::Request& 
   out["shipments"] = json::array();
   for (const logistics::Shipment& s : *shipments)
     out["shipments"].push_back(api_json::ShipmentJson(s));
+  // the caller's other orders (the same phone), newest first, each with its open tickets: an
+  // agent on the phone sees what else the caller may be asking about
+  orders::OrderFilter same;
+  same.same_customer_as = order->id;
+  same.limit = 20;
+  auto others = store.Orders().ListOrders(same);
+  if (!others) return ReplyError(req, res, others.error());
+  out["other_orders"] = json::array();
+  for (const orders::Order& o : others->orders) {
+    orders::TicketFilter open;
+    open.order_id = o.id;
+    open.limit = 20;
+    auto theirs = store.Tickets().ListTickets(open);
+    if (!theirs) return ReplyError(req, res, theirs.error());
+    int64_t open_tickets = 0;
+    for (const orders::Ticket& t : *theirs) {
+      open_tickets += t.state != "resolved" && t.state != "closed" ? 1 : 0;
+    }
+    json products = json::array();
+    for (const orders::Item& item : o.items) products.push_back(item.product);
+    out["other_orders"].push_back({{"number", o.number},
+                                   {"state", o.state},
+                                   {"created_at", o.created_at},
+                                   {"products", products},
+                                   {"open_tickets", open_tickets}});
+  }
   Reply(res, 200, out);
 }
 void SupportHandlers::RevealCustomer(const Context& ctx, const httplib::Request& req,
