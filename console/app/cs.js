@@ -3,7 +3,7 @@
 // SLA clocks and the breach list, warranty claims with photos, and the order actions.
 import { assetUrl, get, post, upload } from './api.js';
 import { t } from './i18n.js';
-import { act, dialog, duration, errorBox, field, h, mount, state, table, time, toast } from './ui.js';
+import { act, dialog, duration, errorBox, field, h, mount, state, table, time, toast, waitedSince } from './ui.js';
 import { may, states } from './session.js';
 
 function select(name, values, selected) {
@@ -101,7 +101,8 @@ export async function order(main, number) {
     if (i.preview) assetUrl(i.preview).then((url) => { img.src = url; });
     return h('figure', { class: 'card' }, i.preview ? img : null,
       h('figcaption', {}, `#${i.id} ${i.product} `, state(i.state),
-        o.state === 'delivered' || o.state === 'completed' ? claimButton(o, i, redraw) : null));
+        o.state === 'delivered' || o.state === 'completed' ? claimButton(o, i, redraw) : null,
+        attachButton(i, redraw)));
   }));
   const timeline = table({
     testid: 'timeline', rows: [...o.timeline].reverse(), pageSize: 10,
@@ -341,8 +342,119 @@ function parcelsCard(o) {
 }
 
 function claimsCard(o) {
-  const rows = (o.claims ?? []).map((c) => h('li', {}, `#${c.id} ${t(c.reason)} `, state(c.state)));
+  const rows = (o.claims ?? []).map((c) => h('li', {}, h('a', { href: `#/cs/claim/${c.id}` }, `#${c.id}`), ` ${t(c.reason)} `, state(c.state)));
   return h('div', { class: 'card', dataset: { testid: 'claims' } }, h('h3', {}, t('Claims')), rows.length ? h('ul', {}, rows) : h('p', { class: 'muted' }, '—'));
+}
+
+// --- a claim: review and decision ----------------------------------------------------------
+
+// The claim with the customer's photos and the item as it was approved, and the decision the
+// claim's state allows: start the review, reprint from the frozen print file (a new order),
+// refund (amount and the payment's reference), reject (a note for the customer), fulfil, close.
+export async function claim(main, id) {
+  const c = await get(`/api/v1/claims/${id}`);
+  const redraw = () => claim(main, id);
+  const photos = h('div', { class: 'thumbs', dataset: { testid: 'claim-photos' } }, c.evidence.map((e) => {
+    const img = h('img', { alt: t('Photo') });
+    if (e.check !== 'unreadable') assetUrl(e.asset).then((url) => { img.src = url; });
+    img.addEventListener('click', () => img.classList.toggle('big'));
+    return h('figure', { class: 'card' }, img, h('figcaption', { class: e.check === 'unreadable' ? 'bad' : 'muted' },
+      e.check === 'readable' ? `${e.width_px} × ${e.height_px}` : `${t(e.check)}${e.reason ? ': ' + e.reason : ''}`));
+  }));
+  const note = h('textarea', { name: 'note', rows: 2, cols: 50, placeholder: t('A note for the customer') });
+  const cents = h('input', { type: 'number', name: 'refund_cents', min: 1, size: 8 });
+  const reference = h('input', { name: 'refund_reference', size: 20, placeholder: t('the payment\'s id') });
+  const box = errorBox();
+  const can = (event) => c.allowed_events.includes(event) && may('POST /api/v1/claims/{id}/transitions');
+  const decide = (event, label, cls, body = () => ({})) => {
+    if (!can(event)) return null;
+    const b = h('button', { class: cls, dataset: { decision: event } }, label);
+    b.addEventListener('click', () => act(b, box, async () => {
+      await post(`/api/v1/claims/${c.id}/transitions`, { event, version: c.version, note: note.value.trim() || undefined, ...body() });
+      toast(`${t('Claim')} #${c.id}: ${t(event)}`);
+      await redraw();
+    }));
+    return b;
+  };
+  const refundBody = () => ({ refund_cents: Number(cents.value) || 0, refund_reference: reference.value.trim() });
+  const buttons = [
+    decide('start_review', t('Start the review'), 'primary'),
+    decide('approve_reprint', t('Reprint from the approved file'), 'primary'),
+    decide('approve_refund', t('Refund'), '', refundBody),
+    decide('reject', t('Reject'), 'danger'),
+    decide('fulfil', t('Fulfilled'), 'primary'),
+    decide('close', t('Close the claim')),
+  ].filter(Boolean);
+  mount(main,
+    h('div', { class: 'row' }, h('h2', {}, `${t('Claim')} #${c.id} · ${t(c.reason)}`), state(c.state), h('span', { class: 'spacer' }),
+      h('a', { href: `#/cs/order/${c.order}` }, `← ${t('Order')} ${c.order}`)),
+    h('div', { class: 'grid2' },
+      h('div', {},
+        h('div', { class: 'card' }, h('h3', {}, t('What the customer says')), h('p', { dataset: { testid: 'claim-description' } }, c.description || '—'),
+          c.override_reason ? h('p', { class: 'muted' }, `${t('Opened outside the window because')}: ${c.override_reason}`) : null),
+        h('h3', {}, t('Photos')), photos),
+      h('div', {},
+        h('div', { class: 'card numbers' }, h('table', {}, h('tbody', {},
+          h('tr', {}, h('td', {}, t('Item')), h('td', {}, h('a', { href: `#/review/item/${c.item}` }, `#${c.item}`))),
+          h('tr', {}, h('td', {}, t('Opened by')), h('td', {}, `${c.opened_by} · ${time(c.created_at)}`)),
+          c.decision_note ? h('tr', {}, h('td', {}, t('Decision')), h('td', {}, c.decision_note)) : null,
+          c.refund_cents ? h('tr', {}, h('td', {}, t('Refund')), h('td', {}, `${(c.refund_cents / 100).toFixed(2)} · ${c.refund_reference}`)) : null,
+          c.reprint_order ? h('tr', {}, h('td', {}, t('Reprint order')), h('td', { dataset: { testid: 'reprint-order' } }, h('a', { href: `#/cs/order/${c.reprint_order}` }, c.reprint_order))) : null))),
+        buttons.length ? h('div', { class: 'card' },
+          field(t('Note'), note),
+          can('approve_refund') ? h('div', { class: 'row' }, field(t('Refund (cents)'), cents), field(t('Payment reference'), reference)) : null,
+          h('div', { class: 'row' }, buttons), box) : null)));
+}
+
+// Items that wait on a person (parked, failed, waiting for the customer's file) and, for
+// customer service, the claims still to decide or fulfil: nothing drops out of sight.
+export async function waiting(main) {
+  const { items } = await get('/api/v1/items/waiting?limit=500');
+  const engineer = may('GET /api/v1/review/queue');
+  const claimsShown = may('GET /api/v1/claims');
+  const claims = claimsShown ? (await get('/api/v1/claims')).claims.filter((c) => ['submitted', 'under_review', 'approved_reprint'].includes(c.state)) : [];
+  mount(main,
+    h('h2', {}, t('Needs a person')),
+    h('h3', {}, `${t('Items')} (${items.length})`),
+    table({
+      testid: 'waiting-items', rows: items, pageSize: 50,
+      columns: [
+        { label: t('Order'), cell: (i) => (may('GET /api/v1/orders/{id}/overview') ? h('a', { href: `#/cs/order/${i.order}` }, i.order) : i.order) },
+        { label: t('Item'), cell: (i) => h('a', { href: `#/review/item/${i.id}` }, `#${i.id}`) },
+        { label: t('Product'), cell: (i) => i.title },
+        { label: t('State'), cell: (i) => state(i.state) },
+        { label: t('Why'), cell: (i) => i.reason || '—' },
+        { label: t('Waiting'), cell: (i) => h('span', { title: time(i.waiting_since) }, waitedSince(i.waiting_since)) },
+        { label: '', cell: (i) => h('a', { class: 'open', href: engineer ? `#/review/item/${i.id}` : `#/cs/order/${i.order}` }, t('Open') + ' →') },
+      ],
+    }),
+    claimsShown ? [h('h3', {}, `${t('Claims')} (${claims.length})`),
+      table({
+        testid: 'waiting-claims', rows: claims, pageSize: 50,
+        columns: [
+          { label: t('Claim'), cell: (c) => h('a', { href: `#/cs/claim/${c.id}` }, `#${c.id}`) },
+          { label: t('Order'), cell: (c) => h('a', { href: `#/cs/order/${c.order}` }, c.order) },
+          { label: t('Reason'), cell: (c) => t(c.reason) },
+          { label: t('State'), cell: (c) => state(c.state) },
+          { label: t('Created'), cell: (c) => time(c.created_at) },
+        ],
+      })] : null);
+}
+
+// A new file from the customer for an item that waits for one: uploaded (checked by type),
+// then the item takes it and is prepared again.
+function attachButton(item, redraw) {
+  if (!(item.allowed_events ?? []).includes('attach_asset') || !may('POST /api/v1/assets') || !may('POST /api/v1/items/{id}/transitions')) return null;
+  const input = h('input', { type: 'file', hidden: true, dataset: { attach: item.id } });
+  const button = h('button', { class: 'small', dataset: { testid: 'attach' }, onclick: () => input.click() }, t('Attach a new file'));
+  input.addEventListener('change', () => act(button, null, async () => {
+    if (!input.files.length) return;
+    const asset = await upload(input.files[0]);
+    await post(`/api/v1/items/${item.id}/transitions`, { event: 'attach_asset', asset: asset.id, version: item.version });
+    toast(`#${item.id}: ${t('the new file is being prepared')}`);
+    await redraw();
+  }));
+  return h('span', {}, ' ', button, input);
 }
 
 function claimButton(o, item, redraw) {

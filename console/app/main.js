@@ -14,6 +14,7 @@ const sections = [
   { path: '#/review', label: 'Review', needs: 'GET /api/v1/review/queue' },
   { path: '#/cs', label: 'Customer service', needs: 'GET /api/v1/orders/{id}/overview' },
   { path: '#/cs/tickets', label: 'Tickets', needs: 'GET /api/v1/tickets' },
+  { path: '#/waiting', label: 'Needs a person', needs: 'GET /api/v1/items/waiting' },
   { path: '#/logistics', label: 'Logistics', needs: 'GET /api/v1/packing/queue' },
   { path: '#/logistics/tracking', label: 'Tracking', needs: 'GET /api/v1/shipments/stuck' },
 ];
@@ -24,6 +25,8 @@ const routes = [
   [/^#\/cs$/, () => cs.search(main)],
   [/^#\/cs\/order\/([A-Za-z0-9]+)$/, (number) => cs.order(main, number)],
   [/^#\/cs\/tickets$/, () => cs.tickets(main)],
+  [/^#\/cs\/claim\/(\d+)$/, (id) => cs.claim(main, Number(id))],
+  [/^#\/waiting$/, () => cs.waiting(main)],
   [/^#\/cs\/ticket\/(\d+)$/, (id) => cs.ticket(main, Number(id))],
   [/^#\/logistics$/, () => logistics.packing(main)],
   [/^#\/logistics\/tracking$/, () => logistics.tracking(main)],

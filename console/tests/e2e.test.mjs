@@ -275,6 +275,31 @@ test('customer service finds an order by phone and name, reveals the phone with 
   assert.equal(claims[0].reason, 'colour_off');
   assert.equal(claims[0].evidence.length, 1);
   await shot(page, 'cs-order');
+  // the claim is worked on its own page: the customer's photo, the review, a reprint from the
+  // approved file as a new order
+  await page.click(`[data-testid=claims] a[href="#/cs/claim/${claims[0].id}"]`);
+  await page.waitForSelector('[data-testid=claim-photos] img');
+  assert.match(await page.textContent('[data-testid=claim-description]'), /颜色比预览暗/);
+  await page.click('button[data-decision=start_review]');
+  await page.waitForSelector('button[data-decision=approve_reprint]');
+  await page.fill('textarea[name=note]', '颜色偏暗，免费重印');
+  await page.click('button[data-decision=approve_reprint]');
+  await page.waitForSelector('[data-testid=reprint-order] a');
+  const decided = await server.api('GET', `/api/v1/claims/${claims[0].id}`, server.tokens.cs);
+  assert.equal(decided.state, 'approved_reprint');
+  assert.match(decided.reprint_order, /^KS\d{8}$/);
+  await shot(page, 'cs-claim');
+  // until the reprint reaches the customer, the claim stays on the "needs a person" list
+  await page.click('#nav a[href="#/waiting"]');
+  await page.waitForSelector('[data-testid=waiting-claims] tbody tr');
+  assert.match(await page.textContent('[data-testid=waiting-claims]'), new RegExp(`#${claims[0].id}`));
+  await shot(page, 'waiting');
+  // the caller's new order waits for its picture: the agent attaches the one the caller sent
+  await page.evaluate((n) => { location.hash = `#/cs/order/${n}`; }, again.number);
+  await page.waitForSelector('[data-testid=attach]');
+  await page.setInputFiles('input[data-attach]', join(root, 'tests/data/images/portrait_anime_fennec_girl_1024.png'));
+  await waitFor('the attached picture to be taken', async () => (await server.api('GET', `/api/v1/orders/${again.number}`, server.tokens.cs)).items[0].state !== 'awaiting_asset');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=attach]'));
   const audit = await server.api('GET', '/api/v1/audit', server.tokens.admin);
   assert.ok(JSON.stringify(audit).includes('reveal'), 'the reveal is audited');
   await page.click('#nav a[href="#/cs/tickets"]');

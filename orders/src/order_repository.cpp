@@ -500,6 +500,28 @@ Result<std::vector<std::pair<Item, std::string>>> OrderRepository::ReviewQueue(i
   });
 }
 
+Result<std::vector<WaitingItem>> OrderRepository::ItemsWaitingOnAPerson(int limit) {
+  if (limit < 1 || limit > 500) return Fail(Errc::kInvalidArgument, "limit must be 1-500", "limit");
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<WaitingItem>> {
+    // the newest event of the item, through the events' (order_id, id) index
+    SQLite::Statement q(
+        db,
+        "SELECT i.id, o.number, COALESCE((SELECT e.reason FROM events e WHERE e.order_id = "
+        "i.order_id AND e.item_id = i.id ORDER BY e.id DESC LIMIT 1), '') FROM items i JOIN "
+        "orders o ON o.id = i.order_id WHERE i.state IN ('rework', 'failed', "
+        "'awaiting_customer', 'awaiting_asset') AND o.state NOT IN ('on_hold', 'cancelled') "
+        "ORDER BY i.updated_at, i.id LIMIT ?");
+    q.bind(1, limit);
+    std::vector<WaitingItem> out;
+    while (q.executeStep()) {
+      auto item = rows::LoadItem(db, q.getColumn(0).getInt64());
+      if (!item) continue;
+      out.push_back({std::move(*item), q.getColumn(1).getString(), q.getColumn(2).getString()});
+    }
+    return out;
+  });
+}
+
 Result<Asset> OrderRepository::RecordAsset(const Asset& asset) {
   return db_->Write([&](SQLite::Database& db) -> Result<Asset> {
     // the same bytes are one asset; bytes a purge deleted and someone uploads anew live again

@@ -271,6 +271,20 @@ TEST_F(PreparationApiTest, BrokenFileSendsItsItemToTheCustomerWithAReason) {
           ->body)["events"];
   EXPECT_EQ(events.back()["to"], "awaiting_customer");
   EXPECT_EQ(events.back()["reason"], jobs[0]["error"]);
+  // the item is on the "needs a person" list, with that reason, for agents and engineers
+  for (const char* role : {"cs", "modeler"}) {
+    const json waiting = json::parse(Get("/api/v1/items/waiting", role)->body);
+    bool listed = false;
+    for (const json& w : waiting["items"]) {
+      if (std::to_string(w["id"].get<int64_t>()) != item) continue;
+      listed = true;
+      EXPECT_EQ(w["state"], "awaiting_customer");
+      EXPECT_EQ(w["reason"], jobs[0]["error"]);
+      EXPECT_EQ(w["order"], order["number"]);
+    }
+    EXPECT_TRUE(listed) << role << ": " << waiting.dump();
+  }
+  EXPECT_EQ(Get("/api/v1/items/waiting", "logistics")->status, 403);
   EXPECT_EQ(server_->Client()->Get("/healthz")->status, 200);
 }
 

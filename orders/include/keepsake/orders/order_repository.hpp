@@ -69,6 +69,11 @@ class OrderRepository {
   Result<Item> GetItem(int64_t item_id);
   // Items waiting for a modeling engineer (needs_review), oldest first, with their order number.
   Result<std::vector<std::pair<Item, std::string>>> ReviewQueue(int limit);
+  // Items that wait on a person rather than a machine, so that none drops out of sight:
+  // parked in rework, a failed preparation, a file the customer must send (awaiting_customer,
+  // awaiting_asset); orders on hold or cancelled aside. Oldest first, each with its order
+  // number and the reason of the step that left it there.
+  Result<std::vector<WaitingItem>> ItemsWaitingOnAPerson(int limit);
   // Records an asset already written under the data directory; an existing id is returned
   // unchanged (content addressing makes uploads idempotent).
   Result<Asset> RecordAsset(const Asset& asset);

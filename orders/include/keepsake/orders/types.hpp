@@ -120,6 +120,13 @@ struct OrderFilter {
   int limit = 50;                           // 1..200
 };
 
+// An item that waits on a person (OrderRepository::ItemsWaitingOnAPerson).
+struct WaitingItem {
+  Item item;
+  std::string order_number;
+  std::string reason;  // of the step that left it in its state
+};
+
 struct OrderPage {
   std::vector<Order> orders;
   std::optional<int64_t> next_cursor;

@@ -21,6 +21,7 @@ class ItemHandlers : public Handlers {
   void ItemJobs(const Context&, const httplib::Request& req, httplib::Response& res);
   void GetJob(const Context&, const httplib::Request& req, httplib::Response& res);
   void ReviewQueue(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void WaitingItems(const Context& ctx, const httplib::Request& req, httplib::Response& res);
 };
 
 void ItemHandlers::GetItem(const Context& ctx, const httplib::Request& req,
@@ -137,6 +138,27 @@ void ItemHandlers::ReviewQueue(const Context& ctx, const httplib::Request& req,
   Reply(res, 200, {{"items", items}});
 }
 
+// Items that wait on a person (parked in rework, failed, waiting for the customer's file),
+// oldest first, with the reason they wait: the "needs a person" list of engineers and agents.
+void ItemHandlers::WaitingItems(const Context& ctx, const httplib::Request& req,
+                                httplib::Response& res) {
+  std::optional<int64_t> limit = 200;
+  if (!QueryInteger(req, res, "limit", 1, 500, limit)) return;
+  auto waiting = store.Orders().ItemsWaitingOnAPerson(static_cast<int>(*limit));
+  if (!waiting) return ReplyError(req, res, waiting.error());
+  json items = json::array();
+  for (const orders::WaitingItem& w : *waiting) {
+    json entry = api_json::ItemJson(w.item, ctx.actor.role);
+    const orders::Product* product = catalog.Find(w.item.product);
+    entry["order"] = w.order_number;
+    entry["title"] = product != nullptr ? product->title : w.item.product;
+    entry["reason"] = w.reason;
+    entry["waiting_since"] = w.item.updated_at;
+    items.push_back(std::move(entry));
+  }
+  Reply(res, 200, {{"items", items}});
+}
+
 }  // namespace
 
 std::vector<Route> ItemRoutes() {
@@ -157,6 +179,11 @@ std::vector<Route> ItemRoutes() {
        "/api/v1/review/queue",
        {kModeler, kAdmin},
        Call<H, &H::ReviewQueue>},
+      {"GET",
+       "/api/v1/items/waiting",
+       "/api/v1/items/waiting",
+       {kModeler, kCs, kAdmin},
+       Call<H, &H::WaitingItems>},
   };
 }
 
