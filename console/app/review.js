@@ -13,20 +13,76 @@ async function productKind(id) {
   return products.find((p) => p.id === id)?.kind;
 }
 
+// A print whose only warning is a resolution between the refusal limit and the wanted one
+// (150-300 dpi): the engineer may approve many of those at once.
+function onlyLowDpi(i) {
+  return i.kept_share === undefined && (i.notices ?? []).length > 0
+    && i.notices.every((n) => n.code === 'low_dpi' && (n.params?.dpi ?? 0) >= 150);
+}
+
 export async function queue(main) {
   const { items } = await get('/api/v1/review/queue?limit=200');
+  const selected = new Set();
+  const box = errorBox();
+  const status = h('span', { class: 'muted', dataset: { testid: 'bulk-status' } });
+  const thumb = (i) => {
+    if (!i.preview) return '—';
+    const img = h('img', { class: 'thumb', alt: '' });
+    assetUrl(i.preview).then((url) => { img.src = url; });
+    return img;
+  };
+  const bulk = h('button', { dataset: { testid: 'approve-selected' } }, t('Approve the selected'));
+  bulk.addEventListener('click', () => act(bulk, box, async () => {
+    const chosen = items.filter((i) => selected.has(i.id));
+    if (!chosen.length) throw new Error(t('Select prints whose only warning is the resolution.'));
+    const refused = [];
+    for (const [k, i] of chosen.entries()) {
+      status.textContent = `${t('Approved')} ${k} / ${chosen.length}…`;
+      try {
+        await post(`/api/v1/items/${i.id}/transitions`, { event: 'approve', version: i.version, reason: t('approved in bulk: only a resolution warning') });
+      } catch (e) {
+        refused.push(`#${i.id}: ${e.message}`);
+      }
+    }
+    toast(`${t('Approved')} ${chosen.length - refused.length} / ${chosen.length}`);
+    await queue(main);
+    if (refused.length) throw new Error(refused.join(' · '));
+  }));
+  const eligible = items.filter(onlyLowDpi);
+  const all = h('input', { type: 'checkbox', 'aria-label': 'all', dataset: { testid: 'select-low-dpi' }, onchange: (e) => {
+    for (const i of eligible) if (e.target.checked) selected.add(i.id); else selected.delete(i.id);
+    for (const c of main.querySelectorAll('input[data-item]')) c.checked = e.target.checked;
+  } });
+  // keys: O (or Enter) opens the oldest; on the item, N approves and opens the next
+  const keys = (e) => {
+    if (!document.body.contains(bulk)) { document.removeEventListener('keydown', keys); return; }
+    if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(e.target.tagName)) return;
+    if ((e.key === 'o' || e.key === 'Enter') && items.length) { e.preventDefault(); location.hash = `#/review/item/${items[0].id}`; }
+  };
+  document.addEventListener('keydown', keys);
   mount(main,
-    h('h2', {}, t('Items waiting for review, oldest first')),
+    h('div', { class: 'row' }, h('h2', {}, t('Items waiting for review, oldest first')), h('span', { class: 'muted' }, String(items.length)),
+      h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, t('Keys: O open the oldest · on the item: A approve · N approve and open the next'))),
+    eligible.length && may('POST /api/v1/items/{id}/transitions') ? h('div', { class: 'row toolbar' },
+      h('label', {}, all, ' ', `${t('Prints whose only warning is the resolution (150-300 dpi)')} (${eligible.length})`), bulk, status) : null,
+    box,
     table({
       testid: 'review-queue',
       rows: items,
+      pageSize: 50,
       columns: [
+        { label: '', cell: (i) => (onlyLowDpi(i) ? h('input', { type: 'checkbox', dataset: { item: i.id },
+          onchange: (e) => (e.target.checked ? selected.add(i.id) : selected.delete(i.id)) }) : '') },
+        { label: '', cell: thumb },
         { label: t('Order'), cell: (i) => i.order },
         { label: t('Item'), cell: (i) => h('a', { href: `#/review/item/${i.id}` }, `#${i.id}`) },
         { label: t('Product'), cell: (i) => i.title },
         { label: t('Height'), cell: (i) => (i.height_mm ? `${Math.round(i.height_mm)} mm` : '—') },
         { label: t('Material'), cell: (i) => i.material ?? '—' },
-        { label: t('Warnings'), cell: (i) => h('span', { class: i.warnings ? 'bad' : '' }, String(i.warnings)) },
+        // what is wrong, in words, without opening the item
+        { label: t('Warnings'), cell: (i) => ((i.notices ?? []).length
+          ? h('ul', { class: 'notices bad' }, i.notices.map((n) => h('li', { dataset: { code: n.code } }, notice(n))))
+          : h('span', {}, String(i.warnings))) },
         // a figure: how much of the customer's surface the repair left where it was
         { label: t('As it was'), cell: (i) => (i.kept_share === undefined ? '—'
           : h('span', { class: i.kept_share < 0.99 ? 'bad' : '' }, `${(i.kept_share * 100).toFixed(1)} %`)) },
@@ -292,6 +348,8 @@ function actions(item, job, reworkFields) {
   // keys for a day of reviews: A approve, N approve and open the next, R run again
   const keys = (e) => {
     if (!document.body.contains(approve)) { document.removeEventListener('keydown', keys); return; }
+    // the next item's address is set but its page not drawn yet: this page's keys are done
+    if (location.hash !== `#/review/item/${item.id}`) return;
     if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName)) return;
     const button = { a: approve, n: approveNext, r: rework }[e.key.toLowerCase()];
     if (button && !button.disabled) { e.preventDefault(); button.click(); }

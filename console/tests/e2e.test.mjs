@@ -213,6 +213,73 @@ test('a print item shows its preview and the crop on the customer\'s picture', a
   await page.context().close();
 });
 
+// Review at volume: 20 magnets from a picture sharp enough to print but under the wanted
+// 300 dpi (a 512 px portrait: about 160 dpi) wait for review, each with its warning in words
+// and its preview in the queue. The engineer works the whole queue with the keyboard alone: O
+// opens the oldest, N approves it and opens the next. Five more are approved in bulk as
+// prints whose only warning is the resolution.
+async function orderLowDpiMagnets(prefix, count) {
+  const picture = readFileSync(join(root, 'tests/data/images/lowres_portrait_exif_prompt_512x768.jpg'));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, picture);
+  const numbers = [];
+  for (let k = 0; k < count; k++) {
+    const order = await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+      channel_ref: `${prefix}-${k}`,
+      customer: { name: '刘洋', phone: `1370000${String(k).padStart(4, '0')}`, address: { province: '江苏省', city: '南京市', district: '鼓楼区', street: `中山路 ${k + 1} 号`, detail: '2 室' } },
+      items: [{ product: 'magnet-rect', asset: asset.id }],
+    }, { 'Idempotency-Key': `${prefix}-${k}` });
+    numbers.push(order.number);
+  }
+  for (const number of numbers) {
+    await waitFor(`${number} in review`, async () => (await server.api('GET', `/api/v1/orders/${number}`, server.tokens.cs)).items[0].state === 'needs_review', 120_000);
+  }
+  return numbers;
+}
+
+test('an engineer approves 20 prints with the keyboard alone, and five more in bulk', async () => {
+  const numbers = await orderLowDpiMagnets('e2e-review', 20);
+  const page = await signIn('modeler');
+  await page.waitForSelector('[data-testid=review-queue] li[data-code=low_dpi]');
+  // the warning in words and the preview, without opening the item
+  assert.match(await page.textContent('[data-testid=review-queue] li[data-code=low_dpi]'), /分辨率低：打印为 \d+ dpi/);
+  await page.waitForSelector('[data-testid=review-queue] img.thumb[src^="blob:"]');
+  await shot(page, 'review-queue');
+  const waiting = (await server.api('GET', '/api/v1/review/queue?limit=200', server.tokens.modeler)).items.length;
+  assert.ok(waiting >= 20);
+  let presses = 0;
+  const press = async (key) => { presses++; await page.keyboard.press(key); };
+  await press('o');
+  for (let left = waiting; left > 0; left--) {
+    // the page of the item the address names, drawn
+    await page.waitForFunction(() => {
+      const id = location.hash.match(/item\/(\d+)$/)?.[1];
+      return id && document.querySelector('h2')?.textContent.includes(`#${id} `) && document.querySelector('[data-testid=approve]:not([disabled])');
+    });
+    const at = page.url();
+    await press('n');
+    await Promise.race([page.waitForURL((url) => url.href !== at),
+      page.waitForSelector('.error:not([hidden])').then(async (e) => { throw new Error(`${at}: ${await e.textContent()}`); })]);
+  }
+  await page.waitForURL(/#\/review$/);
+  for (const number of numbers) {
+    assert.equal((await server.api('GET', `/api/v1/orders/${number}`, server.tokens.cs)).items[0].state, 'approved');
+  }
+  assert.equal(presses, waiting + 1);
+  console.log(`# approved ${waiting} items (20 prints) with ${presses} key presses and no click`);
+
+  // five more, approved in bulk: two clicks
+  const more = await orderLowDpiMagnets('e2e-bulk', 5);
+  await page.evaluate(() => { location.hash = '#/review/x'; location.hash = '#/review'; });
+  await page.waitForSelector('[data-testid=select-low-dpi]');
+  await page.click('[data-testid=select-low-dpi]');
+  await page.click('[data-testid=approve-selected]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=select-low-dpi]'));
+  for (const number of more) {
+    assert.equal((await server.api('GET', `/api/v1/orders/${number}`, server.tokens.cs)).items[0].state, 'approved');
+  }
+  await page.context().close();
+});
+
 test('customer service finds an order by phone and name, reveals the phone with a reason, opens a ticket', async () => {
   const page = await signIn('cs');
   await page.waitForSelector('[data-testid=search-results]');

@@ -44,6 +44,15 @@ TEST_F(PreparationApiTest, RealMeshIsPreparedInTheSandboxAndReachesReview) {
   // how much of the customer's surface stayed where it was, from the preparation's fidelity
   EXPECT_EQ((*mine)["kept_share"], jobs[0]["result"]["fidelity"]["share_within"]);
   EXPECT_GT((*mine)["kept_share"].get<double>(), 0.9);
+  // what is wrong, said in the queue (code and values; the regions stay with the item), and
+  // the preview picture
+  const json& findings = jobs[0]["result"]["findings"];
+  ASSERT_EQ((*mine)["notices"].size(), findings.size());
+  for (std::size_t k = 0; k < findings.size(); ++k) {
+    EXPECT_EQ((*mine)["notices"][k]["code"], findings[k]["code"]);
+    EXPECT_FALSE((*mine)["notices"][k].contains("regions"));
+  }
+  EXPECT_EQ((*mine)["preview"], jobs[0]["result"]["files"]["preview.png"]["asset"]);
   auto approve = Post("/api/v1/items/" + item + "/transitions", "modeler", {{"event", "approve"}});
   EXPECT_EQ(json::parse(approve->body)["state"], "approved");
   EXPECT_EQ(json::parse(approve->body)["print_file"], stl);  // frozen by its sha256

@@ -120,6 +120,22 @@ void ItemHandlers::ReviewQueue(const Context& ctx, const httplib::Request& req,
         if (result.contains("height_mm")) entry["height_mm"] = result["height_mm"];
         entry["warnings"] = result.value("findings", json::array()).size() +
                             result.value("warnings", json::array()).size();
+        // the findings and warnings themselves (code, values, words; not the regions), for the
+        // queue to say what is wrong without opening the item, and its preview picture
+        json notices = json::array();
+        for (const char* list : {"findings", "warnings"}) {
+          for (const json& n : result.value(list, json::array())) {
+            if (!n.is_object()) continue;
+            notices.push_back({{"code", n.value("code", "")},
+                               {"params", n.value("params", json::object())},
+                               {"detail", n.value("detail", "")}});
+          }
+        }
+        entry["notices"] = notices;
+        if (result.contains("files") && result["files"].is_object() &&
+            result["files"].contains("preview.png") && result["files"]["preview.png"].is_object()) {
+          entry["preview"] = result["files"]["preview.png"].value("asset", "");
+        }
         entry["job"] = newest.id;
         // a figure: the share of the customer's surface the repair left where it was
         if (result.contains("fidelity") && result["fidelity"].is_object() &&
