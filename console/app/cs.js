@@ -2,7 +2,7 @@
 // previews, parcels, masked personal data with a reveal that asks why), tickets with their
 // SLA clocks and the breach list, warranty claims with photos, and the order actions.
 import { assetUrl, get, post, upload } from './api.js';
-import { t } from './i18n.js';
+import { t, titleOf } from './i18n.js';
 import { act, dialog, duration, errorBox, field, h, mount, state, table, time, toast, waitedSince } from './ui.js';
 import { may, states } from './session.js';
 
@@ -421,7 +421,7 @@ export async function waiting(main) {
       columns: [
         { label: t('Order'), cell: (i) => (may('GET /api/v1/orders/{id}/overview') ? h('a', { href: `#/cs/order/${i.order}` }, i.order) : i.order) },
         { label: t('Item'), cell: (i) => h('a', { href: `#/review/item/${i.id}` }, `#${i.id}`) },
-        { label: t('Product'), cell: (i) => i.title },
+        { label: t('Product'), cell: (i) => titleOf(i) },
         { label: t('State'), cell: (i) => state(i.state) },
         { label: t('Why'), cell: (i) => i.reason || '—' },
         { label: t('Waiting'), cell: (i) => h('span', { title: time(i.waiting_since) }, waitedSince(i.waiting_since)) },

@@ -331,6 +331,12 @@ export function setLang(value) {
   document.documentElement.lang = value === 'zh' ? 'zh-CN' : 'en';
 }
 
+// A title the server gives in both languages (products, materials): `x[key + '_zh']` on a
+// Chinese page, `x[key]` otherwise.
+export function titleOf(x, key = 'title') {
+  return (lang() === 'zh' && x?.[`${key}_zh`]) || x?.[key];
+}
+
 export function t(key) {
   return lang() === 'zh' ? (zh[key] ?? key) : key;
 }

@@ -2,7 +2,7 @@
 // over), packing slips, labels for many parcels at once as one PDF in the browser's print
 // dialog or one ZPL file, and the tracking board with the stuck parcels on top.
 import { get, post, postForBlob } from './api.js';
-import { t } from './i18n.js';
+import { t, titleOf } from './i18n.js';
 import { act, errorBox, field, h, mount, state, table, time, toast, dialog } from './ui.js';
 import { may } from './session.js';
 
@@ -223,7 +223,7 @@ export async function packing(main) {
         { label: t('Order'), cell: (o) => o.order },
         { label: t('State'), cell: (o) => state(o.state) },
         { label: t('Waiting since'), cell: (o) => `${time(o.ready_since)} (${Math.round(o.waiting_hours)} ${t('h')})` },
-        { label: t('Items'), cell: (o) => o.items.map((i) => i.title).join(', ') },
+        { label: t('Items'), cell: (o) => o.items.map((i) => titleOf(i)).join(', ') },
         { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state))) },
         { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw, courier)) },
       ],

@@ -3,7 +3,7 @@
 // preparation report; a 2D item its print preview and the crop. Approve, rework with
 // fine-tuning (the preparation runs again, with its progress shown), or escalate.
 import { assetBuffer, assetUrl, get, post } from './api.js';
-import { notice, t } from './i18n.js';
+import { notice, t, titleOf } from './i18n.js';
 import { act, errorBox, field, h, mount, progressBar, state, table, time, toast, waitedSince } from './ui.js';
 import { may } from './session.js';
 
@@ -76,9 +76,9 @@ export async function queue(main) {
         { label: '', cell: thumb },
         { label: t('Order'), cell: (i) => i.order },
         { label: t('Item'), cell: (i) => h('a', { href: `#/review/item/${i.id}` }, `#${i.id}`) },
-        { label: t('Product'), cell: (i) => i.title },
+        { label: t('Product'), cell: (i) => titleOf(i) },
         { label: t('Height'), cell: (i) => (i.height_mm ? `${Math.round(i.height_mm)} mm` : '—') },
-        { label: t('Material'), cell: (i) => i.material ?? '—' },
+        { label: t('Material'), cell: (i) => titleOf(i, 'material') ?? '—' },
         // what is wrong, in words, without opening the item
         { label: t('Warnings'), cell: (i) => ((i.notices ?? []).length
           ? h('ul', { class: 'notices bad' }, i.notices.map((n) => h('li', { dataset: { code: n.code } }, notice(n))))

@@ -243,6 +243,10 @@ test('an engineer approves 20 prints with the keyboard alone, and five more in b
   // the warning in words and the preview, without opening the item
   assert.match(await page.textContent('[data-testid=review-queue] li[data-code=low_dpi]'), /分辨率低：打印为 \d+ dpi/);
   await page.waitForSelector('[data-testid=review-queue] img.thumb[src^="blob:"]');
+  // the catalogue's titles in the page's language
+  const listed = await page.textContent('[data-testid=review-queue]');
+  assert.match(listed, /冰箱贴，长方形/);
+  assert.doesNotMatch(listed, /Fridge magnet|White resin|Full colour/);
   await shot(page, 'review-queue');
   const waiting = (await server.api('GET', '/api/v1/review/queue?limit=200', server.tokens.modeler)).items.length;
   assert.ok(waiting >= 20);
@@ -488,6 +492,7 @@ test('logistics packs and hands over 30 orders with the scanner in under 100 act
     await page.keyboard.press('Enter');
   };
   await page.waitForFunction(() => document.querySelector('[data-testid=packing-count]')?.textContent === '30');
+  assert.doesNotMatch(await page.textContent('[data-testid=packing-queue]'), /Fridge magnet/);
   await click('[data-testid=select-all]');
   await click('[data-testid=create-parcels]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=packing-queue] td .state').length > 0
