@@ -151,9 +151,9 @@ function revealButton(o, fieldName, redraw) {
 }
 
 // The reveal asks why, and for which ticket: an open ticket of this order, or a new phone
-// ticket for the call the agent is on. The reason is checked here first (the server's rule:
-// 10-500 bytes), so a refusal opens no ticket; a ticket opened for an attempt that the server
-// still refused is the one the next attempt uses, never a second.
+// ticket for the call the agent is on, which the server opens with the reveal and only when
+// the reveal is allowed (a refused reveal leaves no ticket). The reason's length is checked
+// here first too (the server's rule: 10-500 bytes).
 function revealDialog(o, fieldName, redraw) {
   const open = o.tickets.filter((tk) => tk.state !== 'resolved' && tk.state !== 'closed');
   const reason = h('textarea', { name: 'reason', rows: 2, cols: 50, minlength: 10 });
@@ -164,17 +164,13 @@ function revealDialog(o, fieldName, redraw) {
   const d = dialog(`${t('Reveal the customer\'s')} ${t(fieldName)}`,
     h('div', {}, field(t('Why do you need it? (written to the audit log)'), reason), field(t('For ticket'), ticket), field(t('Subject of the new ticket'), subject), box),
     [h('button', { onclick: () => d.close() }, t('Cancel')), ok]);
-  let opened = null;  // the ticket this dialog opened, if any
   ok.addEventListener('click', () => act(ok, box, async () => {
     const why = reason.value.trim();
     const bytes = new TextEncoder().encode(why).length;
     if (bytes < 10 || bytes > 500) throw new Error(t('Say why you need it: at least 4 Chinese characters or 10 letters.'));
-    let ticketId = ticket.value;
-    if (ticketId === 'new') {
-      opened = opened ?? await post('/api/v1/tickets', { order: o.number, type: 'query', channel: 'phone', level: 3, subject: subject.value.trim() || o.number });
-      ticketId = opened.id;
-    }
-    const answer = await post(`/api/v1/orders/${o.number}/reveal`, { field: fieldName, reason: why, ticket: Number(ticketId) });
+    // a new phone ticket is opened by the server with the reveal, only when the reveal holds
+    const forTicket = ticket.value === 'new' ? { subject: subject.value.trim() || o.number } : Number(ticket.value);
+    const answer = await post(`/api/v1/orders/${o.number}/reveal`, { field: fieldName, reason: why, ticket: forTicket });
     const v = answer.value;
     revealedValues.set(fieldName, typeof v === 'object' ? [v.province, v.city, v.district, v.street, v.detail].join(' ') : v);
     d.close();

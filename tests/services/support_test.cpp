@@ -182,6 +182,42 @@ TEST_F(SupportTest, RevealNeedsAReasonAndAnOpenTicketAndIsAudited) {
     EXPECT_EQ(json::parse(res->body)["field"], c.field) << res->body;
   }
   EXPECT_EQ(Post(reveal, "admin", {{"field", "phone"}})->status, 403);  // reveal is CS work
+  // a new phone ticket for the call is opened only with a reveal that goes through: each
+  // refusal above and these leave the order's tickets as they were
+  const auto tickets_of = [&] {
+    return json::parse(Get("/api/v1/tickets?state=all&order=" + order, "cs")->body)["tickets"]
+        .size();
+  };
+  const std::size_t before = tickets_of();
+  for (const json& body :
+       {json{{"field", "phone"}, {"ticket", {{"subject", "call"}}}, {"reason", "short"}},
+        json{{"field", "nothing"},
+             {"ticket", {{"subject", "call"}}},
+             {"reason", "the courier needs to call"}},
+        json{{"field", "phone"},
+             {"ticket", {{"subject", "13700005678 called"}}},
+             {"reason", "the courier needs to call"}},
+        json{{"field", "phone"},
+             {"ticket", {{"topic", "call"}}},
+             {"reason", "the courier calls"}}}) {
+    auto res = Post(reveal, "cs", body);
+    EXPECT_EQ(res->status, 422) << body.dump() << res->body;
+  }
+  EXPECT_EQ(tickets_of(), before);
+  auto with_call = Post(reveal, "cs",
+                        {{"field", "name"},
+                         {"ticket", {{"subject", "caller checks the name"}}},
+                         {"reason", "the caller asks which name the parcel carries"}});
+  ASSERT_EQ(with_call->status, 200) << with_call->body;
+  EXPECT_EQ(json::parse(with_call->body)["value"], "张伟");
+  EXPECT_EQ(tickets_of(), before + 1);
+  const json call =
+      json::parse(Get("/api/v1/tickets/" +
+                          std::to_string(json::parse(with_call->body)["ticket"].get<int64_t>()),
+                      "cs")
+                      ->body);
+  EXPECT_EQ(call["channel"], "phone");
+  EXPECT_EQ(call["subject"], "caller checks the name");
   auto shown = Post(reveal, "cs",
                     {{"field", "phone"},
                      {"ticket", ticket["id"]},

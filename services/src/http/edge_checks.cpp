@@ -108,6 +108,16 @@ std::optional<std::string> FreeTextWithPersonalData(const json& body) {
         LooksLikePhoneNumber(it->get_ref<const std::string&>()))
       return std::string(field);
   }
+  // one level down too: a reveal's new ticket ({"ticket": {"subject": ...}})
+  for (const auto& [name, value] : body.items()) {
+    if (!value.is_object()) continue;
+    for (const char* field : kFreeText) {
+      const auto it = value.find(field);
+      if (it != value.end() && it->is_string() &&
+          LooksLikePhoneNumber(it->get_ref<const std::string&>()))
+        return name + "." + field;
+    }
+  }
   return std::nullopt;
 }
 

@@ -98,27 +98,47 @@ void SupportHandlers::RevealCustomer(const Context& ctx, const httplib::Request&
   if (reason.size() < 10 || reason.size() > 500) {
     return ReplyInvalid(req, res, "say why you need it (10-500 bytes)", "reason");
   }
-  if (!(*body).contains("ticket") || !(*body)["ticket"].is_number_integer()) {
-    return ReplyInvalid(req, res, "ticket is required: the open ticket this is for", "ticket");
+  // the open ticket this is for, or {"subject": "..."}: a new phone ticket for the call, opened
+  // only once everything else about the reveal holds (a refused reveal leaves no ticket)
+  const bool new_ticket = body->contains("ticket") && (*body)["ticket"].is_object();
+  if (!body->contains("ticket") || (!(*body)["ticket"].is_number_integer() && !new_ticket) ||
+      (new_ticket && !(*body)["ticket"].value("subject", json()).is_string())) {
+    return ReplyInvalid(req, res,
+                        "ticket is required: the open ticket this is for, or {\"subject\": "
+                        "\"...\"} to open a phone ticket for the call",
+                        "ticket");
   }
   auto order = LoadOrder(req, res);
   if (!order) return;
-  auto ticket = store.Tickets().GetTicket((*body)["ticket"].get<int64_t>());
-  if (!ticket) return ReplyError(req, res, ticket.error());
-  const bool active = ticket->state == "open" || ticket->state == "pending_customer" ||
-                      ticket->state == "pending_internal";
-  if (ticket->order_id != order->id || !active) {
-    return ReplyInvalid(req, res,
-                        "ticket " + std::to_string(ticket->id) +
-                            " is not an open ticket about order " + order->number,
-                        "ticket");
-  }
   if (!order->customer) {
     return ReplyError(req, res,
                       orders::Error{orders::Errc::kNotFound,
                                     "the customer's data of order " + order->number + " was purged",
                                     "",
                                     {}});
+  }
+  orders::Result<orders::Ticket> ticket = orders::Ticket{};
+  if (new_ticket) {
+    orders::NewTicket call;
+    call.type = "query";
+    call.channel = "phone";
+    call.level = 3;
+    call.order_id = order->id;
+    call.subject = (*body)["ticket"]["subject"].get<std::string>();
+    if (call.subject.empty()) call.subject = order->number;
+    ticket = store.Tickets().OpenTicket(call, ctx.actor);
+    if (!ticket) return ReplyError(req, res, ticket.error());
+  } else {
+    ticket = store.Tickets().GetTicket((*body)["ticket"].get<int64_t>());
+    if (!ticket) return ReplyError(req, res, ticket.error());
+    const bool active = ticket->state == "open" || ticket->state == "pending_customer" ||
+                        ticket->state == "pending_internal";
+    if (ticket->order_id != order->id || !active) {
+      return ReplyInvalid(req, res,
+                          "ticket " + std::to_string(ticket->id) +
+                              " is not an open ticket about order " + order->number,
+                          "ticket");
+    }
   }
   if (!Audit(ctx, req, res, "customer.reveal", order->id,
              {{"field", field}, {"ticket", ticket->id}, {"reason", reason}})) {
@@ -136,7 +156,8 @@ void SupportHandlers::RevealCustomer(const Context& ctx, const httplib::Request&
              {"detail", c.address.detail}};
   }
   res.set_header("Cache-Control", "no-store");
-  Reply(res, 200, {{"order", order->number}, {"field", field}, {"value", value}});
+  Reply(res, 200,
+        {{"order", order->number}, {"field", field}, {"value", value}, {"ticket", ticket->id}});
 }
 void SupportHandlers::OpenTicket(const Context& ctx, const httplib::Request& req,
                                  httplib::Response& res) {
