@@ -40,8 +40,42 @@ export async function parseModel(buffer, format) {
       const gltf = await new GLTFLoader().parseAsync(buffer, '');
       return gltf.scene;
     }
+    case 'off': {
+      const geometry = parseOff(new TextDecoder().decode(buffer));
+      return geometry ? meshFromGeometry(geometry) : null;
+    }
     default: return null;
   }
+}
+
+// OFF (Geomview's Object File Format, CGAL's and many mesh tools' own): three.js has no loader
+// for it, and the format is a header line, a count line, a line per vertex and a line per face
+// (its corner count, the corners, maybe a colour): polygons are fanned into triangles here and
+// colours skipped. Null for what is not OFF.
+export function parseOff(text) {
+  const lines = text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean)
+    .map((line) => line.split(/\s+/));
+  if (!lines.length || !/^C?N?OFF$/.test(lines[0][0])) return null;
+  // the counts on the header's own line ("OFF 8 12 0") or the next
+  let row = 1;
+  const counts = lines[0].length > 1 ? lines[0].slice(1) : lines[row++] ?? [];
+  const [vertices, faces] = counts.map(Number);
+  if (!(vertices > 0) || !(faces > 0) || lines.length < row + vertices + faces) return null;
+  const points = new Float32Array(vertices * 3);
+  for (let v = 0; v < vertices; v++, row++) {
+    for (let k = 0; k < 3; k++) points[v * 3 + k] = Number(lines[row][k]);
+  }
+  const index = [];
+  for (let f = 0; f < faces; f++, row++) {
+    const n = Number(lines[row][0]);
+    const corners = lines[row].slice(1, 1 + n).map(Number);
+    if (corners.some((c) => !(c >= 0 && c < vertices))) return null;
+    for (let k = 1; k + 1 < n; k++) index.push(corners[0], corners[k], corners[k + 1]);
+  }
+  const geometry = new THREE.BufferGeometry();
+  geometry.setAttribute('position', new THREE.BufferAttribute(points, 3));
+  geometry.setIndex(index);
+  return geometry;
 }
 
 // The repaired STL with its texture (a full-colour figure that came with one): `uvs` holds two

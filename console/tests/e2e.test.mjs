@@ -124,8 +124,8 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
   const second = Number(page.url().match(/item\/(\d+)/)[1]);
   const waiting = await server.api('GET', `/api/v1/items/${second}`, server.tokens.cs);
   // where the repair moved the surface, in colour, with its legend
-  // (an OFF cannot be shown in the browser: the viewer says so and shows the repaired model)
-  await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined);
+  // (the original is CGAL's OFF, which the viewer reads itself: no "cannot be shown" note)
+  await page.waitForFunction(() => document.querySelector('[data-testid=viewer]')?.dataset.azimuth !== undefined && !document.querySelector('.viewer .note'));
   await page.check('[data-testid=deviation]');
   await page.waitForSelector('[data-testid=deviation-legend]:not([hidden])');
   // the findings come as codes and values, worded on the Chinese page in Chinese
@@ -135,6 +135,8 @@ test('an engineer approves a repaired figure after turning it, and reworks anoth
   for (const text of await page.locator('[data-testid=findings] li').allTextContents()) {
     assert.doesNotMatch(text, /\b(the|of|is|surface)\b/, `an English finding on the Chinese page: ${text}`);
   }
+  // the first approval's message has gone by the time the picture is taken
+  await page.waitForFunction(() => !document.querySelector('.toast'), null, { timeout: 10_000 });
   await shot(page, 'review-deviation');
   // a height the server would refuse is refused in the page, in words, and nothing moves
   await page.fill('input[name=height_mm]', '5');

@@ -49,6 +49,8 @@ const std::vector<Row> kItemRows = {
     {"preparing", "cancel", "cancelled", "system"},
     {"needs_review", "approve", "approved", "modeler"},
     {"needs_review", "request_rework", "rework", "modeler"},
+    // rework in one step (docs/decisions.md, "Rework in one step")
+    {"needs_review", "reprepare", "preparing", "modeler"},
     {"needs_review", "ask_customer", "awaiting_customer", "modeler,cs"},
     {"needs_review", "cancel", "cancelled", "system"},
     {"rework", "submit_review", "needs_review", "modeler"},
