@@ -94,6 +94,8 @@ export const zh = {
   'approved in bulk: only a resolution warning': '批量批准：仅有分辨率警告',
   'Keys: O open the oldest · on the item: A approve · N approve and open the next': '快捷键：O 打开最早的 · 商品页：A 批准 · N 批准并打开下一个',
   'Prints whose only warning is the resolution (150-300 dpi)': '只有分辨率警告的印品（150-300 dpi）',
+  'Send again': '重新发货',
+  'on the packing list': '已加入待打包列表',
   'Items waiting for review, oldest first': '待审核商品（最早的在前）',
   'Original': '原始模型',
   'Repaired': '修复后',
@@ -345,6 +347,10 @@ export function t(key) {
 // a code and its values, worded here in either language; {name} is a value. A code this table
 // does not know shows the server's own English sentence.
 export const notices = {
+  // the stuck list's reasons (logistics/src/stuck.cpp), read back into their parts by stuckNotice
+  stuck_person: ['needs a person: {state}', '需人工处理：{state}'],
+  stuck_no_scan: ['no scan for {hours} h in {state} (limit {limit} h)', '{state} 状态 {hours} 小时无扫描（上限 {limit} 小时）'],
+  stuck_waiting: ['waiting for {hours} h in {state} (limit {limit} h)', '{state} 状态已等待 {hours} 小时（上限 {limit} 小时）'],
   thin_walls: ['{share_percent} % of the surface is thinner than {min_wall_mm} mm (red in the preview)', '{share_percent}% 的表面薄于 {min_wall_mm} 毫米（预览中为红色）'],
   changed_shape: ['the repair moved the surface: {share_percent} % of it is within {within_mm} mm of the original (under 99 %), the farthest {max_mm} mm; look at the deviation map', '修复移动了表面：{share_percent}% 在原始模型 {within_mm} 毫米以内（低于 99%），最远 {max_mm} 毫米；请查看偏差图'],
   texture_unreadable: ['the file names a texture that could not be read ({names}): missing from the upload or not an image; those parts print without it', '文件引用的贴图无法读取（{names}）：上传中缺失或不是图片；这些部分将无贴图打印'],
@@ -362,6 +368,15 @@ export const notices = {
   face_near_trim: ['a face reaches outside the safe area: it may be cut at the trim', '有人脸超出安全区：裁切时可能被切到'],
 };
 const sideNames = { left: '左', right: '右', top: '上', bottom: '下' };
+
+// A stuck parcel's reason as the server words it, in the page's language.
+export function stuckNotice(text) {
+  let m = /^needs a person: (\w+)$/.exec(text);
+  if (m) return notice({ code: 'stuck_person', params: { state: t(m[1]) } });
+  m = /^(no scan|waiting) for (\d+) h in (\w+) \(limit (\d+) h\)$/.exec(text);
+  if (m) return notice({ code: m[1] === 'no scan' ? 'stuck_no_scan' : 'stuck_waiting', params: { hours: m[2], state: t(m[3]), limit: m[4] } });
+  return text;
+}
 
 export function notice(n) {
   const template = notices[n?.code];

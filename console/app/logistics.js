@@ -2,7 +2,7 @@
 // over), packing slips, labels for many parcels at once as one PDF in the browser's print
 // dialog or one ZPL file, and the tracking board with the stuck parcels on top.
 import { get, post, postForBlob } from './api.js';
-import { t, titleOf } from './i18n.js';
+import { stuckNotice, t, titleOf } from './i18n.js';
 import { act, errorBox, field, h, mount, state, table, time, toast, dialog } from './ui.js';
 import { may } from './session.js';
 
@@ -305,6 +305,7 @@ async function parcelDialog(o, redraw) {
 
 export async function tracking(main) {
   const { shipments, by_state: byState } = await get('/api/v1/shipments/stuck?limit=2000');
+  const carrierNames = new Map((await get('/api/v1/carriers')).carriers.map((c) => [c.name, c.display_name]));
   mount(main,
     h('h2', {}, t('Tracking')),
     h('div', { class: 'card' }, h('h3', {}, t('Parcels by state')),
@@ -314,10 +315,39 @@ export async function tracking(main) {
       testid: 'stuck', rows: shipments, pageSize: 20,
       columns: [
         { label: t('Order'), cell: (s) => (may('GET /api/v1/orders/{id}/overview') ? h('a', { href: `#/cs/order/${s.order}` }, s.order) : s.order) },
-        { label: t('Tracking number'), cell: (s) => `${s.carrier} ${s.tracking_number}` },
+        { label: t('Tracking number'), cell: (s) => `${carrierNames.get(s.carrier) ?? s.carrier} ${s.tracking_number}` },
         { label: t('State'), cell: (s) => state(s.state) },
-        { label: t('Why'), cell: (s) => h('span', { class: 'stuck-row' }, s.stuck) },
+        { label: t('Why'), cell: (s) => h('span', { class: 'stuck-row' }, stuckNotice(s.stuck)) },
         { label: t('Last scan'), cell: (s) => time(s.last_scan_at) },
+        { label: '', cell: (s) => (['exception', 'returned', 'expired'].includes(s.state) && may('POST /api/v1/orders/{id}/shipments')
+          ? h('button', { class: 'small', dataset: { testid: 'send-again', shipment: s.id }, onclick: () => sendAgainDialog(s, () => tracking(main)) }, t('Send again'))
+          : null) },
       ],
     }));
+}
+
+// A parcel its courier lost, returned or gave up on goes out again as a new parcel for the
+// same order (the courier chosen here, the products' presets), with the reason on the
+// timeline; it then waits on the packing list for its label and hand-over.
+async function sendAgainDialog(failed, redraw) {
+  const all = (await get('/api/v1/carriers')).carriers;
+  const carriers = [...all.filter((c) => c.books), ...all.filter((c) => !c.books)];
+  const carrier = h('select', { name: 'carrier' }, ...carriers.map((c) => h('option', { value: c.name }, c.display_name)));
+  const reason = h('input', { name: 'reason', size: 44 });
+  const tracking = h('input', { name: 'tracking_number', size: 20, placeholder: t('Leave empty: the carrier gives the waybill') });
+  const box = errorBox();
+  const ok = h('button', { class: 'primary', dataset: { testid: 'send-again-confirm' } }, t('Send again'));
+  const d = dialog(`${t('Send again')} · ${failed.order} · ${failed.tracking_number}`,
+    h('div', { class: 'fields' }, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), field(t('Reason'), reason), box),
+    [h('button', { onclick: () => d.close() }, t('Close')), ok]);
+  reason.focus();
+  ok.addEventListener('click', () => act(ok, box, async () => {
+    if (!reason.value.trim()) throw new Error(`${t('Reason')}?`);
+    const body = { carrier: carrier.value, replaces: failed.id, reason: reason.value.trim() };
+    if (tracking.value.trim()) body.tracking_number = tracking.value.trim();
+    const parcel = await post(`/api/v1/orders/${failed.order}/shipments`, body);
+    toast(`${failed.order}: ${parcel.tracking_number} · ${t('on the packing list')}`);
+    d.close();
+    await redraw();
+  }));
 }

@@ -454,9 +454,30 @@ test('logistics creates a parcel and prints a batch of labels as one PDF', async
   for (const o of queue.orders) {
     assert.equal((await server.api('GET', `/api/v1/orders/${o.order}`, server.tokens.cs)).state, 'shipped');
   }
+  // the courier gives up on one of them: it is sent again from the tracking page, and the new
+  // parcel waits on the packing list for its label
+  const lost = queue.orders[0].parcels[0];
+  await server.api('POST', `/api/v1/shipments/${lost.id}/simulate`, server.tokens.logistics, { ending: 'exception' });
   await page.click('#nav a[href="#/logistics/tracking"]');
-  await page.waitForSelector('[data-testid=stuck]');
+  await page.waitForSelector(`[data-testid=send-again][data-shipment="${lost.id}"]`);
+  // the reason in the page's language, not the server's English
+  assert.match(await page.textContent('[data-testid=stuck] .stuck-row'), /^需人工处理：异常$/);
   await shot(page, 'logistics-tracking');
+  await page.click(`[data-testid=send-again][data-shipment="${lost.id}"]`);
+  await page.fill('dialog input[name=reason]', '快递在中转站丢件');
+  await page.click('[data-testid=send-again-confirm]');
+  await page.waitForFunction((id) => !document.querySelector(`[data-testid=send-again][data-shipment="${id}"]`), lost.id);
+  const again = (await server.api('GET', '/api/v1/packing/queue', server.tokens.logistics)).orders;
+  assert.equal(again.length, 1);
+  assert.equal(again[0].order, queue.orders[0].order);
+  const fresh = again[0].parcels.find((p) => p.replaces === lost.id);
+  assert.ok(fresh, JSON.stringify(again[0].parcels));
+  // printed and handed over (by the API here): the order is shipped again and the list empty
+  const printed = await fetch(`${server.base}/api/v1/labels`, { method: 'POST', body: JSON.stringify({ shipments: [fresh.id] }),
+    headers: { Authorization: `Bearer ${server.tokens.logistics}`, 'Content-Type': 'application/json' } });
+  assert.equal(printed.status, 200);
+  await server.api('POST', `/api/v1/shipments/${fresh.id}/transitions`, server.tokens.logistics, { event: 'hand_over' });
+  assert.equal((await server.api('GET', `/api/v1/orders/${queue.orders[0].order}`, server.tokens.cs)).state, 'shipped');
   await page.context().close();
 });
 

@@ -138,11 +138,10 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
     outcome.failure = odd;
     return outcome;
   }
-  NewShipment shipment{parcel.order_id,       carrier.Name(),
-                       booked->waybill,       parcel.weight_g,
-                       parcel.size_mm,        outcome.carrier_order_id,
-                       booked->routing_code,  booked->sorting_code,
-                       booked->carrier_label, booking_id};
+  NewShipment shipment{parcel.order_id,      carrier.Name(),       booked->waybill,
+                       parcel.weight_g,      parcel.size_mm,       outcome.carrier_order_id,
+                       booked->routing_code, booked->sorting_code, booked->carrier_label,
+                       booking_id,           parcel.replaces,      parcel.reason};
   auto created = ShipmentRepository(store).CreateShipment(shipment, actor);
   if (!created) return tl::unexpected(created.error());
   outcome.shipment = *created;

@@ -97,7 +97,8 @@ imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& o
     if (line.is_string()) label.sender.push_back(line.get<std::string>());
   }
   label.contents = ContentsSummary(order, catalog);
-  label.reference = order.number + (shipment.reshipment ? " (reshipment)" : "");
+  label.reference =
+      order.number + (shipment.reshipment || shipment.replaces != 0 ? " (reshipment)" : "");
   label.qr_text = order.number;
   return label;
 }

@@ -26,8 +26,8 @@ constexpr const char* kShipmentColumns =
     "s.id, s.order_id, o.number, s.carrier, s.tracking_number, s.state, s.reshipment, "
     "s.weight_g, s.size_mm, s.created_by, s.created_at, s.updated_at, s.version, "
     "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), ''), "
-    "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label "
-    "FROM shipments s JOIN orders o ON o.id = s.order_id";
+    "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label, "
+    "COALESCE(s.replaces, 0) FROM shipments s JOIN orders o ON o.id = s.order_id";
 
 Shipment ShipmentFromRow(const Statement& q) {
   Shipment s;
@@ -49,6 +49,7 @@ Shipment ShipmentFromRow(const Statement& q) {
   s.routing_code = q.Text(15);
   s.sorting_code = q.Text(16);
   s.carrier_label = q.Text(17);
+  s.replaces = q.Int(18);
   return s;
 }
 
@@ -71,8 +72,11 @@ Result<std::string> FollowParcels(Transaction& tx, int64_t order_id, const order
     auto order = tx.LoadOrder(order_id);
     if (!order) return Fail(orders::Errc::kStorage, "the parcel's order vanished");
     state = order->state;
-    Statement parcels = tx.Prepare("SELECT state FROM shipments WHERE order_id = ?");
-    parcels.Bind(1, order_id);
+    // a parcel sent again in its place no longer counts for the order
+    Statement parcels = tx.Prepare(
+        "SELECT state FROM shipments WHERE order_id = ? AND id NOT IN (SELECT replaces FROM "
+        "shipments WHERE order_id = ? AND replaces IS NOT NULL)");
+    parcels.Bind(1, order_id).Bind(2, order_id);
     std::vector<std::string> states;
     while (parcels.Step()) states.push_back(parcels.Text(0));
     const std::string event = OrderEventForParcels(order->state, states);
@@ -113,6 +117,31 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
                   "order " + std::to_string(shipment.order_id) + " does not exist");
     }
     const bool reshipment = !order.IsNull(0);
+    if (shipment.replaces != 0) {
+      // only a parcel of this order that its courier lost, returned or gave up on, once
+      Statement failed = tx.Prepare(
+          "SELECT order_id, state, (SELECT count(*) FROM shipments r WHERE r.replaces = s.id) "
+          "FROM shipments s WHERE id = ?");
+      failed.Bind(1, shipment.replaces);
+      const std::string which = "parcel " + std::to_string(shipment.replaces);
+      if (!failed.Step() || failed.Int(0) != shipment.order_id) {
+        return Fail(orders::Errc::kInvalidArgument, which + " is not a parcel of this order",
+                    "replaces");
+      }
+      const std::string state = failed.Text(1);
+      if (state != shipment_state::kException && state != shipment_state::kReturned &&
+          state != shipment_state::kExpired) {
+        return Fail(orders::Errc::kInvalidArgument,
+                    which + " is " + state +
+                        ": only a parcel its courier lost, returned or gave up on (exception, "
+                        "returned, expired) is sent again",
+                    "replaces");
+      }
+      if (failed.Int(2) > 0) {
+        return Fail(orders::Errc::kInvalidArgument, which + " has been sent again already",
+                    "replaces");
+      }
+    }
     Statement used =
         tx.Prepare("SELECT 1 FROM shipments WHERE carrier = ? AND tracking_number = ?");
     used.Bind(1, shipment.carrier).Bind(2, shipment.tracking_number);
@@ -123,11 +152,12 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
                   "tracking_number");
     }
     const std::string now = orders::NowUtcIso();
-    tx.Prepare(
-          "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
-          "weight_g, size_mm, created_by, created_at, updated_at, carrier_order_id, "
-          "routing_code, sorting_code, carrier_label) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-        .Bind(1, shipment.order_id)
+    Statement insert = tx.Prepare(
+        "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
+        "weight_g, size_mm, created_by, created_at, updated_at, carrier_order_id, "
+        "routing_code, sorting_code, carrier_label, replaces) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.Bind(1, shipment.order_id)
         .Bind(2, shipment.carrier)
         .Bind(3, shipment.tracking_number)
         .Bind(4, std::string(shipment_state::kCreated))
@@ -140,8 +170,13 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
         .Bind(11, shipment.carrier_order_id)
         .Bind(12, shipment.routing_code)
         .Bind(13, shipment.sorting_code)
-        .Bind(14, shipment.carrier_label)
-        .Exec();
+        .Bind(14, shipment.carrier_label);
+    if (shipment.replaces != 0) {
+      insert.Bind(15, shipment.replaces);
+    } else {
+      insert.BindNull(15);
+    }
+    insert.Exec();
     const int64_t id = tx.LastInsertId();
     if (shipment.booking_id != 0) {  // the carrier's booking ends in this parcel
       tx.Prepare(
@@ -154,12 +189,13 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     }
     tx.AppendEvent(orders::Event{0, shipment.order_id, std::nullopt, now, actor.name,
                                  std::string(orders::RoleName(actor.role)), "shipment.created", "",
-                                 std::string(shipment_state::kCreated), "",
+                                 std::string(shipment_state::kCreated), shipment.reason,
                                  json{{"shipment", id},
                                       {"carrier", shipment.carrier},
                                       {"tracking_number", shipment.tracking_number},
                                       {"carrier_order_id", shipment.carrier_order_id},
-                                      {"reshipment", reshipment}}
+                                      {"reshipment", reshipment},
+                                      {"replaces", shipment.replaces}}
                                      .dump()});
     return LoadShipment(tx, id);
   });
@@ -241,7 +277,9 @@ Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
 Result<std::vector<Shipment>> ShipmentRepository::UndeliveredShipments(int limit) {
   return store_->Read([&](Transaction& tx) -> Result<std::vector<Shipment>> {
     Statement q = tx.Prepare(std::string("SELECT ") + kShipmentColumns +
-                             " WHERE s.state NOT IN (?, ?) ORDER BY s.updated_at, s.id LIMIT ?");
+                             " WHERE s.state NOT IN (?, ?) AND s.id NOT IN (SELECT replaces "
+                             "FROM shipments WHERE replaces IS NOT NULL) ORDER BY s.updated_at, "
+                             "s.id LIMIT ?");
     q.Bind(1, std::string(shipment_state::kDelivered))
         .Bind(2, std::string(shipment_state::kCancelled))
         .Bind(3, limit);
@@ -257,7 +295,9 @@ Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limi
     Statement q = tx.Prepare(
         "SELECT o.id, COALESCE((SELECT max(e.at) FROM events e WHERE e.order_id = o.id AND "
         "e.to_state = 'ready_to_pack'), o.updated_at) AS ready FROM orders o WHERE o.state IN "
-        "('ready_to_pack', 'packed') ORDER BY ready, o.id LIMIT ?");
+        "('ready_to_pack', 'packed') OR (o.state = 'delivery_exception' AND EXISTS (SELECT 1 "
+        "FROM shipments s WHERE s.order_id = o.id AND s.state IN ('created', 'label_printed'))) "
+        "ORDER BY ready, o.id LIMIT ?");
     q.Bind(1, limit);
     std::vector<PackingQueueEntry> out;
     while (q.Step()) {

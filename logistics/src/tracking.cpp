@@ -94,6 +94,12 @@ std::string OrderEventForParcels(const std::string& order_state,
   if (order_state == order::kShipped && any({S::kException, S::kReturned, S::kExpired})) {
     return std::string(event::kDeliveryException);
   }
+  // sent again: the parcels that replaced the failed ones have all left (the failed ones no
+  // longer count, see FollowParcels)
+  if (order_state == order::kDeliveryException && all_left &&
+      !any({S::kException, S::kReturned, S::kExpired})) {
+    return std::string(event::kReship);
+  }
   return "";
 }
 

@@ -395,6 +395,12 @@ CREATE TABLE carrier_push_parcels (
 );
 CREATE INDEX carrier_push_parcels_shipment ON carrier_push_parcels(shipment_id);
 )sql",
+      // 18: a parcel sent again after its courier lost, returned or gave up on the first: the
+      // new parcel names the one it replaces, which then no longer counts for its order
+      R"sql(
+ALTER TABLE shipments ADD COLUMN replaces INTEGER REFERENCES shipments(id);
+CREATE UNIQUE INDEX shipments_replaces ON shipments(replaces) WHERE replaces IS NOT NULL;
+)sql",
   };
   return migrations;
 }

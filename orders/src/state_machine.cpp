@@ -79,7 +79,8 @@ const StateMachine& OrderStateMachine() {
           {S::kShipped, E::kDeliver, S::kDelivered, {R::kSystem, R::kLogistics}},
           {S::kShipped, E::kDeliveryException, S::kDeliveryException, {R::kSystem, R::kLogistics}},
           {S::kDeliveryException, E::kDeliver, S::kDelivered, {R::kSystem, R::kLogistics}},
-          {S::kDeliveryException, E::kReship, S::kShipped, {R::kLogistics}},
+          // a parcel sent again has left: by the lead's hand-over, or the carrier's first scan
+          {S::kDeliveryException, E::kReship, S::kShipped, {R::kLogistics, R::kSystem}},
           {S::kDelivered, E::kComplete, S::kCompleted, {R::kSystem, R::kCs, R::kAdmin}},
           {S::kOnHold, E::kResume, kReturnToPrevious, {R::kCs, R::kAdmin}},
           // Only an order held before production may be cancelled; the store checks the

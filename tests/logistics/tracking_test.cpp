@@ -76,6 +76,10 @@ TEST(Tracking, TheOrderFollowsItsParcels) {
   EXPECT_EQ(follow("shipped", {"exception"}), "delivery_exception");
   EXPECT_EQ(follow("delivery_exception", {"delivered"}), "deliver");
   EXPECT_EQ(follow("delivered", {"in_transit"}), "");
+  // sent again: the replaced parcel is left out by the caller; the new one has left
+  EXPECT_EQ(follow("delivery_exception", {"handed_over"}), "reship");
+  EXPECT_EQ(follow("delivery_exception", {"label_printed"}), "");
+  EXPECT_EQ(follow("delivery_exception", {"exception", "handed_over"}), "");
 }
 
 TEST(Carrier, WaybillNumbersAreWhatALabelCanCarry) {

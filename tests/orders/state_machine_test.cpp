@@ -33,7 +33,7 @@ const std::vector<Row> kOrderRows = {
     {"shipped", "deliver", "delivered", "system,logistics"},
     {"shipped", "delivery_exception", "delivery_exception", "system,logistics"},
     {"delivery_exception", "deliver", "delivered", "system,logistics"},
-    {"delivery_exception", "reship", "shipped", "logistics"},
+    {"delivery_exception", "reship", "shipped", "logistics,system"},
     {"delivered", "complete", "completed", "system,cs,admin"},
     {"on_hold", "resume", "@previous", "cs,admin"},
     {"on_hold", "cancel", "cancelled", "cs,admin"},

@@ -412,7 +412,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
   ASSERT_TRUE(by_staff && reprint);
   EXPECT_EQ(store_->Orders().GetOrder(placed->order.id)->channel, "app");
   EXPECT_EQ(store_->Orders().GetOrder(by_staff->order.id)->channel, "");
-  // back to the schema before migration 10 (undoing 10 to 17), with one reprint
+  // back to the schema before migration 10 (undoing 10 to 18), with one reprint
   store_.reset();
   {
     SQLite::Database db((dir_.path() / "test.db").string(), SQLite::OPEN_READWRITE);
@@ -438,6 +438,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "ALTER TABLE shipments DROP COLUMN carrier_label;"
         "DROP TABLE carrier_push_parcels; DROP TABLE carrier_pushes;"
         "DROP TABLE carrier_bookings;"
+        "DROP INDEX shipments_replaces; ALTER TABLE shipments DROP COLUMN replaces;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));

@@ -406,4 +406,77 @@ TEST(Packing, PresetsCutOffAndTheStepsToShipped) {
   EXPECT_TRUE(next(second.number).is_null());
 }
 
+// A parcel the courier gave up on is sent again: a new parcel that names the one it replaces
+// (with the reason), which goes through the packing list (print, hand over); its hand-over
+// takes the order back to shipped, the failed parcel leaves the stuck list, and the order is
+// delivered when the new one is. A parcel is sent again once, and only a failed one.
+TEST(Packing, AFailedParcelIsSentAgainAndTheOrderFollowsTheNewOne) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  auto post = [&](const std::string& path, const json& body) {
+    return server.Client()->Post(path, Bearer(server.Token("logistics")), body.dump(),
+                                 "application/json");
+  };
+  auto get = [&](const std::string& path) {
+    return json::parse(server.Client()->Get(path, Bearer(server.Token("logistics")))->body);
+  };
+  auto next = [&](const std::string& number) -> json {
+    const json queue = get("/api/v1/packing/queue");
+    for (const json& row : queue["orders"]) {
+      if (row["order"] == number) return row["next"];
+    }
+    return nullptr;
+  };
+  const ProducedOrder produced = ProduceMagnetOrder(server, "reship-1");
+  const std::string& number = produced.number;
+  const std::string shipments = "/api/v1/orders/" + number + "/shipments";
+  auto first = post(shipments, {{"carrier", "simulated"}});
+  ASSERT_EQ(first->status, 201) << first->body;
+  const int64_t lost = json::parse(first->body)["id"];
+  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {lost}}})->status, 200);
+  ASSERT_EQ(post("/api/v1/orders/" + number + "/transitions", {{"event", "pack"}})->status, 200);
+  const std::string lost_path = "/api/v1/shipments/" + std::to_string(lost);
+  ASSERT_EQ(post(lost_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  // a parcel still travelling is not sent again
+  auto early = post(shipments, {{"carrier", "simulated"}, {"replaces", lost}, {"reason", "x"}});
+  EXPECT_EQ(early->status, 422) << early->body;
+  ASSERT_EQ(post(lost_path + "/simulate", {{"ending", "exception"}})->status, 200);
+  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "delivery_exception");
+
+  auto no_reason = post(shipments, {{"carrier", "simulated"}, {"replaces", lost}});
+  EXPECT_EQ(no_reason->status, 422);
+  EXPECT_EQ(json::parse(no_reason->body)["field"], "reason");
+  auto not_ours =
+      post(shipments, {{"carrier", "simulated"}, {"replaces", 99999}, {"reason", "lost"}});
+  EXPECT_EQ(not_ours->status, 422);
+  EXPECT_EQ(json::parse(not_ours->body)["field"], "replaces");
+  auto again = post(shipments, {{"carrier", "simulated"},
+                                {"replaces", lost},
+                                {"reason", "the courier lost it at the depot"}});
+  ASSERT_EQ(again->status, 201) << again->body;
+  const json sent = json::parse(again->body);
+  EXPECT_EQ(sent["replaces"], lost);
+  EXPECT_EQ(
+      post(shipments, {{"carrier", "simulated"}, {"replaces", lost}, {"reason", "twice"}})->status,
+      422);
+
+  // on the packing list until it is handed over; then the order is shipped again
+  EXPECT_EQ(next(number), "print labels");
+  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {sent["id"]}}})->status, 200);
+  EXPECT_EQ(next(number), "hand over");
+  const std::string sent_path = "/api/v1/shipments/" + std::to_string(sent["id"].get<int64_t>());
+  ASSERT_EQ(post(sent_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "shipped");
+  EXPECT_TRUE(next(number).is_null());
+  for (const json& s : get("/api/v1/shipments/stuck")["shipments"]) EXPECT_NE(s["id"], lost);
+  ASSERT_EQ(post(sent_path + "/simulate", {{"ending", "delivered"}})->status, 200);
+  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "delivered");
+  // the timeline says why it was sent again
+  bool said = false;
+  const json events = get("/api/v1/orders/" + number + "/events")["events"];
+  for (const json& e : events) said |= e["reason"] == "the courier lost it at the depot";
+  EXPECT_TRUE(said) << events.dump();
+}
+
 }  // namespace keepsake::testing

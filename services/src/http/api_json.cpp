@@ -226,6 +226,7 @@ json ShipmentJson(const logistics::Shipment& s) {
           {"tracking_number", s.tracking_number},
           {"state", s.state},
           {"reshipment", s.reshipment},
+          {"replaces", s.replaces != 0 ? json(s.replaces) : json(nullptr)},
           {"weight_g", s.weight_g},
           {"size_mm", s.size_mm},
           {"created_by", s.created_by},

@@ -22,6 +22,8 @@ struct ParcelToBook {
   int64_t order_id = 0;
   int weight_g = 0;
   std::string size_mm;
+  int64_t replaces = 0;  // a reship: the failed parcel this one is sent instead of
+  std::string reason;    // why it is sent again
 };
 
 // The lead's presets for a parcel of `order` (assets/products.json, each product's "parcel"):

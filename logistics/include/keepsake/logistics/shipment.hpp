@@ -31,6 +31,7 @@ struct Shipment {
   std::string routing_code;      // the big code on the label (SF destRouteLabel, bulkpen)
   std::string sorting_code;      // the second code (SF codingMapping), or empty
   std::string carrier_label;     // the carrier's own label data (SF twoDimensionCode), or empty
+  int64_t replaces = 0;          // the failed parcel this one is sent instead of, or 0
 };
 
 // An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
@@ -69,6 +70,10 @@ struct NewShipment {
   std::string sorting_code{};
   std::string carrier_label{};
   int64_t booking_id = 0;  // the carrier booking this parcel ends (carrier_bookings), or 0
+  // Reship: the parcel of this order that its courier lost, returned or gave up on (state
+  // exception, returned or expired), and why it is sent again (on the timeline)
+  int64_t replaces = 0;
+  std::string reason{};
 };
 
 }  // namespace keepsake::logistics

@@ -2,6 +2,7 @@
 // carrier's tracking pushes (signed), simulated for the demo, and the ones stuck on the way.
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -111,6 +112,38 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
     shipment.weight_g = (*body)["weight_g"].get<int>();
   }
   shipment.size_mm = body->value("size_mm", "");
+  // a reship: the failed parcel this one is sent instead of, and why
+  if (body->contains("replaces")) {
+    if (!(*body)["replaces"].is_number_integer()) {
+      return ReplyInvalid(req, res, "replaces is the id of the parcel sent again", "replaces");
+    }
+    shipment.replaces = (*body)["replaces"].get<int64_t>();
+    shipment.reason = body->value("reason", "");
+    if (shipment.reason.empty() || shipment.reason.size() > 500) {
+      return ReplyInvalid(req, res, "say why the parcel is sent again (reason, 1-500 bytes)",
+                          "reason");
+    }
+    // checked before a carrier is asked to book (the repository checks again when it writes)
+    auto parcels = shipping.ShipmentsOfOrder(order->id);
+    if (!parcels) return ReplyError(req, res, parcels.error());
+    const auto failed = std::find_if(parcels->begin(), parcels->end(),
+                                     [&](const auto& p) { return p.id == shipment.replaces; });
+    const bool taken = std::any_of(parcels->begin(), parcels->end(),
+                                   [&](const auto& p) { return p.replaces == shipment.replaces; });
+    if (failed == parcels->end() || taken ||
+        (failed->state != "exception" && failed->state != "returned" &&
+         failed->state != "expired")) {
+      return ReplyInvalid(
+          req, res,
+          "parcel " + std::to_string(shipment.replaces) +
+              (failed == parcels->end() ? " is not a parcel of order " + order->number
+               : taken                  ? " has been sent again already"
+                                        : " is " + failed->state +
+                             ": only a parcel its courier lost, returned or "
+                             "gave up on is sent again"),
+          "replaces");
+    }
+  }
   static const std::regex size(R"(\d{1,4}x\d{1,4}x\d{1,4})");
   if (!shipment.size_mm.empty() && !std::regex_match(shipment.size_mm, size)) {
     return ReplyInvalid(req, res, "size_mm is LxWxH in mm, e.g. 300x200x100", "size_mm");
@@ -126,9 +159,10 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
                           "number",
                           "tracking_number");
     }
-    auto booked =
-        logistics::BookParcel(store, catalog, config.assets_dir, *carrier,
-                              {order->id, shipment.weight_g, shipment.size_mm}, ctx.actor);
+    auto booked = logistics::BookParcel(
+        store, catalog, config.assets_dir, *carrier,
+        {order->id, shipment.weight_g, shipment.size_mm, shipment.replaces, shipment.reason},
+        ctx.actor);
     if (!booked) return ReplyError(req, res, booked.error());
     if (booked->failure) {
       spdlog::warn("event=carrier_booking_failed carrier={} order={} code=\"{}\"", name,
