@@ -279,7 +279,7 @@ TEST(Packing, QueueSlipPngLabelAndStuckParcels) {
   const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-"}, &code);
   for (const std::string& expected :
        {produced.number, std::string("139******78"), std::string("QC passed"),
-        std::string("400-800-1234"), std::string("320 g"),
+        std::string("冰箱贴，长方形"), std::string("400-800-1234"), std::string("320 g"),
         created["tracking_number"].get<std::string>()}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
