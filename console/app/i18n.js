@@ -347,8 +347,8 @@ export function t(key) {
 // a code and its values, worded here in either language; {name} is a value. A code this table
 // does not know shows the server's own English sentence.
 export const notices = {
-  // the stuck list's reasons (logistics/src/stuck.cpp), read back into their parts by stuckNotice
-  stuck_person: ['needs a person: {state}', '需人工处理：{state}'],
+  // the stuck list's reasons (GET /api/v1/shipments/stuck: stuck_code and its numbers)
+  stuck_needs_person: ['needs a person: {state}', '需人工处理：{state}'],
   stuck_no_scan: ['no scan for {hours} h in {state} (limit {limit} h)', '{state} 状态 {hours} 小时无扫描（上限 {limit} 小时）'],
   stuck_waiting: ['waiting for {hours} h in {state} (limit {limit} h)', '{state} 状态已等待 {hours} 小时（上限 {limit} 小时）'],
   thin_walls: ['{share_percent} % of the surface is thinner than {min_wall_mm} mm (red in the preview)', '{share_percent}% 的表面薄于 {min_wall_mm} 毫米（预览中为红色）'],
@@ -368,15 +368,6 @@ export const notices = {
   face_near_trim: ['a face reaches outside the safe area: it may be cut at the trim', '有人脸超出安全区：裁切时可能被切到'],
 };
 const sideNames = { left: '左', right: '右', top: '上', bottom: '下' };
-
-// A stuck parcel's reason as the server words it, in the page's language.
-export function stuckNotice(text) {
-  let m = /^needs a person: (\w+)$/.exec(text);
-  if (m) return notice({ code: 'stuck_person', params: { state: t(m[1]) } });
-  m = /^(no scan|waiting) for (\d+) h in (\w+) \(limit (\d+) h\)$/.exec(text);
-  if (m) return notice({ code: m[1] === 'no scan' ? 'stuck_no_scan' : 'stuck_waiting', params: { hours: m[2], state: t(m[3]), limit: m[4] } });
-  return text;
-}
 
 export function notice(n) {
   const template = notices[n?.code];

@@ -2,7 +2,7 @@
 // over), packing slips, labels for many parcels at once as one PDF in the browser's print
 // dialog or one ZPL file, and the tracking board with the stuck parcels on top.
 import { get, post, postForBlob } from './api.js';
-import { stuckNotice, t, titleOf } from './i18n.js';
+import { notice, t, titleOf } from './i18n.js';
 import { act, errorBox, field, h, mount, state, table, time, toast, dialog } from './ui.js';
 import { may } from './session.js';
 
@@ -11,6 +11,18 @@ function download(blob, name) {
   document.body.append(a);
   a.click();
   a.remove();
+}
+
+// The carriers the server offers (GET /api/v1/carriers: the couriers its carriers file books
+// with, manual for a courier booked by phone, simulated only on a demo or trial server), the
+// ones that book first: the usual choice is the default, manual last. As a <select>.
+async function carrierSelect(attrs) {
+  const all = (await get('/api/v1/carriers')).carriers;
+  const carriers = [...all.filter((c) => c.books), ...all.filter((c) => !c.books)];
+  const select = h('select', attrs, ...carriers.map((c) => h('option', { value: c.name }, c.display_name)));
+  select.carriers = carriers;
+  select.chosen = () => carriers.find((c) => c.name === select.value);
+  return select;
 }
 
 // The PDF in a frame of its own, and the browser's print dialog for it.
@@ -75,7 +87,8 @@ async function takeNextStep(o, carrier) {
 // what is still to hand over.
 export async function packing(main) {
   let { orders } = await get('/api/v1/packing/queue?limit=2000');
-  const carriers = (await get('/api/v1/carriers')).carriers;
+  const courier = await carrierSelect({ name: 'courier', dataset: { testid: 'courier' } });
+  const carriers = courier.carriers;
   const selected = new Set();
   const box = errorBox();
   const output = h('div');
@@ -83,10 +96,6 @@ export async function packing(main) {
   const list = h('div');
   const count = h('span', { class: 'muted', dataset: { testid: 'packing-count' } });
   const cutOff = h('div', { class: 'counts', dataset: { testid: 'cut-off' } });
-  // the couriers that book first: the usual choice is the default, manual last
-  const ordered = [...carriers.filter((c) => c.books), ...carriers.filter((c) => !c.books)];
-  const courier = h('select', { name: 'courier', dataset: { testid: 'courier' } },
-    ...ordered.map((c) => h('option', { value: c.name }, c.display_name)));
   // after each action the list is read again and redrawn in place (the printed labels' frame
   // and the selection stay)
   const redraw = async () => {
@@ -260,21 +269,14 @@ function nextAction(o, redraw, courier) {
   return null;
 }
 
-// The carriers come from the server (GET /api/v1/carriers): the couriers its carriers file
-// books with, manual for a courier booked by phone, simulated only on a demo or trial server.
 // A booking carrier gives the waybill itself; for manual (or a waybill already on paper) the
 // lead types or scans it.
 async function parcelDialog(o, redraw) {
-  const all = (await get('/api/v1/carriers')).carriers;
-  // the couriers that book first: the usual choice is a click away, manual last
-  const carriers = [...all.filter((c) => c.books), ...all.filter((c) => !c.books)];
-  const carrier = h('select', { name: 'carrier' },
-    ...carriers.map((c) => h('option', { value: c.name }, c.display_name)));
+  const carrier = await carrierSelect({ name: 'carrier' });
   const tracking = h('input', { name: 'tracking_number', size: 20, placeholder: 'SF1234567890123' });
   const hint = h('div', { class: 'muted' });
   const sync = () => {
-    const chosen = carriers.find((c) => c.name === carrier.value);
-    hint.textContent = chosen?.books ? t('Leave empty: the carrier gives the waybill') : t('Type or scan the courier\'s waybill');
+    hint.textContent = carrier.chosen()?.books ? t('Leave empty: the carrier gives the waybill') : t('Type or scan the courier\'s waybill');
   };
   carrier.addEventListener('change', sync);
   sync();
@@ -300,7 +302,7 @@ async function parcelDialog(o, redraw) {
   d.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && e.target.tagName === 'INPUT') { e.preventDefault(); ok.click(); }
   });
-  (carriers.find((c) => c.name === carrier.value)?.books ? weight : tracking).focus();
+  (carrier.chosen()?.books ? weight : tracking).focus();
 }
 
 export async function tracking(main) {
@@ -317,7 +319,8 @@ export async function tracking(main) {
         { label: t('Order'), cell: (s) => (may('GET /api/v1/orders/{id}/overview') ? h('a', { href: `#/cs/order/${s.order}` }, s.order) : s.order) },
         { label: t('Tracking number'), cell: (s) => `${carrierNames.get(s.carrier) ?? s.carrier} ${s.tracking_number}` },
         { label: t('State'), cell: (s) => state(s.state) },
-        { label: t('Why'), cell: (s) => h('span', { class: 'stuck-row' }, stuckNotice(s.stuck)) },
+        { label: t('Why'), cell: (s) => h('span', { class: 'stuck-row' },
+          notice({ code: `stuck_${s.stuck_code}`, params: { state: t(s.state), hours: s.stuck_hours, limit: s.stuck_limit_h }, detail: s.stuck })) },
         { label: t('Last scan'), cell: (s) => time(s.last_scan_at) },
         { label: '', cell: (s) => (['exception', 'returned', 'expired'].includes(s.state) && may('POST /api/v1/orders/{id}/shipments')
           ? h('button', { class: 'small', dataset: { testid: 'send-again', shipment: s.id }, onclick: () => sendAgainDialog(s, () => tracking(main)) }, t('Send again'))
@@ -330,9 +333,7 @@ export async function tracking(main) {
 // same order (the courier chosen here, the products' presets), with the reason on the
 // timeline; it then waits on the packing list for its label and hand-over.
 async function sendAgainDialog(failed, redraw) {
-  const all = (await get('/api/v1/carriers')).carriers;
-  const carriers = [...all.filter((c) => c.books), ...all.filter((c) => !c.books)];
-  const carrier = h('select', { name: 'carrier' }, ...carriers.map((c) => h('option', { value: c.name }, c.display_name)));
+  const carrier = await carrierSelect({ name: 'carrier' });
   const reason = h('input', { name: 'reason', size: 44 });
   const tracking = h('input', { name: 'tracking_number', size: 20, placeholder: t('Leave empty: the carrier gives the waybill') });
   const box = errorBox();

@@ -4,7 +4,7 @@
 // fine-tuning (the preparation runs again, with its progress shown), or escalate.
 import { assetBuffer, assetUrl, get, post } from './api.js';
 import { notice, t, titleOf } from './i18n.js';
-import { act, errorBox, field, h, mount, progressBar, state, table, time, toast, waitedSince } from './ui.js';
+import { act, errorBox, field, h, mount, pageKeys, progressBar, state, table, time, toast, waitedSince } from './ui.js';
 import { may } from './session.js';
 
 let products = null;
@@ -53,15 +53,11 @@ export async function queue(main) {
     for (const i of eligible) if (e.target.checked) selected.add(i.id); else selected.delete(i.id);
     for (const c of main.querySelectorAll('input[data-item]')) c.checked = e.target.checked;
   } });
-  // keys: O (or Enter) opens the oldest; on the item, N approves and opens the next
-  const keys = (e) => {
-    if (!document.body.contains(bulk)) { document.removeEventListener('keydown', keys); return; }
-    if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON', 'A'].includes(e.target.tagName)) return;
-    if ((e.key === 'o' || e.key === 'Enter') && items.length) { e.preventDefault(); location.hash = `#/review/item/${items[0].id}`; }
-  };
-  document.addEventListener('keydown', keys);
+  // O opens the oldest; on the item, N approves it and opens the next
+  const heading = h('h2', {}, t('Items waiting for review, oldest first'));
+  pageKeys(heading, { o: () => { if (items.length) location.hash = `#/review/item/${items[0].id}`; } });
   mount(main,
-    h('div', { class: 'row' }, h('h2', {}, t('Items waiting for review, oldest first')), h('span', { class: 'muted' }, String(items.length)),
+    h('div', { class: 'row' }, heading, h('span', { class: 'muted' }, String(items.length)),
       h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, t('Keys: O open the oldest · on the item: A approve · N approve and open the next'))),
     eligible.length && may('POST /api/v1/items/{id}/transitions') ? h('div', { class: 'row toolbar' },
       h('label', {}, all, ' ', `${t('Prints whose only warning is the resolution (150-300 dpi)')} (${eligible.length})`), bulk, status) : null,
@@ -345,16 +341,11 @@ function actions(item, job, reworkFields) {
       location.hash = '#/review';
     }),
   }, t('Escalate to customer service'));
-  // keys for a day of reviews: A approve, N approve and open the next, R run again
-  const keys = (e) => {
-    if (!document.body.contains(approve)) { document.removeEventListener('keydown', keys); return; }
-    // the next item's address is set but its page not drawn yet: this page's keys are done
-    if (location.hash !== `#/review/item/${item.id}`) return;
-    if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName)) return;
-    const button = { a: approve, n: approveNext, r: rework }[e.key.toLowerCase()];
-    if (button && !button.disabled) { e.preventDefault(); button.click(); }
-  };
-  document.addEventListener('keydown', keys);
+  // keys for a day of reviews: A approve, N approve and open the next, R run again; done once
+  // the next item's address is set, before its page is drawn
+  const press = (button) => () => { if (!button.disabled) button.click(); };
+  pageKeys(approve, { a: press(approve), n: press(approveNext), r: press(rework) },
+    () => location.hash === `#/review/item/${item.id}`);
   return h('div', { class: 'card' },
     field(t('Reason'), reason),
     h('div', { class: 'row' }, approve, approveNext, escalate, retry, backToReview),

@@ -71,6 +71,19 @@ export async function act(button, box, fn) {
   }
 }
 
+// Keys for a page: `handlers` by key ('a', 'n'), ignored while the person types in a field or
+// holds a modifier, or while `active()` says no; dropped once `anchor` has left the document
+// (the page was redrawn or left).
+export function pageKeys(anchor, handlers, active = () => true) {
+  const listener = (e) => {
+    if (!document.body.contains(anchor)) { document.removeEventListener('keydown', listener); return; }
+    if (!active() || e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName)) return;
+    const handler = handlers[e.key.toLowerCase()];
+    if (handler) { e.preventDefault(); handler(); }
+  };
+  document.addEventListener('keydown', listener);
+}
+
 export function toast(message, bad = false) {
   const el = h('div', { class: `toast${bad ? ' bad' : ''}`, role: 'status' }, message);
   document.body.append(el);

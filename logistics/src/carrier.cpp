@@ -1,8 +1,8 @@
 #include "keepsake/logistics/carrier.hpp"
 
-#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -185,13 +185,9 @@ tl::expected<std::map<std::string, std::string>, std::string> CutOffTimes(
   if (!cut_off.is_object())
     return tl::unexpected(std::string("logistics.json: cut_off must be an object"));
   for (const auto& [carrier, at] : cut_off.items()) {
+    static const std::regex kClock("([01][0-9]|2[0-3]):[0-5][0-9]");
     const std::string text = at.is_string() ? at.get<std::string>() : "";
-    const bool clock = text.size() == 5 && text[2] == ':' &&
-                       std::isdigit(static_cast<unsigned char>(text[0])) &&
-                       std::isdigit(static_cast<unsigned char>(text[1])) &&
-                       std::isdigit(static_cast<unsigned char>(text[3])) &&
-                       std::isdigit(static_cast<unsigned char>(text[4])) &&
-                       std::stoi(text.substr(0, 2)) < 24 && std::stoi(text.substr(3, 2)) < 60;
+    const bool clock = std::regex_match(text, kClock);
     if (!clock) {
       return tl::unexpected("logistics.json: cut_off." + carrier + " must be a time of day, HH:MM");
     }

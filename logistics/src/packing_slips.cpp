@@ -54,11 +54,9 @@ orders::Result<std::string> PrintPackingSlips(orders::Store& store,
     for (const orders::Item& item : order->items) {
       imaging::PackingSlipItem line;
       const orders::Product* product = catalog.Find(item.product);
-      // the slip goes in the parcel to the customer: the catalogue's Chinese title where it
-      // has one (the item's product id follows on the detail line)
-      line.title = product == nullptr           ? item.product
-                   : !product->title_zh.empty() ? product->title_zh
-                                                : product->title;
+      // the slip goes in the parcel to the customer: the catalogue's Chinese title (the item's
+      // product id follows on the detail line)
+      line.title = product != nullptr ? product->title_zh : item.product;
       line.detail = "item " + std::to_string(item.position + 1) + " · " + item.product;
       for (const auto& [option, value] : item.options) {
         line.detail += " · " + option + " " + std::to_string(value);

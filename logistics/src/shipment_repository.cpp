@@ -105,6 +105,33 @@ void SetState(Transaction& tx, int64_t shipment_id, const std::string& state,
       .Exec();
 }
 
+// Only a parcel of this order that its courier lost, returned or gave up on is sent again, and
+// only once.
+Result<void> CheckReplaceable(Transaction& tx, int64_t order_id, int64_t shipment_id) {
+  Statement failed = tx.Prepare(
+      "SELECT order_id, state, (SELECT count(*) FROM shipments r WHERE r.replaces = s.id) "
+      "FROM shipments s WHERE id = ?");
+  failed.Bind(1, shipment_id);
+  const std::string which = "parcel " + std::to_string(shipment_id);
+  if (!failed.Step() || failed.Int(0) != order_id) {
+    return Fail(orders::Errc::kInvalidArgument, which + " is not a parcel of this order",
+                "replaces");
+  }
+  const std::string state = failed.Text(1);
+  if (state != shipment_state::kException && state != shipment_state::kReturned &&
+      state != shipment_state::kExpired) {
+    return Fail(orders::Errc::kInvalidArgument,
+                which + " is " + state +
+                    ": only a parcel its courier lost, returned or gave up on (exception, "
+                    "returned, expired) is sent again",
+                "replaces");
+  }
+  if (failed.Int(2) > 0) {
+    return Fail(orders::Errc::kInvalidArgument, which + " has been sent again already", "replaces");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
@@ -118,29 +145,8 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     }
     const bool reshipment = !order.IsNull(0);
     if (shipment.replaces != 0) {
-      // only a parcel of this order that its courier lost, returned or gave up on, once
-      Statement failed = tx.Prepare(
-          "SELECT order_id, state, (SELECT count(*) FROM shipments r WHERE r.replaces = s.id) "
-          "FROM shipments s WHERE id = ?");
-      failed.Bind(1, shipment.replaces);
-      const std::string which = "parcel " + std::to_string(shipment.replaces);
-      if (!failed.Step() || failed.Int(0) != shipment.order_id) {
-        return Fail(orders::Errc::kInvalidArgument, which + " is not a parcel of this order",
-                    "replaces");
-      }
-      const std::string state = failed.Text(1);
-      if (state != shipment_state::kException && state != shipment_state::kReturned &&
-          state != shipment_state::kExpired) {
-        return Fail(orders::Errc::kInvalidArgument,
-                    which + " is " + state +
-                        ": only a parcel its courier lost, returned or gave up on (exception, "
-                        "returned, expired) is sent again",
-                    "replaces");
-      }
-      if (failed.Int(2) > 0) {
-        return Fail(orders::Errc::kInvalidArgument, which + " has been sent again already",
-                    "replaces");
-      }
+      if (auto ok = CheckReplaceable(tx, shipment.order_id, shipment.replaces); !ok)
+        return tl::unexpected(ok.error());
     }
     Statement used =
         tx.Prepare("SELECT 1 FROM shipments WHERE carrier = ? AND tracking_number = ?");
@@ -199,6 +205,11 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
                                      .dump()});
     return LoadShipment(tx, id);
   });
+}
+
+Result<void> ShipmentRepository::CanReplace(int64_t order_id, int64_t shipment_id) {
+  return store_->Read(
+      [&](Transaction& tx) -> Result<void> { return CheckReplaceable(tx, order_id, shipment_id); });
 }
 
 Result<std::vector<Shipment>> ShipmentRepository::ShipmentsOfOrder(int64_t order_id) {

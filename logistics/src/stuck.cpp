@@ -27,12 +27,18 @@ StuckLimits StuckLimitsFromJson(const std::string& logistics_json) {
   return limits;
 }
 
-std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
-                                       const StuckLimits& limits) {
+std::string Stuck::Text() const {
+  if (code == "needs_person") return "needs a person: " + state;
+  return std::string(code == "no_scan" ? "no scan for " : "waiting for ") + std::to_string(hours) +
+         " h in " + state + " (limit " + std::to_string(limit_h) + " h)";
+}
+
+std::optional<Stuck> StuckReason(const Shipment& parcel, int64_t now_ms,
+                                 const StuckLimits& limits) {
   namespace S = shipment_state;
   if (parcel.state == S::kAttemptFailed || parcel.state == S::kException ||
       parcel.state == S::kReturned || parcel.state == S::kExpired) {
-    return "needs a person: " + parcel.state;
+    return Stuck{"needs_person", parcel.state, 0, 0};
   }
   const auto limit = limits.hours.find(parcel.state);
   if (limit == limits.hours.end()) return std::nullopt;
@@ -41,8 +47,7 @@ std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
   const int64_t hours = (now_ms - since) / 3'600'000;
   if (hours < limit->second) return std::nullopt;
   const bool scanned = parcel.state != S::kCreated && parcel.state != S::kLabelPrinted;
-  return std::string(scanned ? "no scan for " : "waiting for ") + std::to_string(hours) + " h in " +
-         parcel.state + " (limit " + std::to_string(limit->second) + " h)";
+  return Stuck{scanned ? "no_scan" : "waiting", parcel.state, hours, limit->second};
 }
 
 }  // namespace keepsake::logistics

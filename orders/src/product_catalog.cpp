@@ -27,7 +27,7 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
     Material material;
     material.id = entry["id"].get<std::string>();
     material.title = entry.value("title", material.id);
-    material.title_zh = entry.value("title_zh", "");
+    material.title_zh = entry.value("title_zh", material.title);
     material.min_wall_mm = entry["min_wall_mm"].get<double>();
     material.colour = entry.value("colour", false);
     if (catalog.FindMaterial(material.id) != nullptr) {
@@ -43,7 +43,7 @@ Result<ProductCatalog> ProductCatalog::Parse(const std::string& json_text) {
     Product product;
     product.id = entry["id"].get<std::string>();
     product.title = entry.value("title", product.id);
-    product.title_zh = entry.value("title_zh", "");
+    product.title_zh = entry.value("title_zh", product.title);
     const std::string kind = entry["kind"].get<std::string>();
     if (kind == "figure") {
       product.kind = ProductKind::kFigure;

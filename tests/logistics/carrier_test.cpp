@@ -5,6 +5,8 @@
 
 #include "keepsake/logistics/carrier.hpp"
 #include "loopback_carriers.hpp"
+#include "sample_files.hpp"
+#include "test_support.hpp"
 
 namespace keepsake::logistics {
 namespace {
@@ -244,6 +246,28 @@ TEST(Carriers, ACarriersFileWithAMistakeIsRefusedInWordsWithoutItsSecrets) {
   auto demo = MakeCarriers(true, "");
   ASSERT_TRUE(demo);
   EXPECT_EQ(demo->Names(), (std::vector<std::string>{"manual", "simulated"}));
+}
+
+// The day's last hand-over per courier comes from logistics.json; a courier without its own
+// takes "default" (18:00 when the file names none); a time that is not HH:MM stops the server
+// naming the field.
+TEST(Carrier, CutOffTimesAreTimesOfDay) {
+  keepsake::testing::TempDir dir;
+  const auto with = [&](const std::string& text) {
+    keepsake::testing::WriteBytes(dir.path() / "logistics.json", text);
+    return CutOffTimes(dir.path().string());
+  };
+  auto times = with(R"({"cut_off": {"sf": "17:00"}})");
+  ASSERT_TRUE(times) << times.error();
+  EXPECT_EQ(times->at("sf"), "17:00");
+  EXPECT_EQ(times->at("default"), "18:00");
+  EXPECT_EQ(with("{}")->size(), 1u);
+  for (const char* bad : {R"({"cut_off": {"sf": "25:00"}})", R"({"cut_off": {"sf": "5pm"}})",
+                          R"({"cut_off": {"sf": 17}})"}) {
+    auto refused = with(bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().find("cut_off.sf"), std::string::npos) << refused.error();
+  }
 }
 
 }  // namespace

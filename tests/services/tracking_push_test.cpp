@@ -339,6 +339,27 @@ TEST(Packing, QueueSlipPngLabelAndStuckParcels) {
 }
 
 }  // namespace
+// The logistics lead's calls, and the packing list's next step for an order (null when the
+// order is not on the list).
+class Lead {
+ public:
+  explicit Lead(ServerProcess& server) : server_(server) {}
+  httplib::Result Post(const std::string& path, const json& body) {
+    return server_.PostAs(path, "logistics", body.dump());
+  }
+  json Get(const std::string& path) { return json::parse(server_.GetAs(path, "logistics")->body); }
+  json Next(const std::string& number) {
+    const json queue = Get("/api/v1/packing/queue");
+    for (const json& row : queue["orders"]) {
+      if (row["order"] == number) return row["next"];
+    }
+    return nullptr;
+  }
+
+ private:
+  ServerProcess& server_;
+};
+
 // A parcel made without a weight or size takes the products' presets (a magnet: 45 g in a
 // 120 x 90 x 15 mm box); the carriers come with their cut-off; the packing list's steps run
 // to the end: pack, hand over (which ships the order: it leaves the list), and for an order
@@ -347,63 +368,60 @@ TEST(Packing, PresetsCutOffAndTheStepsToShipped) {
   TempDir dir;
   ServerProcess server(dir.path() / "data");
   server.Start();
-  auto post = [&](const std::string& path, const json& body) {
-    return server.Client()->Post(path, Bearer(server.Token("logistics")), body.dump(),
-                                 "application/json");
+  Lead lead(server);
+  const auto post = [&](const std::string& path, const json& body) {
+    return lead.Post(path, body);
   };
-  auto get = [&](const std::string& path) {
-    return json::parse(server.Client()->Get(path, Bearer(server.Token("logistics")))->body);
-  };
-  auto next = [&](const std::string& number) -> json {
-    const json queue = get("/api/v1/packing/queue");
-    for (const json& row : queue["orders"]) {
-      if (row["order"] == number) return row["next"];
-    }
-    return nullptr;  // not in the list
-  };
-  const json carriers = get("/api/v1/carriers")["carriers"];
+  const auto get = [&](const std::string& path) { return lead.Get(path); };
+  const auto next = [&](const std::string& number) { return lead.Next(number); };
+  const json carriers = lead.Get("/api/v1/carriers")["carriers"];
   ASSERT_FALSE(carriers.empty());
   for (const json& c : carriers) EXPECT_EQ(c["cut_off"], "18:00") << c.dump();  // the default
-  const json products = get("/api/v1/products")["products"];
+  const json products = lead.Get("/api/v1/products")["products"];
   EXPECT_EQ(products[0]["parcel"]["weight_g"], 260);
 
   // packed, then handed over: shipped, out of the list
   const ProducedOrder first = ProduceMagnetOrder(server, "preset-1");
-  auto parcel = post("/api/v1/orders/" + first.number + "/shipments", {{"carrier", "simulated"}});
+  auto parcel =
+      lead.Post("/api/v1/orders/" + first.number + "/shipments", {{"carrier", "simulated"}});
   ASSERT_EQ(parcel->status, 201) << parcel->body;
   const json made = json::parse(parcel->body);
   EXPECT_EQ(made["weight_g"], 45);
   EXPECT_EQ(made["size_mm"], "120x90x15");
   const std::string id = std::to_string(made["id"].get<int64_t>());
-  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {made["id"]}}})->status, 200);
-  EXPECT_EQ(next(first.number), "pack");
-  ASSERT_EQ(post("/api/v1/orders/" + first.number + "/transitions", {{"event", "pack"}})->status,
+  ASSERT_EQ(lead.Post("/api/v1/labels", {{"shipments", {made["id"]}}})->status, 200);
+  EXPECT_EQ(lead.Next(first.number), "pack");
+  ASSERT_EQ(
+      lead.Post("/api/v1/orders/" + first.number + "/transitions", {{"event", "pack"}})->status,
+      200);
+  EXPECT_EQ(lead.Next(first.number), "hand over");
+  ASSERT_EQ(lead.Post("/api/v1/shipments/" + id + "/transitions", {{"event", "hand_over"}})->status,
             200);
-  EXPECT_EQ(next(first.number), "hand over");
-  ASSERT_EQ(post("/api/v1/shipments/" + id + "/transitions", {{"event", "hand_over"}})->status,
-            200);
-  EXPECT_EQ(get("/api/v1/orders/" + first.number)["state"], "shipped");
-  EXPECT_TRUE(next(first.number).is_null());
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + first.number)["state"], "shipped");
+  EXPECT_TRUE(lead.Next(first.number).is_null());
 
   // handed over first, packed after: the list asks to ship it
   const ProducedOrder second = ProduceMagnetOrder(server, "preset-2");
-  parcel = post("/api/v1/orders/" + second.number + "/shipments",
-                {{"carrier", "simulated"}, {"weight_g", 300}});
+  parcel = lead.Post("/api/v1/orders/" + second.number + "/shipments",
+                     {{"carrier", "simulated"}, {"weight_g", 300}});
   ASSERT_EQ(parcel->status, 201) << parcel->body;
   EXPECT_EQ(json::parse(parcel->body)["weight_g"], 300);  // what the lead typed wins
   const json other = json::parse(parcel->body);
-  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {other["id"]}}})->status, 200);
-  ASSERT_EQ(post("/api/v1/shipments/" + std::to_string(other["id"].get<int64_t>()) + "/transitions",
-                 {{"event", "hand_over"}})
-                ->status,
-            200);
-  EXPECT_EQ(get("/api/v1/orders/" + second.number)["state"], "ready_to_pack");
-  ASSERT_EQ(post("/api/v1/orders/" + second.number + "/transitions", {{"event", "pack"}})->status,
-            200);
-  EXPECT_EQ(next(second.number), "ship");
-  ASSERT_EQ(post("/api/v1/orders/" + second.number + "/transitions", {{"event", "ship"}})->status,
-            200);
-  EXPECT_TRUE(next(second.number).is_null());
+  ASSERT_EQ(lead.Post("/api/v1/labels", {{"shipments", {other["id"]}}})->status, 200);
+  ASSERT_EQ(
+      lead.Post("/api/v1/shipments/" + std::to_string(other["id"].get<int64_t>()) + "/transitions",
+                {{"event", "hand_over"}})
+          ->status,
+      200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + second.number)["state"], "ready_to_pack");
+  ASSERT_EQ(
+      lead.Post("/api/v1/orders/" + second.number + "/transitions", {{"event", "pack"}})->status,
+      200);
+  EXPECT_EQ(lead.Next(second.number), "ship");
+  ASSERT_EQ(
+      lead.Post("/api/v1/orders/" + second.number + "/transitions", {{"event", "ship"}})->status,
+      200);
+  EXPECT_TRUE(lead.Next(second.number).is_null());
 }
 
 // A parcel the courier gave up on is sent again: a new parcel that names the one it replaces
@@ -414,67 +432,62 @@ TEST(Packing, AFailedParcelIsSentAgainAndTheOrderFollowsTheNewOne) {
   TempDir dir;
   ServerProcess server(dir.path() / "data");
   server.Start();
-  auto post = [&](const std::string& path, const json& body) {
-    return server.Client()->Post(path, Bearer(server.Token("logistics")), body.dump(),
-                                 "application/json");
+  Lead lead(server);
+  const auto post = [&](const std::string& path, const json& body) {
+    return lead.Post(path, body);
   };
-  auto get = [&](const std::string& path) {
-    return json::parse(server.Client()->Get(path, Bearer(server.Token("logistics")))->body);
-  };
-  auto next = [&](const std::string& number) -> json {
-    const json queue = get("/api/v1/packing/queue");
-    for (const json& row : queue["orders"]) {
-      if (row["order"] == number) return row["next"];
-    }
-    return nullptr;
-  };
+  const auto get = [&](const std::string& path) { return lead.Get(path); };
+  const auto next = [&](const std::string& number) { return lead.Next(number); };
   const ProducedOrder produced = ProduceMagnetOrder(server, "reship-1");
   const std::string& number = produced.number;
   const std::string shipments = "/api/v1/orders/" + number + "/shipments";
-  auto first = post(shipments, {{"carrier", "simulated"}});
+  auto first = lead.Post(shipments, {{"carrier", "simulated"}});
   ASSERT_EQ(first->status, 201) << first->body;
   const int64_t lost = json::parse(first->body)["id"];
-  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {lost}}})->status, 200);
-  ASSERT_EQ(post("/api/v1/orders/" + number + "/transitions", {{"event", "pack"}})->status, 200);
+  ASSERT_EQ(lead.Post("/api/v1/labels", {{"shipments", {lost}}})->status, 200);
+  ASSERT_EQ(lead.Post("/api/v1/orders/" + number + "/transitions", {{"event", "pack"}})->status,
+            200);
   const std::string lost_path = "/api/v1/shipments/" + std::to_string(lost);
-  ASSERT_EQ(post(lost_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  ASSERT_EQ(lead.Post(lost_path + "/transitions", {{"event", "hand_over"}})->status, 200);
   // a parcel still travelling is not sent again
-  auto early = post(shipments, {{"carrier", "simulated"}, {"replaces", lost}, {"reason", "x"}});
+  auto early =
+      lead.Post(shipments, {{"carrier", "simulated"}, {"replaces", lost}, {"reason", "x"}});
   EXPECT_EQ(early->status, 422) << early->body;
-  ASSERT_EQ(post(lost_path + "/simulate", {{"ending", "exception"}})->status, 200);
-  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "delivery_exception");
+  ASSERT_EQ(lead.Post(lost_path + "/simulate", {{"ending", "exception"}})->status, 200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivery_exception");
 
-  auto no_reason = post(shipments, {{"carrier", "simulated"}, {"replaces", lost}});
+  auto no_reason = lead.Post(shipments, {{"carrier", "simulated"}, {"replaces", lost}});
   EXPECT_EQ(no_reason->status, 422);
   EXPECT_EQ(json::parse(no_reason->body)["field"], "reason");
   auto not_ours =
-      post(shipments, {{"carrier", "simulated"}, {"replaces", 99999}, {"reason", "lost"}});
+      lead.Post(shipments, {{"carrier", "simulated"}, {"replaces", 99999}, {"reason", "lost"}});
   EXPECT_EQ(not_ours->status, 422);
   EXPECT_EQ(json::parse(not_ours->body)["field"], "replaces");
-  auto again = post(shipments, {{"carrier", "simulated"},
-                                {"replaces", lost},
-                                {"reason", "the courier lost it at the depot"}});
+  auto again = lead.Post(shipments, {{"carrier", "simulated"},
+                                     {"replaces", lost},
+                                     {"reason", "the courier lost it at the depot"}});
   ASSERT_EQ(again->status, 201) << again->body;
   const json sent = json::parse(again->body);
   EXPECT_EQ(sent["replaces"], lost);
   EXPECT_EQ(
-      post(shipments, {{"carrier", "simulated"}, {"replaces", lost}, {"reason", "twice"}})->status,
+      lead.Post(shipments, {{"carrier", "simulated"}, {"replaces", lost}, {"reason", "twice"}})
+          ->status,
       422);
 
   // on the packing list until it is handed over; then the order is shipped again
-  EXPECT_EQ(next(number), "print labels");
-  ASSERT_EQ(post("/api/v1/labels", {{"shipments", {sent["id"]}}})->status, 200);
-  EXPECT_EQ(next(number), "hand over");
+  EXPECT_EQ(lead.Next(number), "print labels");
+  ASSERT_EQ(lead.Post("/api/v1/labels", {{"shipments", {sent["id"]}}})->status, 200);
+  EXPECT_EQ(lead.Next(number), "hand over");
   const std::string sent_path = "/api/v1/shipments/" + std::to_string(sent["id"].get<int64_t>());
-  ASSERT_EQ(post(sent_path + "/transitions", {{"event", "hand_over"}})->status, 200);
-  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "shipped");
-  EXPECT_TRUE(next(number).is_null());
-  for (const json& s : get("/api/v1/shipments/stuck")["shipments"]) EXPECT_NE(s["id"], lost);
-  ASSERT_EQ(post(sent_path + "/simulate", {{"ending", "delivered"}})->status, 200);
-  EXPECT_EQ(get("/api/v1/orders/" + number)["state"], "delivered");
+  ASSERT_EQ(lead.Post(sent_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "shipped");
+  EXPECT_TRUE(lead.Next(number).is_null());
+  for (const json& s : lead.Get("/api/v1/shipments/stuck")["shipments"]) EXPECT_NE(s["id"], lost);
+  ASSERT_EQ(lead.Post(sent_path + "/simulate", {{"ending", "delivered"}})->status, 200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivered");
   // the timeline says why it was sent again
   bool said = false;
-  const json events = get("/api/v1/orders/" + number + "/events")["events"];
+  const json events = lead.Get("/api/v1/orders/" + number + "/events")["events"];
   for (const json& e : events) said |= e["reason"] == "the courier lost it at the depot";
   EXPECT_TRUE(said) << events.dump();
 }

@@ -101,22 +101,21 @@ bool LooksLikePhoneNumber(std::string_view text) {
 std::optional<std::string> FreeTextWithPersonalData(const json& body) {
   static constexpr std::array<const char*, 7> kFreeText = {
       "reason", "override_reason", "note", "subject", "body", "message", "description"};
+  const auto in = [](const json& object, const std::string& prefix) -> std::optional<std::string> {
+    for (const char* field : kFreeText) {
+      const auto it = object.find(field);
+      if (it != object.end() && it->is_string() &&
+          LooksLikePhoneNumber(it->get_ref<const std::string&>()))
+        return prefix + field;
+    }
+    return std::nullopt;
+  };
   if (!body.is_object()) return std::nullopt;
-  for (const char* field : kFreeText) {
-    const auto it = body.find(field);
-    if (it != body.end() && it->is_string() &&
-        LooksLikePhoneNumber(it->get_ref<const std::string&>()))
-      return std::string(field);
-  }
+  if (auto field = in(body, "")) return field;
   // one level down too: a reveal's new ticket ({"ticket": {"subject": ...}})
   for (const auto& [name, value] : body.items()) {
     if (!value.is_object()) continue;
-    for (const char* field : kFreeText) {
-      const auto it = value.find(field);
-      if (it != value.end() && it->is_string() &&
-          LooksLikePhoneNumber(it->get_ref<const std::string&>()))
-        return name + "." + field;
-    }
+    if (auto field = in(value, name + ".")) return field;
   }
   return std::nullopt;
 }

@@ -23,6 +23,11 @@ class ShipmentRepository {
   // A new parcel for an order, in state created; a reprint order's parcel is a reshipment.
   // Errors: kNotFound (order), kInvalidArgument (a tracking number the carrier already used).
   orders::Result<Shipment> CreateShipment(const NewShipment& shipment, const orders::Actor& actor);
+  // Whether `shipment_id` may be sent again by a new parcel of `order_id` (NewShipment::replaces:
+  // a parcel of that order in exception, returned or expired, not replaced yet), asked before
+  // a carrier books the new one; CreateShipment checks the same when it writes. Errors:
+  // kInvalidArgument naming "replaces", in words.
+  orders::Result<void> CanReplace(int64_t order_id, int64_t shipment_id);
   orders::Result<std::vector<Shipment>> ShipmentsOfOrder(int64_t order_id);
   // Takes a logistics event on a parcel (print_label, hand_over) through the shipment table.
   // `note` goes on the timeline (e.g. the label batch).

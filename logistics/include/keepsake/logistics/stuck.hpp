@@ -22,9 +22,18 @@ struct StuckLimits {
 // out_for_delivery 24 h, available_for_pickup 72 h).
 StuckLimits StuckLimitsFromJson(const std::string& logistics_json);
 
-// Why the parcel is stuck ("no scan for 80 h in in_transit (limit 72 h)"), or nullopt. The
-// clock runs from the newer of the last state change and the last scan.
-std::optional<std::string> StuckReason(const Shipment& parcel, int64_t now_ms,
-                                       const StuckLimits& limits);
+// Why a parcel is stuck: its kind and numbers, for a page to word in its own language, and
+// Text() in English ("no scan for 80 h in in_transit (limit 72 h)").
+struct Stuck {
+  std::string code;  // needs_person (a state that waits for someone), no_scan, waiting
+  std::string state;
+  int64_t hours = 0;    // in that state (no_scan, waiting)
+  int64_t limit_h = 0;  // what the state may last
+  std::string Text() const;
+};
+
+// Why the parcel is stuck, or nullopt. The clock runs from the newer of the last state change
+// and the last scan.
+std::optional<Stuck> StuckReason(const Shipment& parcel, int64_t now_ms, const StuckLimits& limits);
 
 }  // namespace keepsake::logistics

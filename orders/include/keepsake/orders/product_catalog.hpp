@@ -25,7 +25,7 @@ struct ProductOption {
 struct Material {
   std::string id;  // white-resin, full-colour
   std::string title;
-  std::string title_zh;      // the title as a Chinese page shows it (empty: the title)
+  std::string title_zh;      // the title as a Chinese page shows it (the title when none is given)
   double min_wall_mm = 1.0;  // thinner walls break or do not print
   bool colour = false;       // the printer prints the model's colours
 };
@@ -33,7 +33,7 @@ struct Material {
 struct Product {
   std::string id;
   std::string title;
-  std::string title_zh;  // the title as a Chinese page shows it (empty: the title)
+  std::string title_zh;  // the title as a Chinese page shows it (the title when none is given)
   ProductKind kind = ProductKind::kFigure;
   std::vector<ProductOption> options;
   std::string material;    // figures: a Material id

@@ -108,12 +108,9 @@ void ItemHandlers::ReviewQueue(const Context& ctx, const httplib::Request& req,
     const orders::Material* material =
         product != nullptr ? catalog.FindMaterial(product->material) : nullptr;
     entry["title"] = product != nullptr ? product->title : item.product;
-    entry["title_zh"] =
-        product != nullptr && !product->title_zh.empty() ? json(product->title_zh) : entry["title"];
+    entry["title_zh"] = product != nullptr ? product->title_zh : item.product;
     entry["material"] = material != nullptr ? json(material->title) : json(nullptr);
-    entry["material_zh"] = material != nullptr && !material->title_zh.empty()
-                               ? json(material->title_zh)
-                               : entry["material"];
+    entry["material_zh"] = material != nullptr ? json(material->title_zh) : json(nullptr);
     entry["height_mm"] = nullptr;
     entry["warnings"] = 0;
     auto jobs = store.Jobs().JobsForItem(item.id);
@@ -173,8 +170,7 @@ void ItemHandlers::WaitingItems(const Context& ctx, const httplib::Request& req,
     const orders::Product* product = catalog.Find(w.item.product);
     entry["order"] = w.order_number;
     entry["title"] = product != nullptr ? product->title : w.item.product;
-    entry["title_zh"] =
-        product != nullptr && !product->title_zh.empty() ? json(product->title_zh) : entry["title"];
+    entry["title_zh"] = product != nullptr ? product->title_zh : w.item.product;
     entry["reason"] = w.reason;
     entry["waiting_since"] = w.item.updated_at;
     items.push_back(std::move(entry));

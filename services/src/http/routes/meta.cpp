@@ -69,7 +69,7 @@ void MetaHandlers::Products(const Context&, const httplib::Request&, httplib::Re
     }
     products.push_back({{"id", p.id},
                         {"title", p.title},
-                        {"title_zh", p.title_zh.empty() ? p.title : p.title_zh},
+                        {"title_zh", p.title_zh},
                         {"kind", p.kind == orders::ProductKind::kFigure ? "figure" : "print2d"},
                         {"options", options}});
     if (p.parcel_weight_g > 0) {

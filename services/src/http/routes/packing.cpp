@@ -108,14 +108,11 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                 {"parcels", json::array()}};
     for (const orders::Item& item : entry.order.items) {
       const orders::Product* product = catalog.Find(item.product);
-      row["items"].push_back(
-          {{"id", item.id},
-           {"product", item.product},
-           {"title", product != nullptr ? product->title : item.product},
-           {"title_zh", product != nullptr && !product->title_zh.empty()
-                            ? product->title_zh
-                            : (product != nullptr ? product->title : item.product)},
-           {"state", item.state}});
+      row["items"].push_back({{"id", item.id},
+                              {"product", item.product},
+                              {"title", product != nullptr ? product->title : item.product},
+                              {"title_zh", product != nullptr ? product->title_zh : item.product},
+                              {"state", item.state}});
     }
     int active = 0, unprinted = 0, on_the_bench = 0;
     for (const logistics::Shipment& parcel : entry.parcels) {

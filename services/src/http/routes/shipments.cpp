@@ -2,7 +2,6 @@
 // carrier's tracking pushes (signed), simulated for the demo, and the ones stuck on the way.
 #include <openssl/crypto.h>
 
-#include <algorithm>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -123,25 +122,9 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
       return ReplyInvalid(req, res, "say why the parcel is sent again (reason, 1-500 bytes)",
                           "reason");
     }
-    // checked before a carrier is asked to book (the repository checks again when it writes)
-    auto parcels = shipping.ShipmentsOfOrder(order->id);
-    if (!parcels) return ReplyError(req, res, parcels.error());
-    const auto failed = std::find_if(parcels->begin(), parcels->end(),
-                                     [&](const auto& p) { return p.id == shipment.replaces; });
-    const bool taken = std::any_of(parcels->begin(), parcels->end(),
-                                   [&](const auto& p) { return p.replaces == shipment.replaces; });
-    if (failed == parcels->end() || taken ||
-        (failed->state != "exception" && failed->state != "returned" &&
-         failed->state != "expired")) {
-      return ReplyInvalid(
-          req, res,
-          "parcel " + std::to_string(shipment.replaces) +
-              (failed == parcels->end() ? " is not a parcel of order " + order->number
-               : taken                  ? " has been sent again already"
-                                        : " is " + failed->state +
-                             ": only a parcel its courier lost, returned or "
-                             "gave up on is sent again"),
-          "replaces");
+    // checked before a carrier is asked to book (and again when the parcel is written)
+    if (auto ok = shipping.CanReplace(order->id, shipment.replaces); !ok) {
+      return ReplyError(req, res, ok.error());
     }
   }
   static const std::regex size(R"(\d{1,4}x\d{1,4}x\d{1,4})");
@@ -445,7 +428,11 @@ void ShipmentHandlers::StuckShipments(const Context&, const httplib::Request& re
     const auto reason = logistics::StuckReason(parcel, now, limits);
     if (!reason) continue;
     json row = api_json::ShipmentJson(parcel);
-    row["stuck"] = *reason;
+    row["stuck"] = reason->Text();
+    // the same in parts, for a page that words it in its own language
+    row["stuck_code"] = reason->code;
+    row["stuck_hours"] = reason->hours;
+    row["stuck_limit_h"] = reason->limit_h;
     list.push_back(std::move(row));
     ++by_state[parcel.state];
   }
