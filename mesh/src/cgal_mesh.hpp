@@ -1,6 +1,6 @@
 // Private to the mesh module: the CGAL types and small helpers shared by its CGAL translation
-// units (repair.cpp, crossings.cpp, fidelity.cpp, texture.cpp). Each of those costs about 50 s
-// and 1.4 GB to compile: include this only where CGAL is needed anyway.
+// units (repair.cpp, crossings.cpp, self_union.cpp, fidelity.cpp, texture.cpp). Each costs
+// about 50 s and 1.4 GB to compile: include this only where CGAL is needed anyway.
 #pragma once
 
 #include <algorithm>

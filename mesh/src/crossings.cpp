@@ -1,13 +1,14 @@
 // Parts and crossings, repaired where they are (a CGAL translation unit: about 50 s to build).
 // CGAL 5.5 Polygon Mesh Processing: connected_components and remove_connected_components for
 // the parts; self_intersections (box intersection with exact predicates) to find crossings.
-// Folds within a surface are cut out with a few rings around them and the holes refilled,
-// round after round, as MeshFix does (Attene, "A lightweight approach to repairing digitized
-// polygon meshes", 2010); parts through parts become one surface by corefine_and_compute_union,
-// whose preconditions (each part closed and free of crossings) the fold step makes true.
-// CGAL's experimental autorefine_and_remove_self_intersections was tried for both and left
-// out: it emptied cow.off and mannequin-devil.off (kept the outer hull of a fold: 10 triangles
-// of 5,804) and crashed inside the corefinement on diplodocus.off.
+// The file's crossings go first to the union by winding number (self_union.cpp), which keeps
+// every visible part of the surface where it was. What it cannot make clean, and the
+// nanometre folds that rounding makes, are cut out with a few rings around them and the holes
+// refilled, round after round, as MeshFix does (Attene, "A lightweight approach to repairing
+// digitized polygon meshes", 2010); parts still through parts then become one surface by
+// corefine_and_compute_union, whose preconditions (each part closed and free of crossings) the
+// fold step makes true. docs/decisions.md says why CGAL's own
+// autorefine_and_remove_self_intersections is not used.
 #include "crossings.hpp"
 
 #include <atomic>
@@ -272,8 +273,8 @@ std::size_t SplitNewPinches(SurfaceMesh& sm) {
 
 namespace {
 
-// A closed, manifold surface without crossings or degenerate faces.
-bool CleanSolid(SurfaceMesh& sm) {
+// A closed, manifold surface without degenerate faces.
+bool SoundSurface(const SurfaceMesh& sm) {
   if (sm.is_empty() || !CGAL::is_closed(sm)) return false;
   // non_manifold_vertices is linear; is_non_manifold_vertex per vertex walks the whole mesh
   // each time (4 s on diplodocus.off)
@@ -283,8 +284,11 @@ bool CleanSolid(SurfaceMesh& sm) {
   for (Face f : sm.faces()) {
     if (PMP::is_degenerate_triangle_face(f, sm)) return false;
   }
-  return CrossingPairs(sm).empty();
+  return true;
 }
+
+// ... and without crossings.
+bool CleanSolid(SurfaceMesh& sm) { return SoundSurface(sm) && CrossingPairs(sm).empty(); }
 
 double TotalArea(const SurfaceMesh& sm) {
   double area = 0;
@@ -769,6 +773,66 @@ int64_t CrossingsBetweenShells(SurfaceMesh& sm, const std::vector<std::pair<Face
   return between_shells;
 }
 
+// Crossings shallower than this are rounding errors (a float-rounded copy of a surface folded
+// through its neighbour by a few nanometres: 26 pairs in a subdivided Hunyuan3D-2 figure): cut
+// out and refilled, they cost nothing that shows, while a union leaves slivers along its curves
+// that the rounding to single precision folds again, round after round (25 s instead of 9 on
+// that figure).
+constexpr double kShallowCrossingMm = 1e-3;
+
+// How far two crossing faces reach through each other: for each face, the lesser of how far
+// its corners lie on the two sides of the other's plane; the larger of the two.
+double CrossingDepth(const SurfaceMesh& sm, Face a, Face b) {
+  const auto reach = [&](Face f, Face g) {
+    const std::array<Point, 3> p = FacePoints(sm, f), q = FacePoints(sm, g);
+    const Kernel::Vector_3 n = CGAL::cross_product(q[1] - q[0], q[2] - q[0]);
+    const double length = std::sqrt(n.squared_length());
+    if (!(length > 0)) return 0.0;
+    double above = 0, below = 0;
+    for (const Point& x : p) {
+      const double d = CGAL::scalar_product(x - q[0], n) / length;
+      above = std::max(above, d);
+      below = std::max(below, -d);
+    }
+    return std::min(above, below);
+  };
+  return std::max(reach(a, b), reach(b, a));
+}
+
+// The pairs of the clusters of crossings (faces joined by crossing each other or by an edge)
+// that reach deeper than kShallowCrossingMm somewhere. A cluster goes whole: a crossing curve
+// runs on from a deep pair into its neighbours, and a union that cut one side of an edge and
+// not the other could not be stitched back.
+std::vector<std::pair<Face, Face>> DeepCrossings(const SurfaceMesh& sm,
+                                                 const std::vector<std::pair<Face, Face>>& pairs) {
+  std::map<Face, std::size_t> index;
+  for (const auto& [a, b] : pairs) {
+    index.emplace(a, index.size());
+    index.emplace(b, index.size());
+  }
+  std::vector<std::size_t> cluster(index.size());
+  std::iota(cluster.begin(), cluster.end(), 0);
+  const std::function<std::size_t(std::size_t)> root = [&](std::size_t x) {
+    return cluster[x] == x ? x : cluster[x] = root(cluster[x]);
+  };
+  for (const auto& [a, b] : pairs) cluster[root(index[a])] = root(index[b]);
+  for (const auto& [f, i] : index) {
+    for (Halfedge h : CGAL::halfedges_around_face(sm.halfedge(f), sm)) {
+      const auto across = index.find(sm.face(sm.opposite(h)));
+      if (across != index.end()) cluster[root(i)] = root(across->second);
+    }
+  }
+  std::set<std::size_t> deep_clusters;
+  for (const auto& [a, b] : pairs) {
+    if (CrossingDepth(sm, a, b) > kShallowCrossingMm) deep_clusters.insert(root(index[a]));
+  }
+  std::vector<std::pair<Face, Face>> deep;
+  for (const auto& pair : pairs) {
+    if (deep_clusters.count(root(index[pair.first])) > 0) deep.push_back(pair);
+  }
+  return deep;
+}
+
 // Why the folds could not be cut out and refilled, in words.
 std::string FoldsLeftReason(std::size_t pairs, double replaced, double area,
                             const RepairOptions& options) {
@@ -791,12 +855,12 @@ std::string FoldsLeftReason(std::size_t pairs, double replaced, double area,
 
 std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_faces,
                              const RepairOptions& options, RepairReport& report,
-                             const StepDone& step) {
+                             const StepDone& step, CrossingRepair how) {
   std::vector<std::pair<Face, Face>> pairs = CrossingPairs(sm);
   step("self-intersection test");
   report.self_intersections = static_cast<int64_t>(pairs.size());
   if (pairs.empty()) return {};
-  const std::set<Face> fills(fill_faces.begin(), fill_faces.end());
+  std::set<Face> fills(fill_faces.begin(), fill_faces.end());
   report.self_intersections_from_fills =
       std::count_if(pairs.begin(), pairs.end(), [&](const std::pair<Face, Face>& p) {
         return fills.count(p.first) > 0 || fills.count(p.second) > 0;
@@ -808,8 +872,46 @@ std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_face
     return {};
   }
 
-  // The file's own crossings.
+  // The file's own crossings: first as the union of what the surface bounds (nothing that
+  // shows moves), those deeper than a rounding error.
   std::set<std::size_t> united_parts;
+  if (how == CrossingRepair::kUnion) {
+    const std::vector<std::pair<Face, Face>> deep = DeepCrossings(sm, pairs);
+    if (!deep.empty()) {
+      CrossingsBetweenShells(sm, deep, united_parts);
+      SurfaceMesh kept = sm;
+      const auto faces_before = static_cast<int64_t>(sm.number_of_faces());
+      UnionOutcome outcome;
+      const bool united =
+          UniteByWinding(sm, deep, options.min_part_mm, outcome) && SoundSurface(sm);
+      step("crossings united by winding");
+      if (united) {
+        report.crossings_united = static_cast<int64_t>(deep.size());
+        report.area_buried_mm2 = outcome.buried_area_mm2;
+        report.non_manifold_vertices += outcome.pinches_split;
+        report.beads_removed = outcome.beads_removed;
+        report.triangles_added_by_unions =
+            std::max<int64_t>(0, static_cast<int64_t>(sm.number_of_faces()) - faces_before);
+        for (std::size_t p : united_parts) {
+          if (p < report.parts.size()) report.parts[p].fate = "united";
+        }
+        // what is left (the shallow ones) is cut out and refilled below; the fill faces'
+        // handles did not survive the union, so every face counts as the file's
+        pairs = CrossingPairs(sm);
+        step("check of the union");
+        fills.clear();
+        if (pairs.empty()) {
+          report.self_intersections_removed = report.self_intersections;
+          return {};
+        }
+      } else {
+        sm = std::move(kept);
+        united_parts.clear();
+      }
+    }
+  }
+
+  // Else, and for what the union left, cut out and refilled.
   const int64_t between_shells = CrossingsBetweenShells(sm, pairs, united_parts);
   const double area = TotalArea(sm);
   auto from_file = sm.add_property_map<Face, bool>("f:from_file", false).first;
@@ -827,22 +929,22 @@ std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_face
     return FoldsLeftReason(pairs.size(), replaced, area, options);
   }
   report.area_replaced_mm2 = replaced;
-  report.crossings_refilled = report.self_intersections - between_shells;
+  report.crossings_refilled = static_cast<int64_t>(pairs.size()) - between_shells;
   sm.remove_property_map(from_file);
 
   // Then parts through parts: their union.
   const std::vector<std::pair<Face, Face>> across = CrossingPairs(sm);
   step("crossings between parts");
   if (!across.empty()) {
-    const auto faces_before = static_cast<int64_t>(sm.number_of_faces());
+    const auto faces_before_union = static_cast<int64_t>(sm.number_of_faces());
     if (!UniteCrossingShells(sm, across)) {
       sm = std::move(before);
       return std::to_string(across.size()) + " crossings between parts that CGAL could not unite";
     }
     step("crossing parts united");
-    report.triangles_added_by_unions =
-        std::max<int64_t>(0, static_cast<int64_t>(sm.number_of_faces()) - faces_before);
-    report.crossings_united = between_shells;
+    report.triangles_added_by_unions +=
+        std::max<int64_t>(0, static_cast<int64_t>(sm.number_of_faces()) - faces_before_union);
+    report.crossings_united += between_shells;
     for (std::size_t p : united_parts) {
       if (p < report.parts.size()) report.parts[p].fate = "united";
     }

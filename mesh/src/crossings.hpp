@@ -61,15 +61,38 @@ bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, 
 void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& report,
                   const StepDone& step);
 
+// What UniteByWinding did.
+struct UnionOutcome {
+  double buried_area_mm2 = 0;  // surface taken away: it lay inside the solid
+  int64_t pinches_split = 0;   // where two curves of the union touch
+  int64_t beads_removed = 0;   // pockets under min_part_mm closed off between crossing sheets
+};
+
+// The crossings of the closed surface `sm` (`pairs`, from CrossingPairs) resolved as the union
+// of what the surface bounds (self_union.cpp): the crossing faces cut along their crossing
+// curves, and every patch between the curves kept when nothing lies outside it (winding number
+// 0 there) and the solid inside it; the rest, buried in the solid, goes. Covers a part pushed
+// into another and a surface folded through itself alike, and moves nothing that shows; a
+// pocket smaller than `min_part_mm` that it closes off between two sheets goes. False
+// (and `sm` in an unspecified state: the caller keeps a copy) when the result is not closed,
+// when CGAL's refinement fails, or when a patch cannot be told.
+bool UniteByWinding(SurfaceMesh& sm, const std::vector<std::pair<Face, Face>>& pairs,
+                    double min_part_mm, UnionOutcome& outcome);
+
 // After the holes are filled (`fill_faces` are the faces the fills added) and every part is
 // closed: removes the crossings without rebuilding the model. Crossings that the fills made
-// are cut out and refilled where they are; crossings that came with the file are resolved by
-// autorefinement (overlapping parts and folds become one surface around their union, so no
-// volume is lost and nothing doubles), else by cutting out the crossing faces and a ring
-// around them and refilling (bounded in rounds and in area, the area reported). Returns the
-// reason when crossings remain (the caller rebuilds), empty when `sm` is free of them.
+// are cut out and refilled where they are; crossings that came with the file are resolved as a
+// union (UniteByWinding: parts through parts and folds alike, so no volume is lost, nothing
+// doubles and nothing that shows moves), else by cutting out the crossing faces and a ring
+// around them and refilling (bounded in rounds and in area, the area reported) and uniting
+// the shells that still cross by corefinement. `how` picks the first way: kUnion for the
+// file's crossings, kRefill for the nanometre folds that rounding to single precision makes
+// (a union there leaves new curves in double precision that the next rounding folds again).
+// Returns the reason when crossings remain (the caller rebuilds), empty when `sm` is free of
+// them.
+enum class CrossingRepair { kUnion, kRefill };
 std::string ResolveCrossings(SurfaceMesh& sm, const std::vector<Face>& fill_faces,
                              const RepairOptions& options, RepairReport& report,
-                             const StepDone& step);
+                             const StepDone& step, CrossingRepair how = CrossingRepair::kUnion);
 
 }  // namespace keepsake::mesh::cgal

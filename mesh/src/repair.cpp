@@ -431,7 +431,7 @@ double ToSingle(double x) {
 
 // The print files carry single-precision coordinates (STL's floats): a fold a few
 // nanometres thin, clean in doubles, can cross once rounded. The surface is rounded here, and
-// what crosses after rounding is cut out and refilled like any fold, until nothing does.
+// what crosses after rounding is resolved like any crossing, until nothing does.
 std::string SettleToSinglePrecision(SurfaceMesh& sm, const RepairOptions& options,
                                     RepairReport& report, StepClock& clock) {
   constexpr int kRounds = 4;
@@ -449,14 +449,21 @@ std::string SettleToSinglePrecision(SurfaceMesh& sm, const RepairOptions& option
     }
     RepairReport settle;  // the rounding's crossings, added to the file's own below
     const StepDone step = [&](const char* name) { clock.Done(name); };
-    if (std::string failed = ResolveCrossings(sm, {}, options, settle, step); !failed.empty()) {
+    if (std::string failed =
+            ResolveCrossings(sm, {}, options, settle, step, CrossingRepair::kRefill);
+        !failed.empty()) {
       return "crossings made by rounding to single precision: " + failed;
     }
     report.self_intersections += settle.self_intersections;
     report.self_intersections_removed += settle.self_intersections_removed;
     report.crossings_refilled += settle.crossings_refilled;
+    report.crossings_united += settle.crossings_united;
     report.area_replaced_mm2 += settle.area_replaced_mm2;
+    report.area_buried_mm2 += settle.area_buried_mm2;
+    report.beads_removed += settle.beads_removed;
+    report.non_manifold_vertices += settle.non_manifold_vertices;
     report.triangles_added_by_fills += settle.triangles_added_by_fills;
+    report.triangles_added_by_unions += settle.triangles_added_by_unions;
   }
   return "crossings remain after rounding to single precision";
 }

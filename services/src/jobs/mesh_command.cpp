@@ -93,6 +93,8 @@ json ReportJson(const mesh::RepairReport& r) {
           {"crossings_united", r.crossings_united},
           {"crossings_refilled", r.crossings_refilled},
           {"area_replaced_mm2", r.area_replaced_mm2},
+          {"area_buried_mm2", r.area_buried_mm2},
+          {"beads_removed", r.beads_removed},
           {"wrap_alpha_mm", r.wrap_alpha_mm},
           {"cavities_removed", r.cavities_removed},
           {"rebuilt_volumetrically", r.rebuilt},

@@ -86,10 +86,12 @@ struct RepairReport {
   int64_t self_intersections = 0;             // pairs of faces found after local repair
   int64_t self_intersections_from_fills = 0;  // of those, involving a face a hole fill added
   int64_t self_intersections_removed = 0;     // removed locally, by any of the ways below
-  int64_t crossings_united = 0;               // pairs resolved by autorefinement (a union)
+  int64_t crossings_united = 0;               // pairs resolved by a union
   int64_t crossings_refilled = 0;             // pairs resolved by cutting out and refilling
   double area_replaced_mm2 = 0;               // surface the cut-and-refill replaced
-  double wrap_alpha_mm = 0;                   // the rebuild's detail, when it was used
+  double area_buried_mm2 = 0;                 // surface a union took away: inside the solid
+  int64_t beads_removed = 0;     // pockets under min_part_mm a union closed off between two sheets
+  double wrap_alpha_mm = 0;      // the rebuild's detail, when it was used
   int64_t cavities_removed = 0;  // closed voids inside the solid (they would trap resin)
   bool rebuilt = false;          // the volumetric rebuild was used
   std::string rebuild_reason;
