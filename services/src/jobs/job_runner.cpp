@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +17,7 @@
 #include "keepsake/services/job_spec.hpp"
 #include "keepsake/services/paths.hpp"
 #include "keepsake/services/sandbox.hpp"
+#include "keepsake/services/worker.hpp"
 
 namespace keepsake::services {
 
@@ -33,6 +36,8 @@ const char* SandboxEndCode(SandboxEnd end) {
       return "sandbox.crashed";
     case SandboxEnd::kWallClock:
       return "sandbox.wall_clock";
+    case SandboxEnd::kReachRefused:
+      return "sandbox.reach_refused";
     case SandboxEnd::kSucceeded:
     case SandboxEnd::kRejected:
     case SandboxEnd::kFailed:
@@ -40,6 +45,24 @@ const char* SandboxEndCode(SandboxEnd end) {
       break;
   }
   return "sandbox.failed";
+}
+
+// A layer of the workers' confinement that this kernel lacks (confine.hpp), as the worker wrote
+// it to its log: warned once per kind, not once per job.
+void LogMissingConfinement(const fs::path& worker_log) {
+  static std::mutex mutex;
+  static std::set<std::string> told;
+  std::ifstream in(worker_log);
+  std::string line;
+  const std::string prefix = kConfinementMissing;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const std::string what = line.substr(prefix.size());
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (told.insert(what).second) {
+      spdlog::warn("event=worker_confinement_missing reason=\"{}\"", what);
+    }
+  }
 }
 
 // A worker that refused its input wrote the module's code into report.json.
@@ -244,7 +267,9 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       break;
     case SandboxEnd::kOutOfMemory:
     case SandboxEnd::kCpuLimit:
-      // the same file would fail the same way again
+    case SandboxEnd::kReachRefused:
+      // the same file would fail the same way again (one that makes a parser reach for the
+      // database or the network is hostile)
       failure = Failure{SandboxEndCode(result.end), result.message, false};
       break;
     case SandboxEnd::kCrashed:
@@ -258,6 +283,7 @@ void JobRunner::Run(const orders::Job& job, const std::string& owner) {
       break;
   }
   if (failure) Fail(job, owner, *failure);
+  LogMissingConfinement(*job_dir / "worker.log");
   std::error_code ec;
   fs::remove_all(*job_dir, ec);
   const double seconds =

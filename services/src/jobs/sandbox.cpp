@@ -142,7 +142,8 @@ void EndBySignal(int signal, const rusage& usage, const SandboxLimits& limits,
   }
 }
 
-// How a worker that exited with `code` ended (worker.hpp: 2 refused the file, 3 out of memory).
+// How a worker that exited with `code` ended (worker.hpp: 2 refused the file, 3 out of memory,
+// 4 refused by its confinement).
 void EndByExit(int code, const SandboxLimits& limits, const std::string& log_path,
                SandboxResult& result) {
   result.exit_code = code;
@@ -159,6 +160,11 @@ void EndByExit(int code, const SandboxLimits& limits, const std::string& log_pat
       result.end = SandboxEnd::kOutOfMemory;
       result.message = "the file needs more than the worker's memory limit of " +
                        std::to_string(limits.memory_mb) + " MB";
+      break;
+    case 4:
+      result.end = SandboxEnd::kReachRefused;
+      result.message = LastLogLine(log_path);
+      if (result.message.empty()) result.message = "the sandbox refused what the worker tried";
       break;
     default:
       result.end = SandboxEnd::kFailed;

@@ -1,10 +1,16 @@
 #include "keepsake/services/worker.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/command_output.hpp"
+#include "jobs/confine.hpp"
 #include "keepsake/imaging/inspect.hpp"
 #include "keepsake/services/asset_files.hpp"
 #include "keepsake/services/mesh_command.hpp"
@@ -52,6 +59,70 @@ void InjectFault(const JobSpec& args) {
   if (f == "spin") {
     volatile unsigned long spin = 0;
     for (;;) spin = spin + 1;
+  }
+}
+
+// What a confined worker still reads besides its job folder: the system's libraries, fonts,
+// colour profiles and face model (/usr; /lib and /lib64 are links into it on Debian), the
+// loader's cache, its own /proc entry and the CPU count (how many threads to start), and the
+// shop's assets folder (print profiles).
+std::vector<std::string> ReadOnlyForWorkers(const std::string& assets_dir) {
+  std::vector<std::string> paths = {"/usr",
+                                    "/lib",
+                                    "/lib64",
+                                    "/etc/ld.so.cache",
+                                    "/etc/localtime",
+                                    "/proc/self",
+                                    "/sys/devices/system/cpu",
+                                    "/dev/urandom",
+                                    "/dev/null"};
+  if (!assets_dir.empty()) paths.push_back(assets_dir);
+  return paths;
+}
+
+// Reaches out on purpose, for the tests of the confinement only (KEEPSAKE_WORKER_FAULT, passed
+// on as above): "reach-file=PATH" reads a file, "reach-tcp=PORT" connects to 127.0.0.1:PORT,
+// "reach-exec" starts /bin/true. A confined worker is refused and fails its job with the
+// reason (exit 4); one that gets through goes on with its job as if nothing happened, which
+// the tests catch.
+void InjectReachFault() {
+  const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
+  if (fault == nullptr) return;
+  const std::string f(fault);
+  const auto refused = [](const std::string& what) {
+    std::cerr << "the sandbox refused the worker's attempt to " << what << ": "
+              << std::strerror(errno) << std::endl;
+    std::exit(kWorkerExitReachRefused);
+  };
+  if (f.rfind("reach-file=", 0) == 0) {
+    const std::string path = f.substr(std::strlen("reach-file="));
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) refused("open " + path);
+    close(fd);
+  } else if (f.rfind("reach-tcp=", 0) == 0) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) refused("open a socket");
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(std::stoi(f.substr(std::strlen("reach-tcp=")))));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+      refused("connect to 127.0.0.1");
+    }
+    close(fd);
+  } else if (f == "reach-exec") {
+    const pid_t child = fork();
+    if (child == 0) {
+      char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
+      execv("/bin/true", argv);
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      errno = EACCES;
+      refused("start /bin/true");
+    }
   }
 }
 
@@ -127,6 +198,14 @@ int RunWorker(const std::string& job_file) {
   if (!in) return Reject("the job's " + job_file + " cannot be read");
   auto spec = ParseJobSpec(text.str());
   if (!spec) return Reject(spec.error());
+  // from here on the worker reaches its job folder, the system's files and the shop's assets,
+  // and nothing else (confine.hpp); the job runner logs a layer the kernel lacks
+  const Confinement confined =
+      ConfineWorker(std::filesystem::current_path().string(), ReadOnlyForWorkers(spec->assets_dir));
+  for (const std::string& missing : confined.missing) {
+    std::cerr << kConfinementMissing << missing << std::endl;
+  }
+  InjectReachFault();
   return RunWorker(*spec);
 }
 

@@ -21,14 +21,15 @@ struct SandboxLimits {
 };
 
 enum class SandboxEnd {
-  kSucceeded,    // exit 0
-  kRejected,     // exit 2: the input is unusable; the worker said why
-  kOutOfMemory,  // exit 3 (allocation failed under RLIMIT_AS)
-  kCrashed,      // killed by a signal of its own (SIGSEGV, SIGABRT, ...)
-  kCpuLimit,     // SIGXCPU or SIGKILL after the CPU-time limit
-  kWallClock,    // we killed it after the wall-clock limit
-  kFailed,       // any other exit code, or it could not start
-  kCancelled,    // we killed it because the server is shutting down
+  kSucceeded,     // exit 0
+  kRejected,      // exit 2: the input is unusable; the worker said why
+  kOutOfMemory,   // exit 3 (allocation failed under RLIMIT_AS)
+  kCrashed,       // killed by a signal of its own (SIGSEGV, SIGABRT, ...)
+  kCpuLimit,      // SIGXCPU or SIGKILL after the CPU-time limit
+  kWallClock,     // we killed it after the wall-clock limit
+  kFailed,        // any other exit code, or it could not start
+  kCancelled,     // we killed it because the server is shutting down
+  kReachRefused,  // exit 4: it tried to reach what its confinement does not allow
 };
 
 struct SandboxResult {
