@@ -20,6 +20,7 @@
 #include <array>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -305,9 +306,13 @@ bool UniteByWinding(SurfaceMesh& sm, const std::vector<std::pair<Face, Face>>& p
   RemoveBeads(sm, added, min_part_mm, outcome);
   // the incremental crossing test looks again at the new faces and at what lies around them
   // (a removed face's place may be reused with the old face's "checked" mark)
+  // and a face in a reused place holds no input part ("f:part" names where a cut's remnant
+  // came from)
+  const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
   for (Face f : sm.faces()) {
     if (!added[f]) continue;
     for (Vertex v : CGAL::vertices_around_face(sm.halfedge(f), sm)) MarkChanged(sm, v);
+    if (has_parts) part[f] = std::numeric_limits<std::size_t>::max();
   }
   cleanup();
   if (!CGAL::is_closed(sm)) return false;

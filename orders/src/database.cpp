@@ -207,6 +207,60 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+Result<bool> Store::HoldsDataKey(const std::string& path, std::string_view key) {
+  try {
+    if (!std::filesystem::exists(path)) return Fail(Errc::kStorage, "no database at " + path);
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    if (!db.tableExists("data_key")) {
+      return Fail(Errc::kStorage, path + " holds no data encrypted under a data key");
+    }
+    return db.execAndGet("SELECT check_value FROM data_key").getString() ==
+           FieldCipher(key).KeyCheck();
+  } catch (const std::exception& e) {
+    return Fail(Errc::kStorage, "cannot read the key check of " + path + ": " + e.what());
+  }
+}
+
+Result<int64_t> Store::RotateDataKey(const std::string& path, std::string_view old_key,
+                                     std::string_view new_key) {
+  const auto holds = HoldsDataKey(path, old_key);
+  if (!holds) return tl::unexpected(holds.error());
+  if (!*holds) {
+    return Fail(Errc::kStorage,
+                "the current key file is not the data key " + path + " is encrypted with");
+  }
+  try {
+    const FieldCipher old_cipher(old_key), new_cipher(new_key);
+    auto db = OpenConnection(path, /*read_only=*/false);
+    old_cipher.Register(*db);
+    new_cipher.Register(*db, "_new");
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    // the indexes first, while the phone still decrypts with the old key
+    const int customers = db->exec(
+        "UPDATE customers SET phone_index = ks_index_new('phone', ks_decrypt(phone)), "
+        "last4_index = ks_index_new('last4', substr(ks_decrypt(phone), -4)), "
+        "name = ks_encrypt_new(ks_decrypt(name)), phone = ks_encrypt_new(ks_decrypt(phone)), "
+        "province = ks_encrypt_new(ks_decrypt(province)), "
+        "city = ks_encrypt_new(ks_decrypt(city)), "
+        "district = ks_encrypt_new(ks_decrypt(district)), "
+        "street = ks_encrypt_new(ks_decrypt(street)), "
+        "detail = ks_encrypt_new(ks_decrypt(detail))");
+    if (db->tableExists("channel_webhooks")) {
+      db->exec(
+          "UPDATE channel_webhooks SET secret = ks_encrypt_new(ks_decrypt(secret)), "
+          "previous_secret = CASE previous_secret WHEN '' THEN '' ELSE "
+          "ks_encrypt_new(ks_decrypt(previous_secret)) END");
+    }
+    SQLite::Statement check(*db, "UPDATE data_key SET check_value = ?");
+    check.bind(1, new_cipher.KeyCheck());
+    check.exec();
+    tx.commit();
+    return customers;
+  } catch (const std::exception& e) {
+    return Fail(Errc::kStorage, "the data key of " + path + " was not rotated: " + e.what());
+  }
+}
+
 bool Store::HoldsEncryptedData(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return false;

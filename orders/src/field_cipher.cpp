@@ -142,11 +142,11 @@ std::string FieldCipher::Index(std::string_view kind, std::string_view value) co
 
 std::string FieldCipher::KeyCheck() const { return Index("key-check", "keepsake"); }
 
-void FieldCipher::Register(SQLite::Database& db) const {
+void FieldCipher::Register(SQLite::Database& db, const std::string& suffix) const {
   void* self = const_cast<FieldCipher*>(this);
-  db.createFunction("ks_encrypt", 1, false, self, &SqlEncrypt);
-  db.createFunction("ks_decrypt", 1, true, self, &SqlDecrypt);
-  db.createFunction("ks_index", 2, true, self, &SqlIndex);
+  db.createFunction(("ks_encrypt" + suffix).c_str(), 1, false, self, &SqlEncrypt);
+  db.createFunction(("ks_decrypt" + suffix).c_str(), 1, true, self, &SqlDecrypt);
+  db.createFunction(("ks_index" + suffix).c_str(), 2, true, self, &SqlIndex);
 }
 
 }  // namespace keepsake::orders

@@ -34,8 +34,9 @@ class FieldCipher {
   std::string KeyCheck() const;
 
   // ks_encrypt(text), ks_decrypt(text) and ks_index(kind, text) on `db`; NULL stays NULL. A
-  // value that does not decrypt fails the statement.
-  void Register(SQLite::Database& db) const;
+  // value that does not decrypt fails the statement. With a `suffix`, the three are named
+  // ks_encrypt<suffix> and so on (a key rotation registers the new key beside the old).
+  void Register(SQLite::Database& db, const std::string& suffix = "") const;
 
  private:
   std::string encryption_key_;  // 32 bytes

@@ -507,6 +507,55 @@ TEST_F(StoreTest, CustomersAreEncryptedAtRestAndStillFound) {
   EXPECT_EQ((*again)->Orders().GetOrder(created->order.id)->customer->phone, "13566667777");
 }
 
+// `keepsake keys rotate`'s step in the store: every customer and webhook secret encrypted
+// again under the new key in one transaction, the blind indexes with it; the old key is then
+// refused, the new one finds the customer by phone and by last four digits and name; a wrong
+// "old" key changes nothing.
+TEST_F(StoreTest, ARotatedDataKeyStillFindsItsCustomersAndTheOldKeyIsRefused) {
+  NewOrder order = Figure("ref-rotate");
+  order.customer.name = "欧阳清风";
+  order.customer.phone = "13566667777";
+  auto created = Create(order, "k-rotate");
+  ASSERT_TRUE(created);
+  ASSERT_TRUE(store_->Notifications().SetChannelWebhook(
+      "app", "https://example.test/hook", "webhook-secret-1", 0, Actor{"test", Role::kAdmin}));
+  store_.reset();
+  const std::string path = (dir_.path() / "test.db").string();
+  const auto phone_stored = [&] {
+    SQLite::Database db(path);
+    return db.execAndGet("SELECT phone FROM customers").getString();
+  };
+  const std::string before = phone_stored();
+  const std::string new_key = "a new data key, thirty-two bytes";
+  auto wrong = Store::RotateDataKey(path, "not the key of this database....", new_key);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("not the data key"), std::string::npos)
+      << wrong.error().message;
+  EXPECT_EQ(phone_stored(), before);
+  auto rotated = Store::RotateDataKey(path, kDataKey, new_key);
+  ASSERT_TRUE(rotated) << rotated.error().message;
+  EXPECT_EQ(*rotated, 1);
+  EXPECT_NE(phone_stored(), before);
+  EXPECT_FALSE(*Store::HoldsDataKey(path, kDataKey));
+  EXPECT_TRUE(*Store::HoldsDataKey(path, new_key));
+  auto old = Store::Open({path, 1, 3, kDataKey});
+  ASSERT_FALSE(old);
+  EXPECT_NE(old.error().message.find("not the data key"), std::string::npos);
+  auto reopened = Store::Open({path, 1, 3, new_key});
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  OrderFilter by_phone;
+  by_phone.phone = "13566667777";
+  EXPECT_EQ((*reopened)->Orders().ListOrders(by_phone)->orders.size(), 1u);
+  OrderFilter by_last4;
+  by_last4.phone_last4 = "7777";
+  by_last4.name = "欧阳";
+  EXPECT_EQ((*reopened)->Orders().ListOrders(by_last4)->orders.size(), 1u);
+  EXPECT_EQ((*reopened)->Orders().GetOrder(created->order.id)->customer->name, "欧阳清风");
+  auto hook = (*reopened)->Notifications().GetChannelWebhook("app");
+  ASSERT_TRUE(hook && *hook);
+  EXPECT_EQ((*hook)->secret, "webhook-secret-1");
+}
+
 TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {
   const int64_t id = *store_->Access().CreateToken("hash-1", Role::kCs, "ann");
   auto found = store_->Access().FindToken("hash-1");

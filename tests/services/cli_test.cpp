@@ -9,6 +9,8 @@
 namespace keepsake::testing {
 namespace {
 
+namespace fs = std::filesystem;
+
 TEST(Cli, EverySubcommandHasHelp) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
                                         {"serve", "--help"},
@@ -22,7 +24,8 @@ TEST(Cli, EverySubcommandHasHelp) {
                                         {"label", "render", "--help"},
                                         {"report", "monthly", "--help"},
                                         {"purge", "--help"},
-                                        {"products", "--help"}}) {
+                                        {"products", "--help"},
+                                        {"keys", "rotate", "--help"}}) {
     args.insert(args.begin(), KeepsakeBinary());
     int code = -1;
     const std::string out = RunCommand(args, &code);
@@ -273,6 +276,73 @@ TEST(Cli, BadListenAddressIsRefused) {
               "localhost", "--assets", SourceDir() + "/assets"},
              &code);
   EXPECT_EQ(code, 1);
+}
+
+// `keepsake keys rotate` with a server's real data folder: refused beside the running server;
+// cut short before the database moved, the next start undoes it (the old key still opens the
+// database); cut short after, the next start finishes it (the new key in place, the old one
+// retired); done whole, it says where the old key is kept. After each, the order is still found
+// by the customer's phone.
+TEST(Cli, KeysRotateSurvivesBeingCutShortAtEitherStep) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  const fs::path key = dir.path() / "var.key";
+  const auto rotate = [&](const std::string& fault, int* code) {
+    std::vector<std::string> argv = {"/usr/bin/env",   "KEEPSAKE_ROTATE_FAULT=" + fault,
+                                     KeepsakeBinary(), "keys",
+                                     "rotate",         "--data",
+                                     data.string()};
+    return RunCommand(argv, code, /*with_stderr=*/true);
+  };
+  const auto found_by_phone = [&] {
+    ServerProcess server(data);
+    server.Start();
+    auto res = server.Client()->Get("/api/v1/orders?phone=13912345678", Bearer(server.Token("cs")));
+    server.Stop();
+    return res && res->status == 200 && nlohmann::json::parse(res->body)["orders"].size() == 1;
+  };
+  {
+    ServerProcess server(data);
+    server.Start();
+    PlaceOrderWithFile(server, "images/lowres_portrait_exif_prompt_512x768.jpg", "magnet-rect",
+                       "rotate-1");
+    int code = 0;
+    const std::string out = rotate("", &code);
+    EXPECT_EQ(code, 1);
+    EXPECT_NE(out.find("a keepsake serve is using"), std::string::npos) << out;
+    server.Stop();
+  }
+  const std::string first_key = ReadFile(key);
+
+  int code = 0;
+  rotate("before-commit", &code);
+  EXPECT_EQ(code, 70);
+  EXPECT_TRUE(fs::exists(key.string() + ".next"));
+  EXPECT_TRUE(found_by_phone());
+  EXPECT_FALSE(fs::exists(key.string() + ".next"));
+  EXPECT_EQ(ReadFile(key), first_key);
+
+  rotate("after-commit", &code);
+  EXPECT_EQ(code, 70);
+  const std::string next_key = ReadFile(key.string() + ".next");
+  EXPECT_TRUE(found_by_phone());
+  EXPECT_FALSE(fs::exists(key.string() + ".next"));
+  EXPECT_EQ(ReadFile(key), next_key);
+  int retired = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().rfind("var.key.retired-", 0) == 0) {
+      ++retired;
+      EXPECT_EQ(ReadFile(entry.path()), first_key);
+    }
+  }
+  EXPECT_EQ(retired, 1);
+
+  const std::string out = rotate("", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("re-encrypted 1 customers"), std::string::npos) << out;
+  EXPECT_NE(out.find("the old key is kept as"), std::string::npos) << out;
+  EXPECT_NE(ReadFile(key), next_key);
+  EXPECT_TRUE(found_by_phone());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // parses and runs the one that was chosen.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,6 +35,7 @@ std::vector<Command> AddMesh(CLI::App& app);
 std::vector<Command> AddWorker(CLI::App& app);
 std::vector<Command> AddPrint(CLI::App& app);
 std::vector<Command> AddProducts(CLI::App& app);
+std::vector<Command> AddKeys(CLI::App& app);
 
 // --- shared by the subcommands ------------------------------------------------------------
 
@@ -48,6 +50,17 @@ std::string FindConsoleDir(const std::string& given);
 // --data, the data directory.
 void AddDataOption(CLI::App& command, ServerConfig& config);
 orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& config);
+// The data key's file: written whole (0600, synced with its folder; false if it exists or
+// cannot be written), read (64 hex digits), and the name a retired key is kept under
+// (PATH.retired-<UTC time>).
+bool WriteKeyFile(const std::string& path, const std::string& key);
+bool SyncFolder(const std::filesystem::path& folder);
+orders::Result<std::string> ReadKeyFile(const std::string& path);
+std::string RetiredKeyPath(const std::string& path);
+// A rotation cut short (`keepsake keys rotate` writes PATH.next before the database moves to
+// it): finished when the database `db` holds the new key, undone when it does not. Every
+// command that opens the store calls it first.
+orders::Result<void> FinishKeyRotation(const std::string& path, const std::filesystem::path& db);
 // The store of a data directory that must exist already (the maintenance commands never
 // create an empty one by mistake).
 orders::Result<std::unique_ptr<orders::Store>> OpenExistingStore(const ServerConfig& config);

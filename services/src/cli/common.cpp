@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -65,33 +66,26 @@ void AddDataOption(CLI::App& command, ServerConfig& config) {
                      "use). Default: DIR.key beside the data directory DIR");
 }
 
-namespace {
+bool WriteKeyFile(const std::string& path, const std::string& key) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const std::string line = orders::HexEncode(key) + "\n";
+  const bool written = fd >= 0 &&
+                       ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                       ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  return written && SyncFolder(fs::path(path).parent_path());
+}
 
-// The data key from `path` (64 hex digits); made there (0600) when it does not exist and the
-// database `db` has no encrypted customers yet. A missing key for a database that has them is
-// an error: a new key would make them unreadable.
-orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path& db) {
-  if (!fs::exists(path)) {
-    if (orders::Store::HoldsEncryptedData(db.string())) {
-      return orders::Fail(orders::Errc::kStorage,
-                          "the data key " + path + " is missing: the customers' data in " +
-                              db.parent_path().string() +
-                              " is encrypted under it and cannot be read without it (give it "
-                              "with --data-key)");
-    }
-    const std::string hex = orders::RandomHex(32);
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    const std::string line = hex + "\n";
-    if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
-        ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      return orders::Fail(orders::Errc::kStorage, "cannot write the data key " + path);
-    }
-    ::close(fd);
-    spdlog::info("event=data_key_created");
-  }
+bool SyncFolder(const fs::path& folder) {
+  const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  return synced;
+}
+
+orders::Result<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path);
   std::string hex;
   std::getline(in, hex);
@@ -101,6 +95,66 @@ orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path&
                         "the data key " + path + " is not 64 hex digits on its first line");
   }
   return key;
+}
+
+std::string RetiredKeyPath(const std::string& path) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  return path + ".retired-" + stamp;
+}
+
+orders::Result<void> FinishKeyRotation(const std::string& path, const fs::path& db) {
+  const std::string next = path + ".next";
+  if (!fs::exists(next)) return {};
+  auto key = ReadKeyFile(next);
+  const auto holds = key ? orders::Store::HoldsDataKey(db.string(), *key)
+                         : orders::Result<bool>(tl::unexpected(key.error()));
+  std::error_code ec;
+  if (holds && *holds) {
+    // the database committed to the new key: the old one retires, the new one takes its place
+    if (fs::exists(path)) fs::rename(path, RetiredKeyPath(path), ec);
+    if (!ec) fs::rename(next, path, ec);
+    if (ec || !SyncFolder(fs::path(path).parent_path())) {
+      return orders::Fail(orders::Errc::kStorage, "cannot put the rotated data key " + next +
+                                                      " in place of " + path + ": " + ec.message());
+    }
+    spdlog::warn("event=data_key_rotation_finished");
+    return {};
+  }
+  // the database never took the new key: it is still the old one's
+  fs::remove(next, ec);
+  spdlog::warn("event=data_key_rotation_abandoned");
+  return {};
+}
+
+namespace {
+
+// The data key from `path` (64 hex digits); made there (0600) when it does not exist and the
+// database `db` has no encrypted customers yet. A missing key for a database that has them is
+// an error: a new key would make them unreadable. A rotation cut short is finished (or undone)
+// first.
+orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path& db) {
+  if (auto finished = FinishKeyRotation(path, db); !finished) {
+    return tl::unexpected(finished.error());
+  }
+  if (!fs::exists(path)) {
+    if (orders::Store::HoldsEncryptedData(db.string())) {
+      return orders::Fail(orders::Errc::kStorage,
+                          "the data key " + path + " is missing: the customers' data in " +
+                              db.parent_path().string() +
+                              " is encrypted under it and cannot be read without it (give it "
+                              "with --data-key)");
+    }
+    const auto key = orders::HexDecode(orders::RandomHex(32)).value_or(std::string());
+    if (!WriteKeyFile(path, key)) {
+      return orders::Fail(orders::Errc::kStorage, "cannot write the data key " + path);
+    }
+    spdlog::info("event=data_key_created");
+  }
+  return ReadKeyFile(path);
 }
 
 }  // namespace

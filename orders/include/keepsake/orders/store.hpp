@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "keepsake/orders/access_repository.hpp"
@@ -49,6 +50,16 @@ class Store {
   // Whether the database file at `path` holds data encrypted under a data key (a key must
   // then be found, never made anew). A file that cannot be read counts as holding some.
   static bool HoldsEncryptedData(const std::string& path);
+  // Whether `key` is the data key the database at `path` was encrypted with (its check value).
+  // Errors: kStorage (no database, or one without encrypted data).
+  static Result<bool> HoldsDataKey(const std::string& path, std::string_view key);
+  // Encrypts every customer's name, phone and address and every webhook secret again under
+  // `new_key`, recomputes the blind indexes and moves the key check, all in one transaction:
+  // afterwards the database opens with `new_key` and is refused `old_key`. Not beside a
+  // running server (it holds the old key). Returns how many customers were re-encrypted.
+  // Errors: kStorage (the old key is not this database's, a value does not decrypt).
+  static Result<int64_t> RotateDataKey(const std::string& path, std::string_view old_key,
+                                       std::string_view new_key);
   // Opens (creating if needed) and migrates. Errors: kStorage.
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();

@@ -1,0 +1,92 @@
+// `keepsake keys rotate`: a new data key for customers' names, phones and addresses and the
+// webhook secrets (docs/security.md). Crash-safe in three steps: the new key is written beside
+// the old (KEY.next, synced), the database moves to it in one transaction, the old key retires
+// (KEY.retired-<time>) and the new one takes its name. A rotation cut short at any point is
+// finished or undone by the next command that opens the store (FinishKeyRotation). Not beside
+// a running server: it holds the old key in memory.
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "keepsake/orders/crypto.hpp"
+#include "keepsake/services/paths.hpp"
+
+namespace keepsake::services::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// For the tests of a rotation cut short only: KEEPSAKE_ROTATE_FAULT=before-commit stops after
+// the new key is written, after-commit after the database moved to it.
+void StopHereIfTold(const char* where) {
+  const char* fault = std::getenv("KEEPSAKE_ROTATE_FAULT");
+  if (fault != nullptr && std::string(fault) == where) std::_Exit(70);
+}
+
+int Rotate(const ServerConfig& config) {
+  const DataPaths paths(config.data_dir);
+  if (!fs::exists(paths.Database())) return Die("no database in " + config.data_dir);
+  const std::string lock_path = paths.Lock().string();
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return Die("a keepsake serve is using " + config.data_dir +
+               " and holds its data key in memory: stop it, rotate, start it again");
+  }
+  const std::string key_path =
+      config.data_key_file.empty() ? paths.DefaultDataKey().string() : config.data_key_file;
+  if (auto finished = FinishKeyRotation(key_path, paths.Database()); !finished) {
+    return Die(finished.error().message);
+  }
+  if (!fs::exists(key_path)) {
+    return Die("no data key at " + key_path + " (give the current one with --data-key)");
+  }
+  auto old_key = ReadKeyFile(key_path);
+  if (!old_key) return Die(old_key.error().message);
+  const std::string next = key_path + ".next";
+  const auto new_key = orders::HexDecode(orders::RandomHex(32)).value_or(std::string());
+  if (!WriteKeyFile(next, new_key)) return Die("cannot write the new data key " + next);
+  StopHereIfTold("before-commit");
+  auto rotated = orders::Store::RotateDataKey(paths.Database().string(), *old_key, new_key);
+  if (!rotated) {
+    std::error_code ec;
+    fs::remove(next, ec);
+    return Die(rotated.error().message);
+  }
+  StopHereIfTold("after-commit");
+  const std::string retired = RetiredKeyPath(key_path);
+  std::error_code ec;
+  fs::rename(key_path, retired, ec);
+  if (!ec) fs::rename(next, key_path, ec);
+  if (ec || !SyncFolder(fs::path(key_path).parent_path())) {
+    return Die("the database is encrypted under the new key " + next +
+               " but it could not be put in place of " + key_path + " (" + ec.message() +
+               "); the next start finishes it");
+  }
+  std::cout << "re-encrypted " << *rotated
+            << " customers and the webhook secrets under a new data key in " << key_path
+            << "\nthe old key is kept as " << retired
+            << ": a backup made before now needs it to be restored; delete it when those "
+               "backups expire"
+            << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> AddKeys(CLI::App& app) {
+  auto config = std::make_shared<ServerConfig>();
+  auto* keys = app.add_subcommand("keys", "The data key customers' data is encrypted under");
+  keys->require_subcommand(1);
+  auto* rotate = keys->add_subcommand(
+      "rotate",
+      "Encrypt every customer's data and the webhook secrets again under a new data key (the "
+      "server stopped); the old key is kept beside it for older backups");
+  AddDataOption(*rotate, *config);
+  return {{rotate, [config] { return Rotate(*config); }}};
+}
+
+}  // namespace keepsake::services::cli
