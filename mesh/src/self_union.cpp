@@ -72,47 +72,67 @@ Ray RayFrom(const SurfaceMesh& sm, Face f, const std::array<double, 3>& w) {
   return ray;
 }
 
-// Casts every ray through every face of `sm` in one pass over the faces. A face that the ray
-// meets strictly inside counts +1 or -1 by the sign of its normal along the ray; a ray that
-// meets an edge, a corner, or starts on a face's plane is marked degenerate.
+// Counts what `ray` meets of face `g` (corners `p`): strictly inside the face's shadow along
+// the ray and ahead of its origin, +1 or -1 by the sign of the face's normal along the ray; an
+// edge, a corner or a plane through the origin makes the ray degenerate.
+void Meet(const std::array<Point, 3>& p, Ray& ray) {
+  const int k = ray.axis;
+  const Point& o = ray.origin;
+  const Point2 a = Project(p[0], k), b = Project(p[1], k), c = Project(p[2], k), q = Project(o, k);
+  const CGAL::Orientation s1 = CGAL::orientation(a, b, q), s2 = CGAL::orientation(b, c, q),
+                          s3 = CGAL::orientation(c, a, q);
+  const bool some_positive = s1 == CGAL::POSITIVE || s2 == CGAL::POSITIVE || s3 == CGAL::POSITIVE;
+  const bool some_negative = s1 == CGAL::NEGATIVE || s2 == CGAL::NEGATIVE || s3 == CGAL::NEGATIVE;
+  if (some_positive && some_negative) return;  // outside the triangle's shadow
+  if (s1 == CGAL::COLLINEAR || s2 == CGAL::COLLINEAR || s3 == CGAL::COLLINEAR) {
+    ray.degenerate = true;  // on an edge or a corner of the shadow, or the face edge-on
+    return;
+  }
+  // inside the shadow: does the face's plane lie ahead? (q's side of the plane against the side
+  // that +k points to)
+  const int normal_sign = some_positive ? 1 : -1;  // the face's normal along +k
+  const CGAL::Orientation side = CGAL::orientation(p[0], p[1], p[2], o);
+  if (side == CGAL::COPLANAR) {
+    ray.degenerate = true;
+    return;
+  }
+  const int side_sign = side == CGAL::POSITIVE ? 1 : -1;
+  if (side_sign != normal_sign) ray.winding += normal_sign;
+}
+
+// Casts every ray through every face of `sm` in one pass over the faces. The rays of each axis
+// are sorted by their first coordinate across it, so a face looks only at the rays within its
+// box there (a thousand patches on a million faces cost a pass, not a thousand).
 void Cast(const SurfaceMesh& sm, std::vector<Ray>& rays) {
+  std::array<std::vector<std::size_t>, 3> by_axis;  // ray indices, by o[(axis + 1) % 3]
+  for (std::size_t r = 0; r < rays.size(); ++r) by_axis[rays[r].axis].push_back(r);
+  for (int k = 0; k < 3; ++k) {
+    const int i = (k + 1) % 3;
+    std::sort(by_axis[k].begin(), by_axis[k].end(),
+              [&](std::size_t x, std::size_t y) { return rays[x].origin[i] < rays[y].origin[i]; });
+  }
   for (Face g : sm.faces()) {
     const std::array<Point, 3> p = FacePoints(sm, g);
-    for (Ray& ray : rays) {
-      if (ray.degenerate || g == ray.from) continue;
-      const int k = ray.axis, i = (k + 1) % 3, j = (k + 2) % 3;
-      const Point& o = ray.origin;
-      // boxes first: the ray runs along +k from o
-      if (std::max({p[0][k], p[1][k], p[2][k]}) < o[k]) continue;
-      if (std::min({p[0][i], p[1][i], p[2][i]}) > o[i] ||
-          std::max({p[0][i], p[1][i], p[2][i]}) < o[i] ||
-          std::min({p[0][j], p[1][j], p[2][j]}) > o[j] ||
-          std::max({p[0][j], p[1][j], p[2][j]}) < o[j]) {
-        continue;
+    for (int k = 0; k < 3; ++k) {
+      const std::vector<std::size_t>& sorted = by_axis[k];
+      if (sorted.empty()) continue;
+      const int i = (k + 1) % 3, j = (k + 2) % 3;
+      const double min_i = std::min({p[0][i], p[1][i], p[2][i]});
+      const double max_i = std::max({p[0][i], p[1][i], p[2][i]});
+      const double min_j = std::min({p[0][j], p[1][j], p[2][j]});
+      const double max_j = std::max({p[0][j], p[1][j], p[2][j]});
+      const double max_k = std::max({p[0][k], p[1][k], p[2][k]});
+      auto it = std::lower_bound(sorted.begin(), sorted.end(), min_i,
+                                 [&](std::size_t r, double v) { return rays[r].origin[i] < v; });
+      for (; it != sorted.end() && rays[*it].origin[i] <= max_i; ++it) {
+        Ray& ray = rays[*it];
+        const Point& o = ray.origin;
+        // the ray runs along +k from o
+        if (ray.degenerate || g == ray.from || max_k < o[k] || o[j] < min_j || o[j] > max_j) {
+          continue;
+        }
+        Meet(p, ray);
       }
-      const Point2 a = Project(p[0], k), b = Project(p[1], k), c = Project(p[2], k),
-                   q = Project(o, k);
-      const CGAL::Orientation s1 = CGAL::orientation(a, b, q), s2 = CGAL::orientation(b, c, q),
-                              s3 = CGAL::orientation(c, a, q);
-      const bool some_positive =
-          s1 == CGAL::POSITIVE || s2 == CGAL::POSITIVE || s3 == CGAL::POSITIVE;
-      const bool some_negative =
-          s1 == CGAL::NEGATIVE || s2 == CGAL::NEGATIVE || s3 == CGAL::NEGATIVE;
-      if (some_positive && some_negative) continue;  // outside the triangle's shadow
-      if (s1 == CGAL::COLLINEAR || s2 == CGAL::COLLINEAR || s3 == CGAL::COLLINEAR) {
-        ray.degenerate = true;  // on an edge or a corner of the shadow, or the face edge-on
-        continue;
-      }
-      // inside the shadow: does the face's plane lie ahead? (q's side of the plane against the
-      // side that +k points to)
-      const int normal_sign = some_positive ? 1 : -1;  // the face's normal along +k
-      const CGAL::Orientation side = CGAL::orientation(p[0], p[1], p[2], o);
-      if (side == CGAL::COPLANAR) {
-        ray.degenerate = true;
-        continue;
-      }
-      const int side_sign = side == CGAL::POSITIVE ? 1 : -1;
-      if (side_sign != normal_sign) ray.winding += normal_sign;
     }
   }
 }
