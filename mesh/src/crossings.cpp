@@ -271,6 +271,35 @@ std::size_t SplitNewPinches(SurfaceMesh& sm) {
   return split;
 }
 
+Flooded FloodPiece(const SurfaceMesh& sm, Face start, SurfaceMesh::Property_map<Face, uint8_t> seen,
+                   const std::function<bool(Face)>& too_large) {
+  Flooded piece;
+  piece.faces = {start};
+  seen[start] = 1;
+  piece.large = too_large(start);
+  std::vector<Face> stack = {start};
+  while (!stack.empty() && !piece.large) {
+    const Face f = stack.back();
+    stack.pop_back();
+    for (Halfedge h : CGAL::halfedges_around_face(sm.halfedge(f), sm)) {
+      const Face g = sm.face(sm.opposite(h));
+      if (g == SurfaceMesh::null_face() || seen[g] == 1) continue;
+      if (seen[g] == 2 || too_large(g)) {
+        piece.large = true;
+        if (seen[g] == 2) break;
+      }
+      seen[g] = 1;
+      piece.faces.push_back(g);
+      stack.push_back(g);
+      if (piece.large) break;
+    }
+  }
+  if (piece.large) {
+    for (Face f : piece.faces) seen[f] = 2;
+  }
+  return piece;
+}
+
 namespace {
 
 // A closed, manifold surface without degenerate faces.
@@ -552,40 +581,25 @@ int FillAllHoles(SurfaceMesh& sm, int64_t& added) {
 void RemoveCutRemnants(SurfaceMesh& sm, const std::vector<RepairPart>& parts) {
   const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
   if (!has_parts) return;
-  // 0: not reached; 1: in the flood under way; 2: in a piece too large to be a remnant
   auto seen = sm.add_property_map<Face, uint8_t>("f:remnant_seen", 0).first;
   std::vector<Face> remnants;
   for (Halfedge border : sm.halfedges()) {
     if (!sm.is_border(border)) continue;
     const Face start = sm.face(sm.opposite(border));
     if (seen[start] != 0) continue;
-    std::vector<Face> piece = {start}, stack = {start};
-    seen[start] = 1;
     std::size_t origin = kNoPart;
-    bool large = false;
-    while (!stack.empty() && !large) {
-      const Face f = stack.back();
-      stack.pop_back();
+    int64_t taken = 0;
+    const Flooded piece = FloodPiece(sm, start, seen, [&](Face f) {
       if (part[f] != kNoPart) origin = part[f];
-      for (Halfedge h : CGAL::halfedges_around_face(sm.halfedge(f), sm)) {
-        const Face g = sm.face(sm.opposite(h));
-        if (g == SurfaceMesh::null_face() || seen[g] == 1) continue;
-        if (seen[g] == 2) {
-          large = true;
-          break;
-        }
-        seen[g] = 1;
-        piece.push_back(g);
-        stack.push_back(g);
-      }
-      large = large || (origin < parts.size() &&
-                        static_cast<int64_t>(piece.size()) * 10 >= parts[origin].triangles);
-    }
+      ++taken;
+      return origin < parts.size() && taken * 10 >= parts[origin].triangles;
+    });
     // a piece of fills alone (no part of its own) is never a remnant
-    if (large || origin >= parts.size()) {
-      for (Face f : piece) seen[f] = 2;
+    if (piece.large) continue;
+    if (origin >= parts.size()) {
+      for (Face f : piece.faces) seen[f] = 2;
     } else {
-      remnants.insert(remnants.end(), piece.begin(), piece.end());
+      remnants.insert(remnants.end(), piece.faces.begin(), piece.faces.end());
     }
   }
   sm.remove_property_map(seen);

@@ -61,6 +61,19 @@ bool FillHole(SurfaceMesh& sm, Halfedge h, int edges, std::vector<Face>& patch, 
 void SortOutParts(SurfaceMesh& sm, const RepairOptions& options, RepairReport& report,
                   const StepDone& step);
 
+// The piece of surface joined by edges to `start`, flooded face by face, for the callers that
+// look for small pieces (a cut's remnants, a union's beads) without a pass over every face.
+// `too_large(f)` is told of each face taken into the piece (`start` first) and answers whether
+// the piece is now too large to be what the caller looks for; the flood stops there, or on
+// reaching a face `seen` marks as part of a large piece. `seen`: 0 not reached, 1 taken into a
+// small piece, 2 in a large one (the flood marks its piece so when it was large).
+struct Flooded {
+  std::vector<Face> faces;
+  bool large = false;
+};
+Flooded FloodPiece(const SurfaceMesh& sm, Face start, SurfaceMesh::Property_map<Face, uint8_t> seen,
+                   const std::function<bool(Face)>& too_large);
+
 // What UniteByWinding did.
 struct UnionOutcome {
   double buried_area_mm2 = 0;  // surface taken away: it lay inside the solid

@@ -185,41 +185,22 @@ std::vector<Sides> WindingBesideFaces(const SurfaceMesh& sm, const std::vector<F
 void RemoveBeads(SurfaceMesh& sm, SurfaceMesh::Property_map<Face, bool> added, double min_part_mm,
                  UnionOutcome& outcome) {
   constexpr std::size_t kMostFaces = 2000;
-  // 0: not reached; 1: in the flood under way; 2: in a shell too large to be a bead
   auto seen = sm.add_property_map<Face, uint8_t>("f:bead_seen", 0).first;
   std::vector<Face> beads;
   for (Face start : sm.faces()) {
     if (!added[start] || seen[start] != 0) continue;
-    std::vector<Face> piece = {start}, stack = {start};
-    seen[start] = 1;
-    bool large = false;
     CGAL::Bbox_3 box;
-    while (!stack.empty() && !large) {
-      const Face f = stack.back();
-      stack.pop_back();
-      for (Halfedge h : CGAL::halfedges_around_face(sm.halfedge(f), sm)) {
-        box += sm.point(sm.target(h)).bbox();
-        const Face g = sm.face(sm.opposite(h));
-        if (g == SurfaceMesh::null_face() || seen[g] == 1) continue;
-        if (seen[g] == 2) {
-          large = true;
-          break;
-        }
-        seen[g] = 1;
-        piece.push_back(g);
-        stack.push_back(g);
-      }
+    std::size_t taken = 0;
+    const Flooded piece = FloodPiece(sm, start, seen, [&](Face f) {
+      for (Vertex v : CGAL::vertices_around_face(sm.halfedge(f), sm)) box += sm.point(v).bbox();
       const double size =
           std::sqrt(CGAL::square(box.xmax() - box.xmin()) + CGAL::square(box.ymax() - box.ymin()) +
                     CGAL::square(box.zmax() - box.zmin()));
-      large = large || size >= min_part_mm || piece.size() > kMostFaces;
-    }
-    if (large) {
-      for (Face f : piece) seen[f] = 2;
-    } else {
-      beads.insert(beads.end(), piece.begin(), piece.end());
-      ++outcome.beads_removed;
-    }
+      return size >= min_part_mm || ++taken > kMostFaces;
+    });
+    if (piece.large) continue;
+    beads.insert(beads.end(), piece.faces.begin(), piece.faces.end());
+    ++outcome.beads_removed;
   }
   sm.remove_property_map(seen);
   for (Face f : beads) {

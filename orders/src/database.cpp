@@ -235,16 +235,15 @@ Result<int64_t> Store::RotateDataKey(const std::string& path, std::string_view o
     old_cipher.Register(*db);
     new_cipher.Register(*db, "_new");
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
-    // the indexes first, while the phone still decrypts with the old key
-    const int customers = db->exec(
+    // one UPDATE: every right-hand side reads the row as it was (the phone under the old key)
+    std::string sql =
         "UPDATE customers SET phone_index = ks_index_new('phone', ks_decrypt(phone)), "
-        "last4_index = ks_index_new('last4', substr(ks_decrypt(phone), -4)), "
-        "name = ks_encrypt_new(ks_decrypt(name)), phone = ks_encrypt_new(ks_decrypt(phone)), "
-        "province = ks_encrypt_new(ks_decrypt(province)), "
-        "city = ks_encrypt_new(ks_decrypt(city)), "
-        "district = ks_encrypt_new(ks_decrypt(district)), "
-        "street = ks_encrypt_new(ks_decrypt(street)), "
-        "detail = ks_encrypt_new(ks_decrypt(detail))");
+        "last4_index = ks_index_new('last4', substr(ks_decrypt(phone), -4))";
+    for (const char* column :
+         {"name", "phone", "province", "city", "district", "street", "detail"}) {
+      sql += std::string(", ") + column + " = ks_encrypt_new(ks_decrypt(" + column + "))";
+    }
+    const int customers = db->exec(sql);
     if (db->tableExists("channel_webhooks")) {
       db->exec(
           "UPDATE channel_webhooks SET secret = ks_encrypt_new(ks_decrypt(secret)), "

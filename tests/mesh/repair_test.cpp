@@ -65,6 +65,14 @@ void ExpectWatertight(const MeshData& mesh) {
   EXPECT_GT(SignedVolume(mesh), 0);
 }
 
+// One of CGAL's OFF meshes (Debian libcgal-demo), imported and repaired with the defaults.
+tl::expected<RepairResult, Error> RepairCgalOff(const std::string& name) {
+  const fs::path path(CgalData(name));
+  auto imported = ImportMesh(path.parent_path().string(), path.string(), MeshFormat::kOff, {});
+  if (!imported) return tl::unexpected(imported.error());
+  return RepairToSolid(imported->mesh, RepairOptions{});
+}
+
 struct Case {
   std::string name;
   std::function<std::string()> path;
@@ -169,10 +177,7 @@ INSTANTIATE_TEST_SUITE_P(
 // CGAL's cylinder_locally_refined.off: filling its holes makes 8 crossing pairs, all involving
 // a fill face, so they are removed where they are and no rebuild is needed.
 TEST(Repair, CrossingsMadeByHoleFillsAreRemovedWhereTheyAre) {
-  const fs::path path(CgalData("meshes/cylinder_locally_refined.off"));
-  auto imported = ImportMesh(path.parent_path().string(), path.string(), MeshFormat::kOff, {});
-  ASSERT_TRUE(imported) << imported.error().message;
-  auto repaired = RepairToSolid(imported->mesh, RepairOptions{});
+  auto repaired = RepairCgalOff("meshes/cylinder_locally_refined.off");
   ASSERT_TRUE(repaired) << repaired.error().message;
   const RepairReport& r = repaired->report;
   EXPECT_FALSE(r.rebuilt) << r.rebuild_reason;
@@ -300,10 +305,7 @@ TEST(Repair, APartPushedIntoAnotherIsUnited) {
 // nothing is refilled, nothing that shows moves (it used to be cut out and refilled: 336 mm2
 // moved by up to 1.7 mm).
 TEST(Repair, ATailThroughItsOwnBodyIsUnitedAndNothingThatShowsMoves) {
-  const fs::path path(CgalData("meshes/cow.off"));
-  auto imported = ImportMesh(path.parent_path().string(), path.string(), MeshFormat::kOff, {});
-  ASSERT_TRUE(imported) << imported.error().message;
-  auto repaired = RepairToSolid(imported->mesh, RepairOptions{});
+  auto repaired = RepairCgalOff("meshes/cow.off");
   ASSERT_TRUE(repaired) << repaired.error().message;
   const RepairReport& r = repaired->report;
   EXPECT_FALSE(r.rebuilt) << r.rebuild_reason;
@@ -325,10 +327,7 @@ TEST(Repair, ATailThroughItsOwnBodyIsUnitedAndNothingThatShowsMoves) {
 // Where two sheets of diplodocus.off cross, the union closes off a pocket 0.08 mm across: a
 // shell of four faces that would print as a loose bead. It goes; one shell is left.
 TEST(Repair, APocketTheUnionClosesOffIsNotLeftAsABead) {
-  const fs::path path(CgalData("meshes/diplodocus.off"));
-  auto imported = ImportMesh(path.parent_path().string(), path.string(), MeshFormat::kOff, {});
-  ASSERT_TRUE(imported) << imported.error().message;
-  auto repaired = RepairToSolid(imported->mesh, RepairOptions{});
+  auto repaired = RepairCgalOff("meshes/diplodocus.off");
   ASSERT_TRUE(repaired) << repaired.error().message;
   const RepairReport& r = repaired->report;
   EXPECT_FALSE(r.rebuilt) << r.rebuild_reason;

@@ -369,11 +369,6 @@ TEST(Packing, PresetsCutOffAndTheStepsToShipped) {
   ServerProcess server(dir.path() / "data");
   server.Start();
   Lead lead(server);
-  const auto post = [&](const std::string& path, const json& body) {
-    return lead.Post(path, body);
-  };
-  const auto get = [&](const std::string& path) { return lead.Get(path); };
-  const auto next = [&](const std::string& number) { return lead.Next(number); };
   const json carriers = lead.Get("/api/v1/carriers")["carriers"];
   ASSERT_FALSE(carriers.empty());
   for (const json& c : carriers) EXPECT_EQ(c["cut_off"], "18:00") << c.dump();  // the default
@@ -433,11 +428,6 @@ TEST(Packing, AFailedParcelIsSentAgainAndTheOrderFollowsTheNewOne) {
   ServerProcess server(dir.path() / "data");
   server.Start();
   Lead lead(server);
-  const auto post = [&](const std::string& path, const json& body) {
-    return lead.Post(path, body);
-  };
-  const auto get = [&](const std::string& path) { return lead.Get(path); };
-  const auto next = [&](const std::string& number) { return lead.Next(number); };
   const ProducedOrder produced = ProduceMagnetOrder(server, "reship-1");
   const std::string& number = produced.number;
   const std::string shipments = "/api/v1/orders/" + number + "/shipments";

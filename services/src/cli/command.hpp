@@ -50,9 +50,15 @@ std::string FindConsoleDir(const std::string& given);
 // --data, the data directory.
 void AddDataOption(CLI::App& command, ServerConfig& config);
 orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& config);
+// Takes the data directory's lock (held until the process exits): one `keepsake serve` per data
+// directory, and the maintenance commands that must not run beside it (purge, keys rotate).
+// False when another process holds it.
+bool LockDataDir(const std::string& data_dir);
 // The data key's file: written whole (0600, synced with its folder; false if it exists or
 // cannot be written), read (64 hex digits), and the name a retired key is kept under
 // (PATH.retired-<UTC time>).
+std::string DataKeyPath(const ServerConfig& config);  // --data-key, or DIR.key beside DIR
+std::string NewDataKey();                             // 32 random bytes (OpenSSL's RAND_bytes)
 bool WriteKeyFile(const std::string& path, const std::string& key);
 bool SyncFolder(const std::filesystem::path& folder);
 orders::Result<std::string> ReadKeyFile(const std::string& path);

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -65,6 +66,19 @@ void AddDataOption(CLI::App& command, ServerConfig& config) {
                      "The key customers' data is encrypted under (64 hex digits; made on first "
                      "use). Default: DIR.key beside the data directory DIR");
 }
+
+bool LockDataDir(const std::string& data_dir) {
+  const std::string lock_path = DataPaths(data_dir).Lock().string();
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  return lock_fd >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) == 0;
+}
+
+std::string DataKeyPath(const ServerConfig& config) {
+  return config.data_key_file.empty() ? DataPaths(config.data_dir).DefaultDataKey().string()
+                                      : config.data_key_file;
+}
+
+std::string NewDataKey() { return orders::HexDecode(orders::RandomHex(32)).value_or(""); }
 
 bool WriteKeyFile(const std::string& path, const std::string& key) {
   std::error_code ec;
@@ -148,8 +162,7 @@ orders::Result<std::string> LoadDataKey(const std::string& path, const fs::path&
                               " is encrypted under it and cannot be read without it (give it "
                               "with --data-key)");
     }
-    const auto key = orders::HexDecode(orders::RandomHex(32)).value_or(std::string());
-    if (!WriteKeyFile(path, key)) {
+    if (!WriteKeyFile(path, NewDataKey())) {
       return orders::Fail(orders::Errc::kStorage, "cannot write the data key " + path);
     }
     spdlog::info("event=data_key_created");
@@ -167,9 +180,7 @@ orders::Result<std::unique_ptr<orders::Store>> OpenStore(const ServerConfig& con
     return orders::Fail(orders::Errc::kStorage,
                         "cannot create the data directory " + config.data_dir + ": " + e.what());
   }
-  auto key = LoadDataKey(
-      config.data_key_file.empty() ? paths.DefaultDataKey().string() : config.data_key_file,
-      paths.Database());
+  auto key = LoadDataKey(DataKeyPath(config), paths.Database());
   if (!key) return tl::unexpected(key.error());
   return orders::Store::Open(orders::StoreOptions{
       paths.Database().string(), std::min(config.http_threads, 16), config.job_max_attempts, *key});

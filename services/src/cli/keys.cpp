@@ -4,14 +4,10 @@
 // (KEY.retired-<time>) and the new one takes its name. A rotation cut short at any point is
 // finished or undone by the next command that opens the store (FinishKeyRotation). Not beside
 // a running server: it holds the old key in memory.
-#include <fcntl.h>
-#include <sys/file.h>
-
 #include <cstdlib>
 #include <iostream>
 
 #include "cli/command.hpp"
-#include "keepsake/orders/crypto.hpp"
 #include "keepsake/services/paths.hpp"
 
 namespace keepsake::services::cli {
@@ -30,14 +26,11 @@ void StopHereIfTold(const char* where) {
 int Rotate(const ServerConfig& config) {
   const DataPaths paths(config.data_dir);
   if (!fs::exists(paths.Database())) return Die("no database in " + config.data_dir);
-  const std::string lock_path = paths.Lock().string();
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  if (!LockDataDir(config.data_dir)) {
     return Die("a keepsake serve is using " + config.data_dir +
                " and holds its data key in memory: stop it, rotate, start it again");
   }
-  const std::string key_path =
-      config.data_key_file.empty() ? paths.DefaultDataKey().string() : config.data_key_file;
+  const std::string key_path = DataKeyPath(config);
   if (auto finished = FinishKeyRotation(key_path, paths.Database()); !finished) {
     return Die(finished.error().message);
   }
@@ -47,7 +40,7 @@ int Rotate(const ServerConfig& config) {
   auto old_key = ReadKeyFile(key_path);
   if (!old_key) return Die(old_key.error().message);
   const std::string next = key_path + ".next";
-  const auto new_key = orders::HexDecode(orders::RandomHex(32)).value_or(std::string());
+  const std::string new_key = NewDataKey();
   if (!WriteKeyFile(next, new_key)) return Die("cannot write the new data key " + next);
   StopHereIfTold("before-commit");
   auto rotated = orders::Store::RotateDataKey(paths.Database().string(), *old_key, new_key);

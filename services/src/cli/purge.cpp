@@ -3,9 +3,6 @@
 // free text about them, and the files only those orders used; a signed deletion certificate is
 // written. Not beside a running server (its admin API purges). `keepsake purge verify` checks a
 // certificate against the shop's public key.
-#include <fcntl.h>
-#include <sys/file.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -45,9 +42,7 @@ int Run(const PurgeOptions& o) {
   }
   // not beside a running server: it holds the data directory's lock (use its admin API)
   const DataPaths paths(o.config.data_dir);
-  const std::string lock_path = paths.Lock().string();
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  if (!LockDataDir(o.config.data_dir)) {
     return Die("a keepsake serve is using " + o.config.data_dir +
                "; purge through its API (POST /api/v1/admin/purge) or stop it first");
   }

@@ -110,9 +110,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   if (!store) return Die(store.error().message);
   // One server per data directory: the lock proves that every leased job belongs to a dead
   // process, so their leases can be released at once.
-  const std::string lock_path = DataPaths(config.data_dir).Lock().string();
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  if (!LockDataDir(config.data_dir)) {
     return Die("another keepsake serve is using " + config.data_dir);
   }
   auto released = (*store)->Jobs().ReleaseAllLeases();

@@ -40,28 +40,6 @@ int Reject(const std::string& why) {
 
 bool WriteResult(const json& result) { return WriteFileAtomically("result.json", result.dump(2)); }
 
-// Faults on purpose, for the tests of the sandbox only: the server passes
-// KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it. "segv:png" faults
-// only on files of that format (a poison file among good ones).
-void InjectFault(const JobSpec& args) {
-  const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
-  if (fault == nullptr) return;
-  std::string f(fault);
-  if (const size_t colon = f.find(':'); colon != std::string::npos) {
-    if (f.substr(colon + 1) != args.format) return;
-    f.resize(colon);
-  }
-  if (f == "segv") std::raise(SIGSEGV);
-  if (f == "alloc") {
-    std::vector<std::vector<char>> hog;
-    for (;;) hog.emplace_back(64 << 20, 'x');  // until the memory limit says no
-  }
-  if (f == "spin") {
-    volatile unsigned long spin = 0;
-    for (;;) spin = spin + 1;
-  }
-}
-
 // What a confined worker still reads besides its job folder: the system's libraries, fonts,
 // colour profiles and face model (/usr; /lib and /lib64 are links into it on Debian), the
 // loader's cache, its own /proc entry and the CPU count (how many threads to start), and the
@@ -80,15 +58,12 @@ std::vector<std::string> ReadOnlyForWorkers(const std::string& assets_dir) {
   return paths;
 }
 
-// Reaches out on purpose, for the tests of the confinement only (KEEPSAKE_WORKER_FAULT, passed
-// on as above): "reach-file=PATH" reads a file, "reach-tcp=PORT" connects to 127.0.0.1:PORT,
+// Reaches out on purpose, for the tests of the confinement only (InjectFault, below):
+// "reach-file=PATH" reads a file, "reach-tcp=PORT" connects to 127.0.0.1:PORT,
 // "reach-exec" starts /bin/true. A confined worker is refused and fails its job with the
 // reason (exit 4); one that gets through goes on with its job as if nothing happened, which
 // the tests catch.
-void InjectReachFault() {
-  const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
-  if (fault == nullptr) return;
-  const std::string f(fault);
+void Reach(const std::string& f) {
   const auto refused = [](const std::string& what) {
     std::cerr << "the sandbox refused the worker's attempt to " << what << ": "
               << std::strerror(errno) << std::endl;
@@ -123,6 +98,30 @@ void InjectReachFault() {
       errno = EACCES;
       refused("start /bin/true");
     }
+  }
+}
+
+// Faults on purpose, for the tests of the sandbox only: the server passes
+// KEEPSAKE_WORKER_FAULT to workers only when it was itself started with it. "segv:png" faults
+// only on files of that format (a poison file among good ones); "reach-..." tries what the
+// confinement refuses (Reach). Called once the worker is confined.
+void InjectFault(const JobSpec& args) {
+  const char* fault = std::getenv("KEEPSAKE_WORKER_FAULT");
+  if (fault == nullptr) return;
+  std::string f(fault);
+  if (f.rfind("reach-", 0) == 0) return Reach(f);
+  if (const size_t colon = f.find(':'); colon != std::string::npos) {
+    if (f.substr(colon + 1) != args.format) return;
+    f.resize(colon);
+  }
+  if (f == "segv") std::raise(SIGSEGV);
+  if (f == "alloc") {
+    std::vector<std::vector<char>> hog;
+    for (;;) hog.emplace_back(64 << 20, 'x');  // until the memory limit says no
+  }
+  if (f == "spin") {
+    volatile unsigned long spin = 0;
+    for (;;) spin = spin + 1;
   }
 }
 
@@ -205,7 +204,6 @@ int RunWorker(const std::string& job_file) {
   for (const std::string& missing : confined.missing) {
     std::cerr << kConfinementMissing << missing << std::endl;
   }
-  InjectReachFault();
   return RunWorker(*spec);
 }
 
