@@ -579,8 +579,11 @@ int FillAllHoles(SurfaceMesh& sm, int64_t& added) {
 // tenth of its part (or reaches a piece known to) stops, so a cut in a million faces costs
 // what lies near it, not a pass over every face.
 void RemoveCutRemnants(SurfaceMesh& sm, const std::vector<RepairPart>& parts) {
-  const auto [part, has_parts] = sm.property_map<Face, std::size_t>("f:part");
-  if (!has_parts) return;
+  // not a structured binding: the lambda below captures it (clang 14, the fuzzers' compiler,
+  // cannot capture one)
+  const auto found = sm.property_map<Face, std::size_t>("f:part");
+  if (!found.second) return;
+  const auto part = found.first;
   auto seen = sm.add_property_map<Face, uint8_t>("f:remnant_seen", 0).first;
   std::vector<Face> remnants;
   for (Halfedge border : sm.halfedges()) {
