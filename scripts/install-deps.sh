@@ -21,7 +21,7 @@ packages=(
   libzxing-dev libharfbuzz-dev fonts-droid-fallback fonts-dejavu-core
   qpdf poppler-utils ghostscript
   libgtest-dev libgmock-dev libbenchmark-dev libcoin-dev
-  libseccomp-dev
+  libseccomp-dev libsodium-dev
   curl openssl clang-format
 )
 command -v npm > /dev/null || packages+=(nodejs npm)

@@ -1,8 +1,8 @@
-// The API client: the bearer token from this tab's session storage (never the URL), JSON in
-// and out, and problem+json answers turned into errors that say what went wrong in words.
+// The API client: the console's session cookie (HttpOnly: no script reads it; the browser
+// sends it with our own requests only, SameSite=Strict), the header that marks a request as the
+// console's (the server refuses a signed-in change without it), JSON in and out, and
+// problem+json answers turned into errors that say what went wrong in words.
 import { t } from './i18n.js';
-
-const TOKEN_KEY = 'keepsake.token';
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -13,16 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-export const token = {
-  get: () => sessionStorage.getItem(TOKEN_KEY),
-  set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
-};
-
 async function send(method, path, body, headers = {}) {
-  const init = { method, headers: { ...headers } };
-  const bearer = token.get();
-  if (bearer) init.headers.Authorization = `Bearer ${bearer}`;
+  const init = { method, headers: { 'X-Keepsake-Console': '1', ...headers }, credentials: 'same-origin' };
   if (body instanceof Blob || body instanceof ArrayBuffer) {
     init.body = body;
   } else if (body !== undefined) {
@@ -43,7 +35,7 @@ async function send(method, path, body, headers = {}) {
       // not JSON: keep the status line
     }
     const error = new ApiError(response.status, problem);
-    if (response.status === 401) window.dispatchEvent(new CustomEvent('keepsake:signed-out', { detail: error.message }));
+    if (response.status === 401 && path !== '/api/v1/session') window.dispatchEvent(new CustomEvent('keepsake:signed-out', { detail: error.message }));
     throw error;
   }
   return response;
@@ -51,6 +43,10 @@ async function send(method, path, body, headers = {}) {
 
 export async function get(path) {
   return (await send('GET', path)).json();
+}
+
+export async function del(path) {
+  return send('DELETE', path);
 }
 
 export async function post(path, body, headers) {
@@ -68,7 +64,7 @@ export async function upload(file) {
   return (await send('POST', '/api/v1/assets', file)).json();
 }
 
-// An asset's bytes as an object URL (an <img> cannot send the bearer token). Kept for the tab's
+// An asset's bytes as an object URL (fetched once, with the console's header). Kept for the tab's
 // life: a review page shows the same previews again.
 const objectUrls = new Map();
 export async function assetUrl(sha256) {

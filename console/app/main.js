@@ -1,6 +1,7 @@
-// The console's shell: sign-in with a token, the navigation the role may use (from GET
+// The console's shell: sign-in with a staff account (name, password and the authenticator
+// app's code; the session is an HttpOnly cookie), the navigation the role may use (from GET
 // /api/v1/session), the language switch and a hash router (#/review, #/cs/order/KS00000001, ...).
-import { get, token } from './api.js';
+import { del, get, post } from './api.js';
 import { lang, setLang, t } from './i18n.js';
 import { h, mount } from './ui.js';
 import * as review from './review.js';
@@ -34,31 +35,44 @@ const routes = [
 
 function signIn(message) {
   setSession(null);
-  token.clear();
   drawHeader();
-  const input = h('input', { type: 'password', id: 'token', autocomplete: 'off', required: true });
+  const field = (label, attrs) => {
+    const input = h('input', { required: true, ...attrs });
+    return [input, h('label', { class: 'field' }, h('span', {}, t(label)), input)];
+  };
+  const [name, nameField] = field('Name', { id: 'name', autocomplete: 'username', maxlength: 64 });
+  const [password, passwordField] = field('Password', { id: 'password', type: 'password', autocomplete: 'current-password', maxlength: 128 });
+  const [code, codeField] = field('Code', {
+    id: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6,
+  });
   const error = h('div', { class: 'error', role: 'alert', hidden: !message }, message || '');
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('Sign in'));
   const form = h('form', {
     class: 'card signin',
     onsubmit: async (e) => {
       e.preventDefault();
-      token.set(input.value.trim());
+      submit.disabled = true;
       try {
+        await post('/api/v1/session', { name: name.value.trim(), password: password.value, code: code.value.trim() });
+        password.value = '';
         await start();
       } catch (err) {
-        token.clear();
+        code.value = '';
         error.textContent = err.message;
         error.hidden = false;
+        code.focus();
+      } finally {
+        submit.disabled = false;
       }
     },
   },
   h('h2', {}, t('Keepsake console')),
-  h('label', { class: 'field' }, h('span', {}, t('Token')), input),
-  h('p', { class: 'muted' }, t('Paste the token you were given (keepsake token create). It is kept in this tab only.')),
+  nameField, passwordField, codeField,
+  h('p', { class: 'muted' }, t('The code is the 6 digits your authenticator app shows for Keepsake. No account? An admin makes one: keepsake user create.')),
   error,
-  h('button', { type: 'submit', class: 'primary' }, t('Sign in')));
+  submit);
   mount(main, form);
-  input.focus();
+  name.focus();
 }
 
 function drawHeader() {
@@ -106,9 +120,15 @@ async function start() {
 document.getElementById('lang').value = lang();
 setLang(lang());
 document.getElementById('lang').addEventListener('change', (e) => { setLang(e.target.value); drawHeader(); route(); });
-document.getElementById('signout').addEventListener('click', () => { signIn(); });
+document.getElementById('signout').addEventListener('click', async () => {
+  try {
+    await del('/api/v1/session');
+  } finally {
+    signIn();
+  }
+});
 window.addEventListener('hashchange', route);
-// a token revoked while the tab was open: back to the sign-in, saying why
+// a session that ended while the tab was open (idle, disabled): back to the sign-in, saying why
 window.addEventListener('keepsake:signed-out', (e) => { if (current()) signIn(e.detail); });
-if (token.get()) start().catch((e) => signIn(e.message));
-else signIn();
+// a session this browser still holds (another tab, a reload) goes straight in
+start().catch((e) => signIn(e.status === 401 ? '' : e.message));

@@ -1,5 +1,6 @@
 // The staff console end to end: Debian's Chromium driven by Playwright against a real
-// `keepsake serve --demo` on loopback. An engineer approves a repaired figure after turning
+// `keepsake serve --demo` on loopback. Staff sign in with the demo accounts (a password and a
+// TOTP code; five wrong codes lock the account). An engineer approves a repaired figure after turning
 // the viewer (with the keyboard, opening the next) and reworks another with a new height (a
 // height out of range refused in the page first); customer service finds an order by the
 // phone's last four digits and the name, reveals the phone with a reason and opens a ticket;
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startServer, waitFor } from './server.mjs';
+import { startServer, totp, waitFor } from './server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shots = process.env.KEEPSAKE_SCREENSHOTS ?? join(root, 'docs', 'screenshots');
@@ -37,16 +38,31 @@ after(async () => {
   await server?.stop();
 });
 
+// A page signed in as the demo account of `role`. The first time through the sign-in form
+// (name, password, the code an authenticator app would show); later pages of the role reuse
+// that session's cookie, as a second tab would (a TOTP code counts once).
+const sessions = {};
 async function signIn(role, lang = 'zh') {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', acceptDownloads: true });
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 768 }, locale: 'zh-CN', acceptDownloads: true, storageState: sessions[role],
+  });
   const page = await context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`${role}: ${msg.text()}`); });
+  page.on('console', (msg) => {
+    // the first visit asks who is signed in and is told: nobody (401)
+    if (msg.type() === 'error' && !(msg.text().includes('401') && !sessions[role])) consoleErrors.push(`${role}: ${msg.text()}`);
+  });
   page.on('pageerror', (e) => consoleErrors.push(`${role}: ${e.message}`));
   await page.goto(`${server.base}/console/`);
-  if (lang !== 'zh') await page.selectOption('#lang', lang);
-  await page.fill('#token', server.tokens[role]);
-  await page.click('form.signin button[type=submit]');
+  await page.selectOption('#lang', lang);
+  if (!sessions[role]) {
+    const account = server.accounts[role];
+    await page.fill('#name', account.name);
+    await page.fill('#password', account.password);
+    await page.fill('#code', totp(account.secret));
+    await page.click('form.signin button[type=submit]');
+  }
   await page.waitForSelector('#nav a');
+  sessions[role] ??= await context.storageState();
   return page;
 }
 
@@ -61,21 +77,49 @@ async function clickEach(page, testid) {
   }
 }
 
-test('the sign-in page refuses an unknown token in words', async () => {
-  const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+test('the sign-in refuses a wrong code in words, locks after five, and keeps its cookie from scripts', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
   page.on('console', (msg) => {
-    // the refused token's own 401 is the one error this test expects
-    if (msg.type() === 'error' && !msg.text().includes('401')) consoleErrors.push(`signin: ${msg.text()}`);
+    // the refused sign-ins' own 401 and 429 are the errors this test expects
+    if (msg.type() === 'error' && !/401|429/.test(msg.text())) consoleErrors.push(`signin: ${msg.text()}`);
   });
   await page.goto(`${server.base}/console/`);
   assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  await page.waitForSelector('form.signin');
   await shot(page, 'signin');
-  await page.fill('#token', 'ks_not_a_token');
+  const account = server.accounts.production;
+  const good = totp(account.secret);
+  const wrong = String((Number(good) + 500000) % 1000000).padStart(6, '0');
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.fill('#name', account.name);
+    await page.fill('#password', account.password);
+    await page.fill('#code', wrong);
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
+    await page.click('form.signin button[type=submit]');
+    assert.equal((await answered).status(), attempt < 5 ? 401 : 429);
+    await page.waitForFunction(() => !document.querySelector('form.signin button[type=submit]').disabled);
+    const said = await page.textContent('form.signin .error');
+    if (attempt < 5) assert.match(said, /name, the password or the code is wrong/);
+    else assert.match(said, /locked .* until .*keepsake user unlock/);
+  }
+  // locked: the right code does not open it either
+  await page.fill('#name', account.name);
+  await page.fill('#password', account.password);
+  await page.fill('#code', good);
   await page.click('form.signin button[type=submit]');
-  await page.waitForSelector('form.signin .error:not([hidden])');
-  assert.match(await page.textContent('form.signin .error'), /unknown or revoked/);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('keepsake.token')), null);
-  await page.context().close();
+  await page.waitForFunction(() => /locked/.test(document.querySelector('form.signin .error').textContent) && !document.querySelector('#nav a'));
+  await shot(page, 'signin-locked');
+  const listed = execFileSync(process.env.KEEPSAKE_BINARY, ['user', 'list', '--data', server.data], { encoding: 'utf8' });
+  assert.match(listed, /demo-production \(demo\)\tproduction\t\S+\tlocked until/);
+  await context.close();
+
+  // a good sign-in: the session cookie is HttpOnly (no script reads it), Secure and Strict
+  const page2 = await signIn('cs');
+  assert.equal(await page2.evaluate(() => document.cookie.includes('keepsake_session')), false);
+  const [cookie] = (await page2.context().cookies()).filter((c) => c.name === 'keepsake_session');
+  assert.deepEqual([cookie.httpOnly, cookie.secure, cookie.sameSite], [true, true, 'Strict']);
+  await page2.context().close();
 });
 
 test('an engineer approves a repaired figure after turning it, and reworks another with a new height', async () => {

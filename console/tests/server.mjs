@@ -1,6 +1,7 @@
 // Starts a real `keepsake serve --demo` on loopback in a fresh data directory and gives its
-// base URL and the demo tokens. KEEPSAKE_BINARY names the binary (CTest sets it).
+// base URL, the demo tokens (for the API) and the demo staff accounts (for the console). KEEPSAKE_BINARY names the binary (CTest sets it).
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,10 @@ export async function startServer({ demo = true } = {}) {
   const port = readFileSync(portFile, 'utf8').trim();
   const tokens = {};
   for (const m of stdout.matchAll(/^\s+(\w+)\t(ks_[0-9a-f]+)$/gm)) tokens[m[1]] = m[2];
+  const accounts = {};
+  for (const m of stdout.matchAll(/^\s+demo-(\w+)\tpassword (\S+)\tsecret ([A-Z2-7]+)$/gm)) {
+    accounts[m[1]] = { name: `demo-${m[1]}`, password: m[2], secret: m[3] };
+  }
   const base = `http://127.0.0.1:${port}`;
   const api = async (method, path, token, body, headers = {}) => {
     const init = { method, headers: { Authorization: `Bearer ${token}`, ...headers } };
@@ -44,7 +49,9 @@ export async function startServer({ demo = true } = {}) {
   };
   return {
     base,
+    data: join(dir, 'data'),
     tokens,
+    accounts,
     api,
     log: () => stderr,
     async stop() {
@@ -63,4 +70,27 @@ export async function waitFor(what, fn, ms = 60_000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+// The RFC 6238 code of a base32 secret (HMAC-SHA1, 30 s, 6 digits): written here from the RFC,
+// apart from the server's, so a test signs in as an authenticator app would.
+export function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of secret) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const mac = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const o = mac[mac.length - 1] & 0xf;
+  const n = (((mac[o] & 0x7f) << 24) | (mac[o + 1] << 16) | (mac[o + 2] << 8) | mac[o + 3]) % 1e6;
+  return String(n).padStart(6, '0');
 }

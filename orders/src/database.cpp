@@ -168,6 +168,7 @@ Store::Store(std::unique_ptr<Database> db)
     : db_(std::move(db)),
       orders_(*db_),
       access_(*db_),
+      staff_(*db_),
       jobs_(*db_),
       tickets_(*db_),
       outbox_(*db_),
@@ -249,6 +250,14 @@ Result<int64_t> Store::RotateDataKey(const std::string& path, std::string_view o
           "UPDATE channel_webhooks SET secret = ks_encrypt_new(ks_decrypt(secret)), "
           "previous_secret = CASE previous_secret WHEN '' THEN '' ELSE "
           "ks_encrypt_new(ks_decrypt(previous_secret)) END");
+    }
+    db->exec("UPDATE items SET text = ks_encrypt_new(ks_decrypt(text)) WHERE text != ''");
+    db->exec(
+        "UPDATE jobs SET params = json_set(params, '$.text', "
+        "ks_encrypt_new(ks_decrypt(json_extract(params, '$.text')))) "
+        "WHERE json_valid(params) AND json_type(params, '$.text') = 'text'");
+    if (db->tableExists("staff_users")) {
+      db->exec("UPDATE staff_users SET totp_secret = ks_encrypt_new(ks_decrypt(totp_secret))");
     }
     SQLite::Statement check(*db, "UPDATE data_key SET check_value = ?");
     check.bind(1, new_cipher.KeyCheck());

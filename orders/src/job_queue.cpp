@@ -17,9 +17,12 @@ constexpr int64_t kBackoffBaseMs = 2000;
 constexpr int64_t kBackoffMaxMs = 5 * 60 * 1000;
 constexpr int kMaxInterruptions = 10;
 
+// The greeting a print job carries is stored encrypted (as the item's): decrypted as it is read.
 const char* kJobColumns =
     "id, kind, item_id, asset_id, state, attempts, max_attempts, progress, phase, error, result, "
-    "created_at, updated_at, params, error_code";
+    "created_at, updated_at, CASE WHEN json_valid(params) AND json_type(params, '$.text') = "
+    "'text' THEN json_set(params, '$.text', ks_decrypt(json_extract(params, '$.text'))) ELSE "
+    "params END, error_code";
 
 Job JobFromRow(SQLite::Statement& q) {
   Job job;

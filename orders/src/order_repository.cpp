@@ -167,10 +167,11 @@ Result<void> InsertItemRow(SQLite::Database& db, int64_t order_id, size_t positi
   }
   const std::string state(item.asset_id.empty() ? item_state::kAwaitingAsset
                                                 : item_state::kPreparing);
-  SQLite::Statement ins(db,
-                        "INSERT INTO items(order_id, position, product, options, asset_id, "
-                        "state, created_at, updated_at, text) "
-                        "VALUES(?,?,?,?,NULLIF(?, ''),?,?,?,?)");
+  SQLite::Statement ins(
+      db,
+      "INSERT INTO items(order_id, position, product, options, asset_id, "
+      "state, created_at, updated_at, text) "
+      "VALUES(?,?,?,?,NULLIF(?, ''),?,?,?,COALESCE(ks_encrypt(NULLIF(?, '')), ''))");
   ins.bind(1, order_id);
   ins.bind(2, static_cast<int>(position));
   ins.bind(3, item.product);

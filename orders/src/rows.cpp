@@ -142,7 +142,7 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
     const json tuning = json::parse(options.getColumn(2).getString(), nullptr, false);
     if (tuning.is_object() && !tuning.empty()) job_params["tuning"] = tuning;
     const std::string text = options.getColumn(3).getString();
-    if (!text.empty()) job_params["text"] = text;
+    if (!text.empty()) job_params["text"] = text;  // as stored: encrypted (kJobColumns)
   }
   const std::string params = job_params.dump();
   SQLite::Statement ins(db,
@@ -164,7 +164,7 @@ std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id) {
   SQLite::Statement q(db,
                       "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
                       "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, "
-                      "text FROM items WHERE id = ?");
+                      "COALESCE(ks_decrypt(NULLIF(text, '')), '') FROM items WHERE id = ?");
   q.bind(1, item_id);
   if (!q.executeStep()) return std::nullopt;
   return ItemFromRow(q);
@@ -232,12 +232,12 @@ Order OrderFromRow(SQLite::Statement& q) {
 }
 
 void LoadItems(SQLite::Database& db, Order& order) {
-  SQLite::Statement q(
-      db,
-      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, text "
-      "FROM items WHERE order_id = ? "
-      "ORDER BY position");
+  SQLite::Statement q(db,
+                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
+                      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, "
+                      "COALESCE(ks_decrypt(NULLIF(text, '')), '') "
+                      "FROM items WHERE order_id = ? "
+                      "ORDER BY position");
   q.bind(1, order.id);
   while (q.executeStep()) order.items.push_back(ItemFromRow(q));
 }

@@ -401,6 +401,40 @@ CREATE INDEX carrier_push_parcels_shipment ON carrier_push_parcels(shipment_id);
 ALTER TABLE shipments ADD COLUMN replaces INTEGER REFERENCES shipments(id);
 CREATE UNIQUE INDEX shipments_replaces ON shipments(replaces) WHERE replaces IS NOT NULL;
 )sql",
+      // 19: staff accounts for the console: a password (Argon2id string), a TOTP secret
+      // encrypted under the data key, the last time step used (a code counts once), failed
+      // sign-ins and the lock they set; sessions by the SHA-256 of their cookie
+      R"sql(
+CREATE TABLE staff_users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  totp_secret TEXT NOT NULL,
+  totp_last_step INTEGER NOT NULL DEFAULT 0,
+  failed_attempts INTEGER NOT NULL DEFAULT 0,
+  locked_until_ms INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  disabled_at TEXT,
+  demo INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE staff_sessions (
+  id INTEGER PRIMARY KEY,
+  session_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES staff_users(id),
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  ended_ms INTEGER
+);
+CREATE INDEX staff_sessions_user ON staff_sessions(user_id);
+)sql",
+      // 20: postcards' greetings encrypted at rest like the customer's name (the item's, and
+      // the copy its print job carries; read back decrypted)
+      R"sql(
+UPDATE items SET text = ks_encrypt(text) WHERE text != '';
+UPDATE jobs SET params = json_set(params, '$.text', ks_encrypt(json_extract(params, '$.text')))
+  WHERE json_valid(params) AND json_type(params, '$.text') = 'text';
+)sql",
   };
   return migrations;
 }

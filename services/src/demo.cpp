@@ -186,7 +186,7 @@ void AddDemoParcel(const ServerConfig& config, orders::Store& store,
   if (!keychain || keychain->state != orders::order_state::kReadyToPack) return;
   auto carrier = logistics::MakeCarrier("simulated");
   auto booked = logistics::BookParcel(store, catalog, config.assets_dir, *carrier,
-                                      {keychain->id, 60, "120x90x30"},
+                                      {keychain->id, 60, "120x90x30", 0, {}},
                                       Actor{"demo-logistics", Role::kLogistics});
   const std::string why = !booked           ? booked.error().message
                           : booked->failure ? booked->failure->message
@@ -249,6 +249,27 @@ orders::Result<std::map<std::string, std::string>> CreateDemoTokens(orders::Stor
     tokens[std::string(orders::RoleName(role))] = token;
   }
   return tokens;
+}
+
+orders::Result<std::vector<DemoAccount>> CreateDemoAccounts(orders::Store& store) {
+  std::vector<DemoAccount> out;
+  for (Role role : orders::kTokenRoles) {
+    if (role == Role::kChannel) continue;  // a machine: it has its token
+    DemoAccount account{"demo-" + std::string(orders::RoleName(role)),
+                        std::string(orders::RoleName(role)), orders::RandomHex(8),
+                        orders::NewTotpSecret()};
+    const std::string hash = orders::HashPassword(account.password);
+    auto reset = store.Staff().ResetUser(account.name, hash, account.totp_secret, "keepsake demo");
+    if (!reset && reset.error().code == orders::Errc::kNotFound) {
+      auto created = store.Staff().CreateUser(account.name, role, hash, account.totp_secret,
+                                              /*demo=*/true, "keepsake demo");
+      if (!created) return tl::unexpected(created.error());
+    } else if (!reset) {
+      return tl::unexpected(reset.error());
+    }
+    out.push_back(std::move(account));
+  }
+  return out;
 }
 
 }  // namespace keepsake::services

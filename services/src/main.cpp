@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands;
   for (auto add : {AddServe, AddToken, AddMigrate, AddLabel, AddPackingSlip, AddReport, AddPurge,
-                   AddBackup, AddMesh, AddWorker, AddPrint, AddProducts, AddKeys}) {
+                   AddBackup, AddMesh, AddWorker, AddPrint, AddProducts, AddKeys, AddUser}) {
     for (Command& c : add(app)) commands.push_back(std::move(c));
   }
   CLI11_PARSE(app, argc, argv);

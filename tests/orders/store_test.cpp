@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
 
@@ -439,6 +440,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "DROP TABLE carrier_push_parcels; DROP TABLE carrier_pushes;"
         "DROP TABLE carrier_bookings;"
         "DROP INDEX shipments_replaces; ALTER TABLE shipments DROP COLUMN replaces;"
+        "DROP TABLE staff_sessions; DROP TABLE staff_users;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));
@@ -473,8 +475,17 @@ TEST_F(StoreTest, CustomersAreEncryptedAtRestAndStillFound) {
   order.customer.phone = "13566667777";
   order.customer.address.street = "秘密路 88 号";
   order.customer.address.detail = "机密大厦 1808 室";
+  // and the greeting on a postcard's back, with the copy its print job carries
+  order.items.push_back({"postcard-cn", kImage, {}, "小明生日快乐，永远爱你的外婆"});
   auto created = Create(order, "k-secret");
-  ASSERT_TRUE(created);
+  ASSERT_TRUE(created) << created.error().message;
+  bool job_has_greeting = false;
+  while (auto job = store_->Jobs().LeaseJob("test", 60000)) {
+    if (!*job) break;
+    const auto params = nlohmann::json::parse((*job)->params);
+    job_has_greeting |= params.value("text", "") == "小明生日快乐，永远爱你的外婆";
+  }
+  EXPECT_TRUE(job_has_greeting);
   OrderFilter by_phone;
   by_phone.phone = "13566667777";
   ASSERT_EQ(store_->Orders().ListOrders(by_phone)->orders.size(), 1u);
@@ -488,11 +499,13 @@ TEST_F(StoreTest, CustomersAreEncryptedAtRestAndStillFound) {
   ASSERT_TRUE(loaded && loaded->customer);
   EXPECT_EQ(loaded->customer->name, "欧阳清风");
   EXPECT_EQ(loaded->customer->address.detail, "机密大厦 1808 室");
+  EXPECT_EQ(loaded->items[1].text, "小明生日快乐，永远爱你的外婆");
   store_.reset();  // the WAL checkpointed into the file
   for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
     std::ifstream in(entry.path(), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (const std::string secret : {"欧阳清风", "13566667777", "6667777", "秘密路", "机密大厦"}) {
+    for (const std::string secret :
+         {"欧阳清风", "13566667777", "6667777", "秘密路", "机密大厦", "生日快乐", "外婆"}) {
       EXPECT_EQ(bytes.find(secret), std::string::npos)
           << secret << " in " << entry.path().filename();
     }
@@ -505,6 +518,14 @@ TEST_F(StoreTest, CustomersAreEncryptedAtRestAndStillFound) {
   auto again = Store::Open({(dir_.path() / "test.db").string(), 1, 3, kDataKey});
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ((*again)->Orders().GetOrder(created->order.id)->customer->phone, "13566667777");
+  // a rotation carries the greeting to the new key
+  again->reset();
+  const std::string new_key = "fedcba9876543210fedcba9876543210";
+  ASSERT_TRUE(Store::RotateDataKey((dir_.path() / "test.db").string(), kDataKey, new_key));
+  auto rotated = Store::Open({(dir_.path() / "test.db").string(), 1, 3, new_key});
+  ASSERT_TRUE(rotated) << rotated.error().message;
+  EXPECT_EQ((*rotated)->Orders().GetOrder(created->order.id)->items[1].text,
+            "小明生日快乐，永远爱你的外婆");
 }
 
 // `keepsake keys rotate`'s step in the store: every customer and webhook secret encrypted

@@ -36,6 +36,7 @@ std::vector<Command> AddWorker(CLI::App& app);
 std::vector<Command> AddPrint(CLI::App& app);
 std::vector<Command> AddProducts(CLI::App& app);
 std::vector<Command> AddKeys(CLI::App& app);
+std::vector<Command> AddUser(CLI::App& app);
 
 // --- shared by the subcommands ------------------------------------------------------------
 

@@ -18,6 +18,7 @@
 
 #include "cli/command.hpp"
 #include "keepsake/logistics/carrier.hpp"
+#include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/services/api_server.hpp"
@@ -90,7 +91,8 @@ void PrintWelcome(const ServerConfig& config, int port, bool demo) {
   std::cout << "Keepsake is serving on " << base << "  (data: " << config.data_dir << ")"
             << std::endl;
   if (!config.console_dir.empty()) {
-    std::cout << "Staff console: " << base << "/console/  (sign in with a token)" << std::endl;
+    std::cout << "Staff console: " << base
+              << "/console/  (sign in with a staff account: keepsake user create)" << std::endl;
   }
   if (demo) {
     std::cout << "Try: curl -H 'Authorization: Bearer <cs token>' " << base << "/api/v1/orders"
@@ -136,6 +138,15 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
     if (!tokens) return Die("demo tokens: " + tokens.error().message);
     std::cout << "Demo tokens (new on every start; earlier demo tokens are revoked):\n";
     for (const auto& [role, token] : *tokens) std::cout << "  " << role << "\t" << token << "\n";
+    auto accounts = CreateDemoAccounts(**store);
+    if (!accounts) return Die("demo accounts: " + accounts.error().message);
+    std::cout << "Demo console accounts (new passwords on every start; the 6-digit code: "
+                 "keepsake user code --data "
+              << config.data_dir << " --name NAME):\n";
+    for (const DemoAccount& a : *accounts) {
+      std::cout << "  " << a.name << "\tpassword " << a.password << "\tsecret "
+                << orders::Base32Encode(a.totp_secret) << "\n";
+    }
   }
 
   ApiServer server(config, **store, *catalog, &runner);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ class JobRunner;
 using nlohmann::json;
 using orders::Role;
 
+// The console's session cookie, and the header its requests that change something carry.
+inline constexpr const char* kSessionCookie = "keepsake_session";
+inline constexpr const char* kConsoleHeader = "X-Keepsake-Console";
+
 inline constexpr int64_t kMaxId = 999'999'999'999'999'999;  // 18 digits, as the routes allow
 
 // What the guard, the handlers and the logger share about the request on this thread
@@ -41,7 +46,8 @@ struct RequestState {
   std::string role = "-";
   // set by the guard for a request with a body: its token was checked before the body was read
   std::optional<orders::Actor> actor;
-  std::string client;  // the client's address (the proxy's header only from a trusted proxy)
+  std::string client;   // the client's address (the proxy's header only from a trusted proxy)
+  std::string session;  // the SHA-256 of the console session's cookie it came with, if any
 };
 extern thread_local RequestState tl_request;
 
@@ -77,6 +83,8 @@ struct ApiState {
   std::set<std::string> inflight_keys;  // Idempotency-Keys of orders being created
   RateLimiter auth_failures;            // unknown or revoked tokens, per peer address
   RateLimiter personal_searches;        // searches by phone or name, per peer address
+  // Argon2id checks of staff passwords at once (each takes 64 MiB for a tenth of a second)
+  std::counting_semaphore<2> password_checks{2};
   json openapi;  // assets/openapi.json with the route table's roles merged in
   // the carriers this server offers (checked at start: serve refuses a wrong carriers file)
   logistics::Carriers carriers;

@@ -23,7 +23,9 @@ json MergeRouteTable(json doc, const std::vector<Route>& routes) {
     for (Role r : route.roles) roles.push_back(std::string(orders::RoleName(r)));
     op["x-roles"] = roles;
     op["security"] =
-        route.roles.empty() ? json::array() : json::array({{{"bearer", json::array()}}});
+        route.roles.empty()
+            ? json::array()
+            : json::array({{{"bearer", json::array()}}, {{"consoleSession", json::array()}}});
     const std::string who = route.roles.empty() ? "public" : "roles: " + json(roles).dump();
     op["description"] = op.value("description", "") + (op.contains("description") ? "\n\n" : "") +
                         "Who may call it: " + who + ".";

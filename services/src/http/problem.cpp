@@ -79,6 +79,8 @@ Problem ToProblem(ApiErrc code, std::string detail, std::string field) {
       return Make(431, "headers_too_large", "Too many header fields", std::move(detail));
     case ApiErrc::kTooManyRequests:
       return Make(429, "too_many_requests", "Too many requests", std::move(detail));
+    case ApiErrc::kAccountLocked:
+      return Make(429, "account_locked", "The account is locked", std::move(detail));
     case ApiErrc::kPersonalDataInText:
       return Make(422, "personal_data_in_text", "Personal data in free text", std::move(detail),
                   std::move(field));

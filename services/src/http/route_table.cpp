@@ -7,8 +7,8 @@ namespace keepsake::services {
 const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
-    for (auto rows : {MetaRoutes, AssetRoutes, OrderRoutes, ItemRoutes, SupportRoutes, ClaimRoutes,
-                      ShipmentRoutes, PackingRoutes, AdminRoutes}) {
+    for (auto rows : {MetaRoutes, SessionRoutes, AssetRoutes, OrderRoutes, ItemRoutes,
+                      SupportRoutes, ClaimRoutes, ShipmentRoutes, PackingRoutes, AdminRoutes}) {
       for (Route& row : rows()) all.push_back(std::move(row));
     }
     return all;

@@ -40,9 +40,13 @@ std::vector<RouteInfo> ApiRoutes() {
 httplib::Server::HandlerResponse ApiServer::Impl::Guard(const httplib::Request& req,
                                                         httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
-  tl_request =
-      RequestState{orders::NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {},
-                   ClientAddress(req)};
+  tl_request = RequestState{orders::NewRequestId(),
+                            std::chrono::steady_clock::now(),
+                            "(no route)",
+                            "-",
+                            {},
+                            ClientAddress(req),
+                            {}};
   if (reaper) reaper->RequestStarted(req.remote_addr, req.remote_port);
   res.set_header("X-Request-Id", tl_request.request_id);
   res.set_header("X-Content-Type-Options", "nosniff");
@@ -158,33 +162,97 @@ std::string ApiServer::Impl::ClientAddress(const httplib::Request& req) const {
   return client;
 }
 
+namespace {
+
+// The value of the console's session cookie, or empty.
+std::string SessionCookie(const httplib::Request& req) {
+  const std::string cookies = req.get_header_value("Cookie");
+  const std::string name = std::string(kSessionCookie) + "=";
+  for (size_t at = 0; at < cookies.size();) {
+    while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';')) ++at;
+    const size_t end = std::min(cookies.find(';', at), cookies.size());
+    if (cookies.compare(at, name.size(), name) == 0) {
+      return cookies.substr(at + name.size(), end - at - name.size());
+    }
+    at = end;
+  }
+  return "";
+}
+
+}  // namespace
+
 std::optional<orders::Actor> ApiServer::Impl::Authenticate(const Route& route,
                                                            const httplib::Request& req,
                                                            httplib::Response& res) {
   const std::string header = req.get_header_value("Authorization");
+  const std::string cookie = header.empty() ? SessionCookie(req) : "";
   const std::string prefix = "Bearer ";
-  if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) {
+  if (cookie.empty() &&
+      (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0)) {
     ReplyProblem(req, res,
                  ToProblem(ApiErrc::kUnauthenticated,
-                           "send 'Authorization: Bearer <token>'; create a token with "
-                           "'keepsake token create'"));
+                           "sign in on the console, or send 'Authorization: Bearer <token>' "
+                           "(a token from 'keepsake token create')"));
     return std::nullopt;
   }
-  auto token = store.Access().FindToken(orders::TokenHash(header.substr(prefix.size())));
-  if (!token) {
-    if (token.error().code != orders::Errc::kNotFound) {
-      ReplyError(req, res, token.error());
+  std::optional<orders::Actor> actor;
+  if (!cookie.empty()) {
+    // the console: a session a staff account signed in to
+    const std::string hash = orders::TokenHash(cookie);
+    auto session = store.Staff().FindSession(hash, orders::NowUnixMs(), config.session_idle_ms,
+                                             config.session_max_ms);
+    if (!session && session.error().code != orders::Errc::kNotFound) {
+      ReplyError(req, res, session.error());
       return std::nullopt;
     }
-    // an address that keeps sending unknown tokens is guessing: it waits before the next try
-    if (Limited(state.auth_failures, true, req, res, "too many unknown tokens from your address")) {
+    if (!session) {
+      if (Limited(state.auth_failures, true, req, res,
+                  "too many unknown sessions from your address")) {
+        return std::nullopt;
+      }
+      ReplyProblem(
+          req, res,
+          ToProblem(
+              ApiErrc::kUnauthenticated,
+              "your console session has ended (signed out, or unused for " +
+                  std::to_string(config.session_idle_ms / 60000) + " minutes, or started over " +
+                  std::to_string(config.session_max_ms / 3600000) + " hours ago); sign in again"));
       return std::nullopt;
     }
-    ReplyProblem(req, res, ToProblem(ApiErrc::kUnauthenticated, "the token is unknown or revoked"));
-    return std::nullopt;
+    // A cookie goes with every request the browser makes to us, whichever page asks; the
+    // console's own requests carry this header, which a page elsewhere cannot add to a
+    // request without our consent (CORS). SameSite=Strict is the first guard, this the second.
+    if (req.method != "GET" && req.method != "HEAD" &&
+        req.get_header_value(kConsoleHeader) != "1") {
+      ReplyProblem(req, res,
+                   ToProblem(ApiErrc::kForbidden,
+                             std::string("a signed-in request that changes something must carry "
+                                         "the header ") +
+                                 kConsoleHeader + ": 1 (the console sends it)"));
+      return std::nullopt;
+    }
+    tl_request.session = hash;
+    actor = orders::Actor{session->name, session->role};
+  } else {
+    auto token = store.Access().FindToken(orders::TokenHash(header.substr(prefix.size())));
+    if (!token) {
+      if (token.error().code != orders::Errc::kNotFound) {
+        ReplyError(req, res, token.error());
+        return std::nullopt;
+      }
+      // an address that keeps sending unknown tokens is guessing: it waits before the next try
+      if (Limited(state.auth_failures, true, req, res,
+                  "too many unknown tokens from your address")) {
+        return std::nullopt;
+      }
+      ReplyProblem(req, res,
+                   ToProblem(ApiErrc::kUnauthenticated, "the token is unknown or revoked"));
+      return std::nullopt;
+    }
+    actor = orders::Actor{token->name, token->role};
   }
-  tl_request.role = std::string(orders::RoleName(token->role));
-  if (std::find(route.roles.begin(), route.roles.end(), token->role) == route.roles.end()) {
+  tl_request.role = std::string(orders::RoleName(actor->role));
+  if (std::find(route.roles.begin(), route.roles.end(), actor->role) == route.roles.end()) {
     std::string allowed;
     for (Role r : route.roles)
       allowed += (allowed.empty() ? "" : ", ") + std::string(orders::RoleName(r));
@@ -193,7 +261,7 @@ std::optional<orders::Actor> ApiServer::Impl::Authenticate(const Route& route,
                            route.method + std::string(" ") + route.path + " is for: " + allowed));
     return std::nullopt;
   }
-  return orders::Actor{token->name, token->role};
+  return actor;
 }
 
 void ApiServer::Impl::Dispatch(const Route& route, const httplib::Request& req,
@@ -362,9 +430,13 @@ void ApiServer::Impl::Configure() {
     if (reaper) reaper->RequestEnded(req.remote_addr, req.remote_port);
     // a head cpp-httplib refused itself (a line over 8 KB) never reached the guard
     if (tl_request.request_id.empty()) {
-      tl_request = RequestState{
-          orders::NewRequestId(), std::chrono::steady_clock::now(), "(no route)", "-", {},
-          req.remote_addr};
+      tl_request = RequestState{orders::NewRequestId(),
+                                std::chrono::steady_clock::now(),
+                                "(no route)",
+                                "-",
+                                {},
+                                req.remote_addr,
+                                {}};
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tl_request.started)
@@ -394,6 +466,8 @@ void ApiServer::Impl::Configure() {
     };
     if (std::string_view(route.method) == "GET") {
       server->Get(route.regex, handler);
+    } else if (std::string_view(route.method) == "DELETE") {
+      server->Delete(route.regex, handler);
     } else {
       server->Post(route.regex, handler);
     }

@@ -27,6 +27,7 @@
 #include "keepsake/orders/order_repository.hpp"
 #include "keepsake/orders/outbox.hpp"
 #include "keepsake/orders/report_repository.hpp"
+#include "keepsake/orders/staff_repository.hpp"
 #include "keepsake/orders/ticket_repository.hpp"
 #include "keepsake/orders/transaction.hpp"
 #include "keepsake/orders/types.hpp"
@@ -68,6 +69,7 @@ class Store {
 
   OrderRepository& Orders() { return orders_; }
   AccessRepository& Access() { return access_; }
+  StaffRepository& Staff() { return staff_; }
   JobQueue& Jobs() { return jobs_; }
   TicketRepository& Tickets() { return tickets_; }
   Outbox& Notifications() { return outbox_; }
@@ -115,6 +117,7 @@ class Store {
   std::unique_ptr<Database> db_;
   OrderRepository orders_;
   AccessRepository access_;
+  StaffRepository staff_;
   JobQueue jobs_;
   TicketRepository tickets_;
   Outbox outbox_;

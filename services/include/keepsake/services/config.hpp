@@ -53,6 +53,9 @@ struct ServerConfig {
   // Per socket peer address, per minute (0: no limit): requests with an unknown or revoked
   // token (then 429 until the bucket refills), and searches by phone or name.
   int auth_failures_per_minute = 30;
+  // A console session ends after this long unused, and this long after its sign-in at most.
+  int64_t session_idle_ms = 30 * 60 * 1000;
+  int64_t session_max_ms = 12 * 60 * 60 * 1000;
   int personal_searches_per_minute = 120;
   // Addresses of reverse proxies in front of Keepsake: only from these is X-Forwarded-For
   // believed (for rate limits and the audit log); from anyone else it is ignored.

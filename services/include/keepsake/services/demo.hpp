@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "keepsake/orders/product_catalog.hpp"
 #include "keepsake/orders/store.hpp"
@@ -21,5 +22,16 @@ orders::Result<int> SeedDemoOrders(const ServerConfig& config, orders::Store& st
 
 // Revokes earlier demo tokens and returns a new one per role (role name -> token).
 orders::Result<std::map<std::string, std::string>> CreateDemoTokens(orders::Store& store);
+
+// A demo staff account for the console: its name (demo-<role>), new password and TOTP secret.
+struct DemoAccount {
+  std::string name;
+  std::string role;
+  std::string password;
+  std::string totp_secret;  // raw bytes
+};
+// One account per staff role, made on the first start and given a new password and secret on
+// every start (earlier sessions end): `keepsake user code` prints their codes.
+orders::Result<std::vector<DemoAccount>> CreateDemoAccounts(orders::Store& store);
 
 }  // namespace keepsake::services

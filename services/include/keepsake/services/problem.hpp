@@ -28,6 +28,7 @@ enum class ApiErrc {
   kInvalidQuery,          // 400: a query parameter that is not what the route takes
   kInvalidField,          // 422: a body field that is missing or not what the route takes
   kHeadersTooLarge,       // 431: more header fields than any client of ours sends
+  kAccountLocked,         // 429: a staff account locked after failed sign-ins (Retry-After)
   kInternal,              // 500: a bug or an I/O failure; details only in the log
 };
 

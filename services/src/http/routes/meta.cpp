@@ -1,5 +1,5 @@
-// What any caller may ask of the server itself: health, who am I, the API document, metrics, the
-// state machines and the product catalogue.
+// What any caller may ask of the server itself: health, the API document, metrics, the state
+// machines and the product catalogue.
 #include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
@@ -14,7 +14,6 @@ class MetaHandlers : public Handlers {
  public:
   using Handlers::Handlers;
   void Healthz(const Context&, const httplib::Request&, httplib::Response& res);
-  void Session(const Context& ctx, const httplib::Request&, httplib::Response& res);
   void OpenApi(const Context&, const httplib::Request& req, httplib::Response& res);
   void MetricsText(const Context&, const httplib::Request& req, httplib::Response& res);
   void StateMachines(const Context&, const httplib::Request&, httplib::Response& res);
@@ -23,20 +22,6 @@ class MetaHandlers : public Handlers {
 
 void MetaHandlers::Healthz(const Context&, const httplib::Request&, httplib::Response& res) {
   Reply(res, 200, {{"status", "ok"}});
-}
-// Who the token belongs to and which routes its role may call: the console builds its
-// navigation from this, so it shows only what the role may do.
-void MetaHandlers::Session(const Context& ctx, const httplib::Request&, httplib::Response& res) {
-  json routes = json::array();
-  for (const Route& r : AllRoutes()) {
-    if (std::find(r.roles.begin(), r.roles.end(), ctx.actor.role) != r.roles.end()) {
-      routes.push_back(std::string(r.method) + " " + r.path);
-    }
-  }
-  Reply(res, 200,
-        {{"name", ctx.actor.name},
-         {"role", std::string(orders::RoleName(ctx.actor.role))},
-         {"routes", routes}});
 }
 void MetaHandlers::OpenApi(const Context&, const httplib::Request& req, httplib::Response& res) {
   if (api.openapi.is_null()) {
@@ -87,7 +72,6 @@ std::vector<Route> MetaRoutes() {
       {"GET", "/healthz", "/healthz", {}, Call<H, &H::Healthz>},
       {"GET", "/metrics", "/metrics", {kAdmin}, Call<H, &H::MetricsText>},
       {"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", {}, Call<H, &H::OpenApi>},
-      {"GET", "/api/v1/session", "/api/v1/session", Everyone(), Call<H, &H::Session>},
       {"GET", "/api/v1/state-machines", "/api/v1/state-machines", Everyone(),
        Call<H, &H::StateMachines>},
       {"GET", "/api/v1/products", "/api/v1/products", Everyone(), Call<H, &H::Products>},

@@ -13,6 +13,7 @@ inline std::vector<Role> Everyone() {
 }
 
 std::vector<Route> MetaRoutes();
+std::vector<Route> SessionRoutes();
 std::vector<Route> AssetRoutes();
 std::vector<Route> OrderRoutes();
 std::vector<Route> ItemRoutes();
