@@ -7,6 +7,7 @@ import { h, mount } from './ui.js';
 import * as review from './review.js';
 import * as cs from './cs.js';
 import * as logistics from './logistics.js';
+import * as admin from './admin.js';
 import { may, session as current, setSession } from './session.js';
 
 const main = document.getElementById('main');
@@ -18,6 +19,7 @@ const sections = [
   { path: '#/waiting', label: 'Needs a person', needs: 'GET /api/v1/items/waiting' },
   { path: '#/logistics', label: 'Logistics', needs: 'GET /api/v1/packing/queue' },
   { path: '#/logistics/tracking', label: 'Tracking', needs: 'GET /api/v1/shipments/stuck' },
+  { path: '#/admin/notifications', label: 'Notifications', needs: 'GET /api/v1/webhooks' },
 ];
 
 const routes = [
@@ -31,6 +33,7 @@ const routes = [
   [/^#\/cs\/ticket\/(\d+)$/, (id) => cs.ticket(main, Number(id))],
   [/^#\/logistics$/, () => logistics.packing(main)],
   [/^#\/logistics\/tracking$/, () => logistics.tracking(main)],
+  [/^#\/admin\/notifications$/, () => admin.notifications(main)],
 ];
 
 function signIn(message) {

@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -24,7 +26,8 @@ let browser;
 const consoleErrors = [];
 
 before(async () => {
-  server = await startServer();
+  // one retry a second after a failed delivery: a dead notification in seconds, not hours
+  server = await startServer({ args: ['--webhook-backoff-s', '1'] });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -595,6 +598,60 @@ test('logistics packs and hands over 30 orders with the scanner in under 100 act
   assert.ok(actions < 100, `${actions} clicks and key presses`);
   console.log(`# packed and handed over 30 orders in ${actions} actions`);
   await page.context().close();
+});
+
+// The channel's endpoint was down, so its notifications died; once it is back, the admin sends
+// every dead one again from the console, and the channel's receiver (which checks the signature
+// as the channel would) takes each of them.
+test('an admin sends the dead notifications again once the channel has fixed its endpoint', async () => {
+  const secret = 'the channel webhook secret 2026';
+  const listening = (srv) => new Promise((r) => srv.listen(0, '127.0.0.1', () => r(srv.address().port)));
+  const gone = createServer();
+  const closedPort = await listening(gone);
+  await new Promise((r) => gone.close(r));
+  await server.api('POST', '/api/v1/channels/demo-channel/webhook', server.tokens.admin, { url: `http://127.0.0.1:${closedPort}/hook`, secret });
+  const picture = readFileSync(join(root, 'tests/data/images/portrait_anime_fennec_girl_1024.png'));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, picture);
+  const order = await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+    channel_ref: 'e2e-webhook-down',
+    customer: { name: '赵敏', phone: '13700001111', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路 1 号', detail: '2 室' } },
+    items: [{ product: 'magnet-rect', asset: asset.id }],
+  }, { 'Idempotency-Key': 'e2e-webhook-down' });
+  const deadOnes = async () => (await server.api('GET', '/api/v1/webhooks?state=dead&limit=1000', server.tokens.admin)).notifications;
+  await waitFor('the new order\'s notification to die', async () => (await deadOnes()).some((n) => n.body.data.order === order.number), 60_000);
+  // the endpoint is back
+  const received = new Map();
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const [stamp, ...signatures] = req.headers['x-keepsake-signature'].split(',');
+      const expected = createHmac('sha256', secret).update(`${stamp.slice(2)}.${body}`).digest('hex');
+      received.set(req.headers['x-keepsake-event-id'], signatures.includes(`v1=${expected}`));
+      res.end('ok');
+    });
+  });
+  const port = await listening(receiver);
+  await server.api('POST', '/api/v1/channels/demo-channel/webhook', server.tokens.admin, { url: `http://127.0.0.1:${port}/hook`, secret });
+  // wait until the sender's retries are all spent: what is dead stays dead until resent
+  await waitFor('no notification still waiting', async () => (await server.api('GET', '/api/v1/webhooks?state=pending', server.tokens.admin)).notifications.length === 0, 60_000);
+  const dead = (await deadOnes()).map((n) => n.event_id);
+  assert.ok(dead.length >= 1);
+
+  const page = await signIn('admin');
+  await page.click('a[href="#/admin/notifications"]');
+  await page.waitForSelector('[data-testid=notifications] input[data-event]');
+  assert.match(await page.textContent('[data-testid=webhook-targets]'), new RegExp(`demo-channel → http://127.0.0.1:${port}/hook`));
+  assert.match(await page.textContent('[data-testid=notifications]'), /refused|Connection|connect/i);
+  await shot(page, 'admin-notifications');
+  await page.click('[data-testid=select-all-notifications]');
+  await page.click('[data-testid=resend-selected]');
+  await page.waitForFunction((n) => document.querySelector('[data-testid=resend-status]').textContent.includes(`${n} / ${n} ✓`), dead.length, { timeout: 120_000 });
+  await waitFor('the channel to take every one', async () => dead.every((id) => received.has(id)), 120_000);
+  for (const id of dead) assert.equal(received.get(id), true, `${id}: signature`);
+  assert.equal((await deadOnes()).length, 0);
+  await page.context().close();
+  await new Promise((r) => receiver.close(r));
 });
 
 test('the console wrote no errors to the browser console', () => {

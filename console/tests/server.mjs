@@ -6,13 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startServer({ demo = true } = {}) {
+export async function startServer({ demo = true, args: extra = [] } = {}) {
   const binary = process.env.KEEPSAKE_BINARY;
   if (!binary) throw new Error('KEEPSAKE_BINARY is not set (run through ctest, or set it to build/keepsake)');
   const dir = mkdtempSync(join(tmpdir(), 'keepsake-console-'));
   const portFile = join(dir, 'port');
   const args = ['serve', '--data', join(dir, 'data'), '--listen', '127.0.0.1:0', '--port-file', portFile];
   if (demo) args.push('--demo');
+  args.push(...extra);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -10,6 +10,7 @@
 
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/logistics/tracking.hpp"
+#include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/transaction.hpp"
 
 namespace keepsake::logistics {
@@ -283,6 +284,49 @@ Result<TrackingOutcome> ShipmentRepository::ApplyTracking(
 Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
   return store_->Read(
       [&](Transaction& tx) -> Result<Shipment> { return LoadShipment(tx, shipment_id); });
+}
+
+Result<std::vector<Shipment>> ShipmentRepository::QuietShipments(
+    const std::vector<std::string>& carriers, int64_t now_ms, int64_t quiet_ms, int limit) {
+  if (carriers.empty()) return std::vector<Shipment>{};
+  return store_->Read([&](Transaction& tx) -> Result<std::vector<Shipment>> {
+    std::string names;
+    for (size_t i = 0; i < carriers.size(); ++i) names += i == 0 ? "?" : ", ?";
+    // the last word of any kind: a scan received, a change of state, a poll (ISO times in UTC
+    // compare as text)
+    const std::string heard =
+        "max(s.updated_at, COALESCE(s.polled_at, ''), COALESCE((SELECT max(t.received_at) FROM "
+        "tracking_events t WHERE t.shipment_id = s.id), ''))";
+    Statement q = tx.Prepare(std::string("SELECT ") + kShipmentColumns +
+                             " WHERE s.state IN (?, ?, ?, ?, ?, ?) AND s.carrier IN (" + names +
+                             ") AND " + heard +
+                             " < ? AND s.id NOT IN (SELECT replaces FROM shipments WHERE "
+                             "replaces IS NOT NULL) ORDER BY " +
+                             heard + ", s.id LIMIT ?");
+    int at = 1;
+    for (std::string_view state :
+         {shipment_state::kHandedOver, shipment_state::kInTransit, shipment_state::kOutForDelivery,
+          shipment_state::kAvailableForPickup, shipment_state::kAttemptFailed,
+          shipment_state::kException}) {
+      q.Bind(at++, std::string(state));
+    }
+    for (const std::string& c : carriers) q.Bind(at++, c);
+    q.Bind(at, orders::IsoFromUnixMs(now_ms - quiet_ms));
+    q.Bind(at + 1, limit);
+    std::vector<Shipment> out;
+    while (q.Step()) out.push_back(ShipmentFromRow(q));
+    return out;
+  });
+}
+
+Result<void> ShipmentRepository::MarkPolled(int64_t shipment_id) {
+  return store_->Write([&](Transaction& tx) -> Result<void> {
+    tx.Prepare("UPDATE shipments SET polled_at = ? WHERE id = ?")
+        .Bind(1, orders::NowUtcIso())
+        .Bind(2, shipment_id)
+        .Exec();
+    return {};
+  });
 }
 
 Result<std::vector<Shipment>> ShipmentRepository::UndeliveredShipments(int limit) {

@@ -435,6 +435,10 @@ UPDATE items SET text = ks_encrypt(text) WHERE text != '';
 UPDATE jobs SET params = json_set(params, '$.text', ks_encrypt(json_extract(params, '$.text')))
   WHERE json_valid(params) AND json_type(params, '$.text') = 'text';
 )sql",
+      // 21: when the tracking poller last asked a parcel's carrier where it is
+      R"sql(
+ALTER TABLE shipments ADD COLUMN polled_at TEXT;
+)sql",
   };
   return migrations;
 }

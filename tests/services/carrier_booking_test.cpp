@@ -10,8 +10,10 @@
 #include <ZXing/ReadBarcode.h>
 #include <ZXing/TextUtfEncoding.h>
 
+#include <chrono>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <thread>
 
 #include "loopback_carriers.hpp"
 #include "test_support.hpp"
@@ -26,12 +28,13 @@ struct CarrierServer {
   LoopbackCarriers carriers;
   std::unique_ptr<ServerProcess> server;
 
-  explicit CarrierServer(const std::string& check_word = LoopbackCarriers::kSfCheckWord) {
+  explicit CarrierServer(const std::string& check_word = LoopbackCarriers::kSfCheckWord,
+                         std::vector<std::string> extra = {}) {
     const std::string file = (dir.path() / "carriers.json").string();
     std::ofstream(file) << carriers.CarriersFile(check_word, "https://shop.example/k100").dump(2);
     ::chmod(file.c_str(), 0600);
-    server = std::make_unique<ServerProcess>(dir.path() / "data",
-                                             std::vector<std::string>{"--carriers", file});
+    extra.insert(extra.begin(), {"--carriers", file});
+    server = std::make_unique<ServerProcess>(dir.path() / "data", extra);
     server->WithoutSimulatedCarrier();
     server->Start();
   }
@@ -179,6 +182,46 @@ TEST(CarrierBooking, RefusalsAndALostAnswerLeaveOneBookingAndClearWords) {
                    json::object())
                 ->status,
             409);
+}
+
+// SF pushes every waybill of the account, but a push can be lost: a parcel on its way of which
+// nothing was heard for the quiet time is looked up with SF's route search by the server itself,
+// and moves as the push would have moved it. A parcel not yet handed over is nobody's to ask.
+TEST(CarrierBooking, AParcelWhosePushesStoppedIsLookedUpByThePoller) {
+  CarrierServer s(LoopbackCarriers::kSfCheckWord,
+                  {"--tracking-poll-after-s", "2", "--tracking-poll-every-s", "1"});
+  const ProducedOrder produced = ProduceMagnetOrder(*s.server, "poll-1");
+  auto booked = s.Post("/api/v1/orders/" + produced.number + "/shipments", {{"carrier", "sf"}});
+  ASSERT_EQ(booked->status, 201) << booked->body;
+  const json parcel = json::parse(booked->body);
+  const std::string waybill = parcel["tracking_number"];
+  const std::string id = std::to_string(parcel["id"].get<int>());
+  // SF has it signed for; the push never came
+  s.carriers.SetSfRoutes(waybill, json::array({{{"acceptTime", "2026-12-01 18:00:00"},
+                                                {"acceptAddress", "杭州市"},
+                                                {"remark", "顺丰速运 已收取快件"},
+                                                {"opCode", "50"}},
+                                               {{"acceptTime", "2026-12-02 15:20:00"},
+                                                {"acceptAddress", "上海市"},
+                                                {"remark", "已签收"},
+                                                {"opCode", "80"}}}));
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_EQ(s.carriers.Calls("EXP_RECE_SEARCH_ROUTES"), 0);  // still ours: not on its way
+  ASSERT_EQ(s.Post("/api/v1/labels", {{"shipments", {parcel["id"]}}})->status, 200);
+  ASSERT_EQ(
+      s.Post("/api/v1/orders/" + produced.number + "/transitions", {{"event", "pack"}})->status,
+      200);
+  auto handed = s.Post("/api/v1/shipments/" + id + "/transitions", {{"event", "hand_over"}});
+  ASSERT_EQ(handed->status, 200) << handed->body;
+  EXPECT_TRUE(WaitFor(
+      [&] { return s.Get("/api/v1/orders/" + produced.number)["state"] == "delivered"; }, 30000));
+  EXPECT_GE(s.carriers.Calls("EXP_RECE_SEARCH_ROUTES"), 1);
+  EXPECT_EQ(s.Get("/api/v1/orders/" + produced.number + "/shipments")["shipments"][0]["state"],
+            "delivered");
+  // a delivered parcel is not asked about again
+  const int calls = s.carriers.Calls("EXP_RECE_SEARCH_ROUTES");
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_EQ(s.carriers.Calls("EXP_RECE_SEARCH_ROUTES"), calls);
 }
 
 TEST(CarrierBooking, Kuaidi100ParcelIsSubscribedAndMovedByItsNativePush) {

@@ -26,6 +26,7 @@
 #include "keepsake/services/demo.hpp"
 #include "keepsake/services/job_runner.hpp"
 #include "keepsake/services/paths.hpp"
+#include "keepsake/services/tracking_poller.hpp"
 #include "keepsake/services/webhook_sender.hpp"
 
 namespace keepsake::services::cli {
@@ -131,6 +132,8 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   runner.Start();
   WebhookSender webhooks(config, **store);
   webhooks.Start();
+  TrackingPoller poller(config, **store);
+  poller.Start();
   if (demo) {
     auto seeded = SeedDemoOrders(config, **store, *catalog);
     if (!seeded) return Die("demo data: " + seeded.error().message);
@@ -178,6 +181,7 @@ int Serve(ServerConfig config, bool demo, const std::string& port_file) {
   stop_cv.notify_all();
   maintenance.join();
   webhooks.Stop();
+  poller.Stop();
   runner.Stop();
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
@@ -328,6 +332,14 @@ std::vector<Command> AddServe(CLI::App& app) {
       ->add_option("--webhook-backoff-s", config.webhook_backoff_s,
                    "Seconds before each retry of a failed delivery")
       ->delimiter(',')
+      ->check(CLI::Range(1, 86400));
+  serve
+      ->add_option("--tracking-poll-after-s", config.tracking_poll_after_s,
+                   "Ask a parcel's carrier where it is after this long without news (6 h)")
+      ->check(CLI::Range(1, 30 * 86400));
+  serve
+      ->add_option("--tracking-poll-every-s", config.tracking_poll_round_s,
+                   "Seconds between the tracking poller's rounds (600)")
       ->check(CLI::Range(1, 86400));
   return {{serve, [o] { return Run(*o); }}};
 }

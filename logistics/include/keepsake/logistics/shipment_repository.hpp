@@ -40,6 +40,14 @@ class ShipmentRepository {
   // Parcels on their way or waiting (every state but delivered and cancelled), least recently
   // changed first, at most `limit`; which of them are stuck is stuck.hpp's rule.
   orders::Result<std::vector<Shipment>> UndeliveredShipments(int limit);
+  // Parcels on their way (handed over, not yet delivered, returned or expired) with one of
+  // `carriers`, of which nothing was heard for `quiet_ms` before `now_ms`: no scan arrived, no
+  // state changed and the carrier was not asked (MarkPolled). The longest quiet first, at most
+  // `limit`; the tracking poller asks their carriers where they are.
+  orders::Result<std::vector<Shipment>> QuietShipments(const std::vector<std::string>& carriers,
+                                                       int64_t now_ms, int64_t quiet_ms, int limit);
+  // The carrier was asked about the parcel now (whatever it answered).
+  orders::Result<void> MarkPolled(int64_t shipment_id);
   // Orders in ready_to_pack or packed, the longest waiting first, at most `limit`.
   orders::Result<std::vector<PackingQueueEntry>> PackingQueue(int limit);
   // Records a carrier's events for the parcel `tracking_number` of `carrier` (duplicates by

@@ -83,6 +83,10 @@ struct ServerConfig {
   // The carriers file's text (SF Express, Kuaidi100 credentials; logistics/carrier.hpp), and
   // whether the simulated carrier may be chosen (the demo, a trial server; never production).
   std::string carriers_json;
+  // Parcels on their way of which nothing was heard this long are looked up with their carrier
+  // (tracking_poller.hpp); the poller looks every round.
+  int tracking_poll_after_s = 6 * 3600;
+  int tracking_poll_round_s = 600;
   bool simulated_carrier = false;
 };
 
