@@ -63,6 +63,9 @@ async function takeNextStep(o, carrier) {
   switch (o.next) {
     case 'create a parcel':
       return post(`/api/v1/orders/${o.order}/shipments`, { carrier });
+    case 'send what is ready':
+      // a split: the made items go ahead, the rest follows when it is made
+      return post(`/api/v1/orders/${o.order}/shipments`, { carrier, items: o.unparcelled_ready });
     case 'print labels':
       throw new Error(t('its label is not printed yet: select it and print'));
     case 'pack':
@@ -232,7 +235,7 @@ export async function packing(main) {
         { label: t('Order'), cell: (o) => o.order },
         { label: t('State'), cell: (o) => state(o.state) },
         { label: t('Waiting since'), cell: (o) => `${time(o.ready_since)} (${Math.round(o.waiting_hours)} ${t('h')})` },
-        { label: t('Items'), cell: (o) => o.items.map((i) => titleOf(i)).join(', ') },
+        { label: t('Items'), cell: (o) => itemsCell(o) },
         { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state))) },
         { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw, courier)) },
       ],
@@ -263,14 +266,31 @@ function nextAction(o, redraw, courier) {
   if (o.next === 'create a parcel' && may('POST /api/v1/orders/{id}/shipments')) {
     return h('button', { class: 'small', dataset: { testid: 'create-parcel' }, onclick: () => parcelDialog(o, redraw) }, t('Create a parcel'));
   }
+  if (o.next === 'send what is ready' && may('POST /api/v1/orders/{id}/shipments')) {
+    return h('button', { class: 'small', dataset: { testid: 'send-ready' }, onclick: () => parcelDialog(o, redraw) }, t('Send what is ready'));
+  }
   if (o.next === 'pack') return stepButton('pack', t('Mark packed'), 'POST /api/v1/orders/{id}/transitions');
   if (o.next === 'hand over') return stepButton('hand-over', t('Hand over'), 'POST /api/v1/shipments/{id}/transitions');
   if (o.next === 'ship') return stepButton('ship', t('Ship'), 'POST /api/v1/orders/{id}/transitions');
   return null;
 }
 
+// Each item of the order with where it is: in which parcel, ready, or still being made.
+function itemsCell(o) {
+  const parcelOf = new Map();
+  for (const p of o.parcels) {
+    if (p.state === 'cancelled') continue;
+    for (const id of p.items ?? []) parcelOf.set(id, p.tracking_number);
+  }
+  return h('div', { dataset: { testid: 'items' } }, o.items.filter((i) => i.state !== 'cancelled').map((i) => h('div', {},
+    titleOf(i), ' ',
+    parcelOf.has(i.id) ? h('span', { class: 'muted' }, `${t('in parcel')} ${parcelOf.get(i.id)}`)
+      : i.state === 'produced' ? state('produced') : h('span', { class: 'bad' }, t('still in production')))));
+}
+
 // A booking carrier gives the waybill itself; for manual (or a waybill already on paper) the
-// lead types or scans it.
+// lead types or scans it. For an order still in production the made items are ticked (the
+// parcel goes ahead with them; the rest follows in another).
 async function parcelDialog(o, redraw) {
   const carrier = await carrierSelect({ name: 'carrier' });
   const tracking = h('input', { name: 'tracking_number', size: 20, placeholder: 'SF1234567890123' });
@@ -284,12 +304,22 @@ async function parcelDialog(o, redraw) {
   const weight = h('input', { type: 'number', name: 'weight_g', min: 1, placeholder: t('preset') });
   const size = h('input', { name: 'size_mm', placeholder: t('preset'), size: 12 });
   const box = errorBox();
-  const ok = h('button', { class: 'primary', dataset: { testid: 'parcel-confirm' } }, t('Create a parcel'));
-  const d = dialog(`${t('Create a parcel')} · ${o.order}`,
-    h('div', { class: 'fields' }, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), hint, field(t('Weight (g)'), weight), field(t('Size (mm)'), size), box),
+  const split = o.next === 'send what is ready';
+  const ticks = split ? o.items.filter((i) => o.unparcelled_ready.includes(i.id)).map((i) => h('input', { type: 'checkbox', checked: true, dataset: { item: i.id } })) : [];
+  const choice = split ? h('div', { class: 'field', dataset: { testid: 'split-items' } },
+    h('span', {}, t('Items in this parcel')),
+    ...ticks.map((c) => h('label', {}, c, ' ', titleOf(o.items.find((i) => i.id === Number(c.dataset.item))))),
+    h('small', { class: 'muted' }, `${o.items_in_production} ${t('still in production: they follow in another parcel')}`)) : null;
+  const ok = h('button', { class: 'primary', dataset: { testid: 'parcel-confirm' } }, split ? t('Send what is ready') : t('Create a parcel'));
+  const d = dialog(`${split ? t('Send what is ready') : t('Create a parcel')} · ${o.order}`,
+    h('div', { class: 'fields' }, choice, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), hint, field(t('Weight (g)'), weight), field(t('Size (mm)'), size), box),
     [h('button', { onclick: () => d.close() }, t('Close')), ok]);
   ok.addEventListener('click', () => act(ok, box, async () => {
     const body = { carrier: carrier.value };
+    if (split) {
+      body.items = ticks.filter((c) => c.checked).map((c) => Number(c.dataset.item));
+      if (!body.items.length) throw new Error(t('Tick the items that go in this parcel.'));
+    }
     if (tracking.value.trim()) body.tracking_number = tracking.value.trim();
     if (weight.value) body.weight_g = Number(weight.value);
     if (size.value.trim()) body.size_mm = size.value.trim();

@@ -600,6 +600,40 @@ test('logistics packs and hands over 30 orders with the scanner in under 100 act
   await page.context().close();
 });
 
+// An order of two magnets whose round one is late: the lead sends the made one ahead from the
+// packing list (the dialog ticks what is made and says what follows), and the list shows where
+// each item is.
+test('logistics sends the made half of an order ahead and the list says where each item is', async () => {
+  const picture = readFileSync(join(root, 'tests/data/images/portrait_anime_fennec_girl_1024.png'));
+  const asset = await server.api('POST', '/api/v1/assets', server.tokens.channel, picture);
+  const order = await server.api('POST', '/api/v1/orders', server.tokens.channel, {
+    channel_ref: 'e2e-split',
+    customer: { name: '孙丽', phone: '13600002222', address: { province: '江苏省', city: '南京市', district: '鼓楼区', street: '中山路 8 号', detail: '6 室' } },
+    items: [{ product: 'magnet-rect', asset: asset.id }, { product: 'magnet-round-58', asset: asset.id }],
+  }, { 'Idempotency-Key': 'e2e-split' });
+  const [made, late] = order.items.map((i) => i.id);
+  await waitFor('both magnets approved', async () => (await server.api('GET', `/api/v1/orders/${order.number}`, server.tokens.cs)).items.every((i) => i.state === 'approved'), 120_000);
+  for (const event of ['start_production', 'produced']) await server.api('POST', `/api/v1/items/${made}/transitions`, server.tokens.production, { event });
+  await server.api('POST', `/api/v1/items/${late}/transitions`, server.tokens.production, { event: 'start_production' });
+
+  const page = await signIn('logistics', 'en');
+  await page.click('a[href="#/logistics"]');
+  const row = page.locator('[data-testid=packing-queue] tr', { hasText: order.number });
+  await row.locator('[data-testid=send-ready]').click();
+  await page.waitForSelector('[data-testid=split-items]');
+  assert.match(await page.textContent('[data-testid=split-items]'), /Fridge magnet, rectangle[\s\S]*1 still in production/);
+  await page.click('[data-testid=parcel-confirm]');
+  await page.waitForFunction((number) => [...document.querySelectorAll('[data-testid=packing-queue] tr')]
+    .some((tr) => tr.textContent.includes(number) && /in parcel/.test(tr.textContent)), order.number);
+  assert.match(await row.locator('[data-testid=items]').textContent(), /in parcel .*still in production/s);
+  await shot(page, 'logistics-split');
+  const { shipments } = await server.api('GET', `/api/v1/orders/${order.number}/shipments`, server.tokens.logistics);
+  assert.equal(shipments.length, 1);
+  assert.deepEqual(shipments[0].items, [made]);
+  assert.equal((await server.api('GET', `/api/v1/orders/${order.number}`, server.tokens.cs)).state, 'in_production');
+  await page.context().close();
+});
+
 // The channel's endpoint was down, so its notifications died; once it is back, the admin sends
 // every dead one again from the console, and the channel's receiver (which checks the signature
 // as the channel would) takes each of them.

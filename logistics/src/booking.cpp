@@ -1,5 +1,6 @@
 #include "keepsake/logistics/booking.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -116,7 +117,7 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
   request.carrier_order_id = outcome.carrier_order_id;
   request.sender = *sender;
   request.recipient = Recipient(*order->customer);
-  request.contents = ContentsSummary(*order, catalog);
+  request.contents = ContentsSummary(*order, catalog, parcel.items);
   request.weight_g = parcel.weight_g;
   auto booked = carrier.Book(request);
   if (!booked) {
@@ -141,7 +142,8 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
   NewShipment shipment{parcel.order_id,      carrier.Name(),       booked->waybill,
                        parcel.weight_g,      parcel.size_mm,       outcome.carrier_order_id,
                        booked->routing_code, booked->sorting_code, booked->carrier_label,
-                       booking_id,           parcel.replaces,      parcel.reason};
+                       booking_id,           parcel.replaces,      parcel.reason,
+                       parcel.items};
   auto created = ShipmentRepository(store).CreateShipment(shipment, actor);
   if (!created) return tl::unexpected(created.error());
   outcome.shipment = *created;
@@ -233,11 +235,13 @@ Result<CarrierOutcome> RefreshTracking(orders::Store& store, Carrier& carrier,
   return outcome;
 }
 
-ParcelPreset PresetFor(const orders::Order& order, const orders::ProductCatalog& catalog) {
+ParcelPreset PresetFor(const orders::Order& order, const orders::ProductCatalog& catalog,
+                       const std::vector<int64_t>& items) {
   ParcelPreset preset;
   std::array<int, 3> box{};
   for (const orders::Item& item : order.items) {
     if (item.state == "cancelled") continue;
+    if (!items.empty() && std::find(items.begin(), items.end(), item.id) == items.end()) continue;
     const orders::Product* product = catalog.Find(item.product);
     if (product == nullptr || product->parcel_weight_g == 0) continue;
     preset.weight_g += product->parcel_weight_g;

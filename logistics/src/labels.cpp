@@ -96,7 +96,7 @@ imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& o
   for (const json& line : settings.value("sender", json::array())) {
     if (line.is_string()) label.sender.push_back(line.get<std::string>());
   }
-  label.contents = ContentsSummary(order, catalog);
+  label.contents = ContentsSummary(order, catalog, shipment.items);
   label.reference =
       order.number + (shipment.reshipment || shipment.replaces != 0 ? " (reshipment)" : "");
   label.qr_text = order.number;

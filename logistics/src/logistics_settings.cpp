@@ -1,5 +1,7 @@
 #include "logistics_settings.hpp"
 
+#include <algorithm>
+
 #include <fstream>
 #include <map>
 
@@ -22,9 +24,14 @@ imaging::LabelFonts Fonts(const json& settings) {
   return {fonts.value("latin", ""), fonts.value("cjk", "")};
 }
 
-std::string ContentsSummary(const orders::Order& order, const orders::ProductCatalog& catalog) {
+std::string ContentsSummary(const orders::Order& order, const orders::ProductCatalog& catalog,
+                            const std::vector<int64_t>& items) {
   std::map<std::string, int> counts;
-  for (const orders::Item& item : order.items) ++counts[item.product];
+  for (const orders::Item& item : order.items) {
+    // a parcel of a split order holds only its items
+    if (!items.empty() && std::find(items.begin(), items.end(), item.id) == items.end()) continue;
+    ++counts[item.product];
+  }
   std::string contents;
   for (const auto& [product, n] : counts) {
     const orders::Product* p = catalog.Find(product);

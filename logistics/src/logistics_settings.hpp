@@ -27,7 +27,8 @@ orders::Result<nlohmann::json> LogisticsSettings(const std::string& assets_dir);
 imaging::LabelFonts Fonts(const nlohmann::json& settings);
 
 // "1 x Photo magnet, 2 x Postcard": what the parcel holds, by the catalogue's titles.
-std::string ContentsSummary(const orders::Order& order, const orders::ProductCatalog& catalog);
+std::string ContentsSummary(const orders::Order& order, const orders::ProductCatalog& catalog,
+                            const std::vector<int64_t>& items = {});
 
 // The shop as a carrier's sender (settings.sender_contact: name, phone, company, province,
 // city, district, address). Errors: kInvalidArgument naming the missing field.

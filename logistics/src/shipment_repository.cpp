@@ -3,6 +3,7 @@
 #include "keepsake/logistics/shipment_repository.hpp"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ constexpr const char* kShipmentColumns =
     "s.weight_g, s.size_mm, s.created_by, s.created_at, s.updated_at, s.version, "
     "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), ''), "
     "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label, "
-    "COALESCE(s.replaces, 0) FROM shipments s JOIN orders o ON o.id = s.order_id";
+    "COALESCE(s.replaces, 0), COALESCE((SELECT group_concat(si.item_id) FROM shipment_items si "
+    "WHERE si.shipment_id = s.id), '') FROM shipments s JOIN orders o ON o.id = s.order_id";
 
 Shipment ShipmentFromRow(const Statement& q) {
   Shipment s;
@@ -51,6 +53,13 @@ Shipment ShipmentFromRow(const Statement& q) {
   s.sorting_code = q.Text(16);
   s.carrier_label = q.Text(17);
   s.replaces = q.Int(18);
+  const std::string items = q.Text(19);
+  for (size_t at = 0; at < items.size();) {
+    const size_t comma = std::min(items.find(',', at), items.size());
+    s.items.push_back(std::stoll(items.substr(at, comma - at)));
+    at = comma + 1;
+  }
+  std::sort(s.items.begin(), s.items.end());
   return s;
 }
 
@@ -133,6 +142,59 @@ Result<void> CheckReplaceable(Transaction& tx, int64_t order_id, int64_t shipmen
   return {};
 }
 
+// The items a new parcel carries: a reship those of the parcel it replaces; the lead's list
+// (each an item of the order, produced, and in no other parcel that still counts); or, without
+// a list, every item of the order not cancelled and not in such a parcel.
+Result<std::vector<int64_t>> ItemsForParcel(Transaction& tx, const NewShipment& shipment) {
+  std::vector<int64_t> out;
+  if (shipment.replaces != 0) {
+    Statement same = tx.Prepare("SELECT item_id FROM shipment_items WHERE shipment_id = ?");
+    same.Bind(1, shipment.replaces);
+    while (same.Step()) out.push_back(same.Int(0));
+    return out;
+  }
+  // in a parcel that counts: not cancelled, not replaced by another
+  std::map<int64_t, int64_t> parcelled;
+  Statement in = tx.Prepare(
+      "SELECT si.item_id, s.id FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id "
+      "WHERE s.order_id = ? AND s.state != 'cancelled' AND s.id NOT IN (SELECT replaces FROM "
+      "shipments WHERE replaces IS NOT NULL)");
+  in.Bind(1, shipment.order_id);
+  while (in.Step()) parcelled[in.Int(0)] = in.Int(1);
+  std::map<int64_t, std::string> states;
+  Statement items = tx.Prepare("SELECT id, state FROM items WHERE order_id = ? ORDER BY position");
+  items.Bind(1, shipment.order_id);
+  while (items.Step()) states[items.Int(0)] = items.Text(1);
+  if (shipment.items.empty()) {
+    for (const auto& [id, state] : states) {
+      if (state != "cancelled" && !parcelled.count(id)) out.push_back(id);
+    }
+    return out;
+  }
+  for (int64_t id : shipment.items) {
+    const std::string which = "item " + std::to_string(id);
+    const auto state = states.find(id);
+    if (state == states.end()) {
+      return Fail(orders::Errc::kInvalidArgument, which + " is not an item of this order", "items");
+    }
+    if (state->second != "produced") {
+      return Fail(orders::Errc::kInvalidArgument,
+                  which + " is " + state->second + ": only a produced item goes in a parcel",
+                  "items");
+    }
+    if (const auto in_parcel = parcelled.find(id); in_parcel != parcelled.end()) {
+      return Fail(orders::Errc::kInvalidArgument,
+                  which + " is in parcel " + std::to_string(in_parcel->second) + " already",
+                  "items");
+    }
+    if (std::find(out.begin(), out.end(), id) != out.end()) {
+      return Fail(orders::Errc::kInvalidArgument, which + " is listed twice", "items");
+    }
+    out.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
@@ -149,6 +211,8 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
       if (auto ok = CheckReplaceable(tx, shipment.order_id, shipment.replaces); !ok)
         return tl::unexpected(ok.error());
     }
+    auto items = ItemsForParcel(tx, shipment);
+    if (!items) return tl::unexpected(items.error());
     Statement used =
         tx.Prepare("SELECT 1 FROM shipments WHERE carrier = ? AND tracking_number = ?");
     used.Bind(1, shipment.carrier).Bind(2, shipment.tracking_number);
@@ -185,6 +249,11 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     }
     insert.Exec();
     const int64_t id = tx.LastInsertId();
+    Statement carries = tx.Prepare("INSERT INTO shipment_items(shipment_id, item_id) VALUES(?, ?)");
+    for (int64_t item : *items) {
+      carries.Reset();
+      carries.Bind(1, id).Bind(2, item).Exec();
+    }
     if (shipment.booking_id != 0) {  // the carrier's booking ends in this parcel
       tx.Prepare(
             "UPDATE carrier_bookings SET state = 'booked', shipment_id = ?, reason = '', "
@@ -202,7 +271,8 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
                                       {"tracking_number", shipment.tracking_number},
                                       {"carrier_order_id", shipment.carrier_order_id},
                                       {"reshipment", reshipment},
-                                      {"replaces", shipment.replaces}}
+                                      {"replaces", shipment.replaces},
+                                      {"items", *items}}
                                      .dump()});
     return LoadShipment(tx, id);
   });
@@ -350,9 +420,13 @@ Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limi
     Statement q = tx.Prepare(
         "SELECT o.id, COALESCE((SELECT max(e.at) FROM events e WHERE e.order_id = o.id AND "
         "e.to_state = 'ready_to_pack'), o.updated_at) AS ready FROM orders o WHERE o.state IN "
-        "('ready_to_pack', 'packed') OR (o.state = 'delivery_exception' AND EXISTS (SELECT 1 "
-        "FROM shipments s WHERE s.order_id = o.id AND s.state IN ('created', 'label_printed'))) "
-        "ORDER BY ready, o.id LIMIT ?");
+        "('ready_to_pack', 'packed') OR (o.state IN ('delivery_exception', 'in_production') AND "
+        "EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.state IN ('created', "
+        "'label_printed'))) OR (o.state = 'in_production' AND EXISTS (SELECT 1 FROM items i "
+        "WHERE i.order_id = o.id AND i.state = 'produced' AND NOT EXISTS (SELECT 1 FROM "
+        "shipment_items si JOIN shipments s ON s.id = si.shipment_id WHERE si.item_id = i.id AND "
+        "s.state != 'cancelled' AND s.id NOT IN (SELECT replaces FROM shipments WHERE replaces "
+        "IS NOT NULL)))) ORDER BY ready, o.id LIMIT ?");
     q.Bind(1, limit);
     std::vector<PackingQueueEntry> out;
     while (q.Step()) {

@@ -82,11 +82,11 @@ std::string OrderEventForParcels(const std::string& order_state,
   namespace S = shipment_state;
   namespace order = orders::order_state;
   namespace event = orders::order_event;
-  const bool moving = any({S::kInTransit, S::kOutForDelivery, S::kAvailableForPickup,
-                           S::kAttemptFailed, S::kDelivered, S::kException});
-  // every parcel handed to its courier (none still on our bench): the order has left
+  // every parcel handed to its courier (none still on our bench): the order has left. (A parcel
+  // the courier scanned has left too; one sent ahead of a split order may be delivered already
+  // while the rest is still on the bench.)
   const bool all_left = !parcels.empty() && !any({S::kCreated, S::kLabelPrinted});
-  if (order_state == order::kPacked && (moving || all_left)) return std::string(event::kShip);
+  if (order_state == order::kPacked && all_left) return std::string(event::kShip);
   if ((order_state == order::kShipped || order_state == order::kDeliveryException) &&
       all_delivered) {
     return std::string(event::kDeliver);

@@ -439,6 +439,19 @@ UPDATE jobs SET params = json_set(params, '$.text', ks_encrypt(json_extract(para
       R"sql(
 ALTER TABLE shipments ADD COLUMN polled_at TEXT;
 )sql",
+      // 22: the items each parcel carries, so an order can ship as its items become ready (a
+      // split); a parcel made before carried its whole order
+      R"sql(
+CREATE TABLE shipment_items (
+  shipment_id INTEGER NOT NULL REFERENCES shipments(id),
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  PRIMARY KEY (shipment_id, item_id)
+);
+CREATE INDEX shipment_items_item ON shipment_items(item_id);
+INSERT INTO shipment_items(shipment_id, item_id)
+  SELECT s.id, i.id FROM shipments s JOIN items i ON i.order_id = s.order_id
+  WHERE i.state != 'cancelled';
+)sql",
   };
   return migrations;
 }

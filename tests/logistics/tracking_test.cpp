@@ -70,6 +70,9 @@ TEST(Tracking, TheOrderFollowsItsParcels) {
   EXPECT_EQ(follow("packed", {"handed_over"}), "ship");  // handed to the courier: it has left
   EXPECT_EQ(follow("packed", {"handed_over", "label_printed"}), "");  // one still here
   EXPECT_EQ(follow("packed", {"handed_over", "cancelled"}), "ship");
+  // a split: the part sent ahead arrived, the rest is still on the bench
+  EXPECT_EQ(follow("packed", {"delivered", "label_printed"}), "");
+  EXPECT_EQ(follow("in_production", {"delivered"}), "");
   EXPECT_EQ(follow("ready_to_pack", {"handed_over"}), "");        // packing comes first
   EXPECT_EQ(follow("shipped", {"delivered", "in_transit"}), "");  // one parcel still coming
   EXPECT_EQ(follow("shipped", {"delivered", "delivered"}), "deliver");

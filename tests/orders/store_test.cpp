@@ -441,7 +441,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "DROP TABLE carrier_bookings;"
         "DROP INDEX shipments_replaces; ALTER TABLE shipments DROP COLUMN replaces;"
         "DROP TABLE staff_sessions; DROP TABLE staff_users;"
-        "ALTER TABLE shipments DROP COLUMN polled_at;"
+        "ALTER TABLE shipments DROP COLUMN polled_at; DROP TABLE shipment_items;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));

@@ -482,4 +482,102 @@ TEST(Packing, AFailedParcelIsSentAgainAndTheOrderFollowsTheNewOne) {
   EXPECT_TRUE(said) << events.dump();
 }
 
+// An order of two magnets whose round one takes longer: the magnet goes ahead in a
+// parcel of its own while the order is still in production (the lead chooses to send what is
+// ready), the round one follows in a second parcel, and the order is shipped when the last
+// parcel leaves and delivered when both have arrived. A parcel takes only produced items, each
+// once; each label lists only its parcel's items.
+TEST(Packing, AnOrderShipsAsItsItemsBecomeReady) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  Lead lead(server);
+  const std::string photo =
+      UploadAsset(server, server.Token("channel"),
+                  ReadFile(TestData("images/portrait_anime_fennec_girl_1024.png")));
+  json body = OrderBody("split-1", "magnet-rect", photo);
+  body["items"].push_back({{"product", "magnet-round-58"}, {"asset", photo}});
+  auto created =
+      server.PostAs("/api/v1/orders", "channel", body.dump(), {{"Idempotency-Key", "split-1"}});
+  ASSERT_EQ(created->status, 201) << created->body;
+  const json order = json::parse(created->body);
+  const std::string number = order["number"];
+  const int64_t magnet = order["items"][0]["id"], round = order["items"][1]["id"];
+  const auto item_state = [&](int64_t id) {
+    return lead.Get("/api/v1/items/" + std::to_string(id))["state"];
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] { return item_state(magnet) == "approved" && item_state(round) == "approved"; }, 60000));
+  const auto produce = [&](int64_t id) {
+    for (const char* event : {"start_production", "produced"}) {
+      ASSERT_EQ(server
+                    .PostAs("/api/v1/items/" + std::to_string(id) + "/transitions", "production",
+                            json{{"event", event}}.dump())
+                    ->status,
+                200);
+    }
+  };
+  produce(magnet);
+  ASSERT_EQ(server
+                .PostAs("/api/v1/items/" + std::to_string(round) + "/transitions", "production",
+                        json{{"event", "start_production"}}.dump())
+                ->status,
+            200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "in_production");
+  // on the list with what is ready; the lead sends the magnet ahead
+  EXPECT_EQ(lead.Next(number), "send what is ready");
+  const std::string shipments = "/api/v1/orders/" + number + "/shipments";
+  auto whole = lead.Post(shipments, {{"carrier", "simulated"}});
+  EXPECT_EQ(whole->status, 409) << whole->body;  // not the whole order: it is not made yet
+  auto unmade = lead.Post(shipments, {{"carrier", "simulated"}, {"items", {round}}});
+  EXPECT_EQ(unmade->status, 422);
+  EXPECT_NE(unmade->body.find("only a produced item"), std::string::npos) << unmade->body;
+  auto ahead = lead.Post(shipments, {{"carrier", "simulated"}, {"items", {magnet}}});
+  ASSERT_EQ(ahead->status, 201) << ahead->body;
+  const json first = json::parse(ahead->body);
+  EXPECT_EQ(first["items"], json::array({magnet}));
+  EXPECT_EQ(first["weight_g"], 45);  // the magnet's preset alone
+  auto twice = lead.Post(shipments, {{"carrier", "simulated"}, {"items", {magnet}}});
+  EXPECT_EQ(twice->status, 422);
+  EXPECT_NE(twice->body.find("in parcel"), std::string::npos) << twice->body;
+  EXPECT_EQ(lead.Next(number), "print labels");
+  auto label = server.PostAs("/api/v1/labels", "logistics",
+                             json{{"shipments", {first["id"]}}, {"format", "zpl"}}.dump());
+  ASSERT_EQ(label->status, 200);
+  EXPECT_NE(label->body.find("1 x Fridge magnet, rectangle"), std::string::npos) << label->body;
+  EXPECT_EQ(label->body.find("round, flat"), std::string::npos);
+  EXPECT_EQ(lead.Next(number), "hand over");
+  const std::string first_path = "/api/v1/shipments/" + std::to_string(first["id"].get<int64_t>());
+  ASSERT_EQ(lead.Post(first_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  ASSERT_EQ(lead.Post(first_path + "/simulate", {{"ending", "delivered"}})->status, 200);
+  // the magnet is home; the order waits for the rest
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "in_production");
+  EXPECT_TRUE(lead.Next(number).is_null());
+
+  // the round magnet is made: the rest goes in the second parcel
+  ASSERT_EQ(server
+                .PostAs("/api/v1/items/" + std::to_string(round) + "/transitions", "production",
+                        json{{"event", "produced"}}.dump())
+                ->status,
+            200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "ready_to_pack");
+  EXPECT_EQ(lead.Next(number), "create a parcel");
+  auto rest = lead.Post(shipments, {{"carrier", "simulated"}});
+  ASSERT_EQ(rest->status, 201) << rest->body;
+  const json second = json::parse(rest->body);
+  EXPECT_EQ(second["items"], json::array({round}));
+  ASSERT_EQ(lead.Post("/api/v1/labels", {{"shipments", {second["id"]}}})->status, 200);
+  EXPECT_EQ(lead.Next(number), "pack");
+  ASSERT_EQ(lead.Post("/api/v1/orders/" + number + "/transitions", {{"event", "pack"}})->status,
+            200);
+  // the first parcel arrived long ago, the second is still on the bench: not shipped yet
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "packed");
+  const std::string second_path =
+      "/api/v1/shipments/" + std::to_string(second["id"].get<int64_t>());
+  ASSERT_EQ(lead.Post(second_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "shipped");
+  ASSERT_EQ(lead.Post(second_path + "/simulate", {{"ending", "delivered"}})->status, 200);
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivered");
+}
+
 }  // namespace keepsake::testing

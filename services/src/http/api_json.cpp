@@ -236,7 +236,8 @@ json ShipmentJson(const logistics::Shipment& s) {
           {"last_scan_at", s.last_scan_at.empty() ? json(nullptr) : json(s.last_scan_at)},
           {"carrier_order_id", s.carrier_order_id},
           {"routing_code", s.routing_code},
-          {"sorting_code", s.sorting_code}};
+          {"sorting_code", s.sorting_code},
+          {"items", s.items}};
 }
 
 }  // namespace keepsake::services::api_json

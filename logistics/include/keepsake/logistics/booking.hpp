@@ -22,8 +22,9 @@ struct ParcelToBook {
   int64_t order_id = 0;
   int weight_g = 0;
   std::string size_mm;
-  int64_t replaces = 0;  // a reship: the failed parcel this one is sent instead of
-  std::string reason;    // why it is sent again
+  int64_t replaces = 0;             // a reship: the failed parcel this one is sent instead of
+  std::string reason;               // why it is sent again
+  std::vector<int64_t> items = {};  // a split: the items it carries (ShipmentRepository)
 };
 
 // The lead's presets for a parcel of `order` (assets/products.json, each product's "parcel"):
@@ -34,7 +35,8 @@ struct ParcelPreset {
   int weight_g = 0;
   std::string size_mm;  // "LxWxH"
 };
-ParcelPreset PresetFor(const orders::Order& order, const orders::ProductCatalog& catalog);
+ParcelPreset PresetFor(const orders::Order& order, const orders::ProductCatalog& catalog,
+                       const std::vector<int64_t>& items = {});
 
 // A booking attempt that has not (yet) become a parcel.
 struct BookingAttempt {

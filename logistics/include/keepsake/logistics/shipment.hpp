@@ -32,6 +32,7 @@ struct Shipment {
   std::string sorting_code;      // the second code (SF codingMapping), or empty
   std::string carrier_label;     // the carrier's own label data (SF twoDimensionCode), or empty
   int64_t replaces = 0;          // the failed parcel this one is sent instead of, or 0
+  std::vector<int64_t> items;    // the items it carries
 };
 
 // An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
@@ -74,6 +75,9 @@ struct NewShipment {
   // exception, returned or expired), and why it is sent again (on the timeline)
   int64_t replaces = 0;
   std::string reason{};
+  // The items it carries (a split: what is ready now); empty: every item of the order not in
+  // another parcel yet. A reship carries the items of the parcel it replaces.
+  std::vector<int64_t> items{};
 };
 
 }  // namespace keepsake::logistics

@@ -1,5 +1,7 @@
 // The logistics lead's paper: label batches (PDF, PNG or ZPL), packing slips, and the list of
 // orders to pack with the next step on each.
+#include <set>
+
 #include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
@@ -114,19 +116,41 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                               {"title_zh", product != nullptr ? product->title_zh : item.product},
                               {"state", item.state}});
     }
-    int active = 0, unprinted = 0, on_the_bench = 0;
+    int unprinted = 0, on_the_bench = 0;
+    std::set<int64_t> parcelled;  // items in a parcel that counts (not cancelled, not replaced)
+    std::set<int64_t> replaced;
+    for (const logistics::Shipment& parcel : entry.parcels) {
+      if (parcel.replaces != 0) replaced.insert(parcel.replaces);
+    }
     for (const logistics::Shipment& parcel : entry.parcels) {
       row["parcels"].push_back(api_json::ShipmentJson(parcel));
       if (parcel.state == "cancelled") continue;
-      ++active;
+      if (!replaced.count(parcel.id)) parcelled.insert(parcel.items.begin(), parcel.items.end());
       if (parcel.state == "created") ++unprinted;
       if (parcel.state == "created" || parcel.state == "label_printed") ++on_the_bench;
     }
+    // items made and in no parcel yet: the rest of a split order, or what could go ahead of it
+    json ready = json::array();
+    int waiting = 0;
+    for (const orders::Item& item : entry.order.items) {
+      if (item.state == "cancelled" || parcelled.count(item.id)) continue;
+      if (item.state == "produced") {
+        ready.push_back(item.id);
+      } else {
+        ++waiting;
+      }
+    }
+    row["unparcelled_ready"] = ready;
+    row["items_in_production"] = waiting;
+    const bool in_production = entry.order.state == "in_production";
     // the next step, so that the list reads as a to-do list; "ship" is left for a packed order
     // whose parcels were all handed over before it was packed (handing over the last parcel of
-    // a packed order ships it by itself)
-    row["next"] = active == 0                            ? "create a parcel"
-                  : unprinted > 0                        ? "print labels"
+    // a packed order ships it by itself). An order still in production shows only when some
+    // of it is ready: the lead sends that ahead ("send what is ready") or waits for the rest.
+    row["next"] = unprinted > 0                          ? "print labels"
+                  : in_production && on_the_bench > 0    ? "hand over"
+                  : in_production                        ? "send what is ready"
+                  : !ready.empty()                       ? "create a parcel"
                   : entry.order.state == "ready_to_pack" ? "pack"
                   : on_the_bench > 0                     ? "hand over"
                                                          : "ship";

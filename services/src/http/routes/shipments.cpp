@@ -82,13 +82,27 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   if (!body) return;
   auto order = LoadOrder(req, res);
   if (!order) return;
+  // a split: the items that are ready go now, the rest when they are made
+  std::vector<int64_t> items;
+  if (body->contains("items")) {
+    const json& list = (*body)["items"];
+    if (!list.is_array() || list.empty() || list.size() > 100 ||
+        !std::all_of(list.begin(), list.end(),
+                     [](const json& i) { return i.is_number_integer(); })) {
+      return ReplyInvalid(req, res, "items is a list of the ids of the items this parcel carries",
+                          "items");
+    }
+    for (const json& i : list) items.push_back(i.get<int64_t>());
+  }
   const std::string& state = order->state;
-  if (state != "ready_to_pack" && state != "packed" && state != "shipped" &&
+  const bool split = !items.empty() && state == "in_production";
+  if (!split && state != "ready_to_pack" && state != "packed" && state != "shipped" &&
       state != "delivery_exception") {
     return ReplyError(req, res,
                       orders::Error{orders::Errc::kIllegalTransition,
                                     "order " + order->number + " is " + state +
-                                        ": parcels are made once production is done",
+                                        ": parcels are made once production is done, or for the "
+                                        "produced items alone (\"items\": [...])",
                                     "state",
                                     {}});
   }
@@ -103,6 +117,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
                         "carrier", api.carriers.Names());
   }
   logistics::NewShipment shipment{order->id, name, body->value("tracking_number", ""), 0, ""};
+  shipment.items = items;
   if (body->contains("weight_g")) {
     if (!(*body)["weight_g"].is_number_integer() || (*body)["weight_g"].get<int64_t>() <= 0 ||
         (*body)["weight_g"].get<int64_t>() > 100000) {
@@ -132,7 +147,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
     return ReplyInvalid(req, res, "size_mm is LxWxH in mm, e.g. 300x200x100", "size_mm");
   }
   // what the lead did not type comes from the products' presets
-  const logistics::ParcelPreset preset = logistics::PresetFor(*order, catalog);
+  const logistics::ParcelPreset preset = logistics::PresetFor(*order, catalog, items);
   if (shipment.weight_g == 0) shipment.weight_g = preset.weight_g;
   if (shipment.size_mm.empty()) shipment.size_mm = preset.size_mm;
   if (shipment.tracking_number.empty()) {
@@ -144,7 +159,7 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
     }
     auto booked = logistics::BookParcel(
         store, catalog, config.assets_dir, *carrier,
-        {order->id, shipment.weight_g, shipment.size_mm, shipment.replaces, shipment.reason},
+        {order->id, shipment.weight_g, shipment.size_mm, shipment.replaces, shipment.reason, items},
         ctx.actor);
     if (!booked) return ReplyError(req, res, booked.error());
     if (booked->failure) {
