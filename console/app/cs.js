@@ -350,6 +350,9 @@ function claimsCard(o) {
 export async function claim(main, id) {
   const c = await get(`/api/v1/claims/${id}`);
   const redraw = () => claim(main, id);
+  // the parcels that bring the claimed piece back (a return: from the customer to the shop)
+  const returns = may('GET /api/v1/orders/{id}/shipments')
+    ? (await get(`/api/v1/orders/${c.order}/shipments`)).shipments.filter((s) => s.claim === c.id) : [];
   const photos = h('div', { class: 'thumbs', dataset: { testid: 'claim-photos' } }, c.evidence.map((e) => {
     const img = h('img', { alt: t('Photo') });
     if (e.check !== 'unreadable') assetUrl(e.asset).then((url) => { img.src = url; });
@@ -396,10 +399,38 @@ export async function claim(main, id) {
           c.decision_note ? h('tr', {}, h('td', {}, t('Decision')), h('td', {}, c.decision_note)) : null,
           c.refund_cents ? h('tr', {}, h('td', {}, t('Refund')), h('td', {}, `${(c.refund_cents / 100).toFixed(2)} · ${c.refund_reference}`)) : null,
           c.reprint_order ? h('tr', {}, h('td', {}, t('Reprint order')), h('td', { dataset: { testid: 'reprint-order' } }, h('a', { href: `#/cs/order/${c.reprint_order}` }, c.reprint_order))) : null))),
+        returnCard(c, returns, redraw),
         buttons.length ? h('div', { class: 'card' },
           field(t('Note'), note),
           can('approve_refund') ? h('div', { class: 'row' }, field(t('Refund (cents)'), cents), field(t('Payment reference'), reference)) : null,
           h('div', { class: 'row' }, buttons), box) : null)));
+}
+
+// The piece asked back: the return parcels of the claim with their waybill and state, and, while
+// the claim is open, a courier to book one with (or the waybill the customer's courier gave).
+function returnCard(c, returns, redraw) {
+  const open = !['rejected', 'closed', 'fulfilled'].includes(c.state);
+  const canAsk = open && may('POST /api/v1/claims/{id}/return-parcel');
+  if (!returns.length && !canAsk) return null;
+  const box = errorBox();
+  const carrier = h('select', { name: 'return-carrier' });
+  get('/api/v1/carriers').then(({ carriers }) => {
+    for (const x of [...carriers.filter((y) => y.books), ...carriers.filter((y) => !y.books)]) carrier.append(h('option', { value: x.name }, x.display_name));
+  });
+  const waybill = h('input', { name: 'return-waybill', size: 18, placeholder: t('Leave empty: the carrier gives the waybill') });
+  const ask = h('button', { dataset: { testid: 'ask-return' } }, t('Ask for the piece back'));
+  ask.addEventListener('click', () => act(ask, box, async () => {
+    const body = { carrier: carrier.value };
+    if (waybill.value.trim()) body.tracking_number = waybill.value.trim();
+    const parcel = await post(`/api/v1/claims/${c.id}/return-parcel`, body);
+    toast(`${t('Return parcel')} ${parcel.tracking_number}`);
+    await redraw();
+  }));
+  return h('div', { class: 'card', dataset: { testid: 'returns' } },
+    h('h3', {}, t('Return parcel')),
+    returns.map((p) => h('div', {}, `${p.tracking_number} · ${p.carrier} `, state(p.state))),
+    canAsk ? h('div', { class: 'row' }, field(t('Carrier'), carrier), field(t('Tracking number'), waybill), ask) : null,
+    box);
 }
 
 // Items that wait on a person (parked, failed, waiting for the customer's file) and, for

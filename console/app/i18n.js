@@ -18,6 +18,8 @@ export const zh = {
   'Tracking': '物流跟踪',
   'Notifications': '通知',
   'send what is ready': '先发已完成的',
+  'Ask for the piece back': '请客户寄回',
+  'Return parcel': '退货包裹',
   'Send what is ready': '先发已完成的商品',
   'in parcel': '已装入包裹',
   'still in production': '仍在生产',

@@ -408,6 +408,12 @@ test('customer service finds an order by phone and name, reveals the phone with 
   const decided = await server.api('GET', `/api/v1/claims/${claims[0].id}`, server.tokens.cs);
   assert.equal(decided.state, 'approved_reprint');
   assert.match(decided.reprint_order, /^KS\d{8}$/);
+  // the broken piece is asked back: a return parcel booked from the claim's page
+  await page.click('[data-testid=ask-return]');
+  await page.waitForFunction(() => /handed_over|已交快递/.test(document.querySelector('[data-testid=returns]')?.textContent ?? ''));
+  const back = (await server.api('GET', `/api/v1/orders/${decided.order}/shipments`, server.tokens.cs)).shipments.filter((p) => p.claim === decided.id);
+  assert.equal(back.length, 1);
+  assert.match(back[0].carrier_order_id, /-R1$/);
   await shot(page, 'cs-claim');
   // until the reprint reaches the customer, the claim stays on the "needs a person" list
   await page.click('#nav a[href="#/waiting"]');

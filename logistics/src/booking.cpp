@@ -73,8 +73,8 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
     const std::string now = orders::NowUtcIso();
     Statement open = tx.Prepare(
         "SELECT id, carrier_order_id, attempts FROM carrier_bookings WHERE order_id = ? AND "
-        "carrier = ? AND state != 'booked' ORDER BY id LIMIT 1");
-    open.Bind(1, parcel.order_id).Bind(2, carrier.Name());
+        "carrier = ? AND state != 'booked' AND COALESCE(claim_id, 0) = ? ORDER BY id LIMIT 1");
+    open.Bind(1, parcel.order_id).Bind(2, carrier.Name()).Bind(3, parcel.claim_id);
     if (open.Step()) {
       booking_id = open.Int(0);
       outcome.carrier_order_id = open.Text(1);
@@ -90,15 +90,18 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
           .Exec();
       return {};
     }
-    Statement count = tx.Prepare("SELECT count(*) FROM carrier_bookings WHERE order_id = ?");
-    count.Bind(1, parcel.order_id);
+    // outbound parcels P1, P2, ...; returns R1, R2, ...
+    Statement count = tx.Prepare(
+        "SELECT count(*) FROM carrier_bookings WHERE order_id = ? AND (claim_id IS NULL) = ?");
+    count.Bind(1, parcel.order_id).Bind(2, parcel.claim_id == 0 ? 1 : 0);
     count.Step();
-    outcome.carrier_order_id = order->number + "-P" + std::to_string(count.Int(0) + 1);
+    outcome.carrier_order_id =
+        order->number + (parcel.claim_id == 0 ? "-P" : "-R") + std::to_string(count.Int(0) + 1);
     outcome.attempts = 1;
     tx.Prepare(
           "INSERT INTO carrier_bookings(order_id, carrier, carrier_order_id, state, attempts, "
-          "weight_g, size_mm, created_by, created_at, updated_at) "
-          "VALUES(?,?,?,'pending',1,?,?,?,?,?)")
+          "weight_g, size_mm, created_by, created_at, updated_at, claim_id) "
+          "VALUES(?,?,?,'pending',1,?,?,?,?,?,NULLIF(?, 0))")
         .Bind(1, parcel.order_id)
         .Bind(2, carrier.Name())
         .Bind(3, outcome.carrier_order_id)
@@ -107,6 +110,7 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
         .Bind(6, actor.name)
         .Bind(7, now)
         .Bind(8, now)
+        .Bind(9, parcel.claim_id)
         .Exec();
     booking_id = tx.LastInsertId();
     return {};
@@ -118,6 +122,11 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
   request.sender = *sender;
   request.recipient = Recipient(*order->customer);
   request.contents = ContentsSummary(*order, catalog, parcel.items);
+  if (parcel.claim_id != 0) {  // the customer sends the piece back to the shop
+    std::swap(request.sender, request.recipient);
+    request.contents = "Return (claim " + std::to_string(parcel.claim_id) +
+                       "): " + ContentsSummary(*order, catalog, parcel.items);
+  }
   request.weight_g = parcel.weight_g;
   auto booked = carrier.Book(request);
   if (!booked) {
@@ -143,7 +152,7 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
                        parcel.weight_g,      parcel.size_mm,       outcome.carrier_order_id,
                        booked->routing_code, booked->sorting_code, booked->carrier_label,
                        booking_id,           parcel.replaces,      parcel.reason,
-                       parcel.items};
+                       parcel.items,         parcel.claim_id};
   auto created = ShipmentRepository(store).CreateShipment(shipment, actor);
   if (!created) return tl::unexpected(created.error());
   outcome.shipment = *created;

@@ -99,6 +99,16 @@ imaging::ShippingLabel LabelFor(const Shipment& shipment, const orders::Order& o
   label.contents = ContentsSummary(order, catalog, shipment.items);
   label.reference =
       order.number + (shipment.reshipment || shipment.replaces != 0 ? " (reshipment)" : "");
+  if (shipment.claim_id != 0) {
+    // a return: from the customer (masked, as any waybill) to the shop
+    label.sender = label.recipient;
+    label.recipient.clear();
+    for (const json& line : settings.value("sender", json::array())) {
+      if (line.is_string()) label.recipient.push_back(line.get<std::string>());
+    }
+    if (shipment.routing_code.empty()) label.route_code = "RETURN";
+    label.reference = order.number + " (return, claim " + std::to_string(shipment.claim_id) + ")";
+  }
   label.qr_text = order.number;
   return label;
 }
@@ -165,7 +175,9 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
     if (!siblings) return tl::unexpected(siblings.error());
     int place = 0, count = 0;
     for (const Shipment& s : *siblings) {
-      if (s.state == shipment_state::kCancelled) continue;
+      if (s.state == shipment_state::kCancelled || (s.claim_id != 0) != (shipment->claim_id != 0)) {
+        continue;  // outbound parcels count among themselves, returns among themselves
+      }
       ++count;
       if (s.id == shipment->id) place = count;
     }

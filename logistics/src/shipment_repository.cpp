@@ -30,7 +30,8 @@ constexpr const char* kShipmentColumns =
     "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), ''), "
     "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label, "
     "COALESCE(s.replaces, 0), COALESCE((SELECT group_concat(si.item_id) FROM shipment_items si "
-    "WHERE si.shipment_id = s.id), '') FROM shipments s JOIN orders o ON o.id = s.order_id";
+    "WHERE si.shipment_id = s.id), ''), COALESCE(s.claim_id, 0) FROM shipments s JOIN orders o "
+    "ON o.id = s.order_id";
 
 Shipment ShipmentFromRow(const Statement& q) {
   Shipment s;
@@ -60,6 +61,7 @@ Shipment ShipmentFromRow(const Statement& q) {
     at = comma + 1;
   }
   std::sort(s.items.begin(), s.items.end());
+  s.claim_id = q.Int(20);
   return s;
 }
 
@@ -82,10 +84,10 @@ Result<std::string> FollowParcels(Transaction& tx, int64_t order_id, const order
     auto order = tx.LoadOrder(order_id);
     if (!order) return Fail(orders::Errc::kStorage, "the parcel's order vanished");
     state = order->state;
-    // a parcel sent again in its place no longer counts for the order
+    // a parcel sent again in its place no longer counts for the order, nor does a return
     Statement parcels = tx.Prepare(
-        "SELECT state FROM shipments WHERE order_id = ? AND id NOT IN (SELECT replaces FROM "
-        "shipments WHERE order_id = ? AND replaces IS NOT NULL)");
+        "SELECT state FROM shipments WHERE order_id = ? AND claim_id IS NULL AND id NOT IN "
+        "(SELECT replaces FROM shipments WHERE order_id = ? AND replaces IS NOT NULL)");
     parcels.Bind(1, order_id).Bind(2, order_id);
     std::vector<std::string> states;
     while (parcels.Step()) states.push_back(parcels.Text(0));
@@ -147,6 +149,16 @@ Result<void> CheckReplaceable(Transaction& tx, int64_t order_id, int64_t shipmen
 // a list, every item of the order not cancelled and not in such a parcel.
 Result<std::vector<int64_t>> ItemsForParcel(Transaction& tx, const NewShipment& shipment) {
   std::vector<int64_t> out;
+  if (shipment.claim_id != 0) {  // a return brings back the claim's item
+    Statement claim = tx.Prepare("SELECT item_id FROM claims WHERE id = ? AND order_id = ?");
+    claim.Bind(1, shipment.claim_id).Bind(2, shipment.order_id);
+    if (!claim.Step()) {
+      return Fail(orders::Errc::kNotFound,
+                  "claim " + std::to_string(shipment.claim_id) + " is not a claim on this order");
+    }
+    out.push_back(claim.Int(0));
+    return out;
+  }
   if (shipment.replaces != 0) {
     Statement same = tx.Prepare("SELECT item_id FROM shipment_items WHERE shipment_id = ?");
     same.Bind(1, shipment.replaces);
@@ -157,8 +169,8 @@ Result<std::vector<int64_t>> ItemsForParcel(Transaction& tx, const NewShipment& 
   std::map<int64_t, int64_t> parcelled;
   Statement in = tx.Prepare(
       "SELECT si.item_id, s.id FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id "
-      "WHERE s.order_id = ? AND s.state != 'cancelled' AND s.id NOT IN (SELECT replaces FROM "
-      "shipments WHERE replaces IS NOT NULL)");
+      "WHERE s.order_id = ? AND s.state != 'cancelled' AND s.claim_id IS NULL AND s.id NOT IN "
+      "(SELECT replaces FROM shipments WHERE replaces IS NOT NULL)");
   in.Bind(1, shipment.order_id);
   while (in.Step()) parcelled[in.Int(0)] = in.Int(1);
   std::map<int64_t, std::string> states;
@@ -223,15 +235,19 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
                   "tracking_number");
     }
     const std::string now = orders::NowUtcIso();
+    // a return is in its courier's hands from the start: the courier collects it from the
+    // customer, and its scans move it from there
+    const std::string state(shipment.claim_id != 0 ? shipment_state::kHandedOver
+                                                   : shipment_state::kCreated);
     Statement insert = tx.Prepare(
         "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
         "weight_g, size_mm, created_by, created_at, updated_at, carrier_order_id, "
-        "routing_code, sorting_code, carrier_label, replaces) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "routing_code, sorting_code, carrier_label, replaces, claim_id) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.Bind(1, shipment.order_id)
         .Bind(2, shipment.carrier)
         .Bind(3, shipment.tracking_number)
-        .Bind(4, std::string(shipment_state::kCreated))
+        .Bind(4, state)
         .Bind(5, reshipment ? 1 : 0)
         .Bind(6, shipment.weight_g)
         .Bind(7, shipment.size_mm)
@@ -246,6 +262,11 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
       insert.Bind(15, shipment.replaces);
     } else {
       insert.BindNull(15);
+    }
+    if (shipment.claim_id != 0) {
+      insert.Bind(16, shipment.claim_id);
+    } else {
+      insert.BindNull(16);
     }
     insert.Exec();
     const int64_t id = tx.LastInsertId();
@@ -265,14 +286,15 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     }
     tx.AppendEvent(orders::Event{0, shipment.order_id, std::nullopt, now, actor.name,
                                  std::string(orders::RoleName(actor.role)), "shipment.created", "",
-                                 std::string(shipment_state::kCreated), shipment.reason,
+                                 state, shipment.reason,
                                  json{{"shipment", id},
                                       {"carrier", shipment.carrier},
                                       {"tracking_number", shipment.tracking_number},
                                       {"carrier_order_id", shipment.carrier_order_id},
                                       {"reshipment", reshipment},
                                       {"replaces", shipment.replaces},
-                                      {"items", *items}}
+                                      {"items", *items},
+                                      {"claim", shipment.claim_id}}
                                      .dump()});
     return LoadShipment(tx, id);
   });
@@ -421,11 +443,13 @@ Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limi
         "SELECT o.id, COALESCE((SELECT max(e.at) FROM events e WHERE e.order_id = o.id AND "
         "e.to_state = 'ready_to_pack'), o.updated_at) AS ready FROM orders o WHERE o.state IN "
         "('ready_to_pack', 'packed') OR (o.state IN ('delivery_exception', 'in_production') AND "
-        "EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.state IN ('created', "
-        "'label_printed'))) OR (o.state = 'in_production' AND EXISTS (SELECT 1 FROM items i "
+        "EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.claim_id IS NULL AND "
+        "s.state IN ('created', 'label_printed'))) OR (o.state = 'in_production' AND EXISTS "
+        "(SELECT 1 FROM items i "
         "WHERE i.order_id = o.id AND i.state = 'produced' AND NOT EXISTS (SELECT 1 FROM "
         "shipment_items si JOIN shipments s ON s.id = si.shipment_id WHERE si.item_id = i.id AND "
-        "s.state != 'cancelled' AND s.id NOT IN (SELECT replaces FROM shipments WHERE replaces "
+        "s.state != 'cancelled' AND s.claim_id IS NULL AND s.id NOT IN (SELECT replaces FROM "
+        "shipments WHERE replaces "
         "IS NOT NULL)))) ORDER BY ready, o.id LIMIT ?");
     q.Bind(1, limit);
     std::vector<PackingQueueEntry> out;
@@ -433,7 +457,8 @@ Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limi
       const int64_t id = q.Int(0);
       auto order = tx.LoadOrder(id);
       if (!order) continue;
-      out.push_back({*order, q.Text(1), LoadShipments(tx, "s.order_id = ?", id)});
+      out.push_back(
+          {*order, q.Text(1), LoadShipments(tx, "s.order_id = ? AND s.claim_id IS NULL", id)});
     }
     return out;
   });

@@ -452,6 +452,13 @@ INSERT INTO shipment_items(shipment_id, item_id)
   SELECT s.id, i.id FROM shipments s JOIN items i ON i.order_id = s.order_id
   WHERE i.state != 'cancelled';
 )sql",
+      // 23: return parcels: the claim whose broken piece a parcel brings back to the shop
+      // (and its booking, numbered apart from the order's outbound parcels)
+      R"sql(
+ALTER TABLE shipments ADD COLUMN claim_id INTEGER REFERENCES claims(id);
+CREATE INDEX shipments_claim ON shipments(claim_id) WHERE claim_id IS NOT NULL;
+ALTER TABLE carrier_bookings ADD COLUMN claim_id INTEGER REFERENCES claims(id);
+)sql",
   };
   return migrations;
 }

@@ -137,6 +137,22 @@ TEST(CarrierBooking, SfParcelIsBookedLabelledAndDeliveredByItsPushes) {
   const std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_EQ(logged.find("13912345678"), std::string::npos);
   EXPECT_EQ(logged.find("文三路"), std::string::npos);
+
+  // a claim asks for the piece back: SF books the return from the customer to the shop
+  const int64_t item = std::stoll(produced.item_path.substr(produced.item_path.rfind('/') + 1));
+  auto claim = s.server->PostAs("/api/v1/claims", "cs",
+                                json{{"item", item}, {"reason", "damaged_in_transit"}}.dump());
+  ASSERT_EQ(claim->status, 201) << claim->body;
+  auto back = s.server->PostAs("/api/v1/claims/" +
+                                   std::to_string(json::parse(claim->body)["id"].get<int64_t>()) +
+                                   "/return-parcel",
+                               "logistics", json{{"carrier", "sf"}}.dump());
+  ASSERT_EQ(back->status, 201) << back->body;
+  EXPECT_EQ(json::parse(back->body)["carrier_order_id"], produced.number + "-R1");
+  const auto booked_return = s.carriers.Orders().back();
+  EXPECT_EQ(booked_return.order_id, produced.number + "-R1");
+  EXPECT_EQ(booked_return.request["contactInfoList"][0]["mobile"], "13912345678");  // sends
+  EXPECT_EQ(booked_return.request["contactInfoList"][1]["mobile"], "4008001234");   // receives
 }
 
 TEST(CarrierBooking, RefusalsAndALostAnswerLeaveOneBookingAndClearWords) {

@@ -580,4 +580,85 @@ TEST(Packing, AnOrderShipsAsItsItemsBecomeReady) {
   EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivered");
 }
 
+// A warranty claim asks for the broken piece back: a return parcel from the customer to the
+// shop (its carrier order id numbered apart, -R1), carrying the claimed item, already in its
+// courier's hands (the courier collects it), printed with the shop as the recipient; it
+// travels as any parcel and moves neither the delivered order nor the packing list.
+TEST(Packing, AClaimAsksForThePieceBackInAReturnParcel) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "data");
+  server.Start();
+  Lead lead(server);
+  const ProducedOrder produced = ProduceMagnetOrder(server, "return-1");
+  const std::string& number = produced.number;
+  const int64_t item = std::stoll(produced.item_path.substr(produced.item_path.rfind('/') + 1));
+  auto out = lead.Post("/api/v1/orders/" + number + "/shipments", {{"carrier", "simulated"}});
+  ASSERT_EQ(out->status, 201) << out->body;
+  const json outbound = json::parse(out->body);
+  const std::string out_path = "/api/v1/shipments/" + std::to_string(outbound["id"].get<int64_t>());
+  ASSERT_EQ(lead.Post("/api/v1/labels", {{"shipments", {outbound["id"]}}})->status, 200);
+  ASSERT_EQ(lead.Post("/api/v1/orders/" + number + "/transitions", {{"event", "pack"}})->status,
+            200);
+  ASSERT_EQ(lead.Post(out_path + "/transitions", {{"event", "hand_over"}})->status, 200);
+  ASSERT_EQ(lead.Post(out_path + "/simulate", {{"ending", "delivered"}})->status, 200);
+  ASSERT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivered");
+
+  auto opened = server.PostAs(
+      "/api/v1/claims", "cs",
+      json{{"item", item}, {"reason", "print_defect"}, {"description", "it peels at a corner"}}
+          .dump());
+  ASSERT_EQ(opened->status, 201) << opened->body;
+  const int64_t claim = json::parse(opened->body)["id"];
+  const std::string claim_path = "/api/v1/claims/" + std::to_string(claim);
+  EXPECT_EQ(
+      server
+          .PostAs(claim_path + "/return-parcel", "channel", json{{"carrier", "simulated"}}.dump())
+          ->status,
+      403);
+  auto back =
+      server.PostAs(claim_path + "/return-parcel", "cs", json{{"carrier", "simulated"}}.dump());
+  ASSERT_EQ(back->status, 201) << back->body;
+  const json parcel = json::parse(back->body);
+  EXPECT_EQ(parcel["claim"], claim);
+  EXPECT_EQ(parcel["items"], json::array({item}));
+  EXPECT_EQ(parcel["state"], "handed_over");
+  EXPECT_EQ(parcel["carrier_order_id"], number + "-R1");
+  // the order stays delivered and off the packing list
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivered");
+  EXPECT_TRUE(lead.Next(number).is_null());
+  // its label: to the shop, from the customer (masked as on any waybill)
+  auto label = server.PostAs("/api/v1/labels", "logistics",
+                             json{{"shipments", {parcel["id"]}}, {"format", "zpl"}}.dump());
+  ASSERT_EQ(label->status, 200) << label->body;
+  EXPECT_NE(label->body.find("(return, claim " + std::to_string(claim) + ")"), std::string::npos)
+      << label->body;
+  EXPECT_NE(label->body.find("400-800-1234"), std::string::npos);  // the shop receives it
+  EXPECT_NE(label->body.find("139******78"), std::string::npos);   // the customer sends it
+  EXPECT_EQ(label->body.find("13912345678"), std::string::npos);
+  // the courier brings it; the order does not move
+  const std::string back_path = "/api/v1/shipments/" + std::to_string(parcel["id"].get<int64_t>());
+  auto arrived = lead.Post(back_path + "/simulate", {{"ending", "delivered"}});
+  ASSERT_EQ(arrived->status, 200) << arrived->body;
+  EXPECT_EQ(json::parse(arrived->body)["shipment_state"], "delivered");
+  EXPECT_EQ(lead.Get("/api/v1/orders/" + number)["state"], "delivered");
+  // one the customer's courier gave a waybill for; a decided claim asks for nothing more
+  auto typed =
+      server.PostAs(claim_path + "/return-parcel", "cs",
+                    json{{"carrier", "manual"}, {"tracking_number", "SF7788990011"}}.dump());
+  ASSERT_EQ(typed->status, 201) << typed->body;
+  EXPECT_EQ(json::parse(typed->body)["claim"], claim);
+  ASSERT_EQ(
+      server.PostAs(claim_path + "/transitions", "cs", json{{"event", "start_review"}}.dump())
+          ->status,
+      200);
+  ASSERT_EQ(server
+                .PostAs(claim_path + "/transitions", "cs",
+                        json{{"event", "reject"}, {"note", "the piece is as ordered"}}.dump())
+                ->status,
+            200);
+  auto late =
+      server.PostAs(claim_path + "/return-parcel", "cs", json{{"carrier", "simulated"}}.dump());
+  EXPECT_EQ(late->status, 409) << late->body;
+}
+
 }  // namespace keepsake::testing

@@ -237,7 +237,8 @@ json ShipmentJson(const logistics::Shipment& s) {
           {"carrier_order_id", s.carrier_order_id},
           {"routing_code", s.routing_code},
           {"sorting_code", s.sorting_code},
-          {"items", s.items}};
+          {"items", s.items},
+          {"claim", s.claim_id != 0 ? json(s.claim_id) : json(nullptr)}};
 }
 
 }  // namespace keepsake::services::api_json

@@ -25,6 +25,9 @@ struct ParcelToBook {
   int64_t replaces = 0;             // a reship: the failed parcel this one is sent instead of
   std::string reason;               // why it is sent again
   std::vector<int64_t> items = {};  // a split: the items it carries (ShipmentRepository)
+  // a return: the claim whose piece the customer sends back (the customer is the sender, the
+  // shop the recipient; carrier order id KS<order>-R<n>)
+  int64_t claim_id = 0;
 };
 
 // The lead's presets for a parcel of `order` (assets/products.json, each product's "parcel"):

@@ -33,6 +33,9 @@ struct Shipment {
   std::string carrier_label;     // the carrier's own label data (SF twoDimensionCode), or empty
   int64_t replaces = 0;          // the failed parcel this one is sent instead of, or 0
   std::vector<int64_t> items;    // the items it carries
+  // A return: the claim whose broken piece the customer sends back in it (to the shop; the
+  // order does not follow it and it is not on the packing list), or 0.
+  int64_t claim_id = 0;
 };
 
 // An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
@@ -78,6 +81,7 @@ struct NewShipment {
   // The items it carries (a split: what is ready now); empty: every item of the order not in
   // another parcel yet. A reship carries the items of the parcel it replaces.
   std::vector<int64_t> items{};
+  int64_t claim_id = 0;  // a return parcel for this claim (it carries the claim's item)
 };
 
 }  // namespace keepsake::logistics

@@ -1,6 +1,8 @@
 // Quality claims: opened with photos (each checked in the sandbox), listed, decided.
+#include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
+#include "keepsake/logistics/booking.hpp"
 
 namespace keepsake::services {
 
@@ -13,6 +15,7 @@ class ClaimHandlers : public Handlers {
   void ListClaims(const Context& ctx, const httplib::Request& req, httplib::Response& res);
   void GetClaim(const Context& ctx, const httplib::Request& req, httplib::Response& res);
   void DecideClaim(const Context& ctx, const httplib::Request& req, httplib::Response& res);
+  void ReturnParcel(const Context& ctx, const httplib::Request& req, httplib::Response& res);
 };
 
 void ClaimHandlers::OpenClaim(const Context& ctx, const httplib::Request& req,
@@ -84,6 +87,69 @@ void ClaimHandlers::DecideClaim(const Context& ctx, const httplib::Request& req,
   Reply(res, 200, ClaimJson(*claim, ctx.actor.role));
 }
 
+// {"carrier": "sf"} books a parcel that brings the claimed piece back (the customer is the
+// sender, the shop the recipient; the carrier's waybill goes to the customer), or records a
+// waybill the customer's courier gave ({"carrier": ..., "tracking_number": ...}). Its scans
+// arrive like any parcel's; the order does not follow it.
+void ClaimHandlers::ReturnParcel(const Context& ctx, const httplib::Request& req,
+                                 httplib::Response& res) {
+  auto body = Body(req, res, true);
+  if (!body) return;
+  auto claim = store.Claims().GetClaim(std::stoll(req.matches[1]));
+  if (!claim) return ReplyError(req, res, claim.error());
+  if (claim->state == "rejected" || claim->state == "closed" || claim->state == "fulfilled") {
+    return ReplyError(req, res,
+                      orders::Error{orders::Errc::kIllegalTransition,
+                                    "claim " + std::to_string(claim->id) + " is " + claim->state +
+                                        ": a piece is asked back while the claim is open",
+                                    "state",
+                                    {}});
+  }
+  const std::string name = body->value("carrier", "");
+  logistics::Carrier* carrier = api.carriers.Find(name);
+  if (carrier == nullptr) {
+    return ReplyInvalid(req, res, "carrier '" + name + "' is not offered by this server", "carrier",
+                        api.carriers.Names());
+  }
+  const std::string waybill = body->value("tracking_number", "");
+  std::optional<logistics::Shipment> parcel;
+  if (waybill.empty()) {
+    if (!carrier->Books()) {
+      return ReplyInvalid(req, res,
+                          "the manual carrier books nothing: type the waybill the customer's "
+                          "courier gave",
+                          "tracking_number");
+    }
+    logistics::ParcelToBook wanted{claim->order_id, 0, "", 0, {}, {claim->item_id}, claim->id};
+    auto booked =
+        logistics::BookParcel(store, catalog, config.assets_dir, *carrier, wanted, ctx.actor);
+    if (!booked) return ReplyError(req, res, booked.error());
+    if (booked->failure) {
+      spdlog::warn("event=carrier_booking_failed carrier={} claim={} code=\"{}\"", name, claim->id,
+                   booked->failure->carrier_code);
+      return ReplyProblem(
+          req, res,
+          Problem{booked->failure->code == logistics::CarrierErrc::kRefused ? 422 : 502,
+                  "carrier_refused",
+                  "The carrier did not book the return",
+                  booked->failure->message + " [carrier order id " + booked->carrier_order_id + "]",
+                  "carrier",
+                  {}});
+    }
+    parcel = *booked->shipment;
+  } else {
+    if (auto valid = carrier->CheckWaybill(waybill); !valid) {
+      return ReplyInvalid(req, res, valid.error(), "tracking_number");
+    }
+    logistics::NewShipment shipment{claim->order_id, name, waybill, 0, ""};
+    shipment.claim_id = claim->id;
+    auto created = shipping.CreateShipment(shipment, ctx.actor);
+    if (!created) return ReplyError(req, res, created.error());
+    parcel = *created;
+  }
+  Reply(res, 201, api_json::ShipmentJson(*parcel));
+}
+
 }  // namespace
 
 std::vector<Route> ClaimRoutes() {
@@ -101,6 +167,11 @@ std::vector<Route> ClaimRoutes() {
        "/api/v1/claims/{id}/transitions",
        {kCs, kAdmin, kLogistics},
        Call<H, &H::DecideClaim>},
+      {"POST",
+       "/api/v1/claims/([0-9]{1,18})/return-parcel",
+       "/api/v1/claims/{id}/return-parcel",
+       {kCs, kAdmin, kLogistics},
+       Call<H, &H::ReturnParcel>},
   };
 }
 
