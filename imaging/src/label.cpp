@@ -22,10 +22,16 @@ tl::expected<void, Error> DrawLabel(Canvas& page, const ShippingLabel& label, do
   page.Line(2 * sx, (150 - 2) * sy, (100 - 2) * sx, (150 - 2) * sy, 0.8);
   page.Line(2 * sx, 2 * sy, 2 * sx, (150 - 2) * sy, 0.8);
   page.Line((100 - 2) * sx, 2 * sy, (100 - 2) * sx, (150 - 2) * sy, 0.8);
-  for (const auto& [t, x, y, pt] :
-       {std::tuple<std::string, double, double, double>{label.carrier, 5, 10, 13},
-        {label.route_code, 5, 23, 24}}) {
-    if (auto done = text(t, x, y, pt); !done) return tl::unexpected(done.error());
+  if (auto done = text(label.carrier, 5, 10, 13); !done) return tl::unexpected(done.error());
+  // the routing code as large as the label's width lets it (a Kuaidi100 bulkpen with its
+  // sorting code can be wider than 24 pt allows)
+  const auto fitted = [&](const std::string& t, double pt, double min_pt, double width_mm) {
+    auto measured = page.Measure(t, pt * s);
+    if (!measured || *measured <= width_mm * sx) return pt;
+    return std::max(min_pt, pt * width_mm * sx / *measured);
+  };
+  if (auto done = text(label.route_code, 5, 23, fitted(label.route_code, 24, 10, 90)); !done) {
+    return tl::unexpected(done.error());
   }
   page.Line(2 * sx, 27 * sy, 98 * sx, 27 * sy, 0.8);
   // the waybill: Code 128 bars across the label, its characters centred under them
@@ -70,17 +76,25 @@ tl::expected<void, Error> DrawLabel(Canvas& page, const ShippingLabel& label, do
     if (auto done = text(line, 5, y, 8); !done) return tl::unexpected(done.error());
   }
   page.Line(2 * sx, 118 * sy, 98 * sx, 118 * sy, 0.5);
-  for (const auto& [t, yy] :
-       {std::pair<std::string, double>{"内容 Contents: " + label.contents, 125},
-        {"订单 Order: " + label.reference, 131},
-        {ParcelLine(label), 137}}) {
-    if (t.empty()) continue;
-    if (auto done = text(t, 5, yy, 8); !done) return tl::unexpected(done.error());
-  }
-  // the QR code at the bottom right, 24 mm (scaled)
+  // the QR code at the bottom right, 24 mm (scaled); the lines beside it keep left of it, in a
+  // smaller size or on a second line when they are long
   auto qr = QrCode(label.qr_text);
   if (!qr) return tl::unexpected(qr.error());
   const double side = 24 * s, qx = w - 4 * sx - side, qy = h - 4 * sy - side;
+  const double beside_mm = (qx / sx) - 5 - 2;
+  double yy = 119;
+  for (const std::string& t :
+       {"内容 Contents: " + label.contents, "订单 Order: " + label.reference, ParcelLine(label)}) {
+    if (t.empty()) continue;
+    const double size = fitted(t, 8, 6, beside_mm);
+    for (const std::string& piece : BreakToWidth(t, beside_mm * sx, [&](std::string_view part) {
+           auto measured = page.Measure(std::string(part), size * s);
+           return measured ? *measured : 1e9;
+         })) {
+      yy += size * 0.75;
+      if (auto done = text(piece, 5, yy, size); !done) return tl::unexpected(done.error());
+    }
+  }
   page.Modules(*qr, qx, qy, side, side);
   return {};
 }

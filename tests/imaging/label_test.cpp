@@ -134,6 +134,41 @@ TEST(Label, ALongAddressIsBrokenToTheLabelsWidthAndKeptWhole) {
   EXPECT_NE(WithoutSpaces(fields).find(WithoutSpaces(address)), std::string::npos) << *zpl;
 }
 
+// A Kuaidi100 bulkpen with its sorting code is wider than the routing code's 24 pt, and an
+// order of several products has a long contents line: both keep inside the border, and the
+// lines of the bottom block keep left of the QR code (smaller, or on a second line).
+TEST(Label, ALongRoutingCodeAndContentsKeepInsideTheBorderAndClearOfTheQr) {
+  ShippingLabel label = Label(8);
+  label.route_code = "杭州转 西湖 A12  571-A12";
+  label.contents =
+      "1 x Fridge magnet, rectangle (80 x 53 mm), 2 x China standard postcard (148 x 100 mm), "
+      "1 x Acrylic keychain";
+  for (const auto& [w, h] : {std::pair{100.0, 150.0}, std::pair{76.0, 130.0}}) {
+    auto pdf = LabelsPdf({label}, w, h, kFonts);
+    ASSERT_TRUE(pdf) << pdf.error().message;
+    TempDir dir;
+    const std::string path = (dir.path() / "label.pdf").string();
+    std::ofstream(path, std::ios::binary) << *pdf;
+    int code = -1;
+    const std::string boxes = RunCommand({"/usr/bin/pdftotext", "-bbox", path, "-"}, &code);
+    const auto pt = [](double mm) { return mm / 25.4 * 72; };
+    const double sx = w / 100, sy = h / 150, scale = std::min(sx, sy);
+    const double qr_left = pt(w - 4 * sx - 24 * scale), bottom_block = pt(118 * sy);
+    std::regex word(
+        R"re(xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)<)re");
+    std::string all;
+    for (auto it = std::sregex_iterator(boxes.begin(), boxes.end(), word);
+         it != std::sregex_iterator(); ++it) {
+      const double x_max = std::stod((*it)[3]), y_min = std::stod((*it)[2]);
+      EXPECT_LE(x_max, pt(w - 2)) << (*it)[5] << " at " << w << " mm";
+      if (y_min > bottom_block) EXPECT_LE(x_max, qr_left) << (*it)[5] << " at " << w << " mm";
+      all += (*it)[5].str();
+    }
+    EXPECT_NE(all.find("571-A12"), std::string::npos) << all;
+    EXPECT_NE(all.find("keychain"), std::string::npos) << all;  // nothing cut off
+  }
+}
+
 // The dpi a PNG says of itself in its pHYs chunk (pixels per metre), or 0.
 int PngDpi(const std::string& png) {
   const size_t at = png.find("pHYs");

@@ -11,6 +11,7 @@
 #include <ZXing/TextUtfEncoding.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <thread>
@@ -49,6 +50,17 @@ struct CarrierServer {
     return server->Client()->Post(path, form, "application/x-www-form-urlencoded");
   }
 };
+
+// With KEEPSAKE_DOC_PICTURES=DIR (scripts/make-doc-pictures.sh), the parcel's label at 203 dpi
+// is kept there as `name`: docs/logistics.md shows what a real booking prints.
+void KeepLabelForDocs(CarrierServer& s, const json& parcel, const std::string& name) {
+  const char* dir = std::getenv("KEEPSAKE_DOC_PICTURES");
+  if (dir == nullptr) return;
+  auto png =
+      s.Post("/api/v1/labels", {{"shipments", {parcel["id"]}}, {"format", "png"}, {"dpi", 203}});
+  ASSERT_EQ(png->status, 200) << png->body;
+  std::ofstream(std::string(dir) + "/" + name, std::ios::binary) << png->body;
+}
 
 std::string SfPush(const std::string& waybill, const std::string& time, const std::string& op,
                    const std::string& check_word = LoopbackCarriers::kSfCheckWord) {
@@ -100,6 +112,7 @@ TEST(CarrierBooking, SfParcelIsBookedLabelledAndDeliveredByItsPushes) {
   const ZXing::Result code = ZXing::ReadBarcode(view, hints);
   ASSERT_TRUE(code.isValid());
   EXPECT_EQ(ZXing::TextUtfEncoding::ToUtf8(code.text()), waybill);
+  KeepLabelForDocs(s, parcel, "label-sf-100x150.png");
   auto pdf = s.Post("/api/v1/labels", {{"shipments", {parcel["id"]}}});
   ASSERT_EQ(pdf->status, 200);
   const std::string pdf_path = (s.dir.path() / "sf.pdf").string();
@@ -247,6 +260,7 @@ TEST(CarrierBooking, Kuaidi100ParcelIsSubscribedAndMovedByItsNativePush) {
   ASSERT_EQ(booked->status, 201) << booked->body;
   const json parcel = json::parse(booked->body);
   EXPECT_EQ(parcel["routing_code"], "杭州转 西湖 A12");
+  KeepLabelForDocs(s, parcel, "label-zto-kuaidi100-100x150.png");
   ASSERT_EQ(s.carriers.Subscriptions().size(), 1u);  // pushes arranged for the new waybill
   EXPECT_EQ(s.carriers.Subscriptions()[0]["parameters"]["callbackurl"],
             "https://shop.example/k100");
