@@ -19,6 +19,8 @@ export const zh = {
   'Notifications': '通知',
   'send what is ready': '先发已完成的',
   'Ask for the piece back': '请客户寄回',
+  'Courier collects from': '快递员上门取件时间',
+  'collected from': '上门取件',
   'Return parcel': '退货包裹',
   'Send what is ready': '先发已完成的商品',
   'in parcel': '已装入包裹',

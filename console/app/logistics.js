@@ -59,13 +59,14 @@ function confirmStep(title, text, yes) {
 // The next step of one order, as its row's button, the bulk buttons and the scanner take it.
 // A parcel is made with the courier chosen above the list and the products' presets (weight,
 // box) on the server.
-async function takeNextStep(o, carrier) {
+async function takeNextStep(o, carrier, pickup = '') {
+  const collect = pickup ? { pickup_at: pickup } : {};
   switch (o.next) {
     case 'create a parcel':
-      return post(`/api/v1/orders/${o.order}/shipments`, { carrier });
+      return post(`/api/v1/orders/${o.order}/shipments`, { carrier, ...collect });
     case 'send what is ready':
       // a split: the made items go ahead, the rest follows when it is made
-      return post(`/api/v1/orders/${o.order}/shipments`, { carrier, items: o.unparcelled_ready });
+      return post(`/api/v1/orders/${o.order}/shipments`, { carrier, items: o.unparcelled_ready, ...collect });
     case 'print labels':
       throw new Error(t('its label is not printed yet: select it and print'));
     case 'pack':
@@ -91,6 +92,13 @@ async function takeNextStep(o, carrier) {
 export async function packing(main) {
   let { orders } = await get('/api/v1/packing/queue?limit=2000');
   const courier = await carrierSelect({ name: 'courier', dataset: { testid: 'courier' } });
+  // a courier to come and collect the parcels made now, where the courier books pickups (SF)
+  const pickup = h('input', { type: 'datetime-local', name: 'pickup', dataset: { testid: 'pickup' } });
+  const pickupLabel = h('label', {}, `${t('Courier collects from')} `, pickup);
+  const syncPickup = () => { pickupLabel.hidden = !courier.chosen()?.books_pickup; };
+  courier.addEventListener('change', syncPickup);
+  syncPickup();
+  const pickupAt = () => (courier.chosen()?.books_pickup ? pickup.value : '');
   const carriers = courier.carriers;
   const selected = new Set();
   const box = errorBox();
@@ -120,7 +128,7 @@ export async function packing(main) {
     for (const [k, o] of todo.entries()) {
       status.textContent = `${doing} ${k + 1} / ${todo.length}…`;
       try {
-        await takeNextStep(o, courier.value);
+        await takeNextStep(o, courier.value, pickupAt());
       } catch (e) {
         refused.push(`${o.order}: ${e.message}`);
       }
@@ -193,7 +201,7 @@ export async function packing(main) {
       said(`${code}: ${t('not in the packing list')}`, true);
     } else {
       try {
-        await takeNextStep(o, courier.value);
+        await takeNextStep(o, courier.value, pickupAt());
         said(`${o.order}: ${t(o.next)} ✓`);
         await redraw();
       } catch (err) {
@@ -236,7 +244,8 @@ export async function packing(main) {
         { label: t('State'), cell: (o) => state(o.state) },
         { label: t('Waiting since'), cell: (o) => `${time(o.ready_since)} (${Math.round(o.waiting_hours)} ${t('h')})` },
         { label: t('Items'), cell: (o) => itemsCell(o) },
-        { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state))) },
+        { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state),
+          p.pickup_at ? h('span', { class: 'muted' }, ` ${t('collected from')} ${p.pickup_at.slice(5, 16)}`) : null)) },
         { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw, courier)) },
       ],
     }));
@@ -247,7 +256,7 @@ export async function packing(main) {
       h('label', {}, `${t('Scan')} `, scan)),
     cutOff,
     canPrint ? h('div', { class: 'row toolbar' }, h('label', {}, all, ' ', t('all')),
-      h('label', {}, `${t('Courier')} `, courier), createButton, pdfButton, zplButton, slipButton, packButton, handOverButton) : null,
+      h('label', {}, `${t('Courier')} `, courier), pickupLabel, createButton, pdfButton, zplButton, slipButton, packButton, handOverButton) : null,
     h('div', { class: 'row' }, status), scanLog,
     box, list, output);
   scan.focus();
@@ -257,7 +266,7 @@ function nextAction(o, redraw, courier) {
   const stepButton = (testid, label, route) => {
     if (!may(route)) return null;
     const b = h('button', { class: 'small', dataset: { testid }, onclick: () => act(b, null, async () => {
-      await takeNextStep(o, courier.value);
+      await takeNextStep(o, courier.value, pickupAt());
       toast(`${o.order}: ${label}`);
       await redraw();
     }) }, label);
@@ -302,6 +311,11 @@ async function parcelDialog(o, redraw) {
   sync();
   // left empty, the server takes the products' presets
   const weight = h('input', { type: 'number', name: 'weight_g', min: 1, placeholder: t('preset') });
+  const pickup = h('input', { type: 'datetime-local', name: 'pickup_at' });
+  const pickupField = field(t('Courier collects from'), pickup);
+  const syncPickup = () => { pickupField.hidden = !carrier.chosen()?.books_pickup; };
+  carrier.addEventListener('change', syncPickup);
+  syncPickup();
   const size = h('input', { name: 'size_mm', placeholder: t('preset'), size: 12 });
   const box = errorBox();
   const split = o.next === 'send what is ready';
@@ -312,7 +326,7 @@ async function parcelDialog(o, redraw) {
     h('small', { class: 'muted' }, `${o.items_in_production} ${t('still in production: they follow in another parcel')}`)) : null;
   const ok = h('button', { class: 'primary', dataset: { testid: 'parcel-confirm' } }, split ? t('Send what is ready') : t('Create a parcel'));
   const d = dialog(`${split ? t('Send what is ready') : t('Create a parcel')} · ${o.order}`,
-    h('div', { class: 'fields' }, choice, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), hint, field(t('Weight (g)'), weight), field(t('Size (mm)'), size), box),
+    h('div', { class: 'fields' }, choice, field(t('Carrier'), carrier), field(t('Tracking number'), tracking), hint, field(t('Weight (g)'), weight), field(t('Size (mm)'), size), pickupField, box),
     [h('button', { onclick: () => d.close() }, t('Close')), ok]);
   ok.addEventListener('click', () => act(ok, box, async () => {
     const body = { carrier: carrier.value };
@@ -323,6 +337,7 @@ async function parcelDialog(o, redraw) {
     if (tracking.value.trim()) body.tracking_number = tracking.value.trim();
     if (weight.value) body.weight_g = Number(weight.value);
     if (size.value.trim()) body.size_mm = size.value.trim();
+    if (!pickupField.hidden && pickup.value && !body.tracking_number) body.pickup_at = pickup.value;
     const parcel = await post(`/api/v1/orders/${o.order}/shipments`, body);
     toast(`${o.order}: ${parcel.tracking_number}${parcel.routing_code ? ' · ' + parcel.routing_code : ''}`);
     d.close();

@@ -128,6 +128,7 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
                        "): " + ContentsSummary(*order, catalog, parcel.items);
   }
   request.weight_g = parcel.weight_g;
+  request.pickup_at = parcel.pickup_at;
   auto booked = carrier.Book(request);
   if (!booked) {
     if (auto recorded = RecordFailure(store, booking_id, booked.error()); !recorded) {
@@ -152,7 +153,7 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
                        parcel.weight_g,      parcel.size_mm,       outcome.carrier_order_id,
                        booked->routing_code, booked->sorting_code, booked->carrier_label,
                        booking_id,           parcel.replaces,      parcel.reason,
-                       parcel.items,         parcel.claim_id};
+                       parcel.items,         parcel.claim_id,      parcel.pickup_at};
   auto created = ShipmentRepository(store).CreateShipment(shipment, actor);
   if (!created) return tl::unexpected(created.error());
   outcome.shipment = *created;

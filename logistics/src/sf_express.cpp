@@ -50,6 +50,7 @@ class SfExpress : public Carrier {
         timeout_s_(timeout_s) {}
 
   std::string Name() const override { return "sf"; }
+  bool BooksPickup() const override { return true; }
 
   CarrierResult<Booking> Book(const BookingRequest& r) override {
     json data = {
@@ -63,6 +64,10 @@ class SfExpress : public Carrier {
         {"parcelQty", r.parcels},
         {"isReturnRoutelabel", 1}};
     if (!monthly_card_.empty()) data["monthlyCard"] = monthly_card_;
+    if (!r.pickup_at.empty()) {  // SF sends a courier from this time (上门取件)
+      data["isDocall"] = 1;
+      data["sendStartTm"] = r.pickup_at;
+    }
     if (r.weight_g > 0) data["totalWeight"] = http::Kilograms(r.weight_g);
     auto answer = Call(kCreateOrder, data);
     if (!answer && answer.error().carrier_code == kDuplicateOrder) {

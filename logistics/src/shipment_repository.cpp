@@ -30,8 +30,8 @@ constexpr const char* kShipmentColumns =
     "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), ''), "
     "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label, "
     "COALESCE(s.replaces, 0), COALESCE((SELECT group_concat(si.item_id) FROM shipment_items si "
-    "WHERE si.shipment_id = s.id), ''), COALESCE(s.claim_id, 0) FROM shipments s JOIN orders o "
-    "ON o.id = s.order_id";
+    "WHERE si.shipment_id = s.id), ''), COALESCE(s.claim_id, 0), COALESCE(s.pickup_at, '') FROM "
+    "shipments s JOIN orders o ON o.id = s.order_id";
 
 Shipment ShipmentFromRow(const Statement& q) {
   Shipment s;
@@ -62,6 +62,7 @@ Shipment ShipmentFromRow(const Statement& q) {
   }
   std::sort(s.items.begin(), s.items.end());
   s.claim_id = q.Int(20);
+  s.pickup_at = q.Text(21);
   return s;
 }
 
@@ -242,8 +243,8 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     Statement insert = tx.Prepare(
         "INSERT INTO shipments(order_id, carrier, tracking_number, state, reshipment, "
         "weight_g, size_mm, created_by, created_at, updated_at, carrier_order_id, "
-        "routing_code, sorting_code, carrier_label, replaces, claim_id) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "routing_code, sorting_code, carrier_label, replaces, claim_id, pickup_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, ''))");
     insert.Bind(1, shipment.order_id)
         .Bind(2, shipment.carrier)
         .Bind(3, shipment.tracking_number)
@@ -268,6 +269,7 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     } else {
       insert.BindNull(16);
     }
+    insert.Bind(17, shipment.pickup_at);
     insert.Exec();
     const int64_t id = tx.LastInsertId();
     Statement carries = tx.Prepare("INSERT INTO shipment_items(shipment_id, item_id) VALUES(?, ?)");

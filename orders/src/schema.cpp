@@ -459,6 +459,10 @@ ALTER TABLE shipments ADD COLUMN claim_id INTEGER REFERENCES claims(id);
 CREATE INDEX shipments_claim ON shipments(claim_id) WHERE claim_id IS NOT NULL;
 ALTER TABLE carrier_bookings ADD COLUMN claim_id INTEGER REFERENCES claims(id);
 )sql",
+      // 24: a courier booked to collect the parcel (SF's 上门取件), from this time
+      R"sql(
+ALTER TABLE shipments ADD COLUMN pickup_at TEXT;
+)sql",
   };
   return migrations;
 }

@@ -443,7 +443,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "DROP TABLE staff_sessions; DROP TABLE staff_users;"
         "ALTER TABLE shipments DROP COLUMN polled_at; DROP TABLE shipment_items;"
         "DROP INDEX shipments_claim; ALTER TABLE shipments DROP COLUMN claim_id;"
-        "ALTER TABLE carrier_bookings DROP COLUMN claim_id;"
+        "ALTER TABLE shipments DROP COLUMN pickup_at;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));

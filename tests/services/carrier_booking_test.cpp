@@ -253,6 +253,32 @@ TEST(CarrierBooking, AParcelWhosePushesStoppedIsLookedUpByThePoller) {
   EXPECT_EQ(s.carriers.Calls("EXP_RECE_SEARCH_ROUTES"), calls);
 }
 
+// A booking with SF can send a courier to collect the parcel (isDocall with sendStartTm, as
+// SF's create-order takes them); a carrier that books no pickups is refused before it is
+// called, and so is a time that is not one.
+TEST(CarrierBooking, AnSfBookingCanSendACourierToCollect) {
+  CarrierServer s;
+  const ProducedOrder produced = ProduceMagnetOrder(*s.server, "pickup-1");
+  const std::string shipments = "/api/v1/orders/" + produced.number + "/shipments";
+  auto odd = s.Post(shipments, {{"carrier", "sf"}, {"pickup_at", "tomorrow afternoon"}});
+  EXPECT_EQ(odd->status, 422);
+  EXPECT_EQ(json::parse(odd->body)["field"], "pickup_at");
+  auto zto = s.Post(shipments, {{"carrier", "zto"}, {"pickup_at", "2026-12-07 16:00"}});
+  EXPECT_EQ(zto->status, 422);
+  EXPECT_NE(zto->body.find("does not book pickups"), std::string::npos) << zto->body;
+  EXPECT_EQ(s.carriers.Calls("order"), 0);  // Kuaidi100 was not called
+  auto typed = s.Post(
+      shipments,
+      {{"carrier", "sf"}, {"tracking_number", "SF1234567890"}, {"pickup_at", "2026-12-07 16:00"}});
+  EXPECT_EQ(typed->status, 422);
+  auto booked = s.Post(shipments, {{"carrier", "sf"}, {"pickup_at", "2026-12-07T16:00"}});
+  ASSERT_EQ(booked->status, 201) << booked->body;
+  EXPECT_EQ(json::parse(booked->body)["pickup_at"], "2026-12-07 16:00:00");
+  const json request = s.carriers.Orders().back().request;
+  EXPECT_EQ(request["isDocall"], 1) << request.dump();
+  EXPECT_EQ(request["sendStartTm"], "2026-12-07 16:00:00");
+}
+
 TEST(CarrierBooking, Kuaidi100ParcelIsSubscribedAndMovedByItsNativePush) {
   CarrierServer s;
   const ProducedOrder produced = ProduceMagnetOrder(*s.server, "zto-1");

@@ -238,7 +238,8 @@ json ShipmentJson(const logistics::Shipment& s) {
           {"routing_code", s.routing_code},
           {"sorting_code", s.sorting_code},
           {"items", s.items},
-          {"claim", s.claim_id != 0 ? json(s.claim_id) : json(nullptr)}};
+          {"claim", s.claim_id != 0 ? json(s.claim_id) : json(nullptr)},
+          {"pickup_at", s.pickup_at.empty() ? json(nullptr) : json(s.pickup_at)}};
 }
 
 }  // namespace keepsake::services::api_json

@@ -28,6 +28,7 @@ struct ParcelToBook {
   // a return: the claim whose piece the customer sends back (the customer is the sender, the
   // shop the recipient; carrier order id KS<order>-R<n>)
   int64_t claim_id = 0;
+  std::string pickup_at = {};  // a courier collects it from then (Carrier::BooksPickup)
 };
 
 // The lead's presets for a parcel of `order` (assets/products.json, each product's "parcel"):

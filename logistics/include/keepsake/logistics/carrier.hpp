@@ -41,6 +41,10 @@ struct BookingRequest {
   std::string contents;  // "1 x Photo magnet, 2 x Postcard"
   int weight_g = 0;
   int parcels = 1;
+  // A courier to collect the parcel from the sender from this time ("2026-12-06 16:00:00", the
+  // sender's local time), or empty: the shop hands it over itself. Only carriers that
+  // BooksPickup() take one.
+  std::string pickup_at;
 };
 
 // What a carrier answers for a booked parcel.
@@ -90,6 +94,8 @@ class Carrier {
   std::string DisplayName() const;
   // Whether it books parcels and issues waybills itself (manual does not).
   virtual bool Books() const { return true; }
+  // Whether a booking can ask a courier to come and collect (BookingRequest::pickup_at).
+  virtual bool BooksPickup() const { return false; }
   virtual CarrierResult<Booking> Book(const BookingRequest& request) = 0;
   // Cancels a booked parcel that has not been handed over.
   virtual CarrierResult<void> Cancel(const std::string& carrier_order_id,

@@ -36,6 +36,7 @@ struct Shipment {
   // A return: the claim whose broken piece the customer sends back in it (to the shop; the
   // order does not follow it and it is not on the packing list), or 0.
   int64_t claim_id = 0;
+  std::string pickup_at;  // a courier was booked to collect it from then ("YYYY-MM-DD HH:MM:SS")
 };
 
 // An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
@@ -81,7 +82,8 @@ struct NewShipment {
   // The items it carries (a split: what is ready now); empty: every item of the order not in
   // another parcel yet. A reship carries the items of the parcel it replaces.
   std::vector<int64_t> items{};
-  int64_t claim_id = 0;  // a return parcel for this claim (it carries the claim's item)
+  int64_t claim_id = 0;     // a return parcel for this claim (it carries the claim's item)
+  std::string pickup_at{};  // the carrier was asked to collect it from then
 };
 
 }  // namespace keepsake::logistics

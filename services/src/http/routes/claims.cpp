@@ -120,7 +120,7 @@ void ClaimHandlers::ReturnParcel(const Context& ctx, const httplib::Request& req
                           "courier gave",
                           "tracking_number");
     }
-    logistics::ParcelToBook wanted{claim->order_id, 0, "", 0, {}, {claim->item_id}, claim->id};
+    logistics::ParcelToBook wanted{claim->order_id, 0, "", 0, {}, {claim->item_id}, claim->id, {}};
     auto booked =
         logistics::BookParcel(store, catalog, config.assets_dir, *carrier, wanted, ctx.actor);
     if (!booked) return ReplyError(req, res, booked.error());

@@ -126,6 +126,31 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
     shipment.weight_g = (*body)["weight_g"].get<int>();
   }
   shipment.size_mm = body->value("size_mm", "");
+  // a courier to come and collect it ("2026-12-06 16:00" or "2026-12-06T16:00", the shop's
+  // time), from a carrier that books pickups
+  std::string pickup = body->value("pickup_at", "");
+  if (!pickup.empty()) {
+    static const std::regex when(R"((\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2})?)");
+    std::smatch m;
+    if (!std::regex_match(pickup, m, when)) {
+      return ReplyInvalid(req, res, "pickup_at is the shop's local time, 2026-12-06 16:00",
+                          "pickup_at");
+    }
+    if (!shipment.tracking_number.empty()) {
+      return ReplyInvalid(req, res,
+                          "a pickup is booked with the carrier's booking; a typed waybill has "
+                          "none (leave tracking_number empty to book)",
+                          "pickup_at");
+    }
+    if (!carrier->BooksPickup()) {
+      return ReplyInvalid(req, res,
+                          carrier->DisplayName() +
+                              " does not book pickups through Keepsake: ring the courier, or "
+                              "choose a carrier that does (SF Express)",
+                          "pickup_at");
+    }
+    pickup = m[1].str() + " " + m[2].str() + ":00";
+  }
   // a reship: the failed parcel this one is sent instead of, and why
   if (body->contains("replaces")) {
     if (!(*body)["replaces"].is_number_integer()) {
@@ -157,10 +182,10 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
                           "number",
                           "tracking_number");
     }
-    auto booked = logistics::BookParcel(
-        store, catalog, config.assets_dir, *carrier,
-        {order->id, shipment.weight_g, shipment.size_mm, shipment.replaces, shipment.reason, items},
-        ctx.actor);
+    auto booked = logistics::BookParcel(store, catalog, config.assets_dir, *carrier,
+                                        {order->id, shipment.weight_g, shipment.size_mm,
+                                         shipment.replaces, shipment.reason, items, 0, pickup},
+                                        ctx.actor);
     if (!booked) return ReplyError(req, res, booked.error());
     if (booked->failure) {
       spdlog::warn("event=carrier_booking_failed carrier={} order={} code=\"{}\"", name,
@@ -192,6 +217,7 @@ void ShipmentHandlers::ListCarriers(const Context&, const httplib::Request& req,
     list.push_back({{"name", c->Name()},
                     {"display_name", c->DisplayName()},
                     {"books", c->Books()},
+                    {"books_pickup", c->BooksPickup()},
                     // the day's last hand-over, in the shop's time
                     {"cut_off", own != cut_off->end() ? own->second : cut_off->at("default")}});
   }
