@@ -52,6 +52,40 @@ bool Limited(RateLimiter& limiter, bool take, const httplib::Request& req, httpl
   return true;
 }
 
+// A carrier's refusal or silence as a problem: 422 when the carrier will not take the parcel,
+// 502 when it did not answer or we cannot read it (the retry sends the same order id), 409 for
+// a booking it has and will not name, 501 for what the carrier does not do.
+void ReplyCarrierFailure(const httplib::Request& req, httplib::Response& res,
+                         const logistics::CarrierError& e, const std::string& carrier_order_id) {
+  Problem p;
+  switch (e.code) {
+    case logistics::CarrierErrc::kRefused:
+      p = {422,       "carrier_refused", "The carrier will not take this parcel",
+           e.message, "carrier",         {}};
+      break;
+    case logistics::CarrierErrc::kDuplicate:
+      p = {409,       "carrier_duplicate", "The carrier has this booking already",
+           e.message, "carrier",           {}};
+      break;
+    case logistics::CarrierErrc::kUnavailable:
+      p = {502, "carrier_unavailable", "The carrier did not answer", e.message, "carrier", {}};
+      break;
+    case logistics::CarrierErrc::kUnauthorized:
+      p = {502, "carrier_credentials", "The carrier refused our credentials", e.message, "carrier",
+           {}};
+      break;
+    case logistics::CarrierErrc::kProtocol:
+      p = {502,       "carrier_protocol", "The carrier's answer cannot be read",
+           e.message, "carrier",          {}};
+      break;
+    case logistics::CarrierErrc::kNotSupported:
+      p = {501, "carrier_not_supported", "The carrier does not do that", e.message, "carrier", {}};
+      break;
+  }
+  if (!carrier_order_id.empty()) p.detail += " [carrier order id " + carrier_order_id + "]";
+  ReplyProblem(req, res, p);
+}
+
 std::optional<json> Body(const httplib::Request& req, httplib::Response& res, bool required) {
   if (req.body.empty()) {
     if (!required) return json::object();

@@ -113,6 +113,10 @@ void Call(ApiState& api, const Context& ctx, const httplib::Request& req, httpli
 void Reply(httplib::Response& res, int status, const json& body);
 void ReplyProblem(const httplib::Request& req, httplib::Response& res, const Problem& p);
 void ReplyError(const httplib::Request& req, httplib::Response& res, const orders::Error& e);
+// A carrier's refusal or silence as a problem (422 refused, 502 silent or unreadable, 409 a
+// booking it will not name, 501 not done by this carrier), with our carrier order id.
+void ReplyCarrierFailure(const httplib::Request& req, httplib::Response& res,
+                         const logistics::CarrierError& e, const std::string& carrier_order_id);
 // A 422 invalid_field naming the body field and what it takes.
 void ReplyInvalid(const httplib::Request& req, httplib::Response& res, const std::string& message,
                   const std::string& field, std::vector<std::string> allowed = {});

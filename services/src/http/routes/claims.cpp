@@ -127,14 +127,7 @@ void ClaimHandlers::ReturnParcel(const Context& ctx, const httplib::Request& req
     if (booked->failure) {
       spdlog::warn("event=carrier_booking_failed carrier={} claim={} code=\"{}\"", name, claim->id,
                    booked->failure->carrier_code);
-      return ReplyProblem(
-          req, res,
-          Problem{booked->failure->code == logistics::CarrierErrc::kRefused ? 422 : 502,
-                  "carrier_refused",
-                  "The carrier did not book the return",
-                  booked->failure->message + " [carrier order id " + booked->carrier_order_id + "]",
-                  "carrier",
-                  {}});
+      return ReplyCarrierFailure(req, res, *booked->failure, booked->carrier_order_id);
     }
     parcel = *booked->shipment;
   } else {

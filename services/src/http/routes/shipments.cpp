@@ -38,40 +38,6 @@ class ShipmentHandlers : public Handlers {
   void CarrierPush(const std::string& family, const httplib::Request& req, httplib::Response& res);
 };
 
-// A carrier's refusal or silence as a problem: 422 when the carrier will not take the parcel,
-// 502 when it did not answer or we cannot read it (the retry sends the same order id), 409 for
-// a booking it has and will not name, 501 for what the carrier does not do.
-void ReplyCarrierFailure(const httplib::Request& req, httplib::Response& res,
-                         const logistics::CarrierError& e, const std::string& carrier_order_id) {
-  Problem p;
-  switch (e.code) {
-    case logistics::CarrierErrc::kRefused:
-      p = {422,       "carrier_refused", "The carrier will not take this parcel",
-           e.message, "carrier",         {}};
-      break;
-    case logistics::CarrierErrc::kDuplicate:
-      p = {409,       "carrier_duplicate", "The carrier has this booking already",
-           e.message, "carrier",           {}};
-      break;
-    case logistics::CarrierErrc::kUnavailable:
-      p = {502, "carrier_unavailable", "The carrier did not answer", e.message, "carrier", {}};
-      break;
-    case logistics::CarrierErrc::kUnauthorized:
-      p = {502, "carrier_credentials", "The carrier refused our credentials", e.message, "carrier",
-           {}};
-      break;
-    case logistics::CarrierErrc::kProtocol:
-      p = {502,       "carrier_protocol", "The carrier's answer cannot be read",
-           e.message, "carrier",          {}};
-      break;
-    case logistics::CarrierErrc::kNotSupported:
-      p = {501, "carrier_not_supported", "The carrier does not do that", e.message, "carrier", {}};
-      break;
-  }
-  if (!carrier_order_id.empty()) p.detail += " [carrier order id " + carrier_order_id + "]";
-  ReplyProblem(req, res, p);
-}
-
 // {"carrier": "sf"} books the parcel with the carrier (its waybill and codes come back);
 // {"carrier": "manual" | "sf" | ..., "tracking_number": "SF1234567890"} records a waybill the
 // courier gave by phone or on paper; "weight_g" and "size_mm" ("300x200x100") when known, else
