@@ -93,6 +93,28 @@ std::string WithoutSpaces(const std::string& text) {
 // A long address (a compound's full name, building, unit and room, in Chinese and in Latin
 // letters) is broken onto lines that all stay inside the label's border, and nothing of it is
 // lost; the sender's block below it is not overdrawn.
+// Every word of a PDF's text with its box in points from the top left (pdftotext -bbox).
+struct WordBox {
+  double x_min, y_min, x_max, y_max;
+  std::string text;
+};
+std::vector<WordBox> WordBoxes(const std::string& pdf) {
+  TempDir dir;
+  const std::string path = (dir.path() / "label.pdf").string();
+  std::ofstream(path, std::ios::binary) << pdf;
+  int code = -1;
+  const std::string boxes = RunCommand({"/usr/bin/pdftotext", "-bbox", path, "-"}, &code);
+  static const std::regex word(
+      R"re(xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)<)re");
+  std::vector<WordBox> out;
+  for (auto it = std::sregex_iterator(boxes.begin(), boxes.end(), word);
+       it != std::sregex_iterator(); ++it) {
+    out.push_back({std::stod((*it)[1]), std::stod((*it)[2]), std::stod((*it)[3]),
+                   std::stod((*it)[4]), (*it)[5].str()});
+  }
+  return out;
+}
+
 TEST(Label, ALongAddressIsBrokenToTheLabelsWidthAndKeptWhole) {
   ShippingLabel label = Label(7);
   const std::string address =
@@ -102,23 +124,15 @@ TEST(Label, ALongAddressIsBrokenToTheLabelsWidthAndKeptWhole) {
   for (const auto& [w, h] : {std::pair{100.0, 150.0}, std::pair{76.0, 130.0}}) {
     auto pdf = LabelsPdf({label}, w, h, kFonts);
     ASSERT_TRUE(pdf) << pdf.error().message;
-    TempDir dir;
-    const std::string path = (dir.path() / "label.pdf").string();
-    std::ofstream(path, std::ios::binary) << *pdf;
-    int code = -1;
     // every word's box inside the border (2 mm in from each side)
-    const std::string boxes = RunCommand({"/usr/bin/pdftotext", "-bbox", path, "-"}, &code);
     const double right_pt = (w - 2) / 25.4 * 72;
-    std::regex word(
-        R"re(xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)<)re");
     std::string all;
     double address_bottom = 0, sender_top = 1e9;
-    for (auto it = std::sregex_iterator(boxes.begin(), boxes.end(), word);
-         it != std::sregex_iterator(); ++it) {
-      EXPECT_LE(std::stod((*it)[3]), right_pt) << (*it)[5] << " at " << w << " mm";
-      all += (*it)[5].str();
-      if ((*it)[5] == "2703)") address_bottom = std::stod((*it)[4]);
-      if ((*it)[5] == "寄件") sender_top = std::stod((*it)[2]);
+    for (const WordBox& b : WordBoxes(*pdf)) {
+      EXPECT_LE(b.x_max, right_pt) << b.text << " at " << w << " mm";
+      all += b.text;
+      if (b.text == "2703)") address_bottom = b.y_max;
+      if (b.text == "寄件") sender_top = b.y_min;
     }
     EXPECT_NE(all.find(WithoutSpaces(address)), std::string::npos) << all;
     EXPECT_GT(address_bottom, 0);
@@ -146,23 +160,16 @@ TEST(Label, ALongRoutingCodeAndContentsKeepInsideTheBorderAndClearOfTheQr) {
   for (const auto& [w, h] : {std::pair{100.0, 150.0}, std::pair{76.0, 130.0}}) {
     auto pdf = LabelsPdf({label}, w, h, kFonts);
     ASSERT_TRUE(pdf) << pdf.error().message;
-    TempDir dir;
-    const std::string path = (dir.path() / "label.pdf").string();
-    std::ofstream(path, std::ios::binary) << *pdf;
-    int code = -1;
-    const std::string boxes = RunCommand({"/usr/bin/pdftotext", "-bbox", path, "-"}, &code);
     const auto pt = [](double mm) { return mm / 25.4 * 72; };
     const double sx = w / 100, sy = h / 150, scale = std::min(sx, sy);
     const double qr_left = pt(w - 4 * sx - 24 * scale), bottom_block = pt(118 * sy);
-    std::regex word(
-        R"re(xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)<)re");
     std::string all;
-    for (auto it = std::sregex_iterator(boxes.begin(), boxes.end(), word);
-         it != std::sregex_iterator(); ++it) {
-      const double x_max = std::stod((*it)[3]), y_min = std::stod((*it)[2]);
-      EXPECT_LE(x_max, pt(w - 2)) << (*it)[5] << " at " << w << " mm";
-      if (y_min > bottom_block) EXPECT_LE(x_max, qr_left) << (*it)[5] << " at " << w << " mm";
-      all += (*it)[5].str();
+    for (const WordBox& b : WordBoxes(*pdf)) {
+      EXPECT_LE(b.x_max, pt(w - 2)) << b.text << " at " << w << " mm";
+      if (b.y_min > bottom_block) {
+        EXPECT_LE(b.x_max, qr_left) << b.text << " at " << w << " mm";
+      }
+      all += b.text;
     }
     EXPECT_NE(all.find("571-A12"), std::string::npos) << all;
     EXPECT_NE(all.find("keychain"), std::string::npos) << all;  // nothing cut off
