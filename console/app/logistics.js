@@ -266,7 +266,7 @@ function nextAction(o, redraw, courier) {
   const stepButton = (testid, label, route) => {
     if (!may(route)) return null;
     const b = h('button', { class: 'small', dataset: { testid }, onclick: () => act(b, null, async () => {
-      await takeNextStep(o, courier.value, pickupAt());
+      await takeNextStep(o, courier.value);  // pack, hand over, ship: no booking
       toast(`${o.order}: ${label}`);
       await redraw();
     }) }, label);
