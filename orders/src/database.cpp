@@ -234,6 +234,9 @@ Result<int64_t> Store::RotateDataKey(const std::string& path, std::string_view o
     const FieldCipher old_cipher(old_key), new_cipher(new_key);
     auto db = OpenConnection(path, /*read_only=*/false);
     old_cipher.Register(*db);
+    // the schema this keepsake knows first: a database of an older one may still hold values
+    // a later migration encrypts (a greeting in plain text would not decrypt below)
+    Migrate(*db);
     new_cipher.Register(*db, "_new");
     SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
     // one UPDATE: every right-hand side reads the row as it was (the phone under the old key)
@@ -245,20 +248,16 @@ Result<int64_t> Store::RotateDataKey(const std::string& path, std::string_view o
       sql += std::string(", ") + column + " = ks_encrypt_new(ks_decrypt(" + column + "))";
     }
     const int customers = db->exec(sql);
-    if (db->tableExists("channel_webhooks")) {
-      db->exec(
-          "UPDATE channel_webhooks SET secret = ks_encrypt_new(ks_decrypt(secret)), "
-          "previous_secret = CASE previous_secret WHEN '' THEN '' ELSE "
-          "ks_encrypt_new(ks_decrypt(previous_secret)) END");
-    }
+    db->exec(
+        "UPDATE channel_webhooks SET secret = ks_encrypt_new(ks_decrypt(secret)), "
+        "previous_secret = CASE previous_secret WHEN '' THEN '' ELSE "
+        "ks_encrypt_new(ks_decrypt(previous_secret)) END");
     db->exec("UPDATE items SET text = ks_encrypt_new(ks_decrypt(text)) WHERE text != ''");
     db->exec(
         "UPDATE jobs SET params = json_set(params, '$.text', "
         "ks_encrypt_new(ks_decrypt(json_extract(params, '$.text')))) "
         "WHERE json_valid(params) AND json_type(params, '$.text') = 'text'");
-    if (db->tableExists("staff_users")) {
-      db->exec("UPDATE staff_users SET totp_secret = ks_encrypt_new(ks_decrypt(totp_secret))");
-    }
+    db->exec("UPDATE staff_users SET totp_secret = ks_encrypt_new(ks_decrypt(totp_secret))");
     SQLite::Statement check(*db, "UPDATE data_key SET check_value = ?");
     check.bind(1, new_cipher.KeyCheck());
     check.exec();

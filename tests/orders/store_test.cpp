@@ -535,6 +535,40 @@ TEST_F(StoreTest, CustomersAreEncryptedAtRestAndStillFound) {
 // again under the new key in one transaction, the blind indexes with it; the old key is then
 // refused, the new one finds the customer by phone and by last four digits and name; a wrong
 // "old" key changes nothing.
+// A database of an older keepsake (before greetings were encrypted) is brought to this schema
+// before its key rotates: the plain greeting is encrypted by its migration, then again under
+// the new key, and reads back whole.
+TEST_F(StoreTest, ARotationMigratesAnOlderDatabaseFirst) {
+  NewOrder order = Figure("ref-old");
+  order.items.push_back({"postcard-cn", kImage, {}, "外婆生日快乐"});
+  auto created = Create(order, "k-old");
+  ASSERT_TRUE(created) << created.error().message;
+  store_.reset();
+  const std::string path = (dir_.path() / "test.db").string();
+  {
+    // as keepsake left it at schema 19: greetings in plain text, no parcel items, returns,
+    // polls or pickups
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(
+        "UPDATE items SET text = '外婆生日快乐' WHERE text != '';"
+        "UPDATE jobs SET params = json_remove(params, '$.text');"
+        "ALTER TABLE shipments DROP COLUMN pickup_at;"
+        "DROP INDEX shipments_claim; ALTER TABLE shipments DROP COLUMN claim_id;"
+        "ALTER TABLE carrier_bookings DROP COLUMN claim_id;"
+        "DROP TABLE shipment_items; ALTER TABLE shipments DROP COLUMN polled_at;"
+        "DELETE FROM schema_migrations WHERE version >= 20;");
+  }
+  const std::string new_key = "fedcba9876543210fedcba9876543210";
+  auto rotated = Store::RotateDataKey(path, kDataKey, new_key);
+  ASSERT_TRUE(rotated) << rotated.error().message;
+  auto reopened = Store::Open({path, 1, 3, new_key});
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  EXPECT_EQ((*reopened)->Orders().GetOrder(created->order.id)->items[1].text, "外婆生日快乐");
+  auto current = Store::Open({(dir_.path() / "current.db").string(), 1, 3, kDataKey});
+  ASSERT_TRUE(current);
+  EXPECT_EQ((*reopened)->SchemaVersion(), (*current)->SchemaVersion());
+}
+
 TEST_F(StoreTest, ARotatedDataKeyStillFindsItsCustomersAndTheOldKeyIsRefused) {
   NewOrder order = Figure("ref-rotate");
   order.customer.name = "欧阳清风";

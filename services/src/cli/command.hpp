@@ -64,10 +64,12 @@ bool WriteKeyFile(const std::string& path, const std::string& key);
 bool SyncFolder(const std::filesystem::path& folder);
 orders::Result<std::string> ReadKeyFile(const std::string& path);
 std::string RetiredKeyPath(const std::string& path);
-// A rotation cut short (`keepsake keys rotate` writes PATH.next before the database moves to
-// it): finished when the database `db` holds the new key, undone when it does not. Every
+// A rotation's last step, or one cut short (`keepsake keys rotate` writes PATH.next before the
+// database moves to it): finished when the database `db` holds the new key (the old one retired
+// beside it; returns the retired key's path), undone when it does not (returns ""). Every
 // command that opens the store calls it first.
-orders::Result<void> FinishKeyRotation(const std::string& path, const std::filesystem::path& db);
+orders::Result<std::string> FinishKeyRotation(const std::string& path,
+                                              const std::filesystem::path& db);
 // The store of a data directory that must exist already (the maintenance commands never
 // create an empty one by mistake).
 orders::Result<std::unique_ptr<orders::Store>> OpenExistingStore(const ServerConfig& config);

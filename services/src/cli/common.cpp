@@ -120,28 +120,31 @@ std::string RetiredKeyPath(const std::string& path) {
   return path + ".retired-" + stamp;
 }
 
-orders::Result<void> FinishKeyRotation(const std::string& path, const fs::path& db) {
+orders::Result<std::string> FinishKeyRotation(const std::string& path, const fs::path& db) {
   const std::string next = path + ".next";
-  if (!fs::exists(next)) return {};
+  if (!fs::exists(next)) return std::string();
   auto key = ReadKeyFile(next);
   const auto holds = key ? orders::Store::HoldsDataKey(db.string(), *key)
                          : orders::Result<bool>(tl::unexpected(key.error()));
   std::error_code ec;
   if (holds && *holds) {
     // the database committed to the new key: the old one retires, the new one takes its place
-    if (fs::exists(path)) fs::rename(path, RetiredKeyPath(path), ec);
+    const std::string retired = RetiredKeyPath(path);
+    if (fs::exists(path)) fs::rename(path, retired, ec);
     if (!ec) fs::rename(next, path, ec);
     if (ec || !SyncFolder(fs::path(path).parent_path())) {
-      return orders::Fail(orders::Errc::kStorage, "cannot put the rotated data key " + next +
-                                                      " in place of " + path + ": " + ec.message());
+      return orders::Fail(orders::Errc::kStorage,
+                          "the database is encrypted under the new data key " + next +
+                              " but it could not be put in place of " + path + " (" + ec.message() +
+                              "); the next command that opens the store finishes it");
     }
-    spdlog::warn("event=data_key_rotation_finished");
-    return {};
+    spdlog::info("event=data_key_rotation_finished");
+    return retired;
   }
   // the database never took the new key: it is still the old one's
   fs::remove(next, ec);
   spdlog::warn("event=data_key_rotation_abandoned");
-  return {};
+  return std::string();
 }
 
 namespace {

@@ -1,9 +1,9 @@
-// `keepsake keys rotate`: a new data key for customers' names, phones and addresses and the
-// webhook secrets (docs/security.md). Crash-safe in three steps: the new key is written beside
-// the old (KEY.next, synced), the database moves to it in one transaction, the old key retires
-// (KEY.retired-<time>) and the new one takes its name. A rotation cut short at any point is
-// finished or undone by the next command that opens the store (FinishKeyRotation). Not beside
-// a running server: it holds the old key in memory.
+// `keepsake keys rotate`: a new data key for everything encrypted under it (customers' names,
+// phones and addresses, greetings, webhook and staff TOTP secrets; docs/security.md). Crash-safe in
+// three steps: the new key is written beside the old (KEY.next, synced), the database moves to it
+// in one transaction, the old key retires (KEY.retired-<time>) and the new one takes its name. A
+// rotation cut short at any point is finished or undone by the next command that opens the store
+// (FinishKeyRotation). Not beside a running server: it holds the old key in memory.
 #include <cstdlib>
 #include <iostream>
 
@@ -50,18 +50,13 @@ int Rotate(const ServerConfig& config) {
     return Die(rotated.error().message);
   }
   StopHereIfTold("after-commit");
-  const std::string retired = RetiredKeyPath(key_path);
-  std::error_code ec;
-  fs::rename(key_path, retired, ec);
-  if (!ec) fs::rename(next, key_path, ec);
-  if (ec || !SyncFolder(fs::path(key_path).parent_path())) {
-    return Die("the database is encrypted under the new key " + next +
-               " but it could not be put in place of " + key_path + " (" + ec.message() +
-               "); the next start finishes it");
-  }
+  // the same last step a rotation cut short after the commit gets from the next command
+  auto retired = FinishKeyRotation(key_path, paths.Database());
+  if (!retired) return Die(retired.error().message);
   std::cout << "re-encrypted " << *rotated
-            << " customers and the webhook secrets under a new data key in " << key_path
-            << "\nthe old key is kept as " << retired
+            << " customers, the greetings, the webhook and staff TOTP secrets under a new data "
+               "key in "
+            << key_path << "\nthe old key is kept as " << *retired
             << ": a backup made before now needs it to be restored; delete it when those "
                "backups expire"
             << std::endl;
