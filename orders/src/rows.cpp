@@ -161,10 +161,7 @@ void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_
 }
 
 std::optional<Item> LoadItem(SQLite::Database& db, int64_t item_id) {
-  SQLite::Statement q(db,
-                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-                      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, "
-                      "COALESCE(ks_decrypt(NULLIF(text, '')), '') FROM items WHERE id = ?");
+  SQLite::Statement q(db, std::string("SELECT ") + kItemColumns + " FROM items WHERE id = ?");
   q.bind(1, item_id);
   if (!q.executeStep()) return std::nullopt;
   return ItemFromRow(q);
@@ -232,12 +229,8 @@ Order OrderFromRow(SQLite::Statement& q) {
 }
 
 void LoadItems(SQLite::Database& db, Order& order) {
-  SQLite::Statement q(db,
-                      "SELECT id, order_id, position, product, options, COALESCE(asset_id, ''), "
-                      "state, version, created_at, updated_at, COALESCE(print_file, ''), tuning, "
-                      "COALESCE(ks_decrypt(NULLIF(text, '')), '') "
-                      "FROM items WHERE order_id = ? "
-                      "ORDER BY position");
+  SQLite::Statement q(db, std::string("SELECT ") + kItemColumns +
+                              " FROM items WHERE order_id = ? ORDER BY position");
   q.bind(1, order.id);
   while (q.executeStep()) order.items.push_back(ItemFromRow(q));
 }

@@ -29,6 +29,11 @@ void AppendEvent(SQLite::Database& db, const Event& e);
 void AppendAudit(SQLite::Database& db, const AuditRecord& record);
 void EnqueueJob(SQLite::Database& db, int64_t item_id, const std::string& asset_id,
                 const std::string& asset_kind, int max_attempts);
+// An item's columns in ItemFromRow's order; the greeting decrypted ('' stays '').
+inline constexpr const char* kItemColumns =
+    "id, order_id, position, product, options, COALESCE(asset_id, ''), state, version, "
+    "created_at, updated_at, COALESCE(print_file, ''), tuning, "
+    "COALESCE(ks_decrypt(NULLIF(text, '')), '')";
 Item ItemFromRow(SQLite::Statement& q);
 // The customer's seven columns of `customers c`, decrypted, in OrderFromRow's order (after
 // c.id): name, phone, province, city, district, street, detail.
