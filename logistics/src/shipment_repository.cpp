@@ -33,6 +33,18 @@ constexpr const char* kShipmentColumns =
     "WHERE si.shipment_id = s.id), ''), COALESCE(s.claim_id, 0), COALESCE(s.pickup_at, '') FROM "
     "shipments s JOIN orders o ON o.id = s.order_id";
 
+// A parcel that counts for the items it carries (alias s): not cancelled, not replaced by a
+// reship (its replacement carries them), not a return (that brings a claimed piece back).
+constexpr const char* kCountingParcel =
+    "s.state != 'cancelled' AND s.claim_id IS NULL AND s.id NOT IN (SELECT replaces FROM "
+    "shipments WHERE replaces IS NOT NULL)";
+// An item (alias i) in no parcel that counts.
+const std::string kUnparcelled =
+    std::string(
+        "NOT EXISTS (SELECT 1 FROM shipment_items si JOIN shipments s ON s.id = "
+        "si.shipment_id WHERE si.item_id = i.id AND ") +
+    kCountingParcel + ")";
+
 Shipment ShipmentFromRow(const Statement& q) {
   Shipment s;
   s.id = q.Int(0);
@@ -169,9 +181,9 @@ Result<std::vector<int64_t>> ItemsForParcel(Transaction& tx, const NewShipment& 
   // in a parcel that counts: not cancelled, not replaced by another
   std::map<int64_t, int64_t> parcelled;
   Statement in = tx.Prepare(
-      "SELECT si.item_id, s.id FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id "
-      "WHERE s.order_id = ? AND s.state != 'cancelled' AND s.claim_id IS NULL AND s.id NOT IN "
-      "(SELECT replaces FROM shipments WHERE replaces IS NOT NULL)");
+      std::string("SELECT si.item_id, s.id FROM shipment_items si JOIN shipments s ON s.id = "
+                  "si.shipment_id WHERE s.order_id = ? AND ") +
+      kCountingParcel);
   in.Bind(1, shipment.order_id);
   while (in.Step()) parcelled[in.Int(0)] = in.Int(1);
   std::map<int64_t, std::string> states;
@@ -447,20 +459,22 @@ Result<std::vector<PackingQueueEntry>> ShipmentRepository::PackingQueue(int limi
         "('ready_to_pack', 'packed') OR (o.state IN ('delivery_exception', 'in_production') AND "
         "EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id AND s.claim_id IS NULL AND "
         "s.state IN ('created', 'label_printed'))) OR (o.state = 'in_production' AND EXISTS "
-        "(SELECT 1 FROM items i "
-        "WHERE i.order_id = o.id AND i.state = 'produced' AND NOT EXISTS (SELECT 1 FROM "
-        "shipment_items si JOIN shipments s ON s.id = si.shipment_id WHERE si.item_id = i.id AND "
-        "s.state != 'cancelled' AND s.claim_id IS NULL AND s.id NOT IN (SELECT replaces FROM "
-        "shipments WHERE replaces "
-        "IS NOT NULL)))) ORDER BY ready, o.id LIMIT ?");
+        "(SELECT 1 FROM items i WHERE i.order_id = o.id AND i.state = 'produced' AND " +
+        kUnparcelled + ")) ORDER BY ready, o.id LIMIT ?");
     q.Bind(1, limit);
     std::vector<PackingQueueEntry> out;
     while (q.Step()) {
       const int64_t id = q.Int(0);
       auto order = tx.LoadOrder(id);
       if (!order) continue;
-      out.push_back(
-          {*order, q.Text(1), LoadShipments(tx, "s.order_id = ? AND s.claim_id IS NULL", id)});
+      PackingQueueEntry entry{
+          *order, q.Text(1), LoadShipments(tx, "s.order_id = ? AND s.claim_id IS NULL", id), {}};
+      Statement rest = tx.Prepare(
+          "SELECT i.id FROM items i WHERE i.order_id = ? AND i.state != 'cancelled' AND " +
+          kUnparcelled + " ORDER BY i.position");
+      rest.Bind(1, id);
+      while (rest.Step()) entry.unparcelled.push_back(rest.Int(0));
+      out.push_back(std::move(entry));
     }
     return out;
   });

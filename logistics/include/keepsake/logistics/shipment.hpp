@@ -44,7 +44,10 @@ struct Shipment {
 struct PackingQueueEntry {
   orders::Order order;
   std::string ready_since;
-  std::vector<Shipment> parcels;
+  std::vector<Shipment> parcels;  // returns left out
+  // its items in no parcel that counts (not cancelled, not replaced by a reship): the rest of
+  // a split order, or what could go ahead of it
+  std::vector<int64_t> unparcelled;
 };
 
 // One scan of a parcel as a carrier reports it, normalised to the shipment table's statuses.

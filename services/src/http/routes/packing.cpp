@@ -1,6 +1,6 @@
 // The logistics lead's paper: label batches (PDF, PNG or ZPL), packing slips, and the list of
 // orders to pack with the next step on each.
-#include <set>
+#include <algorithm>
 
 #include "http/api_json.hpp"
 #include "http/handlers.hpp"
@@ -117,23 +117,19 @@ void PackingHandlers::PackingQueue(const Context&, const httplib::Request& req,
                               {"state", item.state}});
     }
     int unprinted = 0, on_the_bench = 0;
-    std::set<int64_t> parcelled;  // items in a parcel that counts (not cancelled, not replaced)
-    std::set<int64_t> replaced;
-    for (const logistics::Shipment& parcel : entry.parcels) {
-      if (parcel.replaces != 0) replaced.insert(parcel.replaces);
-    }
     for (const logistics::Shipment& parcel : entry.parcels) {
       row["parcels"].push_back(api_json::ShipmentJson(parcel));
-      if (parcel.state == "cancelled") continue;
-      if (!replaced.count(parcel.id)) parcelled.insert(parcel.items.begin(), parcel.items.end());
       if (parcel.state == "created") ++unprinted;
       if (parcel.state == "created" || parcel.state == "label_printed") ++on_the_bench;
     }
-    // items made and in no parcel yet: the rest of a split order, or what could go ahead of it
+    // of the items in no parcel yet: made (ready to go), or still being made
     json ready = json::array();
     int waiting = 0;
     for (const orders::Item& item : entry.order.items) {
-      if (item.state == "cancelled" || parcelled.count(item.id)) continue;
+      if (std::find(entry.unparcelled.begin(), entry.unparcelled.end(), item.id) ==
+          entry.unparcelled.end()) {
+        continue;
+      }
       if (item.state == "produced") {
         ready.push_back(item.id);
       } else {
