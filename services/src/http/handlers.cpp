@@ -2,7 +2,9 @@
 // the JSON of tickets and claims (shown by more than one resource).
 #include "http/handlers.hpp"
 
+#include "http/api_json.hpp"
 #include "http/edge_checks.hpp"
+#include "keepsake/logistics/booking.hpp"
 #include "keepsake/orders/job_kind.hpp"
 #include "keepsake/orders/sla.hpp"
 #include "keepsake/orders/state_machine.hpp"
@@ -146,6 +148,54 @@ bool BodyVersion(const json& body, const httplib::Request& req, httplib::Respons
   }
   out = body["version"].get<int64_t>();
   return true;
+}
+
+logistics::Carrier* Handlers::OfferedCarrier(const std::string& name, const httplib::Request& req,
+                                             httplib::Response& res) {
+  logistics::Carrier* carrier = api.carriers.Find(name);
+  if (carrier == nullptr) {
+    ReplyInvalid(
+        req, res,
+        "carrier '" + name + "' is not offered by this server" +
+            (name == "simulated" ? " (the simulated carrier is for the demo and trial servers only)"
+                                 : ""),
+        "carrier", api.carriers.Names());
+  }
+  return carrier;
+}
+
+void Handlers::BookOrRecordParcel(logistics::Carrier& carrier,
+                                  const logistics::NewShipment& shipment, const Context& ctx,
+                                  const httplib::Request& req, httplib::Response& res) {
+  if (shipment.tracking_number.empty()) {
+    if (!carrier.Books()) {
+      return ReplyInvalid(req, res,
+                          "the manual carrier books nothing: type or scan the courier's waybill "
+                          "number",
+                          "tracking_number");
+    }
+    auto booked = logistics::BookParcel(
+        store, catalog, config.assets_dir, carrier,
+        {shipment.order_id, shipment.weight_g, shipment.size_mm, shipment.replaces, shipment.reason,
+         shipment.items, shipment.claim_id, shipment.pickup_at},
+        ctx.actor);
+    if (!booked) return ReplyError(req, res, booked.error());
+    if (booked->failure) {
+      spdlog::warn("event=carrier_booking_failed carrier={} order_id={} code=\"{}\"",
+                   carrier.Name(), shipment.order_id, booked->failure->carrier_code);
+      return ReplyCarrierFailure(req, res, *booked->failure, booked->carrier_order_id);
+    }
+    json reply = api_json::ShipmentJson(*booked->shipment);
+    reply["attempts"] = booked->attempts;
+    if (!booked->note.empty()) reply["note"] = booked->note;
+    return Reply(res, 201, reply);
+  }
+  if (auto valid = carrier.CheckWaybill(shipment.tracking_number); !valid) {
+    return ReplyInvalid(req, res, valid.error(), "tracking_number");
+  }
+  auto created = shipping.CreateShipment(shipment, ctx.actor);
+  if (!created) return ReplyError(req, res, created.error());
+  Reply(res, 201, api_json::ShipmentJson(*created));
 }
 
 std::optional<orders::Order> Handlers::LoadOrder(const httplib::Request& req,

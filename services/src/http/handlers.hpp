@@ -172,6 +172,15 @@ class Handlers {
   json TicketJson(const orders::Ticket& ticket) const;
   // a claim with each photo's check in the sandbox (queued, readable with its size, or why not)
   json ClaimJson(const orders::Claim& claim, Role viewer);
+  // The carrier `name` this server offers, or nullptr after a 422 listing the offered ones.
+  logistics::Carrier* OfferedCarrier(const std::string& name, const httplib::Request& req,
+                                     httplib::Response& res);
+  // A parcel (or a return) booked with `carrier`, which answers its waybill and codes, or, with
+  // the waybill the courier gave (`shipment.tracking_number`), recorded as it is; replies 201
+  // with the parcel (a booking's attempts and note beside it), or says why not: the carrier's
+  // refusal or silence, a manual carrier without a waybill, a waybill a label cannot carry.
+  void BookOrRecordParcel(logistics::Carrier& carrier, const logistics::NewShipment& shipment,
+                          const Context& ctx, const httplib::Request& req, httplib::Response& res);
 };
 
 }  // namespace keepsake::services

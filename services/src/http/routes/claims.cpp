@@ -1,8 +1,6 @@
 // Quality claims: opened with photos (each checked in the sandbox), listed, decided.
-#include "http/api_json.hpp"
 #include "http/handlers.hpp"
 #include "http/routes/routes.hpp"
-#include "keepsake/logistics/booking.hpp"
 
 namespace keepsake::services {
 
@@ -105,42 +103,14 @@ void ClaimHandlers::ReturnParcel(const Context& ctx, const httplib::Request& req
                                     "state",
                                     {}});
   }
-  const std::string name = body->value("carrier", "");
-  logistics::Carrier* carrier = api.carriers.Find(name);
-  if (carrier == nullptr) {
-    return ReplyInvalid(req, res, "carrier '" + name + "' is not offered by this server", "carrier",
-                        api.carriers.Names());
-  }
-  const std::string waybill = body->value("tracking_number", "");
-  std::optional<logistics::Shipment> parcel;
-  if (waybill.empty()) {
-    if (!carrier->Books()) {
-      return ReplyInvalid(req, res,
-                          "the manual carrier books nothing: type the waybill the customer's "
-                          "courier gave",
-                          "tracking_number");
-    }
-    logistics::ParcelToBook wanted{claim->order_id, 0, "", 0, {}, {claim->item_id}, claim->id, {}};
-    auto booked =
-        logistics::BookParcel(store, catalog, config.assets_dir, *carrier, wanted, ctx.actor);
-    if (!booked) return ReplyError(req, res, booked.error());
-    if (booked->failure) {
-      spdlog::warn("event=carrier_booking_failed carrier={} claim={} code=\"{}\"", name, claim->id,
-                   booked->failure->carrier_code);
-      return ReplyCarrierFailure(req, res, *booked->failure, booked->carrier_order_id);
-    }
-    parcel = *booked->shipment;
-  } else {
-    if (auto valid = carrier->CheckWaybill(waybill); !valid) {
-      return ReplyInvalid(req, res, valid.error(), "tracking_number");
-    }
-    logistics::NewShipment shipment{claim->order_id, name, waybill, 0, ""};
-    shipment.claim_id = claim->id;
-    auto created = shipping.CreateShipment(shipment, ctx.actor);
-    if (!created) return ReplyError(req, res, created.error());
-    parcel = *created;
-  }
-  Reply(res, 201, api_json::ShipmentJson(*parcel));
+  logistics::Carrier* carrier = OfferedCarrier(body->value("carrier", ""), req, res);
+  if (carrier == nullptr) return;
+  // it brings the claimed item back (ItemsForParcel), numbered apart from the order's parcels
+  logistics::NewShipment shipment{claim->order_id, carrier->Name(),
+                                  body->value("tracking_number", ""), 0, ""};
+  shipment.claim_id = claim->id;
+  shipment.items = {claim->item_id};  // what the carrier is told it carries
+  BookOrRecordParcel(*carrier, shipment, ctx, req, res);
 }
 
 }  // namespace

@@ -73,15 +73,8 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
                                     {}});
   }
   const std::string name = body->value("carrier", "");
-  logistics::Carrier* carrier = api.carriers.Find(name);
-  if (carrier == nullptr) {
-    return ReplyInvalid(req, res,
-                        "carrier '" + name + "' is not offered by this server" +
-                            (name == "simulated" ? " (the simulated carrier is for the demo and "
-                                                   "trial servers only)"
-                                                 : ""),
-                        "carrier", api.carriers.Names());
-  }
+  logistics::Carrier* carrier = OfferedCarrier(name, req, res);
+  if (carrier == nullptr) return;
   logistics::NewShipment shipment{order->id, name, body->value("tracking_number", ""), 0, ""};
   shipment.items = items;
   if (body->contains("weight_g")) {
@@ -141,34 +134,8 @@ void ShipmentHandlers::CreateShipment(const Context& ctx, const httplib::Request
   const logistics::ParcelPreset preset = logistics::PresetFor(*order, catalog, items);
   if (shipment.weight_g == 0) shipment.weight_g = preset.weight_g;
   if (shipment.size_mm.empty()) shipment.size_mm = preset.size_mm;
-  if (shipment.tracking_number.empty()) {
-    if (!carrier->Books()) {
-      return ReplyInvalid(req, res,
-                          "the manual carrier books nothing: type or scan the courier's waybill "
-                          "number",
-                          "tracking_number");
-    }
-    auto booked = logistics::BookParcel(store, catalog, config.assets_dir, *carrier,
-                                        {order->id, shipment.weight_g, shipment.size_mm,
-                                         shipment.replaces, shipment.reason, items, 0, pickup},
-                                        ctx.actor);
-    if (!booked) return ReplyError(req, res, booked.error());
-    if (booked->failure) {
-      spdlog::warn("event=carrier_booking_failed carrier={} order={} code=\"{}\"", name,
-                   order->number, booked->failure->carrier_code);
-      return ReplyCarrierFailure(req, res, *booked->failure, booked->carrier_order_id);
-    }
-    json reply = api_json::ShipmentJson(*booked->shipment);
-    reply["attempts"] = booked->attempts;
-    if (!booked->note.empty()) reply["note"] = booked->note;
-    return Reply(res, 201, reply);
-  }
-  if (auto valid = carrier->CheckWaybill(shipment.tracking_number); !valid) {
-    return ReplyInvalid(req, res, valid.error(), "tracking_number");
-  }
-  auto created = shipping.CreateShipment(shipment, ctx.actor);
-  if (!created) return ReplyError(req, res, created.error());
-  Reply(res, 201, api_json::ShipmentJson(*created));
+  shipment.pickup_at = pickup;
+  BookOrRecordParcel(*carrier, shipment, ctx, req, res);
 }
 // The carriers this server offers, for the lead's choice.
 void ShipmentHandlers::ListCarriers(const Context&, const httplib::Request& req,
