@@ -20,7 +20,9 @@ export async function startServer({ demo = true, args: extra = [] } = {}) {
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', (d) => { stderr += d; });
   const deadline = Date.now() + 180_000;
-  while (!existsSync(portFile) || !readFileSync(portFile, 'utf8').trim()) {
+  // the port file is written after the welcome; the welcome (and the demo's tokens and
+  // accounts before it) may reach this end of the pipe a moment after the file exists
+  while (!existsSync(portFile) || !readFileSync(portFile, 'utf8').trim() || !stdout.includes('Keepsake is serving on')) {
     if (child.exitCode !== null) throw new Error(`keepsake serve exited ${child.exitCode}: ${stderr.slice(-2000)}`);
     if (Date.now() > deadline) throw new Error('keepsake serve did not start in 180 s');
     await new Promise((r) => setTimeout(r, 100));
