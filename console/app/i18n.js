@@ -21,6 +21,8 @@ export const zh = {
   'Ask for the piece back': '请客户寄回',
   'Courier collects from': '快递员上门取件时间',
   'collected from': '上门取件',
+  'label drawn by the carrier': '快递公司面单',
+  'The carrier drew this label itself; a PDF of this size prints it': '此面单由快递公司生成；按此尺寸打印 PDF 即为原面单',
   'Return parcel': '退货包裹',
   'Send what is ready': '先发已完成的商品',
   'in parcel': '已装入包裹',

@@ -245,7 +245,10 @@ export async function packing(main) {
         { label: t('Waiting since'), cell: (o) => `${time(o.ready_since)} (${Math.round(o.waiting_hours)} ${t('h')})` },
         { label: t('Items'), cell: (o) => itemsCell(o) },
         { label: t('Parcels'), cell: (o) => o.parcels.map((p) => h('div', {}, `${p.tracking_number} `, state(p.state),
-          p.pickup_at ? h('span', { class: 'muted' }, ` ${t('collected from')} ${p.pickup_at.slice(5, 16)}`) : null)) },
+          p.pickup_at ? h('span', { class: 'muted' }, ` ${t('collected from')} ${p.pickup_at.slice(5, 16)}`) : null,
+          // the carrier drew its own label: a PDF of this size prints it
+          p.carrier_label_size ? h('span', { class: 'muted', title: t('The carrier drew this label itself; a PDF of this size prints it') },
+            ` · ${t('label drawn by the carrier')} ${p.carrier_label_size}`) : null)) },
         { label: t('Next step'), cell: (o) => h('div', { class: 'row' }, h('span', {}, t(o.next)), nextAction(o, redraw, courier)) },
       ],
     }));
@@ -339,7 +342,8 @@ async function parcelDialog(o, redraw) {
     if (size.value.trim()) body.size_mm = size.value.trim();
     if (!pickupField.hidden && pickup.value && !body.tracking_number) body.pickup_at = pickup.value;
     const parcel = await post(`/api/v1/orders/${o.order}/shipments`, body);
-    toast(`${o.order}: ${parcel.tracking_number}${parcel.routing_code ? ' · ' + parcel.routing_code : ''}`);
+    toast(`${o.order}: ${parcel.tracking_number}${parcel.routing_code ? ' · ' + parcel.routing_code : ''}` +
+      (parcel.note ? ` · ${parcel.note}` : ''));
     d.close();
     await redraw();
   }));

@@ -8,6 +8,7 @@
 #include "canvas.hpp"
 #include "keepsake/imaging/barcode.hpp"
 #include "keepsake/imaging/label.hpp"
+#include "pdf_pages.hpp"
 
 namespace keepsake::imaging {
 
@@ -117,13 +118,33 @@ tl::expected<std::string, Error> LabelsPdf(const std::vector<ShippingLabel>& lab
   std::vector<PdfCanvas> pages;
   pages.reserve(labels.size());
   for (const ShippingLabel& label : labels) {
+    if (!label.carrier_pdf.empty()) continue;  // the carrier drew it
     pages.emplace_back(**pair, height_mm);
     if (auto drawn = DrawLabel(pages.back(), label, width_mm, height_mm); !drawn) {
       return tl::unexpected(
           Error{drawn.error().code, "label " + label.waybill + ": " + drawn.error().message});
     }
   }
-  return WriteCanvasPdf(**pair, pages, width_mm, height_mm, "Keepsake shipping labels");
+  const std::string title = "Keepsake shipping labels";
+  if (pages.size() == labels.size())
+    return WriteCanvasPdf(**pair, pages, width_mm, height_mm, title);
+  // carriers' own labels among ours: each in its place, its pages copied as they are
+  std::string ours;
+  if (!pages.empty()) {
+    auto written = WriteCanvasPdf(**pair, pages, width_mm, height_mm, title);
+    if (!written) return tl::unexpected(written.error());
+    ours = std::move(*written);
+  }
+  std::vector<PdfPart> parts;
+  int next_ours = 0;
+  for (const ShippingLabel& label : labels) {
+    if (label.carrier_pdf.empty()) {
+      parts.push_back({&ours, next_ours++});
+    } else {
+      parts.push_back({&label.carrier_pdf, -1});
+    }
+  }
+  return AssemblePdf(parts, title);
 }
 
 tl::expected<std::vector<std::string>, Error> LabelsPng(const std::vector<ShippingLabel>& labels,

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
+#include "keepsake/imaging/label.hpp"
 #include "keepsake/logistics/shipment_repository.hpp"
 #include "keepsake/logistics/shipment_state_machine.hpp"
 #include "keepsake/orders/transaction.hpp"
@@ -48,6 +50,22 @@ Result<void> RecordFailure(orders::Store& store, int64_t booking_id, const Carri
         .Exec();
     return {};
   });
+}
+
+// A carrier's own label as the size its pages print at ("100x150", to the nearest mm), or why
+// it cannot be printed.
+tl::expected<std::string, std::string> LabelSize(const std::string& pdf) {
+  auto pages = imaging::CarrierPdfPages(pdf);
+  if (!pages) return tl::unexpected(pages.error().message);
+  const imaging::PdfPageSize& first = pages->front();
+  for (const imaging::PdfPageSize& page : *pages) {
+    if (std::abs(page.width_mm - first.width_mm) > 1 ||
+        std::abs(page.height_mm - first.height_mm) > 1) {
+      return tl::unexpected(std::string("its pages are of different sizes"));
+    }
+  }
+  return std::to_string(std::lround(first.width_mm)) + "x" +
+         std::to_string(std::lround(first.height_mm));
 }
 
 }  // namespace
@@ -154,11 +172,25 @@ Result<CarrierOutcome> BookParcel(orders::Store& store, const orders::ProductCat
                        booked->routing_code, booked->sorting_code, booked->carrier_label,
                        booking_id,           parcel.replaces,      parcel.reason,
                        parcel.items,         parcel.claim_id,      parcel.pickup_at};
+  std::string label_problem = booked->label_problem;
+  if (!booked->label_pdf.empty()) {
+    auto size = LabelSize(booked->label_pdf);
+    if (size) {
+      shipment.carrier_label_pdf = std::move(booked->label_pdf);
+      shipment.carrier_label_size = *size;
+    } else {
+      label_problem = carrier.DisplayName() + "'s own label cannot be printed (" + size.error() +
+                      "); Keepsake's drawing of it will be";
+    }
+  }
   auto created = ShipmentRepository(store).CreateShipment(shipment, actor);
   if (!created) return tl::unexpected(created.error());
   outcome.shipment = *created;
   if (booked->recovered) {
     outcome.note = "the carrier had this booking from an earlier attempt; its waybill is kept";
+  }
+  if (!label_problem.empty()) {
+    outcome.note += std::string(outcome.note.empty() ? "" : "; ") + label_problem;
   }
   // pushes for this waybill (Kuaidi100 is asked; SF pushes by itself); without them the
   // parcel is polled, so a refusal here is a note, not a failure

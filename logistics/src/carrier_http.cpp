@@ -4,6 +4,8 @@
 #include <cctype>
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <regex>
 
 #include <httplib.h>
@@ -98,23 +100,42 @@ std::string UtcFromChinaTime(const std::string& local) {
   return orders::IsoFromUnixMs(ms - 8 * 3'600'000);
 }
 
-CarrierResult<nlohmann::json> PostForJson(const std::string& carrier, const std::string& url,
-                                          const FormFields& fields, int timeout_s) {
+namespace {
+
+// An http(s) URL as the server to call and the path on it, or nullopt.
+struct Target {
+  std::string origin;  // https://host:port
+  std::string path;    // /path?query
+};
+std::optional<Target> Split(const std::string& url) {
   static const std::regex pattern(
       R"(^(https?://(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?)(/[^\s?#]*)?(\?[^\s#]*)?$)");
   std::smatch m;
-  if (!std::regex_match(url, m, pattern)) {
+  if (!std::regex_match(url, m, pattern)) return std::nullopt;
+  return Target{m[1].str(), (m[2].matched ? m[2].str() : std::string("/")) + m[3].str()};
+}
+
+std::unique_ptr<httplib::Client> ClientFor(const Target& target, int timeout_s) {
+  auto client = std::make_unique<httplib::Client>(target.origin);
+  client->set_connection_timeout(timeout_s, 0);
+  client->set_read_timeout(timeout_s, 0);
+  client->set_write_timeout(timeout_s, 0);
+  return client;
+}
+
+}  // namespace
+
+CarrierResult<nlohmann::json> PostForJson(const std::string& carrier, const std::string& url,
+                                          const FormFields& fields, int timeout_s) {
+  const auto target = Split(url);
+  if (!target) {
     return tl::unexpected(
         CarrierError{CarrierErrc::kProtocol,
                      carrier + "'s address in the carriers file is not an http(s) URL", ""});
   }
-  httplib::Client client(m[1].str());
-  client.set_connection_timeout(timeout_s, 0);
-  client.set_read_timeout(timeout_s, 0);
-  client.set_write_timeout(timeout_s, 0);
-  const std::string path = (m[2].matched ? m[2].str() : std::string("/")) + m[3].str();
-  auto res = client.Post(path, {{"User-Agent", "Keepsake/1"}}, FormEncode(fields),
-                         "application/x-www-form-urlencoded;charset=UTF-8");
+  auto client = ClientFor(*target, timeout_s);
+  auto res = client->Post(target->path, {{"User-Agent", "Keepsake/1"}}, FormEncode(fields),
+                          "application/x-www-form-urlencoded;charset=UTF-8");
   if (!res) {
     return tl::unexpected(
         Unavailable(carrier, "no answer (" + httplib::to_string(res.error()) + ")"));
@@ -126,6 +147,47 @@ CarrierResult<nlohmann::json> PostForJson(const std::string& carrier, const std:
   if (!body.is_object()) {
     return tl::unexpected(
         CarrierError{CarrierErrc::kProtocol, carrier + " answered something that is not JSON", ""});
+  }
+  return body;
+}
+
+CarrierResult<std::string> GetFile(const std::string& carrier, const std::string& url,
+                                   const HeaderList& headers, int timeout_s, size_t max_bytes) {
+  const auto target = Split(url);
+  if (!target) {
+    return tl::unexpected(CarrierError{
+        CarrierErrc::kProtocol, carrier + " gave a file address that is not an http(s) URL", ""});
+  }
+  auto client = ClientFor(*target, timeout_s);
+  httplib::Headers sent{{"User-Agent", "Keepsake/1"}};
+  sent.insert(headers.begin(), headers.end());
+  std::string body;
+  bool too_long = false;
+  auto res = client->Get(target->path, sent, [&](const char* data, size_t size) {
+    too_long = body.size() + size > max_bytes;
+    if (!too_long) body.append(data, size);
+    return !too_long;
+  });
+  if (too_long) {
+    return tl::unexpected(CarrierError{
+        CarrierErrc::kProtocol,
+        carrier + "'s file is larger than " + std::to_string(max_bytes / 1024 / 1024) + " MB", ""});
+  }
+  if (!res) {
+    return tl::unexpected(CarrierError{
+        CarrierErrc::kUnavailable,
+        carrier + " did not send the file (" + httplib::to_string(res.error()) + ")", ""});
+  }
+  if (res->status == 401 || res->status == 403) {
+    return tl::unexpected(CarrierError{
+        CarrierErrc::kUnauthorized,
+        carrier + " refused the file's token (HTTP " + std::to_string(res->status) + ")",
+        std::to_string(res->status)});
+  }
+  if (res->status != 200) {
+    return tl::unexpected(CarrierError{
+        CarrierErrc::kUnavailable,
+        carrier + " answered HTTP " + std::to_string(res->status) + " for the file", ""});
   }
   return body;
 }

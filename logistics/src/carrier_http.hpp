@@ -6,12 +6,17 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "keepsake/logistics/carrier.hpp"
 
 namespace keepsake::logistics::carrier_http {
+
+// Request headers by name (what httplib::Headers holds, without its header here).
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // application/x-www-form-urlencoded, UTF-8 (every byte but A-Z a-z 0-9 - . _ ~ escaped).
 std::string FormEncode(const FormFields& fields);
@@ -34,6 +39,12 @@ std::string UtcFromChinaTime(const std::string& local);
 // it, and says that the retry sends the same order id), kProtocol (not a JSON object).
 CarrierResult<nlohmann::json> PostForJson(const std::string& carrier, const std::string& url,
                                           const FormFields& fields, int timeout_s);
+
+// GETs `url` with `headers` (a file the carrier keeps for us, such as a label), at most
+// `max_bytes`. Errors: kUnavailable (no answer in time, not a 200), kUnauthorized (401 or 403:
+// the file's token was refused), kProtocol (longer than max_bytes, a URL that is not http(s)).
+CarrierResult<std::string> GetFile(const std::string& carrier, const std::string& url,
+                                   const HeaderList& headers, int timeout_s, size_t max_bytes);
 
 // The carrier's own failure (a 5xx in its answer): as PostForJson's kUnavailable.
 CarrierError Unavailable(const std::string& carrier, const std::string& what);

@@ -1,5 +1,6 @@
-// Shipping labels: a batch from parcels, drawn by imaging (PDF, PNG or ZPL), each parcel marked
-// label_printed with the batch id.
+// Shipping labels: a batch from parcels, drawn by imaging (PDF, PNG or ZPL), or in a PDF the
+// carrier's own where it drew one of the size asked for; each parcel marked label_printed with
+// the batch id.
 #include "keepsake/logistics/labels.hpp"
 
 #include <cstdio>
@@ -184,6 +185,13 @@ orders::Result<LabelBatch> PrintLabelBatch(orders::Store& store,
     const std::string parcel =
         place > 0 ? std::to_string(place) + "/" + std::to_string(count) : std::string();
     labels.push_back(LabelFor(*shipment, *order, *order->customer, catalog, settings, parcel));
+    // the label the carrier drew, in a PDF of its size (a PNG or ZPL, or another size, is our
+    // drawing of the same codes)
+    if (request.format == "pdf" && shipment->carrier_label_size == request.size) {
+      auto own = shipments.CarrierLabelPdf(id);
+      if (!own) return tl::unexpected(own.error());
+      labels.back().carrier_pdf = std::move(*own);
+    }
     parcels.push_back(*shipment);
   }
   const std::string& format = request.format;

@@ -2,7 +2,10 @@
 // (partnerID, requestID, serviceCode, timestamp, msgDigest, msgData), msgDigest =
 // Base64(MD5(URLEncoder.encode(msgData + timestamp + checkWord, "UTF-8"))), the answer's
 // apiResultCode A1000 when the gateway took it and apiResultData (a JSON string) with the
-// service's own success and errorCode. Route pushes come signed the same way.
+// service's own success and errorCode. Route pushes come signed the same way. With a cloud-print
+// template in the carriers file, each booking also asks for SF's own label
+// (COM_RECE_CLOUD_PRINT_WAYBILLS, version 2.0, synchronous: files named by a URL and a token,
+// fetched with the X-Auth-token header) to be printed in place of ours.
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 
 #include "carrier_adapters.hpp"
 #include "carrier_http.hpp"
+#include "keepsake/imaging/label.hpp"
 #include "keepsake/orders/crypto.hpp"
 #include "keepsake/orders/store.hpp"
 
@@ -25,6 +29,8 @@ constexpr const char* kCreateOrder = "EXP_RECE_CREATE_ORDER";
 constexpr const char* kSearchOrder = "EXP_RECE_SEARCH_ORDER_RESP";
 constexpr const char* kUpdateOrder = "EXP_RECE_UPDATE_ORDER";
 constexpr const char* kSearchRoutes = "EXP_RECE_SEARCH_ROUTES";
+constexpr const char* kCloudPrint = "COM_RECE_CLOUD_PRINT_WAYBILLS";
+constexpr size_t kMaxLabelFile = 4 << 20;        // a label PDF is tens of KB
 constexpr const char* kDuplicateOrder = "8016";  // 重复下单: this orderId was booked before
 
 std::string Digest(const std::string& msg_data, const std::string& timestamp,
@@ -41,11 +47,13 @@ json Contact(int type, const Party& p) {
 class SfExpress : public Carrier {
  public:
   SfExpress(std::string url, std::string partner_id, std::string check_word,
-            std::string monthly_card, int express_type, int timeout_s)
+            std::string monthly_card, int express_type, int timeout_s,
+            std::string cloud_print_template)
       : url_(std::move(url)),
         partner_id_(std::move(partner_id)),
         check_word_(std::move(check_word)),
         monthly_card_(std::move(monthly_card)),
+        cloud_print_template_(std::move(cloud_print_template)),
         express_type_(express_type),
         timeout_s_(timeout_s) {}
 
@@ -84,10 +92,10 @@ class SfExpress : public Carrier {
       }
       auto booking = ReadBooking(*found);
       if (booking) booking->recovered = true;
-      return booking;
+      return WithOwnLabel(std::move(booking));
     }
     if (!answer) return tl::unexpected(answer.error());
-    return ReadBooking(*answer);
+    return WithOwnLabel(ReadBooking(*answer));
   }
 
   CarrierResult<void> Cancel(const std::string& carrier_order_id,
@@ -153,7 +161,61 @@ class SfExpress : public Carrier {
   }
 
  private:
-  // One call through the gateway: the service's msgData, or why there is none.
+  // The booking with SF's own label when cloud print is configured. A label that does not come
+  // leaves the parcel booked (ours is printed) with the reason.
+  CarrierResult<Booking> WithOwnLabel(CarrierResult<Booking> booking) {
+    if (!booking || cloud_print_template_.empty()) return booking;
+    auto label = CloudPrint(booking->waybill);
+    if (label) {
+      booking->label_pdf = std::move(*label);
+    } else {
+      booking->label_problem = "SF Express's own label did not come (" + label.error().message +
+                               "); Keepsake's drawing of it will be printed";
+    }
+    return booking;
+  }
+
+  // SF's label for `waybill` as one PDF: the cloud-print answer's obj.files (a URL and a token
+  // each, one per page or area), fetched with the token, in SF's order.
+  CarrierResult<std::string> CloudPrint(const std::string& waybill) {
+    auto answer = Call(kCloudPrint, {{"templateCode", cloud_print_template_},
+                                     {"version", "2.0"},
+                                     {"fileType", "pdf"},
+                                     {"sync", true},
+                                     {"documents", json::array({{{"masterWaybillNo", waybill}}})}});
+    if (!answer) return tl::unexpected(answer.error());
+    const json* files = nullptr;
+    if (answer->contains("obj") && (*answer)["obj"].is_object() &&
+        (*answer)["obj"].contains("files") && (*answer)["obj"]["files"].is_array()) {
+      files = &(*answer)["obj"]["files"];
+    }
+    if (files == nullptr || files->empty() || files->size() > 20) {
+      return tl::unexpected(
+          CarrierError{CarrierErrc::kProtocol, "cloud print named no files (obj.files)", ""});
+    }
+    std::vector<std::string> pdfs;
+    for (const json& file : *files) {
+      if (!file.is_object() || !file.contains("url") || !file["url"].is_string() ||
+          !file.contains("token") || !file["token"].is_string()) {
+        return tl::unexpected(
+            CarrierError{CarrierErrc::kProtocol, "a cloud-print file has no url or token", ""});
+      }
+      auto pdf = http::GetFile("SF Express", file["url"].get<std::string>(),
+                               {{"X-Auth-token", file["token"].get<std::string>()}}, timeout_s_,
+                               kMaxLabelFile);
+      if (!pdf) return tl::unexpected(pdf.error());
+      pdfs.push_back(std::move(*pdf));
+    }
+    if (pdfs.size() == 1) return std::move(pdfs.front());
+    auto joined = imaging::JoinPdfs(pdfs);
+    if (!joined) {
+      return tl::unexpected(CarrierError{CarrierErrc::kProtocol, joined.error().message, ""});
+    }
+    return std::move(*joined);
+  }
+
+  // One call through the gateway: the service's msgData (or, for a service that answers
+  // without one, such as cloud print, the service's whole answer), or why there is none.
   CarrierResult<json> Call(const std::string& service, const json& msg_data) {
     const std::string data = msg_data.dump();
     const std::string timestamp = std::to_string(orders::NowUnixMs());
@@ -195,14 +257,18 @@ class SfExpress : public Carrier {
           data_answer.contains("errorCode") && data_answer["errorCode"].is_string()
               ? data_answer["errorCode"].get<std::string>()
               : "";
-      const std::string words =
-          data_answer.contains("errorMsg") && data_answer["errorMsg"].is_string()
-              ? data_answer["errorMsg"].get<std::string>()
-              : "";
+      std::string words;  // errorMsg, or errorMessage in cloud print's answers
+      for (const char* name : {"errorMsg", "errorMessage"}) {
+        if (words.empty() && data_answer.contains(name) && data_answer[name].is_string()) {
+          words = data_answer[name].get<std::string>();
+        }
+      }
       return tl::unexpected(CarrierError{CarrierErrc::kRefused,
                                          "SF Express: " + words + " (error " + code + ")", code});
     }
-    return data_answer.contains("msgData") ? data_answer["msgData"] : json::object();
+    return data_answer.contains("msgData") && data_answer["msgData"].is_object()
+               ? data_answer["msgData"]
+               : data_answer;
   }
 
   static CarrierResult<Booking> ReadBooking(const json& data) {
@@ -241,7 +307,7 @@ class SfExpress : public Carrier {
     return booking;
   }
 
-  std::string url_, partner_id_, check_word_, monthly_card_;
+  std::string url_, partner_id_, check_word_, monthly_card_, cloud_print_template_;
   int express_type_ = 1;
   int timeout_s_ = 15;
 };
@@ -289,10 +355,14 @@ std::unique_ptr<Carrier> MakeSfExpress(const json& config, std::string& error) {
     error = "sf.timeout_s is 1 to 120 seconds";
     return nullptr;
   }
-  return std::make_unique<SfExpress>(config["url"].get<std::string>(),
-                                     config["partner_id"].get<std::string>(),
-                                     config["check_word"].get<std::string>(),
-                                     config.value("monthly_card", ""), express_type, timeout_s);
+  if (config.contains("cloud_print_template") && !config["cloud_print_template"].is_string()) {
+    error = "sf.cloud_print_template is the template code SF's console shows (fm_150_standard_...)";
+    return nullptr;
+  }
+  return std::make_unique<SfExpress>(
+      config["url"].get<std::string>(), config["partner_id"].get<std::string>(),
+      config["check_word"].get<std::string>(), config.value("monthly_card", ""), express_type,
+      timeout_s, config.value("cloud_print_template", ""));
 }
 
 CarrierResult<std::vector<WaybillScans>> ReadSfRoutePush(const FormFields& form,

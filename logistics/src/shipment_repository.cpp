@@ -30,7 +30,8 @@ constexpr const char* kShipmentColumns =
     "COALESCE((SELECT max(t.at) FROM tracking_events t WHERE t.shipment_id = s.id), ''), "
     "s.carrier_order_id, s.routing_code, s.sorting_code, s.carrier_label, "
     "COALESCE(s.replaces, 0), COALESCE((SELECT group_concat(si.item_id) FROM shipment_items si "
-    "WHERE si.shipment_id = s.id), ''), COALESCE(s.claim_id, 0), COALESCE(s.pickup_at, '') FROM "
+    "WHERE si.shipment_id = s.id), ''), COALESCE(s.claim_id, 0), COALESCE(s.pickup_at, ''), "
+    "COALESCE((SELECT size FROM carrier_label_files f WHERE f.shipment_id = s.id), '') FROM "
     "shipments s JOIN orders o ON o.id = s.order_id";
 
 // A parcel that counts for the items it carries (alias s): not cancelled, not replaced by a
@@ -75,6 +76,7 @@ Shipment ShipmentFromRow(const Statement& q) {
   std::sort(s.items.begin(), s.items.end());
   s.claim_id = q.Int(20);
   s.pickup_at = q.Text(21);
+  s.carrier_label_size = q.Text(22);
   return s;
 }
 
@@ -284,6 +286,17 @@ Result<Shipment> ShipmentRepository::CreateShipment(const NewShipment& shipment,
     insert.Bind(17, shipment.pickup_at);
     insert.Exec();
     const int64_t id = tx.LastInsertId();
+    if (!shipment.carrier_label_pdf.empty()) {
+      // the carrier's label holds the full address: encrypted as the customer's fields are
+      tx.Prepare(
+            "INSERT INTO carrier_label_files(shipment_id, size, pdf, created_at) "
+            "VALUES(?, ?, ks_encrypt(?), ?)")
+          .Bind(1, id)
+          .Bind(2, shipment.carrier_label_size)
+          .Bind(3, shipment.carrier_label_pdf)
+          .Bind(4, now)
+          .Exec();
+    }
     Statement carries = tx.Prepare("INSERT INTO shipment_items(shipment_id, item_id) VALUES(?, ?)");
     for (int64_t item : *items) {
       carries.Reset();
@@ -390,6 +403,15 @@ Result<TrackingOutcome> ShipmentRepository::ApplyTracking(
 Result<Shipment> ShipmentRepository::GetShipment(int64_t shipment_id) {
   return store_->Read(
       [&](Transaction& tx) -> Result<Shipment> { return LoadShipment(tx, shipment_id); });
+}
+
+Result<std::string> ShipmentRepository::CarrierLabelPdf(int64_t shipment_id) {
+  return store_->Read([&](Transaction& tx) -> Result<std::string> {
+    Statement q =
+        tx.Prepare("SELECT ks_decrypt(pdf) FROM carrier_label_files WHERE shipment_id = ?");
+    q.Bind(1, shipment_id);
+    return q.Step() ? q.Text(0) : std::string();
+  });
 }
 
 Result<std::vector<Shipment>> ShipmentRepository::QuietShipments(

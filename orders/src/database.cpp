@@ -258,6 +258,7 @@ Result<int64_t> Store::RotateDataKey(const std::string& path, std::string_view o
         "ks_encrypt_new(ks_decrypt(json_extract(params, '$.text')))) "
         "WHERE json_valid(params) AND json_type(params, '$.text') = 'text'");
     db->exec("UPDATE staff_users SET totp_secret = ks_encrypt_new(ks_decrypt(totp_secret))");
+    db->exec("UPDATE carrier_label_files SET pdf = ks_encrypt_new(ks_decrypt(pdf))");
     SQLite::Statement check(*db, "UPDATE data_key SET check_value = ?");
     check.bind(1, new_cipher.KeyCheck());
     check.exec();

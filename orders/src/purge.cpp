@@ -120,6 +120,11 @@ int64_t RedactTexts(SQLite::Database& db) {
       "UPDATE carrier_pushes SET body = '' WHERE body != '' AND id IN (SELECT push_id FROM "
       "carrier_push_parcels WHERE shipment_id IN (SELECT id FROM shipments WHERE order_id IN " +
       in + "))");
+  // the labels carriers drew hold the full address
+  n += db.exec(
+      "DELETE FROM carrier_label_files WHERE shipment_id IN (SELECT id FROM shipments WHERE "
+      "order_id IN " +
+      in + ")");
   // the first response of the order's creation holds the customer as the channel sent it
   n += db.exec("DELETE FROM idempotency WHERE order_id IN " + in);
   return n;

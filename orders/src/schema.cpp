@@ -463,6 +463,16 @@ ALTER TABLE carrier_bookings ADD COLUMN claim_id INTEGER REFERENCES claims(id);
       R"sql(
 ALTER TABLE shipments ADD COLUMN pickup_at TEXT;
 )sql",
+      // 25: the label a carrier drew itself (SF's cloud print), kept to be printed in place of
+      // ours: its page size ("100x150") and the PDF, encrypted (it carries the full address)
+      R"sql(
+CREATE TABLE carrier_label_files (
+  shipment_id INTEGER PRIMARY KEY REFERENCES shipments(id),
+  size TEXT NOT NULL,
+  pdf TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+)sql",
   };
   return migrations;
 }

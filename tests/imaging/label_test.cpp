@@ -16,6 +16,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "loopback_carriers.hpp"
 #include "test_support.hpp"
 
 namespace keepsake::imaging {
@@ -238,6 +239,48 @@ TEST(Label, FontsAreEmbeddedAsSubsetsSoOneLabelIsSmall) {
   const std::string text = RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", path, "-"}, &code);
   EXPECT_NE(text.find("王*"), std::string::npos) << text;
   EXPECT_NE(text.find("上海市 徐汇区"), std::string::npos) << text;
+}
+
+// A carrier's own label (SF's cloud print, as the loopback SF draws it: a PDF of another
+// writer, with a font it does not embed) goes in its label's place, copied whole.
+TEST(Label, ACarriersOwnPdfIsPrintedInItsPlaceAndItsSizeRead) {
+  const std::string sf =
+      testing::LoopbackCarriers::CloudPrintPdf("SF1000000000042", "571WT-571AB", "139****5678");
+  auto sizes = CarrierPdfPages(sf);
+  ASSERT_TRUE(sizes) << sizes.error().message;
+  ASSERT_EQ(sizes->size(), 1u);
+  EXPECT_NEAR(sizes->front().width_mm, 100, 0.1);
+  EXPECT_NEAR(sizes->front().height_mm, 150, 0.1);
+  for (const std::string bad : {std::string("<html>not found</html>"),
+                                std::string("%PDF-1.4\n") + std::string(300, 'x'), std::string()}) {
+    auto refused = CarrierPdfPages(bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, Errc::kUnreadable);
+  }
+  auto two = JoinPdfs({sf, sf});
+  ASSERT_TRUE(two) << two.error().message;
+  EXPECT_EQ(CarrierPdfPages(*two)->size(), 2u);
+
+  ShippingLabel own = Label(2);
+  own.carrier_pdf = sf;
+  auto pdf = LabelsPdf({Label(1), own, Label(3)}, 100, 150, kFonts);
+  ASSERT_TRUE(pdf) << pdf.error().message;
+  TempDir dir;
+  const std::string path = (dir.path() / "mixed.pdf").string();
+  std::ofstream(path, std::ios::binary) << *pdf;
+  int code = -1;
+  const std::string checked = RunCommand({"/usr/bin/qpdf", "--check", path}, &code);
+  EXPECT_EQ(code, 0) << checked;
+  auto page = [&](int n) {
+    return RunCommand({"/usr/bin/pdftotext", "-enc", "UTF-8", "-f", std::to_string(n), "-l",
+                       std::to_string(n), path, "-"},
+                      &code);
+  };
+  EXPECT_NE(page(1).find("KS10000001"), std::string::npos) << page(1);
+  EXPECT_NE(page(2).find("SF CLOUD PRINT"), std::string::npos) << page(2);
+  EXPECT_EQ(page(2).find("KS10000002"), std::string::npos) << "ours is not drawn for it";
+  EXPECT_NE(page(3).find("KS10000003"), std::string::npos) << page(3);
+  EXPECT_EQ(page(4), "");
 }
 
 TEST(Label, TheSmallOnePlySizeAndRefusals) {

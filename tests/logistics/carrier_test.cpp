@@ -107,6 +107,40 @@ TEST(Carriers, SfLostAnswerIsRecoveredWithoutBookingTwice) {
   EXPECT_EQ(loopback.Calls("EXP_RECE_SEARCH_ORDER_RESP"), 1);
 }
 
+TEST(Carriers, SfsOwnLabelComesWithTheBookingOrItsAbsenceIsSaid) {
+  LoopbackCarriers loopback;
+  json file = loopback.CarriersFile(LoopbackCarriers::kSfCheckWord, "", /*cloud_print=*/true);
+  auto carriers = MakeCarriers(false, file.dump());
+  ASSERT_TRUE(carriers) << carriers.error();
+  auto booked = carriers->Find("sf")->Book(Parcel("KS26120011-P1"));
+  ASSERT_TRUE(booked) << booked.error().message;
+  EXPECT_EQ(booked->label_pdf.substr(0, 5), "%PDF-");
+  EXPECT_NE(booked->label_pdf.find(booked->waybill), std::string::npos);
+  EXPECT_TRUE(booked->label_problem.empty()) << booked->label_problem;
+  // a lost answer: the retry recovers the waybill and still brings SF's label
+  loopback.LoseNextAnswer(4);
+  ASSERT_FALSE(carriers->Find("sf")->Book(Parcel("KS26120012-P1")));
+  auto recovered = carriers->Find("sf")->Book(Parcel("KS26120012-P1"));
+  ASSERT_TRUE(recovered) << recovered.error().message;
+  EXPECT_TRUE(recovered->recovered);
+  EXPECT_NE(recovered->label_pdf.find(recovered->waybill), std::string::npos);
+  // a template SF does not know: the parcel is booked, the label is ours, SF's words say why
+  file["sf"]["cloud_print_template"] = "fm_150_standard_SOMEONE_ELSE";
+  auto misconfigured = MakeCarriers(false, file.dump());
+  ASSERT_TRUE(misconfigured) << misconfigured.error();
+  auto drawn_here = misconfigured->Find("sf")->Book(Parcel("KS26120013-P1"));
+  ASSERT_TRUE(drawn_here) << drawn_here.error().message;
+  EXPECT_TRUE(drawn_here->label_pdf.empty());
+  EXPECT_NE(drawn_here->label_problem.find("模板编码不存在"), std::string::npos)
+      << drawn_here->label_problem;
+  EXPECT_EQ(loopback.Calls("COM_RECE_CLOUD_PRINT_WAYBILLS"), 3);
+  // not a text: refused in words when the file is read
+  file["sf"]["cloud_print_template"] = 150;
+  auto wrong = MakeCarriers(false, file.dump());
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().find("cloud_print_template"), std::string::npos) << wrong.error();
+}
+
 TEST(Carriers, SfCancelsTracksAndItsPushIsReadOnlyWhenSigned) {
   LoopbackCarriers loopback;
   Carriers carriers = Configured(loopback);

@@ -443,7 +443,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "DROP TABLE staff_sessions; DROP TABLE staff_users;"
         "ALTER TABLE shipments DROP COLUMN polled_at; DROP TABLE shipment_items;"
         "DROP INDEX shipments_claim; ALTER TABLE shipments DROP COLUMN claim_id;"
-        "ALTER TABLE shipments DROP COLUMN pickup_at;"
+        "ALTER TABLE shipments DROP COLUMN pickup_at; DROP TABLE carrier_label_files;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));
@@ -552,7 +552,7 @@ TEST_F(StoreTest, ARotationMigratesAnOlderDatabaseFirst) {
     db.exec(
         "UPDATE items SET text = '外婆生日快乐' WHERE text != '';"
         "UPDATE jobs SET params = json_remove(params, '$.text');"
-        "ALTER TABLE shipments DROP COLUMN pickup_at;"
+        "DROP TABLE carrier_label_files; ALTER TABLE shipments DROP COLUMN pickup_at;"
         "DROP INDEX shipments_claim; ALTER TABLE shipments DROP COLUMN claim_id;"
         "ALTER TABLE carrier_bookings DROP COLUMN claim_id;"
         "DROP TABLE shipment_items; ALTER TABLE shipments DROP COLUMN polled_at;"
@@ -577,6 +577,21 @@ TEST_F(StoreTest, ARotatedDataKeyStillFindsItsCustomersAndTheOldKeyIsRefused) {
   ASSERT_TRUE(created);
   ASSERT_TRUE(store_->Notifications().SetChannelWebhook(
       "app", "https://example.test/hook", "webhook-secret-1", 0, Actor{"test", Role::kAdmin}));
+  // a carrier's own label, binary (a PDF's streams): it must come back byte for byte
+  const std::string label_pdf = std::string("%PDF-1.4\n") + '\0' + "\xff\xfe stream \x01 浙江省";
+  ASSERT_TRUE(store_->Write([&](Transaction& tx) -> Result<void> {
+    tx.Prepare(
+          "INSERT INTO shipments(id, order_id, carrier, tracking_number, state, created_by, "
+          "created_at, updated_at) VALUES(1, ?, 'sf', 'SF1000000000001', 'created', 't', '', '')")
+        .Bind(1, created->order.id)
+        .Exec();
+    tx.Prepare(
+          "INSERT INTO carrier_label_files(shipment_id, size, pdf, created_at) "
+          "VALUES(1, '100x150', ks_encrypt(?), '')")
+        .Bind(1, label_pdf)
+        .Exec();
+    return {};
+  }));
   store_.reset();
   const std::string path = (dir_.path() / "test.db").string();
   const auto phone_stored = [&] {
@@ -612,6 +627,12 @@ TEST_F(StoreTest, ARotatedDataKeyStillFindsItsCustomersAndTheOldKeyIsRefused) {
   auto hook = (*reopened)->Notifications().GetChannelWebhook("app");
   ASSERT_TRUE(hook && *hook);
   EXPECT_EQ((*hook)->secret, "webhook-secret-1");
+  auto label = (*reopened)->Read([&](Transaction& tx) -> Result<std::string> {
+    Statement q = tx.Prepare("SELECT ks_decrypt(pdf) FROM carrier_label_files");
+    return q.Step() ? q.Text(0) : std::string();
+  });
+  ASSERT_TRUE(label) << label.error().message;
+  EXPECT_EQ(*label, label_pdf);
 }
 
 TEST_F(StoreTest, TokensAreFoundByHashAndRevoked) {

@@ -12,8 +12,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <regex>
 #include <thread>
 
 #include "loopback_carriers.hpp"
@@ -30,9 +32,10 @@ struct CarrierServer {
   std::unique_ptr<ServerProcess> server;
 
   explicit CarrierServer(const std::string& check_word = LoopbackCarriers::kSfCheckWord,
-                         std::vector<std::string> extra = {}) {
+                         std::vector<std::string> extra = {}, bool sf_cloud_print = false) {
     const std::string file = (dir.path() / "carriers.json").string();
-    std::ofstream(file) << carriers.CarriersFile(check_word, "https://shop.example/k100").dump(2);
+    std::ofstream(file)
+        << carriers.CarriersFile(check_word, "https://shop.example/k100", sf_cloud_print).dump(2);
     ::chmod(file.c_str(), 0600);
     extra.insert(extra.begin(), {"--carriers", file});
     server = std::make_unique<ServerProcess>(dir.path() / "data", extra);
@@ -166,6 +169,81 @@ TEST(CarrierBooking, SfParcelIsBookedLabelledAndDeliveredByItsPushes) {
   EXPECT_EQ(booked_return.order_id, produced.number + "-R1");
   EXPECT_EQ(booked_return.request["contactInfoList"][0]["mobile"], "13912345678");  // sends
   EXPECT_EQ(booked_return.request["contactInfoList"][1]["mobile"], "4008001234");   // receives
+}
+
+// The text of a PDF's pages (pdftotext; `page` 0 for all).
+std::string PdfText(const std::filesystem::path& dir, const std::string& pdf, int page = 0) {
+  const std::string path = (dir / "text-of.pdf").string();
+  std::ofstream(path, std::ios::binary) << pdf;
+  std::vector<std::string> args = {"/usr/bin/pdftotext", "-enc", "UTF-8"};
+  if (page > 0) args.insert(args.end(), {"-f", std::to_string(page), "-l", std::to_string(page)});
+  args.insert(args.end(), {path, "-"});
+  int exit = -1;
+  return RunCommand(args, &exit);
+}
+
+std::string FileText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(CarrierBooking, SfsOwnLabelIsKeptEncryptedAndPrintedInItsPlace) {
+  CarrierServer s(LoopbackCarriers::kSfCheckWord, {}, /*sf_cloud_print=*/true);
+  const ProducedOrder first = ProduceMagnetOrder(*s.server, "sf-own-1");
+  const ProducedOrder second = ProduceMagnetOrder(*s.server, "sf-own-2");
+  auto booked = s.Post("/api/v1/orders/" + first.number + "/shipments", {{"carrier", "sf"}});
+  ASSERT_EQ(booked->status, 201) << booked->body;
+  const json own = json::parse(booked->body);
+  EXPECT_EQ(own["carrier_label_size"], "100x150");
+  EXPECT_FALSE(own.contains("note")) << own.dump();
+  EXPECT_EQ(s.carriers.Calls("COM_RECE_CLOUD_PRINT_WAYBILLS"), 1);
+  EXPECT_EQ(s.carriers.Calls("cloud print file"), 1);
+  // SF's file refuses its token: the parcel is booked all the same, and says ours prints
+  s.carriers.RefuseNextLabelToken();
+  auto drawn_here = s.Post("/api/v1/orders/" + second.number + "/shipments", {{"carrier", "sf"}});
+  ASSERT_EQ(drawn_here->status, 201) << drawn_here->body;
+  const json ours = json::parse(drawn_here->body);
+  EXPECT_TRUE(ours["carrier_label_size"].is_null());
+  EXPECT_NE(ours.value("note", "").find("own label did not come"), std::string::npos) << ours;
+  EXPECT_NE(ours.value("note", "").find("token"), std::string::npos) << ours;
+
+  // one batch: SF's page as SF drew it, then ours; the file passes qpdf's check
+  auto batch = s.Post("/api/v1/labels", {{"shipments", {own["id"], ours["id"]}}});
+  ASSERT_EQ(batch->status, 200) << batch->body;
+  const std::string batch_path = (s.dir.path() / "batch.pdf").string();
+  std::ofstream(batch_path, std::ios::binary) << batch->body;
+  int exit = -1;
+  const std::string checked = RunCommand({"/usr/bin/qpdf", "--check", batch_path}, &exit);
+  EXPECT_EQ(exit, 0) << checked;
+  const std::string info = RunCommand({"/usr/bin/pdfinfo", batch_path}, &exit);
+  EXPECT_TRUE(std::regex_search(info, std::regex(R"(Pages:\s+2\n)"))) << info;
+  const std::string sf_page = PdfText(s.dir.path(), batch->body, 1);
+  EXPECT_NE(sf_page.find("SF CLOUD PRINT"), std::string::npos) << sf_page;
+  EXPECT_NE(sf_page.find(own["tracking_number"].get<std::string>()), std::string::npos);
+  EXPECT_NE(sf_page.find("139****5678"), std::string::npos) << sf_page;
+  EXPECT_EQ(sf_page.find("SF Express"), std::string::npos) << "ours is not drawn too";
+  const std::string our_page = PdfText(s.dir.path(), batch->body, 2);
+  EXPECT_EQ(our_page.find("SF CLOUD PRINT"), std::string::npos) << our_page;
+  EXPECT_NE(our_page.find(ours["tracking_number"].get<std::string>()), std::string::npos);
+  EXPECT_NE(our_page.find("文三路 90 号 3 幢 502 室"), std::string::npos) << our_page;
+  // a size SF did not draw (76 x 130) and a PNG are our drawing of SF's codes
+  auto small = s.Post("/api/v1/labels", {{"shipments", {own["id"]}}, {"size", "76x130"}});
+  ASSERT_EQ(small->status, 200);
+  const std::string small_text = PdfText(s.dir.path(), small->body);
+  EXPECT_EQ(small_text.find("SF CLOUD PRINT"), std::string::npos);
+  EXPECT_NE(small_text.find("571WT-571AB"), std::string::npos) << small_text;
+
+  // at rest SF's label is encrypted (it carries the address); the purge takes it
+  const auto data = s.dir.path() / "data";
+  for (const char* file : {"keepsake.db", "keepsake.db-wal"}) {
+    EXPECT_EQ(FileText(data / file).find("SF CLOUD PRINT"), std::string::npos) << file;
+  }
+  auto purged =
+      s.server->PostAs("/api/v1/admin/purge", "admin", json{{"order", first.number}}.dump());
+  ASSERT_EQ(purged->status, 200) << purged->body;
+  const json after = s.Get("/api/v1/orders/" + first.number + "/shipments")["shipments"];
+  ASSERT_EQ(after.size(), 1u) << after;
+  EXPECT_TRUE(after[0]["carrier_label_size"].is_null()) << after;
 }
 
 TEST(CarrierBooking, RefusalsAndALostAnswerLeaveOneBookingAndClearWords) {

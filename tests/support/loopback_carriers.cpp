@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <chrono>
+#include <cstdio>
 
 namespace keepsake::testing {
 
@@ -102,6 +103,8 @@ std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fie
 LoopbackCarriers::LoopbackCarriers() {
   server_.Post("/std/service",
                [this](const httplib::Request& q, httplib::Response& r) { Sf(q, r); });
+  server_.Get(R"(/print/([A-Za-z0-9]+)\.pdf)",
+              [this](const httplib::Request& q, httplib::Response& r) { SfPrintFile(q, r); });
   server_.Post("/label/order",
                [this](const httplib::Request& q, httplib::Response& r) { K100Label(q, r); });
   server_.Post("/poll",
@@ -118,15 +121,16 @@ LoopbackCarriers::~LoopbackCarriers() {
   thread_.join();
 }
 
-json LoopbackCarriers::CarriersFile(const std::string& check_word,
-                                    const std::string& callback) const {
+json LoopbackCarriers::CarriersFile(const std::string& check_word, const std::string& callback,
+                                    bool cloud_print) const {
   const std::string base = "http://127.0.0.1:" + std::to_string(port_);
-  return {{"sf",
-           {{"url", base + "/std/service"},
-            {"partner_id", kSfPartner},
-            {"check_word", check_word},
-            {"monthly_card", "7551234567"},
-            {"timeout_s", 2}}},
+  json sf = {{"url", base + "/std/service"},
+             {"partner_id", kSfPartner},
+             {"check_word", check_word},
+             {"monthly_card", "7551234567"},
+             {"timeout_s", 2}};
+  if (cloud_print) sf["cloud_print_template"] = std::string("fm_150_standard_") + kSfPartner;
+  return {{"sf", sf},
           {"kuaidi100",
            {{"label_url", base + "/label/order"},
             {"poll_url", base + "/poll"},
@@ -269,7 +273,95 @@ void LoopbackCarriers::Sf(const httplib::Request& req, httplib::Response& res) {
                                {"errorCode", "S0000"},
                                {"msgData", {{"routeResps", resps}}}}));
   }
+  if (service == "COM_RECE_CLOUD_PRINT_WAYBILLS") {
+    // version 2.0, synchronous, a PDF per waybill: errors carry errorMessage, files a URL
+    // and a token to fetch it with
+    auto failure = [&](const std::string& words) {
+      return Json(res, SfAnswer({{"success", false},
+                                 {"errorCode", "2001"},
+                                 {"errorMessage", words},
+                                 {"obj", nullptr}}));
+    };
+    if (data.value("templateCode", "") != std::string("fm_150_standard_") + kSfPartner)
+      return failure("模板编码不存在");
+    if (data.value("version", "") != "2.0" || data.value("fileType", "") != "pdf" ||
+        !data.value("sync", false))
+      return failure("version, fileType or sync invalid");
+    const json documents = data.value("documents", json::array());
+    if (documents.size() != 1 || !documents[0].is_object()) return failure("documents 不能为空");
+    const std::string waybill = documents[0].value("masterWaybillNo", "");
+    const Booked* booked = nullptr;
+    for (const Booked& b : orders_) {
+      if (b.carrier == "sf" && b.waybill == waybill) booked = &b;
+    }
+    if (booked == nullptr) return failure("运单号不存在: " + waybill);
+    const json& contacts = booked->request["contactInfoList"];
+    const std::string dest = CityCode(contacts[1].value("city", ""));
+    const std::string phone = contacts[1].value("mobile", "");
+    const std::string token = "AUTH_tkv12_" + std::to_string(next_waybill_++);
+    sf_files_[token] = {
+        waybill, CloudPrintPdf(waybill, dest + "WT-" + dest + "AB",
+                               phone.substr(0, 3) + "****" + phone.substr(phone.size() - 4))};
+    const std::string base = "http://127.0.0.1:" + std::to_string(port_);
+    return Json(res,
+                SfAnswer({{"success", true},
+                          {"requestId", form["requestID"]},
+                          {"errorCode", nullptr},
+                          {"errorMessage", nullptr},
+                          {"obj",
+                           {{"clientCode", kSfPartner},
+                            {"templateCode", data["templateCode"]},
+                            {"fileType", "pdf"},
+                            {"files", json::array({{{"url", base + "/print/" + waybill + ".pdf"},
+                                                    {"token", token},
+                                                    {"waybillNo", waybill},
+                                                    {"seqNo", 1},
+                                                    {"areaNo", 1},
+                                                    {"pageNo", 1}}})}}}}));
+  }
   return Json(res, {{"apiResultCode", "A1004"}, {"apiErrorMsg", "无对应服务权限"}});
+}
+
+void LoopbackCarriers::SfPrintFile(const httplib::Request& req, httplib::Response& res) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++calls_["cloud print file"];
+  auto it = sf_files_.find(req.get_header_value("X-Auth-token"));
+  if (refuse_token_.exchange(false) || it == sf_files_.end() ||
+      it->second.first != req.matches[1].str()) {
+    res.status = 401;
+    return Json(res, {{"message", "token invalid or expired"}});
+  }
+  res.set_content(it->second.second, "application/pdf");
+}
+
+std::string LoopbackCarriers::CloudPrintPdf(const std::string& waybill, const std::string& route,
+                                            const std::string& masked_phone) {
+  // a page of 100 x 150 mm in points, text in Helvetica (a PDF reader's own font)
+  const std::string text = "BT /F1 14 Tf 20 380 Td (SF CLOUD PRINT) Tj 0 -30 Td (" + waybill +
+                           ") Tj /F1 28 Tf 0 -50 Td (" + route + ") Tj /F1 12 Tf 0 -40 Td (" +
+                           masked_phone + ") Tj ET";
+  const std::vector<std::string> objects = {
+      "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 283.46 425.20] /Resources << /Font << /F1 "
+      "5 0 R >> >> /Contents 4 0 R >>",
+      "<< /Length " + std::to_string(text.size()) + " >>\nstream\n" + text + "\nendstream",
+      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<size_t> offsets;
+  for (size_t k = 0; k < objects.size(); ++k) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(k + 1) + " 0 obj\n" + objects[k] + "\nendobj\n";
+  }
+  const size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (size_t offset : offsets) {
+    char line[24];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", offset);
+    pdf += line;
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  return pdf;
 }
 
 void LoopbackCarriers::K100Label(const httplib::Request& req, httplib::Response& res) {

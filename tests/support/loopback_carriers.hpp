@@ -4,7 +4,7 @@
 // so the SF one is also checked against a third implementation), remember what they booked
 // (an order id booked twice is refused, as the real ones do), and answer with the carriers'
 // errors on cue: an address outside the service area, a lost answer (the order is booked but
-// the answer comes after the caller's deadline).
+// the answer comes after the caller's deadline), a cloud-print file whose token is refused.
 #pragma once
 
 #include <atomic>
@@ -42,11 +42,19 @@ class LoopbackCarriers {
   int port() const { return port_; }
   // The carriers file for `keepsake serve --carriers` pointing here; `check_word` to try a
   // wrong one.
+  // `cloud_print`: SF is asked for its own label (a cloud-print template) with each booking.
   nlohmann::json CarriersFile(const std::string& check_word = kSfCheckWord,
-                              const std::string& callback = "") const;
+                              const std::string& callback = "", bool cloud_print = false) const;
 
   // The next create call is booked, but its answer waits `seconds` (past the caller's deadline).
   void LoseNextAnswer(int seconds) { lose_next_s_ = seconds; }
+  // The next cloud-print file is refused its token (401), as an expired one is.
+  void RefuseNextLabelToken() { refuse_token_ = true; }
+  // The label SF's cloud print draws for a booked waybill: a 100 x 150 mm PDF written here by
+  // hand (Helvetica, no embedded font), saying "SF CLOUD PRINT", the waybill, the routing code
+  // and the recipient's masked phone, so that a test tells it from Keepsake's drawing.
+  static std::string CloudPrintPdf(const std::string& waybill, const std::string& route,
+                                   const std::string& masked_phone);
   // Routes SF answers for `waybill` to a route query, as SF's JSON routes.
   void SetSfRoutes(const std::string& waybill, nlohmann::json routes);
   // Kuaidi100's answer to a real-time query of `waybill` (its data list, newest first).
@@ -65,6 +73,7 @@ class LoopbackCarriers {
 
  private:
   void Sf(const httplib::Request& req, httplib::Response& res);
+  void SfPrintFile(const httplib::Request& req, httplib::Response& res);
   void K100Label(const httplib::Request& req, httplib::Response& res);
   void K100Poll(const httplib::Request& req, httplib::Response& res);
   void K100Query(const httplib::Request& req, httplib::Response& res);
@@ -79,6 +88,8 @@ class LoopbackCarriers {
   std::map<std::string, std::pair<nlohmann::json, std::string>> k100_scans_;
   std::vector<nlohmann::json> subscriptions_;
   std::atomic<int> lose_next_s_{0};
+  std::atomic<bool> refuse_token_{false};
+  std::map<std::string, std::pair<std::string, std::string>> sf_files_;  // token: waybill, pdf
   long long next_waybill_ = 1000000000001LL;
 };
 

@@ -1,5 +1,6 @@
 // `keepsake keys rotate`: a new data key for everything encrypted under it (customers' names,
-// phones and addresses, greetings, webhook and staff TOTP secrets; docs/security.md). Crash-safe in
+// phones and addresses, greetings, webhook and staff TOTP secrets, carriers' own labels;
+// docs/security.md). Crash-safe in
 // three steps: the new key is written beside the old (KEY.next, synced), the database moves to it
 // in one transaction, the old key retires (KEY.retired-<time>) and the new one takes its name. A
 // rotation cut short at any point is finished or undone by the next command that opens the store
@@ -54,8 +55,8 @@ int Rotate(const ServerConfig& config) {
   auto retired = FinishKeyRotation(key_path, paths.Database());
   if (!retired) return Die(retired.error().message);
   std::cout << "re-encrypted " << *rotated
-            << " customers, the greetings, the webhook and staff TOTP secrets under a new data "
-               "key in "
+            << " customers, the greetings, the webhook and staff TOTP secrets and the carriers' "
+               "own labels under a new data key in "
             << key_path << "\nthe old key is kept as " << *retired
             << ": a backup made before now needs it to be restored; delete it when those "
                "backups expire"

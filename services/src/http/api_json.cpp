@@ -239,7 +239,10 @@ json ShipmentJson(const logistics::Shipment& s) {
           {"sorting_code", s.sorting_code},
           {"items", s.items},
           {"claim", s.claim_id != 0 ? json(s.claim_id) : json(nullptr)},
-          {"pickup_at", s.pickup_at.empty() ? json(nullptr) : json(s.pickup_at)}};
+          {"pickup_at", s.pickup_at.empty() ? json(nullptr) : json(s.pickup_at)},
+          // the carrier drew its own label of this size: a PDF of that size prints it
+          {"carrier_label_size",
+           s.carrier_label_size.empty() ? json(nullptr) : json(s.carrier_label_size)}};
 }
 
 }  // namespace keepsake::services::api_json

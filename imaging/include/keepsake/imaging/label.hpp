@@ -28,6 +28,9 @@ struct ShippingLabel {
   std::string qr_text;                 // what the QR code carries (the order's reference)
   std::string parcel;                  // "1/2": this parcel of the order's, or empty
   std::string weight;                  // "0.32 kg", or empty
+  // The carrier's own label as it drew it (a PDF, SF Express's cloud print), or empty.
+  // LabelsPdf prints its pages as they are in this label's place; PNG and ZPL draw ours.
+  std::string carrier_pdf{};
 };
 
 // "件数 Parcel 1/2   重量 Weight 0.32 kg" (the parts there are), or empty.
@@ -38,7 +41,8 @@ struct LabelFonts {
   std::string cjk;    // a TrueType font with Chinese (Droid Sans Fallback)
 };
 
-// 100 x 150 or 76 x 130 mm (one-ply e-waybill). Errors: kUnprintable (a waybill Code 128
+// 100 x 150 or 76 x 130 mm (one-ply e-waybill); a label with its carrier's own PDF is that
+// PDF's pages, copied whole. Errors: kUnprintable (a waybill Code 128
 // cannot carry, a character neither font has), kInternal (a font cannot be read).
 tl::expected<std::string, Error> LabelsPdf(const std::vector<ShippingLabel>& labels,
                                            double width_mm, double height_mm,
@@ -55,6 +59,18 @@ tl::expected<std::vector<std::string>, Error> LabelsPng(const std::vector<Shippi
 // its QR code (^BQ), text as UTF-8 (^CI28) in the printer's scalable font; lines with Chinese
 // name the printer font E:SIMSUN.TTF (Zebra's Asian font option), which the printer must have.
 // Errors: kUnprintable (a waybill Code 128 cannot carry).
+struct PdfPageSize {
+  double width_mm = 0;
+  double height_mm = 0;
+};
+// The pages of a label a carrier drew (a PDF), read with qpdf, as their sizes (a page turned
+// by /Rotate as it prints). Errors: kUnreadable (not a PDF qpdf reads, no pages, over 20).
+tl::expected<std::vector<PdfPageSize>, Error> CarrierPdfPages(const std::string& pdf);
+
+// The pages of several PDFs, in order, as one (a carrier's label sent as several files).
+// Errors: kUnreadable, kInternal.
+tl::expected<std::string, Error> JoinPdfs(const std::vector<std::string>& pdfs);
+
 tl::expected<std::string, Error> LabelsZpl(const std::vector<ShippingLabel>& labels,
                                            double width_mm, double height_mm);
 

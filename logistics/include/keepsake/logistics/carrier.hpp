@@ -3,7 +3,8 @@
 // carrier's tracking pushes in its native form. Built in:
 //   manual     the courier the shop books by phone: the lead types or scans its waybill
 //   simulated  numbers issued here, for the demo and the tests; refused by a production server
-//   sf         SF Express open platform (std/service: EXP_RECE_CREATE_ORDER, ..., msgDigest)
+//   sf         SF Express open platform (std/service: EXP_RECE_CREATE_ORDER, ..., msgDigest),
+//              and its own label from cloud print (COM_RECE_CLOUD_PRINT_WAYBILLS) if configured
 //   zto, yto, sto, jd, ems   through Kuaidi100 (e-waybill label/order, poll, query.do)
 // The real ones are configured by a credentials file (CarriersFromFile); their secrets are never
 // logged and never in the repository. docs/logistics.md says how to configure each.
@@ -52,8 +53,13 @@ struct Booking {
   std::string waybill;
   std::string routing_code;   // the big code a sorter reads: SF destRouteLabel, Kuaidi100 bulkpen
   std::string sorting_code;   // the second code (SF codingMapping, Kuaidi100 sortingCode), or ""
-  std::string carrier_label;  // a label the carrier drew itself (a URL or data), or ""
+  std::string carrier_label;  // the carrier's label data (SF's twoDimensionCode), or ""
   bool recovered = false;     // found by asking after a "duplicate" answer, not newly booked
+  // The label the carrier drew itself, a PDF (SF's cloud print), or empty: then ours is
+  // printed. When the carrier was asked for one and it did not come, why (the parcel is booked
+  // all the same).
+  std::string label_pdf;
+  std::string label_problem;
 };
 
 enum class CarrierErrc {

@@ -37,6 +37,9 @@ struct Shipment {
   // order does not follow it and it is not on the packing list), or 0.
   int64_t claim_id = 0;
   std::string pickup_at;  // a courier was booked to collect it from then ("YYYY-MM-DD HH:MM:SS")
+  // The size of the label the carrier drew itself ("100x150"), kept to be printed in place of
+  // ours (ShipmentRepository::CarrierLabelPdf), or empty when it drew none.
+  std::string carrier_label_size;
 };
 
 // An order the logistics lead has to pack or hand over: ready_to_pack or packed, with the time
@@ -87,6 +90,9 @@ struct NewShipment {
   std::vector<int64_t> items{};
   int64_t claim_id = 0;     // a return parcel for this claim (it carries the claim's item)
   std::string pickup_at{};  // the carrier was asked to collect it from then
+  // The carrier's own label (a PDF, checked readable) and its page size ("100x150"), or empty
+  std::string carrier_label_pdf{};
+  std::string carrier_label_size{};
 };
 
 }  // namespace keepsake::logistics

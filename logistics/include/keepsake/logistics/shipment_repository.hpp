@@ -37,6 +37,8 @@ class ShipmentRepository {
                                               std::optional<int64_t> expected_version,
                                               const std::string& note = "");
   orders::Result<Shipment> GetShipment(int64_t shipment_id);
+  // The label its carrier drew (PDF bytes, decrypted), or empty for none.
+  orders::Result<std::string> CarrierLabelPdf(int64_t shipment_id);
   // Parcels on their way or waiting (every state but delivered and cancelled), least recently
   // changed first, at most `limit`; which of them are stuck is stuck.hpp's rule.
   orders::Result<std::vector<Shipment>> UndeliveredShipments(int limit);

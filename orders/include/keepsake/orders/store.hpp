@@ -56,11 +56,11 @@ class Store {
   static Result<bool> HoldsDataKey(const std::string& path, std::string_view key);
   // Brings the database to this keepsake's schema, then encrypts everything held under the
   // data key again under `new_key` (customers' names, phones and addresses, greetings and the
-  // print jobs' copies, webhook secrets, staff TOTP secrets), recomputes the blind indexes and
-  // moves the key check, all in one transaction: afterwards the database opens with `new_key`
-  // and is refused `old_key`. Not beside a running server (it holds the old key). Returns how
-  // many customers were re-encrypted.
-  // Errors: kStorage (the old key is not this database's, a value does not decrypt).
+  // print jobs' copies, webhook secrets, staff TOTP secrets, carriers' own labels), recomputes the
+  // blind indexes and moves the key check, all in one transaction: afterwards the database opens
+  // with `new_key` and is refused `old_key`. Not beside a running server (it holds the old key).
+  // Returns how many customers were re-encrypted. Errors: kStorage (the old key is not this
+  // database's, a value does not decrypt).
   static Result<int64_t> RotateDataKey(const std::string& path, std::string_view old_key,
                                        std::string_view new_key);
   // Opens (creating if needed) and migrates. Errors: kStorage.

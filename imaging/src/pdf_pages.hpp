@@ -1,0 +1,25 @@
+// Private: pages taken whole from PDFs and set in one file, by qpdf: a carrier's own label
+// among the labels we draw, or a label a carrier sent as several files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "keepsake/imaging/inspect.hpp"
+
+namespace keepsake::imaging {
+
+// One page of `pdf` (0-based), or every page when `page` is -1.
+struct PdfPart {
+  const std::string* pdf = nullptr;
+  int page = -1;
+};
+
+// The parts' pages, in order, as one PDF whose pages are copied as they were (content,
+// fonts and pictures untouched). Errors: kUnreadable (a part qpdf cannot read), kInternal.
+tl::expected<std::string, Error> AssemblePdf(const std::vector<PdfPart>& parts,
+                                             const std::string& title);
+
+}  // namespace keepsake::imaging
