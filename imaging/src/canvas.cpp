@@ -11,12 +11,11 @@
 #include <sstream>
 
 #include <opencv2/imgproc.hpp>
-#include <qpdf/Buffer.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
-#include <qpdf/QPDFWriter.hh>
 
+#include "pdf_pages.hpp"
 #include "text_outline.hpp"
 
 namespace keepsake::imaging {
@@ -339,18 +338,7 @@ tl::expected<std::string, Error> WriteCanvasPdf(const FontPair& fonts,
       page.replaceKey("/Contents", QPDFObjectHandle::newStream(&pdf, "0 g 0 G\n" + canvas.Ops()));
       QPDFPageDocumentHelper(pdf).addPage(pdf.makeIndirectObject(page), false);
     }
-    QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
-    info.replaceKey("/Title", QPDFObjectHandle::newUnicodeString(title));
-    info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("Keepsake (qpdf)"));
-    pdf.getTrailer().replaceKey("/Info", pdf.makeIndirectObject(info));
-    QPDFWriter writer(pdf);
-    writer.setOutputMemory();
-    writer.setCompressStreams(true);
-    writer.setDecodeLevel(qpdf_dl_none);
-    writer.setDeterministicID(true);
-    writer.write();
-    auto buffer = writer.getBufferSharedPointer();
-    return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+    return PdfBytes(pdf, title);
   } catch (const std::exception& e) {
     return tl::unexpected(
         Error{Errc::kInternal, std::string("the PDF cannot be written: ") + e.what()});

@@ -35,6 +35,21 @@ std::unique_ptr<QPDF> Read(const std::string& pdf, const std::string& name) {
 
 }  // namespace
 
+std::string PdfBytes(QPDF& pdf, const std::string& title) {
+  QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
+  info.replaceKey("/Title", QPDFObjectHandle::newUnicodeString(title));
+  info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("Keepsake (qpdf)"));
+  pdf.getTrailer().replaceKey("/Info", pdf.makeIndirectObject(info));
+  QPDFWriter writer(pdf);
+  writer.setOutputMemory();
+  writer.setCompressStreams(true);
+  writer.setDecodeLevel(qpdf_dl_none);
+  writer.setDeterministicID(true);  // the same labels make the same file
+  writer.write();
+  auto buffer = writer.getBufferSharedPointer();
+  return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+}
+
 tl::expected<std::vector<PdfPageSize>, Error> CarrierPdfPages(const std::string& pdf) {
   if (pdf.compare(0, 5, "%PDF-") != 0) {
     return tl::unexpected(Error{Errc::kUnreadable, "the carrier's label is not a PDF"});
@@ -102,18 +117,7 @@ tl::expected<std::string, Error> AssemblePdf(const std::vector<PdfPart>& parts,
         for (const QPDFPageObjectHelper& page : source_pages) pages.addPage(page, false);
       }
     }
-    QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
-    info.replaceKey("/Title", QPDFObjectHandle::newUnicodeString(title));
-    info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("Keepsake (qpdf)"));
-    out.getTrailer().replaceKey("/Info", out.makeIndirectObject(info));
-    QPDFWriter writer(out);
-    writer.setOutputMemory();
-    writer.setCompressStreams(true);
-    writer.setDecodeLevel(qpdf_dl_none);
-    writer.setDeterministicID(true);
-    writer.write();
-    auto buffer = writer.getBufferSharedPointer();
-    return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+    return PdfBytes(out, title);
   } catch (const std::exception& e) {
     return tl::unexpected(
         Error{Errc::kInternal, std::string("the labels' PDF cannot be written: ") + e.what()});

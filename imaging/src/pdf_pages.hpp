@@ -1,5 +1,6 @@
-// Private: pages taken whole from PDFs and set in one file, by qpdf: a carrier's own label
-// among the labels we draw, or a label a carrier sent as several files.
+// Private: PDFs by qpdf: a document written out (the labels' and slips' canvases), and pages
+// taken whole from PDFs and set in one file (a carrier's own label among the labels we draw,
+// or a label a carrier sent as several files).
 #pragma once
 
 #include <string>
@@ -9,7 +10,13 @@
 
 #include "keepsake/imaging/inspect.hpp"
 
+class QPDF;
+
 namespace keepsake::imaging {
+
+// The document as a file: its title and producer in the Info, streams compressed, the ID
+// derived from the content. Throws what qpdf throws.
+std::string PdfBytes(QPDF& pdf, const std::string& title);
 
 // One page of `pdf` (0-based), or every page when `page` is -1.
 struct PdfPart {
