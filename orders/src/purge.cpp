@@ -3,6 +3,7 @@
 // transaction; then the database file is compacted so that nothing deleted lingers in it.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,49 @@ int64_t RedactTexts(SQLite::Database& db) {
   return n;
 }
 
+// A purge's record (everything its certificate says) and back.
+json RecordOf(const PurgeResult& r) {
+  json files = json::array(), shared = json::array();
+  for (const PurgedFile& f : r.files) {
+    files.push_back(
+        {{"sha256", f.sha256}, {"kind", f.kind}, {"format", f.format}, {"bytes", f.bytes}});
+  }
+  for (const SharedFile& f : r.shared_files) {
+    shared.push_back({{"sha256", f.sha256}, {"kept_orders", f.kept_orders}});
+  }
+  return {{"at", r.at},         {"orders", r.order_numbers}, {"customers", r.customers},
+          {"digest", r.digest}, {"texts", r.texts_redacted}, {"files", files},
+          {"shared", shared},   {"actor", r.actor},          {"scope", r.scope}};
+}
+
+std::optional<PurgeResult> ResultOf(int64_t id, const std::string& record) {
+  const json j = json::parse(record, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  try {
+    PurgeResult r;
+    r.id = id;
+    r.at = j.at("at").get<std::string>();
+    r.order_numbers = j.at("orders").get<std::vector<std::string>>();
+    r.orders = static_cast<int>(r.order_numbers.size());
+    r.customers = j.at("customers").get<int>();
+    r.digest = j.at("digest").get<std::string>();
+    r.texts_redacted = j.at("texts").get<int64_t>();
+    for (const json& f : j.at("files")) {
+      r.files.push_back({f.at("sha256").get<std::string>(), f.at("kind").get<std::string>(),
+                         f.at("format").get<std::string>(), f.at("bytes").get<int64_t>()});
+    }
+    for (const json& f : j.at("shared")) {
+      r.shared_files.push_back(
+          {f.at("sha256").get<std::string>(), f.at("kept_orders").get<int64_t>()});
+    }
+    r.actor = j.at("actor").get<std::string>();
+    r.scope = j.at("scope").get<std::string>();
+    return r;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 Result<PurgeResult> AccessRepository::PurgeCustomers(const PurgeScope& scope, const Actor& actor) {
@@ -224,9 +268,13 @@ Result<PurgeResult> AccessRepository::PurgeCustomers(const PurgeScope& scope, co
     const std::string described = !scope.order_number.empty() ? "order " + scope.order_number
                                   : scope.everything          ? std::string("everything")
                                                               : scope.before_iso;
+    result.actor = actor.name;
+    result.scope = !scope.order_number.empty() ? "order " + scope.order_number
+                   : scope.everything          ? std::string("every order")
+                                               : "orders ended before " + scope.before_iso;
     SQLite::Statement rec(db,
                           "INSERT INTO purges(at, actor, completed_before, orders, customers, "
-                          "digest, files, files_deleted) VALUES(?,?,?,?,?,?,?,?)");
+                          "digest, files, files_deleted, result) VALUES(?,?,?,?,?,?,?,?,?)");
     rec.bind(1, result.at);
     rec.bind(2, actor.name);
     rec.bind(3, described);
@@ -235,6 +283,7 @@ Result<PurgeResult> AccessRepository::PurgeCustomers(const PurgeScope& scope, co
     rec.bind(6, result.digest);
     rec.bind(7, json(released).dump());
     rec.bind(8, released.empty() ? 1 : 0);
+    rec.bind(9, RecordOf(result).dump());
     rec.exec();
     result.id = db.getLastInsertRowid();
     rows::AppendAudit(
@@ -271,16 +320,34 @@ Result<void> AccessRepository::FilesDeleted(int64_t id, const std::string& certi
     done.bind(1, certificate);
     done.bind(2, id);
     if (done.exec() == 0) return Fail(Errc::kNotFound, "purge " + std::to_string(id));
-    // earlier purges whose deletion was not confirmed: their files went with this one's
-    db.exec("UPDATE purges SET files_deleted = 1 WHERE files_deleted = 0");
+    // an older keepsake's purges whose deletion was not confirmed: their files went with this
+    // one's (they kept no record to be certified from)
+    db.exec("UPDATE purges SET files_deleted = 1 WHERE files_deleted = 0 AND result = ''");
     return {};
+  });
+}
+
+Result<std::vector<PurgeResult>> AccessRepository::UnfinishedPurges() {
+  return db_->Read([&](SQLite::Database& db) -> Result<std::vector<PurgeResult>> {
+    std::vector<PurgeResult> out;
+    SQLite::Statement q(
+        db, "SELECT id, result FROM purges WHERE certificate = '' AND result != '' ORDER BY id");
+    while (q.executeStep()) {
+      auto r = ResultOf(q.getColumn(0).getInt64(), q.getColumn(1).getString());
+      if (!r) {
+        return Fail(Errc::kStorage, "the record of purge " + q.getColumn(0).getString() +
+                                        " cannot be read; it cannot be certified");
+      }
+      out.push_back(std::move(*r));
+    }
+    return out;
   });
 }
 
 Result<std::vector<std::string>> AccessRepository::FilesLeftByPurges() {
   return db_->Read([&](SQLite::Database& db) -> Result<std::vector<std::string>> {
     std::vector<std::string> out;
-    SQLite::Statement q(db, "SELECT files FROM purges WHERE files_deleted = 0");
+    SQLite::Statement q(db, "SELECT files FROM purges WHERE files_deleted = 0 AND result = ''");
     while (q.executeStep()) {
       const json files = json::parse(q.getColumn(0).getString(), nullptr, false);
       if (!files.is_array()) continue;

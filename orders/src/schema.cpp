@@ -473,6 +473,11 @@ CREATE TABLE carrier_label_files (
   created_at TEXT NOT NULL
 );
 )sql",
+      // 26: a purge's record as its certificate needs it (orders, files, who, what), kept with
+      // its row, so that a purge cut short after the database step is certified by the next
+      R"sql(
+ALTER TABLE purges ADD COLUMN result TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return migrations;
 }

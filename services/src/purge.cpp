@@ -153,35 +153,12 @@ fs::path SigningKeyPath(const DataPaths& paths, const std::string& configured) {
   return configured.empty() ? paths.Root() / "keys" / "deletion-signing.pem" : fs::path(configured);
 }
 
-orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths& paths,
-                                          const orders::PurgeScope& scope,
-                                          const orders::Actor& actor, const fs::path& signing_key) {
-  // the key first: a purge whose certificate cannot be signed should not start
-  auto key = LoadOrCreateKey(signing_key);
-  if (!key) return tl::unexpected(key.error());
-  auto purged = store.Access().PurgeCustomers(scope, actor);
-  if (!purged) return tl::unexpected(purged.error());
-  PurgeDone done;
-  done.result = std::move(*purged);
-  done.public_key = PublicKeyPath(signing_key);
+namespace {
 
-  // the files: this purge's, and any an earlier purge listed but did not see deleted
-  auto files = store.Access().FilesLeftByPurges();
-  if (!files) return tl::unexpected(files.error());
-  std::string error;
-  for (const std::string& sha : *files) {
-    const fs::path file = paths.AssetFile(sha);
-    const bool existed = fs::exists(file);
-    if (!Shred(file, error)) {
-      return orders::Fail(orders::Errc::kStorage,
-                          "the customer data is purged from the database but a file could not "
-                          "be deleted (" +
-                              error + "); the next purge deletes it again");
-    }
-    done.files_removed += existed ? 1 : 0;
-  }
-
-  const orders::PurgeResult& r = done.result;
+// The signed certificate of purge `r` (JSON: the signed text as it was signed, and the
+// signature), or why it could not be signed.
+orders::Result<std::string> Certify(const orders::PurgeResult& r, EVP_PKEY* key,
+                                    const json& backups) {
   json deleted = json::array(), shared = json::array();
   for (const orders::PurgedFile& f : r.files) {
     deleted.push_back(
@@ -190,16 +167,13 @@ orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths&
   for (const orders::SharedFile& f : r.shared_files) {
     shared.push_back({{"sha256", f.sha256}, {"kept_for_orders", f.kept_orders}});
   }
-  const std::string described = !scope.order_number.empty() ? "order " + scope.order_number
-                                : scope.everything          ? std::string("every order")
-                                                   : "orders ended before " + scope.before_iso;
   const json payload = {
       {"kind", "keepsake.deletion_certificate"},
       {"version", 1},
       {"purge", r.id},
       {"issued_at", r.at},
-      {"operator", actor.name},
-      {"scope", described},
+      {"operator", r.actor},
+      {"scope", r.scope},
       {"orders", r.order_numbers},
       {"orders_sha256", r.digest},
       {"customers_deleted", r.customers},
@@ -212,33 +186,95 @@ orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths&
       {"files",
        "each file overwritten with zeros and synced, then unlinked; on copy-on-write "
        "filesystems and flash, old blocks may survive until the device reuses them"},
-      {"backups_made_before", BackupsBefore(store)},
-      {"signing_key_sha256", KeyId(key->get())}};
+      {"backups_made_before", backups},
+      {"signing_key_sha256", KeyId(key)}};
   const std::string text = payload.dump(2);
   MdContext md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char signature[64];
   size_t signature_size = sizeof signature;
-  if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
+  if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, key) != 1 ||
       EVP_DigestSign(md.get(), signature, &signature_size,
                      reinterpret_cast<const unsigned char*>(text.data()), text.size()) != 1) {
     return orders::Fail(orders::Errc::kStorage, "OpenSSL could not sign the certificate");
   }
   // the payload travels as the exact text that was signed: no canonical JSON is needed to
   // check it, only these bytes
-  done.certificate = json{{"certificate", text},
-                          {"algorithm", "Ed25519"},
-                          {"signature", orders::HexEncode(std::string_view(
-                                            reinterpret_cast<char*>(signature), signature_size))}}
-                         .dump(2) +
-                     "\n";
+  return json{{"certificate", text},
+              {"algorithm", "Ed25519"},
+              {"signature", orders::HexEncode(std::string_view(reinterpret_cast<char*>(signature),
+                                                               signature_size))}}
+             .dump(2) +
+         "\n";
+}
+
+// Overwrites and unlinks each stored file; returns how many were there.
+orders::Result<int64_t> ShredFiles(const DataPaths& paths, const std::vector<std::string>& files,
+                                   int64_t purge_id) {
+  int64_t removed = 0;
+  std::string error;
+  for (const std::string& sha : files) {
+    const fs::path file = paths.AssetFile(sha);
+    const bool existed = fs::exists(file);
+    if (!Shred(file, error)) {
+      return orders::Fail(orders::Errc::kStorage,
+                          "the customer data is purged from the database but a file of purge " +
+                              std::to_string(purge_id) + " could not be deleted (" + error +
+                              "); the next purge deletes it again and certifies purge " +
+                              std::to_string(purge_id));
+    }
+    removed += existed ? 1 : 0;
+  }
+  return removed;
+}
+
+}  // namespace
+
+orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths& paths,
+                                          const orders::PurgeScope& scope,
+                                          const orders::Actor& actor, const fs::path& signing_key) {
+  // the key first: a purge whose certificate cannot be signed should not start
+  auto key = LoadOrCreateKey(signing_key);
+  if (!key) return tl::unexpected(key.error());
+  auto purged = store.Access().PurgeCustomers(scope, actor);
+  if (!purged) return tl::unexpected(purged.error());
+  PurgeDone done;
+  done.result = std::move(*purged);
+  done.public_key = PublicKeyPath(signing_key);
+
+  // files an older keepsake's purge listed and did not see deleted
+  auto legacy = store.Access().FilesLeftByPurges();
+  if (!legacy) return tl::unexpected(legacy.error());
+  auto removed = ShredFiles(paths, *legacy, done.result.id);
+  if (!removed) return tl::unexpected(removed.error());
+  done.files_removed += *removed;
+  // this purge, and any an earlier one left uncertified (cut short after the database step):
+  // its files deleted, its certificate signed and written, in that order
+  auto unfinished = store.Access().UnfinishedPurges();
+  if (!unfinished) return tl::unexpected(unfinished.error());
+  const json backups = BackupsBefore(store);
   std::error_code ec;
   fs::create_directories(paths.Root() / "purges", ec);
-  done.written = paths.Root() / "purges" / ("purge-" + std::to_string(r.id) + ".json");
-  if (!WriteFileAtomically(done.written, done.certificate)) {
-    return orders::Fail(orders::Errc::kStorage, "cannot write " + done.written.string());
-  }
-  if (auto kept = store.Access().FilesDeleted(r.id, done.certificate); !kept) {
-    return tl::unexpected(kept.error());
+  for (const orders::PurgeResult& r : *unfinished) {
+    std::vector<std::string> files;
+    for (const orders::PurgedFile& f : r.files) files.push_back(f.sha256);
+    auto shredded = ShredFiles(paths, files, r.id);
+    if (!shredded) return tl::unexpected(shredded.error());
+    done.files_removed += *shredded;
+    auto certificate = Certify(r, key->get(), backups);
+    if (!certificate) return tl::unexpected(certificate.error());
+    const fs::path written = paths.Root() / "purges" / ("purge-" + std::to_string(r.id) + ".json");
+    if (!WriteFileAtomically(written, *certificate)) {
+      return orders::Fail(orders::Errc::kStorage, "cannot write " + written.string());
+    }
+    if (auto kept = store.Access().FilesDeleted(r.id, *certificate); !kept) {
+      return tl::unexpected(kept.error());
+    }
+    if (r.id == done.result.id) {
+      done.certificate = *certificate;
+      done.written = written;
+    } else {
+      done.finished_earlier.push_back(written);
+    }
   }
   return done;
 }

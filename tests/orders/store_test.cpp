@@ -444,6 +444,7 @@ TEST_F(StoreTest, OrdersPlacedBeforeChannelsGetTheirChannel) {
         "ALTER TABLE shipments DROP COLUMN polled_at; DROP TABLE shipment_items;"
         "DROP INDEX shipments_claim; ALTER TABLE shipments DROP COLUMN claim_id;"
         "ALTER TABLE shipments DROP COLUMN pickup_at; DROP TABLE carrier_label_files;"
+        "ALTER TABLE purges DROP COLUMN result;"
         "DELETE FROM schema_migrations WHERE version >= 10;");
     db.exec("UPDATE orders SET reshipment_of = " + std::to_string(placed->order.id) +
             " WHERE id = " + std::to_string(reprint->order.id));
@@ -552,6 +553,7 @@ TEST_F(StoreTest, ARotationMigratesAnOlderDatabaseFirst) {
     db.exec(
         "UPDATE items SET text = '外婆生日快乐' WHERE text != '';"
         "UPDATE jobs SET params = json_remove(params, '$.text');"
+        "ALTER TABLE purges DROP COLUMN result;"
         "DROP TABLE carrier_label_files; ALTER TABLE shipments DROP COLUMN pickup_at;"
         "DROP INDEX shipments_claim; ALTER TABLE shipments DROP COLUMN claim_id;"
         "ALTER TABLE carrier_bookings DROP COLUMN claim_id;"

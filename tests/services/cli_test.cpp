@@ -40,7 +40,7 @@ TEST(Cli, MigrateCreatesTheSchema) {
   const std::string out =
       RunCommand({KeepsakeBinary(), "migrate", "--data", (dir.path() / "d").string()}, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(out.find("schema version 25"), std::string::npos) << out;
+  EXPECT_NE(out.find("schema version 26"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "keepsake.db"));
   // the data key was made beside the folder, not in it, readable by its owner alone
   const auto key = dir.path() / "d.key";

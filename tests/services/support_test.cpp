@@ -581,6 +581,94 @@ TEST(Purge, RemovesTheCustomerFromEveryFileAndKeepsTheOrder) {
 // byte for byte nowhere under the data folder; the ticket's subject and the claim's words are
 // gone; the certificate verifies with the shop's public key and fails when one byte changes;
 // the deleted photo answers 404 from the restarted server.
+// The stored files an order's jobs made (print file, previews): the sha256 names in its item's
+// jobs, its picture left out.
+std::vector<std::string> FilesOfOrder(ServerProcess& server, const ProducedOrder& produced) {
+  const std::string item = produced.item_path.substr(produced.item_path.rfind('/') + 1);
+  const std::string jobs = ItemJobs(server, item).dump();
+  std::vector<std::string> files;
+  for (size_t at = 0; at + 64 <= jobs.size(); ++at) {
+    const std::string run = jobs.substr(at, 64);
+    if (std::all_of(run.begin(), run.end(),
+                    [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }) &&
+        (at == 0 || !std::isxdigit(jobs[at - 1])) &&
+        (at + 64 == jobs.size() || !std::isxdigit(jobs[at + 64])) && run != produced.photo) {
+      files.push_back(run);
+      at += 63;
+    }
+  }
+  return files;
+}
+
+// A purge cut short after its database step (here a file that cannot be deleted: a folder
+// stands where it was; a crash leaves the same state) says so, and the next purge deletes its
+// files and writes its certificate as well as its own.
+TEST(Purge, APurgeCutShortIsFinishedAndCertifiedByTheNext) {
+  TempDir dir;
+  const fs::path data = dir.path() / "data";
+  ProducedOrder first;
+  std::string second;
+  std::vector<std::string> first_files;
+  {
+    ServerProcess server(data);
+    server.Start();
+    first = ProduceMagnetOrder(server, "purge-cut-1");
+    first_files = FilesOfOrder(server, first);
+    // another customer's order, with no files of the first's
+    json body = OrderBody("purge-cut-2", "postcard-cn", "");
+    body["customer"]["phone"] = "13700002222";
+    auto placed = server.Client()->Post("/api/v1/orders",
+                                        {{"Authorization", "Bearer " + server.Token("channel")},
+                                         {"Idempotency-Key", "purge-cut-2"}},
+                                        body.dump(), "application/json");
+    ASSERT_EQ(placed->status, 201) << placed->body;
+    second = json::parse(placed->body)["number"];
+  }
+  ASSERT_FALSE(first_files.empty());
+  const fs::path stuck = data / "assets" / first_files[0].substr(0, 2) / first_files[0];
+  const fs::path aside = dir.path() / "aside";
+  fs::rename(stuck, aside);
+  fs::create_directories(stuck / "in-the-way");
+  int code = -1;
+  const std::string cut = RunCommand(
+      {KEEPSAKE_BINARY, "purge", "--data", data.string(), "--order", first.number}, &code, true);
+  EXPECT_NE(code, 0) << cut;
+  EXPECT_NE(cut.find("could not be deleted"), std::string::npos) << cut;
+  EXPECT_NE(cut.find("certifies purge 1"), std::string::npos) << cut;
+  EXPECT_FALSE(fs::exists(data / "purges" / "purge-1.json"));
+
+  fs::remove_all(stuck);
+  fs::rename(aside, stuck);
+  const std::string next = RunCommand(
+      {KEEPSAKE_BINARY, "purge", "--data", data.string(), "--order", second}, &code, true);
+  ASSERT_EQ(code, 0) << next;
+  EXPECT_NE(next.find("finished an earlier purge cut short"), std::string::npos) << next;
+  for (const std::string& sha : first_files) {
+    EXPECT_FALSE(fs::exists(data / "assets" / sha.substr(0, 2) / sha)) << sha;
+  }
+  const fs::path public_key = data / "keys" / "deletion-signing.pub.pem";
+  for (const auto& [purge, number] : {std::pair<int, std::string>{1, first.number}, {2, second}}) {
+    const fs::path certificate = data / "purges" / ("purge-" + std::to_string(purge) + ".json");
+    ASSERT_TRUE(fs::exists(certificate)) << next;
+    const json payload =
+        json::parse(json::parse(ReadFile(certificate))["certificate"].get<std::string>());
+    EXPECT_EQ(payload["purge"], purge);
+    EXPECT_EQ(payload["orders"], json::array({number}));
+    EXPECT_EQ(payload["scope"], "order " + number);
+    const std::string verified =
+        RunCommand({KEEPSAKE_BINARY, "purge", "verify", certificate.string(), "--public-key",
+                    public_key.string()},
+                   &code, true);
+    EXPECT_EQ(code, 0) << verified;
+  }
+  // the first purge's certificate lists the file that was in the way
+  const json first_payload = json::parse(
+      json::parse(ReadFile(data / "purges" / "purge-1.json"))["certificate"].get<std::string>());
+  bool listed = false;
+  for (const json& f : first_payload["files_deleted"]) listed |= f["sha256"] == first_files[0];
+  EXPECT_TRUE(listed) << first_payload.dump(2);
+}
+
 TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
   TempDir dir;
   const fs::path data = dir.path() / "data";
@@ -601,18 +689,8 @@ TEST(Purge, OneOrderTakesItsFilesAndWordsAndLeavesASignedCertificate) {
     photo = produced.photo;
     // every file the order's jobs made (print file, previews)
     const std::string item = produced.item_path.substr(produced.item_path.rfind('/') + 1);
-    const std::string jobs = ItemJobs(server, item).dump();
-    for (size_t at = 0; at + 64 <= jobs.size(); ++at) {
-      const std::string run = jobs.substr(at, 64);
-      if (std::all_of(run.begin(), run.end(),
-                      [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }) &&
-          (at == 0 || !std::isxdigit(jobs[at - 1])) &&
-          (at + 64 == jobs.size() || !std::isxdigit(jobs[at + 64])) && run != photo) {
-        order_files.push_back(run);
-        at += 63;
-      }
-    }
-    ASSERT_FALSE(order_files.empty()) << jobs;
+    order_files = FilesOfOrder(server, produced);
+    ASSERT_FALSE(order_files.empty());
     auto ticket = post("/api/v1/tickets", "cs",
                        {{"order", number},
                         {"type", "complaint"},

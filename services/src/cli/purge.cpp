@@ -59,6 +59,10 @@ int Run(const PurgeOptions& o) {
   if (!r.shared_files.empty()) {
     std::cout << ", kept " << r.shared_files.size() << " that kept orders use too";
   }
+  for (const auto& earlier : done->finished_earlier) {
+    std::cout << "\nfinished an earlier purge cut short (its files deleted now): "
+              << earlier.string();
+  }
   std::cout << "\ncertificate: " << done->written.string()
             << "\ncheck it with: keepsake purge verify " << done->written.string()
             << " --public-key " << done->public_key.string() << std::endl;

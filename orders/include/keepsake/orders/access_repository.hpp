@@ -50,8 +50,12 @@ class AccessRepository {
   Result<PurgeResult> PurgeCustomers(const PurgeScope& scope, const Actor& actor);
   // The signed certificate of purge `id`, kept with its row; the files it listed are gone.
   Result<void> FilesDeleted(int64_t id, const std::string& certificate);
-  // The sha256 of files that earlier purges listed and whose deletion was not confirmed (a
-  // crash between the database and the disk): deleted again by the next purge.
+  // The purges recorded without a certificate yet, oldest first, as PurgeCustomers answered
+  // them: the one just made, and any that a crash or a file that could not be deleted cut
+  // short after the database step. The caller deletes their files and certifies each.
+  Result<std::vector<PurgeResult>> UnfinishedPurges();
+  // The sha256 of files that purges of an older keepsake (which kept no record to certify
+  // from) listed and whose deletion was not confirmed: deleted again by the next purge.
   Result<std::vector<std::string>> FilesLeftByPurges();
 
  private:

@@ -261,6 +261,8 @@ struct PurgeResult {
   int64_t texts_redacted = 0;  // greetings, ticket subjects and messages, reasons, claims, ...
   std::vector<PurgedFile> files;
   std::vector<SharedFile> shared_files;
+  std::string actor;  // who purged
+  std::string scope;  // "order KS00000042", "every order", "orders ended before <time>"
 };
 
 // A notification waiting in the outbox, or delivered, with its attempts.

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <tl/expected.hpp>
 
@@ -22,14 +23,19 @@ struct PurgeDone {
   std::string certificate;        // the signed document (JSON)
   std::filesystem::path written;  // where it was written
   std::filesystem::path public_key;
+  // The certificates of earlier purges this one finished (cut short after their database step:
+  // a crash, a file that could not be deleted), as written.
+  std::vector<std::filesystem::path> finished_earlier;
 };
 
 // The signing key `configured`, or keys/deletion-signing.pem of the data directory.
 std::filesystem::path SigningKeyPath(const DataPaths& paths, const std::string& configured);
 
-// Purges `scope`, deletes the files, signs and writes the certificate. Errors: the store's
-// (kInvalidArgument, kNotFound, kStorage); kStorage also when a file or the key cannot be
-// written (the purge in the database stands: its files are deleted again by the next purge).
+// Purges `scope`, deletes the files, signs and writes the certificate; finishes on the way any
+// earlier purge cut short after its database step (its files deleted, its own certificate
+// written: PurgeDone::finished_earlier). Errors: the store's (kInvalidArgument, kNotFound,
+// kStorage); kStorage also when a file cannot be deleted or the key or a certificate cannot be
+// written (the purge in the database stands: the next purge deletes its files and certifies it).
 orders::Result<PurgeDone> PurgeAndCertify(orders::Store& store, const DataPaths& paths,
                                           const orders::PurgeScope& scope,
                                           const orders::Actor& actor,

@@ -97,7 +97,9 @@ void AdminHandlers::Purge(const Context& ctx, const httplib::Request& req, httpl
          {"files_kept_shared", r.shared_files.size()},
          {"digest", r.digest},
          {"at", r.at},
-         {"certificate", json::parse(done->certificate)}});
+         {"certificate", json::parse(done->certificate)},
+         // earlier purges cut short after their database step, finished and certified now
+         {"finished_earlier", done->finished_earlier.size()}});
 }
 void AdminHandlers::ListWebhooks(const Context&, const httplib::Request& req,
                                  httplib::Response& res) {
