@@ -26,26 +26,10 @@ void TrackingPoller::Start() {
   bool any = false;
   for (const auto& c : carriers_.All()) any |= c->Books();
   if (!any || config_.tracking_poll_round_s <= 0) return;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      PollOnce();
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::seconds(config_.tracking_poll_round_s),
-                     [this] { return stopping_; });
-    }
-  });
+  rounds_.Start(std::chrono::seconds(config_.tracking_poll_round_s), [this] { PollOnce(); });
 }
 
-void TrackingPoller::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void TrackingPoller::Stop() { rounds_.Stop(); }
 
 int TrackingPoller::PollOnce() {
   std::vector<std::string> names;
@@ -61,10 +45,7 @@ int TrackingPoller::PollOnce() {
   }
   int asked = 0;
   for (const logistics::Shipment& parcel : *quiet) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) break;
-    }
+    if (rounds_.Stopping()) break;
     logistics::Carrier* carrier = carriers_.Find(parcel.carrier);
     if (carrier == nullptr) continue;
     ++asked;

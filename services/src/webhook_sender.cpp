@@ -39,37 +39,23 @@ std::string WebhookSender::CheckUrl(const std::string& url) {
 
 void WebhookSender::Start() {
   // always: channels may have webhooks of their own even without a server-wide URL
-  thread_ = std::thread([this] { Loop(); });
+  rounds_.Start(std::chrono::seconds(1), [this] { Round(); });
 }
 
-void WebhookSender::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+void WebhookSender::Stop() { rounds_.Stop(); }
+
+void WebhookSender::Round() {
+  // with a server-wide URL every message has somewhere to go; without, only those of the
+  // channels that set their own (the others wait)
+  auto due = store_.Notifications().DueNotifications(orders::NowUnixMs(), 50,
+                                                     !config_.webhook_url.empty());
+  if (!due) {
+    spdlog::error("event=webhook_outbox_unreadable error=\"{}\"", due.error().message);
+    return;
   }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void WebhookSender::Loop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    // with a server-wide URL every message has somewhere to go; without, only those of the
-    // channels that set their own (the others wait)
-    auto due = store_.Notifications().DueNotifications(orders::NowUnixMs(), 50,
-                                                       !config_.webhook_url.empty());
-    if (due) {
-      for (const orders::OutboxMessage& message : *due) {
-        Send(message);
-        std::lock_guard<std::mutex> check(mutex_);
-        if (stopping_) break;
-      }
-    } else {
-      spdlog::error("event=webhook_outbox_unreadable error=\"{}\"", due.error().message);
-    }
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+  for (const orders::OutboxMessage& message : *due) {
+    Send(message);
+    if (rounds_.Stopping()) break;
   }
 }
 

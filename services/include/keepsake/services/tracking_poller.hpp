@@ -6,13 +6,10 @@
 // nobody to ask.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "keepsake/logistics/carrier.hpp"
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/config.hpp"
+#include "keepsake/services/round_loop.hpp"
 
 namespace keepsake::services {
 
@@ -32,10 +29,7 @@ class TrackingPoller {
   const ServerConfig& config_;
   orders::Store& store_;
   logistics::Carriers carriers_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  RoundLoop rounds_;
 };
 
 }  // namespace keepsake::services

@@ -5,14 +5,11 @@
 // 256 minutes by default), then the message is dead. Every attempt is recorded.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "keepsake/orders/store.hpp"
 #include "keepsake/services/config.hpp"
+#include "keepsake/services/round_loop.hpp"
 
 namespace keepsake::services {
 
@@ -30,15 +27,12 @@ class WebhookSender {
   void Stop();
 
  private:
-  void Loop();
+  void Round();
   void Send(const orders::OutboxMessage& message);
 
   const ServerConfig& config_;
   orders::Store& store_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  RoundLoop rounds_;
 };
 
 }  // namespace keepsake::services
